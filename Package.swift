@@ -1,0 +1,134 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Swift 6 settings shared by every target (STYLE.md: strict concurrency, ExistentialAny,
+/// MemberImportVisibility).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// The five services: (library target, executable, folder).
+let services: [(library: String, executable: String, folder: String)] = [
+    ("AuthService", "auth", "Auth"),
+    ("PropertiesService", "properties", "Properties"),
+    ("InvestmentsService", "investments", "Investments"),
+    ("CommunicationsService", "communications", "Communications"),
+    ("AnalyticsService", "analytics", "Analytics"),
+]
+
+var targets: [Target] = [
+    .target(
+        name: "Models",
+        path: "Shared/Models",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "ServiceKit",
+        dependencies: [
+            "Models",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        path: "Shared/ServiceKit",
+        resources: [.copy("Resources")],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "TestSupport",
+        dependencies: [
+            "ServiceKit", "Models",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Tests/TestSupport",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ServiceKitTests",
+        dependencies: [
+            "ServiceKit", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        path: "Tests/ServiceKitTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "SystemTests",
+        dependencies: ["ServiceKit", "TestSupport"],
+        path: "Tests/SystemTests",
+        swiftSettings: swiftSettings
+    ),
+]
+
+for service in services {
+    targets.append(
+        .target(
+            name: service.library,
+            dependencies: ["Models", "ServiceKit"],
+            path: "Services/\(service.folder)/Library",
+            resources: [.copy("Migrations"), .copy("openapi.json")],
+            swiftSettings: swiftSettings
+        )
+    )
+    targets.append(
+        .executableTarget(
+            name: service.executable,
+            dependencies: [.target(name: service.library), "ServiceKit"],
+            path: "Services/\(service.folder)/Executable",
+            swiftSettings: swiftSettings
+        )
+    )
+    targets.append(
+        .testTarget(
+            name: "\(service.folder)Tests",
+            dependencies: [
+                .target(name: service.library), "ServiceKit", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/\(service.folder)Tests",
+            swiftSettings: swiftSettings
+        )
+    )
+}
+
+let package = Package(
+    name: "tract",
+    platforms: [.macOS(.v15)],
+    products: services.map { .executable(name: $0.executable, targets: [$0.executable]) },
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: targets
+)

@@ -1,0 +1,4 @@
+import AnalyticsService
+import ServiceKit
+
+await AnalyticsEntryPoint.main()

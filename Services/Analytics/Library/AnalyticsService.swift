@@ -1,0 +1,22 @@
+import Foundation
+import Hummingbird
+import Models
+import ServiceKit
+
+/// The `analytics` service: User events, the investment funnel, metrics, activation and retention.
+public enum AnalyticsEntryPoint: ServiceEntryPoint {
+    public static var definition: ServiceDefinition {
+        ServiceDefinition(name: .analytics, bundle: .module) { _, _ in
+            // The service's own routes arrive with its issue; the kit already serves probes,
+            // metrics, the OpenAPI document and the event inbox.
+        }
+    }
+}
+
+/// Builds the `analytics` application; `main` and the tests both call this.
+public func buildApplication(
+    _ configuration: ServiceConfiguration,
+    overrides: ServiceOverrides = ServiceOverrides()
+) async throws -> some ApplicationProtocol {
+    try await buildServiceApplication(configuration, definition: AnalyticsEntryPoint.definition, overrides: overrides)
+}

@@ -1,0 +1,4 @@
+import CommunicationsService
+import ServiceKit
+
+await CommunicationsEntryPoint.main()

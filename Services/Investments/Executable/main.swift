@@ -1,0 +1,4 @@
+import InvestmentsService
+import ServiceKit
+
+await InvestmentsEntryPoint.main()

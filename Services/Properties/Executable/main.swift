@@ -1,0 +1,4 @@
+import PropertiesService
+import ServiceKit
+
+await PropertiesEntryPoint.main()

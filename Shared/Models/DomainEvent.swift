@@ -1,0 +1,19 @@
+/// A payload that can travel as an event. `eventType` is the dotted name subscribers route on.
+public protocol DomainEvent: Codable, Sendable {
+    static var eventType: String { get }
+}
+
+/// Which services receive which events: the suite's one subscription map, reviewed in one place.
+/// `analytics` records the funnel, so it receives every event.
+public enum EventSubscriptions {
+    public static let table: [String: [ServiceName]] = [
+        "user.created": [.analytics],
+        "user.signed_in": [.analytics],
+        "user.role_changed": [.analytics],
+        "session.revoked": [.analytics],
+    ]
+
+    public static func subscribers(of eventType: String) -> [String] {
+        (Self.table[eventType] ?? [.analytics]).map(\.rawValue)
+    }
+}

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Models
+import NIOCore
+
+import NIOHTTP1
+
+/// The request id and trace an internal call continues.
+public struct CallContext: Sendable {
+    public var requestID: String
+    public var traceParent: TraceParent
+
+    public init(requestID: String, traceParent: TraceParent) {
+        self.requestID = requestID
+        self.traceParent = traceParent
+    }
+
+    /// For work that no request started (the outbox dispatcher): a fresh trace.
+    public static func background(requestID: String = UUID().uuidString.lowercased()) -> CallContext {
+        CallContext(requestID: requestID, traceParent: .random())
+    }
+}
+
+extension TractRequestContext {
+    public var callContext: CallContext { CallContext(requestID: self.requestID, traceParent: self.traceParent) }
+}
+
+extension AuthenticatedContext {
+    public var callContext: CallContext { CallContext(requestID: self.requestID, traceParent: self.traceParent) }
+}
+
+public enum InternalCallError: Error, CustomStringConvertible {
+    case status(Int, String)
+    case transport(String)
+
+    public var description: String {
+        switch self {
+        case .status(let code, let body): "HTTP \(code): \(body.prefix(300))"
+        case .transport(let reason): "transport error: \(reason)"
+        }
+    }
+}
+
+/// How services call each other: JSON over HTTP with a service token, the caller's `X-Request-Id`
+/// and a child `traceparent`, a timeout on every call, and retries only where repeating is safe
+/// (idempotent methods, or a POST carrying an `Idempotency-Key`).
+public struct InternalHTTPClient: Sendable {
+    let httpClient: HTTPClient
+    let tokens: any ServiceTokenProvider
+    let timeout: Duration
+    let maximumAttempts: Int
+
+    public init(
+        httpClient: HTTPClient = .shared,
+        tokens: any ServiceTokenProvider,
+        timeout: Duration = .seconds(5),
+        maximumAttempts: Int = 3
+    ) {
+        self.httpClient = httpClient
+        self.tokens = tokens
+        self.timeout = timeout
+        self.maximumAttempts = maximumAttempts
+    }
+
+    public struct Reply: Sendable {
+        public var status: Int
+        public var body: ByteBuffer
+
+        public func decode<T: Decodable>(as type: T.Type) throws -> T {
+            try JSONDecoder.tract.decode(T.self, from: Data(self.body.readableBytesView))
+        }
+    }
+
+    /// Sends one request and returns whatever status came back; throws only when no answer came.
+    public func send(
+        _ method: HTTPMethod,
+        _ url: URL,
+        json body: String? = nil,
+        idempotencyKey: String? = nil,
+        context: CallContext
+    ) async throws -> Reply {
+        let retryable = [.GET, .HEAD, .PUT, .DELETE, .OPTIONS].contains(method) || idempotencyKey != nil
+        var attempt = 1
+        while true {
+            do {
+                let reply = try await self.sendOnce(method, url, body, idempotencyKey, context)
+                // 502–504 mean the peer (or a proxy before it) did not handle the request.
+                if retryable, [502, 503, 504].contains(reply.status), attempt < self.maximumAttempts {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
+                    continue
+                }
+                return reply
+            } catch let error as InternalCallError {
+                guard retryable, attempt < self.maximumAttempts else { throw error }
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
+            }
+        }
+    }
+
+    private func sendOnce(
+        _ method: HTTPMethod,
+        _ url: URL,
+        _ body: String?,
+        _ idempotencyKey: String?,
+        _ context: CallContext
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "X-Request-Id", value: context.requestID)
+        request.headers.add(name: "traceparent", value: context.traceParent.child().description)
+        if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+        if let token = try await self.tokens.token() {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        do {
+            let response = try await self.httpClient.execute(request, timeout: .init(self.timeout))
+            let bytes = try await response.body.collect(upTo: 8 << 20)
+            return Reply(status: Int(response.status.code), body: bytes)
+        } catch {
+            throw InternalCallError.transport("\(error)")
+        }
+    }
+
+    /// Delivers one event envelope; anything but a 2xx is a failure to retry later.
+    func postEvent(envelopeJSON: String, to url: URL) async throws {
+        let eventID = (try? JSONDecoder.tract.decode(EventEnvelope.self, from: Data(envelopeJSON.utf8)))?.id
+        let reply = try await self.send(
+            .POST,
+            url,
+            json: envelopeJSON,
+            idempotencyKey: eventID?.uuidString.lowercased(),
+            context: .background(requestID: eventID?.uuidString.lowercased() ?? UUID().uuidString.lowercased())
+        )
+        guard (200..<300).contains(reply.status) else {
+            throw InternalCallError.status(reply.status, String(buffer: reply.body))
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+import Models
+
+/// Everything a service reads from its environment, parsed and checked once at start-up.
+/// `README.md` has the table of variables; the defaults here are what `make run` relies on.
+public struct ServiceConfiguration: Sendable {
+    public var service: ServiceName
+    /// `HOST` (default `127.0.0.1`; containers set `0.0.0.0`).
+    public var host: String
+    /// `PORT` (default: the service's port, 8081–8085).
+    public var port: Int
+    /// `DATABASE_URL` (default: the local cluster on 55432 as the service's own role).
+    public var database: DatabaseURL
+    /// `DATABASE_POOL_SIZE` (default 10): the most connections one replica opens.
+    public var databasePoolSize: Int
+    /// `LOG_LEVEL` (default `info`).
+    public var logLevel: Logger.Level
+    /// `MAX_BODY_BYTES` (default 1 MiB): larger JSON bodies get 413.
+    public var maxBodyBytes: Int
+    public var identity: IdentityConfiguration
+    public var events: EventConfiguration
+
+    public init(
+        service: ServiceName,
+        host: String = "127.0.0.1",
+        port: Int? = nil,
+        database: DatabaseURL,
+        databasePoolSize: Int = 10,
+        logLevel: Logger.Level = .info,
+        maxBodyBytes: Int = 1 << 20,
+        identity: IdentityConfiguration = .init(),
+        events: EventConfiguration = .init()
+    ) {
+        self.service = service
+        self.host = host
+        self.port = port ?? service.defaultPort
+        self.database = database
+        self.databasePoolSize = databasePoolSize
+        self.logLevel = logLevel
+        self.maxBodyBytes = maxBodyBytes
+        self.identity = identity
+        self.events = events
+    }
+
+    /// The local development database URL for a service's role (scripts/db.sh creates it).
+    public static func localDatabaseURL(for service: ServiceName) -> String {
+        "postgres://\(service.databaseRole):\(service.databaseRole)_local@127.0.0.1:55432/tract"
+    }
+
+    public static func fromEnvironment(
+        service: ServiceName,
+        _ environment: EnvironmentReader = EnvironmentReader()
+    ) throws -> ServiceConfiguration {
+        let logLevelText = environment.string("LOG_LEVEL", default: "info").lowercased()
+        guard let logLevel = Logger.Level(rawValue: logLevelText) else {
+            throw ConfigurationError(
+                variable: "LOG_LEVEL",
+                reason: "must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevelText)\""
+            )
+        }
+        return ServiceConfiguration(
+            service: service,
+            host: environment.string("HOST", default: "127.0.0.1"),
+            port: try environment.port("PORT", default: service.defaultPort),
+            database: try DatabaseURL(
+                parsing: environment.string("DATABASE_URL", default: Self.localDatabaseURL(for: service))
+            ),
+            databasePoolSize: try environment.integer("DATABASE_POOL_SIZE", default: 10, range: 1...200),
+            logLevel: logLevel,
+            maxBodyBytes: try environment.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
+            identity: try IdentityConfiguration.fromEnvironment(environment),
+            events: try EventConfiguration.fromEnvironment(service: service, environment)
+        )
+    }
+}
+
+/// How a service checks access tokens signed by `auth`.
+public struct IdentityConfiguration: Sendable {
+    /// `AUTH_JWKS_URL` (default `http://127.0.0.1:8081/.well-known/jwks.json`).
+    public var jwksURL: URL
+    /// `TOKEN_ISSUER` (default `tract-auth`): the `iss` every token must carry.
+    public var issuer: String
+    /// `TOKEN_AUDIENCE` (default `tract`): the `aud` every token must include.
+    public var audience: String
+    /// `JWKS_MIN_REFETCH_SECONDS` (default 30): an unknown `kid` refetches the key set at most this
+    /// often, so a flood of made-up key ids cannot turn into a flood of requests to `auth`.
+    public var minimumRefetchInterval: Duration
+
+    public init(
+        jwksURL: URL = URL(string: "http://127.0.0.1:8081/.well-known/jwks.json")!,
+        issuer: String = "tract-auth",
+        audience: String = "tract",
+        minimumRefetchInterval: Duration = .seconds(30)
+    ) {
+        self.jwksURL = jwksURL
+        self.issuer = issuer
+        self.audience = audience
+        self.minimumRefetchInterval = minimumRefetchInterval
+    }
+
+    static func fromEnvironment(_ environment: EnvironmentReader) throws -> IdentityConfiguration {
+        let defaults = IdentityConfiguration()
+        return IdentityConfiguration(
+            jwksURL: try environment.url("AUTH_JWKS_URL", default: defaults.jwksURL.absoluteString)!,
+            issuer: environment.string("TOKEN_ISSUER", default: defaults.issuer),
+            audience: environment.string("TOKEN_AUDIENCE", default: defaults.audience),
+            minimumRefetchInterval: .seconds(
+                try environment.integer("JWKS_MIN_REFETCH_SECONDS", default: 30, range: 0...86400)
+            )
+        )
+    }
+}
+
+/// Where events go and how the outbox dispatcher paces itself.
+public struct EventConfiguration: Sendable {
+    /// Base URLs of the peers, by name. From `<NAME>_URL` (e.g. `ANALYTICS_URL`, default
+    /// `http://127.0.0.1:<port>`).
+    public var peers: [String: URL]
+    /// `OUTBOX_POLL_INTERVAL_MS` (default 500): how often an idle dispatcher looks for work.
+    public var pollInterval: Duration
+    /// `OUTBOX_BATCH_SIZE` (default 50): deliveries one dispatcher claims at a time.
+    public var batchSize: Int
+    /// `OUTBOX_MAX_BACKOFF_SECONDS` (default 300): the ceiling of the exponential retry delay.
+    public var maximumBackoff: Duration
+    /// `AUTH_TOKEN_URL` (default `http://127.0.0.1:8081/v1/auth/token`): the client-credentials
+    /// endpoint for service tokens.
+    public var tokenURL: URL
+    /// `SERVICE_CLIENT_ID` / `SERVICE_CLIENT_SECRET`: this service's credentials at `auth`.
+    /// Without a secret the service does not call peers that need a service token.
+    public var clientID: String
+    public var clientSecret: String?
+
+    public init(
+        peers: [String: URL] = [:],
+        pollInterval: Duration = .milliseconds(500),
+        batchSize: Int = 50,
+        maximumBackoff: Duration = .seconds(300),
+        tokenURL: URL = URL(string: "http://127.0.0.1:8081/v1/auth/token")!,
+        clientID: String = "",
+        clientSecret: String? = nil
+    ) {
+        self.peers = peers
+        self.pollInterval = pollInterval
+        self.batchSize = batchSize
+        self.maximumBackoff = maximumBackoff
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+    }
+
+    static func fromEnvironment(service: ServiceName, _ environment: EnvironmentReader) throws -> EventConfiguration {
+        var peers: [String: URL] = [:]
+        for peer in ServiceName.allCases {
+            let variable = "\(peer.rawValue.uppercased())_URL"
+            peers[peer.rawValue] = try environment.url(variable, default: "http://127.0.0.1:\(peer.defaultPort)")
+        }
+        return EventConfiguration(
+            peers: peers,
+            pollInterval: try environment.duration("OUTBOX_POLL_INTERVAL_MS", defaultMilliseconds: 500, range: 10...60000),
+            batchSize: try environment.integer("OUTBOX_BATCH_SIZE", default: 50, range: 1...1000),
+            maximumBackoff: .seconds(try environment.integer("OUTBOX_MAX_BACKOFF_SECONDS", default: 300, range: 1...86400)),
+            tokenURL: try environment.url("AUTH_TOKEN_URL", default: "http://127.0.0.1:8081/v1/auth/token")!,
+            clientID: environment.string("SERVICE_CLIENT_ID", default: service.rawValue),
+            clientSecret: environment.optionalString("SERVICE_CLIENT_SECRET")
+        )
+    }
+}

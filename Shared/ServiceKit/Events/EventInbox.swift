@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+
+/// What a service does with an event it receives, run inside the inbox transaction.
+public typealias EventHandler = @Sendable (EventEnvelope, PostgresConnection, Logger) async throws -> Void
+
+/// The events a service subscribes to, by type.
+public struct EventHandlers: Sendable {
+    var handlers: [String: EventHandler] = [:]
+
+    public init() {}
+
+    public mutating func on(_ eventType: String, _ handler: @escaping EventHandler) {
+        self.handlers[eventType] = handler
+    }
+
+    /// Registers a handler that receives the payload already decoded.
+    public mutating func on<Event: DomainEvent>(
+        _ type: Event.Type,
+        _ handler: @escaping @Sendable (Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
+    ) {
+        self.handlers[Event.eventType] = { envelope, connection, logger in
+            try await handler(try envelope.decodePayload(as: Event.self), envelope, connection, logger)
+        }
+    }
+}
+
+/// Receives events for a service: records the event id and applies the handler in one transaction,
+/// so each event takes effect once however often it is delivered.
+public struct EventInbox: Sendable {
+    public enum Outcome: String, Codable, Sendable {
+        case applied
+        case duplicate
+        /// Recorded but not handled: nothing here subscribes to that type.
+        case ignored
+    }
+
+    let client: PostgresClient
+    let schema: String
+    let handlers: EventHandlers
+
+    public init(client: PostgresClient, schema: String, handlers: EventHandlers) {
+        self.client = client
+        self.schema = schema
+        self.handlers = handlers
+    }
+
+    public func receive(_ envelope: EventEnvelope, logger: Logger) async throws -> Outcome {
+        try await self.client.withTransaction(logger: logger) { connection in
+            let inserted = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(self.schema).inbox (event_id, event_type, source) VALUES ($1, $2, $3)
+                        ON CONFLICT (event_id) DO NOTHING
+                        RETURNING event_id
+                        """,
+                    binds: {
+                        var binds = PostgresBindings()
+                        binds.append(envelope.id)
+                        binds.append(envelope.type)
+                        binds.append(envelope.source)
+                        return binds
+                    }()
+                ),
+                logger: logger
+            )
+            var isNew = false
+            for try await _ in inserted { isNew = true }
+            guard isNew else { return .duplicate }
+            guard let handler = self.handlers.handlers[envelope.type] else { return .ignored }
+            try await handler(envelope, connection, logger)
+            return .applied
+        }
+    }
+
+    struct Receipt: Codable, ResponseEncodable {
+        var eventId: UUID
+        var outcome: Outcome
+    }
+
+    /// `POST /internal/events`, open only to service tokens.
+    public func addRoutes(to router: Router<TractRequestContext>) {
+        router.group("internal/events", context: AuthenticatedContext.self)
+            .add(middleware: RequireScopeMiddleware(Scope.service))
+            .post { request, context -> Receipt in
+                let envelope = try await request.decode(as: EventEnvelope.self, context: context)
+                let outcome = try await self.receive(envelope, logger: context.logger)
+                context.logger.info(
+                    "event received",
+                    metadata: [
+                        "event_id": .string(envelope.id.uuidString), "event_type": .string(envelope.type),
+                        "outcome": .string(outcome.rawValue),
+                    ]
+                )
+                return Receipt(eventId: envelope.id, outcome: outcome)
+            }
+    }
+}

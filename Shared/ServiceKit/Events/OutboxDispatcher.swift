@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Models
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+import ServiceLifecycle
+
+/// Delivers outbox rows to their subscribers' `POST /internal/events`, until each is acknowledged.
+///
+/// A dispatcher claims due rows in a short transaction (`FOR UPDATE SKIP LOCKED`, so replicas share
+/// the work without waiting on each other) by pushing their `next_attempt_at` one lease ahead, then
+/// delivers outside any transaction. Success marks the row delivered; failure schedules a retry
+/// with backoff. A dispatcher that dies mid-delivery leaves its rows to be claimed again when the
+/// lease ends: delivery is at least once, and the subscriber's inbox makes the effect exactly once.
+public struct OutboxDispatcher: Service {
+    let client: PostgresClient
+    let schema: String
+    let configuration: EventConfiguration
+    let internalClient: InternalHTTPClient
+    let schedule: RetrySchedule
+    let lease: Duration
+    let logger: Logger
+
+    public init(
+        client: PostgresClient,
+        schema: String,
+        configuration: EventConfiguration,
+        internalClient: InternalHTTPClient,
+        lease: Duration = .seconds(30),
+        logger: Logger
+    ) {
+        self.client = client
+        self.schema = schema
+        self.configuration = configuration
+        self.internalClient = internalClient
+        self.schedule = RetrySchedule(maximum: configuration.maximumBackoff)
+        self.lease = lease
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            var delivered = 0
+            do {
+                delivered = try await self.dispatchDue()
+            } catch {
+                self.logger.warning("outbox dispatch failed", metadata: ["error": .string("\(error)")])
+            }
+            // A full batch means more may be waiting: go again at once.
+            if delivered < self.configuration.batchSize {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.pollInterval) }
+            }
+        }
+    }
+
+    struct Claimed {
+        var id: Int64
+        var subscriber: String
+        var envelope: String
+        var attempts: Int32
+    }
+
+    /// Claims and delivers one batch; returns how many rows it claimed.
+    @discardableResult
+    public func dispatchDue() async throws -> Int {
+        let claimed = try await self.claim()
+        await withTaskGroup(of: Void.self) { group in
+            for row in claimed {
+                group.addTask { await self.deliver(row) }
+            }
+        }
+        return claimed.count
+    }
+
+    private func claim() async throws -> [Claimed] {
+        let leaseSeconds = Double(self.lease.components.seconds)
+        let rows = try await self.client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(self.schema).outbox AS o
+                    SET next_attempt_at = now() + make_interval(secs => $1)
+                    WHERE o.id IN (
+                        SELECT id FROM \(self.schema).outbox
+                        WHERE delivered_at IS NULL AND next_attempt_at <= now()
+                        ORDER BY next_attempt_at, id
+                        LIMIT $2
+                        FOR UPDATE SKIP LOCKED
+                    )
+                    RETURNING o.id, o.subscriber, o.envelope::text, o.attempts
+                    """,
+                binds: {
+                    var binds = PostgresBindings()
+                    binds.append(leaseSeconds)
+                    binds.append(self.configuration.batchSize)
+                    return binds
+                }()
+            ),
+            logger: self.logger
+        )
+        var claimed: [Claimed] = []
+        for try await (id, subscriber, envelope, attempts) in rows.decode((Int64, String, String, Int32).self) {
+            claimed.append(Claimed(id: id, subscriber: subscriber, envelope: envelope, attempts: attempts))
+        }
+        return claimed
+    }
+
+    private func deliver(_ row: Claimed) async {
+        let outcome: String?
+        if let base = self.configuration.peers[row.subscriber] {
+            do {
+                try await self.internalClient.postEvent(
+                    envelopeJSON: row.envelope,
+                    to: base.appendingPathComponent("internal/events")
+                )
+                outcome = nil
+            } catch {
+                outcome = "\(error)"
+            }
+        } else {
+            outcome = "no URL is configured for subscriber \(row.subscriber)"
+        }
+        do {
+            if let failure = outcome {
+                var generator = SystemRandomNumberGenerator()
+                let delay = self.schedule.delay(afterAttempts: Int(row.attempts) + 1, using: &generator)
+                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+                try await self.client.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            UPDATE \(self.schema).outbox
+                            SET attempts = attempts + 1, last_error = left($2, 1000),
+                                next_attempt_at = now() + make_interval(secs => $3)
+                            WHERE id = $1
+                            """,
+                        binds: {
+                            var binds = PostgresBindings()
+                            binds.append(row.id)
+                            binds.append(failure)
+                            binds.append(seconds)
+                            return binds
+                        }()
+                    ),
+                    logger: self.logger
+                )
+                self.logger.notice(
+                    "event delivery failed; will retry",
+                    metadata: [
+                        "subscriber": .string(row.subscriber), "attempts": .stringConvertible(row.attempts + 1),
+                        "error": .string(failure),
+                    ]
+                )
+            } else {
+                try await self.client.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            UPDATE \(self.schema).outbox
+                            SET attempts = attempts + 1, delivered_at = now(), last_error = NULL
+                            WHERE id = $1
+                            """,
+                        binds: {
+                            var binds = PostgresBindings()
+                            binds.append(row.id)
+                            return binds
+                        }()
+                    ),
+                    logger: self.logger
+                )
+            }
+        } catch {
+            // The lease runs out and the row is tried again; the inbox absorbs the repeat.
+            self.logger.warning("could not record delivery outcome", metadata: ["error": .string("\(error)")])
+        }
+    }
+}

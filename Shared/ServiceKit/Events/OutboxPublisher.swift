@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import Models
+import PostgresNIO
+
+/// Writes events into the service's outbox inside the caller's transaction, so an event exists if
+/// and only if the state change that caused it was committed.
+public struct OutboxPublisher: Sendable {
+    public let source: String
+    let schema: String
+    let subscribers: @Sendable (String) -> [String]
+    let now: @Sendable () -> Date
+
+    public init(
+        source: String,
+        schema: String,
+        subscribers: @escaping @Sendable (String) -> [String] = EventSubscriptions.subscribers(of:),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.source = source
+        self.schema = schema
+        self.subscribers = subscribers
+        self.now = now
+    }
+
+    /// Queues `event` for every subscriber of its type; call it on the transaction's connection.
+    @discardableResult
+    public func publish<Event: DomainEvent>(
+        _ event: Event,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> EventEnvelope {
+        let envelope = EventEnvelope(
+            id: UUIDv7.make(at: self.now()),
+            type: Event.eventType,
+            source: self.source,
+            occurredAt: self.now(),
+            payload: try JSONValue(encoding: event)
+        )
+        let body = String(decoding: try JSONEncoder.tract.encode(envelope), as: UTF8.self)
+        for subscriber in self.subscribers(Event.eventType) {
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(self.schema).outbox (event_id, event_type, subscriber, envelope)
+                        VALUES ($1, $2, $3, $4::jsonb)
+                        """,
+                    binds: {
+                        var binds = PostgresBindings()
+                        binds.append(envelope.id)
+                        binds.append(envelope.type)
+                        binds.append(subscriber)
+                        binds.append(body)
+                        return binds
+                    }()
+                ),
+                logger: logger
+            )
+        }
+        return envelope
+    }
+}

@@ -1,0 +1,64 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Turns every error a route throws into `application/problem+json`. Expected failures arrive as
+/// `Problem`s; Hummingbird's own errors (no such route, body too large) keep their status; anything
+/// else is logged with the request id and answered with a bare 500 that reveals nothing internal.
+public struct ProblemMiddleware<Context: TractContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, request: request, logger: context.logger)
+            return Problem.render(
+                problem.details(requestID: context.requestID, instance: request.uri.path),
+                status: problem.status,
+                headers: problem.headers
+            )
+        }
+    }
+
+    static func problem(for error: any Error, request: Request, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let decoding as DecodingError:
+            return Problem(decoding: decoding)
+        case let httpError as HTTPError where httpError.status == .notFound && httpError.body == nil:
+            return Problem(.notFound, detail: "No route matches \(request.method.rawValue) \(request.uri.path).")
+        case let httpError as HTTPError:
+            return Problem(
+                httpError.status,
+                detail: httpError.body,
+                headers: httpError.headers.filter { $0.name != .contentType && $0.name != .contentLength }
+            )
+        case let responseError as any HTTPResponseError where responseError.status == .contentTooLarge:
+            return Problem(.contentTooLarge, detail: "The request body is too large.")
+        case let responseError as any HTTPResponseError where responseError.status.code < 500:
+            return Problem(responseError.status)
+        default:
+            logger.error(
+                "unhandled error",
+                metadata: ["error": .string(String(reflecting: error)), "error_type": .string("\(type(of: error))")]
+            )
+            return Problem(
+                .internalServerError,
+                detail: "Something went wrong on our side. Quote the request id if you contact us."
+            )
+        }
+    }
+}
+
+/// What the shared middlewares need from a context: Tract's and its authenticated child both qualify.
+public protocol TractContext: RequestContext {
+    var requestID: String { get }
+}
+
+extension TractRequestContext: TractContext {}
+extension AuthenticatedContext: TractContext {}

@@ -1,0 +1,52 @@
+/// A W3C Trace Context `traceparent` header (https://www.w3.org/TR/trace-context/#traceparent-header):
+/// `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
+///
+/// Each service continues the caller's trace (same trace id) and names itself as the parent of the
+/// calls it makes, so one user action can be followed across services in the logs.
+public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
+    public var traceID: String
+    public var parentID: String
+    public var flags: String
+
+    public init?(header: String) {
+        let parts = header.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "00", Self.isHex(parts[1], count: 32), Self.isHex(parts[2], count: 16),
+            Self.isHex(parts[3], count: 2),
+            parts[1] != Substring(String(repeating: "0", count: 32)),
+            parts[2] != Substring(String(repeating: "0", count: 16))
+        else { return nil }
+        self.traceID = String(parts[1])
+        self.parentID = String(parts[2])
+        self.flags = String(parts[3])
+    }
+
+    init(traceID: String, parentID: String, flags: String) {
+        self.traceID = traceID
+        self.parentID = parentID
+        self.flags = flags
+    }
+
+    /// A new trace, for requests that arrive without one.
+    public static func random() -> TraceParent {
+        TraceParent(traceID: randomHex(bytes: 16), parentID: randomHex(bytes: 8), flags: "01")
+    }
+
+    /// The header for an outgoing call: same trace, this service as the parent span.
+    public func child() -> TraceParent {
+        TraceParent(traceID: self.traceID, parentID: Self.randomHex(bytes: 8), flags: self.flags)
+    }
+
+    public var description: String { "00-\(self.traceID)-\(self.parentID)-\(self.flags)" }
+
+    private static func isHex(_ text: Substring, count: Int) -> Bool {
+        text.utf8.count == count && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    private static func randomHex(bytes: Int) -> String {
+        (0..<bytes).map { _ in
+            let byte = UInt8.random(in: 0...255)
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+        }.joined()
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import JWTKit
+import Models
+
+/// Who is calling, as proven by a verified access token.
+public struct Identity: Sendable, Equatable {
+    /// `sub`: a user id for user tokens, a client id for service tokens.
+    public var subject: String
+    public var sessionID: String?
+    public var roles: Set<Role>
+    public var organizationID: String?
+    public var scopes: Set<String>
+
+    public init(
+        subject: String,
+        sessionID: String? = nil,
+        roles: Set<Role> = [],
+        organizationID: String? = nil,
+        scopes: Set<String> = []
+    ) {
+        self.subject = subject
+        self.sessionID = sessionID
+        self.roles = roles
+        self.organizationID = organizationID
+        self.scopes = scopes
+    }
+
+    init(claims: AccessTokenClaims) {
+        self.init(
+            subject: claims.sub.value,
+            sessionID: claims.sid,
+            // Roles this build does not know are dropped rather than trusted.
+            roles: Set((claims.roles ?? []).compactMap(Role.init(rawValue:))),
+            organizationID: claims.org,
+            scopes: Set((claims.scope ?? "").split(separator: " ").map(String.init))
+        )
+    }
+
+    /// The user id, for user tokens.
+    public var userID: UUID? { UUID(uuidString: self.subject) }
+
+    public var isService: Bool { self.scopes.contains(Scope.service) }
+
+    public func has(role: Role) -> Bool { self.roles.contains(role) }
+
+    public func requireRole(_ allowed: Role...) throws {
+        guard allowed.contains(where: self.roles.contains) else {
+            throw Problem.forbidden(
+                "This needs one of the roles: \(allowed.map(\.rawValue).joined(separator: ", "))."
+            )
+        }
+    }
+
+    public func requireScope(_ scope: String) throws {
+        guard self.scopes.contains(scope) else {
+            throw Problem.forbidden("This needs the \"\(scope)\" scope.")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// The parts of a JWT header the verifier decides on before any cryptography runs.
+struct TokenHeader: Decodable, Equatable {
+    var alg: String
+    var kid: String?
+
+    /// Reads the header segment of a compact JWS; `nil` when it is not one.
+    static func parse(_ token: String) -> TokenHeader? {
+        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard segments.count == 3, let data = Base64URL.decode(segments[0]) else { return nil }
+        return try? JSONDecoder().decode(TokenHeader.self, from: data)
+    }
+}
+
+enum Base64URL {
+    static func decode(_ text: some StringProtocol) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+
+    static func encode(_ data: some DataProtocol) -> String {
+        Data(data).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

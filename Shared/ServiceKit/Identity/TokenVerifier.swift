@@ -1,0 +1,161 @@
+import AsyncHTTPClient
+import Foundation
+import JWTKit
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Verifies access tokens against the key set `auth` publishes at `/.well-known/jwks.json`.
+///
+/// Keys are cached. A token naming a key id the cache lacks triggers one refetch (auth rotated its
+/// key), but such refetches are spaced by `minimumRefetchInterval` so that made-up key ids cannot
+/// be used to flood `auth`. The algorithm is pinned to what Tract signs with (EdDSA, ES256) and must
+/// match the key's own, so `alg: none` and algorithm-confusion tokens never reach a signature check.
+public actor TokenVerifier {
+    static let pinnedAlgorithms: Set<String> = ["EdDSA", "ES256"]
+
+    private let configuration: IdentityConfiguration
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    /// How long a fetched key set is trusted before it is fetched again on use.
+    private let cacheLifetime: Duration
+    private var keys = JWTKeyCollection()
+    private var algorithmsByKeyID: [String: String] = [:]
+    private var fetchedAt: ContinuousClock.Instant?
+    private var lastUnknownKeyRefetch: ContinuousClock.Instant?
+    private var inFlightFetch: Task<Void, any Error>?
+    /// Completed fetches of the key set, for tests and metrics.
+    public private(set) var fetchCount = 0
+
+    public init(
+        configuration: IdentityConfiguration,
+        httpClient: HTTPClient = .shared,
+        cacheLifetime: Duration = .seconds(300),
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.cacheLifetime = cacheLifetime
+        self.logger = logger
+    }
+
+    /// The caller's identity, or a 401 `Problem` saying what is wrong with the token.
+    public func verify(_ token: String) async throws -> Identity {
+        guard let header = TokenHeader.parse(token) else {
+            throw Problem.unauthorized("The access token is not a well-formed JWT.")
+        }
+        guard Self.pinnedAlgorithms.contains(header.alg) else {
+            throw Problem.unauthorized("The access token's algorithm \"\(header.alg)\" is not accepted.")
+        }
+        guard let keyID = header.kid else {
+            throw Problem.unauthorized("The access token names no signing key (kid).")
+        }
+        try await self.ensureKey(keyID)
+        guard let keyAlgorithm = self.algorithmsByKeyID[keyID] else {
+            throw Problem.unauthorized("The access token was signed with an unknown key.")
+        }
+        guard keyAlgorithm == header.alg else {
+            throw Problem.unauthorized("The access token's algorithm does not match its key.")
+        }
+
+        let claims: AccessTokenClaims
+        do {
+            claims = try await self.keys.verify(token, as: AccessTokenClaims.self)
+        } catch let error as JWTError {
+            switch error.errorType {
+            case .claimVerificationFailure where error.failedClaim is ExpirationClaim:
+                throw Problem.unauthorized("The access token has expired.")
+            case .claimVerificationFailure where error.failedClaim is NotBeforeClaim:
+                throw Problem.unauthorized("The access token is not valid yet.")
+            case .signatureVerificationFailed:
+                throw Problem.unauthorized("The access token's signature is invalid.")
+            default:
+                throw Problem.unauthorized("The access token could not be verified.")
+            }
+        } catch {
+            throw Problem.unauthorized("The access token could not be verified.")
+        }
+        guard claims.iss.value == self.configuration.issuer else {
+            throw Problem.unauthorized("The access token was issued by someone else.")
+        }
+        guard claims.aud.value.contains(self.configuration.audience) else {
+            throw Problem.unauthorized("The access token is not meant for this service.")
+        }
+        return Identity(claims: claims)
+    }
+
+    /// Makes sure the cache is fresh and, if allowed, holds `keyID`.
+    private func ensureKey(_ keyID: String) async throws {
+        let now = ContinuousClock.now
+        let stale = self.fetchedAt.map { now - $0 > self.cacheLifetime } ?? true
+        if stale {
+            try await self.fetch()
+            return
+        }
+        guard self.algorithmsByKeyID[keyID] == nil else { return }
+        if let last = self.lastUnknownKeyRefetch, now - last < self.configuration.minimumRefetchInterval {
+            return
+        }
+        self.lastUnknownKeyRefetch = now
+        try await self.fetch()
+    }
+
+    /// One fetch at a time; concurrent callers wait for the same one.
+    private func fetch() async throws {
+        if let inFlightFetch {
+            try await inFlightFetch.value
+            return
+        }
+        let task = Task { try await self.download() }
+        self.inFlightFetch = task
+        defer { self.inFlightFetch = nil }
+        try await task.value
+    }
+
+    private func download() async throws {
+        var request = HTTPClientRequest(url: self.configuration.jwksURL.absoluteString)
+        request.headers.add(name: "Accept", value: "application/json")
+        let body: ByteBuffer
+        do {
+            let response = try await self.httpClient.execute(request, timeout: .seconds(5))
+            guard response.status == .ok else {
+                throw Problem.serviceUnavailable("The key set could not be fetched (HTTP \(response.status.code)).")
+            }
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch let problem as Problem {
+            self.logger.warning("JWKS fetch failed", metadata: ["error": .string(problem.description)])
+            throw problem
+        } catch {
+            self.logger.warning("JWKS fetch failed", metadata: ["error": .string("\(error)")])
+            throw Problem.serviceUnavailable("The key set could not be fetched.")
+        }
+        let jwks = try JSONDecoder().decode(JWKS.self, from: Data(body.readableBytesView))
+        let collection = JWTKeyCollection()
+        var algorithms: [String: String] = [:]
+        for key in jwks.keys {
+            guard let keyID = key.keyIdentifier?.string, let algorithm = Self.algorithm(of: key) else { continue }
+            do {
+                try await collection.add(jwk: key)
+                algorithms[keyID] = algorithm
+            } catch {
+                self.logger.warning("skipping unusable JWK", metadata: ["kid": .string(keyID)])
+            }
+        }
+        self.keys = collection
+        self.algorithmsByKeyID = algorithms
+        self.fetchedAt = .now
+        self.fetchCount += 1
+        self.logger.debug("JWKS fetched", metadata: ["keys": .stringConvertible(algorithms.count)])
+    }
+
+    /// The key's declared algorithm, or the one its type implies; keys of other types are ignored.
+    static func algorithm(of key: JWK) -> String? {
+        if let algorithm = key.algorithm?.rawValue {
+            return Self.pinnedAlgorithms.contains(algorithm) ? algorithm : nil
+        }
+        let curve = key.curve?.rawValue
+        if key.keyType == .octetKeyPair, curve == "Ed25519" { return "EdDSA" }
+        if key.keyType == .ecdsa, curve == "P-256" { return "ES256" }
+        return nil
+    }
+}

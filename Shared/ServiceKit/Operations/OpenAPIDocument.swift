@@ -1,0 +1,28 @@
+import Foundation
+import Models
+
+/// Builds a service's OpenAPI 3.1 document: the kit's shared part (probes, metrics, the inbox,
+/// the `Problem` schema, bearer security) plus the service's own `openapi.json` resource, whose
+/// `info`, `paths` and `components` are merged in.
+public enum OpenAPIDocument {
+    public static func build(service: Bundle?) throws -> JSONValue {
+        guard let baseURL = Bundle.module.url(forResource: "openapi-base", withExtension: "json") else {
+            throw MigrationError.missingFolder("openapi-base.json")
+        }
+        var document = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: baseURL))
+        if let serviceURL = service?.url(forResource: "openapi", withExtension: "json") {
+            let fragment = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: serviceURL))
+            document = Self.merge(document, fragment)
+        }
+        return document
+    }
+
+    /// Objects merge key by key (the fragment wins on conflicts); anything else is replaced.
+    static func merge(_ base: JSONValue, _ overlay: JSONValue) -> JSONValue {
+        guard case .object(var merged) = base, case .object(let extra) = overlay else { return overlay }
+        for (key, value) in extra {
+            merged[key] = merged[key].map { Self.merge($0, value) } ?? value
+        }
+        return .object(merged)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// Wires a service the one way every service is wired: JSON logs, the Postgres pool, migrations
+/// before the server listens, request ids, metrics, problem+json errors, token verification,
+/// probes, the event inbox and outbox dispatcher, then the service's own routes.
+public func buildServiceApplication(
+    _ configuration: ServiceConfiguration,
+    definition: ServiceDefinition,
+    overrides: ServiceOverrides = ServiceOverrides()
+) async throws -> some ApplicationProtocol {
+    LoggingSystem.bootstrapJSON(service: definition.name.rawValue, level: configuration.logLevel)
+    let logger = {
+        var logger = Logger(label: "tract.\(definition.name.rawValue)")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }()
+    _ = PrometheusMetrics.registry
+
+    let schema = definition.name.schemas[0]
+    var postgresConfiguration = try configuration.database.clientConfiguration
+    postgresConfiguration.options.maximumConnections = configuration.databasePoolSize
+    let postgres = PostgresClient(configuration: postgresConfiguration, backgroundLogger: logger)
+    let migrator = Migrator(client: postgres, schema: schema, migrations: try definition.migrations(), logger: logger)
+
+    let serviceTokens =
+        overrides.serviceTokens
+        ?? ClientCredentialsTokenProvider(
+            tokenURL: configuration.events.tokenURL,
+            clientID: configuration.events.clientID,
+            clientSecret: configuration.events.clientSecret
+        )
+    let internalClient = InternalHTTPClient(tokens: serviceTokens)
+    let outbox = OutboxPublisher(
+        source: definition.name.rawValue,
+        schema: schema,
+        subscribers: overrides.eventSubscribers ?? EventSubscriptions.subscribers(of:)
+    )
+    let verifier = TokenVerifier(configuration: configuration.identity, logger: logger)
+    let dependencies = ServiceDependencies(
+        configuration: configuration,
+        postgres: postgres,
+        outbox: outbox,
+        internalClient: internalClient,
+        logger: logger
+    )
+
+    let router = Router(context: TractRequestContext.self)
+    router.add(middleware: RequestIDMiddleware(bodyLimit: configuration.maxBodyBytes))
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: IdentityMiddleware(verifier: verifier))
+    let openAPI = try OpenAPIDocument.build(service: definition.bundle)
+    OperationsRoutes(
+        postgres: postgres,
+        migrator: migrator,
+        openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),
+        readinessTimeout: .seconds(2)
+    ).addRoutes(to: router)
+    EventInbox(client: postgres, schema: schema, handlers: definition.eventHandlers).addRoutes(to: router)
+    try definition.routes(router, dependencies)
+
+    var services: [any Service] = [postgres]
+    if overrides.runsOutboxDispatcher {
+        services.append(
+            OutboxDispatcher(
+                client: postgres,
+                schema: schema,
+                configuration: configuration.events,
+                internalClient: internalClient,
+                logger: logger
+            )
+        )
+    }
+    var app = Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "tract-\(definition.name.rawValue)"
+        ),
+        services: services,
+        logger: logger
+    )
+    let migratesOnStart = overrides.migratesOnStart
+    app.beforeServerStarts {
+        if migratesOnStart {
+            try await migrator.migrate()
+        } else if case .pending(let pending) = try await migrator.status() {
+            // Another process (the migrations Job) applies these; until then /health/ready says 503.
+            logger.notice("migrations pending", metadata: ["pending": .string(pending.joined(separator: ", "))])
+        }
+        logger.info(
+            "service started",
+            metadata: ["port": .stringConvertible(configuration.port), "database": .string(configuration.database.redacted)]
+        )
+    }
+    return app
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+
+/// A service library exposes its definition through this, and its executable is one line:
+/// `await AuthEntryPoint.main()`.
+public protocol ServiceEntryPoint {
+    static var definition: ServiceDefinition { get }
+}
+
+/// `<service> [serve]`, `<service> migrate` and `--help`, the same for all five executables.
+public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: Entry.definition.name.rawValue,
+            abstract: "The Tract \(Entry.definition.name.rawValue) service.",
+            discussion: ServiceConfiguration.environmentHelp(for: Entry.definition.name),
+            subcommands: [Serve.self, Migrate.self],
+            defaultSubcommand: Serve.self
+        )
+    }
+
+    public init() {}
+
+    struct Serve: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Apply pending migrations (unless MIGRATE_ON_START=false) and serve HTTP until SIGTERM.")
+        }
+
+        func run() async throws {
+            let configuration = try ServiceCommand.loadConfiguration()
+            let migrates = try EnvironmentReader().boolean("MIGRATE_ON_START", default: true)
+            let app = try await buildServiceApplication(
+                configuration,
+                definition: Entry.definition,
+                overrides: ServiceOverrides(migratesOnStart: migrates)
+            )
+            try await app.runService()
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Apply pending migrations and exit (what the Kubernetes Job runs).")
+        }
+
+        func run() async throws {
+            let configuration = try ServiceCommand.loadConfiguration()
+            LoggingSystem.bootstrapJSON(service: Entry.definition.name.rawValue, level: configuration.logLevel)
+            let logger = Logger(label: "tract.\(Entry.definition.name.rawValue).migrate")
+            let client = PostgresClient(configuration: try configuration.database.clientConfiguration, backgroundLogger: logger)
+            let migrator = Migrator(
+                client: client,
+                schema: Entry.definition.name.schemas[0],
+                migrations: try Entry.definition.migrations(),
+                logger: logger
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                let applied = try await migrator.migrate()
+                logger.info("migrations done", metadata: ["applied": .stringConvertible(applied.count)])
+            }
+        }
+    }
+
+    /// Reads the environment, or stops with one line naming the bad variable.
+    static func loadConfiguration() throws -> ServiceConfiguration {
+        do {
+            return try ServiceConfiguration.fromEnvironment(service: Entry.definition.name)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+extension ServiceConfiguration {
+    static func environmentHelp(for service: ServiceName) -> String {
+        """
+        Settings come from the environment; the defaults suit `make run`.
+          HOST, PORT                  listen address (127.0.0.1:\(service.defaultPort))
+          DATABASE_URL                postgres://user:password@host:port/db
+                                      ?sslmode=disable|require|verify-full
+                                      (local cluster on 55432 as \(service.databaseRole))
+          DATABASE_POOL_SIZE          connections per replica (10)
+          MIGRATE_ON_START            migrate before serving (true)
+          LOG_LEVEL                   trace ... critical (info)
+          MAX_BODY_BYTES              largest JSON body (1048576)
+          AUTH_JWKS_URL               auth's key set
+                                      (http://127.0.0.1:8081/.well-known/jwks.json)
+          TOKEN_ISSUER                required iss (tract-auth)
+          TOKEN_AUDIENCE              required aud (tract)
+          JWKS_MIN_REFETCH_SECONDS    spacing of unknown-kid refetches (30)
+          <SERVICE>_URL               peer base URLs, e.g. ANALYTICS_URL
+                                      (http://127.0.0.1:8085)
+          AUTH_TOKEN_URL              client-credentials endpoint
+                                      (http://127.0.0.1:8081/v1/auth/token)
+          SERVICE_CLIENT_ID           client id at auth (\(service.rawValue))
+          SERVICE_CLIENT_SECRET       client secret (unset: no service token)
+          OUTBOX_POLL_INTERVAL_MS     idle outbox polling (500)
+          OUTBOX_BATCH_SIZE           deliveries claimed at once (50)
+          OUTBOX_MAX_BACKOFF_SECONDS  retry delay ceiling (300)
+        """
+    }
+}
+
+extension ServiceEntryPoint {
+    /// Parses the command line and runs the chosen subcommand; what each `main.swift` calls.
+    public static func main() async {
+        await ServiceCommand<Self>.main()
+    }
+}

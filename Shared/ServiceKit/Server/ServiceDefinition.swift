@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+
+/// What makes one service different from the others; everything else comes from the kit.
+public struct ServiceDefinition: Sendable {
+    public var name: ServiceName
+    /// The service library's resource bundle: `Migrations/*.sql` and `openapi.json`.
+    public var bundle: Bundle
+    public var eventHandlers: EventHandlers
+    /// Adds the service's routes; called once while the application is built.
+    public var routes: @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
+
+    public init(
+        name: ServiceName,
+        bundle: Bundle,
+        eventHandlers: EventHandlers = EventHandlers(),
+        routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
+    ) {
+        self.name = name
+        self.bundle = bundle
+        self.eventHandlers = eventHandlers
+        self.routes = routes
+    }
+
+    /// The kit's migrations followed by the service's own.
+    public func migrations() throws -> [Migration] {
+        try Migration.serviceKit() + Migration.load(from: self.bundle)
+    }
+}
+
+/// What the kit hands a service's routes: its database, outbox, peers and settings.
+public struct ServiceDependencies: Sendable {
+    public let configuration: ServiceConfiguration
+    public let postgres: PostgresClient
+    public let outbox: OutboxPublisher
+    public let internalClient: InternalHTTPClient
+    public let logger: Logger
+}
+
+/// Seams for tests: what a test swaps must be a real implementation too (a token provider that
+/// signs with the test's key, a subscriber map pointing at the test's own server).
+public struct ServiceOverrides: Sendable {
+    public var serviceTokens: (any ServiceTokenProvider)?
+    public var eventSubscribers: (@Sendable (String) -> [String])?
+    public var runsOutboxDispatcher: Bool
+    public var migratesOnStart: Bool
+
+    public init(
+        serviceTokens: (any ServiceTokenProvider)? = nil,
+        eventSubscribers: (@Sendable (String) -> [String])? = nil,
+        runsOutboxDispatcher: Bool = true,
+        migratesOnStart: Bool = true
+    ) {
+        self.serviceTokens = serviceTokens
+        self.eventSubscribers = eventSubscribers
+        self.runsOutboxDispatcher = runsOutboxDispatcher
+        self.migratesOnStart = migratesOnStart
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// A real HTTP server on a loopback port for the duration of `body`: the peer a test needs
+/// (a JWKS endpoint, an event subscriber) speaking real HTTP.
+public func withLocalServer<Context: RequestContext, T: Sendable>(
+    _ router: Router<Context>,
+    _ body: @Sendable (_ baseURL: URL) async throws -> T
+) async throws -> T where Context.Source == ApplicationRequestContextSource {
+    let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in
+            portContinuation.yield(channel.localAddress?.port ?? 0)
+            portContinuation.finish()
+        },
+        logger: Logger(label: "test.server")
+    )
+    let serviceGroup = ServiceGroup(
+        configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test.server"))
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await serviceGroup.run() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        do {
+            let result = try await body(URL(string: "http://127.0.0.1:\(port)")!)
+            await serviceGroup.triggerGracefulShutdown()
+            return result
+        } catch {
+            await serviceGroup.triggerGracefulShutdown()
+            throw error
+        }
+    }
+}
+
+/// A loopback port nobody listens on right now (bound, read, released).
+public func freePort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress?.port ?? 0
+    try await channel.close()
+    return port
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+public func eventually(
+    timeout: Duration = .seconds(10),
+    interval: Duration = .milliseconds(50),
+    _ condition: () async throws -> Bool
+) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try await condition()
+}

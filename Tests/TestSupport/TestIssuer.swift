@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import JWTKit
+import Models
+import NIOConcurrencyHelpers
+import ServiceKit
+
+/// Signs access tokens with keys the test makes and publishes them as a JWKS over real HTTP,
+/// standing in for `auth` until its own signing exists (issue 3). Counts JWKS fetches so tests can
+/// check the verifier's caching.
+public final class TestIssuer: Sendable {
+    public let issuer = "tract-auth"
+    public let audience = "tract"
+    private let state: NIOLockedValueBox<State>
+
+    struct State {
+        var published: [(kid: String, key: EdDSA.PrivateKey)]
+        var fetches = 0
+    }
+
+    public init() throws {
+        self.state = .init(State(published: [(kid: "key-1", key: try EdDSA.PrivateKey())]))
+    }
+
+    public var fetchCount: Int { self.state.withLockedValue { $0.fetches } }
+
+    /// Adds a new signing key to the published set (what auth does when it rotates).
+    public func rotate(kid: String) throws {
+        let key = try EdDSA.PrivateKey()
+        self.state.withLockedValue { $0.published.append((kid, key)) }
+    }
+
+    /// A token; every claim can be bent to test the verifier's checks.
+    public func token(
+        subject: String = UUID().uuidString.lowercased(),
+        roles: [Role] = [.investor],
+        scopes: [String] = [Scope.user],
+        audience: String? = nil,
+        issuer: String? = nil,
+        expiresIn: TimeInterval = 600,
+        kid: String? = nil,
+        signingKey: EdDSA.PrivateKey? = nil
+    ) async throws -> String {
+        let published = self.state.withLockedValue { $0.published }
+        let chosenKid = kid ?? published.last!.kid
+        let key = signingKey ?? published.first(where: { $0.kid == chosenKid })?.key ?? published.last!.key
+        let now = Date()
+        let claims = AccessTokenClaims(
+            subject: subject,
+            sessionID: UUID().uuidString.lowercased(),
+            roles: roles.map(\.rawValue),
+            scopes: scopes,
+            audience: [audience ?? self.audience],
+            issuer: issuer ?? self.issuer,
+            issuedAt: now,
+            expiresAt: now.addingTimeInterval(expiresIn)
+        )
+        let keys = JWTKeyCollection()
+        await keys.add(eddsa: key, kid: JWKIdentifier(string: chosenKid))
+        return try await keys.sign(claims, kid: JWKIdentifier(string: chosenKid))
+    }
+
+    /// The JWKS document as auth serves it.
+    public func jwksJSON() throws -> String {
+        let published = self.state.withLockedValue { $0.published }
+        let keys = published.map { entry in
+            let x = entry.key.publicKey.rawRepresentation.base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            return #"{"kty":"OKP","crv":"Ed25519","use":"sig","alg":"EdDSA","kid":"\#(entry.kid)","x":"\#(x)"}"#
+        }
+        return #"{"keys":[\#(keys.joined(separator: ","))]}"#
+    }
+
+    /// Serves `/.well-known/jwks.json` on a loopback port for the duration of `body`.
+    public func serve<T: Sendable>(_ body: @Sendable (_ jwksURL: URL) async throws -> T) async throws -> T {
+        let router = Router()
+        router.get(".well-known/jwks.json") { _, _ in
+            self.state.withLockedValue { $0.fetches += 1 }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: try self.jwksJSON()))
+            )
+        }
+        return try await withLocalServer(router) { baseURL in
+            try await body(baseURL.appendingPathComponent(".well-known/jwks.json"))
+        }
+    }
+
+    public var identityConfiguration: (URL) -> IdentityConfiguration {
+        { url in IdentityConfiguration(jwksURL: url, issuer: self.issuer, audience: self.audience) }
+    }
+}
+
+/// Service tokens signed by the test issuer: the same bearer the dispatcher would get from auth's
+/// client-credentials grant.
+public struct TestServiceTokens: ServiceTokenProvider {
+    let issuer: TestIssuer
+
+    public init(issuer: TestIssuer) {
+        self.issuer = issuer
+    }
+
+    public func token() async throws -> String? {
+        try await self.issuer.token(subject: "test-service", roles: [], scopes: [Scope.service])
+    }
+}
