@@ -51,6 +51,7 @@ var targets: [Target] = [
         name: "TestSupport",
         dependencies: [
             "ServiceKit", "Models",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -58,6 +59,7 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Tests/TestSupport",
@@ -66,15 +68,28 @@ var targets: [Target] = [
     .testTarget(
         name: "ServiceKitTests",
         dependencies: [
-            "ServiceKit", "TestSupport",
+            "ServiceKit", "TestSupport", "Models",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ],
         path: "Tests/ServiceKitTests",
+        resources: [.copy("Migrations")],
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: ["ServiceKit", "TestSupport"],
+        dependencies: [
+            "ServiceKit", "TestSupport", "Models",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
         path: "Tests/SystemTests",
         swiftSettings: swiftSettings
     ),
@@ -102,7 +117,7 @@ for service in services {
         .testTarget(
             name: "\(service.folder)Tests",
             dependencies: [
-                .target(name: service.library), "ServiceKit", "TestSupport",
+                .target(name: service.library), "ServiceKit", "TestSupport", "Models",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/\(service.folder)Tests",

@@ -64,6 +64,7 @@ public struct TestDatabase: Sendable {
     }
 
     /// Runs `body` with a client connected as the superuser to `database`.
+    @discardableResult
     public static func withAdmin<T: Sendable>(
         database: String,
         _ body: (PostgresClient) async throws -> T
@@ -72,6 +73,7 @@ public struct TestDatabase: Sendable {
     }
 
     /// Runs `body` with a client for `url`, running the client for the duration.
+    @discardableResult
     public static func withClient<T: Sendable>(
         _ url: DatabaseURL,
         _ body: (PostgresClient) async throws -> T

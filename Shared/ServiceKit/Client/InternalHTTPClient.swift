@@ -51,8 +51,18 @@ public struct InternalHTTPClient: Sendable {
     let timeout: Duration
     let maximumAttempts: Int
 
+    /// One client for all internal calls in the process. Unlike `HTTPClient.shared` it does not keep
+    /// retrying a refused connection until the deadline: a peer that is down should fail the call at
+    /// once, so the caller (the outbox's schedule, a user waiting) decides what happens next.
+    public static let transport: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     public init(
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = InternalHTTPClient.transport,
         tokens: any ServiceTokenProvider,
         timeout: Duration = .seconds(5),
         maximumAttempts: Int = 3
@@ -78,9 +88,10 @@ public struct InternalHTTPClient: Sendable {
         _ url: URL,
         json body: String? = nil,
         idempotencyKey: String? = nil,
+        retries: Bool = true,
         context: CallContext
     ) async throws -> Reply {
-        let retryable = [.GET, .HEAD, .PUT, .DELETE, .OPTIONS].contains(method) || idempotencyKey != nil
+        let retryable = retries && ([.GET, .HEAD, .PUT, .DELETE, .OPTIONS].contains(method) || idempotencyKey != nil)
         var attempt = 1
         while true {
             do {
@@ -137,6 +148,8 @@ public struct InternalHTTPClient: Sendable {
             url,
             json: envelopeJSON,
             idempotencyKey: eventID?.uuidString.lowercased(),
+            // The outbox keeps its own schedule of retries, with backoff that survives restarts.
+            retries: false,
             context: .background(requestID: eventID?.uuidString.lowercased() ?? UUID().uuidString.lowercased())
         )
         guard (200..<300).contains(reply.status) else {

@@ -121,6 +121,8 @@ public struct EventConfiguration: Sendable {
     public var pollInterval: Duration
     /// `OUTBOX_BATCH_SIZE` (default 50): deliveries one dispatcher claims at a time.
     public var batchSize: Int
+    /// `OUTBOX_RETRY_BASE_MS` (default 1000): the first retry delay, doubled on each failure.
+    public var retryBase: Duration
     /// `OUTBOX_MAX_BACKOFF_SECONDS` (default 300): the ceiling of the exponential retry delay.
     public var maximumBackoff: Duration
     /// `AUTH_TOKEN_URL` (default `http://127.0.0.1:8081/v1/auth/token`): the client-credentials
@@ -135,6 +137,7 @@ public struct EventConfiguration: Sendable {
         peers: [String: URL] = [:],
         pollInterval: Duration = .milliseconds(500),
         batchSize: Int = 50,
+        retryBase: Duration = .seconds(1),
         maximumBackoff: Duration = .seconds(300),
         tokenURL: URL = URL(string: "http://127.0.0.1:8081/v1/auth/token")!,
         clientID: String = "",
@@ -143,6 +146,7 @@ public struct EventConfiguration: Sendable {
         self.peers = peers
         self.pollInterval = pollInterval
         self.batchSize = batchSize
+        self.retryBase = retryBase
         self.maximumBackoff = maximumBackoff
         self.tokenURL = tokenURL
         self.clientID = clientID
@@ -159,6 +163,7 @@ public struct EventConfiguration: Sendable {
             peers: peers,
             pollInterval: try environment.duration("OUTBOX_POLL_INTERVAL_MS", defaultMilliseconds: 500, range: 10...60000),
             batchSize: try environment.integer("OUTBOX_BATCH_SIZE", default: 50, range: 1...1000),
+            retryBase: try environment.duration("OUTBOX_RETRY_BASE_MS", defaultMilliseconds: 1000, range: 10...600_000),
             maximumBackoff: .seconds(try environment.integer("OUTBOX_MAX_BACKOFF_SECONDS", default: 300, range: 1...86400)),
             tokenURL: try environment.url("AUTH_TOKEN_URL", default: "http://127.0.0.1:8081/v1/auth/token")!,
             clientID: environment.string("SERVICE_CLIENT_ID", default: service.rawValue),

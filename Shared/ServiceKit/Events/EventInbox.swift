@@ -49,7 +49,7 @@ public struct EventInbox: Sendable {
     }
 
     public func receive(_ envelope: EventEnvelope, logger: Logger) async throws -> Outcome {
-        try await self.client.withTransaction(logger: logger) { connection in
+        try await self.client.transaction(logger: logger) { connection in
             let inserted = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """

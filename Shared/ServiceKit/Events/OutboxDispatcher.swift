@@ -35,7 +35,7 @@ public struct OutboxDispatcher: Service {
         self.schema = schema
         self.configuration = configuration
         self.internalClient = internalClient
-        self.schedule = RetrySchedule(maximum: configuration.maximumBackoff)
+        self.schedule = RetrySchedule(base: configuration.retryBase, maximum: configuration.maximumBackoff)
         self.lease = lease
         self.logger = logger
     }
@@ -46,7 +46,7 @@ public struct OutboxDispatcher: Service {
             do {
                 delivered = try await self.dispatchDue()
             } catch {
-                self.logger.warning("outbox dispatch failed", metadata: ["error": .string("\(error)")])
+                self.logger.warning("outbox dispatch failed", metadata: ["error": .string(String(reflecting: error))])
             }
             // A full batch means more may be waiting: go again at once.
             if delivered < self.configuration.batchSize {

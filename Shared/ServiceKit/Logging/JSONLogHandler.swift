@@ -22,15 +22,11 @@ public struct JSONLogHandler: LogHandler {
         set { self.metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata explicitMetadata: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line: UInt
-    ) {
+    public func log(event: LogEvent) {
+        self.write(level: event.level, message: event.message, metadata: event.metadata, error: event.error)
+    }
+
+    private func write(level: Logger.Level, message: Logger.Message, metadata explicitMetadata: Logger.Metadata?, error: (any Error)?) {
         var fields: [String: JSONValue] = [
             "ts": .string(RFC3339.string(from: Date())),
             "level": .string(level.rawValue),
@@ -42,6 +38,7 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in merged {
             fields[Self.fieldName(key)] = Self.json(value)
         }
+        if let error { fields["error"] = .string(String(reflecting: error)) }
         Self.write(JSONValue.object(fields))
     }
 

@@ -102,6 +102,7 @@ extension ServiceConfiguration {
           SERVICE_CLIENT_SECRET       client secret (unset: no service token)
           OUTBOX_POLL_INTERVAL_MS     idle outbox polling (500)
           OUTBOX_BATCH_SIZE           deliveries claimed at once (50)
+          OUTBOX_RETRY_BASE_MS        first retry delay, doubling (1000)
           OUTBOX_MAX_BACKOFF_SECONDS  retry delay ceiling (300)
         """
     }

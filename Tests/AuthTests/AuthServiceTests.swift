@@ -1,0 +1,11 @@
+import AuthService
+import Models
+import ServiceKit
+import Testing
+import TestSupport
+
+@Suite struct AuthServiceTests {
+    @Test func bootsMigratesAndServesItsOperationsRoutes() async throws {
+        try await ServiceBootCheck.run(.auth) { configuration in try await buildApplication(configuration) }
+    }
+}

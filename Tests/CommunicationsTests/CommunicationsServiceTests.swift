@@ -1,0 +1,11 @@
+import CommunicationsService
+import Models
+import ServiceKit
+import Testing
+import TestSupport
+
+@Suite struct CommunicationsServiceTests {
+    @Test func bootsMigratesAndServesItsOperationsRoutes() async throws {
+        try await ServiceBootCheck.run(.communications) { configuration in try await buildApplication(configuration) }
+    }
+}

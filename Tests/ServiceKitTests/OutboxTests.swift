@@ -1,0 +1,187 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Models
+import PostgresNIO
+import ServiceKit
+import Testing
+import TestSupport
+
+/// Events published in a committed transaction reach each subscriber exactly once, whatever
+/// happens to the subscriber or the publisher in between (ARCHITECTURE.md, "Events").
+@Suite struct OutboxTests {
+    struct Fixture: Sendable {
+        let issuer: TestIssuer
+        let jwksURL: URL
+        let publisherDatabase: TestDatabase
+        let subscriberDatabase: TestDatabase
+        let subscriberPort: Int
+
+        func publisher(dispatching: Bool) async throws -> some ApplicationProtocol {
+            let configuration = ServiceConfiguration.forTesting(
+                .analytics,
+                database: self.publisherDatabase,
+                jwksURL: self.jwksURL,
+                peers: ["widget-watcher": URL(string: "http://127.0.0.1:\(self.subscriberPort)")!]
+            )
+            return try await buildServiceApplication(
+                configuration,
+                definition: FixtureService.definition,
+                overrides: ServiceOverrides(
+                    serviceTokens: TestServiceTokens(issuer: self.issuer),
+                    eventSubscribers: { _ in ["widget-watcher"] },
+                    runsOutboxDispatcher: dispatching
+                )
+            )
+        }
+
+        func subscriber() async throws -> some ApplicationProtocol {
+            let configuration = ServiceConfiguration.forTesting(
+                .analytics,
+                database: self.subscriberDatabase,
+                jwksURL: self.jwksURL,
+                port: self.subscriberPort
+            )
+            return try await buildServiceApplication(
+                configuration,
+                definition: FixtureService.definition,
+                overrides: ServiceOverrides(runsOutboxDispatcher: false)
+            )
+        }
+
+        func count(_ sql: String, in database: TestDatabase) async throws -> Int {
+            try await TestDatabase.withAdmin(database: database.name) { admin in
+                var total = 0
+                for try await value in try await admin.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { total = value }
+                return total
+            }
+        }
+
+        var received: Int {
+            get async throws { try await self.count("SELECT count(*)::int FROM analytics.received_widgets", in: self.subscriberDatabase) }
+        }
+
+        var delivered: Int {
+            get async throws {
+                try await self.count("SELECT count(*)::int FROM analytics.outbox WHERE delivered_at IS NOT NULL", in: self.publisherDatabase)
+            }
+        }
+    }
+
+    func withFixture(_ test: @escaping @Sendable (Fixture) async throws -> Void) async throws {
+        try await TestDatabase.with(services: [.analytics]) { publisherDatabase in
+            try await TestDatabase.with(services: [.analytics]) { subscriberDatabase in
+                let issuer = try TestIssuer()
+                try await issuer.serve { jwksURL in
+                    let fixture = Fixture(
+                        issuer: issuer,
+                        jwksURL: jwksURL,
+                        publisherDatabase: publisherDatabase,
+                        subscriberDatabase: subscriberDatabase,
+                        subscriberPort: try await freePort()
+                    )
+                    // The subscriber's tables exist before it first starts in a test.
+                    let subscriber = try await fixture.subscriber()
+                    try await subscriber.test(.router) { _ in }
+                    try await test(fixture)
+                }
+            }
+        }
+    }
+
+    static func createWidget(_ client: any TestClientProtocol, name: String, failing: Bool = false) async throws -> Int {
+        try await client.execute(
+            uri: failing ? "/v1/widgets?fail=true" : "/v1/widgets",
+            method: .post,
+            headers: [.contentType: "application/json"],
+            body: .init(string: #"{"name":"\#(name)"}"#)
+        ) { Int($0.status.code) }
+    }
+
+    @Test func deliversOnceAfterTheSubscriberComesBack() async throws {
+        try await self.withFixture { fixture in
+            let publisher = try await fixture.publisher(dispatching: true)
+            try await publisher.test(.router) { client async throws in
+                #expect(try await Self.createWidget(client, name: "gear") == 201)
+                // The subscriber is down: deliveries fail and are retried with backoff.
+                let retried = try await eventually {
+                    try await fixture.count("SELECT coalesce(max(attempts), 0)::int FROM analytics.outbox", in: fixture.publisherDatabase) >= 3
+                }
+                #expect(retried)
+                #expect(try await fixture.delivered == 0)
+
+                let subscriber = try await fixture.subscriber()
+                try await withRunningApplication(subscriber, port: fixture.subscriberPort) { () async throws in
+                    #expect(try await eventually { try await fixture.delivered == 1 })
+                    #expect(try await fixture.received == 1)
+
+                    // The acknowledgement is lost and the event is sent again: the inbox absorbs it.
+                    try await TestDatabase.withAdmin(database: fixture.publisherDatabase.name) { admin in
+                        try await admin.query("UPDATE analytics.outbox SET delivered_at = NULL, next_attempt_at = now()")
+                    }
+                    #expect(try await eventually { try await fixture.delivered == 1 })
+                    #expect(try await fixture.received == 1)
+                    #expect(try await fixture.count("SELECT count(*)::int FROM analytics.inbox", in: fixture.subscriberDatabase) == 1)
+                }
+            }
+        }
+    }
+
+    @Test func anEventCommittedByAProcessThatDiedIsStillDelivered() async throws {
+        try await self.withFixture { fixture in
+            let subscriber = try await fixture.subscriber()
+            try await withRunningApplication(subscriber, port: fixture.subscriberPort) { () async throws in
+                // The first process commits and is gone before its dispatcher ever runs.
+                let doomed = try await fixture.publisher(dispatching: false)
+                try await doomed.test(.router) { client async throws in
+                    #expect(try await Self.createWidget(client, name: "orphan") == 201)
+                    #expect(try await Self.createWidget(client, name: "orphan-2") == 201)
+                }
+                #expect(try await fixture.received == 0)
+
+                // Its successor (another replica, or the restarted pod) delivers what it left.
+                let successor = try await fixture.publisher(dispatching: true)
+                try await successor.test(.router) { _ async throws in
+                    #expect(try await eventually { try await fixture.delivered == 2 })
+                }
+                #expect(try await fixture.received == 2)
+            }
+        }
+    }
+
+    @Test func aRolledBackTransactionPublishesNothing() async throws {
+        try await self.withFixture { fixture in
+            let publisher = try await fixture.publisher(dispatching: true)
+            try await publisher.test(.router) { client async throws in
+                #expect(try await Self.createWidget(client, name: "ghost", failing: true) == 409)
+                #expect(try await fixture.count("SELECT count(*)::int FROM analytics.outbox", in: fixture.publisherDatabase) == 0)
+                #expect(try await fixture.count("SELECT count(*)::int FROM analytics.widgets", in: fixture.publisherDatabase) == 0)
+            }
+        }
+    }
+
+    @Test func replicasShareTheWorkWithoutDoubleDelivery() async throws {
+        try await self.withFixture { fixture in
+            let subscriber = try await fixture.subscriber()
+            try await withRunningApplication(subscriber, port: fixture.subscriberPort) { () async throws in
+                let writer = try await fixture.publisher(dispatching: false)
+                try await writer.test(.router) { client async throws in
+                    for index in 0..<40 { _ = try await Self.createWidget(client, name: "w\(index)") }
+                }
+                let first = try await fixture.publisher(dispatching: true)
+                let second = try await fixture.publisher(dispatching: true)
+                try await first.test(.router) { _ async throws in
+                    try await second.test(.router) { _ async throws in
+                        #expect(try await eventually { try await fixture.delivered == 40 })
+                    }
+                }
+                #expect(try await fixture.received == 40)
+                // Every delivery took one attempt: no replica sent a row another had claimed.
+                #expect(try await fixture.count("SELECT max(attempts)::int FROM analytics.outbox", in: fixture.publisherDatabase) == 1)
+            }
+        }
+    }
+}

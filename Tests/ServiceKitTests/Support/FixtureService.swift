@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// A small service built with the kit the way real ones are, whose routes exercise the kit:
+/// body decoding, errors, identity, the outbox and the inbox.
+struct WidgetCreated: DomainEvent {
+    static let eventType = "test.widget_created"
+    var widgetId: UUID
+    var name: String
+}
+
+struct EchoRequest: Codable, ResponseEncodable {
+    struct Address: Codable {
+        var zip: String
+    }
+
+    var name: String
+    var count: Int
+    var address: Address?
+}
+
+struct WhoAmI: Codable, ResponseEncodable {
+    var subject: String?
+    var roles: [String]
+}
+
+enum FixtureService {
+    static var definition: ServiceDefinition {
+        var handlers = EventHandlers()
+        handlers.on(WidgetCreated.self) { event, envelope, connection, logger in
+            try await connection.query(
+                "INSERT INTO analytics.received_widgets (event_id, widget_id) VALUES (\(envelope.id), \(event.widgetId))",
+                logger: logger
+            )
+        }
+        return ServiceDefinition(name: .analytics, bundle: .module, eventHandlers: handlers) { router, dependencies in
+            router.post("v1/echo") { request, context in
+                try await request.decode(as: EchoRequest.self, context: context)
+            }
+            router.get("v1/boom") { _, context -> String in
+                // A bug that surfaces as a database error: the client must learn nothing of it.
+                try await dependencies.postgres.query("SELECT * FROM no_such_table_secret_name", logger: context.logger)
+                return "unreachable"
+            }
+            router.get("v1/whoami") { _, context in
+                WhoAmI(subject: context.identity?.subject, roles: context.identity?.roles.map(\.rawValue).sorted() ?? [])
+            }
+            router.group("v1/admin-only", context: AuthenticatedContext.self).get { _, context in
+                try context.identity.requireRole(.admin)
+                return WhoAmI(subject: context.identity.subject, roles: context.identity.roles.map(\.rawValue).sorted())
+            }
+            router.post("v1/widgets") { request, context -> HTTPResponse.Status in
+                struct NewWidget: Decodable {
+                    var name: String
+                }
+                let widget = try await request.decode(as: NewWidget.self, context: context)
+                let failAfterPublishing = request.uri.queryParameters["fail"] == "true"
+                let id = UUIDv7.make()
+                try await dependencies.postgres.transaction(logger: context.logger) { connection in
+                    try await connection.query(
+                        "INSERT INTO analytics.widgets (id, name) VALUES (\(id), \(widget.name))",
+                        logger: context.logger
+                    )
+                    try await dependencies.outbox.publish(
+                        WidgetCreated(widgetId: id, name: widget.name),
+                        on: connection,
+                        logger: context.logger
+                    )
+                    if failAfterPublishing { throw Problem.conflict("Refused after publishing, to test rollback.") }
+                }
+                return .created
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import JWTKit
+import Models
+import ServiceKit
+import Testing
+import TestSupport
+
+/// The JWT guard every service uses, against a JWKS served over real HTTP.
+@Suite struct TokenVerificationTests {
+    func withFixture(
+        _ test: @escaping @Sendable (TestIssuer, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with(services: [.analytics]) { database in
+            let issuer = try TestIssuer()
+            try await issuer.serve { jwksURL in
+                let configuration = ServiceConfiguration.forTesting(.analytics, database: database, jwksURL: jwksURL)
+                let app = try await buildServiceApplication(configuration, definition: FixtureService.definition)
+                try await app.test(.router) { client in try await test(issuer, client) }
+            }
+        }
+    }
+
+    func status(_ client: any TestClientProtocol, _ uri: String, token: String?) async throws -> (Int, String) {
+        try await client.execute(uri: uri, method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:]) { response async throws in
+            (Int(response.status.code), String(buffer: response.body))
+        }
+    }
+
+    @Test func aValidTokenIdentifiesTheCaller() async throws {
+        try await self.withFixture { issuer, client async throws in
+            let token = try await issuer.token(subject: "user-1", roles: [.investor, .developer])
+            let (code, body) = try await self.status(client, "/v1/whoami", token: token)
+            #expect(code == 200)
+            #expect(body == #"{"roles":["developer","investor"],"subject":"user-1"}"#)
+            // Anonymous callers are allowed on this route and stay anonymous.
+            #expect(try await self.status(client, "/v1/whoami", token: nil) == (200, #"{"roles":[]}"#))
+        }
+    }
+
+    @Test func badTokensAre401EvenWhereAnonymousIsAllowed() async throws {
+        try await self.withFixture { issuer, client async throws in
+            let good = try await issuer.token()
+            let parts = good.split(separator: ".").map(String.init)
+            let none = Self.base64URL(#"{"alg":"none","kid":"key-1","typ":"JWT"}"#) + "." + parts[1] + "."
+            var signature = Array(parts[2])
+            signature[5] = signature[5] == "A" ? "B" : "A"
+            let tampered = parts[0] + "." + parts[1] + "." + String(signature)
+            let forgedPayload = parts[0] + "." + Self.base64URL(#"{"sub":"admin","roles":["admin"],"aud":["tract"],"iss":"tract-auth","exp":4102444800}"#) + "." + parts[2]
+            let cases: [(String, String)] = [
+                ("expired", try await issuer.token(expiresIn: -120)),
+                ("wrong audience", try await issuer.token(audience: "someone-else")),
+                ("wrong issuer", try await issuer.token(issuer: "evil-auth")),
+                ("unknown key", try await issuer.token(kid: "key-unknown", signingKey: try EdDSA.PrivateKey())),
+                ("alg none", none),
+                ("tampered signature", tampered),
+                ("forged payload", forgedPayload),
+                ("garbage", "not-a-jwt"),
+            ]
+            for (name, token) in cases {
+                let (code, body) = try await self.status(client, "/v1/whoami", token: token)
+                #expect(code == 401, "\(name) should be rejected")
+                #expect(body.contains(#""status":401"#), "\(name) should be a problem")
+            }
+        }
+    }
+
+    @Test func anUnknownKeyIDTriggersOneRefetchAndRotationWorks() async throws {
+        try await self.withFixture { issuer, client async throws in
+            #expect(try await self.status(client, "/v1/whoami", token: try await issuer.token()).0 == 200)
+            #expect(issuer.fetchCount == 1)
+            // Cached: more tokens, no more fetches.
+            #expect(try await self.status(client, "/v1/whoami", token: try await issuer.token()).0 == 200)
+            #expect(issuer.fetchCount == 1)
+            // auth rotates: a token with the new kid makes exactly one refetch and is accepted.
+            try issuer.rotate(kid: "key-2")
+            #expect(try await self.status(client, "/v1/whoami", token: try await issuer.token(kid: "key-2")).0 == 200)
+            #expect(issuer.fetchCount == 2)
+            // A made-up kid right after is refused without hammering the JWKS endpoint.
+            let bogus = try await issuer.token(kid: "key-bogus", signingKey: try EdDSA.PrivateKey())
+            #expect(try await self.status(client, "/v1/whoami", token: bogus).0 == 401)
+            #expect(try await self.status(client, "/v1/whoami", token: bogus).0 == 401)
+            #expect(issuer.fetchCount == 2)
+        }
+    }
+
+    @Test func guardsCheckSignInRoleAndScope() async throws {
+        try await self.withFixture { issuer, client async throws in
+            #expect(try await self.status(client, "/v1/admin-only", token: nil).0 == 401)
+            #expect(try await self.status(client, "/v1/admin-only", token: try await issuer.token(roles: [.investor])).0 == 403)
+            #expect(try await self.status(client, "/v1/admin-only", token: try await issuer.token(roles: [.admin])).0 == 200)
+            // /internal/ routes need the service scope, which user tokens lack.
+            let envelope = #"{"id":"0190c1a0-0000-7000-8000-000000000001","type":"x","source":"t","occurred_at":"2026-01-01T00:00:00Z","payload":{}}"#
+            let userToken = try await issuer.token(roles: [.admin])
+            try await client.execute(uri: "/internal/events", method: .post, headers: [.authorization: "Bearer \(userToken)", .contentType: "application/json"], body: .init(string: envelope)) { response async throws in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/internal/events", method: .post, headers: [.contentType: "application/json"], body: .init(string: envelope)) { response async throws in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate] == #"Bearer error="invalid_request""#)
+            }
+        }
+    }
+
+    static func base64URL(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import Foundation
+import Models
+import NIOCore
+import NIOHTTP1
+import ServiceKit
+import Testing
+import TestSupport
+
+/// The five executables started as separate processes against the local Postgres, as `make run`
+/// starts them: each migrates, becomes ready, serves its probes, metrics and OpenAPI document, and
+/// stops cleanly on SIGTERM.
+@Suite(.serialized) struct SuiteBootTests {
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+    }
+
+    func get(_ url: String, headers: [(String, String)] = []) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+    }
+
+    @Test func theFiveServicesBootAsProcessesAndStopGracefully() async throws {
+        try await TestDatabase.with { database in
+            let issuer = try TestIssuer()
+            try await issuer.serve { jwksURL in
+                var ports: [ServiceName: Int] = [:]
+                for service in ServiceName.allCases { ports[service] = try await freePort() }
+                var processes: [ServiceProcess] = []
+                for service in ServiceName.allCases {
+                    var environment = [
+                        "PORT": String(ports[service]!),
+                        "DATABASE_URL": Self.urlString(database.url(for: service)),
+                        "AUTH_JWKS_URL": jwksURL.absoluteString,
+                        "LOG_LEVEL": "info",
+                        "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                    ]
+                    for peer in ServiceName.allCases {
+                        environment["\(peer.rawValue.uppercased())_URL"] = "http://127.0.0.1:\(ports[peer]!)"
+                    }
+                    let process = ServiceProcess(service, port: ports[service]!, environment: environment)
+                    try process.start()
+                    processes.append(process)
+                }
+                defer { for process in processes where process.process.isRunning { process.process.terminate() } }
+
+                for process in processes {
+                    let base = "http://127.0.0.1:\(process.port)"
+                    let ready = try await eventually(timeout: .seconds(60), interval: .milliseconds(200)) {
+                        (try? await self.get("\(base)/health/ready"))?.status == 200
+                    }
+                    #expect(ready, "\(process.service) became ready")
+                    let live = try await self.get("\(base)/health/live", headers: [("X-Request-Id", "system-\(process.service)")])
+                    #expect(live.status == 200)
+                    #expect(live.headers.first(name: "X-Request-Id") == "system-\(process.service)")
+                    let metrics = try await self.get("\(base)/metrics")
+                    #expect(metrics.status == 200)
+                    #expect(metrics.body.contains("hb_requests"))
+                    let document = try await self.get("\(base)/openapi.json")
+                    #expect(document.status == 200)
+                    #expect(document.body.contains(#""title":"Tract \#(process.service.rawValue) service""#))
+                    // A token from the issuer is accepted, a tampered one is refused, by every service.
+                    let token = try await issuer.token()
+                    let missing = try await self.get("\(base)/v1/nothing-here", headers: [("Authorization", "Bearer \(token)")])
+                    #expect(missing.status == 404)
+                    let tampered = try await self.get("\(base)/v1/nothing-here", headers: [("Authorization", "Bearer \(token)x")])
+                    #expect(tampered.status == 401)
+                }
+
+                for process in processes {
+                    let status = await process.terminate()
+                    #expect(status == 0, "\(process.service) exits 0 on SIGTERM")
+                    let logs = process.printed
+                    // JSON logs carrying the request id the test sent.
+                    #expect(logs.contains(#""request_id":"system-\#(process.service.rawValue)""#))
+                    #expect(logs.contains(#""service":"\#(process.service.rawValue)""#))
+                }
+            }
+        }
+    }
+
+    @Test func aBadSettingStopsStartUpWithOneLineNamingIt() async throws {
+        let process = ServiceProcess(.analytics, port: 0, environment: ["DATABASE_URL": "mysql://nope"])
+        try process.start()
+        process.process.waitUntilExit()
+        #expect(process.process.terminationStatus != 0)
+        #expect(process.printed.contains("DATABASE_URL must use the postgres:// scheme"))
+    }
+
+    @Test func everyExecutableHasHelp() async throws {
+        for service in ServiceName.allCases {
+            let process = ServiceProcess(service, port: 0, environment: [:], arguments: ["--help"])
+            try process.start()
+            process.process.waitUntilExit()
+            #expect(process.process.terminationStatus == 0)
+            let help = process.printed
+            #expect(help.contains("migrate"))
+            #expect(help.contains("DATABASE_URL"))
+        }
+    }
+
+    static func urlString(_ url: DatabaseURL) -> String {
+        "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)"
+    }
+}

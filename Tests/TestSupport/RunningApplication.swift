@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import ServiceKit
+import NIOHTTP1
+import ServiceLifecycle
+
+extension ServiceConfiguration {
+    /// A configuration for a service under test: its own database, the test issuer's JWKS, fast
+    /// outbox timings, and whatever peers the test runs.
+    public static func forTesting(
+        _ service: ServiceName,
+        database: TestDatabase,
+        jwksURL: URL,
+        port: Int? = nil,
+        peers: [String: URL] = [:],
+        maxBodyBytes: Int = 1 << 20
+    ) -> ServiceConfiguration {
+        ServiceConfiguration(
+            service: service,
+            port: port,
+            database: database.url(for: service),
+            databasePoolSize: 4,
+            logLevel: ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical,
+            maxBodyBytes: maxBodyBytes,
+            identity: IdentityConfiguration(jwksURL: jwksURL, issuer: "tract-auth", audience: "tract"),
+            events: EventConfiguration(
+                peers: peers,
+                pollInterval: .milliseconds(20),
+                batchSize: 50,
+                retryBase: .milliseconds(50),
+                maximumBackoff: .milliseconds(200)
+            )
+        )
+    }
+}
+
+/// Runs `app` on its configured loopback port until `body` returns, waiting first until it answers
+/// `/health/live`: a real server for tests where a real socket matters.
+public func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
+    _ app: App,
+    port: Int,
+    _ body: @Sendable () async throws -> T
+) async throws -> T {
+    let group = ServiceGroup(
+        configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test.app"))
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        do {
+            let up = try await eventually(timeout: .seconds(20)) {
+                let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/live")
+                guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)) else {
+                    return false
+                }
+                return response.status.code == 200
+            }
+            guard up else { throw CancellationError() }
+            let result = try await body()
+            await group.triggerGracefulShutdown()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+    }
+}
