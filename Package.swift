@@ -8,13 +8,31 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// The five services: (library target, executable, folder).
-let services: [(library: String, executable: String, folder: String)] = [
-    ("AuthService", "auth", "Auth"),
-    ("PropertiesService", "properties", "Properties"),
-    ("InvestmentsService", "investments", "Investments"),
-    ("CommunicationsService", "communications", "Communications"),
-    ("AnalyticsService", "analytics", "Analytics"),
+/// Every service library depends on these; a service lists what it needs beyond them.
+let serviceLibraryDependencies: [Target.Dependency] = [
+    "Models", "ServiceKit",
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+]
+
+/// The five services: library target, executable, folder, and extra dependencies.
+let services: [(library: String, executable: String, folder: String, extra: [Target.Dependency])] = [
+    (
+        "AuthService", "auth", "Auth",
+        [
+            "CArgon2",
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]
+    ),
+    ("PropertiesService", "properties", "Properties", []),
+    ("InvestmentsService", "investments", "Investments", []),
+    ("CommunicationsService", "communications", "Communications", []),
+    ("AnalyticsService", "analytics", "Analytics", []),
 ]
 
 var targets: [Target] = [
@@ -45,6 +63,36 @@ var targets: [Target] = [
         ],
         path: "Shared/ServiceKit",
         resources: [.copy("Resources")],
+        swiftSettings: swiftSettings
+    ),
+    .systemLibrary(
+        name: "CArgon2",
+        path: "Shared/CArgon2",
+        pkgConfig: "libargon2",
+        providers: [.apt(["libargon2-dev"])]
+    ),
+    // Hand-written protocol code that no available package provides (ARCHITECTURE.md, "Layout"):
+    // knows nothing of Tract, so it could be published alone.
+    .target(
+        name: "SMTP",
+        dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Shared/SMTP",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "SMTPTests",
+        dependencies: [
+            "SMTP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        path: "Tests/SMTPTests",
         swiftSettings: swiftSettings
     ),
     .target(
@@ -79,7 +127,7 @@ var targets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
         ],
         path: "Tests/ServiceKitTests",
-        resources: [.copy("Migrations")],
+        resources: [.copy("Resources")],
         swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -99,9 +147,9 @@ for service in services {
     targets.append(
         .target(
             name: service.library,
-            dependencies: ["Models", "ServiceKit"],
+            dependencies: serviceLibraryDependencies + service.extra,
             path: "Services/\(service.folder)/Library",
-            resources: [.copy("Migrations"), .copy("openapi.json")],
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         )
     )
@@ -119,6 +167,14 @@ for service in services {
             dependencies: [
                 .target(name: service.library), "ServiceKit", "TestSupport", "Models",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/\(service.folder)Tests",
             swiftSettings: swiftSettings

@@ -1,11 +1,14 @@
 import AuthService
 import Models
+import NIOHTTP1
 import ServiceKit
 import Testing
 import TestSupport
 
 @Suite struct AuthServiceTests {
     @Test func bootsMigratesAndServesItsOperationsRoutes() async throws {
-        try await ServiceBootCheck.run(.auth) { configuration in try await buildApplication(configuration) }
+        try await ServiceBootCheck.run(.auth) { configuration in
+            try await buildApplication(configuration, settings: AuthFixture.settings())
+        }
     }
 }

@@ -39,6 +39,7 @@ import TestSupport
                         "AUTH_JWKS_URL": jwksURL.absoluteString,
                         "LOG_LEVEL": "info",
                         "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                        "SIGNING_KEY_ENCRYPTION_KEY": Data(repeating: 9, count: 32).base64EncodedString(),
                     ]
                     for peer in ServiceName.allCases {
                         environment["\(peer.rawValue.uppercased())_URL"] = "http://127.0.0.1:\(ports[peer]!)"

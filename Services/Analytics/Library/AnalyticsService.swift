@@ -5,7 +5,9 @@ import ServiceKit
 
 /// The `analytics` service: User events, the investment funnel, metrics, activation and retention.
 public enum AnalyticsEntryPoint: ServiceEntryPoint {
-    public static var definition: ServiceDefinition {
+    public static let name = ServiceName.analytics
+
+    public static func definition() throws -> ServiceDefinition {
         ServiceDefinition(name: .analytics, bundle: .module) { _, _ in
             // The service's own routes arrive with its issue; the kit already serves probes,
             // metrics, the OpenAPI document and the event inbox.
@@ -18,5 +20,5 @@ public func buildApplication(
     _ configuration: ServiceConfiguration,
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
-    try await buildServiceApplication(configuration, definition: AnalyticsEntryPoint.definition, overrides: overrides)
+    try await buildServiceApplication(configuration, definition: try AnalyticsEntryPoint.definition(), overrides: overrides)
 }

@@ -18,6 +18,10 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// `MAX_BODY_BYTES` (default 1 MiB): larger JSON bodies get 413.
     public var maxBodyBytes: Int
+    /// `TRUST_FORWARDED_FOR` (default false): take the client address from the first
+    /// `X-Forwarded-For` hop. Only behind the gateway, which overwrites that header; otherwise any
+    /// caller could pick the address its rate limits are counted against.
+    public var trustsForwardedFor: Bool
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
 
@@ -29,6 +33,7 @@ public struct ServiceConfiguration: Sendable {
         databasePoolSize: Int = 10,
         logLevel: Logger.Level = .info,
         maxBodyBytes: Int = 1 << 20,
+        trustsForwardedFor: Bool = false,
         identity: IdentityConfiguration = .init(),
         events: EventConfiguration = .init()
     ) {
@@ -39,6 +44,7 @@ public struct ServiceConfiguration: Sendable {
         self.databasePoolSize = databasePoolSize
         self.logLevel = logLevel
         self.maxBodyBytes = maxBodyBytes
+        self.trustsForwardedFor = trustsForwardedFor
         self.identity = identity
         self.events = events
     }
@@ -69,6 +75,7 @@ public struct ServiceConfiguration: Sendable {
             databasePoolSize: try environment.integer("DATABASE_POOL_SIZE", default: 10, range: 1...200),
             logLevel: logLevel,
             maxBodyBytes: try environment.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
+            trustsForwardedFor: try environment.boolean("TRUST_FORWARDED_FOR", default: false),
             identity: try IdentityConfiguration.fromEnvironment(environment),
             events: try EventConfiguration.fromEnvironment(service: service, environment)
         )

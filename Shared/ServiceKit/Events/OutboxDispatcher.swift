@@ -21,6 +21,7 @@ public struct OutboxDispatcher: Service {
     let internalClient: InternalHTTPClient
     let schedule: RetrySchedule
     let lease: Duration
+    let startup: StartupGate
     let logger: Logger
 
     public init(
@@ -29,6 +30,7 @@ public struct OutboxDispatcher: Service {
         configuration: EventConfiguration,
         internalClient: InternalHTTPClient,
         lease: Duration = .seconds(30),
+        startup: StartupGate = .opened,
         logger: Logger
     ) {
         self.client = client
@@ -37,10 +39,13 @@ public struct OutboxDispatcher: Service {
         self.internalClient = internalClient
         self.schedule = RetrySchedule(base: configuration.retryBase, maximum: configuration.maximumBackoff)
         self.lease = lease
+        self.startup = startup
         self.logger = logger
     }
 
     public func run() async throws {
+        // The outbox table exists only once migrations have run.
+        try await cancelWhenGracefulShutdown { await self.startup.wait() }
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var delivered = 0
             do {

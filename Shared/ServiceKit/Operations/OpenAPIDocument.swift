@@ -2,7 +2,7 @@ import Foundation
 import Models
 
 /// Builds a service's OpenAPI 3.1 document: the kit's shared part (probes, metrics, the inbox,
-/// the `Problem` schema, bearer security) plus the service's own `openapi.json` resource, whose
+/// the `Problem` schema, bearer security) plus the service's own `Resources/openapi.json`, whose
 /// `info`, `paths` and `components` are merged in.
 public enum OpenAPIDocument {
     public static func build(service: Bundle?) throws -> JSONValue {

@@ -65,7 +65,9 @@ public func buildServiceApplication(
     EventInbox(client: postgres, schema: schema, handlers: definition.eventHandlers).addRoutes(to: router)
     try definition.routes(router, dependencies)
 
+    let startup = StartupGate()
     var services: [any Service] = [postgres]
+    services += try definition.backgroundServices(dependencies)
     if overrides.runsOutboxDispatcher {
         services.append(
             OutboxDispatcher(
@@ -73,6 +75,7 @@ public func buildServiceApplication(
                 schema: schema,
                 configuration: configuration.events,
                 internalClient: internalClient,
+                startup: startup,
                 logger: logger
             )
         )
@@ -88,12 +91,20 @@ public func buildServiceApplication(
     )
     let migratesOnStart = overrides.migratesOnStart
     app.beforeServerStarts {
-        if migratesOnStart {
-            try await migrator.migrate()
-        } else if case .pending(let pending) = try await migrator.status() {
-            // Another process (the migrations Job) applies these; until then /health/ready says 503.
-            logger.notice("migrations pending", metadata: ["pending": .string(pending.joined(separator: ", "))])
+        do {
+            if migratesOnStart {
+                try await migrator.migrate()
+            } else if case .pending(let pending) = try await migrator.status() {
+                // Another process (the migrations Job) applies these; until then /health/ready says 503.
+                logger.notice("migrations pending", metadata: ["pending": .string(pending.joined(separator: ", "))])
+            }
+            try await definition.onStart(dependencies)
+        } catch {
+            // Start-up stops here; say why in full, once, where operators look.
+            logger.critical("start-up failed", metadata: ["error": .string(String(reflecting: error))])
+            throw error
         }
+        startup.open()
         logger.info(
             "service started",
             metadata: ["port": .stringConvertible(configuration.port), "database": .string(configuration.database.redacted)]

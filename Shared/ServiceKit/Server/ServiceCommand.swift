@@ -8,16 +8,18 @@ import PostgresNIO
 /// A service library exposes its definition through this, and its executable is one line:
 /// `await AuthEntryPoint.main()`.
 public protocol ServiceEntryPoint {
-    static var definition: ServiceDefinition { get }
+    static var name: ServiceName { get }
+    /// Throws when the service's own settings are unusable (start-up stops with the reason).
+    static func definition() throws -> ServiceDefinition
 }
 
 /// `<service> [serve]`, `<service> migrate` and `--help`, the same for all five executables.
 public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: Entry.definition.name.rawValue,
-            abstract: "The Tract \(Entry.definition.name.rawValue) service.",
-            discussion: ServiceConfiguration.environmentHelp(for: Entry.definition.name),
+            commandName: Entry.name.rawValue,
+            abstract: "The Tract \(Entry.name.rawValue) service.",
+            discussion: ServiceConfiguration.environmentHelp(for: Entry.name),
             subcommands: [Serve.self, Migrate.self],
             defaultSubcommand: Serve.self
         )
@@ -35,7 +37,7 @@ public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
             let migrates = try EnvironmentReader().boolean("MIGRATE_ON_START", default: true)
             let app = try await buildServiceApplication(
                 configuration,
-                definition: Entry.definition,
+                definition: try ServiceCommand.loadDefinition(),
                 overrides: ServiceOverrides(migratesOnStart: migrates)
             )
             try await app.runService()
@@ -49,13 +51,13 @@ public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try ServiceCommand.loadConfiguration()
-            LoggingSystem.bootstrapJSON(service: Entry.definition.name.rawValue, level: configuration.logLevel)
-            let logger = Logger(label: "tract.\(Entry.definition.name.rawValue).migrate")
+            LoggingSystem.bootstrapJSON(service: Entry.name.rawValue, level: configuration.logLevel)
+            let logger = Logger(label: "tract.\(Entry.name.rawValue).migrate")
             let client = PostgresClient(configuration: try configuration.database.clientConfiguration, backgroundLogger: logger)
             let migrator = Migrator(
                 client: client,
-                schema: Entry.definition.name.schemas[0],
-                migrations: try Entry.definition.migrations(),
+                schema: Entry.name.schemas[0],
+                migrations: try ServiceCommand.loadDefinition().migrations(),
                 logger: logger
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -67,10 +69,18 @@ public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
         }
     }
 
+    static func loadDefinition() throws -> ServiceDefinition {
+        do {
+            return try Entry.definition()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// Reads the environment, or stops with one line naming the bad variable.
     static func loadConfiguration() throws -> ServiceConfiguration {
         do {
-            return try ServiceConfiguration.fromEnvironment(service: Entry.definition.name)
+            return try ServiceConfiguration.fromEnvironment(service: Entry.name)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
@@ -89,6 +99,7 @@ extension ServiceConfiguration {
           MIGRATE_ON_START            migrate before serving (true)
           LOG_LEVEL                   trace ... critical (info)
           MAX_BODY_BYTES              largest JSON body (1048576)
+          TRUST_FORWARDED_FOR         client IP from X-Forwarded-For (false)
           AUTH_JWKS_URL               auth's key set
                                       (http://127.0.0.1:8081/.well-known/jwks.json)
           TOKEN_ISSUER                required iss (tract-auth)

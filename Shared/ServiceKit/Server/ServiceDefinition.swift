@@ -3,25 +3,34 @@ import Hummingbird
 import Logging
 import Models
 import PostgresNIO
+import ServiceLifecycle
 
 /// What makes one service different from the others; everything else comes from the kit.
 public struct ServiceDefinition: Sendable {
     public var name: ServiceName
-    /// The service library's resource bundle: `Migrations/*.sql` and `openapi.json`.
+    /// The service library's resource bundle: `Resources/Migrations/*.sql` and `Resources/openapi.json`.
     public var bundle: Bundle
     public var eventHandlers: EventHandlers
     /// Adds the service's routes; called once while the application is built.
     public var routes: @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
+    /// Runs after migrations and before the server listens (e.g. making sure a signing key exists).
+    public var onStart: @Sendable (ServiceDependencies) async throws -> Void
+    /// Long-running work of the service's own, run beside the server (e.g. key rotation).
+    public var backgroundServices: @Sendable (ServiceDependencies) throws -> [any Service]
 
     public init(
         name: ServiceName,
         bundle: Bundle,
         eventHandlers: EventHandlers = EventHandlers(),
+        onStart: @escaping @Sendable (ServiceDependencies) async throws -> Void = { _ in },
+        backgroundServices: @escaping @Sendable (ServiceDependencies) throws -> [any Service] = { _ in [] },
         routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
     ) {
         self.name = name
         self.bundle = bundle
         self.eventHandlers = eventHandlers
+        self.onStart = onStart
+        self.backgroundServices = backgroundServices
         self.routes = routes
     }
 

@@ -1,0 +1,200 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+struct SignUpRequest: Decodable, Sendable {
+    var email: String
+    var password: String
+    var source: String?
+}
+
+struct SignUpAccepted: ResponseGenerator, Encodable, Sendable {
+    var status = "verification_sent"
+    var email: String
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try TractResponseEncoder().encode(self, from: request, context: context)
+        response.status = .accepted
+        return response
+    }
+}
+
+/// The signed-in user's own account (`GET/PATCH /v1/auth/me`).
+struct Profile: Codable, ResponseEncodable, Sendable {
+    var id: UUID
+    var email: String
+    var emailVerified: Bool
+    var currentRole: String
+    var firstAuthSource: String?
+    var firstName: String?
+    var lastName: String?
+    var avatarUrl: String?
+    var timezone: String
+    var privacySettings: JSONValue
+    var lastLoginAt: Date?
+    var createdAt: Date
+
+    init(_ user: User) {
+        self.id = user.id
+        self.email = user.email
+        self.emailVerified = user.emailVerifiedAt != nil
+        self.currentRole = user.currentRole.rawValue
+        self.firstAuthSource = user.firstAuthSource
+        self.firstName = user.firstName
+        self.lastName = user.lastName
+        self.avatarUrl = user.avatarURL
+        self.timezone = user.timezone
+        self.privacySettings = (try? JSONDecoder().decode(JSONValue.self, from: Data(user.privacySettings.utf8))) ?? .object([:])
+        self.lastLoginAt = user.lastLoginAt
+        self.createdAt = user.createdAt
+    }
+}
+
+struct ProfileChanges: Decodable, Sendable {
+    var firstName: String?
+    var lastName: String?
+    var avatarUrl: String?
+    var timezone: String?
+    var privacySettings: JSONValue?
+
+    /// Every invalid field at once, so a form can show them together.
+    func problems() -> [ProblemDetails.FieldError] {
+        var errors: [ProblemDetails.FieldError] = []
+        for (field, value) in [("first_name", self.firstName), ("last_name", self.lastName)] {
+            if let value, value.count > 100 || value.contains(where: \.isNewline) {
+                errors.append(.init(field: field, message: "must be one line of at most 100 characters"))
+            }
+        }
+        if let avatar = self.avatarUrl, !avatar.isEmpty {
+            if avatar.count > 2048 || URL(string: avatar)?.scheme != "https" || URL(string: avatar)?.host == nil {
+                errors.append(.init(field: "avatar_url", message: "must be an https URL"))
+            }
+        }
+        if let timezone = self.timezone, TimeZone(identifier: timezone) == nil {
+            errors.append(.init(field: "timezone", message: "must be an IANA time zone such as America/New_York"))
+        }
+        if let privacy = self.privacySettings {
+            if case .object(let fields) = privacy {
+                if fields.count > 50 { errors.append(.init(field: "privacy_settings", message: "has more than 50 settings")) }
+            } else {
+                errors.append(.init(field: "privacy_settings", message: "must be an object"))
+            }
+        }
+        return errors
+    }
+}
+
+struct PasswordChange: Decodable, Sendable {
+    var currentPassword: String
+    var newPassword: String
+}
+
+struct AccountRoutes: Sendable {
+    let auth: AuthContext
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        router.post("v1/auth/signup") { request, context in
+            try await self.signUp(request, context: context)
+        }
+        let me = router.group("v1/auth/me", context: AuthenticatedContext.self)
+        me.get { _, context in try await Profile(self.user(context)) }
+        me.patch { request, context in
+            let changes = try await request.decode(as: ProfileChanges.self, context: context)
+            let errors = changes.problems()
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            let user = try await self.user(context)
+            let privacy = changes.privacySettings.map { value in
+                String(decoding: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+            }
+            try await self.auth.postgres.query(
+                """
+                UPDATE auth.users SET
+                    first_name = coalesce(\(changes.firstName), first_name),
+                    last_name = coalesce(\(changes.lastName), last_name),
+                    avatar_url = CASE WHEN \(changes.avatarUrl)::text = '' THEN NULL ELSE coalesce(\(changes.avatarUrl), avatar_url) END,
+                    timezone = coalesce(\(changes.timezone), timezone),
+                    privacy_settings = coalesce(\(privacy)::jsonb, privacy_settings),
+                    updated_at = now()
+                WHERE id = \(user.id)
+                """,
+                logger: context.logger
+            )
+            return try await Profile(self.user(context))
+        }
+        me.post("password") { request, context -> HTTPResponse.Status in
+            try await self.changePassword(request, context: context)
+            return .noContent
+        }
+        me.get("login-history") { request, context in
+            let page = try PageRequest(request)
+            return try await self.auth.history.page(userID: self.user(context).id, after: page.cursor, limit: page.limit, logger: context.logger)
+        }
+    }
+
+    func user(_ context: AuthenticatedContext) async throws -> User {
+        guard let id = context.identity.userID, let user = try await self.auth.users.find(id: id, logger: context.logger) else {
+            throw Problem.unauthorized("This token does not belong to a user account.")
+        }
+        return user
+    }
+
+    /// Answers the same whether or not the email already has an account (no enumeration): the
+    /// owner of an existing account gets a mail instead of a second account.
+    func signUp(_ request: Request, context: TractRequestContext) async throws -> SignUpAccepted {
+        let body = try await request.decode(as: SignUpRequest.self, context: context)
+        let email = EmailAddress.normalize(body.email)
+        var errors: [ProblemDetails.FieldError] = []
+        if !EmailAddress.isValid(email) { errors.append(.init(field: "email", message: "must be a valid email address")) }
+        if let problem = self.auth.policy.problem(with: body.password, email: email) {
+            errors.append(.init(field: "password", message: problem))
+        }
+        if let source = body.source, AuthSource(rawValue: source) == nil {
+            errors.append(.init(field: "source", message: "must be one of \(AuthSource.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let ip = self.auth.clientIP(request, context)
+        // Counted only for well-formed requests, so a client's typos do not burn its quota, and
+        // per IP, so nobody can exhaust another person's sign-ups by using their email.
+        try await self.auth.limiter.take("sign_up", for: ip ?? "unknown", bucket: self.auth.settings.limits.signUpsPerIP, logger: context.logger)
+        let passwordHash = try await self.auth.hasher.hash(body.password)
+        try await self.auth.postgres.transaction(logger: context.logger) { connection in
+            guard let userID = try await self.auth.users.create(email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger) else {
+                return
+            }
+            try await self.auth.history.record(.signUp, userID: userID, email: email, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
+            try await self.auth.outbox.publish(
+                UserCreated(userId: userID, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source, authMethod: "password"),
+                on: connection,
+                logger: context.logger
+            )
+        }
+        return SignUpAccepted(email: email)
+    }
+
+    /// Changing the password signs out every other session: whoever knew the old one is locked out.
+    func changePassword(_ request: Request, context: AuthenticatedContext) async throws {
+        let body = try await request.decode(as: PasswordChange.self, context: context)
+        let user = try await self.user(context)
+        guard let stored = user.passwordHash, try await self.auth.hasher.verify(body.currentPassword, against: stored) else {
+            throw Problem.validation(field: "current_password", "is not your current password")
+        }
+        if let problem = self.auth.policy.problem(with: body.newPassword, email: user.email) {
+            throw Problem.validation(field: "new_password", problem)
+        }
+        let newHash = try await self.auth.hasher.hash(body.newPassword)
+        let current = context.identity.sessionID.flatMap(UUID.init(uuidString:))
+        let ip = self.auth.clientIP(request, context)
+        try await self.auth.postgres.transaction(logger: context.logger) { connection in
+            try await connection.query("UPDATE auth.users SET password_hash = \(newHash), password_changed_at = now(), updated_at = now() WHERE id = \(user.id)", logger: context.logger)
+            let revoked = try await self.auth.sessions.revokeAll(userID: user.id, except: current, reason: "password_changed", on: connection, logger: context.logger)
+            for sessionID in revoked {
+                try await self.auth.outbox.publish(SessionRevoked(userId: user.id, sessionId: sessionID, reason: "password_changed"), on: connection, logger: context.logger)
+            }
+            try await self.auth.history.record(.passwordChanged, userID: user.id, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
+        }
+    }
+}

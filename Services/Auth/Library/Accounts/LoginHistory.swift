@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// What happened, for the user's security page and for investigations (seed 004 `login_history`).
+enum LoginEvent: String, Codable, Sendable {
+    case signUp = "sign_up"
+    case signInSucceeded = "sign_in"
+    case signInFailed = "sign_in_failed"
+    case refresh
+    case refreshReuseDetected = "refresh_reuse_detected"
+    case lockedOut = "locked_out"
+    case signOut = "sign_out"
+    case sessionRevoked = "session_revoked"
+    case passwordChanged = "password_changed"
+    case passwordReset = "password_reset"
+    case emailVerified = "email_verified"
+}
+
+struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {
+    var id: UUID
+    var eventType: String
+    var authMethod: String?
+    var ipAddress: String?
+    var device: String?
+    var success: Bool
+    var failureReason: String?
+    var createdAt: Date
+}
+
+struct LoginHistory: Sendable {
+    let postgres: PostgresClient
+
+    func record(
+        _ event: LoginEvent,
+        userID: UUID?,
+        email: String? = nil,
+        method: String? = nil,
+        ip: String?,
+        userAgent: UserAgent? = nil,
+        success: Bool,
+        reason: String? = nil,
+        on connection: PostgresConnection? = nil,
+        logger: Logger
+    ) async throws {
+        let device = userAgent.map { "\($0.browser) on \($0.os), \($0.deviceType)" }
+        let query: PostgresQuery = """
+            INSERT INTO auth.login_history (id, user_id, email, event_type, auth_method, ip_address, device_info, success, failure_reason)
+            VALUES (\(UUIDv7.make()), \(userID), \(email), \(event.rawValue), \(method), \(ip)::inet,
+                    CASE WHEN \(device)::text IS NULL THEN NULL ELSE jsonb_build_object('summary', \(device)::text) END,
+                    \(success), \(reason))
+            """
+        if let connection {
+            try await connection.query(query, logger: logger)
+        } else {
+            try await self.postgres.query(query, logger: logger)
+        }
+    }
+
+    /// Newest first, keyset-paginated on (created_at, id).
+    func page(userID: UUID, after cursor: Cursor?, limit: Int, logger: Logger) async throws -> Page<LoginHistoryEntry> {
+        let rows = try await self.postgres.query(
+            """
+            SELECT id, event_type, auth_method, host(ip_address), device_info->>'summary', success, failure_reason, created_at
+            FROM auth.login_history
+            WHERE user_id = \(userID)
+              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(limit + 1)
+            """,
+            logger: logger
+        )
+        var entries: [LoginHistoryEntry] = []
+        for try await row in rows.decode((UUID, String, String?, String?, String?, Bool, String?, Date).self) {
+            entries.append(LoginHistoryEntry(id: row.0, eventType: row.1, authMethod: row.2, ipAddress: row.3, device: row.4, success: row.5, failureReason: row.6, createdAt: row.7))
+        }
+        return Cursor.page(entries, limit: limit) { Cursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// Seed 000 `current_role`: what a user mainly is. `both` means investor and developer.
+enum AccountRole: String, Codable, Sendable, CaseIterable {
+    case investor, developer, both, admin, sponsor
+
+    /// The roles an access token carries for this account.
+    var tokenRoles: [Role] {
+        switch self {
+        case .investor: [.investor]
+        case .developer: [.developer]
+        case .both: [.investor, .developer]
+        case .admin: [.admin]
+        case .sponsor: [.sponsor]
+        }
+    }
+}
+
+/// Seed 000 `first_auth_source`: the entry point a user first came through.
+enum AuthSource: String, Codable, Sendable, CaseIterable {
+    case checkIfYourDevelopmentIsInAnOz = "check_if_your_development_is_in_an_oz"
+    case qualifyAsAnInvestor = "qualify_as_an_investor"
+    case seeOzListings = "see_oz_listings"
+    case checkHowMuchTaxYouCanSave = "check_how_much_tax_you_can_save"
+    case speakToTheTeam = "speak_to_the_team"
+    case joinTheCommunity = "join_the_community"
+    case direct
+}
+
+struct User: Sendable {
+    var id: UUID
+    var email: String
+    var emailVerifiedAt: Date?
+    var passwordHash: String?
+    var status: String
+    var currentRole: AccountRole
+    var firstAuthSource: String?
+    var firstName: String?
+    var lastName: String?
+    var avatarURL: String?
+    var timezone: String
+    var privacySettings: String
+    var failedLoginCount: Int
+    var lockedUntil: Date?
+    var lastLoginAt: Date?
+    var createdAt: Date
+    var updatedAt: Date
+}
+
+/// SQL for `auth.users`. Counters and state changes are single statements (compare-and-swap),
+/// never read-then-write.
+struct Users: Sendable {
+    let postgres: PostgresClient
+
+    static let columns = """
+        id, email, email_verified_at, password_hash, status, account_role, first_auth_source, first_name, last_name,
+        avatar_url, timezone, privacy_settings::text, failed_login_count, locked_until, last_login_at, created_at, updated_at
+        """
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> User? {
+        for try await row in rows.decode(
+            (UUID, String, Date?, String?, String, String, String?, String?, String?, String?, String, String, Int32, Date?, Date?, Date, Date).self
+        ) {
+            return User(
+                id: row.0, email: row.1, emailVerifiedAt: row.2, passwordHash: row.3, status: row.4,
+                currentRole: AccountRole(rawValue: row.5) ?? .investor, firstAuthSource: row.6, firstName: row.7,
+                lastName: row.8, avatarURL: row.9, timezone: row.10, privacySettings: row.11,
+                failedLoginCount: Int(row.12), lockedUntil: row.13, lastLoginAt: row.14, createdAt: row.15, updatedAt: row.16
+            )
+        }
+        return nil
+    }
+
+    func find(email: String, logger: Logger) async throws -> User? {
+        try await Self.decode(
+            self.postgres.query(
+                PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM auth.users WHERE email = $1 AND deleted_at IS NULL", binds: Self.binds(email)),
+                logger: logger
+            )
+        )
+    }
+
+    func find(id: UUID, logger: Logger) async throws -> User? {
+        var binds = PostgresBindings()
+        binds.append(id)
+        return try await Self.decode(
+            self.postgres.query(
+                PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM auth.users WHERE id = $1 AND deleted_at IS NULL", binds: binds),
+                logger: logger
+            )
+        )
+    }
+
+    /// Creates the account unless the email is taken; `nil` when it was.
+    func create(
+        email: String,
+        passwordHash: String?,
+        source: String?,
+        verified: Bool,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> UUID? {
+        let id = UUIDv7.make()
+        let rows = try await connection.query(
+            """
+            INSERT INTO auth.users (id, email, password_hash, first_auth_source, email_verified_at, password_changed_at)
+            VALUES (\(id), \(email), \(passwordHash), \(source), CASE WHEN \(verified) THEN now() END,
+                    CASE WHEN \(passwordHash)::text IS NOT NULL THEN now() END)
+            ON CONFLICT (email) WHERE deleted_at IS NULL DO NOTHING
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await created in rows.decode(UUID.self) { return created }
+        return nil
+    }
+
+    static func binds(_ values: String...) -> PostgresBindings {
+        var binds = PostgresBindings()
+        for value in values { binds.append(value) }
+        return binds
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// What the auth routes share: stores, limits, token machinery and settings.
+struct AuthContext: Sendable {
+    let settings: AuthSettings
+    let postgres: PostgresClient
+    let outbox: OutboxPublisher
+    let users: Users
+    let sessions: Sessions
+    let history: LoginHistory
+    let limiter: RateLimiter
+    let lockout: Lockout
+    let clients: ServiceClients
+    let keys: SigningKeys
+    let accessTokens: AccessTokens
+    let hasher: PasswordHasher
+    let policy: PasswordPolicy
+    let trustsForwardedFor: Bool
+    /// A real Argon2id hash of a random password, verified against when an account does not exist
+    /// so that "no such email" costs the same time as "wrong password".
+    let decoyHash: String
+
+    func clientIP(_ request: Request, _ context: some RequestContext & Sendable) -> String? {
+        let remote = (context as? TractRequestContext)?.remoteAddress ?? (context as? AuthenticatedContext)?.remoteAddress
+        return ClientAddress.of(request, remote: remote, trustsForwardedFor: self.trustsForwardedFor)
+    }
+
+    /// The one way a session starts, whatever proved the user's identity: open the session, stamp
+    /// the login, record history and the event in the same transaction, then sign the access token.
+    func signIn(_ user: User, method: String, source: String?, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
+        let opened = try await self.postgres.transaction(logger: logger) { connection in
+            let opened = try await self.sessions.open(userID: user.id, method: method, device: device, on: connection, logger: logger)
+            try await connection.query("UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id)", logger: logger)
+            try await self.history.record(.signInSucceeded, userID: user.id, email: user.email, method: method, ip: device.ip, userAgent: device.userAgent, success: true, on: connection, logger: logger)
+            try await self.outbox.publish(UserSignedIn(userId: user.id, sessionId: opened.sessionID, authMethod: method, source: source ?? user.firstAuthSource), on: connection, logger: logger)
+            return opened
+        }
+        let accessToken = try await self.accessTokens.issue(
+            subject: user.id.uuidString.lowercased(),
+            sessionID: opened.sessionID,
+            roles: user.currentRole.tokenRoles,
+            scopes: [Scope.user],
+            logger: logger
+        )
+        return TokenResponse(accessToken: accessToken, expiresIn: self.accessTokens.expiresIn, refreshToken: opened.refreshToken)
+    }
+}

@@ -1,0 +1,137 @@
+import Crypto
+import Foundation
+import ServiceKit
+
+/// The auth service's own settings, beyond what every service reads (README, "Configuration").
+public struct AuthSettings: Sendable {
+    /// `ACCESS_TOKEN_TTL_SECONDS` (default 900): access tokens are short-lived and not revocable.
+    public var accessTokenLifetime: Duration
+    /// `REFRESH_TOKEN_TTL_DAYS` (default 30): a session's lifetime without sign-in.
+    public var refreshTokenLifetime: Duration
+    /// `REFRESH_REUSE_GRACE_SECONDS` (default 10): a rotated refresh token presented again within
+    /// this window (two tabs refreshing at once) gets the same successor instead of revoking.
+    public var refreshReuseGrace: Duration
+    /// `SIGNING_KEY_ENCRYPTION_KEY` (base64, 32 bytes; required): seals signing keys at rest.
+    public var keyEncryptionKey: SymmetricKey
+    /// `SIGNING_KEY_ROTATION_DAYS` (default 30): a new signing key after this long.
+    public var keyRotationInterval: Duration
+    /// `PUBLIC_URL` (default `http://127.0.0.1:8080`): the base of links in emails.
+    public var publicURL: URL
+    /// `SERVICE_CLIENTS` (`id:secret,id:secret`): clients of the client-credentials grant, upserted
+    /// at start-up with their secrets hashed.
+    public var serviceClients: [(id: String, secret: String)]
+    public var limits: RateLimits
+    public var lockout: LockoutPolicy
+
+    public init(
+        accessTokenLifetime: Duration = .seconds(900),
+        refreshTokenLifetime: Duration = .seconds(30 * 86400),
+        refreshReuseGrace: Duration = .seconds(10),
+        keyEncryptionKey: SymmetricKey,
+        keyRotationInterval: Duration = .seconds(30 * 86400),
+        publicURL: URL = URL(string: "http://127.0.0.1:8080")!,
+        serviceClients: [(id: String, secret: String)] = [],
+        limits: RateLimits = RateLimits(),
+        lockout: LockoutPolicy = LockoutPolicy()
+    ) {
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.refreshReuseGrace = refreshReuseGrace
+        self.keyEncryptionKey = keyEncryptionKey
+        self.keyRotationInterval = keyRotationInterval
+        self.publicURL = publicURL
+        self.serviceClients = serviceClients
+        self.limits = limits
+        self.lockout = lockout
+    }
+
+    /// The key that derives successor refresh tokens, kept apart from the sealing key by HKDF.
+    var refreshTokenKey: SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: self.keyEncryptionKey,
+            info: Data("tract refresh-token successor v1".utf8),
+            outputByteCount: 32
+        )
+    }
+
+    public static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> AuthSettings {
+        guard let encoded = environment.optionalString("SIGNING_KEY_ENCRYPTION_KEY") else {
+            throw ConfigurationError(
+                variable: "SIGNING_KEY_ENCRYPTION_KEY",
+                reason: "is required (32 random bytes, base64; e.g. `openssl rand -base64 32`)"
+            )
+        }
+        guard let bytes = Data(base64Encoded: encoded), bytes.count == 32 else {
+            throw ConfigurationError(variable: "SIGNING_KEY_ENCRYPTION_KEY", reason: "must be 32 bytes, base64-encoded")
+        }
+        var clients: [(id: String, secret: String)] = []
+        for entry in environment.string("SERVICE_CLIENTS", default: "").split(separator: ",") {
+            let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].count >= 16 else {
+                throw ConfigurationError(
+                    variable: "SERVICE_CLIENTS",
+                    reason: "must be id:secret pairs separated by commas, secrets of 16+ characters"
+                )
+            }
+            clients.append((parts[0], parts[1]))
+        }
+        return AuthSettings(
+            accessTokenLifetime: .seconds(try environment.integer("ACCESS_TOKEN_TTL_SECONDS", default: 900, range: 60...3600)),
+            refreshTokenLifetime: .seconds(86400 * (try environment.integer("REFRESH_TOKEN_TTL_DAYS", default: 30, range: 1...365))),
+            refreshReuseGrace: .seconds(try environment.integer("REFRESH_REUSE_GRACE_SECONDS", default: 10, range: 0...120)),
+            keyEncryptionKey: SymmetricKey(data: bytes),
+            keyRotationInterval: .seconds(86400 * (try environment.integer("SIGNING_KEY_ROTATION_DAYS", default: 30, range: 1...365))),
+            publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!,
+            serviceClients: clients,
+            limits: try RateLimits.fromEnvironment(environment),
+            lockout: LockoutPolicy(
+                threshold: try environment.integer("LOCKOUT_THRESHOLD", default: 30, range: 1...99),
+                increment: .seconds(try environment.integer("LOCKOUT_WAIT_INCREMENT_SECONDS", default: 60, range: 1...3600)),
+                maximumWait: .seconds(try environment.integer("LOCKOUT_MAX_WAIT_SECONDS", default: 900, range: 1...86400))
+            )
+        )
+    }
+}
+
+/// Default limits start from GoTrue's (Supabase Auth) and are each configurable.
+public struct RateLimits: Sendable {
+    /// `RATE_LIMIT_EMAIL_PER_HOUR_PER_IP` (30): mails sent on behalf of one address.
+    public var emailSendsPerIP: TokenBucket
+    /// `RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS` (60): one mail per destination per this many seconds.
+    public var emailSendsPerAddress: TokenBucket
+    /// `RATE_LIMIT_REFRESH_PER_5MIN_PER_IP` (150).
+    public var refreshesPerIP: TokenBucket
+    /// `RATE_LIMIT_VERIFY_PER_5MIN_PER_IP` (30): code and link checks.
+    public var verificationsPerIP: TokenBucket
+    /// `RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP` (60): password checks from one address.
+    public var signInsPerIP: TokenBucket
+    /// `RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP` (30).
+    public var signUpsPerIP: TokenBucket
+
+    public init(
+        emailSendsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600)),
+        emailSendsPerAddress: TokenBucket = TokenBucket(1, per: .seconds(60)),
+        refreshesPerIP: TokenBucket = TokenBucket(150, per: .seconds(300)),
+        verificationsPerIP: TokenBucket = TokenBucket(30, per: .seconds(300)),
+        signInsPerIP: TokenBucket = TokenBucket(60, per: .seconds(300)),
+        signUpsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600))
+    ) {
+        self.emailSendsPerIP = emailSendsPerIP
+        self.emailSendsPerAddress = emailSendsPerAddress
+        self.refreshesPerIP = refreshesPerIP
+        self.verificationsPerIP = verificationsPerIP
+        self.signInsPerIP = signInsPerIP
+        self.signUpsPerIP = signUpsPerIP
+    }
+
+    static func fromEnvironment(_ environment: EnvironmentReader) throws -> RateLimits {
+        RateLimits(
+            emailSendsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_EMAIL_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600)),
+            emailSendsPerAddress: TokenBucket(1, per: .seconds(try environment.integer("RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS", default: 60, range: 1...86400))),
+            refreshesPerIP: TokenBucket(try environment.integer("RATE_LIMIT_REFRESH_PER_5MIN_PER_IP", default: 150, range: 1...1_000_000), per: .seconds(300)),
+            verificationsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_VERIFY_PER_5MIN_PER_IP", default: 30, range: 1...100_000), per: .seconds(300)),
+            signInsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP", default: 60, range: 1...1_000_000), per: .seconds(300)),
+            signUpsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600))
+        )
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import JWTKit
+import Logging
+import Models
+import ServiceKit
+
+/// Signs access tokens: short-lived JWTs any service verifies offline against the JWKS.
+struct AccessTokens: Sendable {
+    let keys: SigningKeys
+    let issuer: String
+    let audience: String
+    let lifetime: Duration
+
+    func issue(
+        subject: String,
+        sessionID: UUID?,
+        roles: [Role],
+        scopes: [String],
+        logger: Logger,
+        now: Date = Date()
+    ) async throws -> String {
+        let key = try await self.keys.current(logger: logger)
+        let claims = AccessTokenClaims(
+            subject: subject,
+            sessionID: sessionID?.uuidString.lowercased(),
+            roles: roles.map(\.rawValue),
+            scopes: scopes,
+            audience: [self.audience],
+            issuer: self.issuer,
+            issuedAt: now,
+            expiresAt: now.addingTimeInterval(Double(self.lifetime.components.seconds)),
+            tokenID: UUIDv7.make(at: now).uuidString.lowercased()
+        )
+        return try await key.keys.sign(claims, kid: JWKIdentifier(string: key.kid), header: ["typ": "at+jwt"])
+    }
+
+    var expiresIn: Int { Int(self.lifetime.components.seconds) }
+}

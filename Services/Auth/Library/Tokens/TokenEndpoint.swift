@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import NIOCore
+import PostgresNIO
+import ServiceKit
+
+/// `POST /v1/auth/token`: the OAuth 2.0 token endpoint (RFC 6749 §3.2) for the password,
+/// refresh-token and client-credentials grants. Accepts JSON or `application/x-www-form-urlencoded`
+/// and answers the RFC 6749 §5.1 shape; failures are problem+json whose `type` names the OAuth error.
+struct TokenRequest: Decodable, Sendable {
+    var grantType: String
+    var email: String?
+    var password: String?
+    var refreshToken: String?
+    var clientId: String?
+    var clientSecret: String?
+    var scope: String?
+    var source: String?
+}
+
+struct TokenResponse: Encodable, ResponseGenerator, Sendable {
+    var accessToken: String
+    var tokenType = "Bearer"
+    var expiresIn: Int
+    var refreshToken: String?
+    var scope: String?
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try TractResponseEncoder().encode(self, from: request, context: context)
+        // RFC 6749 §5.1: token responses must not be cached.
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}
+
+extension Problem {
+    static func invalidGrant(_ detail: String) -> Problem {
+        Problem(.badRequest, detail: detail, type: "https://tract.dev/problems/invalid-grant")
+    }
+
+    static func invalidClient() -> Problem {
+        Problem(.unauthorized, detail: "Unknown client or wrong secret.", type: "https://tract.dev/problems/invalid-client")
+    }
+}
+
+struct TokenEndpoint: Sendable {
+    let auth: AuthContext
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        router.post("v1/auth/token") { request, context in
+            let tokenRequest = try await self.decode(request, context: context)
+            let ip = self.auth.clientIP(request, context)
+            let device = Sessions.Device(ip: ip, userAgentHeader: request.headers[.userAgent])
+            switch tokenRequest.grantType {
+            case "password":
+                return try await self.passwordGrant(tokenRequest, device: device, logger: context.logger)
+            case "refresh_token":
+                return try await self.refreshGrant(tokenRequest, device: device, logger: context.logger)
+            case "client_credentials":
+                return try await self.clientCredentialsGrant(tokenRequest, logger: context.logger)
+            default:
+                throw Problem.validation(field: "grant_type", "must be password, refresh_token or client_credentials")
+            }
+        }
+    }
+
+    private func decode(_ request: Request, context: TractRequestContext) async throws -> TokenRequest {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            return try await request.decode(as: TokenRequest.self, context: context)
+        }
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        var components = URLComponents()
+        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
+        var fields: [String: String] = [:]
+        for item in components.queryItems ?? [] { fields[item.name] = item.value ?? "" }
+        guard let grantType = fields["grant_type"] else { throw Problem.validation(field: "grant_type", "is required") }
+        return TokenRequest(
+            grantType: grantType, email: fields["email"] ?? fields["username"], password: fields["password"],
+            refreshToken: fields["refresh_token"], clientId: fields["client_id"], clientSecret: fields["client_secret"],
+            scope: fields["scope"], source: fields["source"]
+        )
+    }
+
+    func passwordGrant(_ request: TokenRequest, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
+        guard let rawEmail = request.email else { throw Problem.validation(field: "email", "is required") }
+        guard let password = request.password, !password.isEmpty else { throw Problem.validation(field: "password", "is required") }
+        let email = EmailAddress.normalize(rawEmail)
+        try await self.auth.limiter.take("sign_in", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.signInsPerIP, logger: logger)
+
+        switch try await self.auth.lockout.admit(email: email, logger: logger) {
+        case .admitted:
+            break
+        case .wait(let seconds):
+            try await self.auth.history.record(.lockedOut, userID: nil, email: email, method: "password", ip: device.ip, userAgent: device.userAgent, success: false, reason: "progressive_delay", logger: logger)
+            throw Problem.tooManyRequests(retryAfterSeconds: seconds, detail: "Too many failed sign-ins. Try again later or reset your password.")
+        case .lockedUntilReset:
+            throw Problem.tooManyRequests(retryAfterSeconds: 3600, detail: "Too many failed sign-ins. Reset your password to sign in again.")
+        }
+
+        let user = try await self.auth.users.find(email: email, logger: logger)
+        // Unknown emails and passwordless accounts pay the same hashing cost as a real check.
+        let matches = try await self.auth.hasher.verify(password, against: user?.passwordHash ?? self.auth.decoyHash)
+        guard let user, matches, user.passwordHash != nil else {
+            try await self.auth.history.record(.signInFailed, userID: user?.id, email: email, method: "password", ip: device.ip, userAgent: device.userAgent, success: false, reason: user == nil ? "unknown_email" : "wrong_password", logger: logger)
+            throw Problem.invalidGrant("The email or password is incorrect.")
+        }
+        try await self.auth.lockout.reset(email: email, logger: logger)
+        guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
+        guard user.emailVerifiedAt != nil else {
+            throw Problem(.forbidden, detail: "Verify your email address before signing in; we sent you a link.", type: "https://tract.dev/problems/email-not-verified")
+        }
+        if self.auth.hasher.needsRehash(user.passwordHash ?? "") {
+            let upgraded = try await self.auth.hasher.hash(password)
+            try await self.auth.postgres.query("UPDATE auth.users SET password_hash = \(upgraded) WHERE id = \(user.id)", logger: logger)
+        }
+        return try await self.auth.signIn(user, method: "password", source: request.source, device: device, logger: logger)
+    }
+
+    func refreshGrant(_ request: TokenRequest, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
+        guard let presented = request.refreshToken, !presented.isEmpty else {
+            throw Problem.validation(field: "refresh_token", "is required")
+        }
+        try await self.auth.limiter.take("refresh", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.refreshesPerIP, logger: logger)
+        switch try await self.auth.sessions.rotate(presented, logger: logger) {
+        case .rotated(let sessionID, let userID, let refreshToken):
+            guard let user = try await self.auth.users.find(id: userID, logger: logger), user.status == "active" else {
+                throw Problem.invalidGrant("The refresh token is no longer valid.")
+            }
+            try await self.auth.history.record(.refresh, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: true, logger: logger)
+            let accessToken = try await self.auth.accessTokens.issue(subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user], logger: logger)
+            return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
+        case .reused(let sessionID, let userID):
+            try await self.auth.postgres.transaction(logger: logger) { connection in
+                try await self.auth.history.record(.refreshReuseDetected, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: false, reason: "rotated_token_presented_again", on: connection, logger: logger)
+                try await self.auth.outbox.publish(SessionRevoked(userId: userID, sessionId: sessionID, reason: "refresh_token_reuse"), on: connection, logger: logger)
+            }
+            throw Problem.invalidGrant("This refresh token was already used; the session has been signed out for safety.")
+        case .invalid:
+            throw Problem.invalidGrant("The refresh token is not valid.")
+        }
+    }
+
+    func clientCredentialsGrant(_ request: TokenRequest, logger: Logger) async throws -> TokenResponse {
+        guard let clientID = request.clientId, let secret = request.clientSecret else { throw Problem.invalidClient() }
+        guard let allowed = try await self.auth.clients.authenticate(clientID: clientID, secret: secret, logger: logger) else {
+            throw Problem.invalidClient()
+        }
+        let requested = request.scope.map { $0.split(separator: " ").map(String.init) } ?? allowed
+        guard Set(requested).isSubset(of: Set(allowed)) else {
+            throw Problem(.badRequest, detail: "The client may not ask for those scopes.", type: "https://tract.dev/problems/invalid-scope")
+        }
+        let accessToken = try await self.auth.accessTokens.issue(subject: clientID, sessionID: nil, roles: [], scopes: requested, logger: logger)
+        return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, scope: requested.joined(separator: " "))
+    }
+}

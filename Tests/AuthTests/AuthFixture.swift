@@ -1,0 +1,84 @@
+import AuthService
+import Crypto
+import Foundation
+import Models
+import NIOHTTP1
+import PostgresNIO
+import ServiceKit
+import TestSupport
+
+/// The auth service running on a real port against a database of its own, verifying tokens with
+/// its own JWKS, as in production.
+struct AuthFixture: Sendable {
+    let client: JSONClient
+    let database: TestDatabase
+    let settings: AuthSettings
+
+    static let keyEncryptionKey = SymmetricKey(data: Data(repeating: 7, count: 32))
+
+    static func settings(
+        grace: Duration = .seconds(10),
+        lockoutThreshold: Int = 30,
+        limits: RateLimits = RateLimits(),
+        clients: [(id: String, secret: String)] = [("properties", "properties-test-secret-0123456789")]
+    ) -> AuthSettings {
+        AuthSettings(
+            refreshReuseGrace: grace,
+            keyEncryptionKey: Self.keyEncryptionKey,
+            serviceClients: clients,
+            limits: limits,
+            lockout: LockoutPolicy(threshold: lockoutThreshold)
+        )
+    }
+
+    static func run(
+        settings: AuthSettings = AuthFixture.settings(),
+        _ body: @escaping @Sendable (AuthFixture) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with(services: [.auth]) { database in
+            let port = try await freePort()
+            let jwks = URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!
+            let configuration = ServiceConfiguration.forTesting(.auth, database: database, jwksURL: jwks, port: port)
+            let app = try await buildApplication(configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
+            try await withRunningApplication(app, port: port) {
+                try await body(AuthFixture(client: JSONClient(port: port), database: database, settings: settings))
+            }
+        }
+    }
+
+    /// Signs up and marks the email verified (the mail path is tested end to end elsewhere).
+    func verifiedUser(_ email: String = "ann.\(UUID().uuidString.prefix(8))@example.com", password: String = "correct horse battery") async throws -> String {
+        let reply = try await self.client.post("/v1/auth/signup", #"{"email":"\#(email)","password":"\#(password)","source":"qualify_as_an_investor"}"#)
+        precondition(reply.status == 202, reply.text)
+        try await self.sql("UPDATE auth.users SET email_verified_at = now() WHERE email = '\(email.lowercased())'")
+        return email.lowercased()
+    }
+
+    func signIn(_ email: String, password: String = "correct horse battery", userAgent: String = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Chrome/120.0 Safari/537.36") async throws -> JSONClient.Reply {
+        try await self.client.post(
+            "/v1/auth/token",
+            #"{"grant_type":"password","email":"\#(email)","password":"\#(password)"}"#,
+            headers: [("User-Agent", userAgent)]
+        )
+    }
+
+    func refresh(_ token: String) async throws -> JSONClient.Reply {
+        try await self.client.post("/v1/auth/token", #"{"grant_type":"refresh_token","refresh_token":"\#(token)"}"#)
+    }
+
+    @discardableResult
+    func sql(_ text: String) async throws -> [String] {
+        try await TestDatabase.withAdmin(database: self.database.name) { admin in
+            var values: [String] = []
+            for try await row in try await admin.query(PostgresQuery(unsafeSQL: text)) {
+                values.append((try? row.decode(String.self)) ?? "")
+            }
+            return values
+        }
+    }
+
+    /// The number a one-value query returns.
+    func count(_ query: String) async throws -> Int {
+        Int(try await self.sql("SELECT (\(query))::text").first ?? "") ?? -1
+    }
+}

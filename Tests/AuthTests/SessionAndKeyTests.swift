@@ -1,0 +1,106 @@
+import AuthService
+import Foundation
+import Models
+import NIOHTTP1
+import ServiceKit
+import Testing
+import TestSupport
+
+@Suite struct SessionAndKeyTests {
+    @Test func usersSeeTheirSessionsAndCanEndThem() async throws {
+        try await AuthFixture.run { auth in
+            let email = try await auth.verifiedUser()
+            let laptop = try await auth.signIn(email)
+            let phone = try await auth.signIn(email, userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1")
+            let laptopToken = try #require(laptop.string("access_token"))
+            let list = try await auth.client.get("/v1/auth/sessions", token: laptopToken)
+            #expect(list.status == 200)
+            guard case .array(let sessions)? = list["data"] else { Issue.record("no data"); return }
+            #expect(sessions.count == 2)
+            #expect(sessions.filter { $0["current"] == .bool(true) }.count == 1)
+            #expect(list.text.contains(#""browser":"Chrome""#) && list.text.contains(#""device_type":"mobile""#))
+
+            // Someone else cannot end my session; I can end all but this one.
+            let stranger = try await auth.verifiedUser()
+            let strangerToken = try #require(try await auth.signIn(stranger).string("access_token"))
+            guard case .string(let phoneSessionID)? = sessions.first(where: { $0["current"] == .bool(false) })?["id"] else { return }
+            #expect(try await auth.client.send(.DELETE, "/v1/auth/sessions/\(phoneSessionID)", token: strangerToken).status == 404)
+            #expect(try await auth.client.send(.DELETE, "/v1/auth/sessions", token: laptopToken).status == 204)
+            #expect(try await auth.refresh(try #require(phone.string("refresh_token"))).status == 400)
+            #expect(try await auth.refresh(try #require(laptop.string("refresh_token"))).status == 200)
+            #expect(try await auth.client.get("/v1/auth/sessions").status == 401)
+        }
+    }
+
+    @Test func changingThePasswordSignsOutEveryOtherSession() async throws {
+        try await AuthFixture.run { auth in
+            let email = try await auth.verifiedUser()
+            let mine = try await auth.signIn(email)
+            let other = try await auth.signIn(email)
+            let token = try #require(mine.string("access_token"))
+            let wrong = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"nope nope","new_password":"a brand new passphrase"}"#, token: token)
+            #expect(wrong.status == 422)
+            let changed = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"correct horse battery","new_password":"a brand new passphrase"}"#, token: token)
+            #expect(changed.status == 204)
+            #expect(try await auth.refresh(try #require(other.string("refresh_token"))).status == 400)
+            #expect(try await auth.refresh(try #require(mine.string("refresh_token"))).status == 200)
+            #expect(try await auth.signIn(email).status == 400)
+            #expect(try await auth.signIn(email, password: "a brand new passphrase").status == 200)
+        }
+    }
+
+    @Test func profileUpdatesAreValidated() async throws {
+        try await AuthFixture.run { auth in
+            let token = try #require(try await auth.signIn(try await auth.verifiedUser()).string("access_token"))
+            let bad = try await auth.client.send(.PATCH, "/v1/auth/me", json: #"{"timezone":"Mars/Olympus","avatar_url":"http://x.test/a.png","privacy_settings":[1]}"#, token: token)
+            #expect(bad.status == 422)
+            #expect(Set(bad.text.matches(of: /"field":"([a-z_]+)"/).map { String($0.1) }) == ["timezone", "avatar_url", "privacy_settings"])
+            let good = try await auth.client.send(.PATCH, "/v1/auth/me", json: #"{"first_name":"Ann","timezone":"America/New_York","privacy_settings":{"show_portfolio":false}}"#, token: token)
+            #expect(good.status == 200)
+            #expect(good.string("first_name") == "Ann")
+            #expect(good.string("timezone") == "America/New_York")
+            #expect(good.text.contains(#""privacy_settings":{"show_portfolio":false}"#))
+        }
+    }
+
+    @Test func signingKeysAreSealedPublishedAndRotated() async throws {
+        try await AuthFixture.run { auth in
+            let jwks = try await auth.client.get("/.well-known/jwks.json")
+            #expect(jwks.status == 200)
+            guard case .array(let keys)? = jwks["keys"], case .string(let kid)? = keys.first?["kid"] else {
+                Issue.record("no keys")
+                return
+            }
+            #expect(keys.count == 1)
+            #expect(keys.first?["alg"] == .string("EdDSA"))
+            #expect(keys.first?["d"] == nil, "no private part is ever published")
+            // At rest the private key is AES-GCM sealed: 12-byte nonce + 32-byte key + 16-byte tag.
+            #expect(try await auth.count("SELECT octet_length(private_key_sealed) FROM auth.signing_keys") == 60)
+
+            // Age the key past the rotation interval; the next replica to start rotates it, and the
+            // old key stays published so the tokens it signed keep verifying.
+            let before = try #require(try await auth.signIn(try await auth.verifiedUser()).string("access_token"))
+            #expect(try await auth.client.get("/v1/auth/me", token: before).status == 200)
+            try await auth.sql("UPDATE auth.signing_keys SET created_at = now() - interval '31 days'")
+            let port = try await freePort()
+            let configuration = ServiceConfiguration.forTesting(
+                .auth, database: auth.database, jwksURL: URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!, port: port
+            )
+            let replica = try await buildApplication(configuration, settings: auth.settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
+            try await withRunningApplication(replica, port: port) {
+                let rotated = try await JSONClient(port: port).get("/.well-known/jwks.json")
+                guard case .array(let published)? = rotated["keys"] else { Issue.record("no keys"); return }
+                #expect(published.count == 2)
+                #expect(published.contains { $0["kid"] == .string(kid) })
+                // A token from the new key verifies at the first replica (one JWKS refetch), and
+                // the old token still verifies at the new one.
+                let after = try #require(try await JSONClient(port: port).post(
+                    "/v1/auth/token", #"{"grant_type":"password","email":"\#(try await auth.verifiedUser())","password":"correct horse battery"}"#
+                ).string("access_token"))
+                #expect(try await auth.client.get("/v1/auth/me", token: after).status == 200)
+                #expect(try await JSONClient(port: port).get("/v1/auth/me", token: before).status == 200)
+            }
+            #expect(try await auth.count("SELECT count(*) FROM auth.signing_keys WHERE retired_at IS NOT NULL AND published_until > now()") == 1)
+        }
+    }
+}
