@@ -11,6 +11,9 @@ public enum EventSubscriptions {
         "user.signed_in": [.analytics],
         "user.role_changed": [.analytics],
         "session.revoked": [.analytics],
+        // Emails go to communications only: their variables carry one-time links and codes, which
+        // no other service needs to see.
+        "email.requested": [.communications],
     ]
 
     public static func subscribers(of eventType: String) -> [String] {

@@ -82,3 +82,26 @@ struct AuthFixture: Sendable {
         Int(try await self.sql("SELECT (\(query))::text").first ?? "") ?? -1
     }
 }
+
+extension AuthFixture {
+    /// The newest email auth has asked communications to send to `email`, from the outbox.
+    func lastMail(to email: String) async throws -> (template: String, variables: [String: String])? {
+        let rows = try await self.sql(
+            """
+            SELECT envelope::text FROM auth.outbox
+            WHERE event_type = 'email.requested' AND envelope->'payload'->'email'->>'to' = '\(email)'
+            ORDER BY id DESC LIMIT 1
+            """
+        )
+        guard let text = rows.first, let envelope = try? JSONDecoder.tract.decode(EventEnvelope.self, from: Data(text.utf8)) else {
+            return nil
+        }
+        let request = try envelope.decodePayload(as: EmailRequested.self).email
+        return (request.templateKey, request.variables)
+    }
+
+    /// The `token` query item of a link.
+    static func token(in link: String?) -> String? {
+        link.flatMap { URLComponents(string: $0)?.queryItems?.first { $0.name == "token" }?.value }
+    }
+}

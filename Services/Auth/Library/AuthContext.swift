@@ -20,6 +20,7 @@ struct AuthContext: Sendable {
     let accessTokens: AccessTokens
     let hasher: PasswordHasher
     let policy: PasswordPolicy
+    let mail: AuthMail
     let trustsForwardedFor: Bool
     /// A real Argon2id hash of a random password, verified against when an account does not exist
     /// so that "no such email" costs the same time as "wrong password".

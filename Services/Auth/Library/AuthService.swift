@@ -45,6 +45,8 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 TokenEndpoint(auth: auth).addRoutes(to: router)
                 AccountRoutes(auth: auth).addRoutes(to: router)
                 SessionRoutes(auth: auth).addRoutes(to: router)
+                EmailFlowRoutes(auth: auth).addRoutes(to: router)
+                MagicLinkRoutes(auth: auth).addRoutes(to: router)
             }
         )
     }
@@ -83,6 +85,12 @@ public enum AuthEntryPoint: ServiceEntryPoint {
             ),
             hasher: hasher,
             policy: policy,
+            mail: AuthMail(
+                outbox: dependencies.outbox,
+                limiter: RateLimiter(postgres: dependencies.postgres),
+                limits: settings.limits,
+                publicURL: settings.publicURL
+            ),
             trustsForwardedFor: dependencies.configuration.trustsForwardedFor,
             decoyHash: decoyHash
         )

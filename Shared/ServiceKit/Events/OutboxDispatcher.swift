@@ -161,7 +161,8 @@ public struct OutboxDispatcher: Service {
                     PostgresQuery(
                         unsafeSQL: """
                             UPDATE \(self.schema).outbox
-                            SET attempts = attempts + 1, delivered_at = now(), last_error = NULL
+                            SET attempts = attempts + 1, delivered_at = now(), last_error = NULL,
+                                envelope = CASE WHEN sensitive THEN '{"redacted": true}'::jsonb ELSE envelope END
                             WHERE id = $1
                             """,
                         binds: {

@@ -24,10 +24,12 @@ public struct OutboxPublisher: Sendable {
     }
 
     /// Queues `event` for every subscriber of its type; call it on the transaction's connection.
+    /// A `sensitive` event's envelope is redacted from the outbox once delivered.
     @discardableResult
     public func publish<Event: DomainEvent>(
         _ event: Event,
         on connection: PostgresConnection,
+        sensitive: Bool = false,
         logger: Logger
     ) async throws -> EventEnvelope {
         let envelope = EventEnvelope(
@@ -42,8 +44,8 @@ public struct OutboxPublisher: Sendable {
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
-                        INSERT INTO \(self.schema).outbox (event_id, event_type, subscriber, envelope)
-                        VALUES ($1, $2, $3, $4::jsonb)
+                        INSERT INTO \(self.schema).outbox (event_id, event_type, subscriber, envelope, sensitive)
+                        VALUES ($1, $2, $3, $4::jsonb, $5)
                         """,
                     binds: {
                         var binds = PostgresBindings()
@@ -51,6 +53,7 @@ public struct OutboxPublisher: Sendable {
                         binds.append(envelope.type)
                         binds.append(subscriber)
                         binds.append(body)
+                        binds.append(sensitive)
                         return binds
                     }()
                 ),

@@ -160,6 +160,7 @@ struct AccountRoutes: Sendable {
         // Counted only for well-formed requests, so a client's typos do not burn its quota, and
         // per IP, so nobody can exhaust another person's sign-ups by using their email.
         try await self.auth.limiter.take("sign_up", for: ip ?? "unknown", bucket: self.auth.settings.limits.signUpsPerIP, logger: context.logger)
+        try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
         let passwordHash = try await self.auth.hasher.hash(body.password)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             guard let userID = try await self.auth.users.create(email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger) else {
@@ -170,6 +171,12 @@ struct AccountRoutes: Sendable {
                 UserCreated(userId: userID, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source, authMethod: "password"),
                 on: connection,
                 logger: context.logger
+            )
+            let token = try await EmailTokens.issue(.verifyEmail, userID: userID, on: connection, logger: context.logger)
+            try await self.auth.mail.request(
+                "verify_email", to: email,
+                variables: ["email": email, "link": self.auth.mail.link("verify-email", token: token), "expires_in_minutes": "1440"],
+                on: connection, logger: context.logger
             )
         }
         return SignUpAccepted(email: email)

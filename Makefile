@@ -1,0 +1,47 @@
+# Entry points for developers and CI; the work is in scripts/ (each usable on its own).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# debug (default) or release, for build and run.
+CONFIGURATION ?= debug
+export CONFIGURATION
+# Swift lives at /opt/swift on the project's machines but is not always on PATH.
+export PATH := $(PATH):/opt/swift/usr/bin
+
+.PHONY: help run test build db-up db-down bench format lint-deploy render-deploy clean-data
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-14s %s\n", $$1, $$2 }'
+
+run: ## Postgres, build, migrate, the five services and the gateway on :8080 (Ctrl-C stops)
+	scripts/run.sh
+
+test: ## deploy checks, local Postgres, then swift build --build-tests and swift test --parallel
+	scripts/validate-deploy.sh
+	scripts/db.sh up
+	scripts/test.sh
+
+build: ## swift build (CONFIGURATION=release for an optimised build)
+	swift build $(if $(filter release,$(CONFIGURATION)),-c release)
+
+db-up: ## start (installing and initialising when needed) the local Postgres on 127.0.0.1:55432
+	scripts/db.sh up
+
+db-down: ## stop the local Postgres
+	scripts/db.sh down
+
+bench: ## benchmarks (scripts/bench.sh)
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "No benchmarks yet (add scripts/bench.sh)."; fi
+
+format: ## swift format the Swift sources in place
+	swift format --in-place --recursive Shared Services Tests Package.swift
+
+lint-deploy: ## offline checks of scripts, gateway, compose and Kubernetes files
+	scripts/validate-deploy.sh
+
+render-deploy: ## re-render the generated gateway/Kubernetes files after editing deploy/gateway/routes.txt
+	scripts/render-deploy.sh
+
+clean-data: ## stop everything and delete .data/ (cluster, logs, venv)
+	scripts/run.sh stop
+	scripts/db.sh reset
+	rm -rf .data

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// How auth asks `communications` for mail: an `email.requested` event in the same transaction as
+/// the token it carries, so the mail is sent if and only if the token exists, even when
+/// `communications` is down for a while. The envelope is redacted from the outbox once delivered.
+struct AuthMail: Sendable {
+    let outbox: OutboxPublisher
+    let limiter: RateLimiter
+    let limits: RateLimits
+    let publicURL: URL
+
+    /// Per-IP and per-destination limits for anything that sends mail. The per-destination bucket
+    /// is taken whether or not the address has an account, so its answer reveals nothing.
+    func checkLimits(to email: String, ip: String?, logger: Logger) async throws {
+        try await self.limiter.take("email_ip", for: ip ?? "unknown", bucket: self.limits.emailSendsPerIP, logger: logger)
+        try await self.limiter.take("email_address", for: email, bucket: self.limits.emailSendsPerAddress, logger: logger)
+    }
+
+    func request(_ template: String, to email: String, variables: [String: String], on connection: PostgresConnection, logger: Logger) async throws {
+        try await self.outbox.publish(
+            EmailRequested(email: EmailRequest(templateKey: template, to: email, variables: variables)),
+            on: connection,
+            sensitive: true,
+            logger: logger
+        )
+    }
+
+    func link(_ path: String, token: String) -> String {
+        var components = URLComponents(url: self.publicURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "token", value: token)]
+        return components.string!
+    }
+}
+
+/// Single-use tokens mailed to users (`auth.email_tokens`).
+struct EmailTokens: Sendable {
+    enum Purpose: String, Sendable {
+        case verifyEmail = "verify_email"
+        case passwordReset = "password_reset"
+
+        var lifetime: Duration {
+            switch self {
+            case .verifyEmail: .seconds(24 * 3600)
+            case .passwordReset: .seconds(30 * 60)
+            }
+        }
+    }
+
+    /// Makes a token for `userID`; only its hash is stored.
+    static func issue(_ purpose: Purpose, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        let token = OpaqueToken.make()
+        let seconds = Double(purpose.lifetime.components.seconds)
+        try await connection.query(
+            """
+            INSERT INTO auth.email_tokens (id, user_id, purpose, token_hash, expires_at)
+            VALUES (\(UUIDv7.make()), \(userID), \(purpose.rawValue), \(OpaqueToken.hash(token)), now() + make_interval(secs => \(seconds)))
+            """,
+            logger: logger
+        )
+        return token
+    }
+
+    /// Spends a token once (compare-and-swap on `used_at`); the user it was for, or nil.
+    static func consume(_ purpose: Purpose, token: String, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        let rows = try await connection.query(
+            """
+            UPDATE auth.email_tokens SET used_at = now()
+            WHERE token_hash = \(OpaqueToken.hash(token)) AND purpose = \(purpose.rawValue) AND used_at IS NULL AND expires_at > now()
+            RETURNING user_id
+            """,
+            logger: logger
+        )
+        for try await userID in rows.decode(UUID.self) { return userID }
+        return nil
+    }
+}

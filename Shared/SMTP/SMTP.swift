@@ -1,0 +1,1 @@
+// The SMTP client arrives in the next commit.

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Offline checks of everything that is not Swift: scripts, route map renders, nginx configs,
+# docker-compose.yml, Kubernetes manifests. Run by `make test`, `make lint-deploy` and CI.
+# Installs its tools when missing (apt: nginx, docker-compose, shellcheck; venv: scripts/requirements-validate.txt).
+# Runs every check, then exits 1 if any failed.
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$REPO_ROOT"
+
+# The oldest Kubernetes the manifests promise to work on.
+KUBERNETES_VERSION=1.28.0
+
+failures=()
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+# check NAME CMD...: run CMD quietly; show its output only when it fails.
+check() {
+    local name=$1; shift
+    if "$@" >"$scratch/out" 2>&1; then
+        printf '  ok    %s\n' "$name"
+    else
+        printf '  FAIL  %s\n' "$name"
+        sed 's/^/        /' "$scratch/out"
+        failures+=("$name")
+    fi
+}
+skip() { printf '  skip  %s\n' "$*"; }
+section() { printf '== %s\n' "$*"; }
+
+log "installing validation tools if missing"
+ensure_apt nginx
+ensure_venv
+has_compose=1; ensure_apt docker-compose || has_compose=0
+has_shellcheck=1; ensure_apt shellcheck || has_shellcheck=0
+
+shell_files=(scripts/*.sh scripts/lib/*.sh .ci/run)
+[ ! -e scripts/demo-data.sh ] || shell_files+=(scripts/demo-data.sh)
+[ ! -e scripts/bench.sh ] || shell_files+=(scripts/bench.sh)
+
+section "shell scripts"
+for f in "${shell_files[@]}"; do check "bash -n $f" bash -n "$f"; done
+if [ "$has_shellcheck" = 1 ]; then
+    check "shellcheck" shellcheck -x -P SCRIPTDIR "${shell_files[@]}"
+else
+    warn "shellcheck not installable: skipped"; skip "shellcheck"
+fi
+
+section "generated files (route map)"
+check "render-deploy --check" scripts/render-deploy.sh --check
+
+section "gateway nginx configs"
+nginx_test() {   # nginx_test STYLE: render, make it testable here, nginx -t
+    local style=$1 dir="$scratch/nginx-$1"
+    mkdir -p "$dir"
+    # Upstream hostnames (auth, properties, ...) only resolve inside compose/Kubernetes, and /tmp
+    # paths would leave litter: point both at local stand-ins; everything else is tested as is.
+    GATEWAY_DIR=$dir scripts/gateway.sh render "$style" >"$dir/rendered.conf"
+    if [ "$style" = local ]; then
+        cp "$dir/rendered.conf" "$dir/nginx.conf"
+    else
+        sed -E -e 's/^( *upstream [a-z0-9-]+ \{ server )[a-z0-9-]+:/\1127.0.0.1:/' -e "s#/tmp/#$dir/#g" \
+            "$dir/rendered.conf" >"$dir/nginx.conf"
+    fi
+    nginx -t -q -e "$dir/error.log" -c "$dir/nginx.conf"
+}
+for style in local compose kubernetes; do check "nginx -t ($style)" nginx_test "$style"; done
+
+section "docker-compose.yml"
+if [ "$has_compose" = 1 ]; then
+    check "docker-compose config -q" docker-compose -f docker-compose.yml config -q
+else
+    warn "docker-compose not installable: skipped"; skip "docker-compose config"
+fi
+check "compose-spec schema" "$VENV_DIR/bin/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml
+
+section "Kubernetes manifests (schemas of $KUBERNETES_VERSION, strict)"
+manifests=()
+for f in deploy/kubernetes/*.yaml deploy/kubernetes/generated/*.yaml; do
+    [ "$(basename "$f")" = kustomization.yaml ] || manifests+=("$f")
+done
+check "kubernetes-validate" "$VENV_DIR/bin/kubernetes-validate" --strict --quiet -k "$KUBERNETES_VERSION" "${manifests[@]}"
+if command -v kubectl >/dev/null; then
+    kustomize_build() {
+        kubectl kustomize deploy/kubernetes >"$scratch/kustomized.yaml" \
+            && "$VENV_DIR/bin/kubernetes-validate" --strict --quiet -k "$KUBERNETES_VERSION" "$scratch/kustomized.yaml"
+    }
+    check "kubectl kustomize + validate" kustomize_build
+else
+    # No kubectl (it is not in Debian bookworm's main archive in a usable version): at least make
+    # sure every resource the kustomization names exists.
+    kustomize_files() {
+        local f ok=0
+        while read -r f; do
+            [ -f "deploy/kubernetes/$f" ] || { echo "missing: deploy/kubernetes/$f"; ok=1; }
+        done < <(awk '/^resources:/ {on=1; next} /^[a-z]/ {on=0} on && $1 == "-" {print $2}' deploy/kubernetes/kustomization.yaml)
+        return "$ok"
+    }
+    check "kustomization resources exist" kustomize_files
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+    die "deploy validation failed: ${failures[*]}"
+fi
+log "deploy validation passed"
