@@ -6,7 +6,6 @@ import Models
 
 extension HTTPField.Name {
     public static let requestID = Self("X-Request-Id")!
-    public static let traceparent = Self("traceparent")!
     public static let idempotencyKey = Self("Idempotency-Key")!
 }
 
