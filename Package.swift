@@ -184,6 +184,21 @@ for service in services {
     )
 }
 
+// `make bench`: built in release by scripts/bench.sh, never run by the tests.
+targets.append(
+    .executableTarget(
+        name: "auth-bench",
+        dependencies: [
+            "AuthService",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
+        path: "Benchmarks/AuthBench",
+        swiftSettings: swiftSettings
+    )
+)
+
 let package = Package(
     name: "tract",
     platforms: [.macOS(.v15)],

@@ -11,6 +11,10 @@ public enum EventSubscriptions {
         "user.signed_in": [.analytics],
         "user.role_changed": [.analytics],
         "session.revoked": [.analytics],
+        // auth derives roles from what users do elsewhere (seed 000 role logic).
+        "oz_check.completed": [.auth, .analytics],
+        "developer_profile.created": [.auth, .analytics],
+        "investor_profile.created": [.auth, .analytics],
         // Emails go to communications only: their variables carry one-time links and codes, which
         // no other service needs to see.
         "email.requested": [.communications],

@@ -97,3 +97,37 @@ public enum OpenAPIConformance {
         return fields.compactMap { if case .string(let name) = $0 { name } else { nil } }
     }
 }
+
+extension OpenAPIConformance {
+    /// Checks one observed exchange against the document: the operation exists, the status is
+    /// listed for it, the media type is listed for that status, and JSON bodies carry the
+    /// schema's required fields. Returns what is wrong, empty when it conforms.
+    public static func problems(
+        in document: JSONValue,
+        method: String,
+        path: String,
+        status: Int,
+        contentType: String,
+        body: String
+    ) -> [String] {
+        guard let operation = document["paths"]?[path]?[method.lowercased()] else {
+            return ["\(method) \(path) is not documented"]
+        }
+        guard let documented = operation["responses"]?[String(status)] else {
+            return ["\(method) \(path) answered \(status), which the document does not list"]
+        }
+        let resolved = Self.resolve(documented, in: document)
+        guard case .object(let contents)? = resolved["content"] else {
+            return body.isEmpty ? [] : ["\(method) \(path) \(status) has a body the document does not describe"]
+        }
+        let mediaType = contentType.split(separator: ";").first.map(String.init) ?? ""
+        guard let content = contents[mediaType] else {
+            return ["\(method) \(path) \(status) answered \(mediaType), the document lists \(contents.keys.sorted())"]
+        }
+        guard mediaType.hasSuffix("json"), let schema = content["schema"] else { return [] }
+        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))) ?? .null
+        return Self.requiredFields(Self.resolve(schema, in: document)).filter { value[$0] == nil }.map {
+            "\(method) \(path) \(status) lacks the required field \($0)"
+        }
+    }
+}

@@ -22,6 +22,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
         return ServiceDefinition(
             name: .auth,
             bundle: .module,
+            eventHandlers: Self.eventHandlers(),
             onStart: { dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
                 try await auth.keys.refresh(logger: dependencies.logger)
@@ -49,6 +50,14 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 MagicLinkRoutes(auth: auth).addRoutes(to: router)
             }
         )
+    }
+
+    /// Role changes driven by what users do in properties and investments. The outbox the
+    /// handlers publish `user.role_changed` through is auth's own.
+    static func eventHandlers() -> EventHandlers {
+        var handlers = EventHandlers()
+        RoleEvents(outbox: OutboxPublisher(source: ServiceName.auth.rawValue, schema: "auth")).register(in: &handlers)
+        return handlers
     }
 
     /// The stores are cheap values over the shared pool. Each `SigningKeys` caches the active key

@@ -60,7 +60,8 @@ public struct PasswordHasher: Sendable {
         guard result == ARGON2_OK.rawValue else {
             throw Failure.hashing(String(cString: argon2_error_message(result)))
         }
-        return String(cString: encoded)
+        let bytes = encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func verifyNow(_ password: String, against encoded: String) -> Bool {
