@@ -42,8 +42,7 @@ start() {  # start SERVICE PORT
         RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP=100000 RATE_LIMIT_EMAIL_PER_HOUR_PER_IP=100000 \
         "$bin/$svc" serve >"$DATA_DIR/logs/bench-$svc.log" 2>&1 &
     pids+=($!)
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && return 0
         sleep 0.2
     done

@@ -36,8 +36,6 @@ has_compose=1; ensure_apt docker-compose || has_compose=0
 has_shellcheck=1; ensure_apt shellcheck || has_shellcheck=0
 
 shell_files=(scripts/*.sh scripts/lib/*.sh .ci/run)
-[ ! -e scripts/demo-data.sh ] || shell_files+=(scripts/demo-data.sh)
-[ ! -e scripts/bench.sh ] || shell_files+=(scripts/bench.sh)
 
 section "shell scripts"
 for f in "${shell_files[@]}"; do check "bash -n $f" bash -n "$f"; done
