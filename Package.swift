@@ -18,8 +18,9 @@ let serviceLibraryDependencies: [Target.Dependency] = [
     .product(name: "HTTPTypes", package: "swift-http-types"),
 ]
 
-/// The five services: library target, executable, folder, and extra dependencies.
-let services: [(library: String, executable: String, folder: String, extra: [Target.Dependency])] = [
+/// The five services: library target, executable, folder, and what the library and its tests need
+/// beyond the common set.
+let services: [(library: String, executable: String, folder: String, extra: [Target.Dependency], testExtra: [Target.Dependency])] = [
     (
         "AuthService", "auth", "Auth",
         [
@@ -27,12 +28,21 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ]
+        ],
+        []
     ),
-    ("PropertiesService", "properties", "Properties", []),
-    ("InvestmentsService", "investments", "Investments", []),
-    ("CommunicationsService", "communications", "Communications", []),
-    ("AnalyticsService", "analytics", "Analytics", []),
+    ("PropertiesService", "properties", "Properties", [], []),
+    ("InvestmentsService", "investments", "Investments", [], []),
+    (
+        "CommunicationsService", "communications", "Communications",
+        [
+            "SMTP",
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        ["SMTP"]
+    ),
+    ("AnalyticsService", "analytics", "Analytics", [], []),
 ]
 
 var targets: [Target] = [
@@ -76,6 +86,7 @@ var targets: [Target] = [
     .target(
         name: "SMTP",
         dependencies: [
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -87,7 +98,8 @@ var targets: [Target] = [
     .testTarget(
         name: "SMTPTests",
         dependencies: [
-            "SMTP",
+            "SMTP", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -177,7 +189,7 @@ for service in services {
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            ] + service.testExtra,
             path: "Tests/\(service.folder)Tests",
             swiftSettings: swiftSettings
         )
@@ -217,6 +229,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: targets
 )

@@ -1,16 +1,28 @@
 import Foundation
 import Hummingbird
 import Models
+import SMTP
 import ServiceKit
 
-/// The `communications` service: Email, notifications, messages, webinars and webhooks.
+/// The `communications` service: email now; notifications, messages, webinars and webhooks with
+/// their issues. Other services ask it for mail by HTTP or, with the outbox's guarantee, by event.
 public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
 
     public static func definition() throws -> ServiceDefinition {
-        ServiceDefinition(name: .communications, bundle: .module) { _, _ in
-            // The service's own routes arrive with its issue; the kit already serves probes,
-            // metrics, the OpenAPI document and the event inbox.
+        try Self.definition(mail: MailSettings.fromEnvironment())
+    }
+
+    static func definition(mail: MailSettings) throws -> ServiceDefinition {
+        let sends = EmailSends(
+            templates: try EmailTemplates.bundled(),
+            mail: mail,
+            smtp: try SMTPClient(configuration: mail.smtp)
+        )
+        var handlers = EventHandlers()
+        EmailRoutes.register(sends, in: &handlers)
+        return ServiceDefinition(name: .communications, bundle: .module, eventHandlers: handlers) { router, dependencies in
+            EmailRoutes(sends: sends, postgres: dependencies.postgres).addRoutes(to: router)
         }
     }
 }
@@ -21,4 +33,13 @@ public func buildApplication(
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
+}
+
+/// The same with mail settings of the caller's choosing (tests point it at their own sink).
+func buildApplication(
+    _ configuration: ServiceConfiguration,
+    mail: MailSettings,
+    overrides: ServiceOverrides = ServiceOverrides()
+) async throws -> some ApplicationProtocol {
+    try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(mail: mail), overrides: overrides)
 }

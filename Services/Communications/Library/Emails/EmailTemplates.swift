@@ -1,0 +1,72 @@
+import Foundation
+import HTTPTypes
+import Models
+import Mustache
+import ServiceKit
+
+/// The templates `communications` can send, each a subject, a plain-text and an HTML part
+/// (`Resources/Templates/<key>.{subject,text,html}.mustache`). HTML parts escape variables;
+/// text parts use triple braces so links arrive intact.
+struct EmailTemplates: Sendable {
+    struct Rendered: Sendable, Equatable {
+        var subject: String
+        var text: String
+        var html: String
+    }
+
+    /// Variables each template needs; a request missing one is refused before anything is sent.
+    static let requiredVariables: [String: Set<String>] = [
+        "verify_email": ["email", "link", "expires_in_minutes"],
+        "password_reset": ["email", "link", "expires_in_minutes"],
+        "magic_link": ["link", "code", "expires_in_minutes"],
+        "new_device_sign_in": ["email", "device", "reset_link"],
+    ]
+
+    /// Variable values are short texts; a cap keeps a caller from mailing a novel.
+    static let maximumVariableLength = 2000
+
+    let library: MustacheLibrary
+
+    /// Loads and parses every template shipped in the bundle, failing start-up on a broken one.
+    static func bundled(_ bundle: Bundle = .module) throws -> EmailTemplates {
+        guard let folder = bundle.resourceURL?.appendingPathComponent("Templates") else {
+            throw ConfigurationError(variable: "Resources/Templates", reason: "email templates are missing from the build")
+        }
+        var library = MustacheLibrary()
+        for key in requiredVariables.keys {
+            for part in ["subject", "text", "html"] {
+                let name = "\(key).\(part)"
+                let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+                try library.register(text, named: name)
+            }
+        }
+        return EmailTemplates(library: library)
+    }
+
+    /// Renders `key`, or names what is wrong with the request as a 422.
+    func render(_ key: String, variables: [String: String]) throws -> Rendered {
+        guard let required = Self.requiredVariables[key] else {
+            throw Problem.validation(
+                field: "template_key",
+                "must be one of \(Self.requiredVariables.keys.sorted().joined(separator: ", "))"
+            )
+        }
+        var problems = required.subtracting(variables.keys).sorted().map {
+            ProblemDetails.FieldError(field: "variables.\($0)", message: "is required by \(key)")
+        }
+        problems += variables.filter { $0.value.count > Self.maximumVariableLength }.keys.sorted().map {
+            ProblemDetails.FieldError(field: "variables.\($0)", message: "must be at most \(Self.maximumVariableLength) characters")
+        }
+        guard problems.isEmpty else { throw Problem.validation(problems) }
+        guard let subject = library.render(variables, withTemplate: "\(key).subject"),
+            let text = library.render(variables, withTemplate: "\(key).text"),
+            let html = library.render(variables, withTemplate: "\(key).html")
+        else {
+            throw Problem(.internalServerError, detail: "Template \(key) is incomplete.")
+        }
+        // A subject is one line; a variable holding a line break must not split it.
+        let oneLineSubject = subject.split(whereSeparator: \.isNewline).joined(separator: " ")
+            .trimmingCharacters(in: .whitespaces)
+        return Rendered(subject: oneLineSubject, text: text, html: html)
+    }
+}

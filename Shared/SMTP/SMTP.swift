@@ -1,1 +1,0 @@
-// The SMTP client arrives in the next commit.

@@ -1,0 +1,55 @@
+import NIOSSL
+
+/// Where and how to deliver.
+public struct SMTPConfiguration: Sendable {
+    public enum Security: String, Sendable, CaseIterable {
+        /// Plaintext; for a local sink only. Credentials are never sent this way.
+        case none
+        /// Plaintext greeting, then STARTTLS before anything else (port 587). Fails if not offered.
+        case startTLS = "starttls"
+        /// TLS from the first byte (port 465, RFC 8314).
+        case tls
+    }
+
+    public struct Credentials: Sendable {
+        public var username: String
+        public var password: String
+        public init(username: String, password: String) {
+            self.username = username
+            self.password = password
+        }
+    }
+
+    public var host: String
+    public var port: Int
+    public var security: Security
+    public var credentials: Credentials?
+    /// The name sent with EHLO; should be this sender's fully qualified domain name.
+    public var heloName: String
+    /// Certificate checks for STARTTLS and TLS. The default verifies against the system roots.
+    public var tls: TLSConfiguration
+    public var connectTimeout: Duration
+    /// A bound on the whole exchange, from connect to QUIT, so a stalled server cannot hold a
+    /// sender forever.
+    public var exchangeTimeout: Duration
+
+    public init(
+        host: String,
+        port: Int,
+        security: Security,
+        credentials: Credentials? = nil,
+        heloName: String,
+        tls: TLSConfiguration = .makeClientConfiguration(),
+        connectTimeout: Duration = .seconds(10),
+        exchangeTimeout: Duration = .seconds(60)
+    ) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.credentials = credentials
+        self.heloName = heloName
+        self.tls = tls
+        self.connectTimeout = connectTimeout
+        self.exchangeTimeout = exchangeTimeout
+    }
+}
