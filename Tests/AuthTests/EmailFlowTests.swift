@@ -94,4 +94,23 @@ import TestSupport
             #expect(reply.string("refresh_token") != nil)
         }
     }
+
+    @Test func aSignInFromANewKindOfDeviceIsMailedToTheOwner() async throws {
+        try await AuthFixture.run { auth in
+            let email = try await auth.verifiedUser()
+            let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Chrome/120.0 Safari/537.36"
+            let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"
+            // The first sign-in ever and a repeat from the same kind of device are not news.
+            #expect(try await auth.signIn(email, userAgent: mac).status == 200)
+            #expect(try await auth.signIn(email, userAgent: mac).status == 200)
+            #expect(try await auth.lastMail(to: email)?.template == "verify_email")
+
+            #expect(try await auth.signIn(email, userAgent: iPhone).status == 200)
+            let mail = try #require(try await auth.lastMail(to: email))
+            #expect(mail.template == "new_device_sign_in")
+            #expect(mail.variables["device"] == "Safari on iOS (mobile)")
+            #expect(mail.variables["reset_link"]?.hasSuffix("/reset-password") == true)
+            #expect(try await auth.count("SELECT count(*) FROM auth.outbox WHERE envelope->'payload'->'email'->>'template_key' = 'new_device_sign_in'") == 1)
+        }
+    }
 }

@@ -35,6 +35,7 @@ struct AuthContext: Sendable {
     /// the login, record history and the event in the same transaction, then sign the access token.
     func signIn(_ user: User, method: String, source: String?, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
         let opened = try await self.postgres.transaction(logger: logger) { connection in
+            try await self.mail.warnOfNewDevice(user, device: device, on: connection, logger: logger)
             let opened = try await self.sessions.open(userID: user.id, method: method, device: device, on: connection, logger: logger)
             try await connection.query("UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id)", logger: logger)
             try await self.history.record(.signInSucceeded, userID: user.id, email: user.email, method: method, ip: device.ip, userAgent: device.userAgent, success: true, on: connection, logger: logger)

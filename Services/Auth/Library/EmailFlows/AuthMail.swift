@@ -29,6 +29,29 @@ struct AuthMail: Sendable {
         )
     }
 
+    /// Mails the user when a sign-in comes from a kind of device (type, browser, OS) none of their
+    /// sessions, live or ended, has used before. The first sign-in ever is not news.
+    func warnOfNewDevice(_ user: User, device: Sessions.Device, on connection: PostgresConnection, logger: Logger) async throws {
+        let agent = device.userAgent
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM auth.sessions WHERE user_id = \(user.id)),
+                   EXISTS (SELECT 1 FROM auth.sessions WHERE user_id = \(user.id) AND device_type = \(agent.deviceType)
+                           AND browser = \(agent.browser) AND os = \(agent.os))
+            """,
+            logger: logger
+        )
+        for try await (hasSessions, deviceIsKnown) in rows.decode((Bool, Bool).self) where hasSessions && !deviceIsKnown {
+            var variables = [
+                "email": user.email,
+                "device": "\(agent.browser) on \(agent.os) (\(agent.deviceType))",
+                "reset_link": self.publicURL.appendingPathComponent("reset-password").absoluteString,
+            ]
+            if let ip = device.ip { variables["ip_address"] = ip }
+            try await self.request("new_device_sign_in", to: user.email, variables: variables, on: connection, logger: logger)
+        }
+    }
+
     func link(_ path: String, token: String) -> String {
         var components = URLComponents(url: self.publicURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "token", value: token)]
