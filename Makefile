@@ -21,6 +21,7 @@ test: ## deploy checks, local Postgres, then swift build --build-tests and swift
 	scripts/test.sh
 
 build: ## swift build (CONFIGURATION=release for an optimised build)
+	source scripts/lib/common.sh && ensure_build_deps
 	swift build $(if $(filter release,$(CONFIGURATION)),-c release)
 
 db-up: ## start (installing and initialising when needed) the local Postgres on 127.0.0.1:55432

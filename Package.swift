@@ -31,7 +31,11 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         ],
         []
     ),
-    ("PropertiesService", "properties", "Properties", [], []),
+    (
+        "PropertiesService", "properties", "Properties",
+        [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+        []
+    ),
     ("InvestmentsService", "investments", "Investments", [], []),
     (
         "CommunicationsService", "communications", "Communications",
@@ -43,6 +47,23 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         ["SMTP"]
     ),
     ("AnalyticsService", "analytics", "Analytics", [], []),
+]
+
+/// What every test target may use: the kit, the harness and the packages tests talk through.
+let testDependencies: [Target.Dependency] = [
+    "ServiceKit", "TestSupport", "Models",
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HummingbirdTesting", package: "hummingbird"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "JWTKit", package: "jwt-kit"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
 ]
 
 var targets: [Target] = [
@@ -97,13 +118,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "SMTPTests",
-        dependencies: [
-            "SMTP", "TestSupport",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ],
+        dependencies: testDependencies + ["SMTP", .product(name: "NIOSSL", package: "swift-nio-ssl")],
         path: "Tests/SMTPTests",
         swiftSettings: swiftSettings
     ),
@@ -127,31 +142,14 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ServiceKitTests",
-        dependencies: [
-            "ServiceKit", "TestSupport", "Models",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "JWTKit", package: "jwt-kit"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-        ],
+        dependencies: testDependencies,
         path: "Tests/ServiceKitTests",
         resources: [.copy("Resources")],
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: [
-            "ServiceKit", "TestSupport", "Models",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-        ],
+        dependencies: testDependencies,
         path: "Tests/SystemTests",
         swiftSettings: swiftSettings
     ),
@@ -178,18 +176,7 @@ for service in services {
     targets.append(
         .testTarget(
             name: "\(service.folder)Tests",
-            dependencies: [
-                .target(name: service.library), "ServiceKit", "TestSupport", "Models",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ] + service.testExtra,
+            dependencies: testDependencies + [.target(name: service.library)] + service.testExtra,
             path: "Tests/\(service.folder)Tests",
             swiftSettings: swiftSettings
         )

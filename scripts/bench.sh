@@ -24,6 +24,7 @@ PSQL=(psql -h 127.0.0.1 -p 55432 -U postgres -v ON_ERROR_STOP=1 -q)
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
 "${PSQL[@]}" -d postgres -v database=$DB -v role_password_suffix=_local -f scripts/sql/bootstrap.sql
 
+ensure_build_deps
 log "swift build -c release"
 swift build -c release
 bin=$(swift build -c release --show-bin-path)

@@ -3,8 +3,8 @@
 real peer the SMTP client's tests talk to.
 
 Each message is written to <folder>/<timestamp>-<recipient>.eml with a sidecar .json holding the
-envelope (MAIL FROM, RCPT TO) and what the session negotiated (TLS, authenticated user), and is
-announced on stdout. The first line printed is always `listening on 127.0.0.1:<port>`, so a
+envelope (MAIL FROM, RCPT TO), what the session negotiated (TLS, authenticated user) and the
+message as Python's email package decodes it, and is announced on stdout with its links. The first line printed is always `listening on 127.0.0.1:<port>`, so a
 caller that asked for --port 0 learns the port it got.
 
 Options make it behave like the servers a client meets in production: STARTTLS offered or
@@ -60,6 +60,9 @@ class Keep:
         # Written last: a reader that sees the .eml also finds its .json.
         (self.folder / f"{stem}.eml").write_bytes(envelope.original_content)
         print(f"mail to {', '.join(envelope.rcpt_tos)}: {message['subject']} -> {self.folder / stem}.eml", flush=True)
+        # The links (verification, reset, magic link) as a reader would click them.
+        for link in re.findall(r"https?://\S+", part_text(message, "plain") or ""):
+            print(f"  link: {link}", flush=True)
         return "250 Message accepted for delivery"
 
 

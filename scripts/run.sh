@@ -183,6 +183,7 @@ run() {
     load_local_secrets
     start_mail_sink
 
+    ensure_build_deps
     log "swift build ${build_flags[*]}"
     swift build "${build_flags[@]}"
     bin=$(swift build "${build_flags[@]}" --show-bin-path)

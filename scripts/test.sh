@@ -13,6 +13,7 @@ export TRACT_TEST_ADMIN_URL=${TRACT_TEST_ADMIN_URL:-postgres://postgres:tract-lo
 ensure_venv
 export TRACT_PYTHON="$VENV_DIR/bin/python"
 
+ensure_build_deps
 log "swift build --build-tests"
 swift build --build-tests
 log "swift test --skip-build --parallel $*"

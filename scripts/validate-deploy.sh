@@ -45,8 +45,15 @@ else
     warn "shellcheck not installable: skipped"; skip "shellcheck"
 fi
 
-section "generated files (route map)"
+section "generated files (route map, Opportunity Zone data)"
 check "render-deploy --check" scripts/render-deploy.sh --check
+oz_csv="$REPO_ROOT/../shared/data/designated-qozs-2018.csv"
+if [ -f "$oz_csv" ]; then
+    check "oz_tracts 2018 migration matches the CDFI list" python3 scripts/generate-oz-migration.py --check \
+        "$oz_csv" 2018 Services/Properties/Library/Resources/Migrations/0002_oz_tracts_2018.sql
+else
+    skip "oz_tracts 2018 migration (no ../shared/data here)"
+fi
 
 section "gateway nginx configs"
 nginx_test() {   # nginx_test STYLE: render, make it testable here, nginx -t

@@ -15,6 +15,11 @@ public enum EventSubscriptions {
         "oz_check.completed": [.auth, .analytics],
         "developer_profile.created": [.auth, .analytics],
         "investor_profile.created": [.auth, .analytics],
+        // investments keeps offerings in step with their properties.
+        "property.published": [.investments, .analytics],
+        "property.updated": [.investments, .analytics],
+        "property.offering_changed": [.investments, .analytics],
+        "property.deleted": [.investments, .analytics],
         // Emails go to communications only: their variables carry one-time links and codes, which
         // no other service needs to see.
         "email.requested": [.communications],

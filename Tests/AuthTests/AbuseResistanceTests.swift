@@ -2,8 +2,9 @@ import AuthService
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
+import ServiceKit
 import TestSupport
+import Testing
 
 /// Lockout and rate limits hold under concurrency and never tell whether an email has an account.
 @Suite struct AbuseResistanceTests {

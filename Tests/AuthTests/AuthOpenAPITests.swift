@@ -2,8 +2,9 @@ import AuthService
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
+import ServiceKit
 import TestSupport
+import Testing
 
 /// Every documented operation of auth, exercised against the running service, answers as its
 /// OpenAPI document says — success and failure responses alike — and every route is documented.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceKit
 import Testing
 
 @testable import AuthService

@@ -2,8 +2,9 @@ import AuthService
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
+import ServiceKit
 import TestSupport
+import Testing
 
 /// Verification, password reset and magic links, up to the mail auth asks communications to send.
 @Suite struct EmailFlowTests {

@@ -40,6 +40,11 @@ public struct TestDatabase: Sendable {
         }
         do {
             try await Self.withAdmin(database: database.name) { admin in
+                // As scripts/sql/bootstrap.sql does: extensions need a superuser.
+                if services.contains(.properties) {
+                    try await admin.query("CREATE EXTENSION IF NOT EXISTS postgis")
+                    try await admin.query("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                }
                 for service in services {
                     for schema in service.schemas {
                         try await admin.query(

@@ -54,6 +54,12 @@ ensure_apt() {
     return 0
 }
 
+# ensure_build_deps: the system libraries the Swift build links (libargon2 for auth's password
+# hashing; see Shared/CArgon2). Called before every `swift build`.
+ensure_build_deps() {
+    ensure_apt libargon2-dev pkg-config
+}
+
 # ensure_venv: .data/venv with the pinned validation tools (kept off the system python).
 VENV_DIR="$DATA_DIR/venv"
 ensure_venv() {

@@ -44,7 +44,8 @@ DECLARE
     }';
     -- Extensions to install when the server has them (e.g. "postgis", "pgcrypto", "citext").
     -- Missing ones are skipped with a warning, so the list may run ahead of the packages.
-    wanted_extensions CONSTANT text[] := ARRAY[]::text[];
+    -- properties: geography columns and `near=` search (postgis), typo-tolerant names (pg_trgm).
+    wanted_extensions CONSTANT text[] := ARRAY['postgis', 'pg_trgm'];
     suffix CONSTANT text := current_setting('tract.role_password_suffix');
     db CONSTANT text := current_setting('tract.database');
     svc text;

@@ -82,7 +82,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 successorKey: settings.refreshTokenKey
             ),
             history: LoginHistory(postgres: dependencies.postgres),
-            limiter: RateLimiter(postgres: dependencies.postgres),
+            limiter: RateLimiter(postgres: dependencies.postgres, schema: "auth"),
             lockout: Lockout(postgres: dependencies.postgres, policy: settings.lockout),
             clients: ServiceClients(postgres: dependencies.postgres),
             keys: keys,
@@ -96,7 +96,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
             policy: policy,
             mail: AuthMail(
                 outbox: dependencies.outbox,
-                limiter: RateLimiter(postgres: dependencies.postgres),
+                limiter: RateLimiter(postgres: dependencies.postgres, schema: "auth"),
                 limits: settings.limits,
                 publicURL: settings.publicURL
             ),

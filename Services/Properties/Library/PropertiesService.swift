@@ -3,16 +3,57 @@ import Hummingbird
 import Models
 import ServiceKit
 
-/// The `properties` service: Listings, units, the Opportunity Zone check, search, photos and documents.
+/// The `properties` service: listings and their search, the Opportunity Zone check and
+/// developer profiles. Still to come (issue 4): units and the other parts of a property, media.
 public enum PropertiesEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.properties
 
     public static func definition() throws -> ServiceDefinition {
-        ServiceDefinition(name: .properties, bundle: .module) { _, _ in
-            // The service's own routes arrive with its issue; the kit already serves probes,
-            // metrics, the OpenAPI document and the event inbox.
+        try Self.definition(settings: PropertiesSettings.fromEnvironment())
+    }
+
+    static func definition(settings: PropertiesSettings) throws -> ServiceDefinition {
+        ServiceDefinition(name: .properties, bundle: .module) { router, dependencies in
+            let tracts = OZTracts(postgres: dependencies.postgres)
+            OZCheckRoutes(
+                tracts: tracts,
+                geocoder: CensusGeocoder(baseURL: settings.censusGeocoderURL),
+                profiles: DeveloperProfiles(postgres: dependencies.postgres, outbox: dependencies.outbox),
+                limiter: RateLimiter(postgres: dependencies.postgres, schema: "properties"),
+                checksPerIP: settings.ozChecksPerIP,
+                trustsForwardedFor: dependencies.configuration.trustsForwardedFor
+            ).addRoutes(to: router)
+            PropertyRoutes(store: PropertyStore(postgres: dependencies.postgres, outbox: dependencies.outbox)).addRoutes(to: router)
         }
     }
+}
+
+/// What `properties` reads from the environment beyond the kit's settings.
+struct PropertiesSettings: Sendable {
+    /// `CENSUS_GEOCODER_URL` (default `https://geocoding.geo.census.gov/geocoder`).
+    var censusGeocoderURL: URL
+    /// `RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP` (default 30): the public check calls the Census
+    /// geocoder for addresses, so it is limited per client address.
+    var ozChecksPerIP = TokenBucket(30, per: .seconds(60))
+
+    static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> PropertiesSettings {
+        PropertiesSettings(
+            censusGeocoderURL: try environment.url("CENSUS_GEOCODER_URL", default: "https://geocoding.geo.census.gov/geocoder")!,
+            ozChecksPerIP: TokenBucket(
+                try environment.integer("RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP", default: 30, range: 1...1_000_000),
+                per: .seconds(60)
+            )
+        )
+    }
+}
+
+/// Builds the `properties` application with settings of the caller's choosing (tests).
+func buildApplication(
+    _ configuration: ServiceConfiguration,
+    settings: PropertiesSettings,
+    overrides: ServiceOverrides = ServiceOverrides()
+) async throws -> some ApplicationProtocol {
+    try await buildServiceApplication(configuration, definition: try PropertiesEntryPoint.definition(settings: settings), overrides: overrides)
 }
 
 /// Builds the `properties` application; `main` and the tests both call this.

@@ -58,7 +58,7 @@ extension Problem {
 
     /// Maps Foundation's decoding errors to what a client can act on: malformed JSON is a 400,
     /// a well-formed body with a missing or mistyped field is a 422 naming the field.
-    init(decoding error: DecodingError) {
+    public init(decoding error: DecodingError) {
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             self = Problem(.badRequest, detail: "The body is not valid JSON.", type: "https://tract.dev/problems/malformed-json")
@@ -110,6 +110,7 @@ extension Problem {
         case is Double.Type, is Float.Type: "a number"
         case is UUID.Type: "a UUID string"
         case is Date.Type: "an RFC 3339 timestamp"
+        case is Money.Type: "an amount as a string such as \"250000.00\""
         default:
             String(describing: type).hasPrefix("Array") ? "an array" : "an object"
         }

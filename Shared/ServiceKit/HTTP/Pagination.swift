@@ -14,19 +14,10 @@ public struct Cursor: Codable, Sendable, Equatable {
         self.id = id
     }
 
-    public var encoded: String {
-        let data = (try? JSONEncoder.tract.encode(self)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    public var encoded: String { OpaqueCursor.encode(self) }
 
     public init(encoded: String) throws {
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let cursor = try? JSONDecoder.tract.decode(Cursor.self, from: data) else {
-            throw Problem.validation(field: "cursor", "is not a cursor this list issued")
-        }
-        self = cursor
+        self = try OpaqueCursor.decode(Cursor.self, from: encoded)
     }
 
     /// Builds a page from `limit + 1` fetched rows: the extra row only says another page exists.
@@ -34,6 +25,49 @@ public struct Cursor: Codable, Sendable, Equatable {
         guard rows.count > limit else { return Page(data: rows, nextCursor: nil) }
         let shown = Array(rows.prefix(limit))
         return Page(data: shown, nextCursor: shown.last.map { cursor($0).encoded })
+    }
+}
+
+/// A position in a list sorted by something other than creation: the sort it belongs to, the sort
+/// key of the last row shown (as text, so it round-trips exactly) and that row's id as tie-break.
+public struct KeysetCursor: Codable, Sendable, Equatable {
+    public var sort: String
+    public var key: String
+    public var id: UUID
+
+    public init(sort: String, key: String, id: UUID) {
+        self.sort = sort
+        self.key = key
+        self.id = id
+    }
+
+    public var encoded: String { OpaqueCursor.encode(self) }
+
+    /// Refuses a cursor from another sort order: its key would mean something else.
+    public init(encoded: String, sort: String) throws {
+        self = try OpaqueCursor.decode(KeysetCursor.self, from: encoded)
+        guard self.sort == sort else {
+            throw Problem.validation(field: "cursor", "belongs to another sort order; start again without it")
+        }
+    }
+}
+
+/// Cursors travel as base64url JSON: opaque to clients, checked on the way back in.
+enum OpaqueCursor {
+    static func encode(_ value: some Encodable) -> String {
+        let data = (try? JSONEncoder.tract.encode(value)) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from encoded: String) throws -> Value {
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard encoded.count <= 1024, let data = Data(base64Encoded: base64), let value = try? JSONDecoder.tract.decode(type, from: data)
+        else {
+            throw Problem.validation(field: "cursor", "is not a cursor this list issued")
+        }
+        return value
     }
 }
 
@@ -51,16 +85,17 @@ public struct PageRequest: Sendable, Equatable {
     }
 
     public init(_ request: Request) throws {
-        let query = request.uri.queryParameters
-        var limit = Self.defaultLimit
-        if let raw = query["limit"] {
-            guard let value = Int(String(raw)), (1...Self.maximumLimit).contains(value) else {
-                throw Problem.validation(field: "limit", "must be a whole number from 1 to \(Self.maximumLimit)")
-            }
-            limit = value
+        self.limit = try Self.parseLimit(from: request.uri.queryParameters)
+        self.cursor = try request.uri.queryParameters["cursor"].map { try Cursor(encoded: String($0)) }
+    }
+
+    /// `?limit=`, checked: every list reads it this way.
+    public static func parseLimit(from query: Parameters) throws -> Int {
+        guard let raw = query["limit"] else { return Self.defaultLimit }
+        guard let value = Int(String(raw)), (1...Self.maximumLimit).contains(value) else {
+            throw Problem.validation(field: "limit", "must be a whole number from 1 to \(Self.maximumLimit)")
         }
-        self.limit = limit
-        self.cursor = try query["cursor"].map { try Cursor(encoded: String($0)) }
+        return value
     }
 }
 

@@ -1,17 +1,25 @@
 import Foundation
 import Logging
 import PostgresNIO
-import ServiceKit
 
 /// Token buckets kept in Postgres so every replica shares them (seed 004 `rate_limit_buckets`).
+/// A service that limits anything creates `rate_limit_buckets` in its schema (auth's 0001 and
+/// properties' 0003 migrations) and builds one of these on it.
 /// Each check is one `INSERT … ON CONFLICT … DO UPDATE`: the row lock it takes serialises
 /// concurrent checks of one bucket, so 50 simultaneous attempts can never be admitted past the
 /// limit, and no read-then-write race exists to exploit.
-struct RateLimiter: Sendable {
+public struct RateLimiter: Sendable {
     let postgres: PostgresClient
+    /// The schema holding `rate_limit_buckets`: a name from code, never from a request.
+    let schema: String
+
+    public init(postgres: PostgresClient, schema: String) {
+        self.postgres = postgres
+        self.schema = schema
+    }
 
     /// Takes one token or throws 429 with `Retry-After`.
-    func take(_ action: String, for identifier: String, bucket: TokenBucket, logger: Logger) async throws {
+    public func take(_ action: String, for identifier: String, bucket: TokenBucket, logger: Logger) async throws {
         let (allowed, tokens) = try await self.check(action, identifier: identifier, bucket: bucket, logger: logger)
         guard allowed else {
             let retryAfter = Int(((1 - tokens) / bucket.perSecond).rounded(.up))
@@ -20,12 +28,12 @@ struct RateLimiter: Sendable {
         }
     }
 
-    func check(_ action: String, identifier: String, bucket: TokenBucket, logger: Logger) async throws -> (Bool, Double) {
+    public func check(_ action: String, identifier: String, bucket: TokenBucket, logger: Logger) async throws -> (Bool, Double) {
         // The refill expression appears three times because SQL cannot name it once; it is the
         // same arithmetic as TokenBucket.take.
         let rows = try await self.postgres.query(
             """
-            INSERT INTO auth.rate_limit_buckets AS b (action, identifier, tokens, allowed, updated_at)
+            INSERT INTO \(unescaped: self.schema).rate_limit_buckets AS b (action, identifier, tokens, allowed, updated_at)
             VALUES (\(action), \(identifier), \(bucket.burst) - 1, true, now())
             ON CONFLICT (action, identifier) DO UPDATE SET
                 allowed = LEAST(\(bucket.burst), b.tokens + extract(epoch FROM now() - b.updated_at) * \(bucket.perSecond)) >= 1,

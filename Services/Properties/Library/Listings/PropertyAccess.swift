@@ -1,0 +1,56 @@
+import Foundation
+import Models
+import ServiceKit
+
+/// Who may see and change which properties (pure, unit-tested). Admins see and change everything;
+/// a sponsor changes the properties they listed and those of their organisation; signed-in users
+/// see published properties open to investors; anyone sees published public ones.
+struct PropertyAccess: Sendable {
+    let identity: Identity?
+
+    var isAdmin: Bool { self.identity?.has(role: .admin) == true }
+    var isSponsor: Bool { self.identity?.has(role: .sponsor) == true }
+    var userID: UUID? { self.identity?.userID }
+
+    func canRead(_ property: Property) -> Bool {
+        if self.canEdit(property) { return true }
+        guard property.status != .prospect else { return false }
+        switch property.visibility {
+        case .public: return true
+        case .investors: return self.identity != nil
+        case .private: return false
+        }
+    }
+
+    func canEdit(_ property: Property) -> Bool {
+        if self.isAdmin { return true }
+        guard self.isSponsor, let userID = self.userID else { return false }
+        if property.sponsorId == userID { return true }
+        if let organization = self.identity?.organizationID, property.organizationId == organization { return true }
+        return false
+    }
+
+    func requireCanCreate() throws {
+        guard self.identity != nil else {
+            throw Problem.unauthorized("Listing a property needs a bearer access token.", error: "invalid_request")
+        }
+        guard self.isAdmin || self.isSponsor, self.userID != nil else {
+            throw Problem.forbidden("Only sponsors and admins list properties.")
+        }
+    }
+
+    /// The same rule as `canRead`, as a SQL condition on `p` for lists; binds go through `binds`.
+    func readableCondition(_ binds: inout SQLBinds) -> String {
+        if self.isAdmin { return "true" }
+        var published = "(p.status <> 'prospect' AND p.visibility = 'public')"
+        if self.identity != nil {
+            published = "(p.status <> 'prospect' AND p.visibility IN ('public', 'investors'))"
+        }
+        guard self.isSponsor, let userID = self.userID else { return published }
+        var own = "p.sponsor_id = \(binds.add(userID))"
+        if let organization = self.identity?.organizationID {
+            own += " OR p.organization_id = \(binds.add(organization))"
+        }
+        return "(\(published) OR \(own))"
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// `properties.properties`: reads as `property_document(p)` JSON, writes through
+/// `jsonb_populate_record`, so the column list lives in one place (`PropertyFields.columns`) and
+/// amounts travel as exact decimal strings.
+struct PropertyStore: Sendable {
+    let postgres: PostgresClient
+    let outbox: OutboxPublisher
+
+    static let columns = PropertyFields.columns.joined(separator: ", ")
+
+    func find(_ reference: String, logger: Logger) async throws -> Property? {
+        // An id or a slug: slugs are never UUID-shaped (they are lowercase words and hyphens of
+        // at most 80 characters, and a UUID has 36 with its hyphens in fixed places).
+        let rows: PostgresRowSequence
+        if let id = UUID(uuidString: reference) {
+            rows = try await self.postgres.query(
+                "SELECT properties.property_document(p)::text FROM properties.properties p WHERE id = \(id) AND deleted_at IS NULL",
+                logger: logger
+            )
+        } else {
+            rows = try await self.postgres.query(
+                "SELECT properties.property_document(p)::text FROM properties.properties p WHERE slug = \(reference) AND deleted_at IS NULL",
+                logger: logger
+            )
+        }
+        for try await document in rows.decode(String.self) { return try Self.decode(document) }
+        return nil
+    }
+
+    func create(_ fields: PropertyFields, by identity: Identity, logger: Logger) async throws -> Property {
+        guard let sponsorID = identity.userID else { throw Problem.forbidden("Only users list properties.") }
+        let id = UUIDv7.make()
+        let document = try Self.encode(fields)
+        let base = Slug.make(from: fields.propertyName)
+        return try await self.postgres.transaction(logger: logger) { connection in
+            // A taken slug gets the id's last characters, which are random in a UUIDv7.
+            for slug in [base, base + "-" + id.uuidString.suffix(6).lowercased()] {
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO properties.properties AS p (id, slug, sponsor_id, organization_id, \(unescaped: Self.columns))
+                    SELECT \(id), \(slug), \(sponsorID), \(identity.organizationID), \(unescaped: Self.columns)
+                    FROM jsonb_populate_record(NULL::properties.properties, \(document)::jsonb)
+                    ON CONFLICT (slug) DO NOTHING
+                    RETURNING properties.property_document(p)::text
+                    """,
+                    logger: logger
+                )
+                for try await text in rows.decode(String.self) {
+                    let property = try Self.decode(text)
+                    if property.isPublished {
+                        try await self.outbox.publish(PropertyPublished(property: property.snapshot), on: connection, logger: logger)
+                    }
+                    return property
+                }
+            }
+            throw Problem.conflict("Could not give the property a unique slug; try again.")
+        }
+    }
+
+    /// Applies `change` (what `PATCH` sent, merged over the stored fields by `PropertyPatch`) to
+    /// the row, locked for the duration so two edits cannot interleave.
+    func update(
+        _ id: UUID,
+        access: PropertyAccess,
+        logger: Logger,
+        change: @Sendable (Property) throws -> PropertyFields
+    ) async throws -> Property {
+        try await self.postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT properties.property_document(p)::text FROM properties.properties p
+                WHERE id = \(id) AND deleted_at IS NULL FOR UPDATE
+                """,
+                logger: logger
+            )
+            var current: Property?
+            for try await text in rows.decode(String.self) { current = try Self.decode(text) }
+            guard let current, access.canRead(current) else { throw Problem.notFound("No property has this id.") }
+            guard access.canEdit(current) else { throw Problem.forbidden("Only the property's sponsor or an admin may change it.") }
+            let fields = try change(current)
+            let document = try Self.encode(fields)
+            let updatedRows = try await connection.query(
+                """
+                UPDATE properties.properties AS p
+                SET (\(unescaped: Self.columns)) = (
+                        SELECT \(unescaped: Self.columns) FROM jsonb_populate_record(NULL::properties.properties, \(document)::jsonb)
+                    ),
+                    updated_at = now()
+                WHERE id = \(id)
+                RETURNING properties.property_document(p)::text
+                """,
+                logger: logger
+            )
+            var updated: Property?
+            for try await text in updatedRows.decode(String.self) { updated = try Self.decode(text) }
+            guard let updated else { throw Problem.notFound("No property has this id.") }
+            try await self.publishChanges(from: current, to: updated, on: connection, logger: logger)
+            return updated
+        }
+    }
+
+    func delete(_ id: UUID, access: PropertyAccess, logger: Logger) async throws {
+        try await self.postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT properties.property_document(p)::text FROM properties.properties p
+                WHERE id = \(id) AND deleted_at IS NULL FOR UPDATE
+                """,
+                logger: logger
+            )
+            var current: Property?
+            for try await text in rows.decode(String.self) { current = try Self.decode(text) }
+            guard let current, access.canRead(current) else { throw Problem.notFound("No property has this id.") }
+            guard access.canEdit(current) else { throw Problem.forbidden("Only the property's sponsor or an admin may delete it.") }
+            try await connection.query(
+                "UPDATE properties.properties SET deleted_at = now(), updated_at = now() WHERE id = \(id)",
+                logger: logger
+            )
+            try await self.outbox.publish(PropertyDeleted(propertyId: id), on: connection, logger: logger)
+        }
+    }
+
+    /// `property.published` when it becomes visible to investors, `property.offering_changed` when
+    /// its terms change, `property.updated` for any change.
+    private func publishChanges(from old: Property, to new: Property, on connection: PostgresConnection, logger: Logger) async throws {
+        let changed = try Self.changedFields(old.fields, new.fields)
+        guard !changed.isEmpty else { return }
+        if new.isPublished, !old.isPublished {
+            try await self.outbox.publish(PropertyPublished(property: new.snapshot), on: connection, logger: logger)
+        }
+        let offering = changed.filter(Self.offeringFields.contains)
+        if !offering.isEmpty {
+            try await self.outbox.publish(
+                PropertyOfferingChanged(property: new.snapshot, changedFields: offering), on: connection, logger: logger
+            )
+        }
+        try await self.outbox.publish(PropertyUpdated(property: new.snapshot, changedFields: changed), on: connection, logger: logger)
+    }
+
+    static let offeringFields: Set = ["investment_open", "minimum_investment", "maximum_investment", "target_raise"]
+
+    /// The JSON keys whose values differ.
+    static func changedFields(_ old: PropertyFields, _ new: PropertyFields) throws -> [String] {
+        let before = try JSONValue(encoding: old), after = try JSONValue(encoding: new)
+        return PropertyFields.columns.filter { before[$0] != after[$0] }
+    }
+
+    static func encode(_ fields: PropertyFields) throws -> String {
+        String(decoding: try JSONEncoder.tract.encode(fields), as: UTF8.self)
+    }
+
+    static func decode(_ document: String) throws -> Property {
+        try JSONDecoder.tract.decode(Property.self, from: Data(document.utf8))
+    }
+
+}
+
+extension Property {
+    var snapshot: PropertySnapshot {
+        PropertySnapshot(
+            propertyId: self.id, slug: self.slug, propertyName: self.fields.propertyName, status: self.status.rawValue,
+            visibility: self.visibility.rawValue, city: self.fields.city, state: self.fields.state,
+            propertyType: self.fields.propertyType, propertyClass: self.fields.propertyClass, inOz: self.inOz,
+            ozTractGeoid: self.fields.ozTractGeoid, investmentOpen: self.fields.investmentOpen ?? false,
+            minimumInvestment: self.fields.minimumInvestment, maximumInvestment: self.fields.maximumInvestment,
+            targetRaise: self.fields.targetRaise, sponsorId: self.sponsorId
+        )
+    }
+}
