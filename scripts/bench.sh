@@ -39,7 +39,7 @@ start() {  # start SERVICE PORT
         DATABASE_URL="postgres://tract_$svc:tract_${svc}_local@127.0.0.1:55432/$DB" \
         AUTH_JWKS_URL="http://127.0.0.1:$AUTH_PORT/.well-known/jwks.json" \
         AUTH_URL="http://127.0.0.1:$AUTH_PORT" ANALYTICS_URL="http://127.0.0.1:$ANALYTICS_PORT" \
-        RATE_LIMIT_REFRESH_PER_5MIN_PER_IP=100000000 RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP=100000000 \
+        RATE_LIMIT_REFRESH_PER_5MIN_PER_IP=1000000 RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP=1000000 \
         RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP=100000 RATE_LIMIT_EMAIL_PER_HOUR_PER_IP=100000 \
         "$bin/$svc" serve >"$DATA_DIR/logs/bench-$svc.log" 2>&1 &
     pids+=($!)

@@ -14,17 +14,8 @@ import TestSupport
 @Suite struct OZCheckTests {
     /// Runs properties with its geocoder pointed at `geocoderURL` (a local Census-format server).
     static func withProperties(geocoderURL: URL, _ body: @escaping @Sendable (JSONClient, TestDatabase) async throws -> Void) async throws {
-        let issuer = try TestIssuer()
-        try await issuer.serve { jwksURL in
-            try await TestDatabase.with(services: [.properties]) { database in
-                let port = try await freePort()
-                let configuration = ServiceConfiguration.forTesting(.properties, database: database, jwksURL: jwksURL, port: port)
-                let app = try await buildApplication(
-                    configuration, settings: PropertiesSettings(censusGeocoderURL: geocoderURL),
-                    overrides: ServiceOverrides(runsOutboxDispatcher: false)
-                )
-                try await withRunningApplication(app, port: port) { try await body(JSONClient(port: port), database) }
-            }
+        try await PropertiesFixture.run(settings: PropertiesSettings(censusGeocoderURL: geocoderURL)) { fixture in
+            try await body(fixture.client, fixture.database)
         }
     }
 

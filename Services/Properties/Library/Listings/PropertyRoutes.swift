@@ -23,7 +23,7 @@ struct PropertyRoutes: Sendable {
             if fields.status == .sold { errors.append(.init(field: "status", message: "a new listing cannot start sold")) }
             guard errors.isEmpty else { throw Problem.validation(errors) }
             let property = try await self.store.create(fields, by: context.identity!, logger: context.logger)
-            return Created(property, location: "/v1/properties/\(property.id.uuidString.lowercased())")
+            return Created(property, location: "/v1/properties/\(property.id.uuidString)")
         }
         // `:id` takes an id or a slug; the router needs one parameter name per position.
         properties.get(":id") { _, context -> Property in

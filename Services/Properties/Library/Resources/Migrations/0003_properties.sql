@@ -133,7 +133,8 @@ CREATE FUNCTION set_property_oz_status() RETURNS trigger LANGUAGE plpgsql
     -- Callers' search_path must not change what the names below mean.
     SET search_path = properties, public AS $$
 BEGIN
-    IF NEW.oz_tract_geoid IS NULL AND NEW.location IS NOT NULL THEN
+    -- Generated columns (location) are not computed yet in a BEFORE trigger: use the numbers.
+    IF NEW.oz_tract_geoid IS NULL AND NEW.latitude IS NOT NULL AND NEW.longitude IS NOT NULL THEN
         NEW.oz_tract_geoid := (
             SELECT tract_geoid FROM tract_boundaries
             WHERE ST_Covers(boundary, ST_SetSRID(ST_MakePoint(NEW.longitude::double precision, NEW.latitude::double precision), 4326))
