@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# `make bench`: the auth benchmark (issue 3) on this machine. Builds in release, starts auth and
-# analytics on a database of their own (tract_bench) with rate limits out of the way, and runs
-# Benchmarks/AuthBench, which prints each rate beside a baseline measured in the same run.
+# `make bench`: the benchmarks, on this machine, each reported against a baseline measured in the
+# same run (the machine is shared and noisy). Builds in release and uses a database of its own
+# (tract_bench).
+#   1. auth (issue 3): Benchmarks/AuthBench against auth and analytics with rate limits out of the way.
+#   2. property search (issue 4): 100k listings (Benchmarks/PropertySearch/load-properties.sql),
+#      typical searches over HTTP with wrk, p50/p99 beside GET /health/live on the same service.
 # Never part of `make test`: timings on a shared 2-core machine are not pass/fail material.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32).
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search),
+#      BENCH_PROPERTIES (100000).
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -29,6 +33,15 @@ log "swift build -c release"
 swift build -c release
 bin=$(swift build -c release --show-bin-path)
 
+# wrk prints latencies as 812.00us, 3.21ms or 1.02s.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0
+        if (v ~ /us$/) n = n / 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n = n * 1000
+        printf "%.3f", n
+    }'
+}
+
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -50,12 +63,56 @@ start() {  # start SERVICE PORT
     tail -n 20 "$DATA_DIR/logs/bench-$svc.log" >&2
     die "$svc did not become ready"
 }
+ONLY=${BENCH_ONLY:-}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+
+if [ "$ONLY" != search ]; then
 start auth $AUTH_PORT
 start analytics $ANALYTICS_PORT
 
 BENCH_PHASE=signup "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" 1 "$CONCURRENCY"
 "${PSQL[@]}" -d $DB -c "UPDATE auth.users SET email_verified_at = now() WHERE email LIKE 'bench%@example.com'"
 
-out="$OUT_DIR/auth-$(date -u +%Y%m%dT%H%M%SZ).txt"
+out="$OUT_DIR/auth-$stamp.txt"
 "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" "$SECONDS_EACH" "$CONCURRENCY" | tee "$out"
 log "saved $out"
+fi
+
+if [ "$ONLY" != auth ]; then
+ensure_apt wrk
+PROPERTIES_PORT=18082
+COUNT=${BENCH_PROPERTIES:-100000}
+start properties $PROPERTIES_PORT   # migrates tract_bench's properties schema
+log "loading $COUNT listings"
+"${PSQL[@]}" -d $DB -v count="$COUNT" -v sponsor=00000000-0000-7000-8000-000000000001 \
+    -f Benchmarks/PropertySearch/load-properties.sql
+base="http://127.0.0.1:$PROPERTIES_PORT"
+# Typical searches: a first page, filters, full text, a typo, a map, offering filters, a sort.
+searches=(
+    "/health/live"
+    "/v1/properties?limit=20"
+    "/v1/properties?state=TX&limit=20"
+    "/v1/properties?state=CA&city=los%20angeles&min_units=100&limit=20"
+    "/v1/properties?q=riverfront%20lofts&limit=20"
+    "/v1/properties?q=magnolai&limit=20"
+    "/v1/properties?near=32.38,-86.30&radius_km=25&limit=20"
+    "/v1/properties?oz=true&investment_open=true&raise_min=5000000&limit=20"
+    "/v1/properties?type=mixed_use&class=A&sort=name&limit=20"
+)
+out="$OUT_DIR/search-$stamp.txt"
+{
+    printf 'property search over %s listings, wrk -c4 for %ss each; baseline = GET /health/live\n' "$COUNT" "$SECONDS_EACH"
+    printf '%-72s %9s %9s %9s %10s\n' search req/s p50_ms p99_ms p99/base
+    base_p99=""
+    for path in "${searches[@]}"; do
+        report=$(wrk -t1 -c4 -d"${SECONDS_EACH}s" --latency "$base$path")
+        rps=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
+        p50=$(awk '$1 == "50%" {print $2}' <<<"$report")
+        p99=$(awk '$1 == "99%" {print $2}' <<<"$report")
+        p50_ms=$(to_ms "$p50"); p99_ms=$(to_ms "$p99")
+        [ -n "$base_p99" ] || base_p99=$p99_ms
+        printf '%-72s %9s %9.2f %9.2f %9.1fx\n' "$path" "$rps" "$p50_ms" "$p99_ms" "$(awk -v a="$p99_ms" -v b="$base_p99" 'BEGIN {print a / b}')"
+    done
+} | tee "$out"
+log "saved $out"
+fi

@@ -180,4 +180,34 @@ import TestSupport
             #expect(try await fixture.client.post("/v1/oz/check", #"{"lat": 32.46}"#).status == 422)
         }
     }
+
+    @Test func everyAnswerIsOneTheOpenAPIDocumentDescribes() async throws {
+        try await PropertiesFixture.run { fixture in
+            let document = try await fixture.client.get("/openapi.json").json
+            let sponsor = try await fixture.token(.sponsor)
+            var exchanges: [(String, String, JSONClient.Reply)] = []
+            let created = try await fixture.client.post("/v1/properties", Self.elm, token: sponsor)
+            exchanges.append(("POST", "/v1/properties", created))
+            exchanges.append(("POST", "/v1/properties", try await fixture.client.post("/v1/properties", "{}", token: sponsor)))
+            exchanges.append(("POST", "/v1/properties", try await fixture.client.post("/v1/properties", Self.elm)))
+            let id = try #require(created.string("id"))
+            exchanges.append(("GET", "/v1/properties", try await fixture.client.get("/v1/properties?state=AL", token: sponsor)))
+            exchanges.append(("GET", "/v1/properties", try await fixture.client.get("/v1/properties?near=x")))
+            exchanges.append(("GET", "/v1/properties/{id}", try await fixture.client.get("/v1/properties/\(id)", token: sponsor)))
+            exchanges.append(("GET", "/v1/properties/{id}", try await fixture.client.get("/v1/properties/nothing-here")))
+            exchanges.append(("PATCH", "/v1/properties/{id}", try await fixture.client.send(.PATCH, "/v1/properties/\(id)", json: #"{"status":"active","visibility":"investors"}"#, token: sponsor)))
+            exchanges.append(("PATCH", "/v1/properties/{id}", try await fixture.client.send(.PATCH, "/v1/properties/\(id)", json: #"{"status":"x"}"#, token: sponsor)))
+            exchanges.append(("DELETE", "/v1/properties/{id}", try await fixture.client.send(.DELETE, "/v1/properties/\(id)", token: try await fixture.token(.investor))))
+            exchanges.append(("DELETE", "/v1/properties/{id}", try await fixture.client.send(.DELETE, "/v1/properties/\(id)", token: sponsor)))
+            exchanges.append(("GET", "/v1/oz/developer-profile", try await fixture.client.get("/v1/oz/developer-profile", token: sponsor)))
+            #expect(exchanges.map(\.2.status) == [201, 422, 401, 200, 422, 200, 404, 200, 422, 403, 204, 404])
+            for (method, path, reply) in exchanges {
+                let found = OpenAPIConformance.problems(
+                    in: document, method: method, path: path, status: reply.status,
+                    contentType: reply.headers.first(name: "Content-Type") ?? "", body: reply.text
+                )
+                #expect(found.isEmpty, "\(found)")
+            }
+        }
+    }
 }

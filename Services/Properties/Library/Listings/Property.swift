@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Models
 import ServiceKit
 
@@ -55,10 +54,4 @@ struct Property: Codable, Sendable, Equatable {
 
     /// Listed for investors: out of `prospect` and visible beyond its sponsor.
     var isPublished: Bool { self.status != .prospect && self.visibility != .private }
-}
-
-extension Property: ResponseGenerator {
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        try TractResponseEncoder().encode(self, from: request, context: context)
-    }
 }

@@ -39,50 +39,81 @@ extension PropertySearch {
 
         let key: String
         let order: String
+        var keyset: String?
         switch self.sort {
         case .newest:
             (key, order) = ("''", "p.id DESC")
-            if let cursor = self.cursor { conditions.append("p.id < \(binds.add(cursor.id))") }
+            if let cursor = self.cursor { keyset = "p.id < \(binds.add(cursor.id))" }
         case .oldest:
             (key, order) = ("''", "p.id")
-            if let cursor = self.cursor { conditions.append("p.id > \(binds.add(cursor.id))") }
+            if let cursor = self.cursor { keyset = "p.id > \(binds.add(cursor.id))" }
         case .name:
             (key, order) = ("lower(p.property_name)", "lower(p.property_name), p.id")
             if let cursor = self.cursor {
-                conditions.append("(lower(p.property_name), p.id) > (\(binds.add(cursor.key)), \(binds.add(cursor.id)))")
+                keyset = "(lower(p.property_name), p.id) > (\(binds.add(cursor.key)), \(binds.add(cursor.id)))"
             }
         case .distance:
             let distance = "ST_Distance(p.location, \(point))"
             (key, order) = (distance, "\(distance), p.id")
             if let cursor = self.cursor {
-                conditions.append("(\(distance), p.id) > (\(binds.add(cursor.key))::float8, \(binds.add(cursor.id)))")
+                keyset = "(\(distance), p.id) > (\(binds.add(cursor.key))::float8, \(binds.add(cursor.id)))"
             }
         case .relevance:
             (key, order) = (rank, "\(rank) DESC, p.id DESC")
             if let cursor = self.cursor {
-                conditions.append("(\(rank), p.id) < (\(binds.add(cursor.key))::real, \(binds.add(cursor.id)))")
+                keyset = "(\(rank), p.id) < (\(binds.add(cursor.key))::real, \(binds.add(cursor.id)))"
             }
+            // Ranking reads every match's search document; a broad word can match a third of the
+            // catalogue. So the best matches are chosen among the newest `relevanceCandidates`
+            // (found in id order, which the primary key serves), keeping the work bounded.
+            return binds.query(
+                """
+                WITH candidates AS MATERIALIZED (
+                    SELECT p.id FROM properties.properties p
+                    WHERE \(conditions.joined(separator: "\n  AND "))
+                    ORDER BY p.id DESC LIMIT \(Self.relevanceCandidates)
+                )
+                SELECT properties.property_document(p)::text, (\(key))::text, p.id
+                FROM candidates JOIN properties.properties p ON p.id = candidates.id
+                \(keyset.map { "WHERE \($0)" } ?? "")
+                ORDER BY \(order)
+                LIMIT \(self.limit + 1)
+                """
+            )
         }
+        if let keyset { conditions.append(keyset) }
+        // property_document is costly and not inlined, so it is built after ORDER BY and LIMIT:
+        // only for the rows the page returns.
         return binds.query(
             """
-            SELECT properties.property_document(p)::text, (\(key))::text FROM properties.properties p
+            SELECT properties.property_document(p)::text, (\(key))::text, p.id FROM properties.properties p
             WHERE \(conditions.joined(separator: "\n  AND "))
             ORDER BY \(order)
             LIMIT \(self.limit + 1)
             """
         )
     }
+
+    /// How many of the newest matches relevance ranking considers.
+    static let relevanceCandidates = 2_000
 }
 
 extension PropertyStore {
-    func search(_ search: PropertySearch, access: PropertyAccess, logger: Logger) async throws -> Page<Property> {
+    /// A page of listings as the JSON Postgres built, passed through.
+    func search(_ search: PropertySearch, access: PropertyAccess, logger: Logger) async throws -> JSONDocument {
         let rows = try await self.postgres.query(search.statement(access: access), logger: logger)
-        var found: [(Property, String)] = []
-        for try await (document, key) in rows.decode((String, String).self) {
-            found.append((try Self.decode(document), key))
+        var documents: [String] = []
+        var lastKey = ""
+        var lastID: UUID?
+        for try await (document, key, id) in rows.decode((String, String, UUID).self) {
+            guard documents.count < search.limit else {
+                // The extra row only says another page exists.
+                let cursor = KeysetCursor(sort: search.sort.rawValue, key: lastKey, id: lastID!)
+                return JSONDocument.page(documents, nextCursor: cursor.encoded)
+            }
+            documents.append(document)
+            (lastKey, lastID) = (key, id)
         }
-        let shown = found.prefix(search.limit)
-        let next = found.count > search.limit ? shown.last.map { KeysetCursor(sort: search.sort.rawValue, key: $0.1, id: $0.0.id).encoded } : nil
-        return Page(data: shown.map(\.0), nextCursor: next)
+        return JSONDocument.page(documents, nextCursor: nil)
     }
 }

@@ -7,13 +7,25 @@ import ServiceKit
 /// `properties.properties`: reads as `property_document(p)` JSON, writes through
 /// `jsonb_populate_record`, so the column list lives in one place (`PropertyFields.columns`) and
 /// amounts travel as exact decimal strings.
+/// A property with the JSON Postgres built for it: the logic reads `property`, responses send
+/// `document` as it is.
+struct PropertyRecord: Sendable {
+    var property: Property
+    var document: String
+
+    init(_ document: String) throws {
+        self.property = try PropertyStore.decode(document)
+        self.document = document
+    }
+}
+
 struct PropertyStore: Sendable {
     let postgres: PostgresClient
     let outbox: OutboxPublisher
 
     static let columns = PropertyFields.columns.joined(separator: ", ")
 
-    func find(_ reference: String, logger: Logger) async throws -> Property? {
+    func find(_ reference: String, logger: Logger) async throws -> PropertyRecord? {
         // An id or a slug: slugs are never UUID-shaped (they are lowercase words and hyphens of
         // at most 80 characters, and a UUID has 36 with its hyphens in fixed places).
         let rows: PostgresRowSequence
@@ -28,11 +40,11 @@ struct PropertyStore: Sendable {
                 logger: logger
             )
         }
-        for try await document in rows.decode(String.self) { return try Self.decode(document) }
+        for try await document in rows.decode(String.self) { return try PropertyRecord(document) }
         return nil
     }
 
-    func create(_ fields: PropertyFields, by identity: Identity, logger: Logger) async throws -> Property {
+    func create(_ fields: PropertyFields, by identity: Identity, logger: Logger) async throws -> PropertyRecord {
         guard let sponsorID = identity.userID else { throw Problem.forbidden("Only users list properties.") }
         let id = UUIDv7.make()
         let document = try Self.encode(fields)
@@ -51,11 +63,11 @@ struct PropertyStore: Sendable {
                     logger: logger
                 )
                 for try await text in rows.decode(String.self) {
-                    let property = try Self.decode(text)
-                    if property.isPublished {
-                        try await self.outbox.publish(PropertyPublished(property: property.snapshot), on: connection, logger: logger)
+                    let record = try PropertyRecord(text)
+                    if record.property.isPublished {
+                        try await self.outbox.publish(PropertyPublished(property: record.property.snapshot), on: connection, logger: logger)
                     }
-                    return property
+                    return record
                 }
             }
             throw Problem.conflict("Could not give the property a unique slug; try again.")
@@ -69,7 +81,7 @@ struct PropertyStore: Sendable {
         access: PropertyAccess,
         logger: Logger,
         change: @Sendable (Property) throws -> PropertyFields
-    ) async throws -> Property {
+    ) async throws -> PropertyRecord {
         try await self.postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
@@ -96,10 +108,10 @@ struct PropertyStore: Sendable {
                 """,
                 logger: logger
             )
-            var updated: Property?
-            for try await text in updatedRows.decode(String.self) { updated = try Self.decode(text) }
+            var updated: PropertyRecord?
+            for try await text in updatedRows.decode(String.self) { updated = try PropertyRecord(text) }
             guard let updated else { throw Problem.notFound("No property has this id.") }
-            try await self.publishChanges(from: current, to: updated, on: connection, logger: logger)
+            try await self.publishChanges(from: current, to: updated.property, on: connection, logger: logger)
             return updated
         }
     }
