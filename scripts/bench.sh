@@ -7,7 +7,8 @@
 #      typical searches over HTTP with wrk, p50/p99 beside GET /health/live on the same service.
 # Never part of `make test`: timings on a shared 2-core machine are not pass/fail material.
 # Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search),
-#      BENCH_PROPERTIES (100000).
+#      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
+#      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -95,17 +96,20 @@ searches=(
     "/v1/properties?state=CA&city=los%20angeles&min_units=100&limit=20"
     "/v1/properties?q=riverfront%20lofts&limit=20"
     "/v1/properties?q=magnolai&limit=20"
+    "/v1/properties?q=riverfront%20lofts&sort=relevance&limit=20"
+    "/v1/properties?q=magnolai&sort=relevance&limit=20"
     "/v1/properties?near=32.38,-86.30&radius_km=25&limit=20"
     "/v1/properties?oz=true&investment_open=true&raise_min=5000000&limit=20"
     "/v1/properties?type=mixed_use&class=A&sort=name&limit=20"
 )
+CONNECTIONS=${BENCH_SEARCH_CONNECTIONS:-1}
 out="$OUT_DIR/search-$stamp.txt"
 {
-    printf 'property search over %s listings, wrk -c4 for %ss each; baseline = GET /health/live\n' "$COUNT" "$SECONDS_EACH"
+    printf 'property search over %s listings, wrk -c%s for %ss each; baseline = GET /health/live\n' "$COUNT" "$CONNECTIONS" "$SECONDS_EACH"
     printf '%-72s %9s %9s %9s %10s\n' search req/s p50_ms p99_ms p99/base
     base_p99=""
     for path in "${searches[@]}"; do
-        report=$(wrk -t1 -c4 -d"${SECONDS_EACH}s" --latency "$base$path")
+        report=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency "$base$path")
         rps=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
         p50=$(awk '$1 == "50%" {print $2}' <<<"$report")
         p99=$(awk '$1 == "99%" {print $2}' <<<"$report")

@@ -1,6 +1,9 @@
 -- Loads :count synthetic listings into properties.properties for the search benchmark
 -- (scripts/bench.sh). Realistic shape: 40 metros with jittered points, a fifth in designated
 -- OZ tracts, names and descriptions drawn from word lists so text search has work to do.
+-- Each attribute draws from its own hash of the row number (h(i, k)), so attributes are
+-- independent as in real data (no accidental empty combinations), and ids rise with insertion
+-- like the UUIDv7s the service makes.
 -- psql variables: count (default 100000), sponsor (a uuid).
 \set ON_ERROR_STOP on
 \if :{?count}
@@ -9,6 +12,8 @@
 \endif
 
 BEGIN;
+-- h(i, k): a pseudo-random non-negative integer, different for each attribute k.
+CREATE FUNCTION pg_temp.h(i int, k int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT hashint4(i * 64 + k) & 2147483647';
 WITH metros(n, city, state, lat, lng) AS (
     VALUES (0, 'New York', 'NY', 40.71, -74.01), (1, 'Los Angeles', 'CA', 34.05, -118.24), (2, 'Chicago', 'IL', 41.88, -87.63),
            (3, 'Houston', 'TX', 29.76, -95.37), (4, 'Phoenix', 'AZ', 33.45, -112.07), (5, 'Philadelphia', 'PA', 39.95, -75.17),
@@ -43,30 +48,31 @@ INSERT INTO properties.properties (
     purchase_price, description, executive_summary, sponsor_id, created_at, updated_at
 )
 SELECT
-    (md5('bench' || i)::uuid),
+    -- UUIDv7-shaped: the row number where the timestamp goes, so id order is insertion order.
+    (lpad(to_hex(i), 12, '0') || '7000' || '8000' || lpad(to_hex(pg_temp.h(i, 0)), 12, '0'))::uuid,
     'bench-' || i,
-    w.first[1 + (i * 7) % 20] || ' ' || w.second[1 + (i * 3) % 10] || ' ' || (i % 97),
-    w.types[1 + i % 5],
-    (100 + i % 9000) || ' Main St',
-    m.city, m.state, lpad((10000 + i % 89999)::text, 5, '0'),
-    m.lat + ((i * 7919) % 6000 - 3000) / 10000.0,
-    m.lng + ((i::bigint * 104729) % 6000 - 3000) / 10000.0,
-    CASE WHEN i % 5 = 0 THEN w.tracts[1 + (i * 31) % array_length(w.tracts, 1)] END,
-    4 + (i * 13) % 400,
-    w.classes[1 + i % 4],
-    w.statuses[1 + i % 6],
-    CASE WHEN i % 10 = 0 THEN 'private' WHEN i % 3 = 0 THEN 'investors' ELSE 'public' END,
-    i % 4 = 0,
+    w.first[1 + pg_temp.h(i, 1) % 20] || ' ' || w.second[1 + pg_temp.h(i, 2) % 10] || ' ' || (pg_temp.h(i, 3) % 97),
+    w.types[1 + pg_temp.h(i, 4) % 5],
+    (100 + pg_temp.h(i, 5) % 9000) || ' Main St',
+    m.city, m.state, lpad((10000 + pg_temp.h(i, 6) % 89999)::text, 5, '0'),
+    m.lat + (pg_temp.h(i, 7) % 6000 - 3000) / 10000.0,
+    m.lng + (pg_temp.h(i, 8) % 6000 - 3000) / 10000.0,
+    CASE WHEN pg_temp.h(i, 9) % 5 = 0 THEN w.tracts[1 + pg_temp.h(i, 10) % array_length(w.tracts, 1)] END,
+    4 + pg_temp.h(i, 11) % 400,
+    w.classes[1 + pg_temp.h(i, 12) % 4],
+    w.statuses[1 + pg_temp.h(i, 13) % 6],
+    CASE WHEN pg_temp.h(i, 14) % 10 = 0 THEN 'private' WHEN pg_temp.h(i, 14) % 3 = 0 THEN 'investors' ELSE 'public' END,
+    pg_temp.h(i, 15) % 4 = 0,
     25000, 250000,
-    (500000 + (i * 7717) % 50 * 250000)::numeric,
-    (1000000 + (i * 3331) % 80 * 500000)::numeric,
-    'A ' || w.phrases[1 + i % 8] || ' in ' || m.city || '. ' || w.phrases[1 + (i / 8) % 8] || '.',
-    initcap(w.phrases[1 + (i / 3) % 8]) || ' in a growing ' || m.city || ' submarket.',
+    (500000 + pg_temp.h(i, 16) % 50 * 250000)::numeric,
+    (1000000 + pg_temp.h(i, 17) % 80 * 500000)::numeric,
+    'A ' || w.phrases[1 + pg_temp.h(i, 18) % 8] || ' in ' || m.city || '. ' || w.phrases[1 + pg_temp.h(i, 19) % 8] || '.',
+    initcap(w.phrases[1 + pg_temp.h(i, 20) % 8]) || ' in a growing ' || m.city || ' submarket.',
     :'sponsor'::uuid,
-    now() - make_interval(secs => i),
-    now() - make_interval(secs => i)
+    now() - make_interval(secs => :count - i),
+    now() - make_interval(secs => :count - i)
 FROM generate_series(1, :count) AS i
 CROSS JOIN words w
-JOIN metros m ON m.n = i % 40;
+JOIN metros m ON m.n = pg_temp.h(i, 21) % 40;
 COMMIT;
 ANALYZE properties.properties;

@@ -14,7 +14,7 @@ struct PropertySearch: Sendable, Equatable {
         case name
         /// Nearest first; needs `near`.
         case distance
-        /// Best match first; needs `q`.
+        /// Best match first among the newest 2,000 matches; needs `q`.
         case relevance
     }
 
@@ -128,8 +128,10 @@ struct PropertySearch: Sendable, Equatable {
             }
             if self.near == nil { errors.add("radius_km", "needs near") }
         }
-        // The natural order: best match for a text search, nearest for a map search.
-        let defaultSort: Sort = self.query != nil ? .relevance : (self.near != nil ? .distance : .newest)
+        // Nearest first for a map search, else newest first — also with `q`, which filters: on a
+        // catalogue where a common word matches a third of the listings, ranking every match costs
+        // far more than finding the newest ones (docs/benchmarks.md); `sort=relevance` asks for it.
+        let defaultSort: Sort = self.near != nil ? .distance : .newest
         if let text = value("sort") {
             if let sort = Sort(rawValue: text) {
                 self.sort = sort

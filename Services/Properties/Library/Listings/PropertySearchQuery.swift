@@ -73,25 +73,35 @@ extension PropertySearch {
                     WHERE \(conditions.joined(separator: "\n  AND "))
                     ORDER BY p.id DESC LIMIT \(Self.relevanceCandidates)
                 )
-                SELECT properties.property_document(p)::text, (\(key))::text, p.id
-                FROM candidates JOIN properties.properties p ON p.id = candidates.id
-                \(keyset.map { "WHERE \($0)" } ?? "")
-                ORDER BY \(order)
-                LIMIT \(self.limit + 1)
+                \(Self.page(
+                    from: "candidates JOIN properties.properties p ON p.id = candidates.id", where: keyset.map { [$0] } ?? [],
+                    key: key, order: order, limit: self.limit + 1
+                ))
                 """
             )
         }
         if let keyset { conditions.append(keyset) }
-        // property_document is costly and not inlined, so it is built after ORDER BY and LIMIT:
-        // only for the rows the page returns.
         return binds.query(
-            """
-            SELECT properties.property_document(p)::text, (\(key))::text, p.id FROM properties.properties p
-            WHERE \(conditions.joined(separator: "\n  AND "))
-            ORDER BY \(order)
-            LIMIT \(self.limit + 1)
-            """
+            Self.page(from: "properties.properties p", where: conditions, key: key, order: order, limit: self.limit + 1)
         )
+    }
+
+    /// The rows of one page, ordered, then their documents: building a document costs more than
+    /// finding a row, so only the page's rows get one (joined back by primary key), not every match
+    /// the sort looked at.
+    static func page(from source: String, where conditions: [String], key: String, order: String, limit: Int) -> String {
+        """
+        SELECT properties.property_document(p)::text, page.key, p.id
+        FROM (
+            SELECT p.id, (\(key))::text AS key, row_number() OVER (ORDER BY \(order)) AS position
+            FROM \(source)
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: "\n  AND "))
+            ORDER BY \(order)
+            LIMIT \(limit)
+        ) AS page
+        JOIN properties.properties p ON p.id = page.id
+        ORDER BY page.position
+        """
     }
 
     /// How many of the newest matches relevance ranking considers.

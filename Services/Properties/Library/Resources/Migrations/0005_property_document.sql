@@ -1,11 +1,9 @@
 -- property_document, faster: the columns named one by one (to_jsonb(p) also rendered the search
--- tsvector only to drop it), nulls left out (as the API omits absent fields), and not inlinable
--- with a high cost, so the planner builds documents only for the rows a page returns — after the
--- sort and LIMIT, not for every match (make_sort_input_target postpones expensive outputs).
--- jsonb_build_object takes at most 100 arguments: two halves, joined.
+-- tsvector only to drop it) and nulls left out, as the API omits absent fields. A plain SQL
+-- function, so the planner inlines it; lists call it only for the rows of the page (see
+-- PropertySearchQuery). jsonb_build_object takes at most 100 arguments: two halves, joined.
 CREATE OR REPLACE FUNCTION property_document(p properties) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE COST 1000
-    SET search_path = properties, public
+    LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
         'id', p.id,
