@@ -50,14 +50,16 @@ public func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         do {
-            let up = try await eventually(timeout: .seconds(20)) {
+            // Generous: with every suite starting services at once on two cores (migrations,
+            // PostGIS, Argon2), a start can take far longer than it does alone.
+            let up = try await eventually(timeout: .seconds(90)) {
                 let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/live")
                 guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)) else {
                     return false
                 }
                 return response.status.code == 200
             }
-            guard up else { throw CancellationError() }
+            guard up else { throw ApplicationDidNotStart(port: port) }
             let result = try await body()
             await group.triggerGracefulShutdown()
             return result
@@ -66,4 +68,10 @@ public func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
             throw error
         }
     }
+}
+
+/// The application under test never answered `/health/live`.
+public struct ApplicationDidNotStart: Error, CustomStringConvertible {
+    public var port: Int
+    public var description: String { "the application on port \(self.port) did not answer /health/live within 90 s" }
 }

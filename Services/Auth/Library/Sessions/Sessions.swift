@@ -58,35 +58,42 @@ struct Sessions: Sendable {
     /// concurrent presenter blocks on that row until the winner commits, then finds it rotated and,
     /// inside the grace window, is handed the same successor (it is derived, not stored). Outside
     /// the window a second presentation means the token was copied: the session is revoked.
-    func rotate(_ presented: String, logger: Logger) async throws -> Rotation {
+    ///
+    /// `record` runs in the same transaction for a successful rotation (the login-history row), so
+    /// a refresh costs one commit besides its rate-limit check.
+    func rotate(
+        _ presented: String,
+        logger: Logger,
+        record: @Sendable (_ userID: UUID, _ connection: PostgresConnection) async throws -> Void = { _, _ in }
+    ) async throws -> Rotation {
         let presentedHash = OpaqueToken.hash(presented)
         let successor = OpaqueToken.successor(of: presented, key: self.successorKey)
         let graceSeconds = Double(self.reuseGrace.components.seconds)
         let lifetime = Double(self.refreshLifetime.components.seconds)
         return try await self.postgres.transaction(logger: logger) { connection in
+            // One statement: win the compare-and-swap, store the successor, slide the session's
+            // expiry (a session in use stays open). The CTEs run only for a winning row.
             let won = try await connection.query(
                 """
-                UPDATE auth.refresh_tokens AS t SET rotated_at = now()
-                FROM auth.sessions AS s
-                WHERE t.token_hash = \(presentedHash) AND t.rotated_at IS NULL
-                  AND s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
-                RETURNING t.id, s.id, s.user_id
+                WITH won AS (
+                    UPDATE auth.refresh_tokens AS t SET rotated_at = now()
+                    FROM auth.sessions AS s
+                    WHERE t.token_hash = \(presentedHash) AND t.rotated_at IS NULL
+                      AND s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
+                    RETURNING t.id AS token_id, s.id AS session_id, s.user_id
+                ), successor AS (
+                    INSERT INTO auth.refresh_tokens (id, session_id, token_hash, parent_id)
+                    SELECT \(UUIDv7.make()), session_id, \(OpaqueToken.hash(successor)), token_id FROM won
+                ), slid AS (
+                    UPDATE auth.sessions SET last_active_at = now(), expires_at = now() + make_interval(secs => \(lifetime))
+                    WHERE id IN (SELECT session_id FROM won)
+                )
+                SELECT session_id, user_id FROM won
                 """,
                 logger: logger
             )
-            for try await (tokenID, sessionID, userID) in won.decode((UUID, UUID, UUID).self) {
-                try await connection.query(
-                    """
-                    INSERT INTO auth.refresh_tokens (id, session_id, token_hash, parent_id)
-                    VALUES (\(UUIDv7.make()), \(sessionID), \(OpaqueToken.hash(successor)), \(tokenID))
-                    """,
-                    logger: logger
-                )
-                // Sliding expiry: a session in use stays open.
-                try await connection.query(
-                    "UPDATE auth.sessions SET last_active_at = now(), expires_at = now() + make_interval(secs => \(lifetime)) WHERE id = \(sessionID)",
-                    logger: logger
-                )
+            for try await (sessionID, userID) in won.decode((UUID, UUID).self) {
+                try await record(userID, connection)
                 return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor)
             }
             let seen = try await connection.query(
@@ -100,7 +107,10 @@ struct Sessions: Sendable {
             )
             for try await (sessionID, userID, withinGrace, live) in seen.decode((UUID, UUID, Bool, Bool).self) {
                 guard live else { return .invalid }
-                if withinGrace { return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor) }
+                if withinGrace {
+                    try await record(userID, connection)
+                    return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor)
+                }
                 try await self.revoke(sessionID, reason: "refresh_token_reuse", on: connection, logger: logger)
                 return .reused(sessionID: sessionID, userID: userID)
             }

@@ -125,12 +125,15 @@ struct TokenEndpoint: Sendable {
             throw Problem.validation(field: "refresh_token", "is required")
         }
         try await self.auth.limiter.take("refresh", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.refreshesPerIP, logger: logger)
-        switch try await self.auth.sessions.rotate(presented, logger: logger) {
+        let history = self.auth.history
+        let rotation = try await self.auth.sessions.rotate(presented, logger: logger) { userID, connection in
+            try await history.record(.refresh, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: true, on: connection, logger: logger)
+        }
+        switch rotation {
         case .rotated(let sessionID, let userID, let refreshToken):
             guard let user = try await self.auth.users.find(id: userID, logger: logger), user.status == "active" else {
                 throw Problem.invalidGrant("The refresh token is no longer valid.")
             }
-            try await self.auth.history.record(.refresh, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: true, logger: logger)
             let accessToken = try await self.auth.accessTokens.issue(subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user], logger: logger)
             return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
         case .reused(let sessionID, let userID):
