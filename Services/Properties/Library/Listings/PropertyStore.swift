@@ -83,17 +83,7 @@ struct PropertyStore: Sendable {
         change: @Sendable (Property) throws -> PropertyFields
     ) async throws -> PropertyRecord {
         try await self.postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT properties.property_document(p)::text FROM properties.properties p
-                WHERE id = \(id) AND deleted_at IS NULL FOR UPDATE
-                """,
-                logger: logger
-            )
-            var current: Property?
-            for try await text in rows.decode(String.self) { current = try Self.decode(text) }
-            guard let current, access.canRead(current) else { throw Problem.notFound("No property has this id.") }
-            guard access.canEdit(current) else { throw Problem.forbidden("Only the property's sponsor or an admin may change it.") }
+            let current = try await Self.lockForEdit(id, access: access, to: "change", on: connection, logger: logger)
             let fields = try change(current)
             let document = try Self.encode(fields)
             let updatedRows = try await connection.query(
@@ -118,23 +108,37 @@ struct PropertyStore: Sendable {
 
     func delete(_ id: UUID, access: PropertyAccess, logger: Logger) async throws {
         try await self.postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT properties.property_document(p)::text FROM properties.properties p
-                WHERE id = \(id) AND deleted_at IS NULL FOR UPDATE
-                """,
-                logger: logger
-            )
-            var current: Property?
-            for try await text in rows.decode(String.self) { current = try Self.decode(text) }
-            guard let current, access.canRead(current) else { throw Problem.notFound("No property has this id.") }
-            guard access.canEdit(current) else { throw Problem.forbidden("Only the property's sponsor or an admin may delete it.") }
+            let current = try await Self.lockForEdit(id, access: access, to: "delete", on: connection, logger: logger)
             try await connection.query(
-                "UPDATE properties.properties SET deleted_at = now(), updated_at = now() WHERE id = \(id)",
+                "UPDATE properties.properties SET deleted_at = now(), updated_at = now() WHERE id = \(current.id)",
                 logger: logger
             )
-            try await self.outbox.publish(PropertyDeleted(propertyId: id), on: connection, logger: logger)
+            try await self.outbox.publish(PropertyDeleted(propertyId: current.id), on: connection, logger: logger)
         }
+    }
+
+    /// The live property, locked for the rest of the transaction, once the caller may `verb` it:
+    /// 404 when they may not even see it (its existence is not theirs to learn), 403 when they see
+    /// it but do not own it.
+    private static func lockForEdit(
+        _ id: UUID,
+        access: PropertyAccess,
+        to verb: String,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Property {
+        let rows = try await connection.query(
+            """
+            SELECT properties.property_document(p)::text FROM properties.properties p
+            WHERE id = \(id) AND deleted_at IS NULL FOR UPDATE
+            """,
+            logger: logger
+        )
+        var current: Property?
+        for try await text in rows.decode(String.self) { current = try Self.decode(text) }
+        guard let current, access.canRead(current) else { throw Problem.notFound("No property has this id.") }
+        guard access.canEdit(current) else { throw Problem.forbidden("Only the property's sponsor or an admin may \(verb) it.") }
+        return current
     }
 
     /// `property.published` when it becomes visible to investors, `property.offering_changed` when
