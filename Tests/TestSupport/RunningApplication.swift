@@ -25,6 +25,9 @@ extension ServiceConfiguration {
             databasePoolSize: 4,
             logLevel: ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical,
             maxBodyBytes: maxBodyBytes,
+            // Every suite starts services at once on two cores: a probe's query can wait its turn
+            // for seconds, which is load, not an unready service.
+            readinessTimeout: .seconds(30),
             identity: IdentityConfiguration(jwksURL: jwksURL, issuer: "tract-auth", audience: "tract"),
             events: EventConfiguration(
                 peers: peers,

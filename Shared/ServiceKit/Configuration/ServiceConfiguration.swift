@@ -22,6 +22,9 @@ public struct ServiceConfiguration: Sendable {
     /// `X-Forwarded-For` hop. Only behind the gateway, which overwrites that header; otherwise any
     /// caller could pick the address its rate limits are counted against.
     public var trustsForwardedFor: Bool
+    /// `READINESS_TIMEOUT_MS` (default 2000): how long `/health/ready` waits for Postgres before
+    /// answering 503. Keep it below the probe's own `timeoutSeconds`.
+    public var readinessTimeout: Duration
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
 
@@ -34,6 +37,7 @@ public struct ServiceConfiguration: Sendable {
         logLevel: Logger.Level = .info,
         maxBodyBytes: Int = 1 << 20,
         trustsForwardedFor: Bool = false,
+        readinessTimeout: Duration = .seconds(2),
         identity: IdentityConfiguration = .init(),
         events: EventConfiguration = .init()
     ) {
@@ -45,6 +49,7 @@ public struct ServiceConfiguration: Sendable {
         self.logLevel = logLevel
         self.maxBodyBytes = maxBodyBytes
         self.trustsForwardedFor = trustsForwardedFor
+        self.readinessTimeout = readinessTimeout
         self.identity = identity
         self.events = events
     }
@@ -76,6 +81,7 @@ public struct ServiceConfiguration: Sendable {
             logLevel: logLevel,
             maxBodyBytes: try environment.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
             trustsForwardedFor: try environment.boolean("TRUST_FORWARDED_FOR", default: false),
+            readinessTimeout: try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
             identity: try IdentityConfiguration.fromEnvironment(environment),
             events: try EventConfiguration.fromEnvironment(service: service, environment)
         )

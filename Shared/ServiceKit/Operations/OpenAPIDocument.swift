@@ -2,8 +2,9 @@ import Foundation
 import Models
 
 /// Builds a service's OpenAPI 3.1 document: the kit's shared part (probes, metrics, the inbox,
-/// the `Problem` schema, bearer security) plus the service's own `Resources/openapi.json`, whose
-/// `info`, `paths` and `components` are merged in.
+/// the `Problem` schema, bearer security) plus the service's own `Resources/openapi.json` and then
+/// each `Resources/OpenAPI/*.json` in name order, whose `info`, `paths` and `components` are merged
+/// in. One fragment per resource area keeps a service's document in pieces its owners can edit apart.
 public enum OpenAPIDocument {
     public static func build(service: Bundle?) throws -> JSONValue {
         guard let baseURL = Bundle.module.url(forResource: "openapi-base", withExtension: "json") else {
@@ -13,6 +14,14 @@ public enum OpenAPIDocument {
         if let serviceURL = service?.url(forResource: "openapi", withExtension: "json") {
             let fragment = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: serviceURL))
             document = Self.merge(document, fragment)
+        }
+        if let folder = service?.resourceURL?.appendingPathComponent("OpenAPI"),
+            let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path)
+        {
+            for name in names.filter({ $0.hasSuffix(".json") }).sorted() {
+                let fragment = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: folder.appendingPathComponent(name)))
+                document = Self.merge(document, fragment)
+            }
         }
         return document
     }

@@ -60,7 +60,7 @@ public func buildServiceApplication(
         postgres: postgres,
         migrator: migrator,
         openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),
-        readinessTimeout: .seconds(2)
+        readinessTimeout: configuration.readinessTimeout
     ).addRoutes(to: router)
     EventInbox(client: postgres, schema: schema, handlers: definition.eventHandlers).addRoutes(to: router)
     try definition.routes(router, dependencies)
