@@ -36,7 +36,11 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         [.product(name: "AsyncHTTPClient", package: "async-http-client")],
         []
     ),
-    ("InvestmentsService", "investments", "Investments", [], []),
+    (
+        "InvestmentsService", "investments", "Investments",
+        [.product(name: "NIOHTTP1", package: "swift-nio")],
+        []
+    ),
     (
         "CommunicationsService", "communications", "Communications",
         [

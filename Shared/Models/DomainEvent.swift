@@ -20,6 +20,13 @@ public enum EventSubscriptions {
         "property.updated": [.investments, .analytics],
         "property.offering_changed": [.investments, .analytics],
         "property.deleted": [.investments, .analytics],
+        // investments: the funnel's money steps.
+        "investment.committed": [.analytics],
+        "investment.funded": [.analytics],
+        "distribution.completed": [.analytics],
+        "statement.sent": [.analytics],
+        "investor_qualification.submitted": [.analytics],
+        "tax_calculator.used": [.analytics],
         // Emails go to communications only: their variables carry one-time links and codes, which
         // no other service needs to see.
         "email.requested": [.communications],
