@@ -48,6 +48,12 @@ public enum JSONValue: Codable, Sendable, Equatable {
         if case .object(let object) = self { return object[key] }
         return nil
     }
+
+    /// The element at `index` of an array; nil out of range or for anything but an array.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let array) = self, array.indices.contains(index) { return array[index] }
+        return nil
+    }
 }
 
 /// Literals, so tests and fixtures can write `["designated": true, "round": 2018]`.
