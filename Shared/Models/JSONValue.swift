@@ -1,7 +1,7 @@
 import Foundation
 
 /// Any JSON value, for payloads whose shape the carrier does not need to know.
-public enum JSONValue: Codable, Sendable, Equatable {
+public enum JSONValue: Codable, Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)

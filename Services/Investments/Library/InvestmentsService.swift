@@ -24,7 +24,13 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
             InvestmentRoutes(
                 store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, today: today)
             ).addRoutes(to: router)
-            InvestorProfileRoutes(profiles: InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)).addRoutes(to: router)
+            let profiles = InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)
+            InvestorProfileRoutes(profiles: profiles).addRoutes(to: router)
+            TaxRoutes(profiles: profiles).addRoutes(to: router)
+            DistributionRoutes(
+                store: DistributionStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency)
+            ).addRoutes(to: router)
+            PortfolioRoutes(store: PortfolioStore(postgres: postgres), today: today).addRoutes(to: router)
             VerificationRoutes(store: Verifications(postgres: postgres)).addRoutes(to: router)
         }
     }
