@@ -30,16 +30,22 @@ extension Waterfall {
     /// `total` — the investors' side of a waterfall, or the whole amount of a pro rata distribution —
     /// shared by funded capital with `Allocation.largestRemainder`, then each share's withholding
     /// rounded half-up to the cent. Shares come back in the order of `positions`.
-    static func investorShares(of total: Money, among positions: [InvestorPosition]) throws(RuleValidationError) -> InvestorDistribution {
+    static func investorShares(of total: Money, among positions: [InvestorPosition]) throws(RuleValidationError)
+        -> InvestorDistribution
+    {
         var errors: [RuleFieldError] = []
         func add(_ field: String, _ message: String) { errors.append(RuleFieldError(field: field, message: message)) }
         if !(Money.zero...Money.maximum).contains(total) { add("total", "must be 0 or more and at most \(Money.maximum)") }
         for (index, position) in positions.enumerated() {
             if position.capital < .zero { add("positions[\(index)].capital", "must be 0 or more") }
             let rate = position.withholdingRate
-            if rate.isNaN || rate < 0 || rate > 1 { add("positions[\(index)].withholding_rate", "must be a rate from 0 to 1, e.g. 0.24") }
+            if rate.isNaN || rate < 0 || rate > 1 {
+                add("positions[\(index)].withholding_rate", "must be a rate from 0 to 1, e.g. 0.24")
+            }
         }
-        if !positions.contains(where: { $0.capital > .zero }) { add("positions", "need at least one investor with capital above 0") }
+        if !positions.contains(where: { $0.capital > .zero }) {
+            add("positions", "need at least one investor with capital above 0")
+        }
         guard errors.isEmpty else { throw RuleValidationError(errors: errors) }
 
         let amounts: [Money]
@@ -51,7 +57,9 @@ extension Waterfall {
         }
         let shares = zip(positions, amounts).map { position, amount in
             let withheld = amount.portion(position.withholdingRate)
-            return InvestorShare(investorId: position.investorId, distributionAmount: amount, taxWithholding: withheld, netDistribution: amount - withheld)
+            return InvestorShare(
+                investorId: position.investorId, distributionAmount: amount, taxWithholding: withheld,
+                netDistribution: amount - withheld)
         }
         return InvestorDistribution(
             shares: shares,

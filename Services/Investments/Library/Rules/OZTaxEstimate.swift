@@ -26,7 +26,9 @@ struct OZTaxEstimateRequest: Codable, Sendable, Equatable {
         if !positiveAmounts.contains(self.investmentAmount) {
             add("investment_amount", "must be more than 0 and at most \(Money.maximum)")
         }
-        if self.taxRate.isNaN || self.taxRate < 0 || self.taxRate > 1 { add("tax_rate", "must be a rate from 0 to 1, e.g. 0.238") }
+        if self.taxRate.isNaN || self.taxRate < 0 || self.taxRate > 1 {
+            add("tax_rate", "must be a rate from 0 to 1, e.g. 0.238")
+        }
         if self.gainDate < OZTaxRules.enactmentDate {
             add("gain_date", "must be on or after \(OZTaxRules.enactmentDate), when IRC §1400Z-2 was enacted")
         }
@@ -34,7 +36,9 @@ struct OZTaxEstimateRequest: Codable, Sendable, Equatable {
         if self.investmentDate < self.gainDate || self.investmentDate > lastDay {
             add("investment_date", "must fall in the 180 days that begin on gain_date: \(self.gainDate) to \(lastDay)")
         }
-        if let exit = self.expectedExitDate, exit <= self.investmentDate { add("expected_exit_date", "must be after investment_date") }
+        if let exit = self.expectedExitDate, exit <= self.investmentDate {
+            add("expected_exit_date", "must be after investment_date")
+        }
         if let growth = self.expectedAnnualGrowth, growth.isNaN || growth < -1 || growth > 1 {
             add("expected_annual_growth", "must be a rate from -1 to 1, e.g. 0.07")
         }

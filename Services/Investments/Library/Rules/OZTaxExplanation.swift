@@ -30,7 +30,8 @@ struct OZTaxExplanation: Sendable {
         let request = self.request
         let rest: String
         if request.investmentAmount > request.gainAmount {
-            rest = "; the other \((request.investmentAmount - request.gainAmount).dollars) is an ordinary investment with no OZ tax benefits"
+            rest =
+                "; the other \((request.investmentAmount - request.gainAmount).dollars) is an ordinary investment with no OZ tax benefits"
         } else if request.investmentAmount < request.gainAmount {
             rest = "; the other \((request.gainAmount - request.investmentAmount).dollars) is taxed as usual"
         } else {

@@ -95,7 +95,8 @@ struct PropertyPerformance: Codable, Sendable, Equatable {
         let noi = PropertyMetrics.netOperatingIncome(income, expenses)
         self.noi = noi
         self.capRate = PropertyMetrics.capRate(netOperatingIncome: noi, value: value)
-        self.cashOnCashReturn = PropertyMetrics.cashOnCash(netOperatingIncome: noi, debtService: expenses.debtService, equity: equity)
+        self.cashOnCashReturn = PropertyMetrics.cashOnCash(
+            netOperatingIncome: noi, debtService: expenses.debtService, equity: equity)
         self.debtServiceCoverage = PropertyMetrics.debtServiceCoverage(netOperatingIncome: noi, debtService: expenses.debtService)
     }
 }

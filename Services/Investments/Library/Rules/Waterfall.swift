@@ -66,7 +66,8 @@ struct WaterfallResult: Codable, Sendable, Equatable {
     static func + (lhs: WaterfallResult, rhs: WaterfallResult) -> WaterfallResult {
         WaterfallResult(
             tiers: WaterfallTierName.allCases.map { name in
-                let left = lhs.tiers.first { $0.tier == name }, right = rhs.tiers.first { $0.tier == name }
+                let left = lhs.tiers.first { $0.tier == name }
+                let right = rhs.tiers.first { $0.tier == name }
                 return WaterfallTier(
                     tier: name,
                     toInvestors: (left?.toInvestors ?? .zero) + (right?.toInvestors ?? .zero),
@@ -76,7 +77,8 @@ struct WaterfallResult: Codable, Sendable, Equatable {
         )
     }
 
-    static let empty = WaterfallResult(tiers: WaterfallTierName.allCases.map { WaterfallTier(tier: $0, toInvestors: .zero, toSponsor: .zero) })
+    static let empty = WaterfallResult(
+        tiers: WaterfallTierName.allCases.map { WaterfallTier(tier: $0, toInvestors: .zero, toSponsor: .zero) })
 }
 
 /// The distribution waterfall: return of capital, then the preferred return, then the sponsor's
@@ -159,8 +161,12 @@ enum Waterfall {
             }
         }
         let maximum = Int128(Money.maximum.cents)
-        if deals.reduce(Int128(0), { $0 + Int128($1.capital.cents) }) > maximum { add("deals", "capital adds up to more than \(Money.maximum)") }
-        if deals.reduce(Int128(0), { $0 + Int128($1.proceeds.cents) }) > maximum { add("deals", "proceeds add up to more than \(Money.maximum)") }
+        if deals.reduce(Int128(0), { $0 + Int128($1.capital.cents) }) > maximum {
+            add("deals", "capital adds up to more than \(Money.maximum)")
+        }
+        if deals.reduce(Int128(0), { $0 + Int128($1.proceeds.cents) }) > maximum {
+            add("deals", "proceeds add up to more than \(Money.maximum)")
+        }
         guard errors.isEmpty else { throw RuleValidationError(errors: errors) }
     }
 }

@@ -56,7 +56,8 @@ enum InvestmentReturns {
     private static func newton(from guess: Double, presentValue: (Double) -> Double, slope: (Double) -> Double) -> Double? {
         var rate = guess
         for _ in 0..<100 {
-            let value = presentValue(rate), derivative = slope(rate)
+            let value = presentValue(rate)
+            let derivative = slope(rate)
             guard value.isFinite, derivative.isFinite, derivative != 0 else { return nil }
             let next = rate - value / derivative
             guard next.isFinite, next > -1 else { return nil }
