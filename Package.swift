@@ -202,6 +202,15 @@ targets.append(
     )
 )
 
+targets.append(
+    .executableTarget(
+        name: "investments-bench",
+        dependencies: ["InvestmentsService"],
+        path: "Benchmarks/InvestmentsBench",
+        swiftSettings: swiftSettings
+    )
+)
+
 let package = Package(
     name: "tract",
     platforms: [.macOS(.v15)],
