@@ -20,6 +20,7 @@ public enum EventSubscriptions {
         "property.updated": [.investments, .analytics],
         "property.offering_changed": [.investments, .analytics],
         "property.deleted": [.investments, .analytics],
+        "renovation.progress_updated": [.analytics],
         // Emails go to communications only: their variables carry one-time links and codes, which
         // no other service needs to see.
         "email.requested": [.communications],
