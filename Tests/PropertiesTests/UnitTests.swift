@@ -137,6 +137,7 @@ import TestSupport
             #expect(try await fixture.client.post(path, #"{"unit_number": "1", "current_rent": 1150}"#, token: sponsor).invalidFields == ["current_rent"])
             #expect(try await fixture.client.post(path, #"{"floor": 2}"#, token: sponsor).invalidFields == ["unit_number"])
             #expect(try await fixture.client.post(path, "[]", token: sponsor).invalidFields == ["body"])
+            #expect(try await fixture.client.post(path, #"{"unit_number": "1\u0000"}"#, token: sponsor).invalidFields == ["unit_number"])
             #expect(try await fixture.client.post(path, "{", token: sponsor).status == 400)
 
             // A floor plan must be one of this property's, and live.
