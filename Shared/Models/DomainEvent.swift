@@ -20,6 +20,7 @@ public enum EventSubscriptions {
         "property.updated": [.investments, .analytics],
         "property.offering_changed": [.investments, .analytics],
         "property.deleted": [.investments, .analytics],
+        "renovation.progress_updated": [.analytics],
         // investments: the funnel's money steps.
         "investment.committed": [.analytics],
         "investment.funded": [.analytics],

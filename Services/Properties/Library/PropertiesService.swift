@@ -4,7 +4,8 @@ import Models
 import ServiceKit
 
 /// The `properties` service: listings and their search, the Opportunity Zone check and
-/// developer profiles. Still to come (issue 4): units and the other parts of a property, media.
+/// developer profiles; the parts of a property (units, floor plans, comparables, renovations,
+/// valuations) and market areas. Still to come (issue 4): media.
 public enum PropertiesEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.properties
 
@@ -26,6 +27,7 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
             let store = PropertyStore(postgres: dependencies.postgres, outbox: dependencies.outbox)
             PropertyRoutes(store: store).addRoutes(to: router)
             InternalPropertyRoutes(store: store).addRoutes(to: router)
+            addPartRoutes(to: router, postgres: dependencies.postgres, outbox: dependencies.outbox)
         }
     }
 }

@@ -207,7 +207,7 @@ struct FieldErrors {
     }
 
     mutating func percent(_ field: String, _ value: Double?, _ range: ClosedRange<Double>) {
-        if let value, !range.contains(value) || (value * 100).rounded() != value * 100 {
+        if let value, !range.contains(value) || !value.hasAtMost(decimals: 2) {
             self.add(field, "must be a percentage from \(Int(range.lowerBound)) to \(Int(range.upperBound)) with at most two decimals")
         }
     }
@@ -222,8 +222,11 @@ struct FieldErrors {
     mutating func date(_ field: String, _ value: String?) {
         guard let value else { return }
         let parts = value.split(separator: "-")
-        guard value.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil, let month = Int(parts[1]), let day = Int(parts[2]),
-            (1...12).contains(month), (1...31).contains(day)
+        // A day the calendar has (no 2025-02-30): Postgres refuses the others, and that must be a
+        // 422 naming the field, not a failed statement.
+        guard value.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil, let year = Int(parts[0]), let month = Int(parts[1]),
+            let day = Int(parts[2]), year >= 1,
+            DateComponents(calendar: Calendar(identifier: .gregorian), year: year, month: month, day: day).isValidDate
         else {
             self.add(field, "must be a date YYYY-MM-DD")
             return
@@ -235,5 +238,14 @@ struct FieldErrors {
         if values.count > 100 || values.contains(where: { $0.isEmpty || $0.count > 100 }) {
             self.add(field, "must be at most 100 entries of 1 to 100 characters")
         }
+    }
+}
+
+extension Double {
+    /// Whether the decimal the client wrote had at most `decimals` places. A binary double cannot
+    /// hold most decimals exactly (0.57 × 100 is 56.99999999999999), so "exactly" is within a hair.
+    func hasAtMost(decimals: Int) -> Bool {
+        let scaled = self * pow(10, Double(decimals))
+        return abs(scaled - scaled.rounded()) < 1e-6
     }
 }
