@@ -4,7 +4,8 @@ import Models
 import ServiceKit
 
 /// The `properties` service: listings and their search, the Opportunity Zone check and
-/// developer profiles. Still to come (issue 4): units and the other parts of a property, media.
+/// developer profiles, listing media and documents. Still to come (issue 4): units and the other
+/// parts of a property.
 public enum PropertiesEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.properties
 
@@ -23,7 +24,9 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
                 checksPerIP: settings.ozChecksPerIP,
                 trustsForwardedFor: dependencies.configuration.trustsForwardedFor
             ).addRoutes(to: router)
-            PropertyRoutes(store: PropertyStore(postgres: dependencies.postgres, outbox: dependencies.outbox)).addRoutes(to: router)
+            let properties = PropertyStore(postgres: dependencies.postgres, outbox: dependencies.outbox)
+            PropertyRoutes(store: properties).addRoutes(to: router)
+            try MediaRoutes(settings: settings.media, properties: properties, dependencies: dependencies).addRoutes(to: router)
         }
     }
 }
@@ -35,6 +38,8 @@ struct PropertiesSettings: Sendable {
     /// `RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP` (default 30): the public check calls the Census
     /// geocoder for addresses, so it is limited per client address.
     var ozChecksPerIP = TokenBucket(30, per: .seconds(60))
+    /// `MEDIA_*` and `S3_*`: where photos and documents are stored, and the upload limit.
+    var media = MediaSettings()
 
     static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> PropertiesSettings {
         PropertiesSettings(
@@ -42,7 +47,8 @@ struct PropertiesSettings: Sendable {
             ozChecksPerIP: TokenBucket(
                 try environment.integer("RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP", default: 30, range: 1...1_000_000),
                 per: .seconds(60)
-            )
+            ),
+            media: try MediaSettings.fromEnvironment(environment)
         )
     }
 }
