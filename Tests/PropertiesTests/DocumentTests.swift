@@ -196,4 +196,72 @@ import TestSupport
             #expect(try await media.base.client.get("/v1/properties/\(id)/videos").json["data"] == [])
         }
     }
+
+    @Test func everyMediaAnswerIsOneTheOpenAPIDocumentDescribes() async throws {
+        try await MediaFixture.run { media in
+            let document = try await media.base.client.get("/openapi.json").json
+            let sponsor = try await media.base.token(.sponsor)
+            let id = try await media.property(sponsor: sponsor)
+            let signerID = UUID()
+            var exchanges: [(String, String, Int, String, String)] = []
+            func record(_ method: String, _ path: String, _ reply: RawClient.Reply) {
+                exchanges.append((method, path, reply.status, reply.headers.first(name: "Content-Type") ?? "", reply.status == 304 ? "" : reply.text))
+            }
+            func record(_ method: String, _ path: String, _ reply: JSONClient.Reply) {
+                exchanges.append((method, path, reply.status, reply.headers.first(name: "Content-Type") ?? "", reply.text))
+            }
+            let png = MediaSamples.png(width: 5, height: 5)
+            let photo = try await media.raw.upload("/v1/properties/\(id)/photos", png, token: sponsor)
+            record("POST", "/v1/properties/{id}/photos", photo)
+            record("POST", "/v1/properties/{id}/photos", try await media.raw.upload("/v1/properties/\(id)/photos", png, contentType: "image/gif", token: sponsor))
+            record("POST", "/v1/properties/{id}/photos", try await media.raw.upload("/v1/properties/\(id)/photos", png))
+            let photoID = try #require(photo.string("id"))
+            record("GET", "/v1/properties/{id}/photos", try await media.base.client.get("/v1/properties/\(id)/photos"))
+            record("GET", "/v1/properties/{id}/photos/{photo_id}", try await media.base.client.get("/v1/properties/\(id)/photos/\(photoID)"))
+            record("PATCH", "/v1/properties/{id}/photos/{photo_id}", try await media.base.client.send(.PATCH, "/v1/properties/\(id)/photos/\(photoID)", json: #"{"caption":"c"}"#, token: sponsor))
+            let content = "/v1/media/photos/\(photoID)"
+            record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content))
+            record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content, headers: [("Range", "bytes=0-1")]))
+            record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content, headers: [("Range", "bytes=9999-")]))
+            record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content, headers: [("If-None-Match", "\"\(MediaSamples.sha256(png))\"")]))
+            let upload = try await media.raw.upload("/v1/properties/\(id)/documents?name=Memo&visibility=public", MediaSamples.pdf("m"), token: sponsor)
+            record("POST", "/v1/properties/{id}/documents", upload)
+            record("POST", "/v1/properties/{id}/documents", try await media.raw.upload("/v1/properties/\(id)/documents", MediaSamples.pdf("m"), token: sponsor))
+            let documentID = try #require(upload.string("id"))
+            record("GET", "/v1/properties/{id}/documents", try await media.base.client.get("/v1/properties/\(id)/documents"))
+            record("GET", "/v1/documents/{id}", try await media.base.client.get("/v1/documents/\(documentID)"))
+            record("GET", "/v1/documents/{id}/versions", try await media.base.client.get("/v1/documents/\(documentID)/versions"))
+            record("GET", "/v1/media/documents/{id}", try await media.raw.get("/v1/media/documents/\(documentID)"))
+            let share = try await media.base.client.post("/v1/documents/\(documentID)/shares", "{}", token: sponsor)
+            record("POST", "/v1/documents/{id}/shares", share)
+            record("GET", "/v1/documents/{id}/shares", try await media.base.client.get("/v1/documents/\(documentID)/shares", token: sponsor))
+            record("GET", "/v1/media/shares/{token}", try await media.raw.get(try #require(share.string("url"))))
+            record("DELETE", "/v1/documents/{id}/shares/{share_id}", try await media.base.client.send(.DELETE, "/v1/documents/\(documentID)/shares/\(try #require(share.string("id")))", token: sponsor))
+            record("GET", "/v1/media/shares/{token}", try await media.raw.get(try #require(share.string("url"))))
+            let signature = try await media.base.client.post("/v1/documents/\(documentID)/signature-requests", #"{"signer_id":"\#(signerID.uuidString)"}"#, token: sponsor)
+            record("POST", "/v1/documents/{id}/signature-requests", signature)
+            record("GET", "/v1/documents/{id}/signature-requests", try await media.base.client.get("/v1/documents/\(documentID)/signature-requests", token: sponsor))
+            record("PATCH", "/v1/documents/{id}/signature-requests/{signature_id}", try await media.base.client.send(
+                .PATCH, "/v1/documents/\(documentID)/signature-requests/\(try #require(signature.string("id")))", json: #"{"status":"declined"}"#,
+                token: try await media.base.token(.investor, user: signerID)
+            ))
+            let video = try await media.base.client.post("/v1/properties/\(id)/videos", #"{"streaming_url":"https://v.example/1"}"#, token: sponsor)
+            record("POST", "/v1/properties/{id}/videos", video)
+            record("GET", "/v1/properties/{id}/videos", try await media.base.client.get("/v1/properties/\(id)/videos"))
+            record("PATCH", "/v1/properties/{id}/videos/{item_id}", try await media.base.client.send(.PATCH, "/v1/properties/\(id)/videos/\(try #require(video.string("id")))", json: #"{"title":"t"}"#, token: sponsor))
+            let tour = try await media.base.client.post("/v1/properties/\(id)/virtual-tours", #"{"tour_type":"360_photos","tour_url":"https://t.example/1"}"#, token: sponsor)
+            record("POST", "/v1/properties/{id}/virtual-tours", tour)
+            record("GET", "/v1/properties/{id}/virtual-tours", try await media.base.client.get("/v1/properties/\(id)/virtual-tours"))
+            record("DELETE", "/v1/properties/{id}/virtual-tours/{item_id}", try await media.base.client.send(.DELETE, "/v1/properties/\(id)/virtual-tours/\(try #require(tour.string("id")))", token: sponsor))
+            record("DELETE", "/v1/properties/{id}/photos/{photo_id}", try await media.base.client.send(.DELETE, "/v1/properties/\(id)/photos/\(photoID)", token: sponsor))
+            #expect(exchanges.map(\.2) == [
+                201, 415, 401, 200, 200, 200, 200, 206, 416, 304, 201, 422, 200, 200, 200, 200, 201, 200, 200, 204, 410, 201, 200, 200,
+                201, 200, 200, 201, 200, 204, 204,
+            ])
+            for (method, path, status, contentType, body) in exchanges {
+                let found = OpenAPIConformance.problems(in: document, method: method, path: path, status: status, contentType: contentType, body: body)
+                #expect(found.isEmpty, "\(found)")
+            }
+        }
+    }
 }
