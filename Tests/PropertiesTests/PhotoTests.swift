@@ -243,6 +243,32 @@ struct MediaFixture: Sendable {
     }
 }
 
+extension PhotoTests {
+    /// `make run`'s demo photos (scripts/demo-photos.py) are files and rows the service serves, and
+    /// loading them twice changes nothing.
+    @Test func theDemoPhotosAreServedLikeUploads() async throws {
+        try await MediaFixture.run { media in
+            let listings = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("scripts/sql/demo-properties.sql"), encoding: .utf8)
+            try await media.base.sql(listings.split(separator: "\n").filter { !$0.hasPrefix("\\") && !$0.hasPrefix("--") }.joined(separator: "\n"))
+            for _ in 0..<2 {
+                let (status, output) = try await RepositoryScripts.run("/usr/bin/python3", ["scripts/demo-photos.py", media.root.path])
+                #expect(status == 0, "\(output)")
+                for statement in output.split(separator: "\n") where statement.hasPrefix("INSERT") { try await media.base.sql(String(statement)) }
+            }
+            #expect(try await media.base.sql("SELECT count(*)::text FROM media.property_photos WHERE is_primary") == ["4"])
+            let gallery = try await media.base.client.get("/v1/properties/01900000-0000-7000-8000-000000000001/photos")
+            guard case .array(let photos)? = gallery["data"], let photo = photos.first else { throw Failure("no demo photo") }
+            #expect(photo["width"] == 640)
+            #expect(photo["height"] == 400)
+            let content = try await media.raw.get("/v1/media/photos/01900000-0000-7000-8000-000000000101")
+            #expect(content.status == 200)
+            #expect(content.headers.first(name: "Content-Type") == "image/png")
+            #expect(photo["sha256"] == .string(MediaSamples.sha256(content.bytes)))
+            #expect(FileKind.inspect(Array(content.bytes.prefix(64)))?.width == 640)
+        }
+    }
+}
+
 struct Failure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
