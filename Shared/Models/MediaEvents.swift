@@ -80,7 +80,7 @@ public struct MediaDocumentVersionAdded: DomainEvent, Equatable {
     }
 }
 
-/// A document was shared with a user or as a link (`sharedWith` `nil`), or a share was revoked.
+/// A document was shared with a user or as a link (`sharedWith` `nil`).
 public struct MediaDocumentShared: DomainEvent, Equatable {
     public static let eventType = "media.document_shared"
     public var shareId: UUID
@@ -98,6 +98,7 @@ public struct MediaDocumentShared: DomainEvent, Equatable {
     }
 }
 
+/// A share was revoked: its link or user access ends now.
 public struct MediaDocumentShareRevoked: DomainEvent, Equatable {
     public static let eventType = "media.document_share_revoked"
     public var shareId: UUID
@@ -111,7 +112,7 @@ public struct MediaDocumentShareRevoked: DomainEvent, Equatable {
     }
 }
 
-/// A signature was requested of a user, or the signer answered (`status` `signed` or `declined`).
+/// A signature was requested of a user.
 public struct MediaSignatureRequested: DomainEvent, Equatable {
     public static let eventType = "media.signature_requested"
     public var signatureId: UUID
@@ -127,6 +128,7 @@ public struct MediaSignatureRequested: DomainEvent, Equatable {
     }
 }
 
+/// The signer answered a signature request: `status` is `signed` or `declined`.
 public struct MediaSignatureAnswered: DomainEvent, Equatable {
     public static let eventType = "media.signature_answered"
     public var signatureId: UUID
