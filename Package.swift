@@ -33,7 +33,10 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
     ),
     (
         "PropertiesService", "properties", "Properties",
-        [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+        [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
         []
     ),
     (

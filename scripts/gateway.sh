@@ -86,7 +86,9 @@ END {
     print ""
     print "    server {"
     print "        listen " (local ? "127.0.0.1:8080" : "8080") ";"
-    print "        client_max_body_size 16m;"
+    # Above the largest body a service accepts (MEDIA_MAX_UPLOAD_BYTES, 25 MiB by default):
+    # services enforce their own limits with problem+json answers.
+    print "        client_max_body_size 32m;"
     print ""
     print "        proxy_http_version 1.1;"
     print "        proxy_set_header Connection \"\";"

@@ -28,6 +28,15 @@ public enum EventSubscriptions {
         "statement.sent": [.analytics],
         "investor_qualification.submitted": [.analytics],
         "tax_calculator.used": [.analytics],
+        // Listing media and documents (properties): analytics follows what listings show.
+        "media.photo_added": [.analytics],
+        "media.photo_removed": [.analytics],
+        "media.primary_photo_changed": [.analytics],
+        "media.document_version_added": [.analytics],
+        "media.document_shared": [.analytics],
+        "media.document_share_revoked": [.analytics],
+        "media.signature_requested": [.analytics],
+        "media.signature_answered": [.analytics],
         // Emails go to communications only: their variables carry one-time links and codes, which
         // no other service needs to see.
         "email.requested": [.communications],

@@ -5,7 +5,7 @@ import ServiceKit
 
 /// The `properties` service: listings and their search, the Opportunity Zone check and
 /// developer profiles; the parts of a property (units, floor plans, comparables, renovations,
-/// valuations) and market areas. Still to come (issue 4): media.
+/// valuations), market areas, and listing media and documents.
 public enum PropertiesEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.properties
 
@@ -28,6 +28,7 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
             PropertyRoutes(store: store).addRoutes(to: router)
             InternalPropertyRoutes(store: store).addRoutes(to: router)
             addPartRoutes(to: router, postgres: dependencies.postgres, outbox: dependencies.outbox)
+            try MediaRoutes(settings: settings.media, properties: store, dependencies: dependencies).addRoutes(to: router)
         }
     }
 }
@@ -39,6 +40,8 @@ struct PropertiesSettings: Sendable {
     /// `RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP` (default 30): the public check calls the Census
     /// geocoder for addresses, so it is limited per client address.
     var ozChecksPerIP = TokenBucket(30, per: .seconds(60))
+    /// `MEDIA_*` and `S3_*`: where photos and documents are stored, and the upload limit.
+    var media = MediaSettings()
 
     static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> PropertiesSettings {
         PropertiesSettings(
@@ -46,7 +49,8 @@ struct PropertiesSettings: Sendable {
             ozChecksPerIP: TokenBucket(
                 try environment.integer("RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP", default: 30, range: 1...1_000_000),
                 per: .seconds(60)
-            )
+            ),
+            media: try MediaSettings.fromEnvironment(environment)
         )
     }
 }

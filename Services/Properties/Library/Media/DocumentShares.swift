@@ -1,0 +1,329 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// Shares (`/v1/documents/{id}/shares`, seed 001 §2.5 `document_shares`) and signature requests
+/// (`/v1/documents/{id}/signature-requests`, `signatures`) on a document version.
+///
+/// A share goes to a user, or — without `shared_with` — becomes a link: `GET
+/// /v1/media/shares/{token}` downloads the file with no account until the share expires or is
+/// revoked. The token is `<share id>.<secret>`: the row is found by id and the secret's SHA-256
+/// compared in constant time, so only the hash is stored and lookups leak nothing about it.
+struct DocumentShareRoutes: Sendable {
+    let documents: DocumentStore
+    let gate: PropertyGate
+    let delivery: MediaDelivery
+    let trustsForwardedFor: Bool
+
+    static let maximumLifetime: TimeInterval = 90 * 24 * 3600
+    static let defaultLinkLifetime: TimeInterval = 7 * 24 * 3600
+
+    var postgres: PostgresClient { self.documents.postgres }
+    var outbox: OutboxPublisher { self.documents.outbox }
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        router.get("v1/media/shares/:token") { request, context -> Response in
+            let file = try await self.redeem(token: try context.parameters.require("token"), logger: context.logger)
+            return try await self.delivery.respond(with: file, to: request, logger: context.logger)
+        }
+
+        let documents = router.group("v1/documents/:id", context: AuthenticatedContext.self)
+        documents.post("shares") { request, context -> JSONDocument in
+            let document = try await self.managed(context)
+            let body = try await request.decode(as: ShareRequest.self, context: context)
+            return try await self.share(document, body, by: try PhotoRoutes.userID(context.identity), logger: context.logger)
+        }
+        documents.get("shares") { _, context -> JSONDocument in
+            let document = try await self.managed(context)
+            let rows = try await self.postgres.query(
+                "SELECT media.share_document(s)::text FROM media.document_shares s WHERE document_id = \(document.id) ORDER BY id",
+                logger: context.logger
+            )
+            var shares: [String] = []
+            for try await json in rows.decode(String.self) { shares.append(json) }
+            return JSONDocument.page(shares, nextCursor: nil)
+        }
+        documents.delete("shares/:share_id") { _, context -> HTTPResponse.Status in
+            let document = try await self.managed(context)
+            let shareID = try context.parameters.uuid("share_id", "share")
+            let user = try PhotoRoutes.userID(context.identity)
+            try await self.postgres.transaction(logger: context.logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    UPDATE media.document_shares SET revoked_at = coalesce(revoked_at, now())
+                    WHERE id = \(shareID) AND document_id = \(document.id) RETURNING revoked_at = now()
+                    """,
+                    logger: context.logger
+                )
+                var newlyRevoked: Bool?
+                for try await value in rows.decode(Bool.self) { newlyRevoked = value }
+                guard let newlyRevoked else { throw Problem.notFound("No share of this document has this id.") }
+                if newlyRevoked {
+                    try await self.outbox.publish(
+                        MediaDocumentShareRevoked(shareId: shareID, documentId: document.id, revokedBy: user), on: connection, logger: context.logger
+                    )
+                }
+            }
+            return .noContent
+        }
+
+        documents.post("signature-requests") { request, context -> JSONDocument in
+            let document = try await self.managed(context)
+            let body = try await request.decode(as: SignatureRequestBody.self, context: context)
+            var errors = FieldErrors()
+            errors.oneOf("verification_method", body.verificationMethod, ["email", "sms", "id_verification"])
+            guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
+            let user = try PhotoRoutes.userID(context.identity)
+            let id = UUIDv7.make()
+            return try await self.postgres.transaction(logger: context.logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO media.signatures AS g (id, document_id, signer_id, requested_by, verification_method)
+                    VALUES (\(id), \(document.id), \(body.signerId), \(user), \(body.verificationMethod))
+                    ON CONFLICT (document_id, signer_id) DO NOTHING
+                    RETURNING media.signature_document(g)::text
+                    """,
+                    logger: context.logger
+                )
+                var json: String?
+                for try await text in rows.decode(String.self) { json = text }
+                guard let json else { throw Problem.conflict("This user has already been asked to sign this document.") }
+                try await self.outbox.publish(
+                    MediaSignatureRequested(signatureId: id, documentId: document.id, signerId: body.signerId, requestedBy: user),
+                    on: connection, logger: context.logger
+                )
+                return JSONDocument(json, status: .created, headers: [.location: "/v1/documents/\(document.id.lowercased)/signature-requests/\(id.lowercased)"])
+            }
+        }
+        documents.get("signature-requests") { _, context -> JSONDocument in
+            // Editors see every request; a signer sees their own.
+            let (document, editor) = try await self.document(context)
+            let signer = editor ? nil : try PhotoRoutes.userID(context.identity)
+            let rows = try await self.postgres.query(
+                """
+                SELECT media.signature_document(g)::text FROM media.signatures g
+                WHERE document_id = \(document.id) AND (\(signer)::uuid IS NULL OR signer_id = \(signer)) ORDER BY id
+                """,
+                logger: context.logger
+            )
+            var requests: [String] = []
+            for try await json in rows.decode(String.self) { requests.append(json) }
+            return JSONDocument.page(requests, nextCursor: nil)
+        }
+        documents.patch("signature-requests/:signature_id") { request, context -> JSONDocument in
+            let signatureID = try context.parameters.uuid("signature_id", "signature request")
+            let documentID = try context.parameters.uuid("id", "document")
+            let answer = try await request.decode(as: SignatureAnswer.self, context: context)
+            let errors = answer.problems()
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            let user = try PhotoRoutes.userID(context.identity)
+            let address = ClientAddress.of(request, remote: context.remoteAddress, trustsForwardedFor: self.trustsForwardedFor)
+                .flatMap { $0.wholeMatch(of: /[0-9a-fA-F:.]{2,45}/) != nil ? $0 : nil }
+            let userAgent = request.headers[.userAgent].map { String($0.prefix(1000)) }
+            return try await self.postgres.transaction(logger: context.logger) { connection in
+                let current = try await connection.query(
+                    "SELECT signer_id, status FROM media.signatures WHERE id = \(signatureID) AND document_id = \(documentID) FOR UPDATE",
+                    logger: context.logger
+                )
+                var found: (UUID, String)?
+                for try await row in current.decode((UUID, String).self) { found = row }
+                // Only the signer answers; to anyone else the request does not exist.
+                guard let (signer, status) = found, signer == user else { throw Problem.notFound("No signature request of yours has this id.") }
+                guard status == "pending" else { throw Problem.conflict("This request was already answered (\(status)).") }
+                let rows = try await connection.query(
+                    """
+                    UPDATE media.signatures AS g SET status = \(answer.status),
+                        signed_at = CASE WHEN \(answer.status) = 'signed' THEN now() END,
+                        declined_at = CASE WHEN \(answer.status) = 'declined' THEN now() END,
+                        signature_type = CASE WHEN \(answer.status) = 'signed' THEN coalesce(\(answer.signatureType), 'electronic') END,
+                        signature_data = \(answer.signatureData), ip_address = \(address)::inet, user_agent = \(userAgent)
+                    WHERE id = \(signatureID)
+                    RETURNING media.signature_document(g)::text
+                    """,
+                    logger: context.logger
+                )
+                var json = ""
+                for try await text in rows.decode(String.self) { json = text }
+                try await self.outbox.publish(
+                    MediaSignatureAnswered(signatureId: signatureID, documentId: documentID, signerId: user, status: answer.status),
+                    on: connection, logger: context.logger
+                )
+                return JSONDocument(json)
+            }
+        }
+    }
+
+    /// The document, and whether the caller may manage it (its property's editors).
+    private func document(_ context: AuthenticatedContext) async throws -> (DocumentRecord, Bool) {
+        let notFound = Problem.notFound("No document has this id.")
+        guard let document = try await self.documents.find(try context.parameters.uuid("id", "document"), logger: context.logger) else {
+            throw notFound
+        }
+        let access = PropertyAccess(identity: context.identity)
+        if let property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger) {
+            if access.canEdit(property) { return (document, true) }
+            if DocumentAccess(access: access).canRead(document, of: property) { return (document, false) }
+        }
+        guard let user = access.userID, try await self.documents.isGranted(document, to: user, forDownload: false, logger: context.logger)
+        else { throw notFound }
+        return (document, false)
+    }
+
+    /// The document when the caller manages it: 404 when they cannot see it, 403 when they only can.
+    private func managed(_ context: AuthenticatedContext) async throws -> DocumentRecord {
+        let (document, editor) = try await self.document(context)
+        guard editor else { throw Problem.forbidden("Only the property's sponsor or an admin may share this document or ask for signatures.") }
+        return document
+    }
+
+    private func share(_ document: DocumentRecord, _ body: ShareRequest, by user: UUID, logger: Logger) async throws -> JSONDocument {
+        let now = Date()
+        let expiresAt = try body.expiry(now: now, isLink: body.sharedWith == nil)
+        let id = UUIDv7.make()
+        var token: String?
+        var tokenHash: String?
+        if body.sharedWith == nil {
+            let secret = ShareToken.newSecret()
+            token = ShareToken.format(id: id, secret: secret)
+            tokenHash = ShareToken.hash(secret)
+        }
+        return try await self.postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO media.document_shares AS s (id, document_id, shared_by, shared_with, token_hash, can_download, expires_at)
+                VALUES (\(id), \(document.id), \(user), \(body.sharedWith), \(tokenHash), \(body.canDownload ?? true), \(expiresAt))
+                ON CONFLICT (document_id, shared_with) WHERE revoked_at IS NULL AND shared_with IS NOT NULL DO NOTHING
+                RETURNING media.share_document(s)::text
+                """,
+                logger: logger
+            )
+            var json: String?
+            for try await text in rows.decode(String.self) { json = text }
+            guard var json else {
+                throw Problem.conflict("The document is already shared with this user; revoke that share to change it.")
+            }
+            try await self.outbox.publish(
+                MediaDocumentShared(shareId: id, documentId: document.id, sharedBy: user, sharedWith: body.sharedWith, expiresAt: expiresAt),
+                on: connection, logger: logger
+            )
+            // The link's token is shown once, here; only its hash is kept.
+            if let token, json.hasSuffix("}") {
+                json.removeLast()
+                json += ",\"token\":\"\(token)\",\"url\":\"/v1/media/shares/\(token)\"}"
+            }
+            return JSONDocument(json, status: .created, headers: [.location: "/v1/documents/\(document.id.lowercased)/shares/\(id.lowercased)"])
+        }
+    }
+
+    /// The file a link token opens, once the share is live: 404 for a token that is not one,
+    /// 410 for a share that expired or was revoked, 403 when it allows viewing but not downloading.
+    private func redeem(token: String, logger: Logger) async throws -> StoredFile {
+        let notFound = Problem.notFound("No share has this token.")
+        guard let (id, secret) = ShareToken.parse(token) else { throw notFound }
+        return try await self.postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT s.token_hash, s.revoked_at IS NOT NULL, s.expires_at IS NOT NULL AND s.expires_at <= now(), s.can_download,
+                    s.document_id
+                FROM media.document_shares s WHERE s.id = \(id) AND s.token_hash IS NOT NULL FOR UPDATE
+                """,
+                logger: logger
+            )
+            var found: (String, Bool, Bool, Bool, UUID)?
+            for try await row in rows.decode((String, Bool, Bool, Bool, UUID).self) { found = row }
+            guard let (storedHash, revoked, expired, canDownload, documentID) = found,
+                ShareToken.constantTimeEqual(storedHash, ShareToken.hash(secret))
+            else { throw notFound }
+            if revoked { throw Problem(.gone, detail: "This share was revoked.", type: "https://tract.dev/problems/share-revoked") }
+            if expired { throw Problem(.gone, detail: "This share has expired.", type: "https://tract.dev/problems/share-expired") }
+            guard canDownload else { throw Problem.forbidden("This share does not allow downloading.") }
+            guard let document = try await self.documents.find(documentID, logger: logger) else {
+                throw Problem(.gone, detail: "The shared document was deleted.")
+            }
+            try await connection.query(
+                "UPDATE media.document_shares SET accessed_at = now(), access_count = access_count + 1 WHERE id = \(id)",
+                logger: logger
+            )
+            return document.file
+        }
+    }
+}
+
+/// Link-share tokens (pure).
+enum ShareToken {
+    static func newSecret() -> String {
+        let key = SymmetricKey(size: .bits256)
+        return key.withUnsafeBytes { Data($0) }.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func format(id: UUID, secret: String) -> String { "\(id.lowercased).\(secret)" }
+
+    static func parse(_ token: String) -> (UUID, String)? {
+        guard token.count <= 200, let dot = token.firstIndex(of: "."), let id = UUID(uuidString: String(token[..<dot])) else { return nil }
+        let secret = String(token[token.index(after: dot)...])
+        guard secret.count >= 32 else { return nil }
+        return (id, secret)
+    }
+
+    static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// `POST /v1/documents/{id}/shares`: to `shared_with`, or a link when it is absent. Links expire
+/// (default 7 days); user shares may. Either way at most 90 days ahead.
+struct ShareRequest: Codable, Sendable {
+    var sharedWith: UUID?
+    var expiresAt: Date?
+    var expiresInSeconds: Int?
+    var canDownload: Bool?
+
+    func expiry(now: Date, isLink: Bool) throws -> Date? {
+        if self.expiresAt != nil, self.expiresInSeconds != nil {
+            throw Problem.validation(field: "expires_in_seconds", "give expires_at or expires_in_seconds, not both")
+        }
+        let expiry =
+            self.expiresAt ?? self.expiresInSeconds.map { now.addingTimeInterval(TimeInterval($0)) }
+            ?? (isLink ? now.addingTimeInterval(DocumentShareRoutes.defaultLinkLifetime) : nil)
+        if let expiry {
+            let field = self.expiresAt != nil ? "expires_at" : "expires_in_seconds"
+            if expiry <= now { throw Problem.validation(field: field, "must be in the future") }
+            if expiry > now.addingTimeInterval(DocumentShareRoutes.maximumLifetime) {
+                throw Problem.validation(field: field, "must be at most 90 days ahead")
+            }
+        }
+        return expiry
+    }
+}
+
+struct SignatureRequestBody: Codable, Sendable {
+    var signerId: UUID
+    var verificationMethod: String?
+}
+
+/// The signer's answer: `signed` or `declined`, from `pending` only.
+struct SignatureAnswer: Codable, Sendable {
+    var status: String
+    var signatureType: String?
+    var signatureData: String?
+
+    func problems() -> [ProblemDetails.FieldError] {
+        var errors = FieldErrors()
+        errors.oneOf("status", self.status, ["signed", "declined"])
+        errors.oneOf("signature_type", self.signatureType, ["electronic", "digital"])
+        errors.text("signature_data", self.signatureData, max: 10_000, multiline: true)
+        return errors.all
+    }
+}

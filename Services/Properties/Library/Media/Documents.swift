@@ -1,0 +1,343 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// `/v1/properties/{id}/documents`, `/v1/documents/{id}` and `/v1/media/documents/{id}` (seed 001
+/// §2.5 `documents.documents`, kept in `media`): versioned files of a property. Uploading under a
+/// name the property already has adds version n + 1 and keeps the earlier versions.
+struct DocumentRoutes: Sendable {
+    let store: DocumentStore
+    let gate: PropertyGate
+    let delivery: MediaDelivery
+    let maxUploadBytes: Int
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        router.get("v1/properties/:id/documents") { request, context -> JSONDocument in
+            let access = PropertyAccess(identity: context.identity)
+            let property = try await self.gate.readable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+            let page = try DocumentPage(request.uri.queryParameters)
+            return try await self.store.list(property: property.id, access: access, editor: access.canEdit(property), page: page, logger: context.logger)
+        }
+        router.get("v1/documents/:id") { _, context -> JSONDocument in
+            let (document, _) = try await self.readable(context, forDownload: false)
+            return JSONDocument(document.json)
+        }
+        router.get("v1/documents/:id/versions") { _, context -> JSONDocument in
+            let (document, _) = try await self.readable(context, forDownload: false)
+            return try await self.store.versions(of: document, logger: context.logger)
+        }
+        router.get("v1/media/documents/:id") { request, context -> Response in
+            let (document, _) = try await self.readable(context, forDownload: true)
+            return try await self.delivery.respond(with: document.file, to: request, logger: context.logger)
+        }
+        router.group("v1/properties/:id/documents", context: AuthenticatedContext.self).post { request, context -> JSONDocument in
+            let access = PropertyAccess(identity: context.identity)
+            let property = try await self.gate.editable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+            let metadata = try DocumentUpload(request.uri.queryParameters)
+            try request.refuseDeclaredLength(above: self.maxUploadBytes)
+            let spooled = try await UploadSpool.receive(request.body, limit: self.maxUploadBytes, into: self.delivery.storage.spoolDirectory)
+            let kind: FileKind
+            do {
+                kind = try Self.documentKind(of: spooled, declaredType: request.headers[.contentType], fileName: metadata.fileName)
+            } catch {
+                spooled.discard()
+                throw error
+            }
+            let document = try await self.store.addVersion(
+                metadata, file: spooled, kind: kind, property: property.id, by: try PhotoRoutes.userID(context.identity), logger: context.logger
+            )
+            return JSONDocument(document.json, status: .created, headers: [.location: "/v1/documents/\(document.id.lowercased)"])
+        }
+    }
+
+    /// The document if the caller may see it (and, for `forDownload`, fetch its bytes): 404 otherwise.
+    func readable(_ context: TractRequestContext, forDownload: Bool) async throws -> (DocumentRecord, Property?) {
+        let notFound = Problem.notFound("No document has this id.")
+        guard let document = try await self.store.find(try context.parameters.uuid("id", "document"), logger: context.logger) else {
+            throw notFound
+        }
+        let access = PropertyAccess(identity: context.identity)
+        if let user = access.userID, try await self.store.isGranted(document, to: user, forDownload: forDownload, logger: context.logger) {
+            return (document, nil)
+        }
+        guard let property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger),
+            DocumentAccess(access: access).canRead(document, of: property)
+        else { throw notFound }
+        return (document, property)
+    }
+
+    /// Documents: PDFs, images and Office files.
+    static func documentKind(of upload: SpooledUpload, declaredType: String?, fileName: String?) throws -> FileKind {
+        guard let sniffed = FileKind.inspect(upload.head) else {
+            throw Problem(
+                .unsupportedMediaType,
+                detail: "A document must be a PDF, an image (PNG, JPEG, GIF, WebP) or an Office file (docx, xlsx, pptx).",
+                errors: [.init(field: "file", message: "is not a PDF, image or Office file")],
+                type: "https://tract.dev/problems/type-mismatch"
+            )
+        }
+        let kind = try sniffed.reconciled(declaredType: declaredType, fileName: fileName)
+        guard FileKind.documentTypes.contains(kind.mimeType) else {
+            throw Problem.typeMismatch(field: "file", "is \(kind.mimeType), which documents do not accept")
+        }
+        return kind
+    }
+}
+
+/// Who may read a document (pure): the property's editors always; others who see the property
+/// when the document is public, or investors-only and they are signed in. Shares and signature
+/// requests grant more, per user (`DocumentStore.isGranted`).
+struct DocumentAccess: Sendable {
+    let access: PropertyAccess
+
+    func canRead(_ document: DocumentRecord, of property: Property) -> Bool {
+        if self.access.canEdit(property) { return true }
+        guard self.access.canRead(property) else { return false }
+        switch document.visibility {
+        case "public": return true
+        case "investors": return self.access.identity != nil
+        default: return false
+        }
+    }
+
+    /// The same rule for lists of one property's documents, as SQL on `d`.
+    func readableCondition(editor: Bool, _ binds: inout SQLBinds) -> String {
+        if editor { return "true" }
+        var visible = "d.visibility = 'public'"
+        if self.access.identity != nil { visible = "d.visibility IN ('public', 'investors')" }
+        guard let user = self.access.userID else { return visible }
+        let placeholder = binds.add(user)
+        return """
+            (\(visible) OR EXISTS (SELECT FROM media.document_shares s WHERE s.document_id = d.id AND s.shared_with = \(placeholder)
+                AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now()) AND s.can_view)
+            OR EXISTS (SELECT FROM media.signatures g WHERE g.document_id = d.id AND g.signer_id = \(placeholder)))
+            """
+    }
+}
+
+/// A document upload's metadata, as query parameters beside the raw body.
+struct DocumentUpload: Sendable, Equatable {
+    static let types: Set = ["contract", "report", "presentation", "tax_form", "other"]
+    static let categories: Set = ["investment", "legal", "financial", "marketing", "other"]
+    static let visibilities: Set = ["private", "investors", "public"]
+
+    var name: String
+    var fileName: String?
+    var type: String?
+    var category: String?
+    var visibility: String?
+    var requiresSignature: Bool?
+    var description: String?
+    var tags: [String]?
+
+    init(_ query: Parameters) throws {
+        var errors = FieldErrors()
+        func text(_ name: String) -> String? { query.nonEmpty(name) }
+        self.fileName = text("file_name")
+        errors.text("file_name", self.fileName, max: 255)
+        // A name is what versions share; without one the file name (less its extension) is used.
+        let fallback = self.fileName.map { name in name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name }
+        self.name = text("name") ?? fallback ?? ""
+        if self.name.isEmpty { errors.add("name", "is required (or a file_name to take it from)") }
+        errors.text("name", self.name, max: 255, required: true)
+        self.type = text("type")
+        errors.oneOf("type", self.type, Self.types)
+        self.category = text("category")
+        errors.oneOf("category", self.category, Self.categories)
+        self.visibility = text("visibility")
+        errors.oneOf("visibility", self.visibility, Self.visibilities)
+        switch text("requires_signature") {
+        case nil: self.requiresSignature = nil
+        case "true": self.requiresSignature = true
+        case "false": self.requiresSignature = false
+        default: errors.add("requires_signature", "must be true or false")
+        }
+        self.description = text("description")
+        errors.text("description", self.description, max: 5000, multiline: true)
+        if query["tags"] != nil {
+            self.tags = query.getAll("tags").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+                .filter { !$0.isEmpty }
+            errors.list("tags", self.tags)
+        }
+        guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
+    }
+}
+
+/// `?limit=&cursor=`, newest first (ids are UUIDv7, so id order is upload order).
+struct DocumentPage: Sendable {
+    var limit: Int
+    var before: UUID?
+
+    init(_ query: Parameters) throws {
+        self.limit = try PageRequest.parseLimit(from: query)
+        self.before = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: "newest").id }
+    }
+}
+
+/// A document version: what the service reasons about, and its JSON as Postgres built it.
+struct DocumentRecord: Sendable {
+    var id: UUID
+    var propertyId: UUID
+    var ownerId: UUID
+    var name: String
+    var version: Int
+    var visibility: String
+    var file: StoredFile
+    var json: String
+
+    private struct Fields: Decodable {
+        var id: UUID
+        var propertyId: UUID
+        var ownerId: UUID
+        var name: String
+        var version: Int
+        var visibility: String
+        var fileSize: Int
+        var fileType: String
+        var fileHash: String
+        var fileName: String?
+    }
+
+    init(json: String, storageKey: String) throws {
+        let fields = try JSONDecoder.tract.decode(Fields.self, from: Data(json.utf8))
+        guard let key = MediaKey(stored: storageKey) else { throw MediaStorageError.failed("malformed storage key \(storageKey)") }
+        self.id = fields.id
+        self.propertyId = fields.propertyId
+        self.ownerId = fields.ownerId
+        self.name = fields.name
+        self.version = fields.version
+        self.visibility = fields.visibility
+        self.file = StoredFile(
+            key: key, size: fields.fileSize, mimeType: fields.fileType, sha256: fields.fileHash,
+            fileName: fields.fileName ?? fields.name, attachment: true
+        )
+        self.json = json
+    }
+}
+
+/// `media.documents` and the grants on them (`document_shares`, `signatures`).
+struct DocumentStore: Sendable {
+    let postgres: PostgresClient
+    let outbox: OutboxPublisher
+    let storage: any MediaStorage
+
+    func find(_ id: UUID, logger: Logger) async throws -> DocumentRecord? {
+        let rows = try await self.postgres.query(
+            "SELECT media.document_document(d)::text, d.storage_key FROM media.documents d WHERE id = \(id) AND deleted_at IS NULL",
+            logger: logger
+        )
+        for try await (json, key) in rows.decode((String, String).self) { return try DocumentRecord(json: json, storageKey: key) }
+        return nil
+    }
+
+    /// A live share to `user` (with download rights when `forDownload`) or a signature request of them.
+    func isGranted(_ document: DocumentRecord, to user: UUID, forDownload: Bool, logger: Logger) async throws -> Bool {
+        let rows = try await self.postgres.query(
+            """
+            SELECT EXISTS (
+                SELECT FROM media.document_shares s WHERE s.document_id = \(document.id) AND s.shared_with = \(user)
+                AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())
+                AND s.can_view AND (s.can_download OR NOT \(forDownload))
+            ) OR EXISTS (SELECT FROM media.signatures g WHERE g.document_id = \(document.id) AND g.signer_id = \(user))
+            """,
+            logger: logger
+        )
+        for try await granted in rows.decode(Bool.self) { return granted }
+        return false
+    }
+
+    func list(property: UUID, access: PropertyAccess, editor: Bool, page: DocumentPage, logger: Logger) async throws -> JSONDocument {
+        var binds = SQLBinds()
+        var conditions = [
+            "d.property_id = \(binds.add(property))", "d.is_latest_version", "d.deleted_at IS NULL",
+            DocumentAccess(access: access).readableCondition(editor: editor, &binds),
+        ]
+        if let before = page.before { conditions.append("d.id < \(binds.add(before))") }
+        let sql = """
+            SELECT media.document_document(d)::text, d.id FROM media.documents d
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT \(binds.add(page.limit + 1))
+            """
+        var rows: [(String, UUID)] = []
+        for try await row in try await self.postgres.query(binds.query(sql), logger: logger).decode((String, UUID).self) { rows.append(row) }
+        let shown = rows.prefix(page.limit)
+        let next = rows.count > page.limit ? shown.last.map { KeysetCursor(sort: "newest", key: "", id: $0.1).encoded } : nil
+        return JSONDocument.page(shown.map(\.0), nextCursor: next)
+    }
+
+    /// Every version of the document's name, oldest first.
+    func versions(of document: DocumentRecord, logger: Logger) async throws -> JSONDocument {
+        let rows = try await self.postgres.query(
+            """
+            SELECT media.document_document(d)::text FROM media.documents d
+            WHERE property_id = \(document.propertyId) AND lower(name) = lower(\(document.name)) AND deleted_at IS NULL
+            ORDER BY version
+            """,
+            logger: logger
+        )
+        var documents: [String] = []
+        for try await json in rows.decode(String.self) { documents.append(json) }
+        return JSONDocument.page(documents, nextCursor: nil)
+    }
+
+    /// Stores the bytes, then writes version n + 1 of the property's document of that name (or
+    /// version 1) with `media.document_version_added`, in one transaction under a lock on the
+    /// name; the bytes are removed again if the row cannot be written. Settings not given are
+    /// carried over from the previous version.
+    func addVersion(_ upload: DocumentUpload, file: SpooledUpload, kind: FileKind, property: UUID, by user: UUID, logger: Logger)
+        async throws -> DocumentRecord
+    {
+        let id = UUIDv7.make()
+        let key = MediaKey.document(property: property, document: id)
+        try await self.storage.store(file, key: key, contentType: kind.mimeType)
+        do {
+            return try await self.postgres.transaction(logger: logger) { connection in
+                let lock = "media.documents.\(property.lowercased).\(upload.name.lowercased())"
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lock), 0))", logger: logger)
+                let previous = try await connection.query(
+                    """
+                    UPDATE media.documents SET is_latest_version = false
+                    WHERE property_id = \(property) AND lower(name) = lower(\(upload.name)) AND is_latest_version AND deleted_at IS NULL
+                    RETURNING id
+                    """,
+                    logger: logger
+                )
+                var parent: UUID?
+                for try await id in previous.decode(UUID.self) { parent = id }
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO media.documents AS d (
+                        id, property_id, owner_id, name, type, category, file_name, file_size, file_type, file_hash, storage_key,
+                        version, parent_document_id, is_latest_version, visibility, requires_signature, description, tags
+                    )
+                    SELECT \(id), \(property), \(user), \(upload.name), coalesce(\(upload.type), p.type), coalesce(\(upload.category), p.category),
+                        \(upload.fileName), \(file.size), \(kind.mimeType), \(file.sha256), \(key.path),
+                        coalesce(p.version + 1, 1), p.id, true, coalesce(\(upload.visibility), p.visibility, 'private'),
+                        coalesce(\(upload.requiresSignature), p.requires_signature, false), coalesce(\(upload.description), p.description),
+                        coalesce(\(upload.tags), p.tags, '{}')
+                    FROM (SELECT 1) one LEFT JOIN media.documents p ON p.id = \(parent)
+                    RETURNING media.document_document(d)::text, d.storage_key
+                    """,
+                    logger: logger
+                )
+                var record: DocumentRecord?
+                for try await (json, storedKey) in rows.decode((String, String).self) { record = try DocumentRecord(json: json, storageKey: storedKey) }
+                guard let record else { throw MediaStorageError.failed("the document row was not written") }
+                try await self.outbox.publish(
+                    MediaDocumentVersionAdded(
+                        documentId: id, propertyId: property, name: record.name, version: record.version, previousVersionId: parent,
+                        fileType: kind.mimeType, fileSize: file.size, ownerId: user
+                    ),
+                    on: connection, logger: logger
+                )
+                return record
+            }
+        } catch {
+            try? await self.storage.delete(key)
+            throw error
+        }
+    }
+}

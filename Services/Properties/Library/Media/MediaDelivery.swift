@@ -1,0 +1,134 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import ServiceKit
+
+/// A stored file as its row describes it: enough to answer a download without asking storage for
+/// anything but the bytes.
+struct StoredFile: Sendable {
+    var key: MediaKey
+    var size: Int
+    var mimeType: String
+    var sha256: String
+    /// Sent in `Content-Disposition`; documents download as attachments, photos show inline.
+    var fileName: String?
+    var attachment: Bool
+}
+
+/// Serves stored files: sniffed `Content-Type`, the SHA-256 as a strong `ETag`, `304` for a
+/// current copy, single byte ranges (`206`, `416`).
+struct MediaDelivery: Sendable {
+    let storage: any MediaStorage
+    let signedURLLifetime: Duration
+
+    func respond(with file: StoredFile, to request: Request, logger: Logger) async throws -> Response {
+        let etag = "\"\(file.sha256)\""
+        var headers: HTTPFields = [
+            .eTag: etag,
+            .acceptRanges: "bytes",
+            // Private: whether a caller may see a file depends on who they are.
+            .cacheControl: "private, max-age=0, must-revalidate",
+        ]
+        let plan = DownloadPlan.make(
+            size: file.size, etag: etag, ifNoneMatch: request.headers[.ifNoneMatch], range: request.headers[.range],
+            ifRange: request.headers[.ifRange]
+        )
+        if plan == .notModified { return Response(status: .notModified, headers: headers) }
+        if plan == .unsatisfiable {
+            throw Problem(
+                .rangeNotSatisfiable,
+                detail: "The range starts after the file's last byte (the file has \(file.size) bytes).",
+                headers: [.contentRange: "bytes */\(file.size)"]
+            )
+        }
+        // `?redirect=true` with a backend that signs URLs: the client fetches from storage directly.
+        if request.uri.queryParameters["redirect"] == "true",
+            let url = try self.storage.signedURL(for: file.key, lifetime: self.signedURLLifetime)
+        {
+            return Response(status: .temporaryRedirect, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
+        }
+        headers[.contentType] = file.mimeType
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.contentDisposition] = Self.disposition(file)
+        let range: ClosedRange<Int>?
+        if case .partial(let offsets) = plan { range = offsets } else { range = nil }
+        let stream: AsyncThrowingStream<ByteBuffer, any Error>
+        do {
+            stream = try await self.storage.read(file.key, range: range)
+        } catch MediaStorageError.missing {
+            logger.error("stored object missing", metadata: ["key": .string(file.key.path)])
+            throw Problem(.notFound, detail: "The file's bytes are missing from storage.")
+        }
+        if let range {
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(file.size)"
+            headers[.contentLength] = String(range.count)
+            return Response(status: .partialContent, headers: headers, body: ResponseBody(asyncSequence: stream))
+        }
+        headers[.contentLength] = String(file.size)
+        return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: stream))
+    }
+
+    /// RFC 6266, with the name reduced to safe ASCII (it came from a client).
+    static func disposition(_ file: StoredFile) -> String {
+        let kind = file.attachment ? "attachment" : "inline"
+        guard let name = file.fileName else { return kind }
+        let safe = String(name.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F && !"\"\\;/".unicodeScalars.contains(scalar)
+                ? Character(scalar) : "_"
+        }.prefix(200))
+        return "\(kind); filename=\"\(safe)\""
+    }
+}
+
+extension HTTPField.Name {
+    static let xContentTypeOptions = Self("X-Content-Type-Options")!
+}
+
+/// Reads the property a media route is about and applies the listing's own access rules to it:
+/// a file is visible to whoever sees its property; uploads and changes are for its editors.
+struct PropertyGate: Sendable {
+    let properties: PropertyStore
+
+    /// 404 when the caller may not see the property (its existence is not theirs to learn).
+    func readable(_ id: UUID, access: PropertyAccess, logger: Logger) async throws -> Property {
+        guard let record = try await self.properties.find(id.uuidString, logger: logger), access.canRead(record.property) else {
+            throw Problem.notFound("No property has this id.")
+        }
+        return record.property
+    }
+
+    /// 404 as above; 403 when the caller sees it but may not change it.
+    func editable(_ id: UUID, access: PropertyAccess, logger: Logger) async throws -> Property {
+        let property = try await self.readable(id, access: access, logger: logger)
+        guard access.canEdit(property) else {
+            throw Problem.forbidden("Only the property's sponsor or an admin may change its media.")
+        }
+        return property
+    }
+}
+
+extension Parameters {
+    /// A query parameter's value; an empty one counts as absent.
+    func nonEmpty(_ name: String) -> String? {
+        guard let value = self.get(name), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// A path id; anything but a UUID is a 404 naming `what`.
+    func uuid(_ name: String, _ what: String) throws -> UUID {
+        guard let id = self.get(name).flatMap(UUID.init(uuidString:)) else { throw Problem.notFound("No \(what) has this id.") }
+        return id
+    }
+}
+
+extension Request {
+    /// The declared length, when one was sent: an upload that says it is too large is refused
+    /// before a byte is read.
+    func refuseDeclaredLength(above limit: Int) throws {
+        if let declared = self.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw Problem.uploadTooLarge(limit: limit)
+        }
+    }
+}

@@ -1,0 +1,429 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// `/v1/properties/{id}/photos` and `/v1/media/photos/{photo_id}` (seed 001 §2.7
+/// `media.property_photos`): uploads by the property's editors, the gallery for whoever sees the
+/// property, in `display_order`, with at most one primary photo.
+struct PhotoRoutes: Sendable {
+    let store: PhotoStore
+    let gate: PropertyGate
+    let delivery: MediaDelivery
+    let maxUploadBytes: Int
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        let photos = router.group("v1/properties/:id/photos")
+        photos.get { request, context -> JSONDocument in
+            let access = PropertyAccess(identity: context.identity)
+            let property = try await self.gate.readable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+            return try await self.store.list(
+                property: property.id, includeArchived: access.canEdit(property), page: try PhotoPage(request.uri.queryParameters),
+                logger: context.logger
+            )
+        }
+        photos.get(":photo_id") { _, context -> JSONDocument in
+            let (photo, _) = try await self.readablePhoto(context)
+            return JSONDocument(photo.document)
+        }
+        router.get("v1/media/photos/:photo_id") { request, context -> Response in
+            let (photo, _) = try await self.readablePhoto(context)
+            return try await self.delivery.respond(with: photo.file, to: request, logger: context.logger)
+        }
+
+        let owned = router.group("v1/properties/:id/photos", context: AuthenticatedContext.self)
+        owned.post { request, context -> JSONDocument in
+            let access = PropertyAccess(identity: context.identity)
+            let property = try await self.gate.editable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+            let metadata = try PhotoUpload(request.uri.queryParameters)
+            try request.refuseDeclaredLength(above: self.maxUploadBytes)
+            let spooled = try await UploadSpool.receive(request.body, limit: self.maxUploadBytes, into: self.delivery.storage.spoolDirectory)
+            let kind: FileKind
+            do {
+                kind = try Self.photoKind(of: spooled, declaredType: request.headers[.contentType], fileName: metadata.fileName)
+            } catch {
+                spooled.discard()
+                throw error
+            }
+            let photo = try await self.store.add(
+                metadata, file: spooled, kind: kind, property: property.id, by: try Self.userID(context.identity), logger: context.logger
+            )
+            return JSONDocument(photo.document, status: .created, headers: [.location: "/v1/properties/\(property.id.lowercased)/photos/\(photo.id.lowercased)"])
+        }
+        owned.patch(":photo_id") { request, context -> JSONDocument in
+            let access = PropertyAccess(identity: context.identity)
+            let property = try await self.gate.editable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+            let change = try await request.decode(as: PhotoChange.self, context: context)
+            let errors = change.problems()
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            let photo = try await self.store.update(
+                try context.parameters.uuid("photo_id", "photo"), of: property.id, change: change, logger: context.logger
+            )
+            return JSONDocument(photo.document)
+        }
+        owned.delete(":photo_id") { _, context -> HTTPResponse.Status in
+            let access = PropertyAccess(identity: context.identity)
+            let property = try await self.gate.editable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+            try await self.store.remove(try context.parameters.uuid("photo_id", "photo"), of: property.id, logger: context.logger)
+            return .noContent
+        }
+    }
+
+    private func readablePhoto(_ context: TractRequestContext) async throws -> (PhotoRecord, Property) {
+        let access = PropertyAccess(identity: context.identity)
+        let photoID = try context.parameters.uuid("photo_id", "photo")
+        guard let photo = try await self.store.find(photoID, logger: context.logger),
+            context.parameters.get("id").map({ UUID(uuidString: $0) == photo.propertyId }) ?? true
+        else { throw Problem.notFound("No photo has this id.") }
+        let property: Property
+        do {
+            property = try await self.gate.readable(photo.propertyId, access: access, logger: context.logger)
+        } catch {
+            throw Problem.notFound("No photo has this id.")
+        }
+        if photo.status == "archived", !access.canEdit(property) { throw Problem.notFound("No photo has this id.") }
+        return (photo, property)
+    }
+
+    /// Photos are images browsers show: PNG, JPEG, GIF or WebP, with a readable size.
+    static func photoKind(of upload: SpooledUpload, declaredType: String?, fileName: String?) throws -> FileKind {
+        guard let sniffed = FileKind.inspect(upload.head), FileKind.photoTypes.contains(sniffed.mimeType) else {
+            throw Problem(
+                .unsupportedMediaType,
+                detail: "A photo must be a PNG, JPEG, GIF or WebP image.",
+                errors: [.init(field: "file", message: "is not a PNG, JPEG, GIF or WebP image")],
+                type: "https://tract.dev/problems/type-mismatch"
+            )
+        }
+        let kind = try sniffed.reconciled(declaredType: declaredType, fileName: fileName)
+        guard kind.width != nil, kind.height != nil else {
+            throw Problem.validation(field: "file", "is a \(kind.mimeType) whose header does not give its width and height")
+        }
+        return kind
+    }
+
+    static func userID(_ identity: Identity) throws -> UUID {
+        guard let id = identity.userID else { throw Problem.forbidden("Only users change listing media.") }
+        return id
+    }
+}
+
+extension UUID {
+    var lowercased: String { self.uuidString.lowercased() }
+}
+
+/// A photo upload's metadata: query parameters beside the raw body (`?caption=…&tags=a,b`).
+struct PhotoUpload: Sendable, Equatable {
+    static let photoTypes: Set = ["exterior", "interior", "amenity", "unit", "aerial"]
+    static let categories: Set = ["hero", "gallery", "floorplan", "renovation"]
+
+    var fileName: String?
+    var photoType: String?
+    var category: String?
+    var caption: String?
+    var tags: [String] = []
+    var displayOrder: Int?
+    var isPrimary = false
+    var unitId: UUID?
+
+    init(_ query: Parameters) throws {
+        var errors = FieldErrors()
+        func text(_ name: String) -> String? { query.nonEmpty(name) }
+        self.fileName = text("file_name")
+        errors.text("file_name", self.fileName, max: 255)
+        self.photoType = text("photo_type")
+        errors.oneOf("photo_type", self.photoType, Self.photoTypes)
+        self.category = text("category")
+        errors.oneOf("category", self.category, Self.categories)
+        self.caption = text("caption")
+        errors.text("caption", self.caption, max: 2000)
+        self.tags = query.getAll("tags").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .filter { !$0.isEmpty }
+        errors.list("tags", self.tags)
+        if let order = text("display_order") {
+            if let value = Int(order), value >= 0, value <= 1_000_000 { self.displayOrder = value } else {
+                errors.add("display_order", "must be a whole number from 0 to 1000000")
+            }
+        }
+        switch text("is_primary") {
+        case nil, "false": self.isPrimary = false
+        case "true": self.isPrimary = true
+        default: errors.add("is_primary", "must be true or false")
+        }
+        if let unit = text("unit_id") {
+            if let id = UUID(uuidString: unit) { self.unitId = id } else { errors.add("unit_id", "must be a UUID") }
+        }
+        guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
+    }
+}
+
+/// `PATCH` of a photo: what is sent changes, what is absent stays. An empty caption clears it.
+struct PhotoChange: Codable, Sendable {
+    var photoType: String?
+    var category: String?
+    var caption: String?
+    var tags: [String]?
+    var displayOrder: Int?
+    var isPrimary: Bool?
+    var status: String?
+
+    func problems() -> [ProblemDetails.FieldError] {
+        var errors = FieldErrors()
+        errors.oneOf("photo_type", self.photoType, PhotoUpload.photoTypes)
+        errors.oneOf("category", self.category, PhotoUpload.categories)
+        errors.text("caption", self.caption, max: 2000)
+        errors.list("tags", self.tags)
+        errors.range("display_order", self.displayOrder, 0...1_000_000)
+        errors.oneOf("status", self.status, ["active", "archived"])
+        if self.isPrimary == true, self.status == "archived" { errors.add("is_primary", "an archived photo cannot be primary") }
+        return errors.all
+    }
+}
+
+/// `?limit=&cursor=` over the gallery order.
+struct PhotoPage: Sendable {
+    var limit: Int
+    var after: KeysetCursor?
+
+    init(_ query: Parameters) throws {
+        self.limit = try PageRequest.parseLimit(from: query)
+        self.after = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: "display_order") }
+    }
+}
+
+/// A photo row: the fields the service reasons about, and the JSON Postgres built for it.
+struct PhotoRecord: Sendable {
+    var id: UUID
+    var propertyId: UUID
+    var status: String
+    var isPrimary: Bool
+    var displayOrder: Int
+    var file: StoredFile
+    var document: String
+
+    private struct Fields: Decodable {
+        var id: UUID
+        var propertyId: UUID
+        var status: String
+        var isPrimary: Bool
+        var displayOrder: Int
+        var fileSize: Int
+        var mimeType: String
+        var sha256: String
+        var fileName: String?
+    }
+
+    init(document: String, storageKey: String) throws {
+        let fields = try JSONDecoder.tract.decode(Fields.self, from: Data(document.utf8))
+        guard let key = MediaKey(stored: storageKey) else { throw MediaStorageError.failed("malformed storage key \(storageKey)") }
+        self.id = fields.id
+        self.propertyId = fields.propertyId
+        self.status = fields.status
+        self.isPrimary = fields.isPrimary
+        self.displayOrder = fields.displayOrder
+        self.file = StoredFile(
+            key: key, size: fields.fileSize, mimeType: fields.mimeType, sha256: fields.sha256, fileName: fields.fileName, attachment: false
+        )
+        self.document = document
+    }
+}
+
+/// `media.property_photos`. Changes to a property's gallery take a transaction-scoped advisory
+/// lock on the property, so "first photo becomes primary" and "one primary" hold under races (the
+/// partial unique index is the backstop).
+struct PhotoStore: Sendable {
+    let postgres: PostgresClient
+    let outbox: OutboxPublisher
+    let storage: any MediaStorage
+
+    func find(_ id: UUID, logger: Logger) async throws -> PhotoRecord? {
+        let rows = try await self.postgres.query(
+            "SELECT media.photo_document(ph)::text, ph.storage_key FROM media.property_photos ph WHERE id = \(id) AND deleted_at IS NULL",
+            logger: logger
+        )
+        for try await (document, key) in rows.decode((String, String).self) { return try PhotoRecord(document: document, storageKey: key) }
+        return nil
+    }
+
+    func list(property: UUID, includeArchived: Bool, page: PhotoPage, logger: Logger) async throws -> JSONDocument {
+        var binds = SQLBinds()
+        var conditions = ["ph.property_id = \(binds.add(property))", "ph.deleted_at IS NULL"]
+        if !includeArchived { conditions.append("ph.status = 'active'") }
+        if let after = page.after {
+            guard let order = Int(after.key) else { throw Problem.validation(field: "cursor", "is not a cursor this list issued") }
+            conditions.append("(ph.display_order, ph.id) > (\(binds.add(order)), \(binds.add(after.id)))")
+        }
+        let sql = """
+            SELECT media.photo_document(ph)::text, ph.display_order, ph.id FROM media.property_photos ph
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY ph.display_order, ph.id LIMIT \(binds.add(page.limit + 1))
+            """
+        var rows: [(String, Int, UUID)] = []
+        for try await row in try await self.postgres.query(binds.query(sql), logger: logger).decode((String, Int, UUID).self) {
+            rows.append(row)
+        }
+        let shown = rows.prefix(page.limit)
+        let next = rows.count > page.limit ? shown.last.map { KeysetCursor(sort: "display_order", key: String($0.1), id: $0.2).encoded } : nil
+        return JSONDocument.page(shown.map(\.0), nextCursor: next)
+    }
+
+    /// Stores the bytes, then the row and `media.photo_added` in one transaction; when the row
+    /// cannot be written the stored object is removed again, so neither outlives the other.
+    func add(_ upload: PhotoUpload, file: SpooledUpload, kind: FileKind, property: UUID, by user: UUID, logger: Logger) async throws
+        -> PhotoRecord
+    {
+        let id = UUIDv7.make()
+        let key = MediaKey.photo(property: property, photo: id)
+        try await self.storage.store(file, key: key, contentType: kind.mimeType)
+        do {
+            return try await self.postgres.transaction(logger: logger) { connection in
+                try await Self.lockGallery(property, on: connection, logger: logger)
+                let hasPrimary = try await Self.primary(of: property, on: connection, logger: logger) != nil
+                let primary = upload.isPrimary || !hasPrimary
+                if upload.isPrimary, hasPrimary {
+                    try await connection.query(
+                        "UPDATE media.property_photos SET is_primary = false, updated_at = now() WHERE property_id = \(property) AND is_primary AND deleted_at IS NULL",
+                        logger: logger
+                    )
+                }
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO media.property_photos AS ph (
+                        id, property_id, unit_id, file_name, storage_key, photo_type, category, caption, tags, width, height,
+                        file_size, mime_type, sha256, display_order, is_primary, uploaded_by
+                    )
+                    SELECT \(id), \(property), \(upload.unitId), \(upload.fileName), \(key.path), \(upload.photoType),
+                        \(upload.category), \(upload.caption), \(upload.tags), \(kind.width), \(kind.height), \(file.size),
+                        \(kind.mimeType), \(file.sha256),
+                        coalesce(\(upload.displayOrder), (SELECT max(display_order) + 1 FROM media.property_photos
+                            WHERE property_id = \(property) AND deleted_at IS NULL), 0),
+                        \(primary), \(user)
+                    RETURNING media.photo_document(ph)::text, ph.storage_key
+                    """,
+                    logger: logger
+                )
+                var record: PhotoRecord?
+                for try await (document, storedKey) in rows.decode((String, String).self) {
+                    record = try PhotoRecord(document: document, storageKey: storedKey)
+                }
+                guard let record else { throw MediaStorageError.failed("the photo row was not written") }
+                try await self.outbox.publish(
+                    MediaPhotoAdded(
+                        photoId: id, propertyId: property, mimeType: kind.mimeType, fileSize: file.size, width: kind.width,
+                        height: kind.height, isPrimary: primary, uploadedBy: user
+                    ),
+                    on: connection, logger: logger
+                )
+                if primary {
+                    try await self.outbox.publish(MediaPrimaryPhotoChanged(propertyId: property, photoId: id), on: connection, logger: logger)
+                }
+                return record
+            }
+        } catch {
+            try? await self.storage.delete(key)
+            throw error
+        }
+    }
+
+    func update(_ id: UUID, of property: UUID, change: PhotoChange, logger: Logger) async throws -> PhotoRecord {
+        try await self.postgres.transaction(logger: logger) { connection in
+            try await Self.lockGallery(property, on: connection, logger: logger)
+            let before = try await Self.primary(of: property, on: connection, logger: logger)
+            // Caption "" clears it; tags replace the list; primary moves from whichever photo had it.
+            if change.isPrimary == true {
+                try await connection.query(
+                    "UPDATE media.property_photos SET is_primary = false, updated_at = now() WHERE property_id = \(property) AND is_primary AND id <> \(id) AND deleted_at IS NULL",
+                    logger: logger
+                )
+            }
+            let archiving = change.status == "archived"
+            let rows = try await connection.query(
+                """
+                UPDATE media.property_photos AS ph SET
+                    photo_type = coalesce(\(change.photoType), photo_type),
+                    category = coalesce(\(change.category), category),
+                    caption = CASE WHEN \(change.caption) IS NULL THEN caption ELSE nullif(\(change.caption), '') END,
+                    tags = coalesce(\(change.tags), tags),
+                    display_order = coalesce(\(change.displayOrder), display_order),
+                    status = coalesce(\(change.status), status),
+                    is_primary = CASE WHEN \(archiving) THEN false ELSE coalesce(\(change.isPrimary), is_primary) END,
+                    updated_at = now()
+                WHERE id = \(id) AND property_id = \(property) AND deleted_at IS NULL
+                RETURNING media.photo_document(ph)::text, ph.storage_key
+                """,
+                logger: logger
+            )
+            var record: PhotoRecord?
+            for try await (document, key) in rows.decode((String, String).self) { record = try PhotoRecord(document: document, storageKey: key) }
+            guard let record else { throw Problem.notFound("No photo has this id.") }
+            let after = try await Self.primary(of: property, on: connection, logger: logger)
+            if after != before {
+                try await self.outbox.publish(MediaPrimaryPhotoChanged(propertyId: property, photoId: after), on: connection, logger: logger)
+            }
+            return record
+        }
+    }
+
+    /// Soft-deletes the row (publishing `media.photo_removed`, and a new primary when the primary
+    /// went: the next in gallery order), then removes the bytes.
+    func remove(_ id: UUID, of property: UUID, logger: Logger) async throws {
+        let key: MediaKey = try await self.postgres.transaction(logger: logger) { connection in
+            try await Self.lockGallery(property, on: connection, logger: logger)
+            let rows = try await connection.query(
+                """
+                SELECT storage_key, is_primary FROM media.property_photos
+                WHERE id = \(id) AND property_id = \(property) AND deleted_at IS NULL FOR UPDATE
+                """,
+                logger: logger
+            )
+            var found: (String, Bool)?
+            for try await row in rows.decode((String, Bool).self) { found = row }
+            guard let (storedKey, wasPrimary) = found, let key = MediaKey(stored: storedKey) else {
+                throw Problem.notFound("No photo has this id.")
+            }
+            try await connection.query(
+                "UPDATE media.property_photos SET deleted_at = now(), updated_at = now(), is_primary = false WHERE id = \(id)",
+                logger: logger
+            )
+            try await self.outbox.publish(MediaPhotoRemoved(photoId: id, propertyId: property), on: connection, logger: logger)
+            if wasPrimary {
+                var next: UUID?
+                let promoted = try await connection.query(
+                    """
+                    UPDATE media.property_photos SET is_primary = true, updated_at = now()
+                    WHERE id = (SELECT id FROM media.property_photos WHERE property_id = \(property) AND deleted_at IS NULL
+                                AND status = 'active' ORDER BY display_order, id LIMIT 1)
+                    RETURNING id
+                    """,
+                    logger: logger
+                )
+                for try await id in promoted.decode(UUID.self) { next = id }
+                try await self.outbox.publish(MediaPrimaryPhotoChanged(propertyId: property, photoId: next), on: connection, logger: logger)
+            }
+            return key
+        }
+        do {
+            try await self.storage.delete(key)
+        } catch {
+            // The row is gone; a leftover object is only wasted space, not a leak of a live file.
+            logger.warning("could not delete a removed photo's bytes", metadata: ["key": .string(key.path), "error": .string("\(error)")])
+        }
+    }
+
+    static func lockGallery(_ property: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        let key = "media.photos.\(property.lowercased)"
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+    }
+
+    static func primary(of property: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        let rows = try await connection.query(
+            "SELECT id FROM media.property_photos WHERE property_id = \(property) AND is_primary AND deleted_at IS NULL",
+            logger: logger
+        )
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+}
