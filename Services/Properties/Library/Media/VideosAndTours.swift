@@ -150,15 +150,6 @@ struct TourFields: ListingMediaFields {
     }
 }
 
-extension FieldErrors {
-    mutating func url(_ field: String, _ value: String?) {
-        guard let value else { return }
-        if value.count > 500 || URL(string: value)?.host == nil || !(value.hasPrefix("https://") || value.hasPrefix("http://")) {
-            self.add(field, "must be an http(s) URL of at most 500 characters")
-        }
-    }
-}
-
 struct ListingMediaStore: Sendable {
     let postgres: PostgresClient
 
