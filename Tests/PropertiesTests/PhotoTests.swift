@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import NIOHTTP1
+import ServiceKit
 import Testing
 import TestSupport
 
@@ -248,8 +249,13 @@ extension PhotoTests {
     /// loading them twice changes nothing.
     @Test func theDemoPhotosAreServedLikeUploads() async throws {
         try await MediaFixture.run { media in
-            let listings = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("scripts/sql/demo-properties.sql"), encoding: .utf8)
-            try await media.base.sql(listings.split(separator: "\n").filter { !$0.hasPrefix("\\") && !$0.hasPrefix("--") }.joined(separator: "\n"))
+            // Loaded as make run loads it (psql), since the file is a psql script.
+            let admin = TestDatabase.adminURL
+            let target = "postgres://\(admin.username):\(admin.password ?? "")@\(admin.host):\(admin.port)/\(media.base.database.name)"
+            let loaded = try await RepositoryScripts.run(
+                "/usr/bin/env", ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "scripts/sql/demo-properties.sql"]
+            )
+            try #require(loaded.status == 0, "\(loaded.output)")
             for _ in 0..<2 {
                 let (status, output) = try await RepositoryScripts.run("/usr/bin/python3", ["scripts/demo-photos.py", media.root.path])
                 #expect(status == 0, "\(output)")
