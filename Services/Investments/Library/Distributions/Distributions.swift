@@ -81,8 +81,7 @@ struct DistributionRoutes: Sendable {
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound("No distribution has this id.") }
-        return id
+        try context.parameters.uuid("id", "distribution")
     }
 }
 
@@ -119,10 +118,9 @@ struct DistributionStore: Sendable {
                     INSERT INTO investments.distributions
                         (id, offering_id, property_id, distribution_type, distribution_date, total_amount, calculation_method,
                          waterfall, investors_total, sponsor_total, notes, created_by)
-                    SELECT \(id), o.id, o.property_id, \(body.distributionType), \(body.distributionDate.description)::date,
-                           \(body.totalAmount), \(body.calculationMethod), \(waterfallJSON)::jsonb, \(plan.investors.totalAmount),
-                           \(plan.sponsorTotal), \(body.notes), \(identity.userID ?? UUID())
-                    FROM investments.offerings o WHERE o.id = \(body.offeringId)
+                    VALUES (\(id), \(offering.id), \(offering.propertyId), \(body.distributionType), \(body.distributionDate.description)::date,
+                            \(body.totalAmount), \(body.calculationMethod), \(waterfallJSON)::jsonb, \(plan.investors.totalAmount),
+                            \(plan.sponsorTotal), \(body.notes), \(identity.userID ?? UUID()))
                     """,
                     logger: logger
                 )
@@ -204,14 +202,11 @@ struct DistributionStore: Sendable {
     static func insertLines(
         _ shares: [InvestorShare], holdings: [Holding], distribution: UUID, offering: Offering, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        let propertyRows = try await connection.query("SELECT property_id FROM investments.offerings WHERE id = \(offering.id)", logger: logger)
-        var property = UUID()
-        for try await id in propertyRows.decode(UUID.self) { property = id }
         try await connection.query(
             """
             INSERT INTO investments.investor_distributions
                 (id, distribution_id, investment_id, investor_id, property_id, distribution_amount, tax_withholding, net_distribution)
-            SELECT ids, \(distribution), investment, investor, \(property), gross, withheld, net
+            SELECT ids, \(distribution), investment, investor, \(offering.propertyId), gross, withheld, net
             FROM unnest(\(shares.map { _ in UUIDv7.make() }), \(holdings.map(\.investmentId)), \(shares.map(\.investorId)),
                         \(shares.map(\.distributionAmount.description))::numeric[], \(shares.map(\.taxWithholding.description))::numeric[],
                         \(shares.map(\.netDistribution.description))::numeric[])
@@ -249,9 +244,9 @@ struct DistributionStore: Sendable {
                         FROM lines l WHERE i.id = l.investment_id
                     )
                     INSERT INTO investments.transactions (id, investor_id, investment_id, offering_id, distribution_id, type, amount, description, occurred_on)
-                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), 'distribution', distribution_amount, 'Distribution', \(date)::date FROM lines
+                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), \(Ledger.Entry.distribution.rawValue), distribution_amount, 'Distribution', \(date)::date FROM lines
                     UNION ALL
-                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), 'tax_withholding', -tax_withholding, 'Tax withheld', \(date)::date
+                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), \(Ledger.Entry.taxWithholding.rawValue), -tax_withholding, 'Tax withheld', \(date)::date
                     FROM lines WHERE tax_withholding > 0
                     """,
                     logger: logger
@@ -322,7 +317,7 @@ struct DistributionStore: Sendable {
             )
         }
         if let offering { conditions.append("d.offering_id = \(binds.add(offering))") }
-        if let cursor = page.cursor { conditions.append("(d.created_at, d.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))") }
+        if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "d")) }
         let sql = """
             SELECT d.id, d.created_at, jsonb_build_object('id', d.id, 'offering_id', d.offering_id, 'property_id', d.property_id,
                 'distribution_type', d.distribution_type, 'distribution_date', d.distribution_date, 'total_amount', d.total_amount::text,

@@ -63,10 +63,7 @@ struct InvestmentRoutes: Sendable {
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-            throw Problem.notFound("No investment has this id.")
-        }
-        return id
+        try context.parameters.uuid("id", "investment")
     }
 }
 
@@ -310,15 +307,14 @@ struct InvestmentStore: Sendable {
                 id: row.0, offeringId: row.1, propertyId: row.2, investorId: row.3, amount: row.4,
                 status: InvestmentStatus(rawValue: row.5) ?? .pending, sponsorId: row.6
             )
-            if Self.canSee(position, identity) { return position }
+            if Self.canSee(investor: position.investorId, sponsor: position.sponsorId, identity) { return position }
         }
         throw Problem.notFound("No investment has this id.")
     }
 
     /// An investor sees their own positions, a sponsor those in their offerings, admins all.
-    static func canSee(_ position: Position, _ identity: Identity) -> Bool {
-        identity.has(role: .admin) || identity.userID == position.investorId
-            || (identity.has(role: .sponsor) && identity.userID == position.sponsorId)
+    static func canSee(investor: UUID, sponsor: UUID, _ identity: Identity) -> Bool {
+        identity.has(role: .admin) || identity.userID == investor || (identity.has(role: .sponsor) && identity.userID == sponsor)
     }
 
     static func document(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String {
@@ -337,19 +333,15 @@ struct InvestmentStore: Sendable {
             """,
             logger: logger
         )
-        for try await (investor, sponsor, text) in rows.decode((UUID, UUID, String).self) {
-            let allowed = identity.has(role: .admin) || identity.userID == investor || (identity.has(role: .sponsor) && identity.userID == sponsor)
-            if allowed { return text }
+        for try await (investor, sponsor, text) in rows.decode((UUID, UUID, String).self)
+        where Self.canSee(investor: investor, sponsor: sponsor, identity) {
+            return text
         }
         throw Problem.notFound("No investment has this id.")
     }
 
     func list(investor: UUID, page: PageRequest, logger: Logger) async throws -> JSONDocument {
-        var binds = SQLBinds()
-        var sql = "SELECT i.id, i.created_at, investments.investment_document(i)::text FROM investments.investments i WHERE i.investor_id = \(binds.add(investor))"
-        if let cursor = page.cursor { sql += " AND (i.created_at, i.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))" }
-        sql += " ORDER BY i.created_at DESC, i.id DESC LIMIT \(binds.add(page.limit + 1))"
-        return try await self.page(binds.query(sql), limit: page.limit, logger: logger)
+        try await self.page(of: "investor_id", equal: investor, page, logger: logger)
     }
 
     /// Positions in an offering, for its sponsor and admins.
@@ -358,14 +350,15 @@ struct InvestmentStore: Sendable {
             throw Problem.notFound("No offering has this id.")
         }
         guard found.canManage(identity) else { throw Problem.forbidden("Only the offering's sponsor or an admin sees its investors.") }
-        var binds = SQLBinds()
-        var sql = "SELECT i.id, i.created_at, investments.investment_document(i)::text FROM investments.investments i WHERE i.offering_id = \(binds.add(offering))"
-        if let cursor = page.cursor { sql += " AND (i.created_at, i.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))" }
-        sql += " ORDER BY i.created_at DESC, i.id DESC LIMIT \(binds.add(page.limit + 1))"
-        return try await self.page(binds.query(sql), limit: page.limit, logger: logger)
+        return try await self.page(of: "offering_id", equal: offering, page, logger: logger)
     }
 
-    private func page(_ query: PostgresQuery, limit: Int, logger: Logger) async throws -> JSONDocument {
-        return try await self.postgres.documentPage(query, limit: limit, logger: logger)
+    /// Newest-first positions whose `column` (a name from this file, never from a client) is `value`.
+    private func page(of column: String, equal value: UUID, _ page: PageRequest, logger: Logger) async throws -> JSONDocument {
+        var binds = SQLBinds()
+        var sql = "SELECT i.id, i.created_at, investments.investment_document(i)::text FROM investments.investments i WHERE i.\(column) = \(binds.add(value))"
+        if let cursor = page.cursor { sql += " AND " + binds.before(cursor, alias: "i") }
+        sql += " ORDER BY i.created_at DESC, i.id DESC LIMIT \(binds.add(page.limit + 1))"
+        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
     }
 }

@@ -114,13 +114,14 @@ struct InvestorProfiles: Sendable {
 
     /// The tax calculator was used: remembered on the profile (created if need be) and told to analytics.
     func recordTaxEstimate(_ estimate: String, regime: String, gain: Money, gainDate: CalendarDate, taxRate: Decimal, for userID: UUID, logger: Logger) async throws {
+        let answered = InvestorProfileRoutes.Answers(capGainOrNot: true, sizeOfCapGain: gain, timeOfCapGain: gainDate, taxBracket: taxRate)
         try await self.postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO investments.investor_profiles AS p
                     (user_id, cap_gain_or_not, size_of_cap_gain, time_of_cap_gain, tax_bracket, tax_calculator_used,
                      last_tax_estimate, profile_completion_score)
-                VALUES (\(userID), true, \(gain), \(gainDate.description)::date, \(taxRate), true, \(estimate)::jsonb, 80)
+                VALUES (\(userID), true, \(gain), \(gainDate.description)::date, \(taxRate), true, \(estimate)::jsonb, \(answered.completionScore))
                 ON CONFLICT (user_id) DO UPDATE SET tax_calculator_used = true, last_tax_estimate = EXCLUDED.last_tax_estimate,
                     cap_gain_or_not = coalesce(p.cap_gain_or_not, true), size_of_cap_gain = coalesce(p.size_of_cap_gain, EXCLUDED.size_of_cap_gain),
                     time_of_cap_gain = coalesce(p.time_of_cap_gain, EXCLUDED.time_of_cap_gain),

@@ -62,7 +62,7 @@ struct VerificationRoutes: Sendable {
         }
         staff.post(":id/review") { request, context -> JSONDocument in
             try context.identity.requireRole(.admin)
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound("No verification has this id.") }
+            let id = try context.parameters.uuid("id", "verification")
             let review = try await request.decode(as: Review.self, context: context)
             var errors: [ProblemDetails.FieldError] = []
             if !["approve", "reject"].contains(review.decision) { errors.append(.init(field: "decision", message: "must be approve or reject")) }
@@ -134,7 +134,7 @@ struct Verifications: Sendable {
         case let status?: conditions.append("v.status = \(binds.add(status))")
         case nil: break
         }
-        if let cursor = page.cursor { conditions.append("(v.created_at, v.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))") }
+        if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "v")) }
         let sql = """
             SELECT v.id, v.created_at, \(Self.document) FROM investments.verifications v
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))

@@ -15,9 +15,7 @@ struct OfferingRoutes: Sendable {
     func addRoutes(to router: Router<TractRequestContext>) {
         let offerings = router.group("v1/offerings", context: AuthenticatedContext.self)
         offerings.get { request, context -> JSONDocument in
-            let limit = try PageRequest.parseLimit(from: request.uri.queryParameters)
-            let cursor = try request.uri.queryParameters["cursor"].map { try Cursor(encoded: String($0)) }
-            return try await self.store.list(for: context.identity, limit: limit, after: cursor, logger: context.logger)
+            try await self.store.list(for: context.identity, page: try PageRequest(request), logger: context.logger)
         }
         offerings.post { request, context -> JSONDocument in
             try context.identity.requireRole(.sponsor, .admin)
@@ -57,16 +55,14 @@ struct OfferingRoutes: Sendable {
     }
 
     static func id(_ context: AuthenticatedContext, _ name: String = "id") throws -> UUID {
-        guard let id = context.parameters.get(name).flatMap(UUID.init(uuidString:)) else {
-            throw Problem.notFound("No offering has this id.")
-        }
-        return id
+        try context.parameters.uuid(name, "offering")
     }
 }
 
 /// An offering as stored: the figures the rules need, and the document clients get.
 struct Offering: Sendable {
     var id: UUID
+    var propertyId: UUID
     var sponsorId: UUID
     var status: String
     var terms: OfferingTerms
@@ -87,23 +83,23 @@ struct OfferingStore: Sendable {
     let postgres: PostgresClient
 
     static let select = """
-        SELECT o.id, o.sponsor_id, o.status, o.name, o.open_date::text, o.close_date::text, o.minimum_investment,
+        SELECT o.id, o.property_id, o.sponsor_id, o.status, o.name, o.open_date::text, o.close_date::text, o.minimum_investment,
                o.maximum_investment, o.target_raise, o.share_classes, o.requires_accreditation, o.amount_raised,
                investments.offering_document(o, p)::text
         FROM investments.offerings o JOIN investments.property_copies p USING (property_id)
         """
 
-    typealias Row = (UUID, UUID, String, String, String?, String?, Money, Money?, Money, [String], Bool, Money, String)
+    typealias Row = (UUID, UUID, UUID, String, String, String?, String?, Money, Money?, Money, [String], Bool, Money, String)
 
     static func offering(_ row: Row) -> Offering {
         Offering(
-            id: row.0, sponsorId: row.1, status: row.2,
+            id: row.0, propertyId: row.1, sponsorId: row.2, status: row.3,
             terms: OfferingTerms(
-                name: row.3, status: row.2, openDate: row.4.flatMap(CalendarDate.init), closeDate: row.5.flatMap(CalendarDate.init),
-                minimumInvestment: row.6, maximumInvestment: row.7, targetRaise: row.8, shareClasses: row.9,
-                requiresAccreditation: row.10
+                name: row.4, status: row.3, openDate: row.5.flatMap(CalendarDate.init), closeDate: row.6.flatMap(CalendarDate.init),
+                minimumInvestment: row.7, maximumInvestment: row.8, targetRaise: row.9, shareClasses: row.10,
+                requiresAccreditation: row.11
             ),
-            amountRaised: row.11, text: row.12
+            amountRaised: row.12, text: row.13
         )
     }
 
@@ -150,23 +146,21 @@ struct OfferingStore: Sendable {
 
     /// Open and closed offerings for everyone signed in, newest first; drafts and cancelled ones
     /// only for their sponsor and admins.
-    func list(for identity: Identity, limit: Int, after cursor: Cursor?, logger: Logger) async throws -> JSONDocument {
+    func list(for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if !identity.has(role: .admin) {
             let userID = identity.has(role: .sponsor) ? identity.userID : nil
             conditions.append("(o.status IN ('open', 'closed') OR o.sponsor_id = \(binds.add(userID ?? UUID())))")
         }
-        if let cursor {
-            conditions.append("(o.created_at, o.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))")
-        }
+        if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "o")) }
         let sql = """
             SELECT o.id, o.created_at, investments.offering_document(o, p)::text
             FROM investments.offerings o JOIN investments.property_copies p USING (property_id)
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY o.created_at DESC, o.id DESC LIMIT \(binds.add(limit + 1))
+            ORDER BY o.created_at DESC, o.id DESC LIMIT \(binds.add(page.limit + 1))
             """
-        return try await self.postgres.documentPage(binds.query(sql), limit: limit, logger: logger)
+        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
     }
 
     func update(_ id: UUID, _ change: OfferingChange, by identity: Identity, logger: Logger) async throws -> Offering {

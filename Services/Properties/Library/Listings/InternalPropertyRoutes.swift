@@ -13,9 +13,10 @@ struct InternalPropertyRoutes: Sendable {
         router.group("internal/v1/properties", context: AuthenticatedContext.self)
             .add(middleware: RequireScopeMiddleware(Scope.service))
             .get(":id") { _, context -> PropertySnapshotResponse in
-                guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
-                    let record = try await self.store.find(id.uuidString, logger: context.logger)
-                else { throw Problem.notFound("No property has this id.") }
+                let id = try context.parameters.uuid("id", "property")
+                guard let record = try await self.store.find(id.uuidString, logger: context.logger) else {
+                    throw Problem.notFound("No property has this id.")
+                }
                 return PropertySnapshotResponse(snapshot: record.property.snapshot)
             }
     }

@@ -49,10 +49,7 @@ struct PropertyRoutes: Sendable {
     }
 
     static func id(_ context: some RequestContext) throws -> UUID {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-            throw Problem.notFound("No property has this id.")
-        }
-        return id
+        try context.parameters.uuid("id", "property")
     }
 
     static var currentYear: Int { Calendar(identifier: .gregorian).component(.year, from: Date()) }

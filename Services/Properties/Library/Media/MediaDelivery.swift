@@ -115,12 +115,6 @@ extension Parameters {
         guard let value = self.get(name), !value.isEmpty else { return nil }
         return value
     }
-
-    /// A path id; anything but a UUID is a 404 naming `what`.
-    func uuid(_ name: String, _ what: String) throws -> UUID {
-        guard let id = self.get(name).flatMap(UUID.init(uuidString:)) else { throw Problem.notFound("No \(what) has this id.") }
-        return id
-    }
 }
 
 extension Request {

@@ -25,7 +25,7 @@ struct PartRoutes<Part: PropertyPart>: Sendable {
         }
         reads.get(itemPath) { _, context -> JSONDocument in
             let resolve = try parents.resolver(context.parameters, identity: context.identity, logger: context.logger)
-            return try await self.store.find(resolve, id: try Self.partID(context.parameters, item), logger: context.logger)
+            return try await self.store.find(resolve, id: try context.parameters.uuid(item, Part.noun), logger: context.logger)
         }
 
         let writes = router.group(RouterPath(path), context: AuthenticatedContext.self)
@@ -39,24 +39,18 @@ struct PartRoutes<Part: PropertyPart>: Sendable {
             let body = try await request.decode(as: JSONValue.self, context: context)
             let resolve = try parents.resolver(context.parameters, identity: context.identity, logger: context.logger)
             let document = try await self.store.update(
-                resolve, id: try Self.partID(context.parameters, item), body: body, currentYear: PropertyRoutes.currentYear,
+                resolve, id: try context.parameters.uuid(item, Part.noun), body: body, currentYear: PropertyRoutes.currentYear,
                 logger: context.logger
             )
             return JSONDocument(document)
         }
         writes.delete(itemPath) { _, context -> HTTPResponse.Status in
             let resolve = try parents.resolver(context.parameters, identity: context.identity, logger: context.logger)
-            try await self.store.delete(resolve, id: try Self.partID(context.parameters, item), logger: context.logger)
+            try await self.store.delete(resolve, id: try context.parameters.uuid(item, Part.noun), logger: context.logger)
             return .noContent
         }
     }
 
-    private static func partID(_ parameters: Parameters, _ item: String) throws -> UUID {
-        guard let id = parameters.get(item).flatMap(UUID.init(uuidString:)) else {
-            throw Problem.notFound("No \(Part.noun) has this id.")
-        }
-        return id
-    }
 }
 
 /// What a part hangs from, read from the path.
@@ -74,13 +68,13 @@ enum PartParents: Sendable {
         let access = PropertyAccess(identity: identity)
         switch self {
         case .property:
-            let propertyID = try Self.id(parameters, "id", "No property has this id.")
+            let propertyID = try parameters.uuid("id", "property")
             return { intent, connection in
                 try await PartScope.property(propertyID, access: access, intent: intent, on: connection, logger: logger)
             }
         case .renovationProject:
-            let propertyID = try Self.id(parameters, "id", "No property has this id.")
-            let projectID = try Self.id(parameters, "project_id", "No renovation project has this id.")
+            let propertyID = try parameters.uuid("id", "property")
+            let projectID = try parameters.uuid("project_id", "renovation project")
             return { intent, connection in
                 try await PartScope.project(projectID, of: propertyID, access: access, intent: intent, on: connection, logger: logger)
             }
@@ -93,11 +87,6 @@ enum PartParents: Sendable {
                 return PartScope(property: nil, parents: [])
             }
         }
-    }
-
-    private static func id(_ parameters: Parameters, _ name: String, _ missing: String) throws -> UUID {
-        guard let id = parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw Problem.notFound(missing) }
-        return id
     }
 }
 
