@@ -36,7 +36,11 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         [.product(name: "AsyncHTTPClient", package: "async-http-client")],
         []
     ),
-    ("InvestmentsService", "investments", "Investments", [], []),
+    (
+        "InvestmentsService", "investments", "Investments",
+        [.product(name: "NIOHTTP1", package: "swift-nio")],
+        []
+    ),
     (
         "CommunicationsService", "communications", "Communications",
         [
@@ -194,6 +198,15 @@ targets.append(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ],
         path: "Benchmarks/AuthBench",
+        swiftSettings: swiftSettings
+    )
+)
+
+targets.append(
+    .executableTarget(
+        name: "investments-bench",
+        dependencies: ["InvestmentsService"],
+        path: "Benchmarks/InvestmentsBench",
         swiftSettings: swiftSettings
     )
 )

@@ -3,10 +3,12 @@
 # same run (the machine is shared and noisy). Builds in release and uses a database of its own
 # (tract_bench).
 #   1. auth (issue 3): Benchmarks/AuthBench against auth and analytics with rate limits out of the way.
+#   3. investments (issue 5): Benchmarks/InvestmentsBench, one distribution over 10,000 investors
+#      (pro rata, waterfall) and a 200-position portfolio with XIRR, beside a baseline sum.
 #   2. property search (issue 4): 100k listings (Benchmarks/PropertySearch/load-properties.sql),
 #      typical searches over HTTP with wrk, p50/p99 beside GET /health/live on the same service.
 # Never part of `make test`: timings on a shared 2-core machine are not pass/fail material.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search),
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -67,7 +69,13 @@ start() {  # start SERVICE PORT
 ONLY=${BENCH_ONLY:-}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
-if [ "$ONLY" != search ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = investments ]; then
+out="$OUT_DIR/investments-$stamp.txt"
+"$bin/investments-bench" | tee "$out"
+log "saved $out"
+fi
+
+if [ "$ONLY" != search ] && [ "$ONLY" != investments ]; then
 start auth $AUTH_PORT
 start analytics $ANALYTICS_PORT
 
@@ -79,7 +87,7 @@ out="$OUT_DIR/auth-$stamp.txt"
 log "saved $out"
 fi
 
-if [ "$ONLY" != auth ]; then
+if [ "$ONLY" != auth ] && [ "$ONLY" != investments ]; then
 ensure_apt wrk
 PROPERTIES_PORT=18082
 COUNT=${BENCH_PROPERTIES:-100000}

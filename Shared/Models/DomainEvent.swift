@@ -21,6 +21,13 @@ public enum EventSubscriptions {
         "property.offering_changed": [.investments, .analytics],
         "property.deleted": [.investments, .analytics],
         "renovation.progress_updated": [.analytics],
+        // investments: the funnel's money steps.
+        "investment.committed": [.analytics],
+        "investment.funded": [.analytics],
+        "distribution.completed": [.analytics],
+        "statement.sent": [.analytics],
+        "investor_qualification.submitted": [.analytics],
+        "tax_calculator.used": [.analytics],
         // Emails go to communications only: their variables carry one-time links and codes, which
         // no other service needs to see.
         "email.requested": [.communications],

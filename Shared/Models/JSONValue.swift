@@ -1,7 +1,7 @@
 import Foundation
 
 /// Any JSON value, for payloads whose shape the carrier does not need to know.
-public enum JSONValue: Codable, Sendable, Equatable {
+public enum JSONValue: Codable, Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)
@@ -46,6 +46,12 @@ public enum JSONValue: Codable, Sendable, Equatable {
 
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    /// The element at `index` of an array; nil out of range or for anything but an array.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let array) = self, array.indices.contains(index) { return array[index] }
         return nil
     }
 }

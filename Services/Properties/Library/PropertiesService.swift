@@ -24,7 +24,9 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
                 checksPerIP: settings.ozChecksPerIP,
                 trustsForwardedFor: dependencies.configuration.trustsForwardedFor
             ).addRoutes(to: router)
-            PropertyRoutes(store: PropertyStore(postgres: dependencies.postgres, outbox: dependencies.outbox)).addRoutes(to: router)
+            let store = PropertyStore(postgres: dependencies.postgres, outbox: dependencies.outbox)
+            PropertyRoutes(store: store).addRoutes(to: router)
+            InternalPropertyRoutes(store: store).addRoutes(to: router)
             addPartRoutes(to: router, postgres: dependencies.postgres, outbox: dependencies.outbox)
         }
     }

@@ -1,0 +1,336 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// `/v1/distributions`: a sponsor pays out cash from a property, allocated to the offering's funded
+/// investors pro rata or through a waterfall, with tax withheld per investor. Allocation happens
+/// when the distribution is created (so everyone can see the lines before money moves); completing
+/// it writes each payment to the ledger. Every figure sums exactly to the total.
+struct DistributionRoutes: Sendable {
+    let store: DistributionStore
+
+    struct NewDistribution: Codable, Sendable {
+        var offeringId: UUID
+        var distributionType: String
+        var distributionDate: CalendarDate
+        var totalAmount: Money
+        var calculationMethod: String
+        var waterfall: WaterfallTerms?
+        /// Investor id → rate withheld (e.g. 0.24 backup withholding, 0.30 for a foreign investor).
+        var withholdingRates: [String: Decimal]?
+        var notes: String?
+
+        static let types: Set = ["monthly_income", "quarterly", "refinance", "sale_proceeds"]
+
+        func problems() -> [ProblemDetails.FieldError] {
+            var errors: [ProblemDetails.FieldError] = []
+            func add(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
+            if !Self.types.contains(self.distributionType) {
+                add("distribution_type", "must be one of monthly_income, quarterly, refinance, sale_proceeds")
+            }
+            if self.totalAmount <= .zero { add("total_amount", "must be more than 0") }
+            switch self.calculationMethod {
+            case "pro_rata":
+                if self.waterfall != nil { add("waterfall", "is only for calculation_method waterfall") }
+            case "waterfall":
+                guard let terms = self.waterfall else {
+                    add("waterfall", "is required: preferred_return_rate, catch_up_rate and carried_interest_rate")
+                    break
+                }
+                errors += terms.validate().map { .init(field: "waterfall.\($0.field)", message: $0.message) }
+            default: add("calculation_method", "must be pro_rata or waterfall")
+            }
+            for (investor, rate) in self.withholdingRates ?? [:] {
+                if UUID(uuidString: investor) == nil { add("withholding_rates", "keys must be investor ids") }
+                if rate < 0 || rate > 1 { add("withholding_rates.\(investor)", "must be a rate from 0 to 1") }
+            }
+            if (self.notes?.count ?? 0) > 2000 { add("notes", "must be at most 2000 characters") }
+            return errors
+        }
+    }
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        let distributions = router.group("v1/distributions", context: AuthenticatedContext.self)
+        distributions.post { request, context -> JSONDocument in
+            var request = request
+            let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+            let body = try await request.decode(as: NewDistribution.self, context: context)
+            let errors = body.problems()
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            return try await self.store.create(body, by: context.identity, claim: claim, logger: context.logger)
+        }
+        distributions.get { request, context -> JSONDocument in
+            let offering = try request.uri.queryParameters["offering_id"].map { raw -> UUID in
+                guard let id = UUID(uuidString: String(raw)) else { throw Problem.validation(field: "offering_id", "must be a UUID") }
+                return id
+            }
+            return try await self.store.list(offering: offering, for: context.identity, page: try PageRequest(request), logger: context.logger)
+        }
+        distributions.get(":id") { _, context -> JSONDocument in
+            JSONDocument(try await self.store.find(try Self.id(context), for: context.identity, logger: context.logger))
+        }
+        distributions.post(":id/complete") { request, context -> JSONDocument in
+            var request = request
+            let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+            return try await self.store.complete(try Self.id(context), by: context.identity, claim: claim, logger: context.logger)
+        }
+    }
+
+    static func id(_ context: AuthenticatedContext) throws -> UUID {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound("No distribution has this id.") }
+        return id
+    }
+}
+
+struct DistributionStore: Sendable {
+    let postgres: PostgresClient
+    let outbox: OutboxPublisher
+    let idempotency: IdempotentRequests
+
+    /// A funded position as the allocation sees it.
+    struct Holding: Sendable {
+        var investmentId: UUID
+        var investorId: UUID
+        var capital: Money
+        var fundingDate: CalendarDate
+    }
+
+    func create(_ body: DistributionRoutes.NewDistribution, by identity: Identity, claim: IdempotencyClaim, logger: Logger) async throws
+        -> JSONDocument
+    {
+        try await self.postgres.transaction(logger: logger) { connection in
+            try await self.idempotency.run(claim, on: connection, logger: logger) {
+                // Locked: a commitment funded meanwhile would change who shares the money.
+                guard let offering = try await OfferingStore.find(body.offeringId, on: connection, lock: true, logger: logger),
+                    offering.isVisible(to: identity)
+                else { throw Problem.validation(field: "offering_id", "no offering has this id") }
+                guard offering.canManage(identity) else { throw Problem.forbidden("Only the offering's sponsor or an admin distributes.") }
+                let holdings = try await Self.holdings(in: body.offeringId, on: connection, logger: logger)
+                guard !holdings.isEmpty else { throw Problem.conflict("This offering has no funded investors to distribute to.") }
+                let plan = try Self.allocate(body, holdings: holdings)
+                let id = UUIDv7.make()
+                let waterfallJSON = try plan.waterfall.map { String(decoding: try JSONEncoder.tract.encode($0), as: UTF8.self) }
+                try await connection.query(
+                    """
+                    INSERT INTO investments.distributions
+                        (id, offering_id, property_id, distribution_type, distribution_date, total_amount, calculation_method,
+                         waterfall, investors_total, sponsor_total, notes, created_by)
+                    SELECT \(id), o.id, o.property_id, \(body.distributionType), \(body.distributionDate.description)::date,
+                           \(body.totalAmount), \(body.calculationMethod), \(waterfallJSON)::jsonb, \(plan.investors.totalAmount),
+                           \(plan.sponsorTotal), \(body.notes), \(identity.userID ?? UUID())
+                    FROM investments.offerings o WHERE o.id = \(body.offeringId)
+                    """,
+                    logger: logger
+                )
+                try await Self.insertLines(plan.investors.shares, holdings: holdings, distribution: id, offering: offering, on: connection, logger: logger)
+                return JSONDocument(
+                    try await Self.document(id, for: identity, on: connection, logger: logger),
+                    status: .created, headers: [.location: "/v1/distributions/\(id.uuidString.lowercased())"]
+                )
+            }
+        }
+    }
+
+    struct Plan {
+        var investors: InvestorDistribution
+        var sponsorTotal: Money
+        var waterfall: WaterfallRecord?
+    }
+
+    /// What is kept of a waterfall: the terms and each tier's split.
+    struct WaterfallRecord: Codable {
+        var terms: WaterfallTerms
+        var yearsHeld: Decimal
+        var tiers: [WaterfallTier]
+    }
+
+    /// Pure: who gets what. A waterfall runs on the offering's funded capital, with the preferred
+    /// return accruing on each investor's capital from their funding date (so the pool's
+    /// `yearsHeld` is the capital-weighted holding period); investors' side is then shared by capital.
+    static func allocate(_ body: DistributionRoutes.NewDistribution, holdings: [Holding]) throws -> Plan {
+        let positions = holdings.map { holding in
+            InvestorPosition(
+                investorId: holding.investorId, capital: holding.capital,
+                withholdingRate: body.withholdingRates?[holding.investorId.uuidString.lowercased()]
+                    ?? body.withholdingRates?[holding.investorId.uuidString] ?? 0
+            )
+        }
+        var investorsTotal = body.totalAmount
+        var sponsorTotal = Money.zero
+        var record: WaterfallRecord?
+        if let terms = body.waterfall {
+            let capital = holdings.reduce(Money.zero) { $0 + $1.capital }
+            let weightedDays = holdings.reduce(Decimal(0)) { sum, holding in
+                sum + Decimal(holding.capital.cents) * Decimal(max(0, holding.fundingDate.days(until: body.distributionDate)))
+            }
+            let yearsHeld = capital.cents == 0 ? 0 : weightedDays / (Decimal(capital.cents) * 365)
+            let result: WaterfallResult
+            do {
+                result = try Waterfall.dealByDeal([WaterfallDeal(capital: capital, proceeds: body.totalAmount, yearsHeld: yearsHeld)], terms: terms)
+            } catch {
+                throw error.problem(under: "waterfall")
+            }
+            investorsTotal = result.toInvestors
+            sponsorTotal = result.toSponsor
+            record = WaterfallRecord(terms: terms, yearsHeld: yearsHeld, tiers: result.tiers)
+        }
+        do {
+            return Plan(investors: try Waterfall.investorShares(of: investorsTotal, among: positions), sponsorTotal: sponsorTotal, waterfall: record)
+        } catch {
+            throw error.problem()
+        }
+    }
+
+    static func holdings(in offering: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Holding] {
+        let rows = try await connection.query(
+            """
+            SELECT id, investor_id, amount, funding_date::text FROM investments.investments
+            WHERE offering_id = \(offering) AND status = 'funded' ORDER BY funding_date, id
+            """,
+            logger: logger
+        )
+        var holdings: [Holding] = []
+        for try await (id, investor, amount, funded) in rows.decode((UUID, UUID, Money, String).self) {
+            holdings.append(Holding(investmentId: id, investorId: investor, capital: amount, fundingDate: CalendarDate(funded) ?? CalendarDate(dayNumber: 0)))
+        }
+        return holdings
+    }
+
+    /// One row per investor in a single statement, whatever their number.
+    static func insertLines(
+        _ shares: [InvestorShare], holdings: [Holding], distribution: UUID, offering: Offering, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let propertyRows = try await connection.query("SELECT property_id FROM investments.offerings WHERE id = \(offering.id)", logger: logger)
+        var property = UUID()
+        for try await id in propertyRows.decode(UUID.self) { property = id }
+        try await connection.query(
+            """
+            INSERT INTO investments.investor_distributions
+                (id, distribution_id, investment_id, investor_id, property_id, distribution_amount, tax_withholding, net_distribution)
+            SELECT ids, \(distribution), investment, investor, \(property), gross, withheld, net
+            FROM unnest(\(shares.map { _ in UUIDv7.make() }), \(holdings.map(\.investmentId)), \(shares.map(\.investorId)),
+                        \(shares.map(\.distributionAmount.description))::numeric[], \(shares.map(\.taxWithholding.description))::numeric[],
+                        \(shares.map(\.netDistribution.description))::numeric[])
+                AS line(ids, investment, investor, gross, withheld, net)
+            """,
+            logger: logger
+        )
+    }
+
+    /// Pays every line: ledger entries, running totals on each position, and the event.
+    func complete(_ id: UUID, by identity: Identity, claim: IdempotencyClaim, logger: Logger) async throws -> JSONDocument {
+        try await self.postgres.transaction(logger: logger) { connection in
+            try await self.idempotency.run(claim, on: connection, logger: logger) {
+                let rows = try await connection.query(
+                    """
+                    SELECT d.status, d.offering_id, d.property_id, d.total_amount, d.distribution_date::text, o.sponsor_id
+                    FROM investments.distributions d JOIN investments.offerings o ON o.id = d.offering_id
+                    WHERE d.id = \(id) FOR UPDATE OF d
+                    """,
+                    logger: logger
+                )
+                var found: (String, UUID, UUID, Money, String, UUID)?
+                for try await row in rows.decode((String, UUID, UUID, Money, String, UUID).self) { found = row }
+                guard let (status, offering, property, total, date, sponsor) = found,
+                    identity.has(role: .admin) || (identity.has(role: .sponsor) && identity.userID == sponsor)
+                else { throw Problem.notFound("No distribution has this id.") }
+                guard status != "completed" else { throw Problem.conflict("This distribution was already completed.") }
+                try await connection.query(
+                    """
+                    WITH lines AS (
+                        UPDATE investments.investor_distributions SET payment_status = 'completed', payment_date = \(date)::date
+                        WHERE distribution_id = \(id) RETURNING investment_id, investor_id, distribution_amount, tax_withholding
+                    ), positions AS (
+                        UPDATE investments.investments i SET total_distributions = i.total_distributions + l.distribution_amount, updated_at = now()
+                        FROM lines l WHERE i.id = l.investment_id
+                    )
+                    INSERT INTO investments.transactions (id, investor_id, investment_id, offering_id, distribution_id, type, amount, description, occurred_on)
+                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), 'distribution', distribution_amount, 'Distribution', \(date)::date FROM lines
+                    UNION ALL
+                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), 'tax_withholding', -tax_withholding, 'Tax withheld', \(date)::date
+                    FROM lines WHERE tax_withholding > 0
+                    """,
+                    logger: logger
+                )
+                try await connection.query(
+                    "UPDATE investments.distributions SET status = 'completed', processed_at = now(), updated_at = now() WHERE id = \(id)",
+                    logger: logger
+                )
+                let count = try await connection.query(
+                    "SELECT count(*)::int FROM investments.investor_distributions WHERE distribution_id = \(id)", logger: logger
+                )
+                var investors = 0
+                for try await n in count.decode(Int.self) { investors = n }
+                try await self.outbox.publish(
+                    DistributionCompleted(distributionId: id, offeringId: offering, propertyId: property, totalAmount: total, investorCount: investors),
+                    on: connection, logger: logger
+                )
+                return JSONDocument(try await Self.document(id, for: identity, on: connection, logger: logger))
+            }
+        }
+    }
+
+    /// The distribution with its lines: all of them for the sponsor and admins, only the caller's
+    /// own for an investor; 404 for anyone else.
+    static func document(_ id: UUID, for identity: Identity, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        let manages = identity.has(role: .admin) || identity.has(role: .sponsor)
+        let rows = try await connection.query(
+            """
+            SELECT jsonb_build_object(
+                'id', d.id, 'offering_id', d.offering_id, 'property_id', d.property_id, 'distribution_type', d.distribution_type,
+                'distribution_date', d.distribution_date, 'total_amount', d.total_amount::text,
+                'calculation_method', d.calculation_method, 'waterfall', d.waterfall,
+                'investors_total', d.investors_total::text, 'sponsor_total', d.sponsor_total::text, 'status', d.status,
+                'processed_at', d.processed_at, 'notes', d.notes, 'created_at', d.created_at,
+                'investor_count', (SELECT count(*) FROM investments.investor_distributions WHERE distribution_id = d.id),
+                'lines', coalesce((
+                    SELECT jsonb_agg(jsonb_build_object(
+                        'investor_id', l.investor_id, 'investment_id', l.investment_id,
+                        'distribution_amount', l.distribution_amount::text, 'tax_withholding', l.tax_withholding::text,
+                        'net_distribution', l.net_distribution::text, 'payment_status', l.payment_status,
+                        'payment_date', l.payment_date) ORDER BY l.investor_id)
+                    FROM investments.investor_distributions l
+                    WHERE l.distribution_id = d.id AND (\(identity.has(role: .admin)) OR o.sponsor_id = \(identity.userID)
+                                                          OR l.investor_id = \(identity.userID))
+                ), '[]'::jsonb))::text,
+                (\(identity.has(role: .admin)) OR (\(manages) AND o.sponsor_id = \(identity.userID))
+                 OR EXISTS (SELECT 1 FROM investments.investor_distributions x WHERE x.distribution_id = d.id AND x.investor_id = \(identity.userID)))
+            FROM investments.distributions d JOIN investments.offerings o ON o.id = d.offering_id WHERE d.id = \(id)
+            """,
+            logger: logger
+        )
+        for try await (text, allowed) in rows.decode((String, Bool).self) where allowed { return text }
+        throw Problem.notFound("No distribution has this id.")
+    }
+
+    func find(_ id: UUID, for identity: Identity, logger: Logger) async throws -> String {
+        try await self.postgres.withConnection { connection in try await Self.document(id, for: identity, on: connection, logger: logger) }
+    }
+
+    /// Newest first: an investor's distributions they are in; a sponsor's those of their offerings; admins all.
+    func list(offering: UUID?, for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+        var binds = SQLBinds()
+        var conditions: [String] = []
+        if !identity.has(role: .admin) {
+            let user = binds.add(identity.userID ?? UUID())
+            conditions.append(
+                "(o.sponsor_id = \(user) OR EXISTS (SELECT 1 FROM investments.investor_distributions x WHERE x.distribution_id = d.id AND x.investor_id = \(user)))"
+            )
+        }
+        if let offering { conditions.append("d.offering_id = \(binds.add(offering))") }
+        if let cursor = page.cursor { conditions.append("(d.created_at, d.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))") }
+        let sql = """
+            SELECT d.id, d.created_at, jsonb_build_object('id', d.id, 'offering_id', d.offering_id, 'property_id', d.property_id,
+                'distribution_type', d.distribution_type, 'distribution_date', d.distribution_date, 'total_amount', d.total_amount::text,
+                'calculation_method', d.calculation_method, 'status', d.status, 'created_at', d.created_at)::text
+            FROM investments.distributions d JOIN investments.offerings o ON o.id = d.offering_id
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY d.created_at DESC, d.id DESC LIMIT \(binds.add(page.limit + 1))
+            """
+        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
+    }
+}

@@ -1,0 +1,371 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// Investing in an offering: an investor asks (`pending`), commits (room is reserved atomically,
+/// so concurrent commitments can never oversubscribe the target), the sponsor confirms funding,
+/// and later the exit. Every move is one transaction with its ledger entry and event, and every
+/// money-moving POST needs an `Idempotency-Key`.
+struct InvestmentRoutes: Sendable {
+    let store: InvestmentStore
+
+    struct NewInvestment: Codable, Sendable {
+        var amount: Money
+        var shareClass: String?
+        var expectedExitDate: CalendarDate?
+    }
+
+    struct MoveBody: Codable, Sendable {
+        /// `fund`: the day the money arrived (default today); `exit`: the exit day (default today).
+        var date: CalendarDate?
+        /// `exit`: what the investor received for the position.
+        var proceeds: Money?
+    }
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        let offerings = router.group("v1/offerings", context: AuthenticatedContext.self)
+        offerings.post(":id/investments") { request, context -> JSONDocument in
+            var request = request
+            let offeringID = try OfferingRoutes.id(context)
+            let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+            guard let investorID = context.identity.userID else { throw Problem.forbidden("Only users invest.") }
+            let body = try await request.decode(as: NewInvestment.self, context: context)
+            return try await self.store.create(body, in: offeringID, investor: investorID, claim: claim, logger: context.logger)
+        }
+        offerings.get(":id/investments") { request, context -> JSONDocument in
+            let offeringID = try OfferingRoutes.id(context)
+            let page = try PageRequest(request)
+            return try await self.store.list(offering: offeringID, by: context.identity, page: page, logger: context.logger)
+        }
+
+        let investments = router.group("v1/investments", context: AuthenticatedContext.self)
+        investments.get { request, context -> JSONDocument in
+            guard let investorID = context.identity.userID else { throw Problem.forbidden("Only users hold investments.") }
+            return try await self.store.list(investor: investorID, page: try PageRequest(request), logger: context.logger)
+        }
+        investments.get(":id") { _, context -> JSONDocument in
+            let id = try Self.id(context)
+            return JSONDocument(try await self.store.find(id, visibleTo: context.identity, logger: context.logger))
+        }
+        for move in InvestmentStatus.Move.allCases {
+            investments.post(":id/\(move.rawValue)") { request, context -> JSONDocument in
+                var request = request
+                let id = try Self.id(context)
+                let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+                let body = request.headers[.contentType] == nil ? MoveBody() : try await request.decode(as: MoveBody.self, context: context)
+                return try await self.store.move(id, move, body: body, by: context.identity, claim: claim, logger: context.logger)
+            }
+        }
+    }
+
+    static func id(_ context: AuthenticatedContext) throws -> UUID {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw Problem.notFound("No investment has this id.")
+        }
+        return id
+    }
+}
+
+struct InvestmentStore: Sendable {
+    let postgres: PostgresClient
+    let outbox: OutboxPublisher
+    let idempotency: IdempotentRequests
+    let today: @Sendable () -> CalendarDate
+
+    /// A position with the facts the rules need.
+    struct Position: Sendable {
+        var id: UUID
+        var offeringId: UUID
+        var propertyId: UUID
+        var investorId: UUID
+        var amount: Money
+        var status: InvestmentStatus
+        var sponsorId: UUID
+    }
+
+    func create(
+        _ body: InvestmentRoutes.NewInvestment,
+        in offeringID: UUID,
+        investor: UUID,
+        claim: IdempotencyClaim,
+        logger: Logger
+    ) async throws -> JSONDocument {
+        try await self.postgres.transaction(logger: logger) { connection in
+            try await self.idempotency.run(claim, on: connection, logger: logger) {
+                guard let offering = try await OfferingStore.find(offeringID, on: connection, lock: false, logger: logger),
+                    offering.status != "draft" || offering.sponsorId == investor
+                else { throw Problem.notFound("No offering has this id.") }
+                let shareClass = body.shareClass ?? offering.terms.shareClasses[0]
+                var errors = Self.amountProblems(body.amount, offering: offering)
+                if !offering.terms.shareClasses.contains(shareClass) {
+                    errors.append(.init(field: "share_class", message: "must be one of \(offering.terms.shareClasses.joined(separator: ", "))"))
+                }
+                guard errors.isEmpty else { throw Problem.validation(errors) }
+                try Self.requireOpen(offering, on: self.today())
+                try await Self.requireAccreditation(offering, investor: investor, on: connection, logger: logger)
+                let id = UUIDv7.make()
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO investments.investments AS i (id, offering_id, property_id, investor_id, amount, share_class, expected_exit_date)
+                    SELECT \(id), o.id, o.property_id, \(investor), \(body.amount), \(shareClass), \(body.expectedExitDate?.description)::date
+                    FROM investments.offerings o WHERE o.id = \(offeringID)
+                    ON CONFLICT (offering_id, investor_id) WHERE status <> 'cancelled' DO NOTHING
+                    RETURNING investments.investment_document(i)::text
+                    """,
+                    logger: logger
+                )
+                for try await text in rows.decode(String.self) {
+                    return JSONDocument(text, status: .created, headers: [.location: "/v1/investments/\(id.uuidString.lowercased())"])
+                }
+                throw Problem.conflict("You already hold a position in this offering; change or cancel that one.")
+            }
+        }
+    }
+
+    /// Minimum, maximum and what is left, as field errors on `amount`.
+    static func amountProblems(_ amount: Money, offering: Offering) -> [ProblemDetails.FieldError] {
+        let terms = offering.terms
+        if let minimum = terms.minimumInvestment, amount < minimum {
+            return [.init(field: "amount", message: "must be at least the offering's minimum of \(minimum)")]
+        }
+        if let maximum = terms.maximumInvestment, amount > maximum {
+            return [.init(field: "amount", message: "must be at most the offering's maximum of \(maximum)")]
+        }
+        if let target = terms.targetRaise, amount > target - offering.amountRaised {
+            return [.init(field: "amount", message: "must be at most the \(target - offering.amountRaised) still open in this offering")]
+        }
+        return []
+    }
+
+    static func requireOpen(_ offering: Offering, on day: CalendarDate) throws {
+        guard offering.status == "open" else { throw Problem.conflict("This offering is \(offering.status), not open for investment.") }
+        if let open = offering.terms.openDate, day < open { throw Problem.conflict("This offering opens on \(open).") }
+        if let close = offering.terms.closeDate, day > close { throw Problem.conflict("This offering closed on \(close).") }
+    }
+
+    /// SEC Rule 506(c): a 506(c) offering takes money only from investors whose accreditation has
+    /// been verified and has not expired.
+    static func requireAccreditation(_ offering: Offering, investor: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        guard offering.terms.requiresAccreditation else { return }
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM investments.verifications WHERE user_id = \(investor) AND type = 'accredited'
+                           AND status = 'approved' AND expires_at > now())
+            """,
+            logger: logger
+        )
+        for try await accredited in rows.decode(Bool.self) where !accredited {
+            throw Problem(
+                .forbidden,
+                detail: "This offering is open only to verified accredited investors (SEC Rule 506(c)); submit a verification first.",
+                type: "https://tract.dev/problems/accreditation-required"
+            )
+        }
+    }
+
+    func move(
+        _ id: UUID,
+        _ move: InvestmentStatus.Move,
+        body: InvestmentRoutes.MoveBody,
+        by identity: Identity,
+        claim: IdempotencyClaim,
+        logger: Logger
+    ) async throws -> JSONDocument {
+        try await self.postgres.transaction(logger: logger) { connection in
+            try await self.idempotency.run(claim, on: connection, logger: logger) {
+                let position = try await Self.lock(id, visibleTo: identity, on: connection, logger: logger)
+                try Self.authorise(move, of: position, by: identity)
+                guard position.status.allows(move) else {
+                    throw Problem.conflict("A \(position.status.rawValue) investment cannot be moved to \(move.target.rawValue).")
+                }
+                let day = body.date ?? self.today()
+                switch move {
+                case .commit: try await self.commit(position, on: connection, logger: logger)
+                case .fund: try await self.fund(position, on: day, connection: connection, logger: logger)
+                case .exit: try await self.exit(position, on: day, proceeds: body.proceeds, connection: connection, logger: logger)
+                case .cancel: try await self.cancel(position, connection: connection, logger: logger)
+                }
+                return JSONDocument(try await Self.document(id, on: connection, logger: logger))
+            }
+        }
+    }
+
+    /// Investors commit and cancel their own positions; the sponsor and admins confirm funding and
+    /// exits and may cancel an unfunded position.
+    static func authorise(_ move: InvestmentStatus.Move, of position: Position, by identity: Identity) throws {
+        let isOwner = identity.userID == position.investorId
+        let manages = identity.has(role: .admin) || (identity.has(role: .sponsor) && identity.userID == position.sponsorId)
+        switch move {
+        case .commit where !isOwner: throw Problem.forbidden("Only the investor commits their investment.")
+        case .fund where !manages, .exit where !manages:
+            throw Problem.forbidden("Only the offering's sponsor or an admin records funding and exits.")
+        case .cancel where !isOwner && !manages: throw Problem.forbidden("Only the investor, the sponsor or an admin may cancel.")
+        default: return
+        }
+    }
+
+    private func commit(_ position: Position, on connection: PostgresConnection, logger: Logger) async throws {
+        guard let offering = try await OfferingStore.find(position.offeringId, on: connection, lock: false, logger: logger) else {
+            throw Problem.notFound("No offering has this id.")
+        }
+        try Self.requireOpen(offering, on: self.today())
+        try await Self.requireAccreditation(offering, investor: position.investorId, on: connection, logger: logger)
+        // The one place room is taken: the row lock serialises concurrent commitments and Postgres
+        // re-checks the condition against the latest committed total, so the sum never passes the target.
+        let reserved = try await connection.query(
+            """
+            UPDATE investments.offerings SET amount_raised = amount_raised + \(position.amount),
+                investor_count = investor_count + 1, updated_at = now()
+            WHERE id = \(position.offeringId) AND status = 'open' AND amount_raised + \(position.amount) <= target_raise
+            RETURNING target_raise - amount_raised
+            """,
+            logger: logger
+        )
+        var remaining: Money?
+        for try await left in reserved.decode(Money.self) { remaining = left }
+        guard remaining != nil else {
+            throw Problem(
+                .conflict,
+                detail: "The offering has less than \(position.amount) left; commit a smaller amount.",
+                type: "https://tract.dev/problems/offering-oversubscribed"
+            )
+        }
+        try await connection.query(
+            """
+            UPDATE investments.investments SET status = 'committed', commitment_date = \(self.today().description)::date, updated_at = now()
+            WHERE id = \(position.id)
+            """,
+            logger: logger
+        )
+        try await Ledger.record(.commitment, amount: .zero - position.amount, for: position, status: "pending", description: "Commitment", on: connection, logger: logger)
+        try await self.outbox.publish(
+            InvestmentCommitted(
+                investmentId: position.id, offeringId: position.offeringId, propertyId: position.propertyId,
+                investorId: position.investorId, amount: position.amount
+            ),
+            on: connection, logger: logger
+        )
+    }
+
+    private func fund(_ position: Position, on day: CalendarDate, connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE investments.investments SET status = 'funded', funding_date = \(day.description)::date, updated_at = now() WHERE id = \(position.id)",
+            logger: logger
+        )
+        try await Ledger.record(.investment, amount: .zero - position.amount, for: position, dated: day, description: "Capital funded", on: connection, logger: logger)
+        try await self.outbox.publish(
+            InvestmentFunded(
+                investmentId: position.id, offeringId: position.offeringId, propertyId: position.propertyId,
+                investorId: position.investorId, amount: position.amount, fundingDate: day.description
+            ),
+            on: connection, logger: logger
+        )
+    }
+
+    private func exit(_ position: Position, on day: CalendarDate, proceeds: Money?, connection: PostgresConnection, logger: Logger) async throws {
+        guard let proceeds, proceeds >= .zero else { throw Problem.validation(field: "proceeds", "is required: what the investor received, 0 or more") }
+        try await connection.query(
+            """
+            UPDATE investments.investments SET status = 'exited', actual_exit_date = \(day.description)::date,
+                exit_proceeds = \(proceeds), updated_at = now()
+            WHERE id = \(position.id)
+            """,
+            logger: logger
+        )
+        try await Ledger.record(.exitProceeds, amount: proceeds, for: position, dated: day, description: "Exit proceeds", on: connection, logger: logger)
+    }
+
+    private func cancel(_ position: Position, connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE investments.investments SET status = 'cancelled', updated_at = now() WHERE id = \(position.id)", logger: logger
+        )
+        guard position.status.holdsRoom else { return }
+        try await connection.query(
+            """
+            UPDATE investments.offerings SET amount_raised = amount_raised - \(position.amount),
+                investor_count = investor_count - 1, updated_at = now()
+            WHERE id = \(position.offeringId)
+            """,
+            logger: logger
+        )
+        try await Ledger.record(.commitmentReleased, amount: position.amount, for: position, description: "Commitment cancelled", on: connection, logger: logger)
+    }
+
+    /// The position locked for a move: 404 unless the caller may see it.
+    static func lock(_ id: UUID, visibleTo identity: Identity, on connection: PostgresConnection, logger: Logger) async throws -> Position {
+        let rows = try await connection.query(
+            """
+            SELECT i.id, i.offering_id, i.property_id, i.investor_id, i.amount, i.status, o.sponsor_id
+            FROM investments.investments i JOIN investments.offerings o ON o.id = i.offering_id
+            WHERE i.id = \(id) FOR UPDATE OF i
+            """,
+            logger: logger
+        )
+        for try await row in rows.decode((UUID, UUID, UUID, UUID, Money, String, UUID).self) {
+            let position = Position(
+                id: row.0, offeringId: row.1, propertyId: row.2, investorId: row.3, amount: row.4,
+                status: InvestmentStatus(rawValue: row.5) ?? .pending, sponsorId: row.6
+            )
+            if Self.canSee(position, identity) { return position }
+        }
+        throw Problem.notFound("No investment has this id.")
+    }
+
+    /// An investor sees their own positions, a sponsor those in their offerings, admins all.
+    static func canSee(_ position: Position, _ identity: Identity) -> Bool {
+        identity.has(role: .admin) || identity.userID == position.investorId
+            || (identity.has(role: .sponsor) && identity.userID == position.sponsorId)
+    }
+
+    static func document(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        let rows = try await connection.query(
+            "SELECT investments.investment_document(i)::text FROM investments.investments i WHERE id = \(id)", logger: logger
+        )
+        for try await text in rows.decode(String.self) { return text }
+        throw Problem.notFound("No investment has this id.")
+    }
+
+    func find(_ id: UUID, visibleTo identity: Identity, logger: Logger) async throws -> String {
+        let rows = try await self.postgres.query(
+            """
+            SELECT i.investor_id, o.sponsor_id, investments.investment_document(i)::text
+            FROM investments.investments i JOIN investments.offerings o ON o.id = i.offering_id WHERE i.id = \(id)
+            """,
+            logger: logger
+        )
+        for try await (investor, sponsor, text) in rows.decode((UUID, UUID, String).self) {
+            let allowed = identity.has(role: .admin) || identity.userID == investor || (identity.has(role: .sponsor) && identity.userID == sponsor)
+            if allowed { return text }
+        }
+        throw Problem.notFound("No investment has this id.")
+    }
+
+    func list(investor: UUID, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+        var binds = SQLBinds()
+        var sql = "SELECT i.id, i.created_at, investments.investment_document(i)::text FROM investments.investments i WHERE i.investor_id = \(binds.add(investor))"
+        if let cursor = page.cursor { sql += " AND (i.created_at, i.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))" }
+        sql += " ORDER BY i.created_at DESC, i.id DESC LIMIT \(binds.add(page.limit + 1))"
+        return try await self.page(binds.query(sql), limit: page.limit, logger: logger)
+    }
+
+    /// Positions in an offering, for its sponsor and admins.
+    func list(offering: UUID, by identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+        guard let found = try await OfferingStore(postgres: self.postgres).find(offering, logger: logger), found.isVisible(to: identity) else {
+            throw Problem.notFound("No offering has this id.")
+        }
+        guard found.canManage(identity) else { throw Problem.forbidden("Only the offering's sponsor or an admin sees its investors.") }
+        var binds = SQLBinds()
+        var sql = "SELECT i.id, i.created_at, investments.investment_document(i)::text FROM investments.investments i WHERE i.offering_id = \(binds.add(offering))"
+        if let cursor = page.cursor { sql += " AND (i.created_at, i.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))" }
+        sql += " ORDER BY i.created_at DESC, i.id DESC LIMIT \(binds.add(page.limit + 1))"
+        return try await self.page(binds.query(sql), limit: page.limit, logger: logger)
+    }
+
+    private func page(_ query: PostgresQuery, limit: Int, logger: Logger) async throws -> JSONDocument {
+        return try await self.postgres.documentPage(query, limit: limit, logger: logger)
+    }
+}

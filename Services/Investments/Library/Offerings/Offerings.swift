@@ -1,0 +1,211 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// `/v1/offerings`: sponsors open an offering on a property they listed; signed-in users browse
+/// the open ones. Offerings are read as `offering_document` JSON built by Postgres.
+struct OfferingRoutes: Sendable {
+    let store: OfferingStore
+    let properties: PropertyCopies
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        let offerings = router.group("v1/offerings", context: AuthenticatedContext.self)
+        offerings.get { request, context -> JSONDocument in
+            let limit = try PageRequest.parseLimit(from: request.uri.queryParameters)
+            let cursor = try request.uri.queryParameters["cursor"].map { try Cursor(encoded: String($0)) }
+            return try await self.store.list(for: context.identity, limit: limit, after: cursor, logger: context.logger)
+        }
+        offerings.post { request, context -> JSONDocument in
+            try context.identity.requireRole(.sponsor, .admin)
+            let body = try await request.decode(as: NewOffering.self, context: context)
+            let property = try await self.properties.fetch(body.propertyId, context: context.callContext)
+            guard context.identity.has(role: .admin) || property.sponsorId == context.identity.userID else {
+                throw Problem.forbidden("Only the property's sponsor or an admin may open an offering on it.")
+            }
+            let terms = OfferingTerms(
+                name: body.name ?? property.propertyName,
+                status: body.status ?? "open",
+                openDate: body.openDate,
+                closeDate: body.closeDate,
+                minimumInvestment: body.minimumInvestment ?? property.minimumInvestment,
+                maximumInvestment: body.maximumInvestment ?? property.maximumInvestment,
+                targetRaise: body.targetRaise ?? property.targetRaise,
+                shareClasses: body.shareClasses ?? ["common"],
+                requiresAccreditation: body.requiresAccreditation ?? true
+            )
+            let errors = terms.problems()
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            let document = try await self.store.create(terms, property: property, logger: context.logger)
+            return JSONDocument(document.text, status: .created, headers: [.location: "/v1/offerings/\(document.id.uuidString.lowercased())"])
+        }
+        offerings.get(":id") { _, context -> JSONDocument in
+            let id = try Self.id(context)
+            guard let offering = try await self.store.find(id, logger: context.logger), offering.isVisible(to: context.identity) else {
+                throw Problem.notFound("No offering has this id.")
+            }
+            return JSONDocument(offering.text)
+        }
+        offerings.patch(":id") { request, context -> JSONDocument in
+            let id = try Self.id(context)
+            let change = try await request.decode(as: OfferingChange.self, context: context)
+            return JSONDocument(try await self.store.update(id, change, by: context.identity, logger: context.logger).text)
+        }
+    }
+
+    static func id(_ context: AuthenticatedContext, _ name: String = "id") throws -> UUID {
+        guard let id = context.parameters.get(name).flatMap(UUID.init(uuidString:)) else {
+            throw Problem.notFound("No offering has this id.")
+        }
+        return id
+    }
+}
+
+/// An offering as stored: the figures the rules need, and the document clients get.
+struct Offering: Sendable {
+    var id: UUID
+    var sponsorId: UUID
+    var status: String
+    var terms: OfferingTerms
+    var amountRaised: Money
+    var text: String
+
+    /// Drafts are the sponsor's own business until they open.
+    func isVisible(to identity: Identity) -> Bool {
+        self.status != "draft" || self.canManage(identity)
+    }
+
+    func canManage(_ identity: Identity) -> Bool {
+        identity.has(role: .admin) || (identity.has(role: .sponsor) && identity.userID == self.sponsorId)
+    }
+}
+
+struct OfferingStore: Sendable {
+    let postgres: PostgresClient
+
+    static let select = """
+        SELECT o.id, o.sponsor_id, o.status, o.name, o.open_date::text, o.close_date::text, o.minimum_investment,
+               o.maximum_investment, o.target_raise, o.share_classes, o.requires_accreditation, o.amount_raised,
+               investments.offering_document(o, p)::text
+        FROM investments.offerings o JOIN investments.property_copies p USING (property_id)
+        """
+
+    typealias Row = (UUID, UUID, String, String, String?, String?, Money, Money?, Money, [String], Bool, Money, String)
+
+    static func offering(_ row: Row) -> Offering {
+        Offering(
+            id: row.0, sponsorId: row.1, status: row.2,
+            terms: OfferingTerms(
+                name: row.3, status: row.2, openDate: row.4.flatMap(CalendarDate.init), closeDate: row.5.flatMap(CalendarDate.init),
+                minimumInvestment: row.6, maximumInvestment: row.7, targetRaise: row.8, shareClasses: row.9,
+                requiresAccreditation: row.10
+            ),
+            amountRaised: row.11, text: row.12
+        )
+    }
+
+    func create(_ terms: OfferingTerms, property: PropertySnapshot, logger: Logger) async throws -> (id: UUID, text: String) {
+        let id = UUIDv7.make()
+        return try await self.postgres.transaction(logger: logger) { connection in
+            try await PropertyCopies.save(property, on: connection, logger: logger)
+            let rows = try await connection.query(
+                """
+                INSERT INTO investments.offerings
+                    (id, property_id, sponsor_id, name, status, open_date, close_date, minimum_investment,
+                     maximum_investment, target_raise, share_classes, requires_accreditation)
+                VALUES (\(id), \(property.propertyId), \(property.sponsorId), \(terms.name), \(terms.status),
+                        \(terms.openDate?.description)::date, \(terms.closeDate?.description)::date, \(terms.minimumInvestment),
+                        \(terms.maximumInvestment), \(terms.targetRaise), \(terms.shareClasses), \(terms.requiresAccreditation))
+                ON CONFLICT (property_id) DO NOTHING
+                RETURNING id
+                """,
+                logger: logger
+            )
+            var inserted = false
+            for try await _ in rows { inserted = true }
+            guard inserted else { throw Problem.conflict("This property already has an offering; change that one instead.") }
+            guard let offering = try await Self.find(id, on: connection, lock: false, logger: logger) else {
+                throw Problem.conflict("The offering could not be read back; try again.")
+            }
+            return (id, offering.text)
+        }
+    }
+
+    func find(_ id: UUID, logger: Logger) async throws -> Offering? {
+        let rows = try await self.postgres.query("\(unescaped: Self.select) WHERE o.id = \(id)", logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.offering(row) }
+        return nil
+    }
+
+    static func find(_ id: UUID, on connection: PostgresConnection, lock: Bool, logger: Logger) async throws -> Offering? {
+        let rows = try await connection.query(
+            "\(unescaped: Self.select) WHERE o.id = \(id) \(unescaped: lock ? "FOR UPDATE OF o" : "")", logger: logger
+        )
+        for try await row in rows.decode(Row.self) { return Self.offering(row) }
+        return nil
+    }
+
+    /// Open and closed offerings for everyone signed in, newest first; drafts and cancelled ones
+    /// only for their sponsor and admins.
+    func list(for identity: Identity, limit: Int, after cursor: Cursor?, logger: Logger) async throws -> JSONDocument {
+        var binds = SQLBinds()
+        var conditions: [String] = []
+        if !identity.has(role: .admin) {
+            let userID = identity.has(role: .sponsor) ? identity.userID : nil
+            conditions.append("(o.status IN ('open', 'closed') OR o.sponsor_id = \(binds.add(userID ?? UUID())))")
+        }
+        if let cursor {
+            conditions.append("(o.created_at, o.id) < (\(binds.add(cursor.createdAt)), \(binds.add(cursor.id)))")
+        }
+        let sql = """
+            SELECT o.id, o.created_at, investments.offering_document(o, p)::text
+            FROM investments.offerings o JOIN investments.property_copies p USING (property_id)
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY o.created_at DESC, o.id DESC LIMIT \(binds.add(limit + 1))
+            """
+        return try await self.postgres.documentPage(binds.query(sql), limit: limit, logger: logger)
+    }
+
+    func update(_ id: UUID, _ change: OfferingChange, by identity: Identity, logger: Logger) async throws -> Offering {
+        try await self.postgres.transaction(logger: logger) { connection in
+            // Locked so a commitment cannot slip in between the check on the target and the write.
+            guard let current = try await Self.find(id, on: connection, lock: true, logger: logger), current.isVisible(to: identity) else {
+                throw Problem.notFound("No offering has this id.")
+            }
+            guard current.canManage(identity) else { throw Problem.forbidden("Only the offering's sponsor or an admin may change it.") }
+            var terms = current.terms
+            terms.name = change.name ?? terms.name
+            terms.status = change.status ?? terms.status
+            terms.openDate = change.openDate ?? terms.openDate
+            terms.closeDate = change.closeDate ?? terms.closeDate
+            terms.minimumInvestment = change.minimumInvestment ?? terms.minimumInvestment
+            terms.maximumInvestment = change.maximumInvestment ?? terms.maximumInvestment
+            terms.targetRaise = change.targetRaise ?? terms.targetRaise
+            terms.shareClasses = change.shareClasses ?? terms.shareClasses
+            terms.requiresAccreditation = change.requiresAccreditation ?? terms.requiresAccreditation
+            var errors = terms.problems(amountRaised: current.amountRaised)
+            if current.status == "cancelled", terms.status != "cancelled" {
+                errors.append(.init(field: "status", message: "a cancelled offering stays cancelled"))
+            }
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            try await connection.query(
+                """
+                UPDATE investments.offerings SET name = \(terms.name), status = \(terms.status),
+                    open_date = \(terms.openDate?.description)::date, close_date = \(terms.closeDate?.description)::date,
+                    minimum_investment = \(terms.minimumInvestment), maximum_investment = \(terms.maximumInvestment),
+                    target_raise = \(terms.targetRaise), share_classes = \(terms.shareClasses),
+                    requires_accreditation = \(terms.requiresAccreditation), updated_at = now()
+                WHERE id = \(id)
+                """,
+                logger: logger
+            )
+            guard let updated = try await Self.find(id, on: connection, lock: false, logger: logger) else {
+                throw Problem.notFound("No offering has this id.")
+            }
+            return updated
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// `GET /v1/portfolio`: the signed-in investor's positions and what they add up to — invested,
+/// current value, distributions, equity multiple, XIRR from the ledger's dated cash flows, and
+/// allocation by state, city, property type and class (from the property copies events keep).
+struct PortfolioRoutes: Sendable {
+    let store: PortfolioStore
+    let today: @Sendable () -> CalendarDate
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        router.group("v1/portfolio", context: AuthenticatedContext.self).get { _, context -> Portfolio in
+            guard let investor = context.identity.userID else { throw Problem.forbidden("Only users hold a portfolio.") }
+            let (positions, flows) = try await self.store.load(investor, logger: context.logger)
+            return Portfolio.summarise(positions: positions, cashFlows: flows, asOf: self.today())
+        }
+    }
+}
+
+/// One position with what the portfolio needs of its property.
+struct PortfolioPosition: Codable, Sendable, Equatable {
+    var investmentId: UUID
+    var offeringId: UUID
+    var propertyId: UUID
+    var propertyName: String
+    var city: String
+    var state: String
+    var propertyType: String?
+    var propertyClass: String?
+    var status: String
+    var amount: Money
+    var fundingDate: CalendarDate?
+    var totalDistributions: Money
+    var exitProceeds: Money?
+
+    /// Book value: funded capital until the position exits (no mark-to-market is recorded yet).
+    var currentValue: Money { self.status == "funded" ? self.amount : .zero }
+    var isInvested: Bool { self.status == "funded" || self.status == "exited" }
+}
+
+struct Portfolio: Codable, Sendable, ResponseEncodable {
+    struct Slice: Codable, Sendable, Equatable {
+        var key: String
+        var value: Money
+        /// Share of current value, 0–1 to four places.
+        var share: Decimal
+    }
+
+    var asOf: CalendarDate
+    var positions: [PortfolioPosition]
+    var totalInvested: Money
+    var committed: Money
+    var currentValue: Money
+    var totalDistributions: Money
+    var equityMultiple: Decimal?
+    var xirr: Double?
+    /// Why there is no XIRR yet (e.g. nothing returned so far), in words.
+    var xirrUnavailable: String?
+    var allocationByState: [Slice]
+    var allocationByCity: [Slice]
+    var allocationByPropertyType: [Slice]
+    var allocationByPropertyClass: [Slice]
+
+    /// Pure: the figures from the positions and the ledger's cash flows (investor's side: money in
+    /// negative). Live positions count at their current value as of `asOf`, as XIRR conventions do.
+    static func summarise(positions: [PortfolioPosition], cashFlows: [DatedCashFlow], asOf: CalendarDate) -> Portfolio {
+        let invested = positions.filter(\.isInvested).reduce(Money.zero) { $0 + $1.amount }
+        let committed = positions.filter { $0.status == "committed" }.reduce(Money.zero) { $0 + $1.amount }
+        let value = positions.reduce(Money.zero) { $0 + $1.currentValue }
+        let distributions = positions.reduce(Money.zero) { $0 + $1.totalDistributions }
+        let exits = positions.reduce(Money.zero) { $0 + ($1.exitProceeds ?? .zero) }
+        var flows = cashFlows
+        if value > .zero { flows.append(DatedCashFlow(date: asOf, amount: value)) }
+        var xirr: Double?
+        var unavailable: String?
+        do {
+            xirr = try InvestmentReturns.xirr(flows)
+        } catch {
+            unavailable = error.description
+        }
+        return Portfolio(
+            asOf: asOf, positions: positions, totalInvested: invested, committed: committed, currentValue: value,
+            totalDistributions: distributions,
+            equityMultiple: InvestmentReturns.equityMultiple(totalDistributions: distributions + exits, currentValue: value, totalInvested: invested),
+            xirr: xirr, xirrUnavailable: unavailable,
+            allocationByState: Self.slices(positions, value) { $0.state },
+            allocationByCity: Self.slices(positions, value) { "\($0.city), \($0.state)" },
+            allocationByPropertyType: Self.slices(positions, value) { $0.propertyType ?? "unspecified" },
+            allocationByPropertyClass: Self.slices(positions, value) { $0.propertyClass ?? "unspecified" }
+        )
+    }
+
+    static func slices(_ positions: [PortfolioPosition], _ total: Money, key: (PortfolioPosition) -> String) -> [Slice] {
+        var sums: [String: Money] = [:]
+        for position in positions where position.currentValue > .zero { sums[key(position), default: .zero] = sums[key(position), default: .zero] + position.currentValue }
+        return sums.map { name, value in
+            var share = total.cents == 0 ? Decimal(0) : Decimal(value.cents) / Decimal(total.cents)
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &share, 4, .plain)
+            return Slice(key: name, value: value, share: rounded)
+        }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+    }
+}
+
+struct PortfolioStore: Sendable {
+    let postgres: PostgresClient
+
+    func load(_ investor: UUID, logger: Logger) async throws -> ([PortfolioPosition], [DatedCashFlow]) {
+        let positionRows = try await self.postgres.query(
+            """
+            SELECT i.id, i.offering_id, i.property_id, p.property_name, p.city, p.state, p.property_type, p.property_class,
+                   i.status, i.amount, i.funding_date::text, i.total_distributions, i.exit_proceeds
+            FROM investments.investments i JOIN investments.property_copies p USING (property_id)
+            WHERE i.investor_id = \(investor) AND i.status IN ('committed', 'funded', 'exited')
+            ORDER BY i.created_at, i.id
+            """,
+            logger: logger
+        )
+        var positions: [PortfolioPosition] = []
+        for try await row in positionRows.decode((UUID, UUID, UUID, String, String, String, String?, String?, String, Money, String?, Money, Money?).self) {
+            positions.append(
+                PortfolioPosition(
+                    investmentId: row.0, offeringId: row.1, propertyId: row.2, propertyName: row.3, city: row.4, state: row.5,
+                    propertyType: row.6, propertyClass: row.7, status: row.8, amount: row.9, fundingDate: row.10.flatMap(CalendarDate.init),
+                    totalDistributions: row.11, exitProceeds: row.12
+                )
+            )
+        }
+        // Money that actually moved, gross of withholding (tax withheld was still paid out for the investor).
+        let flowRows = try await self.postgres.query(
+            """
+            SELECT occurred_on::text, sum(amount) FROM investments.transactions
+            WHERE investor_id = \(investor) AND type IN ('investment', 'distribution', 'return_of_capital', 'exit_proceeds', 'fee')
+              AND status = 'completed'
+            GROUP BY occurred_on ORDER BY occurred_on
+            """,
+            logger: logger
+        )
+        var flows: [DatedCashFlow] = []
+        for try await (day, amount) in flowRows.decode((String, Money).self) {
+            if let date = CalendarDate(day) { flows.append(DatedCashFlow(date: date, amount: amount)) }
+        }
+        return (positions, flows)
+    }
+}

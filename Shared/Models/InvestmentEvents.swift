@@ -1,0 +1,85 @@
+import Foundation
+
+/// Events `investments` publishes: `communications` tells investors, `analytics` follows the funnel.
+
+/// An investor committed money to an offering (room was reserved for it).
+public struct InvestmentCommitted: DomainEvent, Equatable {
+    public static let eventType = "investment.committed"
+    public var investmentId: UUID
+    public var offeringId: UUID
+    public var propertyId: UUID
+    public var investorId: UUID
+    public var amount: Money
+
+    public init(investmentId: UUID, offeringId: UUID, propertyId: UUID, investorId: UUID, amount: Money) {
+        self.investmentId = investmentId
+        self.offeringId = offeringId
+        self.propertyId = propertyId
+        self.investorId = investorId
+        self.amount = amount
+    }
+}
+
+/// The sponsor confirmed the investor's money arrived.
+public struct InvestmentFunded: DomainEvent, Equatable {
+    public static let eventType = "investment.funded"
+    public var investmentId: UUID
+    public var offeringId: UUID
+    public var propertyId: UUID
+    public var investorId: UUID
+    public var amount: Money
+    public var fundingDate: String
+
+    public init(investmentId: UUID, offeringId: UUID, propertyId: UUID, investorId: UUID, amount: Money, fundingDate: String) {
+        self.investmentId = investmentId
+        self.offeringId = offeringId
+        self.propertyId = propertyId
+        self.investorId = investorId
+        self.amount = amount
+        self.fundingDate = fundingDate
+    }
+}
+
+/// A distribution was paid out to every investor in it.
+public struct DistributionCompleted: DomainEvent, Equatable {
+    public static let eventType = "distribution.completed"
+    public var distributionId: UUID
+    public var offeringId: UUID
+    public var propertyId: UUID
+    public var totalAmount: Money
+    public var investorCount: Int
+
+    public init(distributionId: UUID, offeringId: UUID, propertyId: UUID, totalAmount: Money, investorCount: Int) {
+        self.distributionId = distributionId
+        self.offeringId = offeringId
+        self.propertyId = propertyId
+        self.totalAmount = totalAmount
+        self.investorCount = investorCount
+    }
+}
+
+/// Someone qualified as an investor: submitted the profile's capital-gain facts.
+public struct InvestorQualificationSubmitted: DomainEvent, Equatable {
+    public static let eventType = "investor_qualification.submitted"
+    public var userId: UUID
+    public var capGain: Bool?
+    public var profileCompletionScore: Int
+
+    public init(userId: UUID, capGain: Bool?, profileCompletionScore: Int) {
+        self.userId = userId
+        self.capGain = capGain
+        self.profileCompletionScore = profileCompletionScore
+    }
+}
+
+/// Someone used the OZ tax calculator (seed 000 `tax_calculator_used`).
+public struct TaxCalculatorUsed: DomainEvent, Equatable {
+    public static let eventType = "tax_calculator.used"
+    public var userId: UUID
+    public var regime: String
+
+    public init(userId: UUID, regime: String) {
+        self.userId = userId
+        self.regime = regime
+    }
+}
