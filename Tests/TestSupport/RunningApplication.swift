@@ -28,6 +28,9 @@ extension ServiceConfiguration {
             // Every suite starts services at once on two cores: a probe's query can wait its turn
             // for seconds, which is load, not an unready service.
             readinessTimeout: .seconds(30),
+            // Likewise for calls between the services under test: a slow answer under that load
+            // is not a failed delivery.
+            peerTimeout: .seconds(30),
             identity: IdentityConfiguration(jwksURL: jwksURL, issuer: "tract-auth", audience: "tract"),
             events: EventConfiguration(
                 peers: peers,

@@ -25,6 +25,10 @@ public struct ServiceConfiguration: Sendable {
     /// `READINESS_TIMEOUT_MS` (default 2000): how long `/health/ready` waits for Postgres before
     /// answering 503. Keep it below the probe's own `timeoutSeconds`.
     public var readinessTimeout: Duration
+    /// `PEER_TIMEOUT_MS` (default 5000): the most one call to another service may take — internal
+    /// requests, event deliveries and the JWKS fetch — before it counts as failed (and, where safe,
+    /// is retried).
+    public var peerTimeout: Duration
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
 
@@ -38,6 +42,7 @@ public struct ServiceConfiguration: Sendable {
         maxBodyBytes: Int = 1 << 20,
         trustsForwardedFor: Bool = false,
         readinessTimeout: Duration = .seconds(2),
+        peerTimeout: Duration = .seconds(5),
         identity: IdentityConfiguration = .init(),
         events: EventConfiguration = .init()
     ) {
@@ -50,6 +55,7 @@ public struct ServiceConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.trustsForwardedFor = trustsForwardedFor
         self.readinessTimeout = readinessTimeout
+        self.peerTimeout = peerTimeout
         self.identity = identity
         self.events = events
     }
@@ -82,6 +88,7 @@ public struct ServiceConfiguration: Sendable {
             maxBodyBytes: try environment.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
             trustsForwardedFor: try environment.boolean("TRUST_FORWARDED_FOR", default: false),
             readinessTimeout: try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
+            peerTimeout: try environment.duration("PEER_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...120_000),
             identity: try IdentityConfiguration.fromEnvironment(environment),
             events: try EventConfiguration.fromEnvironment(service: service, environment)
         )

@@ -19,6 +19,8 @@ public actor TokenVerifier {
     private let logger: Logger
     /// How long a fetched key set is trusted before it is fetched again on use.
     private let cacheLifetime: Duration
+    /// The most one key-set download may take (`PEER_TIMEOUT_MS`).
+    private let fetchTimeout: Duration
     private var keys = JWTKeyCollection()
     private var algorithmsByKeyID: [String: String] = [:]
     private var fetchedAt: ContinuousClock.Instant?
@@ -31,11 +33,13 @@ public actor TokenVerifier {
         configuration: IdentityConfiguration,
         httpClient: HTTPClient = .shared,
         cacheLifetime: Duration = .seconds(300),
+        fetchTimeout: Duration = .seconds(5),
         logger: Logger
     ) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.cacheLifetime = cacheLifetime
+        self.fetchTimeout = fetchTimeout
         self.logger = logger
     }
 
@@ -117,7 +121,7 @@ public actor TokenVerifier {
         request.headers.add(name: "Accept", value: "application/json")
         let body: ByteBuffer
         do {
-            let response = try await self.httpClient.execute(request, timeout: .seconds(5))
+            let response = try await self.httpClient.execute(request, timeout: .init(self.fetchTimeout))
             guard response.status == .ok else {
                 throw Problem.serviceUnavailable("The key set could not be fetched (HTTP \(response.status.code)).")
             }

@@ -35,13 +35,13 @@ public func buildServiceApplication(
             clientID: configuration.events.clientID,
             clientSecret: configuration.events.clientSecret
         )
-    let internalClient = InternalHTTPClient(tokens: serviceTokens)
+    let internalClient = InternalHTTPClient(tokens: serviceTokens, timeout: configuration.peerTimeout)
     let outbox = OutboxPublisher(
         source: definition.name.rawValue,
         schema: schema,
         subscribers: overrides.eventSubscribers ?? EventSubscriptions.subscribers(of:)
     )
-    let verifier = TokenVerifier(configuration: configuration.identity, logger: logger)
+    let verifier = TokenVerifier(configuration: configuration.identity, fetchTimeout: configuration.peerTimeout, logger: logger)
     let dependencies = ServiceDependencies(
         configuration: configuration,
         postgres: postgres,

@@ -100,6 +100,8 @@ extension ServiceConfiguration {
           LOG_LEVEL                   trace ... critical (info)
           MAX_BODY_BYTES              largest JSON body (1048576)
           TRUST_FORWARDED_FOR         client IP from X-Forwarded-For (false)
+          READINESS_TIMEOUT_MS        /health/ready's wait for Postgres (2000)
+          PEER_TIMEOUT_MS             one call to another service (5000)
           AUTH_JWKS_URL               auth's key set
                                       (http://127.0.0.1:8081/.well-known/jwks.json)
           TOKEN_ISSUER                required iss (tract-auth)
