@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// A real HTTP server on a loopback port for the duration of `body`: the peer a test needs
 /// (a JWKS endpoint, an event subscriber) speaking real HTTP.
@@ -39,14 +40,21 @@ public func withLocalServer<Context: RequestContext, T: Sendable>(
     }
 }
 
-/// A loopback port nobody listens on right now (bound, read, released).
+/// A loopback port nobody listens on right now (bound, read, released) and that no other test in
+/// this process has been given. Released ports go back to the OS, which may offer the same one
+/// again before the first test binds it; two suites' servers on one port answer each other's
+/// requests (another issuer's tokens, another service's events), so a port is handed out once.
 public func freePort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 0
-    try await channel.close()
-    return port
+    while true {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        if handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
+    }
 }
+
+private let handedOutPorts = Mutex<Set<Int>>([])
 
 /// Polls `condition` until it holds or `timeout` passes.
 public func eventually(
