@@ -51,12 +51,18 @@ public struct InternalHTTPClient: Sendable {
     let timeout: Duration
     let maximumAttempts: Int
 
+    /// Connections `transport` keeps open to one peer. AsyncHTTPClient queues requests beyond them
+    /// and counts the wait against the connect timeout, so work that fans out to a peer (the outbox
+    /// dispatcher) keeps fewer than this in flight.
+    public static let connectionsPerPeer = 16
+
     /// One client for all internal calls in the process. Unlike `HTTPClient.shared` it does not keep
     /// retrying a refused connection until the deadline: a peer that is down should fail the call at
     /// once, so the caller (the outbox's schedule, a user waiting) decides what happens next.
     public static let transport: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerPeer
         configuration.timeout.connect = .seconds(2)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()

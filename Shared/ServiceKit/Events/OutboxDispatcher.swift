@@ -67,13 +67,23 @@ public struct OutboxDispatcher: Service {
         var attempts: Int32
     }
 
+    /// Deliveries one dispatcher has in flight. A whole batch sent at once would queue in the HTTP
+    /// pool past the connect timeout and fail its tail with no fault at the subscriber; half the
+    /// pool leaves room for a second dispatcher in the same process (tests run replicas that way).
+    static let deliveriesInFlight = InternalHTTPClient.connectionsPerPeer / 2
+
     /// Claims and delivers one batch; returns how many rows it claimed.
     @discardableResult
     public func dispatchDue() async throws -> Int {
         let claimed = try await self.claim()
         await withTaskGroup(of: Void.self) { group in
-            for row in claimed {
+            var waiting = claimed.makeIterator()
+            for _ in 0..<Self.deliveriesInFlight {
+                guard let row = waiting.next() else { break }
                 group.addTask { await self.deliver(row) }
+            }
+            while await group.next() != nil {
+                if let row = waiting.next() { group.addTask { await self.deliver(row) } }
             }
         }
         return claimed.count
