@@ -41,7 +41,11 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
     ),
     (
         "InvestmentsService", "investments", "Investments",
-        [.product(name: "NIOHTTP1", package: "swift-nio")],
+        [
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Mustache", package: "swift-mustache"),
+        ],
         []
     ),
     (

@@ -83,3 +83,21 @@ public struct TaxCalculatorUsed: DomainEvent, Equatable {
         self.regime = regime
     }
 }
+
+/// An investor's statement was finalised and sent (its email is requested in the same transaction).
+public struct StatementSent: DomainEvent, Equatable {
+    public static let eventType = "statement.sent"
+    public var statementId: UUID
+    public var investorId: UUID
+    public var statementType: String
+    public var periodStart: String
+    public var periodEnd: String
+
+    public init(statementId: UUID, investorId: UUID, statementType: String, periodStart: String, periodEnd: String) {
+        self.statementId = statementId
+        self.investorId = investorId
+        self.statementType = statementType
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+    }
+}

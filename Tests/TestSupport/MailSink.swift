@@ -93,11 +93,16 @@ public final class MailSink: Sendable {
             .map { try Data(contentsOf: folder.appendingPathComponent($0)) }
     }
 
-    /// Waits for the first message to `recipient`.
-    public func waitForMessage(to recipient: String, timeout: Duration = .seconds(10)) async throws -> ReceivedMail {
+    /// Waits for the first message to `recipient` (whose subject starts with `subjectPrefix`, if given).
+    public func waitForMessage(
+        to recipient: String, subjectPrefix: String? = nil, timeout: Duration = .seconds(10)
+    ) async throws -> ReceivedMail {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let mail = try messages().first(where: { $0.rcptTos.contains(recipient) }) { return mail }
+            let found = try messages().first { mail in
+                mail.rcptTos.contains(recipient) && (subjectPrefix.map { mail.subject.hasPrefix($0) } ?? true)
+            }
+            if let mail = found { return mail }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw MailSinkError.noMessage(recipient)

@@ -48,6 +48,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 SessionRoutes(auth: auth).addRoutes(to: router)
                 EmailFlowRoutes(auth: auth).addRoutes(to: router)
                 MagicLinkRoutes(auth: auth).addRoutes(to: router)
+                InternalUserRoutes(users: auth.users).addRoutes(to: router)
             }
         )
     }

@@ -9,12 +9,13 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.investments
 
     public static func definition() throws -> ServiceDefinition {
-        Self.definition(today: { CalendarDate.today() })
+        try Self.definition(settings: InvestmentsSettings.fromEnvironment(), today: { CalendarDate.today() })
     }
 
     /// `today` is a dependency so tests can fix the day offerings and ledgers see.
-    static func definition(today: @escaping @Sendable () -> CalendarDate) -> ServiceDefinition {
-        ServiceDefinition(name: .investments, bundle: .module, eventHandlers: PropertyCopies.eventHandlers()) { router, dependencies in
+    static func definition(settings: InvestmentsSettings, today: @escaping @Sendable () -> CalendarDate) throws -> ServiceDefinition {
+        let statementDocument = try StatementDocument.bundled()
+        return ServiceDefinition(name: .investments, bundle: .module, eventHandlers: PropertyCopies.eventHandlers()) { router, dependencies in
             let postgres = dependencies.postgres
             let idempotency = IdempotentRequests(schema: "investments")
             let propertiesURL = dependencies.configuration.events.peers[ServiceName.properties.rawValue]
@@ -32,6 +33,15 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
             ).addRoutes(to: router)
             PortfolioRoutes(store: PortfolioStore(postgres: postgres), today: today).addRoutes(to: router)
             VerificationRoutes(store: Verifications(postgres: postgres)).addRoutes(to: router)
+            let authURL = dependencies.configuration.events.peers[ServiceName.auth.rawValue]
+                ?? URL(string: "http://127.0.0.1:\(ServiceName.auth.defaultPort)")!
+            StatementRoutes(
+                store: StatementStore(
+                    postgres: postgres, outbox: dependencies.outbox, document: statementDocument,
+                    contacts: InvestorContacts(internalClient: dependencies.internalClient, authURL: authURL),
+                    publicURL: settings.publicURL, today: today
+                )
+            ).addRoutes(to: router)
         }
     }
 }
@@ -39,10 +49,13 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
 /// Builds the `investments` application with a fixed day (tests).
 func buildApplication(
     _ configuration: ServiceConfiguration,
+    settings: InvestmentsSettings = InvestmentsSettings(),
     today: @escaping @Sendable () -> CalendarDate,
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
-    try await buildServiceApplication(configuration, definition: InvestmentsEntryPoint.definition(today: today), overrides: overrides)
+    try await buildServiceApplication(
+        configuration, definition: try InvestmentsEntryPoint.definition(settings: settings, today: today), overrides: overrides
+    )
 }
 
 /// Builds the `investments` application; `main` and the tests both call this.
@@ -51,4 +64,15 @@ public func buildApplication(
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(configuration, definition: try InvestmentsEntryPoint.definition(), overrides: overrides)
+}
+
+/// What `investments` reads from the environment beyond the kit's settings.
+struct InvestmentsSettings: Sendable {
+    /// `PUBLIC_URL` (default `http://127.0.0.1:8080`): the app investors sign in to; statement
+    /// emails link to `<PUBLIC_URL>/statements/<id>`.
+    var publicURL: URL = URL(string: "http://127.0.0.1:8080")!
+
+    static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> InvestmentsSettings {
+        InvestmentsSettings(publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!)
+    }
 }

@@ -20,6 +20,7 @@ struct EmailTemplates: Sendable {
         "password_reset": ["email", "link", "expires_in_minutes"],
         "magic_link": ["link", "code", "expires_in_minutes"],
         "new_device_sign_in": ["email", "device", "reset_link"],
+        "statement_ready": ["greeting_name", "statement_title", "period", "link"],
     ]
 
     /// Variable values are short texts; a cap keeps a caller from mailing a novel.

@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Models
+import NIOCore
+import ServiceKit
+
+/// `/v1/statements`: monthly, quarterly, annual and tax statements per investor (seed 001
+/// `investments.statements`). Staff (admins) draw them up, make them final and send them; an
+/// investor reads their own once final. `draft → final → sent`, never back.
+struct StatementRoutes: Sendable {
+    let store: StatementStore
+
+    struct NewStatement: Decodable, Sendable {
+        var investorId: UUID
+        var type: String
+        var periodStart: CalendarDate
+        var periodEnd: CalendarDate
+    }
+
+    struct StatementRun: Decodable, Sendable {
+        var type: String
+        var periodStart: CalendarDate
+        var periodEnd: CalendarDate
+    }
+
+    struct StatementRunResult: Codable, Sendable, ResponseEncodable {
+        var type: String
+        var periodStart: CalendarDate
+        var periodEnd: CalendarDate
+        var drafted: Int
+        var alreadyFinal: Int
+    }
+
+    struct ListFilter: Sendable {
+        var investorId: UUID?
+        var type: String?
+        var status: String?
+
+        init(_ query: Parameters) throws {
+            self.investorId = try query["investor_id"].map { raw in
+                guard let id = UUID(uuidString: String(raw)) else { throw Problem.validation(field: "investor_id", "must be a UUID") }
+                return id
+            }
+            self.type = try query["type"].map { raw in
+                guard StatementPeriod.Kind(rawValue: String(raw)) != nil else {
+                    throw Problem.validation(field: "type", "must be one of monthly, quarterly, annual, tax")
+                }
+                return String(raw)
+            }
+            self.status = try query["status"].map { raw in
+                guard ["draft", "final", "sent"].contains(String(raw)) else { throw Problem.validation(field: "status", "must be draft, final or sent") }
+                return String(raw)
+            }
+        }
+    }
+
+    func addRoutes(to router: Router<TractRequestContext>) {
+        let statements = router.group("v1/statements", context: AuthenticatedContext.self)
+        statements.post { request, context -> JSONDocument in
+            try context.identity.requireRole(.admin)
+            let body = try await request.decode(as: NewStatement.self, context: context)
+            let period = try Self.period(body.type, body.periodStart, body.periodEnd)
+            let draft = try await self.store.draft(for: body.investorId, period: period, by: context.identity, logger: context.logger)
+            guard draft.created else { return JSONDocument(draft.document) }
+            return JSONDocument(draft.document, status: .created, headers: [.location: "/v1/statements/\(draft.id.uuidString.lowercased())"])
+        }
+        statements.post("runs") { request, context -> StatementRunResult in
+            try context.identity.requireRole(.admin)
+            let body = try await request.decode(as: StatementRun.self, context: context)
+            let period = try Self.period(body.type, body.periodStart, body.periodEnd)
+            let (drafted, alreadyFinal) = try await self.store.draftAll(period: period, by: context.identity, logger: context.logger)
+            return StatementRunResult(type: body.type, periodStart: period.start, periodEnd: period.end, drafted: drafted, alreadyFinal: alreadyFinal)
+        }
+        statements.get { request, context -> JSONDocument in
+            try await self.store.list(
+                try ListFilter(request.uri.queryParameters), for: context.identity, page: try PageRequest(request), logger: context.logger
+            )
+        }
+        statements.get(":id") { _, context -> JSONDocument in
+            JSONDocument(try await self.store.find(try Self.id(context), for: context.identity, logger: context.logger))
+        }
+        statements.get(":id/document") { request, context -> Response in
+            let stored = try await self.store.storedDocument(try Self.id(context), for: context.identity, logger: context.logger)
+            let etag = "\"\(stored.sha256)\""
+            var headers: HTTPFields = [
+                .eTag: etag,
+                .cacheControl: "private, max-age=0, must-revalidate",
+                .xContentTypeOptions: "nosniff",
+                // The document is self-contained: no scripts, no remote resources.
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
+            ]
+            if let match = request.headers[.ifNoneMatch], match == "*" || match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+                return Response(status: .notModified, headers: headers)
+            }
+            headers[.contentType] = stored.contentType
+            headers[.contentDisposition] = "inline; filename=\"\(stored.filename)\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: stored.html)))
+        }
+        statements.post(":id/finalize") { _, context -> JSONDocument in
+            try context.identity.requireRole(.admin)
+            return JSONDocument(try await self.store.finalize(try Self.id(context), logger: context.logger))
+        }
+        statements.post(":id/send") { _, context -> JSONDocument in
+            try context.identity.requireRole(.admin)
+            return JSONDocument(try await self.store.send(try Self.id(context), context: context.callContext, logger: context.logger))
+        }
+    }
+
+    static func period(_ type: String, _ start: CalendarDate, _ end: CalendarDate) throws -> StatementPeriod {
+        do {
+            return try StatementPeriod.validated(kind: type, start: start, end: end)
+        } catch {
+            throw error.problem()
+        }
+    }
+
+    static func id(_ context: AuthenticatedContext) throws -> UUID {
+        try context.parameters.uuid("id", "statement")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Models
+import NIOHTTP1
+import PostgresNIO
+import ServiceKit
+import Testing
+import TestSupport
+
+/// Some of the suite's services as real processes, configured as `make run` configures them, on a
+/// test database of their own, with communications delivering over SMTP to a real server (the sink).
+struct RunningSuite: Sendable {
+    let urls: [ServiceName: String]
+    let database: TestDatabase
+    let sink: MailSink
+
+    var auth: String { self.urls[.auth]! }
+    var communications: String { self.urls[.communications]! }
+    var properties: String { self.urls[.properties]! }
+    var investments: String { self.urls[.investments]! }
+
+    /// Runs SQL as the superuser on the suite's database (for what only staff do by hand, such as
+    /// making a user an admin).
+    func sql(_ text: String) async throws {
+        try await TestDatabase.withAdmin(database: self.database.name) { admin in
+            try await admin.query(PostgresQuery(unsafeSQL: text))
+        }
+    }
+
+    static func with(_ services: [ServiceName], _ body: @Sendable (RunningSuite) async throws -> Void) async throws {
+        let sink = try MailSink()
+        try await TestDatabase.with(services: services) { database in
+            var ports: [ServiceName: Int] = [:]
+            for service in services { ports[service] = try await freePort() }
+            let secrets = Dictionary(uniqueKeysWithValues: services.map { ($0, "\($0.rawValue)-journey-secret-0123456789") })
+            // A service that is not started is unreachable (the discard port), as when it is down.
+            let urls = Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { service in
+                (service, ports[service].map { "http://127.0.0.1:\($0)" } ?? "http://127.0.0.1:9")
+            })
+            let auth = urls[.auth]!
+            var processes: [ServiceProcess] = []
+            defer { for process in processes where process.process.isRunning { process.process.terminate() } }
+            for service in services {
+                var environment = [
+                    "PORT": String(ports[service]!),
+                    "DATABASE_URL": SuiteBootTests.urlString(database.url(for: service)),
+                    "AUTH_JWKS_URL": "\(auth)/.well-known/jwks.json",
+                    "AUTH_TOKEN_URL": "\(auth)/v1/auth/token",
+                    "SERVICE_CLIENT_SECRET": secrets[service]!,
+                    "OUTBOX_POLL_INTERVAL_MS": "50",
+                    "OUTBOX_RETRY_BASE_MS": "100",
+                    "LOG_LEVEL": "warning",
+                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                    "PUBLIC_URL": "https://app.tract.test",
+                    // auth
+                    "SIGNING_KEY_ENCRYPTION_KEY": Data(repeating: 5, count: 32).base64EncodedString(),
+                    "SERVICE_CLIENTS": services.map { "\($0.rawValue):\(secrets[$0]!)" }.joined(separator: ","),
+                    // communications
+                    "SMTP_PORT": String(sink.port),
+                    "MAIL_FROM": "Tract <no-reply@tract.test>",
+                ]
+                for (peer, url) in urls { environment["\(peer.rawValue.uppercased())_URL"] = url }
+                let process = ServiceProcess(service, port: ports[service]!, environment: environment)
+                try process.start()
+                processes.append(process)
+            }
+            for process in processes {
+                let ready = try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
+                    (try? await SystemClient.send(.GET, "http://127.0.0.1:\(process.port)/health/ready"))?.status == 200
+                }
+                try #require(ready, "\(process.service) became ready")
+            }
+            try await body(RunningSuite(urls: urls, database: database, sink: sink))
+            for process in processes { #expect(await process.terminate() == 0, "\(process.service) exits 0") }
+        }
+    }
+}
