@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
 # Demo data for `make run`, loaded once the suite is ready (scripts/run.sh calls this with
-# GATEWAY_URL): a few published listings, two in designated Opportunity Zones, each with a
-# generated photo (scripts/demo-photos.py, filesystem media storage only). Idempotent.
+# GATEWAY_URL), through the public API where there is one. Idempotent: loading twice changes nothing.
+#   1. accounts: a sponsor, an admin and three investors (scripts/demo-investing.py accounts)
+#   2. the sponsor's listings, two in designated Opportunity Zones, with units, floor plans and a
+#      renovation in progress (scripts/sql/demo-properties.sql), each with a generated photo
+#      (scripts/demo-photos.py, filesystem media storage only)
+#   3. offerings on two listings, funded positions, a completed distribution and a sent statement
+#      (scripts/demo-investing.py investing)
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$REPO_ROOT"
+GATEWAY_URL=${GATEWAY_URL:-http://127.0.0.1:8080}
+export GATEWAY_URL
 
-scripts/db.sh psql -X -q -f scripts/sql/demo-properties.sql
+sponsor=$(python3 scripts/demo-investing.py accounts)
+scripts/db.sh psql -X -q -v sponsor="$sponsor" -f scripts/sql/demo-properties.sql
 if [ "${MEDIA_STORAGE:-filesystem}" = filesystem ]; then
-    python3 scripts/demo-photos.py "${MEDIA_STORAGE_PATH:-.data/media}" | scripts/db.sh psql -X -q
-    log "demo data: a photo per listing (e.g. ${GATEWAY_URL:-http://127.0.0.1:8080}/v1/media/photos/01900000-0000-7000-8000-000000000101)"
+    DEMO_SPONSOR_ID=$sponsor python3 scripts/demo-photos.py "${MEDIA_STORAGE_PATH:-.data/media}" | scripts/db.sh psql -X -q
+    log "demo data: a photo per listing (e.g. $GATEWAY_URL/v1/media/photos/01900000-0000-7000-8000-000000000101)"
 else
     log "demo data: MEDIA_STORAGE=${MEDIA_STORAGE} — demo photos are only written for the filesystem backend"
 fi
-count=$(curl -sf "${GATEWAY_URL:-http://127.0.0.1:8080}/v1/properties?limit=200" | grep -o '"slug"' | wc -l)
-log "demo data: $count public listings (try ${GATEWAY_URL:-http://127.0.0.1:8080}/v1/properties?oz=true)"
+count=$(curl -sf "$GATEWAY_URL/v1/properties?limit=200" | grep -o '"slug"' | wc -l)
+log "demo data: $count public listings (try $GATEWAY_URL/v1/properties?oz=true)"
+python3 scripts/demo-investing.py investing
+cat <<TEXT
+
+Demo accounts (sign in with POST $GATEWAY_URL/v1/auth/token, grant_type=password):
+  investor  investor@demo.tract.test  "demo investor passphrase"   GET /v1/portfolio, /v1/statements
+  sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    owns the demo listings and offerings
+  admin     admin@demo.tract.test     "demo admin passphrase"      statements, verifications
+TEXT

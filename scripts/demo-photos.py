@@ -13,7 +13,8 @@ import struct
 import sys
 import zlib
 
-SPONSOR = "01900000-0000-7000-8000-0000000000aa"
+# The demo sponsor account (scripts/demo-investing.py accounts), who "uploaded" the photos.
+SPONSOR = os.environ["DEMO_SPONSOR_ID"]
 # (listing id, photo id, sky colour, building colour, floors, caption)
 LISTINGS = [
     ("01900000-0000-7000-8000-000000000001", "01900000-0000-7000-8000-000000000101", (135, 190, 235), (176, 96, 72), 3, "Magnolia Court from Main St"),

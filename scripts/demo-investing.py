@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Demo accounts and investing for `make run` (scripts/demo-data.sh), through the gateway's public
+API as the apps would do it. Standard library only.
+
+  scripts/demo-investing.py accounts     sign up the demo sponsor, admin and investors (verified
+                                         and given their staff roles with SQL, as staff would by
+                                         hand); prints the sponsor's id for the listings
+  scripts/demo-investing.py investing    offerings on two demo listings, funded positions, one
+                                         completed distribution and a sent quarterly statement
+
+Idempotent: accounts that exist are kept, and the investing step is skipped once the demo
+offerings exist. GATEWAY_URL defaults to http://127.0.0.1:8080.
+"""
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+
+GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# (email, password, staff role or None, first name). Demo-only credentials, printed by the run.
+SPONSOR = ("sponsor@demo.tract.test", "demo sponsor passphrase", "sponsor", "Sloane")
+ADMIN = ("admin@demo.tract.test", "demo admin passphrase", "admin", "Avery")
+INVESTORS = [
+    ("investor@demo.tract.test", "demo investor passphrase", None, "Iris"),
+    ("marcus@demo.tract.test", "demo investor passphrase", None, "Marcus"),
+    ("priya@demo.tract.test", "demo investor passphrase", None, "Priya"),
+]
+ACCOUNTS = [SPONSOR, ADMIN, *INVESTORS]
+
+MAGNOLIA = "01900000-0000-7000-8000-000000000001"
+BAY_MINETTE = "01900000-0000-7000-8000-000000000002"
+# (investor index, listing, amount, funding date)
+POSITIONS = [
+    (0, MAGNOLIA, "150000.00", "2025-12-15"),
+    (0, BAY_MINETTE, "75000.00", "2026-02-02"),
+    (1, MAGNOLIA, "250000.00", "2026-01-20"),
+    (2, MAGNOLIA, "100000.00", "2026-03-05"),
+]
+
+
+def sql(statement):
+    """Rows of one SQL statement run as the local superuser, as lists of strings."""
+    out = subprocess.run(
+        [os.path.join(REPO, "scripts/db.sh"), "psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", statement],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def call(method, path, body=None, token=None, idempotency_key=None, expect=(200, 201, 202)):
+    request = urllib.request.Request(GATEWAY + path, method=method)
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if idempotency_key:
+        request.add_header("Idempotency-Key", idempotency_key)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    if status not in expect:
+        sys.exit(f"demo data: {method} {path} answered {status}: {text}")
+    return json.loads(text) if text else {}
+
+
+def sign_in(account):
+    email, password, _, _ = account
+    return call("POST", "/v1/auth/token", {"grant_type": "password", "email": email, "password": password})["access_token"]
+
+
+def ensure_accounts():
+    emails = ", ".join(quote(a[0]) for a in ACCOUNTS)
+    existing = {row[0] for row in sql(f"SELECT email FROM auth.users WHERE email IN ({emails}) AND deleted_at IS NULL")}
+    for email, password, _, _ in ACCOUNTS:
+        if email not in existing:
+            call("POST", "/v1/auth/signup", {"email": email, "password": password})
+    # What staff do by hand: the demo addresses are not real mailboxes, so they are marked
+    # verified, and staff roles are set (auth never sets admin or sponsor itself).
+    sql(f"UPDATE auth.users SET email_verified_at = coalesce(email_verified_at, now()) WHERE email IN ({emails})")
+    for email, _, role, _ in ACCOUNTS:
+        if role:
+            sql(f"UPDATE auth.users SET account_role = {quote(role)} WHERE email = {quote(email)} AND account_role <> {quote(role)}")
+    for account in ACCOUNTS:
+        call("PATCH", "/v1/auth/me", {"first_name": account[3]}, token=sign_in(account))
+    return dict(sql(f"SELECT email, id FROM auth.users WHERE email IN ({emails}) AND deleted_at IS NULL"))
+
+
+def investing(ids):
+    if sql(f"SELECT count(*) FROM investments.offerings WHERE property_id IN ({quote(MAGNOLIA)}, {quote(BAY_MINETTE)})")[0][0] != "0":
+        print("demo data: demo offerings exist already; investing left as it is", file=sys.stderr)
+        return
+    sponsor, admin = sign_in(SPONSOR), sign_in(ADMIN)
+    investors = [sign_in(account) for account in INVESTORS]
+    key = lambda: f"demo-{uuid.uuid4()}"
+
+    offerings = {}
+    for listing in (MAGNOLIA, BAY_MINETTE):
+        offering = call("POST", "/v1/offerings", {"property_id": listing, "requires_accreditation": False}, token=sponsor)
+        offerings[listing] = offering["id"]
+    for investor, listing, amount, funded_on in POSITIONS:
+        token = investors[investor]
+        pending = call("POST", f"/v1/offerings/{offerings[listing]}/investments", {"amount": amount}, token=token, idempotency_key=key())
+        call("POST", f"/v1/investments/{pending['id']}/commit", token=token, idempotency_key=key())
+        call("POST", f"/v1/investments/{pending['id']}/fund", {"date": funded_on}, token=sponsor, idempotency_key=key())
+
+    # Q3 2026 income from Magnolia Court, paid pro rata to its three investors.
+    distribution = call("POST", "/v1/distributions", {
+        "offering_id": offerings[MAGNOLIA], "distribution_type": "quarterly", "distribution_date": "2026-09-30",
+        "total_amount": "12500.00", "calculation_method": "pro_rata",
+    }, token=sponsor, idempotency_key=key())
+    call("POST", f"/v1/distributions/{distribution['id']}/complete", token=sponsor, idempotency_key=key())
+
+    # The printed investor's Q3 2026 statement: drawn up, made final and sent (the email lands in
+    # the local mail folder).
+    investor_id = ids[INVESTORS[0][0]]
+    statement = call("POST", "/v1/statements", {
+        "investor_id": investor_id, "type": "quarterly", "period_start": "2026-07-01", "period_end": "2026-09-30",
+    }, token=admin)
+    call("POST", f"/v1/statements/{statement['id']}/finalize", token=admin)
+    call("POST", f"/v1/statements/{statement['id']}/send", token=admin)
+    print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, 1 sent statement", file=sys.stderr)
+
+
+def main():
+    step = sys.argv[1] if len(sys.argv) > 1 else ""
+    if step == "accounts":
+        print(ensure_accounts()[SPONSOR[0]])
+    elif step == "investing":
+        investing(dict(sql("SELECT email, id FROM auth.users WHERE deleted_at IS NULL AND email LIKE '%@demo.tract.test'")))
+    else:
+        sys.exit("usage: scripts/demo-investing.py accounts|investing")
+
+
+if __name__ == "__main__":
+    main()
