@@ -9,13 +9,16 @@ import TestSupport
 /// scripts/sql/demo-properties.sql, as `make run` loads it: the demo listings' parts read back
 /// through the API, and a second load changes nothing.
 @Suite struct DemoPartsTests {
+    /// The demo sponsor account's id, which `make run` passes in (scripts/demo-data.sh).
+    static let demoSponsor = "01900000-0000-7000-8000-0000000000aa"
+
     @Test func theDemoListingsHaveUnitsAndARenovationUnderWay() async throws {
         try await PropertiesFixture.run { fixture in
             let admin = TestDatabase.adminURL
             let target = "postgres://\(admin.username):\(admin.password ?? "")@\(admin.host):\(admin.port)/\(fixture.database.name)"
             func load() async throws -> String {
                 let loaded = try await RepositoryScripts.run(
-                    "/usr/bin/env", ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "scripts/sql/demo-properties.sql"]
+                    "/usr/bin/env", ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "sponsor=\(Self.demoSponsor)", "-f", "scripts/sql/demo-properties.sql"]
                 )
                 try #require(loaded.status == 0, "\(loaded.output)")
                 return try await Self.inventory(fixture)

@@ -245,6 +245,8 @@ struct MediaFixture: Sendable {
 }
 
 extension PhotoTests {
+    static let demoSponsor = DemoPartsTests.demoSponsor
+
     /// `make run`'s demo photos (scripts/demo-photos.py) are files and rows the service serves, and
     /// loading them twice changes nothing.
     @Test func theDemoPhotosAreServedLikeUploads() async throws {
@@ -253,11 +255,13 @@ extension PhotoTests {
             let admin = TestDatabase.adminURL
             let target = "postgres://\(admin.username):\(admin.password ?? "")@\(admin.host):\(admin.port)/\(media.base.database.name)"
             let loaded = try await RepositoryScripts.run(
-                "/usr/bin/env", ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "scripts/sql/demo-properties.sql"]
+                "/usr/bin/env", ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "sponsor=\(Self.demoSponsor)", "-f", "scripts/sql/demo-properties.sql"]
             )
             try #require(loaded.status == 0, "\(loaded.output)")
             for _ in 0..<2 {
-                let (status, output) = try await RepositoryScripts.run("/usr/bin/python3", ["scripts/demo-photos.py", media.root.path])
+                let (status, output) = try await RepositoryScripts.run(
+                    "/usr/bin/python3", ["scripts/demo-photos.py", media.root.path], environment: ["DEMO_SPONSOR_ID": Self.demoSponsor]
+                )
                 #expect(status == 0, "\(output)")
                 for statement in output.split(separator: "\n") where statement.hasPrefix("INSERT") { try await media.base.sql(String(statement)) }
             }
