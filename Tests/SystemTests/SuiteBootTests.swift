@@ -102,7 +102,24 @@ import TestSupport
             let help = process.printed
             #expect(help.contains("migrate"))
             #expect(help.contains("DATABASE_URL"))
+            for variable in try Self.readmeSettings(of: service) {
+                #expect(help.contains(variable), "\(service) --help lacks \(variable), which the README lists")
+            }
         }
+    }
+
+    /// The variables in the README's "`<service>` only:" table.
+    static func readmeSettings(of service: ServiceName) throws -> [String] {
+        let readme = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let heading = readme.range(of: "`\(service.rawValue)` only:\n") else { return [] }
+        var variables: [String] = []
+        for line in readme[heading.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+            guard line.hasPrefix("|") else { break }
+            let first = line.split(separator: "|").first ?? ""  // the variable column
+            variables += first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+                .filter { $0.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } && !$0.isEmpty }
+        }
+        return variables
     }
 
     static func urlString(_ url: DatabaseURL) -> String {

@@ -22,7 +22,7 @@ struct TaxRoutes: Sendable {
         let estimate: OZTaxEstimate
         do {
             estimate = try OZTaxRules.estimate(body)
-        } catch let error as RuleValidationError {
+        } catch {
             throw error.problem()
         }
         let text = String(decoding: try JSONEncoder.tract.encode(estimate), as: UTF8.self)

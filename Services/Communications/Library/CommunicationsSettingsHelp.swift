@@ -1,0 +1,15 @@
+import ServiceKit
+
+extension CommunicationsEntryPoint {
+    public static var settingsHelp: String {
+        """
+          SMTP_HOST                   SMTP server (127.0.0.1)
+          SMTP_PORT                   SMTP port (1025: the local sink)
+          SMTP_SECURITY               none | starttls | tls (none)
+          SMTP_USERNAME, SMTP_PASSWORD  AUTH PLAIN/LOGIN credentials (unset)
+          SMTP_CA_FILE                PEM roots for the server (system roots)
+          SMTP_HELO_NAME              EHLO name (MAIL_FROM's domain)
+          MAIL_FROM                   sender (Tract <no-reply@tract.local>)
+        """
+    }
+}
