@@ -21,9 +21,9 @@ public enum EventSubscriptions {
         "property.offering_changed": [.investments, .analytics],
         "property.deleted": [.investments, .analytics],
         "renovation.progress_updated": [.analytics],
-        // investments: the funnel's money steps.
-        "investment.committed": [.analytics],
-        "investment.funded": [.analytics],
+        // investments: the funnel's money steps; communications tells the investor.
+        "investment.committed": [.communications, .analytics],
+        "investment.funded": [.communications, .analytics],
         "distribution.completed": [.analytics],
         "statement.sent": [.analytics],
         "investor_qualification.submitted": [.analytics],

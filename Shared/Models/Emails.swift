@@ -4,7 +4,8 @@ import Foundation
 /// `email.requested` event for callers that want the outbox's delivery guarantee).
 public struct EmailRequest: Codable, Sendable, Equatable {
     /// One of the templates `communications` ships: `verify_email`, `password_reset`,
-    /// `magic_link`, `new_device_sign_in`, `statement_ready`.
+    /// `magic_link`, `new_device_sign_in`, `statement_ready`, `investment_committed`,
+    /// `investment_funded`.
     public var templateKey: String
     public var to: String
     public var variables: [String: String]

@@ -15,7 +15,9 @@ enum SystemClient {
         }
     }
 
-    static func send(_ method: HTTPMethod, _ url: String, _ json: String? = nil, token: String? = nil) async throws -> Reply {
+    static func send(
+        _ method: HTTPMethod, _ url: String, _ json: String? = nil, token: String? = nil, idempotencyKey: String? = nil
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let json {
@@ -23,6 +25,7 @@ enum SystemClient {
             request.body = .bytes(ByteBuffer(string: json))
         }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         return Reply(status: Int(response.status.code), text: String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }

@@ -22,7 +22,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
         return ServiceDefinition(
             name: .auth,
             bundle: .module,
-            eventHandlers: Self.eventHandlers(),
+            eventHandlers: { _ in Self.eventHandlers() },
             onStart: { dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
                 try await auth.keys.refresh(logger: dependencies.logger)

@@ -4,7 +4,7 @@ import Models
 import SMTP
 import ServiceKit
 
-/// The `communications` service: email now; notifications, messages, webinars and webhooks with
+/// The `communications` service: email, investor notifications by email; in-app notifications, messages, webinars and webhooks with
 /// their issues. Other services ask it for mail by HTTP or, with the outbox's guarantee, by event.
 public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
@@ -19,9 +19,13 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
             mail: mail,
             smtp: try SMTPClient(configuration: mail.smtp)
         )
-        var handlers = EventHandlers()
-        EmailRoutes.register(sends, in: &handlers)
-        return ServiceDefinition(name: .communications, bundle: .module, eventHandlers: handlers) { router, dependencies in
+        let eventHandlers: @Sendable (ServiceDependencies) -> EventHandlers = { dependencies in
+            var handlers = EventHandlers()
+            EmailRoutes.register(sends, in: &handlers)
+            InvestorNotifications(sends: sends, directory: UserDirectory(dependencies)).register(in: &handlers)
+            return handlers
+        }
+        return ServiceDefinition(name: .communications, bundle: .module, eventHandlers: eventHandlers) { router, dependencies in
             EmailRoutes(sends: sends, postgres: dependencies.postgres).addRoutes(to: router)
         }
     }

@@ -15,7 +15,7 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
     /// `today` is a dependency so tests can fix the day offerings and ledgers see.
     static func definition(settings: InvestmentsSettings, today: @escaping @Sendable () -> CalendarDate) throws -> ServiceDefinition {
         let statementDocument = try StatementDocument.bundled()
-        return ServiceDefinition(name: .investments, bundle: .module, eventHandlers: PropertyCopies.eventHandlers()) { router, dependencies in
+        return ServiceDefinition(name: .investments, bundle: .module, eventHandlers: { _ in PropertyCopies.eventHandlers() }) { router, dependencies in
             let postgres = dependencies.postgres
             let idempotency = IdempotentRequests(schema: "investments")
             let propertiesURL = dependencies.configuration.events.peers[ServiceName.properties.rawValue]
@@ -33,12 +33,10 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
             ).addRoutes(to: router)
             PortfolioRoutes(store: PortfolioStore(postgres: postgres), today: today).addRoutes(to: router)
             VerificationRoutes(store: Verifications(postgres: postgres)).addRoutes(to: router)
-            let authURL = dependencies.configuration.events.peers[ServiceName.auth.rawValue]
-                ?? URL(string: "http://127.0.0.1:\(ServiceName.auth.defaultPort)")!
             StatementRoutes(
                 store: StatementStore(
                     postgres: postgres, outbox: dependencies.outbox, document: statementDocument,
-                    contacts: InvestorContacts(internalClient: dependencies.internalClient, authURL: authURL),
+                    contacts: InvestorContacts(directory: UserDirectory(dependencies)),
                     publicURL: settings.publicURL, today: today
                 )
             ).addRoutes(to: router)

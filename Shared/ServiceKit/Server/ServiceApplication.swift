@@ -62,7 +62,7 @@ public func buildServiceApplication(
         openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),
         readinessTimeout: configuration.readinessTimeout
     ).addRoutes(to: router)
-    EventInbox(client: postgres, schema: schema, handlers: definition.eventHandlers).addRoutes(to: router)
+    EventInbox(client: postgres, schema: schema, handlers: try definition.eventHandlers(dependencies)).addRoutes(to: router)
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()

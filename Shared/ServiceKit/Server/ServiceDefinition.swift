@@ -10,7 +10,8 @@ public struct ServiceDefinition: Sendable {
     public var name: ServiceName
     /// The service library's resource bundle: `Resources/Migrations/*.sql` and `Resources/openapi.json`.
     public var bundle: Bundle
-    public var eventHandlers: EventHandlers
+    /// The events the service handles; built with the dependencies, as a handler may call a peer.
+    public var eventHandlers: @Sendable (ServiceDependencies) throws -> EventHandlers
     /// Adds the service's routes; called once while the application is built.
     public var routes: @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
     /// Runs after migrations and before the server listens (e.g. making sure a signing key exists).
@@ -21,7 +22,7 @@ public struct ServiceDefinition: Sendable {
     public init(
         name: ServiceName,
         bundle: Bundle,
-        eventHandlers: EventHandlers = EventHandlers(),
+        eventHandlers: @escaping @Sendable (ServiceDependencies) throws -> EventHandlers = { _ in EventHandlers() },
         onStart: @escaping @Sendable (ServiceDependencies) async throws -> Void = { _ in },
         backgroundServices: @escaping @Sendable (ServiceDependencies) throws -> [any Service] = { _ in [] },
         routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void

@@ -37,7 +37,7 @@ enum FixtureService {
                 logger: logger
             )
         }
-        return ServiceDefinition(name: .analytics, bundle: .module, eventHandlers: handlers) { router, dependencies in
+        return ServiceDefinition(name: .analytics, bundle: .module, eventHandlers: { [handlers] _ in handlers }) { router, dependencies in
             router.post("v1/echo") { request, context in
                 try await request.decode(as: EchoRequest.self, context: context)
             }

@@ -21,6 +21,8 @@ struct EmailTemplates: Sendable {
         "magic_link": ["link", "code", "expires_in_minutes"],
         "new_device_sign_in": ["email", "device", "reset_link"],
         "statement_ready": ["greeting_name", "statement_title", "period", "link"],
+        "investment_committed": ["greeting_name", "amount"],
+        "investment_funded": ["greeting_name", "amount", "funding_date"],
     ]
 
     /// Variable values are short texts; a cap keeps a caller from mailing a novel.

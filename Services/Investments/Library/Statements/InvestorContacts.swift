@@ -1,28 +1,25 @@
 import Foundation
 import Models
-import NIOHTTP1
 import ServiceKit
 
-/// Where investments learns an investor's email address when it writes to them: `auth`'s
-/// `GET /internal/v1/users/{id}`. Nothing is cached, so a changed address is used at once and
-/// investments holds no copy of anyone's contact details.
+/// The investor's address for a statement email, from auth (`UserDirectory`), with the refusals
+/// the statement routes answer.
 struct InvestorContacts: Sendable {
-    let internalClient: InternalHTTPClient
-    let authURL: URL
+    let directory: UserDirectory
 
-    /// The investor's contact; 422 when auth has no such user, 503 when auth does not answer.
+    /// The investor's contact; 409 when auth has no such user, 503 when auth does not answer.
     func contact(of investor: UUID, context: CallContext) async throws -> UserContact {
-        let url = self.authURL.appendingPathComponent("internal/v1/users/\(investor.uuidString.lowercased())")
-        let reply: InternalHTTPClient.Reply
+        let found: UserContact?
         do {
-            reply = try await self.internalClient.send(.GET, url, context: context)
+            found = try await self.directory.contact(of: investor, context: context)
+        } catch InternalCallError.status(let status, _) {
+            throw Problem.serviceUnavailable("The auth service could not give the investor's address (HTTP \(status)).")
         } catch {
             throw Problem.serviceUnavailable("The auth service did not answer; the statement was not sent. Try again shortly.")
         }
-        switch reply.status {
-        case 200: return try reply.decode(as: UserContact.self)
-        case 404: throw Problem.conflict("The investor's account no longer exists; the statement cannot be emailed.")
-        default: throw Problem.serviceUnavailable("The auth service could not give the investor's address (HTTP \(reply.status)).")
+        guard let found else {
+            throw Problem.conflict("The investor's account no longer exists; the statement cannot be emailed.")
         }
+        return found
     }
 }

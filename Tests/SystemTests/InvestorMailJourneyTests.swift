@@ -4,10 +4,62 @@ import NIOHTTP1
 import Testing
 import TestSupport
 
-/// A statement reaching its investor across real processes: staff in auth make it final in
-/// investments, investments finds the investor's address through auth's internal route, and the
-/// `statement_ready` email goes investments' outbox → communications → SMTP → the sink.
-@Suite(.serialized) struct StatementMailJourneyTests {
+/// What investors hear about their money, across real processes: investments finds the investor's
+/// address through auth's internal route (or communications does, for events), and the email goes
+/// investments' outbox → communications → SMTP → the sink.
+@Suite(.serialized) struct InvestorMailJourneyTests {
+    @Test func committingAndFundingEachEmailTheInvestor() async throws {
+        try await RunningSuite.with([.auth, .communications, .investments, .properties]) { suite in
+            let tag = UUID().uuidString.prefix(6).lowercased()
+            let investor = try await Self.verifiedAccount(suite, email: "investor.\(tag)@example.com", firstName: "Grace")
+            let sponsorAccount = try await Self.verifiedAccount(suite, email: "sponsor.\(tag)@example.com", firstName: "Sol")
+            try await suite.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE email = 'sponsor.\(tag)@example.com'")
+            let sponsor = try #require(try await SystemClient.signIn(suite, sponsorAccount.email, sponsorAccount.password).string("access_token"))
+
+            let property = try await SystemClient.send(
+                .POST, "\(suite.properties)/v1/properties",
+                """
+                {"property_name": "Journey Flats", "property_type": "multi_family", "address_line1": "1 Journey Rd",
+                 "city": "Prattville", "state": "AL", "zip_code": "36067", "total_units": 12, "property_class": "B",
+                 "status": "active", "visibility": "investors", "investment_open": true,
+                 "minimum_investment": "25000", "maximum_investment": "250000", "target_raise": "1000000"}
+                """,
+                token: sponsor
+            )
+            try #require(property.status == 201, "\(property.text)")
+            let offering = try await SystemClient.send(
+                .POST, "\(suite.investments)/v1/offerings",
+                #"{"property_id": "\#(property.string("id") ?? "")", "requires_accreditation": false}"#, token: sponsor
+            )
+            try #require(offering.status == 201, "\(offering.text)")
+            let pending = try await SystemClient.send(
+                .POST, "\(suite.investments)/v1/offerings/\(offering.string("id") ?? "")/investments", #"{"amount": "50000"}"#,
+                token: investor.token, idempotencyKey: UUID().uuidString
+            )
+            try #require(pending.status == 201, "\(pending.text)")
+            let investment = try #require(pending.string("id"))
+            let committed = try await SystemClient.send(
+                .POST, "\(suite.investments)/v1/investments/\(investment)/commit", token: investor.token, idempotencyKey: UUID().uuidString
+            )
+            try #require(committed.status == 200, "\(committed.text)")
+            let confirmation = try await suite.sink.waitForMessage(to: investor.email, subjectPrefix: "Your $50,000.00", timeout: .seconds(30))
+            #expect(confirmation.subject == "Your $50,000.00 commitment is confirmed")
+            #expect(confirmation.text?.contains("Hello Grace,") == true)
+
+            let funded = try await SystemClient.send(
+                .POST, "\(suite.investments)/v1/investments/\(investment)/fund", #"{"date": "2026-11-02"}"#,
+                token: sponsor, idempotencyKey: UUID().uuidString
+            )
+            try #require(funded.status == 200, "\(funded.text)")
+            let receipt = try await suite.sink.waitForMessage(to: investor.email, subjectPrefix: "We received", timeout: .seconds(30))
+            #expect(receipt.subject == "We received your $50,000.00 investment")
+            #expect(receipt.text?.contains("funded on 2026-11-02") == true)
+            // Confirm-email, commitment, funding: one each, however the events were delivered.
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try suite.sink.messages().filter { $0.rcptTos == [investor.email] }.count == 3)
+        }
+    }
+
     @Test func sendingAFinalStatementEmailsItsInvestorOnce() async throws {
         try await RunningSuite.with([.auth, .communications, .investments]) { suite in
             let tag = UUID().uuidString.prefix(6).lowercased()
