@@ -22,6 +22,7 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                 ?? URL(string: "http://127.0.0.1:\(ServiceName.properties.defaultPort)")!
             let properties = PropertyCopies(postgres: postgres, internalClient: dependencies.internalClient, propertiesURL: propertiesURL)
             OfferingRoutes(store: OfferingStore(postgres: postgres), properties: properties).addRoutes(to: router)
+            addFinancialsRoutes(to: router, postgres: postgres, properties: properties)
             InvestmentRoutes(
                 store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, today: today)
             ).addRoutes(to: router)

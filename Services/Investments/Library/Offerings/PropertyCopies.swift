@@ -17,6 +17,15 @@ struct PropertyCopies: Sendable {
     /// Asks `properties` for the property now: 422 when it does not exist, 503 when the service
     /// does not answer.
     func fetch(_ id: UUID, context: CallContext) async throws -> PropertySnapshot {
+        guard let snapshot = try await self.lookup(id, context: context) else {
+            throw Problem.validation(field: "property_id", "no property has this id")
+        }
+        return snapshot
+    }
+
+    /// Asks `properties` for the property now: nil when it does not exist, 503 when the service
+    /// does not answer.
+    func lookup(_ id: UUID, context: CallContext) async throws -> PropertySnapshot? {
         let url = self.propertiesURL.appendingPathComponent("internal/v1/properties/\(id.uuidString.lowercased())")
         let reply: InternalHTTPClient.Reply
         do {
@@ -26,7 +35,7 @@ struct PropertyCopies: Sendable {
         }
         switch reply.status {
         case 200: return try reply.decode(as: PropertySnapshot.self)
-        case 404: throw Problem.validation(field: "property_id", "no property has this id")
+        case 404: return nil
         default: throw Problem.serviceUnavailable("The properties service could not check the property (HTTP \(reply.status)).")
         }
     }

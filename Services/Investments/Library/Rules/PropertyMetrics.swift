@@ -21,9 +21,25 @@ struct PropertyIncome: Sendable, Equatable {
         self.parkingIncome + self.laundryIncome + self.petIncome + self.applicationFees + self.lateFees + self.otherIncome
     }
 
-    /// Gross potential rent − vacancy − concessions − bad debt + other income.
-    var effectiveGrossIncome: Money {
-        self.grossRentalIncome - self.vacancyLoss - self.concessions - self.badDebt + self.totalOtherIncome
+    /// What occupied units were billed: gross potential rent − vacancy − concessions. Collections
+    /// are measured against it (bad debt is billed rent that was not collected).
+    var rentBilled: Money { self.grossRentalIncome - self.vacancyLoss - self.concessions }
+
+    /// The seed's `effective_rental_income`: rent billed − bad debt.
+    var effectiveRentalIncome: Money { self.rentBilled - self.badDebt }
+
+    /// Gross potential rent − vacancy − concessions − bad debt + other income; the seed's `total_income`.
+    var effectiveGrossIncome: Money { self.effectiveRentalIncome + self.totalOtherIncome }
+
+    /// The parts, by their seed 001 column (also the JSON key): what a client sends and the table
+    /// stores. The totals are never among them; they are computed from these.
+    static var columns: [(name: String, path: WritableKeyPath<PropertyIncome, Money>)] {
+        [
+            ("gross_rental_income", \.grossRentalIncome), ("vacancy_loss", \.vacancyLoss), ("concessions", \.concessions),
+            ("bad_debt", \.badDebt), ("parking_income", \.parkingIncome), ("laundry_income", \.laundryIncome),
+            ("pet_income", \.petIncome), ("application_fees", \.applicationFees), ("late_fees", \.lateFees),
+            ("other_income", \.otherIncome),
+        ]
     }
 }
 
@@ -50,6 +66,20 @@ struct PropertyExpenses: Sendable, Equatable {
 
     /// Principal plus interest: what DSCR and cash-on-cash measure against.
     var debtService: Money { self.mortgagePrincipal + self.mortgageInterest }
+
+    /// The seed's `total_expenses`: operating, capital and debt service together.
+    var totalExpenses: Money { self.operatingExpenses + self.capitalImprovements + self.debtService }
+
+    /// The parts, by their seed 001 column (also the JSON key); the totals are computed from these.
+    static var columns: [(name: String, path: WritableKeyPath<PropertyExpenses, Money>)] {
+        [
+            ("property_management", \.propertyManagement), ("maintenance_repairs", \.maintenanceRepairs),
+            ("utilities", \.utilities), ("insurance", \.insurance), ("property_taxes", \.propertyTaxes), ("payroll", \.payroll),
+            ("advertising", \.advertising), ("legal_professional", \.legalProfessional), ("landscaping", \.landscaping),
+            ("capital_improvements", \.capitalImprovements), ("mortgage_principal", \.mortgagePrincipal),
+            ("mortgage_interest", \.mortgageInterest),
+        ]
+    }
 }
 
 /// The ratios of seed 001 `financials.property_performance`, as fractions (0.065 is 6.5%)
@@ -77,9 +107,23 @@ enum PropertyMetrics {
         Self.ratio(netOperatingIncome - debtService, to: equity)
     }
 
+    /// Physical occupancy: occupied units ÷ units.
+    static func occupancy(occupied: Int, of units: Int) -> Decimal? {
+        Self.ratio(Decimal(occupied), to: Decimal(units))
+    }
+
+    /// Rent collected ÷ rent billed; above 1 when arrears were collected.
+    static func collectionRate(collected: Money, billed: Money) -> Decimal? {
+        Self.ratio(collected, to: billed)
+    }
+
     private static func ratio(_ numerator: Money, to denominator: Money) -> Decimal? {
-        guard denominator > .zero else { return nil }
-        return (Decimal(numerator.cents) / Decimal(denominator.cents)).roundedHalfUp(places: Self.places)
+        Self.ratio(Decimal(numerator.cents), to: Decimal(denominator.cents))
+    }
+
+    private static func ratio(_ numerator: Decimal, to denominator: Decimal) -> Decimal? {
+        guard denominator > 0 else { return nil }
+        return (numerator / denominator).roundedHalfUp(places: Self.places)
     }
 }
 

@@ -1,0 +1,267 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Models
+import PostgresNIO
+import ServiceKit
+
+/// One kind of property financials (seed 001 §2.5): income, expenses, performance, rent roll. All
+/// four are rows of one property with the same five routes (`FinancialRecordRoutes`) and store
+/// (`FinancialRecordStore`); what differs is said here.
+protocol FinancialRecord: Sendable {
+    /// The path segment under `/v1/financials/properties/{property_id}/`: `income`, `rent-roll`.
+    static var path: String { get }
+    /// "income record", for messages such as "No income record has this id.".
+    static var noun: String { get }
+    static var table: String { get }
+    /// The SQL function that makes a row's JSON (`financials.income_document`).
+    static var rowDocument: String { get }
+    /// Who reads them; writing is always the property's sponsor or an admin.
+    static var readers: FinancialsAccess.Need { get }
+    /// The keys a body may carry; a `PATCH` merges over these of the stored row.
+    static var writable: [String] { get }
+    /// Keys of the document the server computes: refused in a body with a word saying so.
+    static var derived: Set<String> { get }
+    /// The list order: a SQL text expression over the row `x`, with the id as tie-break.
+    static var order: (key: String, descending: Bool) { get }
+    /// The 409 detail when a write meets the kind's unique key (one income record per period…).
+    static var conflict: String { get }
+    /// A whole body, checked field by field (422 naming each), as the columns to store.
+    static func columns(from body: JSONValue) throws -> [FinancialColumn]
+    /// List conditions from the query string, as SQL over `x` with bound values.
+    static func filters(_ query: Parameters, _ binds: inout SQLBinds) throws -> [String]
+    /// The jsonb a read selects for row `x`; by default the row document.
+    static var select: String { get }
+    /// Turns what `select` gave into the response body; by default as it is.
+    static func render(_ selected: String) throws -> String
+}
+
+extension FinancialRecord {
+    static func filters(_ query: Parameters, _ binds: inout SQLBinds) throws -> [String] { [] }
+    static var select: String { "\(Self.rowDocument)(x)" }
+    static func render(_ selected: String) throws -> String { selected }
+}
+
+/// A column to store and its value, bound with its SQL type. Names come from this module's kinds,
+/// never from a client.
+struct FinancialColumn: Sendable {
+    enum Value: Sendable {
+        case money(Money?)
+        case date(CalendarDate?)
+        case integer(Int?)
+        case text(String?)
+        case uuid(UUID?)
+    }
+
+    var name: String
+    var value: Value
+
+    init(_ name: String, _ value: Value) {
+        self.name = name
+        self.value = value
+    }
+
+    /// The placeholder (`$3::numeric`), or `NULL`.
+    func bind(_ binds: inout SQLBinds) -> String {
+        switch self.value {
+        case .money(let amount): amount.map { "\(binds.add($0))::numeric" } ?? "NULL"
+        case .date(let date): date.map { "\(binds.add($0.description))::date" } ?? "NULL"
+        case .integer(let number): number.map { "\(binds.add($0))::integer" } ?? "NULL"
+        case .text(let text): text.map { binds.add($0) } ?? "NULL"
+        case .uuid(let id): id.map { binds.add($0) } ?? "NULL"
+        }
+    }
+}
+
+/// The five routes of one kind under `/v1/financials/properties/{property_id}/<path>`: list and
+/// create on the collection, read, change (`PATCH`, merged) and delete on `…/{id}`. Every route
+/// needs a signed-in caller (401 otherwise); `FinancialsAccess` decides the rest.
+///
+/// No `Idempotency-Key`: recording financials moves no money and sends nothing, and a retried
+/// create meets the kind's unique key (409) rather than making a second row.
+struct FinancialRecordRoutes<Record: FinancialRecord>: Sendable {
+    let store: FinancialRecordStore<Record>
+    let access: FinancialsAccess
+
+    func addRoutes(to properties: RouterGroup<AuthenticatedContext>) {
+        let collection = RouterPath(":property_id/\(Record.path)")
+        let item = RouterPath(":property_id/\(Record.path)/:id")
+        properties.get(collection) { request, context -> JSONDocument in
+            let property = try await self.access.require(Record.readers, context: context)
+            return try await self.store.list(property: property, query: request.uri.queryParameters, logger: context.logger)
+        }
+        properties.post(collection) { request, context -> JSONDocument in
+            let property = try await self.access.require(.write, context: context)
+            let body = try await request.decode(as: JSONValue.self, context: context)
+            let (document, id) = try await self.store.create(property: property, body: body, by: try Self.user(context), logger: context.logger)
+            return JSONDocument(document, status: .created, headers: [.location: "\(request.uri.path)/\(id.uuidString.lowercased())"])
+        }
+        properties.get(item) { _, context -> JSONDocument in
+            let property = try await self.access.require(Record.readers, context: context)
+            return JSONDocument(try await self.store.find(property: property, id: try Self.id(context), logger: context.logger))
+        }
+        properties.patch(item) { request, context -> JSONDocument in
+            let property = try await self.access.require(.write, context: context)
+            let id = try Self.id(context)
+            let body = try await request.decode(as: JSONValue.self, context: context)
+            let document = try await self.store.update(property: property, id: id, patch: body, by: try Self.user(context), logger: context.logger)
+            return JSONDocument(document)
+        }
+        properties.delete(item) { _, context -> HTTPResponse.Status in
+            let property = try await self.access.require(.write, context: context)
+            try await self.store.delete(property: property, id: try Self.id(context), logger: context.logger)
+            return .noContent
+        }
+    }
+
+    static func id(_ context: AuthenticatedContext) throws -> UUID {
+        try context.parameters.uuid("id", Record.noun)
+    }
+
+    /// Who recorded a row: a user, never a service token.
+    static func user(_ context: AuthenticatedContext) throws -> UUID {
+        guard let user = context.identity.userID else { throw Problem.forbidden("Only users record financials.") }
+        return user
+    }
+}
+
+/// Reads and writes one kind, always within one property (the caller was allowed there first).
+struct FinancialRecordStore<Record: FinancialRecord>: Sendable {
+    let postgres: PostgresClient
+
+    private static var notFound: Problem { Problem.notFound("No \(Record.noun) has this id.") }
+
+    func list(property: UUID, query: Parameters, logger: Logger) async throws -> JSONDocument {
+        let limit = try PageRequest.parseLimit(from: query)
+        let cursor = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: Record.table) }
+        var binds = SQLBinds()
+        var conditions = ["x.property_id = \(binds.add(property))"]
+        conditions += try Record.filters(query, &binds)
+        // Keys compare byte by byte ("C"), so the order cannot shift with the database's locale.
+        let (key, descending) = Record.order
+        let sortKey = "(\(key))::text COLLATE \"C\""
+        if let cursor {
+            conditions.append(
+                "(\(sortKey), x.id) \(descending ? "<" : ">") (\(binds.add(cursor.key)) COLLATE \"C\", \(binds.add(cursor.id)))"
+            )
+        }
+        let direction = descending ? " DESC" : ""
+        let sql = """
+            SELECT (\(Record.select))::text, \(sortKey), x.id FROM \(Record.table) x
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(sortKey)\(direction), x.id\(direction)
+            LIMIT \(binds.add(limit + 1))
+            """
+        var documents: [String] = []
+        var last: (key: String, id: UUID)?
+        for try await (selected, key, id) in try await self.postgres.query(binds.query(sql), logger: logger).decode((String, String, UUID).self) {
+            guard documents.count < limit else {
+                // The extra row only says another page exists.
+                let next = last.map { KeysetCursor(sort: Record.table, key: $0.key, id: $0.id).encoded }
+                return JSONDocument.page(documents, nextCursor: next)
+            }
+            documents.append(try Record.render(selected))
+            last = (key, id)
+        }
+        return JSONDocument.page(documents, nextCursor: nil)
+    }
+
+    func find(property: UUID, id: UUID, logger: Logger) async throws -> String {
+        try await self.postgres.withConnection { connection in
+            guard let selected = try await Self.select(id, property: property, on: connection, logger: logger) else { throw Self.notFound }
+            return try Record.render(selected)
+        }
+    }
+
+    /// Returns the new row's document and id.
+    func create(property: UUID, body: JSONValue, by user: UUID, logger: Logger) async throws -> (String, UUID) {
+        let columns = try Record.columns(from: body)
+        let id = UUIDv7.make()
+        var binds = SQLBinds()
+        let names = ["id", "property_id", "recorded_by"] + columns.map(\.name)
+        let values = [binds.add(id), binds.add(property), binds.add(user)] + columns.map { $0.bind(&binds) }
+        let sql = "INSERT INTO \(Record.table) (\(names.joined(separator: ", "))) VALUES (\(values.joined(separator: ", ")))"
+        return try await Self.constraintProblems {
+            try await self.postgres.withConnection { connection in
+                try await connection.query(binds.query(sql), logger: logger)
+                guard let selected = try await Self.select(id, property: property, on: connection, logger: logger) else { throw Self.notFound }
+                return (try Record.render(selected), id)
+            }
+        }
+    }
+
+    /// Applies a `PATCH` to row `id`, locked for the duration so two edits cannot interleave.
+    func update(property: UUID, id: UUID, patch: JSONValue, by user: UUID, logger: Logger) async throws -> String {
+        try await Self.constraintProblems {
+            try await self.postgres.transaction(logger: logger) { connection in
+                let stored = try await connection.query(
+                    """
+                    SELECT \(unescaped: Record.rowDocument)(x)::text FROM \(unescaped: Record.table) x
+                    WHERE x.property_id = \(property) AND x.id = \(id) FOR UPDATE
+                    """,
+                    logger: logger
+                )
+                var current: JSONValue?
+                for try await text in stored.decode(String.self) { current = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+                guard let current else { throw Self.notFound }
+                let columns = try Record.columns(from: try BodyFields.merging(patch, over: current, writable: Record.writable))
+                var binds = SQLBinds()
+                let assignments = columns.map { "\($0.name) = \($0.bind(&binds))" }
+                    + ["recorded_by = \(binds.add(user))", "updated_at = now()"]
+                // Built before `binds.query` reads the binds: its argument would add to them too late.
+                let sql = "UPDATE \(Record.table) SET \(assignments.joined(separator: ", ")) WHERE id = \(binds.add(id))"
+                try await connection.query(binds.query(sql), logger: logger)
+                guard let selected = try await Self.select(id, property: property, on: connection, logger: logger) else { throw Self.notFound }
+                return try Record.render(selected)
+            }
+        }
+    }
+
+    func delete(property: UUID, id: UUID, logger: Logger) async throws {
+        let rows = try await self.postgres.query(
+            "DELETE FROM \(unescaped: Record.table) WHERE property_id = \(property) AND id = \(id) RETURNING id", logger: logger
+        )
+        for try await _ in rows.decode(UUID.self) { return }
+        throw Self.notFound
+    }
+
+    private static func select(_ id: UUID, property: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+        let rows = try await connection.query(
+            "SELECT (\(unescaped: Record.select))::text FROM \(unescaped: Record.table) x WHERE x.property_id = \(property) AND x.id = \(id)",
+            logger: logger
+        )
+        for try await text in rows.decode(String.self) { return text }
+        return nil
+    }
+
+    /// The constraints behind the checks: a second row for a period (or a race to one) is a 409,
+    /// a failed CHECK a 422 — never a 500.
+    private static func constraintProblems<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.code == .server {
+            switch error.serverInfo?[.sqlState] {
+            case "23505":
+                throw Problem.conflict(Record.conflict)
+            case "23514", "23503":
+                throw Problem.validation(field: "body", "breaks the rule \(error.serverInfo?[.constraintName] ?? "of the table")")
+            default:
+                throw error
+            }
+        }
+    }
+}
+
+/// `/v1/financials/properties/{property_id}/…`: every kind's routes.
+func addFinancialsRoutes(to router: Router<TractRequestContext>, postgres: PostgresClient, properties: PropertyCopies) {
+    let access = FinancialsAccess(postgres: postgres, properties: properties)
+    let group = router.group("v1/financials/properties", context: AuthenticatedContext.self)
+    func routes<Record: FinancialRecord>(_: Record.Type) {
+        FinancialRecordRoutes<Record>(store: FinancialRecordStore(postgres: postgres), access: access).addRoutes(to: group)
+    }
+    routes(IncomeRecord.self)
+    routes(ExpensesRecord.self)
+    routes(PerformanceRecord.self)
+    routes(RentRollRecord.self)
+}
