@@ -34,10 +34,11 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
     (
         "PropertiesService", "properties", "Properties",
         [
+            "S3",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
         ],
-        []
+        ["S3"]
     ),
     (
         "InvestmentsService", "investments", "Investments",
