@@ -179,7 +179,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: testDependencies,
+        dependencies: testDependencies + ["S3"],
         path: "Tests/SystemTests",
         swiftSettings: swiftSettings
     ),

@@ -2,6 +2,7 @@ import Foundation
 import S3
 import ServiceKit
 import Testing
+import TestSupport
 
 @testable import PropertiesService
 
@@ -103,5 +104,20 @@ import Testing
         let settings = try Self.settings(Self.s3)
         #expect(!String(describing: settings).contains("tract/secret+key"))
         #expect(!String(reflecting: settings).contains("tract/secret+key"))
+    }
+
+    /// Every variable the service reads is in `--help` and the README's configuration table.
+    @Test func everySettingIsDocumented() throws {
+        let readme = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let names = [
+            "CENSUS_GEOCODER_URL", "RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP", "MEDIA_STORAGE", "MEDIA_STORAGE_PATH",
+            "MEDIA_MAX_UPLOAD_BYTES", "MEDIA_SIGNED_URL_SECONDS", "S3_ENDPOINT", "S3_REGION", "S3_BUCKET",
+            "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_SESSION_TOKEN", "S3_TIMEOUT_SECONDS",
+        ]
+        let help = Set(PropertiesEntryPoint.environmentHelp.split(whereSeparator: \.isWhitespace).map(String.init))
+        for name in names {
+            #expect(help.contains(name), "--help lists \(name)")
+            #expect(readme.contains("`\(name)`"), "README lists \(name)")
+        }
     }
 }

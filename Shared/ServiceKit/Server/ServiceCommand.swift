@@ -11,6 +11,13 @@ public protocol ServiceEntryPoint {
     static var name: ServiceName { get }
     /// Throws when the service's own settings are unusable (start-up stops with the reason).
     static func definition() throws -> ServiceDefinition
+    /// The service's own settings for `--help`, after the kit's and laid out like them (name
+    /// column of 28, lines within 80 columns); empty when it has none.
+    static var environmentHelp: String { get }
+}
+
+extension ServiceEntryPoint {
+    public static var environmentHelp: String { "" }
 }
 
 /// `<service> [serve]`, `<service> migrate` and `--help`, the same for all five executables.
@@ -19,7 +26,8 @@ public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
         CommandConfiguration(
             commandName: Entry.name.rawValue,
             abstract: "The Tract \(Entry.name.rawValue) service.",
-            discussion: ServiceConfiguration.environmentHelp(for: Entry.name),
+            discussion: [ServiceConfiguration.environmentHelp(for: Entry.name), Entry.environmentHelp]
+                .filter { !$0.isEmpty }.joined(separator: "\n\n"),
             subcommands: [Serve.self, Migrate.self],
             defaultSubcommand: Serve.self
         )
