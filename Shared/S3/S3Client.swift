@@ -210,9 +210,10 @@ public struct S3Client: Sendable {
         return url
     }
 
-    /// S3's bucket naming rules, checked here so that a bad name is a clear error rather than a
-    /// request for some other path.
-    static func validate(bucket: String) throws {
+    /// S3's bucket naming rules, checked before every request so that a bad name is a clear error
+    /// rather than a request for some other path; public so that a caller can check its setting at
+    /// start-up. Throws `S3Error.invalidRequest`.
+    public static func validate(bucket: String) throws {
         let allowed = bucket.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")

@@ -1,7 +1,10 @@
 import Crypto
 import Foundation
+import Logging
 import NIOCore
+import S3
 import ServiceKit
+import TestSupport
 import Testing
 
 @testable import PropertiesService
@@ -29,7 +32,11 @@ import Testing
 
         try await storage.delete(key)
         try await storage.delete(key)  // already gone: not an error
-        await #expect(throws: MediaStorageError.self) { _ = try await Self.collect(try await storage.read(key, range: nil)) }
+        await #expect { _ = try await Self.collect(try await storage.read(key, range: nil)) } throws: { Self.isMissing($0) }
+    }
+
+    static func isMissing(_ error: any Error) -> Bool {
+        if case MediaStorageError.missing = error { true } else { false }
     }
 
     static func collect(_ stream: AsyncThrowingStream<ByteBuffer, any Error>) async throws -> [UInt8] {
@@ -43,6 +50,49 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         try await Self.roundTrip(FileSystemStorage(root: root))
         #expect(storedFiles(under: root).isEmpty)
+    }
+
+    /// Against moto checking every signature with an IAM user's key. 64 KiB pieces, so the object
+    /// comes back in four ranged GETs and the range spans two.
+    @Test(.enabled(if: MotoServer.isConfigured, "needs moto: set TRACT_PYTHON"))
+    func theS3StoreKeepsTheBytes() async throws {
+        let moto = try MotoServer(enforcingAuthenticationAfter: MotoServer.actionsToCreateUser)
+        let credentials = try await moto.createUser(named: "tract-properties")
+        let settings = MediaSettings.S3Settings(endpoint: moto.endpoint, region: "eu-west-2", bucket: "tract-media", credentials: credentials)
+        let storage = try S3Storage(settings: settings, logger: Logger(label: "test.s3"), pieceSize: 64 * 1024)
+        try await storage.prepare()
+        try await storage.prepare()  // the bucket is there already: not an error
+        try await Self.roundTrip(storage)
+
+        // An empty object has no byte range to ask for, yet reads as nothing rather than failing.
+        let empty = MediaKey.photo(property: UUID(), photo: UUID())
+        try await storage.client.putObject(bucket: settings.bucket, key: empty.path, body: ByteBuffer(), contentType: "image/png")
+        #expect(try await Self.collect(try await storage.read(empty, range: nil)).isEmpty)
+
+        // A missing bucket is not a missing file: the service's fault (500), not the caller's (404).
+        var otherBucket = settings
+        otherBucket.bucket = "tract-nobody-made-this"
+        await #expect {
+            _ = try await S3Storage(settings: otherBucket, logger: Logger(label: "test.s3")).read(empty, range: nil)
+        } throws: { !Self.isMissing($0) && "\($0)".contains("NoSuchBucket") }
+
+        // A wrong secret stops start-up rather than the first upload, and says what to fix.
+        var wrong = settings
+        wrong.credentials.secretAccessKey = String(credentials.secretAccessKey.reversed())
+        await #expect {
+            try await S3Storage(settings: wrong, logger: Logger(label: "test.s3")).prepare()
+        } throws: { "\($0)".contains("SignatureDoesNotMatch") && "\($0)".contains("S3_SECRET_ACCESS_KEY") }
+    }
+
+    /// A refused connection is retried until the timeout (AsyncHTTPClient's pool), so it is short here.
+    @Test func anUnreachableS3EndpointStopsStartUp() async throws {
+        let settings = MediaSettings.S3Settings(
+            endpoint: URL(string: "http://127.0.0.1:1")!, region: "us-east-1", bucket: "tract-media",
+            credentials: SigV4Credentials(accessKeyID: "AKIDTRACT", secretAccessKey: "secret"), timeout: .seconds(1)
+        )
+        await #expect {
+            try await S3Storage(settings: settings, logger: Logger(label: "test.s3")).prepare()
+        } throws: { "\($0)".contains("http://127.0.0.1:1") && "\($0)".contains("check S3_ENDPOINT") }
     }
 
     @Test func anUploadPastTheLimitLeavesNoSpoolFile() async throws {

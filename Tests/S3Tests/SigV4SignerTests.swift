@@ -1,5 +1,6 @@
 import Foundation
 import S3
+import TestSupport
 import Testing
 
 /// The signer against botocore (AWS's own Python signer) on fixed inputs, and against the worked
@@ -138,6 +139,22 @@ import Testing
         }
     }
 
+    /// The pasted vectors are still what botocore computes: the script runs with the venv's botocore
+    /// (it comes with moto) and its output is compared name by name, so the vectors above cannot
+    /// drift from AWS's own signer unnoticed when either side changes.
+    @Test(.enabled(if: MotoServer.isConfigured, "needs botocore: set TRACT_PYTHON"))
+    func vectorsAreWhatBotocoreComputesNow() async throws {
+        let script = RepositoryScripts.root.appendingPathComponent("Tests/S3Tests/generate-sigv4-vectors.py").path
+        let (status, output) = try await RepositoryScripts.run(RepositoryScripts.python, [script])
+        #expect(status == 0, "\(output)")
+        var computed: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            guard let match = line.wholeMatch(of: /\s*static let (\w+) = "(.*)"/) else { continue }
+            computed[String(match.1)] = String(match.2)
+        }
+        #expect(computed == BotocoreVectors.all)
+    }
+
     @Test func credentialsNeverPrintTheirSecrets() {
         let text = "\(signer(region: "us-east-1", token: Self.sessionToken).credentials)"
         #expect(!text.contains(Self.credentials.secretAccessKey))
@@ -156,4 +173,15 @@ enum BotocoreVectors {
     static let presignedGet = "http://127.0.0.1:9000/tract-media/photos/Zo%C3%AB%27s%20house%201.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDTRACTEXAMPLE%2F20240315%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240315T123456Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=fb7e5575dbbc9792a9bee6d1768d3ea74ba242349c9591698e10bb997695ef7b"
     static let presignedGetWithSessionTokenMaxExpiry = "https://s3.eu-central-1.amazonaws.com/tract-media/statements/2024%20Q1.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDTRACTEXAMPLE%2F20240315%2Feu-central-1%2Fs3%2Faws4_request&X-Amz-Date=20240315T123456Z&X-Amz-Expires=604800&X-Amz-SignedHeaders=host&X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLE%2F%2Fsession%2Btoken%3D&X-Amz-Signature=176bab871edcd4a36607475c41e3a2ed3badd6271b38943b241fe912e4593930"
     static let awsDocumentedGetObject = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+
+    /// Each vector under the name the script prints it with.
+    static let all = [
+        "getWithQueryAndUnicodeKey": getWithQueryAndUnicodeKey,
+        "putWithPayloadHash": putWithPayloadHash,
+        "getWithSessionToken": getWithSessionToken,
+        "deleteWithReservedCharactersUnsignedPayload": deleteWithReservedCharactersUnsignedPayload,
+        "presignedGet": presignedGet,
+        "presignedGetWithSessionTokenMaxExpiry": presignedGetWithSessionTokenMaxExpiry,
+        "awsDocumentedGetObject": awsDocumentedGetObject,
+    ]
 }

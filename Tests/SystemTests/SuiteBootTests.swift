@@ -3,6 +3,7 @@ import Foundation
 import Models
 import NIOCore
 import NIOHTTP1
+import S3
 import ServiceKit
 import Testing
 import TestSupport
@@ -104,6 +105,59 @@ import TestSupport
             #expect(help.contains("DATABASE_URL"))
             for variable in try Self.readmeSettings(of: service) {
                 #expect(help.contains(variable), "\(service) --help lacks \(variable), which the README lists")
+            }
+        }
+    }
+
+    @Test func anIncompleteS3SettingStopsPropertiesNamingIt() async throws {
+        let process = ServiceProcess(.properties, port: 0, environment: ["MEDIA_STORAGE": "s3", "S3_ENDPOINT": "http://127.0.0.1:9"])
+        try process.start()
+        process.process.waitUntilExit()
+        #expect(process.process.terminationStatus != 0)
+        #expect(process.printed.contains("S3_BUCKET is required with MEDIA_STORAGE=s3"))
+    }
+
+    /// `MEDIA_STORAGE=s3` as an operator sets it, against moto checking signatures: a wrong secret
+    /// stops start-up saying what to fix; the right key makes the bucket and the service gets ready.
+    @Test(.enabled(if: MotoServer.isConfigured, "needs moto: set TRACT_PYTHON"))
+    func propertiesMakesItsS3BucketAtStartUp() async throws {
+        let moto = try MotoServer(enforcingAuthenticationAfter: MotoServer.actionsToCreateUser)
+        let credentials = try await moto.createUser(named: "tract-properties")
+        try await TestDatabase.with(services: [.properties]) { database in
+            let issuer = try TestIssuer()
+            try await issuer.serve { jwksURL in
+                let port = try await freePort()
+                var environment = [
+                    "PORT": String(port),
+                    "DATABASE_URL": Self.urlString(database.url(for: .properties)),
+                    "AUTH_JWKS_URL": jwksURL.absoluteString,
+                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                    "MEDIA_STORAGE": "s3",
+                    "S3_ENDPOINT": moto.endpoint.absoluteString,
+                    "S3_REGION": "eu-west-2",
+                    "S3_BUCKET": "tract-media",
+                    "S3_ACCESS_KEY_ID": credentials.accessKeyID,
+                    "S3_SECRET_ACCESS_KEY": "not-the-secret",
+                ]
+                let refused = ServiceProcess(.properties, port: port, environment: environment)
+                try refused.start()
+                let deadline = ContinuousClock.now + .seconds(60)
+                while refused.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(await refused.terminate() != 0, "a wrong secret stops start-up")
+                let said = refused.printed
+                #expect(said.contains("SignatureDoesNotMatch") && said.contains("S3_SECRET_ACCESS_KEY"), "\(said)")
+
+                environment["S3_SECRET_ACCESS_KEY"] = credentials.secretAccessKey
+                let process = ServiceProcess(.properties, port: port, environment: environment)
+                try process.start()
+                defer { if process.process.isRunning { process.process.terminate() } }
+                let ready = try await eventually(timeout: .seconds(60), interval: .milliseconds(200)) {
+                    (try? await self.get("http://127.0.0.1:\(port)/health/ready"))?.status == 200
+                }
+                #expect(ready)
+                let s3 = S3Client(configuration: S3Configuration(endpoint: moto.endpoint, region: "eu-west-2", credentials: credentials))
+                #expect(try await s3.createBucket("tract-media") == false, "the service made the bucket")
+                #expect(await process.terminate() == 0)
             }
         }
     }

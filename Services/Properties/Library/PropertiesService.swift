@@ -14,7 +14,15 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
     }
 
     static func definition(settings: PropertiesSettings) throws -> ServiceDefinition {
-        ServiceDefinition(name: .properties, bundle: .module) { router, dependencies in
+        ServiceDefinition(
+            name: .properties,
+            bundle: .module,
+            // Makes sure the S3 bucket exists before the server listens. A value of its own: the
+            // storage the routes hold is plain data over the shared HTTP client, so two cost nothing.
+            onStart: { dependencies in
+                try await MediaRoutes.storage(for: settings.media.backend, logger: dependencies.logger).prepare()
+            }
+        ) { router, dependencies in
             let tracts = OZTracts(postgres: dependencies.postgres)
             OZCheckRoutes(
                 tracts: tracts,

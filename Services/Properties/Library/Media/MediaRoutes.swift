@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import ServiceKit
 
 /// Wires the media areas (photos, videos and tours, documents with their shares and signature
@@ -10,7 +11,7 @@ struct MediaRoutes: Sendable {
     let dependencies: ServiceDependencies
 
     func addRoutes(to router: Router<TractRequestContext>) throws {
-        let storage = try Self.storage(for: self.settings.backend)
+        let storage = try Self.storage(for: self.settings.backend, logger: self.dependencies.logger)
         let gate = PropertyGate(properties: self.properties)
         let delivery = MediaDelivery(storage: storage, signedURLLifetime: self.settings.signedURLLifetime)
         let postgres = self.dependencies.postgres, outbox = self.dependencies.outbox
@@ -25,10 +26,10 @@ struct MediaRoutes: Sendable {
             .addRoutes(to: router)
     }
 
-    static func storage(for backend: MediaSettings.Backend) throws -> any MediaStorage {
+    static func storage(for backend: MediaSettings.Backend, logger: Logger) throws -> any MediaStorage {
         switch backend {
         case .filesystem(let root): FileSystemStorage(root: root)
-        case .s3(let s3): try S3Storage(settings: s3)
+        case .s3(let s3): try S3Storage(settings: s3, logger: logger)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import S3
 import ServiceKit
 
 /// Where media bytes go and how large an upload may be (`MEDIA_*`, `S3_*`; README "Configuration").
@@ -14,9 +15,16 @@ struct MediaSettings: Sendable {
         var endpoint: URL
         var region: String
         var bucket: String
-        var accessKeyID: String
-        var secretAccessKey: String
+        /// `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY` and, for temporary credentials,
+        /// `S3_SESSION_TOKEN`; their `description` hides the secret.
+        var credentials: SigV4Credentials
+        /// `S3_TIMEOUT_SECONDS` (default 30): the bound on one S3 call, from connect to the last
+        /// byte, so also how long the largest upload may take to send.
+        var timeout: Duration = .seconds(30)
     }
+
+    /// S3's limit for one PUT; larger objects need a multipart upload, which the client does not do.
+    static let largestS3Upload = 5 << 30
 
     var backend: Backend = .filesystem(root: URL(fileURLWithPath: ".data/media"))
     /// `MEDIA_MAX_UPLOAD_BYTES` (default 25 MiB): larger uploads get 413 before they are kept.
@@ -43,13 +51,40 @@ struct MediaSettings: Sendable {
             guard let endpoint = try environment.url("S3_ENDPOINT", default: nil) else {
                 throw ConfigurationError(variable: "S3_ENDPOINT", reason: "is required with MEDIA_STORAGE=s3")
             }
+            // Buckets and keys are appended to the endpoint's path; a query would end up before them.
+            guard endpoint.query == nil, endpoint.fragment == nil else {
+                throw ConfigurationError(variable: "S3_ENDPOINT", reason: "must be a base URL without ?query or #fragment, got \"\(endpoint)\"")
+            }
+            let region = environment.string("S3_REGION", default: "us-east-1")
+            // It is part of every signature's credential scope (`20240315/eu-west-2/s3/aws4_request`).
+            guard region.wholeMatch(of: /[a-z0-9-]+/) != nil else {
+                throw ConfigurationError(variable: "S3_REGION", reason: "must be a region name such as us-east-1, got \"\(region)\"")
+            }
+            let bucket = try required("S3_BUCKET")
+            do {
+                try S3Client.validate(bucket: bucket)
+            } catch {
+                throw ConfigurationError(
+                    variable: "S3_BUCKET",
+                    reason: "must be an S3 bucket name (3 to 63 of a-z, 0-9, '-' and '.', starting and ending with a letter or digit), got \"\(bucket)\""
+                )
+            }
+            guard settings.maxUploadBytes <= Self.largestS3Upload else {
+                throw ConfigurationError(
+                    variable: "MEDIA_MAX_UPLOAD_BYTES", reason: "must be at most \(Self.largestS3Upload) with MEDIA_STORAGE=s3 (one PUT)"
+                )
+            }
             settings.backend = .s3(
                 S3Settings(
                     endpoint: endpoint,
-                    region: environment.string("S3_REGION", default: "us-east-1"),
-                    bucket: try required("S3_BUCKET"),
-                    accessKeyID: try required("S3_ACCESS_KEY_ID"),
-                    secretAccessKey: try required("S3_SECRET_ACCESS_KEY")
+                    region: region,
+                    bucket: bucket,
+                    credentials: SigV4Credentials(
+                        accessKeyID: try required("S3_ACCESS_KEY_ID"),
+                        secretAccessKey: try required("S3_SECRET_ACCESS_KEY"),
+                        sessionToken: environment.optionalString("S3_SESSION_TOKEN")
+                    ),
+                    timeout: .seconds(try environment.integer("S3_TIMEOUT_SECONDS", default: 30, range: 1...3600))
                 )
             )
         case let other:

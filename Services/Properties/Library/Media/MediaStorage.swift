@@ -7,6 +7,9 @@ protocol MediaStorage: Sendable {
     /// Where uploads are spooled before `store` takes them: on the same filesystem as the files
     /// for the filesystem backend, so storing is a rename.
     var spoolDirectory: URL { get }
+    /// Runs once at start-up, before the server listens: makes sure there is somewhere to keep
+    /// files (the S3 bucket), so bad settings stop the start rather than the first upload.
+    func prepare() async throws
     /// Keeps the spooled upload under `key`. The spooled file is consumed (moved or deleted).
     func store(_ upload: SpooledUpload, key: MediaKey, contentType: String) async throws
     /// The object's bytes, or the bytes of `range` (inclusive offsets, already checked against
@@ -69,6 +72,9 @@ struct FileSystemStorage: MediaStorage {
     }
 
     var spoolDirectory: URL { self.root.appendingPathComponent(".incoming", isDirectory: true) }
+
+    /// Nothing to do: folders are made as files arrive.
+    func prepare() async throws {}
 
     func url(for key: MediaKey) -> URL { self.root.appendingPathComponent(key.path, isDirectory: false) }
 

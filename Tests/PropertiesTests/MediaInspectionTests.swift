@@ -1,21 +1,20 @@
 import Foundation
 import Testing
 
-// In the repository these tests live in Tests/PropertiesTests and import PropertiesService.
-@testable import MediaInspection
+@testable import PropertiesService
 
-/// Type sniffing and header sizes against real files written by ImageMagick (MediaFixtures, made by
-/// generate-media-fixtures.sh beside this file), and against cut-short and random input.
+/// Type sniffing and header sizes against real files written by ImageMagick (ImageFixtures, made by
+/// scripts/generate-media-fixtures.sh), and against cut-short and random input.
 @Suite struct MediaInspectionTests {
     /// Each fixture with the type and size ImageMagick was asked for.
     static let images: [(name: String, bytes: [UInt8], type: MediaInspection.Sniffed, width: Int, height: Int)] = [
-        ("PNG", MediaFixtures.threeByTwoPNG, .png, 3, 2),
-        ("baseline JPEG", MediaFixtures.baselineJPEG, .jpeg, 640, 480),
-        ("progressive JPEG", MediaFixtures.progressiveJPEG, .jpeg, 640, 480),
-        ("GIF", MediaFixtures.fiveBySevenGIF, .gif, 5, 7),
-        ("lossy WebP (VP8)", MediaFixtures.lossyWebP, .webp, 17, 9),
-        ("lossless WebP (VP8L)", MediaFixtures.losslessWebP, .webp, 1000, 700),
-        ("extended WebP (VP8X)", MediaFixtures.extendedWebP, .webp, 300, 200),
+        ("PNG", ImageFixtures.threeByTwoPNG, .png, 3, 2),
+        ("baseline JPEG", ImageFixtures.baselineJPEG, .jpeg, 640, 480),
+        ("progressive JPEG", ImageFixtures.progressiveJPEG, .jpeg, 640, 480),
+        ("GIF", ImageFixtures.fiveBySevenGIF, .gif, 5, 7),
+        ("lossy WebP (VP8)", ImageFixtures.lossyWebP, .webp, 17, 9),
+        ("lossless WebP (VP8L)", ImageFixtures.losslessWebP, .webp, 1000, 700),
+        ("extended WebP (VP8X)", ImageFixtures.extendedWebP, .webp, 300, 200),
     ]
 
     @Test(arguments: images.indices)
@@ -47,7 +46,7 @@ import Testing
 
     @Test func aTruncatedJPEGHasATypeButNoSize() throws {
         // The baseline fixture's frame header starts at byte 175; cut inside it, and just before.
-        let jpeg = MediaFixtures.baselineJPEG
+        let jpeg = ImageFixtures.baselineJPEG
         #expect(Array(jpeg[175..<177]) == [0xFF, 0xC0])
         for length in [2, 20, 100, 175, 176, 177, 180, 183] {
             let head = Array(jpeg.prefix(length))
@@ -55,12 +54,12 @@ import Testing
             #expect(MediaInspection.imageSize(head, mimeType: "image/jpeg") == nil, "\(length) bytes")
         }
         #expect(MediaInspection.imageSize(Array(jpeg.prefix(184)), mimeType: "image/jpeg")! == (640, 480))
-        #expect(MediaInspection.imageSize(Array(MediaFixtures.progressiveJPEG.prefix(100)), mimeType: "image/jpeg") == nil)
+        #expect(MediaInspection.imageSize(Array(ImageFixtures.progressiveJPEG.prefix(100)), mimeType: "image/jpeg") == nil)
     }
 
     @Test func theBytesDecideNotTheName() {
         // A PNG uploaded as "photo.jpg" with Content-Type image/jpeg is still a PNG.
-        let claimedJPEG = MediaFixtures.threeByTwoPNG
+        let claimedJPEG = ImageFixtures.threeByTwoPNG
         #expect(MediaInspection.contentType(of: claimedJPEG) == .png)
         #expect(MediaInspection.contentType(of: claimedJPEG).defaultExtension == "png")
         #expect(MediaInspection.imageSize(claimedJPEG, mimeType: "image/jpeg") == nil)
@@ -143,8 +142,8 @@ import Testing
     }
 }
 
-/// Real files made by generate-media-fixtures.sh (ImageMagick).
-enum MediaFixtures {
+/// Real files made by scripts/generate-media-fixtures.sh (ImageMagick).
+enum ImageFixtures {
     static func bytes(_ base64: String) -> [UInt8] {
         Array(Data(base64Encoded: base64) ?? Data())
     }

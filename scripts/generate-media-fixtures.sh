@@ -1,8 +1,8 @@
 #!/bin/sh
-# Prints the image fixtures of MediaInspectionTests.swift as Swift base64 constants: real files
-# written by ImageMagick (`apt-get install imagemagick`), not bytes assembled by hand, so the
-# header parsers are checked against what an encoder really emits. Paste the output over the
-# `MediaFixtures` enum after changing a line here.
+# Prints the image fixtures of Tests/PropertiesTests/MediaInspectionTests.swift as Swift base64
+# constants: real files written by ImageMagick (`apt-get install imagemagick`), not bytes assembled
+# by hand, so the header parsers are checked against what an encoder really emits. Paste the output
+# over the `ImageFixtures` enum after changing a line here.
 set -eu
 folder=$(mktemp -d)
 trap 'rm -rf "$folder"' EXIT
