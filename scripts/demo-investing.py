@@ -6,7 +6,8 @@ API as the apps would do it. Standard library only.
                                          and given their staff roles with SQL, as staff would by
                                          hand); prints the sponsor's id for the listings
   scripts/demo-investing.py investing    offerings on two demo listings, funded positions, one
-                                         completed distribution and a sent quarterly statement
+                                         completed distribution, a quarter's property financials
+                                         and a sent quarterly statement
 
 Idempotent: accounts that exist are kept, and the investing step is skipped once the demo
 offerings exist. GATEWAY_URL defaults to http://127.0.0.1:8080.
@@ -122,6 +123,25 @@ def investing(ids):
     }, token=sponsor, idempotency_key=key())
     call("POST", f"/v1/distributions/{distribution['id']}/complete", token=sponsor, idempotency_key=key())
 
+    # Magnolia Court's Q3 2026 books: income, expenses and the published performance its investors
+    # read (NOI, cap rate, DSCR, cash-on-cash), and two rows of its rent roll.
+    books = f"/v1/financials/properties/{MAGNOLIA}"
+    quarter = {"period_start": "2026-07-01", "period_end": "2026-09-30"}
+    call("POST", f"{books}/income", {**quarter, "gross_rental_income": "398000", "vacancy_loss": "33800",
+        "concessions": "4000", "bad_debt": "2100", "parking_income": "3600", "laundry_income": "2400",
+        "pet_income": "1800", "application_fees": "600", "late_fees": "450", "other_income": "900"}, token=sponsor)
+    call("POST", f"{books}/expenses", {**quarter, "property_management": "14800", "maintenance_repairs": "21500",
+        "utilities": "16200", "insurance": "9800", "property_taxes": "24600", "payroll": "28400", "advertising": "2300",
+        "legal_professional": "1900", "landscaping": "2700", "capital_improvements": "310000",
+        "mortgage_principal": "38000", "mortgage_interest": "71500"}, token=sponsor)
+    call("POST", f"{books}/performance", {**quarter, "property_value": "11400000", "equity": "3950000",
+        "units_total": 120, "units_occupied": 109, "rent_collected": "355900"}, token=sponsor)
+    for unit_id, number, tenant, rent in [("01900000-0000-7000-8000-000000000201", "101", "J. Whitfield", "925.00"),
+                                          ("01900000-0000-7000-8000-000000000203", "201", "R. Okafor", "1295.00")]:
+        call("POST", f"{books}/rent-roll", {"as_of_date": "2026-09-30", "unit_id": unit_id, "unit_number": number,
+            "tenant_name": tenant, "lease_start": "2026-02-01", "lease_end": "2027-01-31", "monthly_rent": rent,
+            "security_deposit": rent, "current_balance": "0.00", "days_delinquent": 0}, token=sponsor)
+
     # The printed investor's Q3 2026 statement: drawn up, made final and sent (the email lands in
     # the local mail folder).
     investor_id = ids[INVESTORS[0][0]]
@@ -130,7 +150,8 @@ def investing(ids):
     }, token=admin)
     call("POST", f"/v1/statements/{statement['id']}/finalize", token=admin)
     call("POST", f"/v1/statements/{statement['id']}/send", token=admin)
-    print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, 1 sent statement", file=sys.stderr)
+    print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, Q3 2026 financials"
+          " for Magnolia Court, 1 sent statement", file=sys.stderr)
 
 
 def main():

@@ -114,7 +114,7 @@ import TestSupport
             "MEDIA_MAX_UPLOAD_BYTES", "MEDIA_SIGNED_URL_SECONDS", "S3_ENDPOINT", "S3_REGION", "S3_BUCKET",
             "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_SESSION_TOKEN", "S3_TIMEOUT_SECONDS",
         ]
-        let help = Set(PropertiesEntryPoint.environmentHelp.split(whereSeparator: \.isWhitespace).map(String.init))
+        let help = Set(PropertiesEntryPoint.settingsHelp.split(whereSeparator: \.isWhitespace).map(String.init))
         for name in names {
             #expect(help.contains(name), "--help lists \(name)")
             #expect(readme.contains("`\(name)`"), "README lists \(name)")
