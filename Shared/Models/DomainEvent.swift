@@ -25,6 +25,7 @@ public enum EventSubscriptions {
         "investment.committed": [.communications, .analytics],
         "investment.funded": [.communications, .analytics],
         "distribution.completed": [.analytics],
+        "distribution.paid": [.communications],
         "statement.sent": [.analytics],
         "investor_qualification.submitted": [.analytics],
         "tax_calculator.used": [.analytics],

@@ -5,7 +5,7 @@ import Foundation
 public struct EmailRequest: Codable, Sendable, Equatable {
     /// One of the templates `communications` ships: `verify_email`, `password_reset`,
     /// `magic_link`, `new_device_sign_in`, `statement_ready`, `investment_committed`,
-    /// `investment_funded`.
+    /// `investment_funded`, `distribution_paid`.
     public var templateKey: String
     public var to: String
     public var variables: [String: String]

@@ -58,6 +58,36 @@ public struct DistributionCompleted: DomainEvent, Equatable {
     }
 }
 
+/// One investor's line of a completed distribution was paid (one event per line, published with
+/// `distribution.completed`), so communications can tell each investor what they received.
+public struct DistributionPaid: DomainEvent, Equatable {
+    public static let eventType = "distribution.paid"
+    public var distributionId: UUID
+    public var investmentId: UUID
+    public var investorId: UUID
+    public var propertyId: UUID
+    public var distributionType: String
+    public var paymentDate: String
+    public var grossAmount: Money
+    public var taxWithheld: Money
+    public var netAmount: Money
+
+    public init(
+        distributionId: UUID, investmentId: UUID, investorId: UUID, propertyId: UUID, distributionType: String, paymentDate: String,
+        grossAmount: Money, taxWithheld: Money, netAmount: Money
+    ) {
+        self.distributionId = distributionId
+        self.investmentId = investmentId
+        self.investorId = investorId
+        self.propertyId = propertyId
+        self.distributionType = distributionType
+        self.paymentDate = paymentDate
+        self.grossAmount = grossAmount
+        self.taxWithheld = taxWithheld
+        self.netAmount = netAmount
+    }
+}
+
 /// Someone qualified as an investor: submitted the profile's capital-gain facts.
 public struct InvestorQualificationSubmitted: DomainEvent, Equatable {
     public static let eventType = "investor_qualification.submitted"

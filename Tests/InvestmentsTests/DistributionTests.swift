@@ -65,6 +65,11 @@ import TestSupport
             #expect(try await fixture.sql("SELECT sum(amount)::text FROM investments.transactions WHERE type = 'tax_withholding'") == ["-10.00"])
             #expect(try await fixture.sql("SELECT sum(total_distributions)::text FROM investments.investments") == ["100.00"])
             #expect(try await fixture.sql("SELECT event_type FROM investments.outbox WHERE event_type = 'distribution.completed'").count == 1)
+            // Each investor's payment goes to communications, which mails them what they received.
+            let paid = "FROM investments.outbox WHERE event_type = 'distribution.paid' AND subscriber = 'communications'"
+            #expect(try await fixture.sql("SELECT count(*)::text \(paid)") == ["3"])
+            #expect(try await fixture.sql("SELECT sum((envelope->'payload'->>'net_amount')::numeric)::text \(paid)") == ["90.00"])
+            #expect(try await fixture.sql("SELECT count(DISTINCT envelope->'payload'->>'investor_id')::text \(paid)") == ["3"])
         }
     }
 

@@ -8,7 +8,7 @@ import TestSupport
 /// address through auth's internal route (or communications does, for events), and the email goes
 /// investments' outbox → communications → SMTP → the sink.
 @Suite(.serialized) struct InvestorMailJourneyTests {
-    @Test func committingAndFundingEachEmailTheInvestor() async throws {
+    @Test func committingFundingAndPaymentEachEmailTheInvestor() async throws {
         try await RunningSuite.with([.auth, .communications, .investments, .properties]) { suite in
             let tag = UUID().uuidString.prefix(6).lowercased()
             let investor = try await Self.verifiedAccount(suite, email: "investor.\(tag)@example.com", firstName: "Grace")
@@ -54,9 +54,28 @@ import TestSupport
             let receipt = try await suite.sink.waitForMessage(to: investor.email, subjectPrefix: "We received", timeout: .seconds(30))
             #expect(receipt.subject == "We received your $50,000.00 investment")
             #expect(receipt.text?.contains("funded on 2026-11-02") == true)
-            // Confirm-email, commitment, funding: one each, however the events were delivered.
+
+            let distribution = try await SystemClient.send(
+                .POST, "\(suite.investments)/v1/distributions",
+                """
+                {"offering_id": "\(offering.string("id") ?? "")", "distribution_type": "quarterly", "distribution_date": "2026-11-10",
+                 "total_amount": "1000.00", "calculation_method": "pro_rata", "withholding_rates": {"\(investor.id)": 0.24}}
+                """,
+                token: sponsor, idempotencyKey: UUID().uuidString
+            )
+            try #require(distribution.status == 201, "\(distribution.text)")
+            let paid = try await SystemClient.send(
+                .POST, "\(suite.investments)/v1/distributions/\(distribution.string("id") ?? "")/complete",
+                token: sponsor, idempotencyKey: UUID().uuidString
+            )
+            try #require(paid.status == 200, "\(paid.text)")
+            let payment = try await suite.sink.waitForMessage(to: investor.email, subjectPrefix: "Your quarterly distribution", timeout: .seconds(30))
+            #expect(payment.subject == "Your quarterly distribution of $760.00 was paid")
+            #expect(payment.text?.contains("tax withheld    $240.00") == true)
+
+            // Confirm-email, commitment, funding, payment: one each, however the events were delivered.
             try await Task.sleep(for: .milliseconds(500))
-            #expect(try suite.sink.messages().filter { $0.rcptTos == [investor.email] }.count == 3)
+            #expect(try suite.sink.messages().filter { $0.rcptTos == [investor.email] }.count == 4)
         }
     }
 

@@ -62,4 +62,42 @@ public struct OutboxPublisher: Sendable {
         }
         return envelope
     }
+
+    /// Queues many events of one type at once, in one statement however many there are (a
+    /// distribution's payments, one per investor). Same guarantees as `publish`.
+    @discardableResult
+    public func publish<Event: DomainEvent>(
+        contentsOf events: [Event],
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [EventEnvelope] {
+        let subscribers = self.subscribers(Event.eventType)
+        guard !events.isEmpty, !subscribers.isEmpty else { return [] }
+        let envelopes = try events.map { event in
+            EventEnvelope(
+                id: UUIDv7.make(at: self.now()), type: Event.eventType, source: self.source, occurredAt: self.now(),
+                payload: try JSONValue(encoding: event)
+            )
+        }
+        let bodies = try envelopes.map { String(decoding: try JSONEncoder.tract.encode($0), as: UTF8.self) }
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(self.schema).outbox (event_id, event_type, subscriber, envelope, sensitive)
+                    SELECT e.id, $2, s.subscriber, e.envelope::jsonb, false
+                    FROM unnest($1::uuid[], $3::text[]) AS e (id, envelope) CROSS JOIN unnest($4::text[]) AS s (subscriber)
+                    """,
+                binds: {
+                    var binds = PostgresBindings()
+                    binds.append(envelopes.map(\.id))
+                    binds.append(Event.eventType)
+                    binds.append(bodies)
+                    binds.append(subscribers)
+                    return binds
+                }()
+            ),
+            logger: logger
+        )
+        return envelopes
+    }
 }

@@ -23,6 +23,7 @@ struct EmailTemplates: Sendable {
         "statement_ready": ["greeting_name", "statement_title", "period", "link"],
         "investment_committed": ["greeting_name", "amount"],
         "investment_funded": ["greeting_name", "amount", "funding_date"],
+        "distribution_paid": ["greeting_name", "distribution_kind", "payment_date", "gross_amount", "tax_withheld", "net_amount"],
     ]
 
     /// Variable values are short texts; a cap keeps a caller from mailing a novel.

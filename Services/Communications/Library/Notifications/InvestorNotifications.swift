@@ -4,8 +4,9 @@ import Models
 import PostgresNIO
 import ServiceKit
 
-/// Tells investors what happened to their money: `investment.committed` and `investment.funded`
-/// from investments become the `investment_committed` and `investment_funded` emails. The address
+/// Tells investors what happened to their money: `investment.committed`, `investment.funded` and
+/// `distribution.paid` (one per investor's line) from investments become the
+/// `investment_committed`, `investment_funded` and `distribution_paid` emails. The address
 /// comes from auth when the event arrives (`UserDirectory`); if auth cannot be reached the handler
 /// fails, the inbox records nothing, and the outbox delivers the event again later. The event id is
 /// the send's idempotency key, so a redelivery mails nobody twice.
@@ -24,6 +25,17 @@ struct InvestorNotifications: Sendable {
             try await self.notify(
                 event.investorId, template: "investment_funded",
                 variables: ["amount": event.amount.dollars, "funding_date": event.fundingDate],
+                envelope: envelope, connection: connection, logger: logger
+            )
+        }
+        handlers.on(DistributionPaid.self) { event, envelope, connection, logger in
+            try await self.notify(
+                event.investorId, template: "distribution_paid",
+                variables: [
+                    "distribution_kind": event.distributionType.replacingOccurrences(of: "_", with: " "),
+                    "payment_date": event.paymentDate, "gross_amount": event.grossAmount.dollars,
+                    "tax_withheld": event.taxWithheld.dollars, "net_amount": event.netAmount.dollars,
+                ],
                 envelope: envelope, connection: connection, logger: logger
             )
         }

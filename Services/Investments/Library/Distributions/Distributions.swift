@@ -222,15 +222,15 @@ struct DistributionStore: Sendable {
             try await self.idempotency.run(claim, on: connection, logger: logger) {
                 let rows = try await connection.query(
                     """
-                    SELECT d.status, d.offering_id, d.property_id, d.total_amount, d.distribution_date::text, o.sponsor_id
+                    SELECT d.status, d.offering_id, d.property_id, d.total_amount, d.distribution_date::text, o.sponsor_id, d.distribution_type
                     FROM investments.distributions d JOIN investments.offerings o ON o.id = d.offering_id
                     WHERE d.id = \(id) FOR UPDATE OF d
                     """,
                     logger: logger
                 )
-                var found: (String, UUID, UUID, Money, String, UUID)?
-                for try await row in rows.decode((String, UUID, UUID, Money, String, UUID).self) { found = row }
-                guard let (status, offering, property, total, date, sponsor) = found,
+                var found: (String, UUID, UUID, Money, String, UUID, String)?
+                for try await row in rows.decode((String, UUID, UUID, Money, String, UUID, String).self) { found = row }
+                guard let (status, offering, property, total, date, sponsor, kind) = found,
                     identity.has(role: .admin) || (identity.has(role: .sponsor) && identity.userID == sponsor)
                 else { throw Problem.notFound("No distribution has this id.") }
                 guard status != "completed" else { throw Problem.conflict("This distribution was already completed.") }
@@ -255,15 +255,27 @@ struct DistributionStore: Sendable {
                     "UPDATE investments.distributions SET status = 'completed', processed_at = now(), updated_at = now() WHERE id = \(id)",
                     logger: logger
                 )
-                let count = try await connection.query(
-                    "SELECT count(*)::int FROM investments.investor_distributions WHERE distribution_id = \(id)", logger: logger
+                let lines = try await connection.query(
+                    """
+                    SELECT investment_id, investor_id, distribution_amount, tax_withholding, net_distribution
+                    FROM investments.investor_distributions WHERE distribution_id = \(id)
+                    """,
+                    logger: logger
                 )
-                var investors = 0
-                for try await n in count.decode(Int.self) { investors = n }
+                var payments: [DistributionPaid] = []
+                for try await (investment, investor, gross, withheld, net) in lines.decode((UUID, UUID, Money, Money, Money).self) {
+                    payments.append(
+                        DistributionPaid(
+                            distributionId: id, investmentId: investment, investorId: investor, propertyId: property, distributionType: kind,
+                            paymentDate: date, grossAmount: gross, taxWithheld: withheld, netAmount: net
+                        )
+                    )
+                }
                 try await self.outbox.publish(
-                    DistributionCompleted(distributionId: id, offeringId: offering, propertyId: property, totalAmount: total, investorCount: investors),
+                    DistributionCompleted(distributionId: id, offeringId: offering, propertyId: property, totalAmount: total, investorCount: payments.count),
                     on: connection, logger: logger
                 )
+                try await self.outbox.publish(contentsOf: payments, on: connection, logger: logger)
                 return JSONDocument(try await Self.document(id, for: identity, on: connection, logger: logger))
             }
         }
