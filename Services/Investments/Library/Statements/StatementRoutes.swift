@@ -90,7 +90,7 @@ struct StatementRoutes: Sendable {
                 // The document is self-contained: no scripts, no remote resources.
                 .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
             ]
-            if let match = request.headers[.ifNoneMatch], match == "*" || match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+            if let match = request.headers[.ifNoneMatch], EntityTags.ifNoneMatch(match, matches: etag) {
                 return Response(status: .notModified, headers: headers)
             }
             headers[.contentType] = stored.contentType

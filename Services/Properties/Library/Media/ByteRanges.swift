@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 
 /// What a download answers given its conditional and range headers (RFC 9110 §13–14), decided
 /// without I/O so it is tested alone.
@@ -16,7 +17,7 @@ enum DownloadPlan: Equatable {
     ///   - etag: the object's strong entity tag, quoted (`"<sha256>"`).
     ///   - size: the object's length in bytes (more than 0).
     static func make(size: Int, etag: String, ifNoneMatch: String?, range: String?, ifRange: String?) -> DownloadPlan {
-        if let ifNoneMatch, Self.matches(ifNoneMatch, etag: etag) { return .notModified }
+        if let ifNoneMatch, EntityTags.ifNoneMatch(ifNoneMatch, matches: etag) { return .notModified }
         guard let range else { return .whole }
         // A range is only for the representation the client has; after a change send it whole.
         if let ifRange, ifRange.trimmingCharacters(in: .whitespaces) != etag { return .whole }
@@ -25,14 +26,6 @@ enum DownloadPlan: Equatable {
         case let byteRange?:
             guard let offsets = byteRange.offsets(in: size) else { return .unsatisfiable }
             return offsets == 0...(size - 1) ? .whole : .partial(offsets)
-        }
-    }
-
-    /// `If-None-Match`: `*`, or a list of tags compared weakly (a `W/` prefix is ignored).
-    static func matches(_ header: String, etag: String) -> Bool {
-        let candidates = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        return candidates.contains { candidate in
-            candidate == "*" || candidate == etag || (candidate.hasPrefix("W/") && String(candidate.dropFirst(2)) == etag)
         }
     }
 }
