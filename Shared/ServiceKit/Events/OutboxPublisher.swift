@@ -32,59 +32,32 @@ public struct OutboxPublisher: Sendable {
         sensitive: Bool = false,
         logger: Logger
     ) async throws -> EventEnvelope {
-        let envelope = EventEnvelope(
-            id: UUIDv7.make(at: self.now()),
-            type: Event.eventType,
-            source: self.source,
-            occurredAt: self.now(),
-            payload: try JSONValue(encoding: event)
-        )
-        let body = String(decoding: try JSONEncoder.tract.encode(envelope), as: UTF8.self)
-        for subscriber in self.subscribers(Event.eventType) {
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO \(self.schema).outbox (event_id, event_type, subscriber, envelope, sensitive)
-                        VALUES ($1, $2, $3, $4::jsonb, $5)
-                        """,
-                    binds: {
-                        var binds = PostgresBindings()
-                        binds.append(envelope.id)
-                        binds.append(envelope.type)
-                        binds.append(subscriber)
-                        binds.append(body)
-                        binds.append(sensitive)
-                        return binds
-                    }()
-                ),
-                logger: logger
-            )
-        }
-        return envelope
+        try await self.publish(contentsOf: [event], on: connection, sensitive: sensitive, logger: logger)[0]
     }
 
-    /// Queues many events of one type at once, in one statement however many there are (a
-    /// distribution's payments, one per investor). Same guarantees as `publish`.
+    /// Queues many events of one type at once, in one statement however many events and subscribers
+    /// there are (a distribution's payments, one per investor). Same guarantees as `publish`.
     @discardableResult
     public func publish<Event: DomainEvent>(
         contentsOf events: [Event],
         on connection: PostgresConnection,
+        sensitive: Bool = false,
         logger: Logger
     ) async throws -> [EventEnvelope] {
-        let subscribers = self.subscribers(Event.eventType)
-        guard !events.isEmpty, !subscribers.isEmpty else { return [] }
         let envelopes = try events.map { event in
             EventEnvelope(
                 id: UUIDv7.make(at: self.now()), type: Event.eventType, source: self.source, occurredAt: self.now(),
                 payload: try JSONValue(encoding: event)
             )
         }
+        let subscribers = self.subscribers(Event.eventType)
+        guard !envelopes.isEmpty, !subscribers.isEmpty else { return envelopes }
         let bodies = try envelopes.map { String(decoding: try JSONEncoder.tract.encode($0), as: UTF8.self) }
         try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO \(self.schema).outbox (event_id, event_type, subscriber, envelope, sensitive)
-                    SELECT e.id, $2, s.subscriber, e.envelope::jsonb, false
+                    SELECT e.id, $2, s.subscriber, e.envelope::jsonb, $5
                     FROM unnest($1::uuid[], $3::text[]) AS e (id, envelope) CROSS JOIN unnest($4::text[]) AS s (subscriber)
                     """,
                 binds: {
@@ -93,6 +66,7 @@ public struct OutboxPublisher: Sendable {
                     binds.append(Event.eventType)
                     binds.append(bodies)
                     binds.append(subscribers)
+                    binds.append(sensitive)
                     return binds
                 }()
             ),
