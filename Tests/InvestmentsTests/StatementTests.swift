@@ -141,6 +141,15 @@ import TestSupport
             let sponsor = try await fixture.token(.sponsor)
             let admin = try await fixture.token(.admin)
             let investors = try await Self.fundedAndPaid(fixture, sponsor: sponsor)
+            // Only staff start a run, and only for a whole period that is over.
+            #expect(try await fixture.investments.post("/v1/statements/runs", "{\(Self.q3)}", token: investors[0].1).status == 403)
+            #expect(try await fixture.investments.post("/v1/statements/runs", "{\(Self.q3)}", token: sponsor).status == 403)
+            let partial = try await fixture.investments.post(
+                "/v1/statements/runs", #"{"type": "quarterly", "period_start": "2026-07-02", "period_end": "2026-09-30"}"#, token: admin
+            )
+            #expect(partial.status == 422)
+            #expect(partial.headers.first(name: "Content-Type") == "application/problem+json")
+            #expect(partial.text.contains("period_start"))
             let run = try await fixture.investments.post("/v1/statements/runs", "{\(Self.q3)}", token: admin)
             #expect(run.status == 200, "\(run.text)")
             #expect(run["drafted"] == .number(2))
@@ -156,6 +165,9 @@ import TestSupport
             let id = try #require(mine["data"]?[0]?["id"].flatMap { if case .string(let s) = $0 { s } else { nil } })
             #expect(try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: admin).status == 409)
             #expect(try await fixture.investments.post("/v1/statements/\(id)/finalize", "{}", token: admin).status == 200)
+            // The investor cannot send their own statement, nor can the sponsor.
+            #expect(try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: investors[1].1).status == 403)
+            #expect(try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: sponsor).status == 403)
             let send = try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: admin)
             #expect(send.status == 503)
             #expect(send.headers.first(name: "Content-Type") == "application/problem+json")
