@@ -21,8 +21,11 @@ public enum JSONValue: Codable, Sendable, Hashable {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            // Well-formed JSON that is none of the above is a number no Double holds (1e400).
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "is out of range")
         }
     }
 

@@ -233,11 +233,17 @@ import TestSupport
             let occupiedAlone = try await post("/performance", #"{\#(Self.year), "units_occupied": 3, "units_total": 2.5}"#)
             #expect(Set(Self.fields(occupiedAlone)) == ["units_total", "units_occupied"])
 
-            let row = try await post(
+            // A NUL is refused by the kit before any field is read (issue 11, item 13), naming it alone.
+            let withNUL = try await post(
                 "/rent-roll",
                 #"{"as_of_date": "2025-12-31", "unit_id": "x", "unit_number": "", "tenant_name": "A\u0000B", "lease_start": "2025-06-01", "lease_end": "2025-05-31", "days_delinquent": -1, "monthly_rent": "-1"}"#
             )
-            #expect(Set(Self.fields(row)) == ["unit_id", "unit_number", "tenant_name", "lease_end", "days_delinquent", "monthly_rent"])
+            #expect(Self.fields(withNUL) == ["tenant_name"])
+            let row = try await post(
+                "/rent-roll",
+                #"{"as_of_date": "2025-12-31", "unit_id": "x", "unit_number": "", "tenant_name": "AB", "lease_start": "2025-06-01", "lease_end": "2025-05-31", "days_delinquent": -1, "monthly_rent": "-1"}"#
+            )
+            #expect(Set(Self.fields(row)) == ["unit_id", "unit_number", "lease_end", "days_delinquent", "monthly_rent"])
 
             for table in ["property_income", "property_expenses", "property_performance", "rent_roll"] {
                 #expect(try await fixture.sql("SELECT count(*)::text FROM financials.\(table)") == ["0"], "\(table)")

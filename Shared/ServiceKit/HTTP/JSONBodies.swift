@@ -23,11 +23,7 @@ public struct TractRequestDecoder: RequestDecoder {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw Problem.bodyTooLarge(limit: context.maxUploadSize)
         }
-        do {
-            return try JSONDecoder.tract.decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as DecodingError {
-            throw Problem(decoding: error)
-        }
+        return try RequestJSON.decode(T.self, from: Array(buffer.readableBytesView))
     }
 
     static func isJSON(_ contentType: String?) -> Bool {
@@ -56,58 +52,101 @@ extension Problem {
         Problem(.contentTooLarge, detail: "The request body is larger than the limit of \(limit) bytes.")
     }
 
-    /// Maps Foundation's decoding errors to what a client can act on: malformed JSON is a 400,
-    /// a well-formed body with a missing or mistyped field is a 422 naming the field.
-    public init(decoding error: DecodingError) {
+    static let malformedJSON = Problem(
+        .badRequest,
+        detail: "The body is not valid JSON.",
+        type: "https://tract.dev/problems/malformed-json"
+    )
+}
+
+/// Reads JSON a client sent, the one way every route does (ARCHITECTURE.md, "Errors"): a NUL
+/// character or a key sent twice is refused, and every failure is a 4xx naming the field as the
+/// client spelled it. Only client input goes through here: a decoding error anywhere else (stored
+/// JSON, a peer's reply) is the server's fault and `ProblemMiddleware` answers it with a 500.
+public enum RequestJSON {
+    /// How many suspect numbers a failed decode tries one by one to find the one that did not fit.
+    static let maximumNumberProbes = 32
+
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        let scan = JSONScan(bytes)
+        switch scan.finding {
+        case .nul(let path): throw Problem.validation(field: path, "must not contain the NUL character")
+        case .duplicateKey(let path): throw Problem.validation(field: path, "is given more than once")
+        case .malformed: throw Problem.malformedJSON
+        case nil: break
+        }
+        do {
+            return try JSONDecoder.tract.decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw Self.problem(for: error, decoding: T.self, bytes: bytes, scan: scan)
+        }
+    }
+
+    /// A body already read as a JSON tree (then merged or checked key by key), decoded as `T`.
+    public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+        try Self.decode(T.self, from: Array(try JSONEncoder.tract.encode(value)))
+    }
+
+    static func problem<T: Decodable>(for error: DecodingError, decoding _: T.Type, bytes: [UInt8], scan: JSONScan) -> Problem {
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            self = Problem(.badRequest, detail: "The body is not valid JSON.", type: "https://tract.dev/problems/malformed-json")
+            // The scan found well-formed JSON, so Foundation refused a number for its field's type
+            // (1.5 for a count, 1e400 anywhere) and says only "not valid JSON": find which.
+            return Self.unfitNumber(decoding: T.self, bytes: bytes, scan: scan) ?? Problem.malformedJSON
         case .dataCorrupted(let context):
-            self = .validation(field: Self.fieldPath(context.codingPath), context.debugDescription)
+            return .validation(field: scan.path(for: context.codingPath), Self.message(context.debugDescription))
         case .keyNotFound(let key, let context):
-            self = .validation(field: Self.fieldPath(context.codingPath + [key]), "is required")
+            return .validation(field: scan.path(for: context.codingPath + [key]), "is required")
         case .valueNotFound(let type, let context):
-            self = .validation(field: Self.fieldPath(context.codingPath), "must be \(Self.jsonTypeName(type)), not null")
+            return .validation(field: scan.path(for: context.codingPath), "must be \(Problem.jsonTypeName(type)), not null")
         case .typeMismatch(let type, let context):
-            self = .validation(field: Self.fieldPath(context.codingPath), "must be \(Self.jsonTypeName(type))")
+            return .validation(field: scan.path(for: context.codingPath), "must be \(Problem.jsonTypeName(type))")
         @unknown default:
-            self = Problem(.badRequest, detail: "The body could not be read.")
+            return Problem(.badRequest, detail: "The body could not be read.")
         }
     }
 
-    /// `address.zip`, `items[2].amount` — in the snake_case the client sent.
-    static func fieldPath(_ codingPath: [any CodingKey]) -> String {
-        var path = ""
-        for key in codingPath {
-            if let index = key.intValue {
-                path += "[\(index)]"
-            } else {
-                if !path.isEmpty { path += "." }
-                path += snakeCase(key.stringValue)
-            }
+    /// Tries each number that might not fit some type (a fraction, an exponent, more digits than
+    /// an Int64 holds) as 0: the one whose replacement lets the decoding past it is the culprit.
+    static func unfitNumber<T: Decodable>(decoding _: T.Type, bytes: [UInt8], scan: JSONScan) -> Problem? {
+        let suspects = scan.numbers().filter { number in
+            let text = bytes[number.range]
+            return text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) || text.count > 18
         }
-        return path.isEmpty ? "body" : path
+        for suspect in suspects.prefix(Self.maximumNumberProbes) {
+            var probe = bytes
+            probe.replaceSubrange(suspect.range, with: [UInt8(ascii: "0")])
+            do {
+                _ = try JSONDecoder.tract.decode(T.self, from: Data(probe))
+            } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+                continue
+            } catch {}
+            let text = String(decoding: bytes[suspect.range], as: UTF8.self)
+            let value = Double(text) ?? .infinity
+            let message =
+                value.isFinite && abs(value) < 1e15 && value.rounded() != value
+                ? "must be a whole number" : "is out of range"
+            return .validation(field: JSONScan.render(suspect.path), message)
+        }
+        return nil
     }
 
-    static func snakeCase(_ name: String) -> String {
-        var result = ""
-        for character in name {
-            if character.isUppercase {
-                if !result.isEmpty { result += "_" }
-                result += character.lowercased()
-            } else {
-                result.append(character)
-            }
-        }
-        return result
+    /// Foundation's wording for enum and UUID failures names Swift types; say what to send instead.
+    static func message(_ debugDescription: String) -> String {
+        if debugDescription.hasPrefix("Cannot initialize") { return "is not one of the accepted values" }
+        if debugDescription.contains("UUID") { return "must be a UUID" }
+        return debugDescription
     }
+}
 
+extension Problem {
     static func jsonTypeName(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "a string"
         case is Bool.Type: "a boolean"
-        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
-        case is Double.Type, is Float.Type: "a number"
+        case is Int.Type, is Int64.Type, is Int32.Type, is Int16.Type, is UInt.Type, is UInt64.Type, is UInt32.Type:
+            "an integer"
+        case is Double.Type, is Float.Type, is Decimal.Type: "a number"
         case is UUID.Type: "a UUID string"
         case is Date.Type: "an RFC 3339 timestamp"
         case is Money.Type: "an amount as a string such as \"250000.00\""

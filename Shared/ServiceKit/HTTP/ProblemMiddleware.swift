@@ -6,8 +6,14 @@ import PostgresNIO
 /// Turns every error a route throws into `application/problem+json`. Expected failures arrive as
 /// `Problem`s; Hummingbird's own errors (no such route, body too large) keep their status; anything
 /// else is logged with the request id and answered with a bare 500 that reveals nothing internal.
+/// A `DecodingError` is "anything else": client JSON is read by `RequestJSON`, which throws
+/// `Problem`s, so one arriving here came from stored JSON or a peer's reply — the server's fault.
 public struct ProblemMiddleware<Context: TractContext>: RouterMiddleware {
-    public init() {}
+    let routes: RouteTable
+
+    public init(routes: RouteTable) {
+        self.routes = routes
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -15,7 +21,7 @@ public struct ProblemMiddleware<Context: TractContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Self.problem(for: error, request: request, logger: context.logger)
+            let problem = self.problem(for: error, request: request, logger: context.logger)
             return Problem.render(
                 problem.details(requestID: context.requestID, instance: request.uri.path),
                 status: problem.status,
@@ -24,13 +30,18 @@ public struct ProblemMiddleware<Context: TractContext>: RouterMiddleware {
         }
     }
 
-    static func problem(for error: any Error, request: Request, logger: Logger) -> Problem {
+    func problem(for error: any Error, request: Request, logger: Logger) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
-        case let decoding as DecodingError:
-            return Problem(decoding: decoding)
         case let httpError as HTTPError where httpError.status == .notFound && httpError.body == nil:
+            if let allowed = self.routes.allowedMethods(for: request.uri.path), !allowed.contains(request.method.rawValue) {
+                return Problem(
+                    .methodNotAllowed,
+                    detail: "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method.rawValue).",
+                    headers: [.allow: allowed.joined(separator: ", ")]
+                )
+            }
             return Problem(.notFound, detail: "No route matches \(request.method.rawValue) \(request.uri.path).")
         case let httpError as HTTPError:
             return Problem(

@@ -50,12 +50,14 @@ public func buildServiceApplication(
         logger: logger
     )
 
-    let router = Router(context: TractRequestContext.self)
+    // HEAD answers wherever GET does (RFC 9110 §9.3.2), as the 405's Allow promises.
+    let router = Router(context: TractRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ProblemMiddleware())
-    router.add(middleware: IdentityMiddleware(verifier: verifier))
     let openAPI = try OpenAPIDocument.build(service: definition.bundle)
+    router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPI: openAPI)))
+    router.add(middleware: QueryGuardMiddleware())
+    router.add(middleware: IdentityMiddleware(verifier: verifier))
     OperationsRoutes(
         postgres: postgres,
         migrator: migrator,

@@ -18,9 +18,15 @@ struct EchoRequest: Codable, ResponseEncodable {
         var zip: String
     }
 
+    enum Kind: String, Codable { case plain, fancy }
+
     var name: String
     var count: Int
     var address: Address?
+    var kind: Kind?
+    var reference: UUID?
+    var rate: Decimal?
+    var rates: [String: Decimal]?
 }
 
 struct WhoAmI: Codable, ResponseEncodable {
@@ -40,6 +46,18 @@ enum FixtureService {
         return ServiceDefinition(name: .analytics, bundle: .module, eventHandlers: { [handlers] _ in handlers }) { router, dependencies in
             router.post("v1/echo") { request, context in
                 try await request.decode(as: EchoRequest.self, context: context)
+            }
+            // As the property parts do: read a tree, merge or check keys, then decode the whole.
+            router.post("v1/echo-tree") { request, context in
+                let tree = try await request.decode(as: JSONValue.self, context: context)
+                return try RequestJSON.decode(EchoRequest.self, from: tree)
+            }
+            // JSON the service stored itself that no longer reads: the server's fault, not the client's.
+            router.get("v1/stored-garbage") { _, _ -> EchoRequest in
+                try JSONDecoder.tract.decode(EchoRequest.self, from: Data(#"{"name": 1}"#.utf8))
+            }
+            router.get("v1/search") { request, _ -> String in
+                String(request.uri.queryParameters["q"] ?? "")
             }
             router.get("v1/boom") { _, context -> String in
                 // A bug that surfaces as a database error: the client must learn nothing of it.

@@ -39,12 +39,7 @@ struct PropertyPatch: Sendable {
         if self.changes["latitude"] != nil || self.changes["longitude"] != nil, self.changes["oz_tract_geoid"] == nil {
             merged["oz_tract_geoid"] = nil
         }
-        let fields: PropertyFields
-        do {
-            fields = try JSONDecoder.tract.decode(PropertyFields.self, from: JSONEncoder.tract.encode(JSONValue.object(merged)))
-        } catch let error as DecodingError {
-            throw Problem(decoding: error)
-        }
+        let fields = try RequestJSON.decode(PropertyFields.self, from: .object(merged))
         var errors = fields.problems(currentYear: currentYear)
         let from = property.status, to = fields.status ?? from
         if !from.canMove(to: to) {

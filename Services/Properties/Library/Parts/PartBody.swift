@@ -49,22 +49,10 @@ enum PartBody {
                 errors.add(key, "is not a field you can set")
             } else if value == .null, required.contains(key) {
                 errors.add(key, "must not be null")
-            } else if Self.containsNUL(value) {
-                // Postgres text cannot hold U+0000; say so rather than fail the statement.
-                errors.add(key, "must not contain the NUL character")
             }
         }
         guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
         return sent
-    }
-
-    private static func containsNUL(_ value: JSONValue) -> Bool {
-        switch value {
-        case .string(let text): text.contains("\u{0}")
-        case .array(let items): items.contains(where: Self.containsNUL)
-        case .object(let entries): entries.contains { $0.key.contains("\u{0}") || Self.containsNUL($0.value) }
-        default: false
-        }
     }
 
     private static func validated<Fields: PartFields>(
@@ -72,12 +60,7 @@ enum PartBody {
         as _: Fields.Type,
         currentYear: Int
     ) throws -> Fields {
-        let fields: Fields
-        do {
-            fields = try JSONDecoder.tract.decode(Fields.self, from: JSONEncoder.tract.encode(JSONValue.object(object)))
-        } catch let error as DecodingError {
-            throw Problem(decoding: error)
-        }
+        let fields = try RequestJSON.decode(Fields.self, from: .object(object))
         let errors = fields.problems(currentYear: currentYear)
         guard errors.isEmpty else { throw Problem.validation(errors) }
         return fields

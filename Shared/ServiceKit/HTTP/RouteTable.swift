@@ -1,0 +1,44 @@
+import HTTPTypes
+import Models
+
+/// The paths and methods a service documents in its OpenAPI document, so that a request whose
+/// path exists but whose method does not gets 405 with `Allow` (RFC 9110 §15.5.6) instead of the
+/// router's 404. Built from the document, the contract a test already holds the routes to.
+public struct RouteTable: Sendable {
+    /// Path templates split into segments; `nil` stands for a `{parameter}`.
+    private let routes: [(segments: [Substring?], methods: [String])]
+
+    static let methodNames = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+
+    public init(openAPI document: JSONValue) {
+        guard case .object(let paths)? = document["paths"] else {
+            self.routes = []
+            return
+        }
+        self.routes = paths.keys.sorted().compactMap { template in
+            guard case .object(let operations)? = paths[template] else { return nil }
+            let methods = Self.methodNames.filter { operations[$0] != nil }.map { $0.uppercased() }
+            return (Self.segments(template).map { $0.hasPrefix("{") ? nil : $0 }, methods)
+        }
+    }
+
+    /// The methods allowed on `path`, or nil when no documented route has that shape.
+    public func allowedMethods(for path: String) -> [String]? {
+        let requested = Self.segments(path)
+        var allowed: Set<String> = []
+        for route in self.routes where route.segments.count == requested.count {
+            let matches = zip(route.segments, requested).allSatisfy { template, segment in
+                template.map { $0 == segment } ?? !segment.isEmpty
+            }
+            if matches { allowed.formUnion(route.methods) }
+        }
+        guard !allowed.isEmpty else { return nil }
+        // A GET route answers HEAD too (RFC 9110 §9.3.2).
+        if allowed.contains("GET") { allowed.insert("HEAD") }
+        return allowed.sorted()
+    }
+
+    private static func segments(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+}
