@@ -33,7 +33,8 @@ data:
   # The Job migrates; many replicas starting at once then only wait for it.
   MIGRATE_ON_START: "false"
   # Only the gateway talks to the services from outside, and it overwrites X-Forwarded-For.
-  TRUST_FORWARDED_FOR: "true"
+  # The cluster's pod network, where the gateway runs: set it to your cluster's pod CIDR.
+  TRUSTED_PROXIES: "10.0.0.0/8"
   TOKEN_ISSUER: tract-auth
   TOKEN_AUDIENCE: tract
   AUTH_JWKS_URL: http://auth:$auth_port/.well-known/jwks.json

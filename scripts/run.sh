@@ -201,7 +201,7 @@ run() {
         # setsid: Ctrl-C reaches only this script, which then stops the services with SIGTERM.
         # Behind the gateway, which overwrites X-Forwarded-For, so the services may trust it.
         local secret="CLIENT_SECRET_${svc^^}"
-        HOST=127.0.0.1 PORT=${PORT[$svc]} MIGRATE_ON_START=false TRUST_FORWARDED_FOR=true \
+        HOST=127.0.0.1 PORT=${PORT[$svc]} MIGRATE_ON_START=false TRUSTED_PROXIES=127.0.0.1,::1 \
             SERVICE_CLIENT_SECRET=${!secret} SMTP_PORT=$MAIL_PORT \
             setsid "$bin/$svc" serve >>"$LOG_DIR/$svc.log" 2>&1 </dev/null &
         pid=$!

@@ -21,14 +21,14 @@ struct AuthContext: Sendable {
     let hasher: PasswordHasher
     let policy: PasswordPolicy
     let mail: AuthMail
-    let trustsForwardedFor: Bool
+    let trustedProxies: TrustedProxies
     /// A real Argon2id hash of a random password, verified against when an account does not exist
     /// so that "no such email" costs the same time as "wrong password".
     let decoyHash: String
 
     func clientIP(_ request: Request, _ context: some RequestContext & Sendable) -> String? {
         let remote = (context as? TractRequestContext)?.remoteAddress ?? (context as? AuthenticatedContext)?.remoteAddress
-        return ClientAddress.of(request, remote: remote, trustsForwardedFor: self.trustsForwardedFor)
+        return ClientAddress.of(request, remote: remote, trustedProxies: self.trustedProxies)
     }
 
     /// The one way a session starts, whatever proved the user's identity: open the session, stamp

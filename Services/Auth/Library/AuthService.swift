@@ -101,7 +101,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 limits: settings.limits,
                 publicURL: settings.publicURL
             ),
-            trustsForwardedFor: dependencies.configuration.trustsForwardedFor,
+            trustedProxies: dependencies.configuration.trustedProxies,
             decoyHash: decoyHash
         )
     }

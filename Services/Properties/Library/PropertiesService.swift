@@ -30,7 +30,7 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
                 profiles: DeveloperProfiles(postgres: dependencies.postgres, outbox: dependencies.outbox),
                 limiter: RateLimiter(postgres: dependencies.postgres, schema: "properties"),
                 checksPerIP: settings.ozChecksPerIP,
-                trustsForwardedFor: dependencies.configuration.trustsForwardedFor
+                trustedProxies: dependencies.configuration.trustedProxies
             ).addRoutes(to: router)
             let store = PropertyStore(postgres: dependencies.postgres, outbox: dependencies.outbox)
             PropertyRoutes(store: store).addRoutes(to: router)

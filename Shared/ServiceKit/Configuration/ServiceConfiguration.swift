@@ -18,10 +18,10 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// `MAX_BODY_BYTES` (default 1 MiB): larger JSON bodies get 413.
     public var maxBodyBytes: Int
-    /// `TRUST_FORWARDED_FOR` (default false): take the client address from the first
-    /// `X-Forwarded-For` hop. Only behind the gateway, which overwrites that header; otherwise any
-    /// caller could pick the address its rate limits are counted against.
-    public var trustsForwardedFor: Bool
+    /// `TRUSTED_PROXIES` (default none): the addresses or CIDR blocks of the proxies (the
+    /// gateway) whose `X-Forwarded-For` names the client. From anyone else the header is ignored;
+    /// otherwise any caller could pick the address its rate limits are counted against.
+    public var trustedProxies: TrustedProxies
     /// `READINESS_TIMEOUT_MS` (default 2000): how long `/health/ready` waits for Postgres before
     /// answering 503. Keep it below the probe's own `timeoutSeconds`.
     public var readinessTimeout: Duration
@@ -40,7 +40,7 @@ public struct ServiceConfiguration: Sendable {
         databasePoolSize: Int = 10,
         logLevel: Logger.Level = .info,
         maxBodyBytes: Int = 1 << 20,
-        trustsForwardedFor: Bool = false,
+        trustedProxies: TrustedProxies = .none,
         readinessTimeout: Duration = .seconds(2),
         peerTimeout: Duration = .seconds(5),
         identity: IdentityConfiguration = .init(),
@@ -53,11 +53,21 @@ public struct ServiceConfiguration: Sendable {
         self.databasePoolSize = databasePoolSize
         self.logLevel = logLevel
         self.maxBodyBytes = maxBodyBytes
-        self.trustsForwardedFor = trustsForwardedFor
+        self.trustedProxies = trustedProxies
         self.readinessTimeout = readinessTimeout
         self.peerTimeout = peerTimeout
         self.identity = identity
         self.events = events
+    }
+
+    static func trustedProxies(_ list: String) throws -> TrustedProxies {
+        guard let proxies = TrustedProxies(parsing: list) else {
+            throw ConfigurationError(
+                variable: "TRUSTED_PROXIES",
+                reason: "must be IP addresses or CIDR blocks separated by commas (e.g. 127.0.0.1,10.0.0.0/8); got \"\(list)\""
+            )
+        }
+        return proxies
     }
 
     /// The local development database URL for a service's role (scripts/db.sh creates it).
@@ -86,7 +96,7 @@ public struct ServiceConfiguration: Sendable {
             databasePoolSize: try environment.integer("DATABASE_POOL_SIZE", default: 10, range: 1...200),
             logLevel: logLevel,
             maxBodyBytes: try environment.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
-            trustsForwardedFor: try environment.boolean("TRUST_FORWARDED_FOR", default: false),
+            trustedProxies: try Self.trustedProxies(environment.string("TRUSTED_PROXIES", default: "")),
             readinessTimeout: try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
             peerTimeout: try environment.duration("PEER_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...120_000),
             identity: try IdentityConfiguration.fromEnvironment(environment),

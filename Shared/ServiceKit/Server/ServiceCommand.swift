@@ -107,7 +107,8 @@ extension ServiceConfiguration {
           MIGRATE_ON_START            migrate before serving (true)
           LOG_LEVEL                   trace ... critical (info)
           MAX_BODY_BYTES              largest JSON body (1048576)
-          TRUST_FORWARDED_FOR         client IP from X-Forwarded-For (false)
+          TRUSTED_PROXIES             proxies whose X-Forwarded-For is believed
+                                      (none; IPs or CIDRs, comma-separated)
           READINESS_TIMEOUT_MS        /health/ready's wait for Postgres (2000)
           PEER_TIMEOUT_MS             one call to another service (5000)
           AUTH_JWKS_URL               auth's key set

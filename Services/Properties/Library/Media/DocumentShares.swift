@@ -18,7 +18,7 @@ struct DocumentShareRoutes: Sendable {
     let documents: DocumentStore
     let gate: PropertyGate
     let delivery: MediaDelivery
-    let trustsForwardedFor: Bool
+    let trustedProxies: TrustedProxies
 
     static let maximumLifetime: TimeInterval = 90 * 24 * 3600
     static let defaultLinkLifetime: TimeInterval = 7 * 24 * 3600
@@ -122,7 +122,7 @@ struct DocumentShareRoutes: Sendable {
             let errors = answer.problems()
             guard errors.isEmpty else { throw Problem.validation(errors) }
             let user = try PhotoRoutes.userID(context.identity)
-            let address = ClientAddress.of(request, remote: context.remoteAddress, trustsForwardedFor: self.trustsForwardedFor)
+            let address = ClientAddress.of(request, remote: context.remoteAddress, trustedProxies: self.trustedProxies)
                 .flatMap { $0.wholeMatch(of: /[0-9a-fA-F:.]{2,45}/) != nil ? $0 : nil }
             let userAgent = request.headers[.userAgent].map { String($0.prefix(1000)) }
             return try await self.postgres.transaction(logger: context.logger) { connection in

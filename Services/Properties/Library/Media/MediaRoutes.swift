@@ -22,7 +22,7 @@ struct MediaRoutes: Sendable {
         ListingMediaRoutes(store: ListingMediaStore(postgres: postgres), gate: gate).addRoutes(to: router)
         let documents = DocumentStore(postgres: postgres, outbox: outbox, storage: storage)
         DocumentRoutes(store: documents, gate: gate, delivery: delivery, maxUploadBytes: self.settings.maxUploadBytes).addRoutes(to: router)
-        DocumentShareRoutes(documents: documents, gate: gate, delivery: delivery, trustsForwardedFor: self.dependencies.configuration.trustsForwardedFor)
+        DocumentShareRoutes(documents: documents, gate: gate, delivery: delivery, trustedProxies: self.dependencies.configuration.trustedProxies)
             .addRoutes(to: router)
     }
 

@@ -13,7 +13,7 @@ struct OZCheckRoutes: Sendable {
     let profiles: DeveloperProfiles
     let limiter: RateLimiter
     let checksPerIP: TokenBucket
-    let trustsForwardedFor: Bool
+    let trustedProxies: TrustedProxies
 
     static let maximumAddressLength = 300
 
@@ -21,7 +21,7 @@ struct OZCheckRoutes: Sendable {
         router.post("v1/oz/check") { request, context -> OZCheckResult in
             let body = try await request.decode(as: OZCheckRequest.self, context: context)
             let userID = try Self.savingUser(body, context: context)
-            let client = ClientAddress.of(request, remote: context.remoteAddress, trustsForwardedFor: self.trustsForwardedFor) ?? "unknown"
+            let client = ClientAddress.of(request, remote: context.remoteAddress, trustedProxies: self.trustedProxies) ?? "unknown"
             try await self.limiter.take("oz_check", for: client, bucket: self.checksPerIP, logger: context.logger)
             var result = try await self.check(body, context: context)
             if let userID {

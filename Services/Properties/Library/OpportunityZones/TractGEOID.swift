@@ -17,7 +17,7 @@ struct TractGEOID: Hashable, Sendable, CustomStringConvertible {
 
     var stateFIPS: String { String(value.prefix(2)) }
     var countyFIPS: String { String(value.prefix(5)) }
-    var stateName: String { Self.stateNames[stateFIPS]! }
+    var stateName: String { Self.stateNames[stateFIPS] ?? stateFIPS }  // init admits only listed states
     var description: String { value }
 
     /// FIPS state codes (ANSI INCITS 38) of the 50 states, DC and the five inhabited territories.
@@ -54,5 +54,5 @@ extension TractGEOID {
     static let stateCodes: Set<String> = Set(uspsCodes.values)
 
     /// The USPS code of the tract's state (`AL` for `01…`).
-    var stateCode: String { Self.uspsCodes[self.stateFIPS]! }
+    var stateCode: String { Self.uspsCodes[self.stateFIPS] ?? self.stateFIPS }  // init admits only listed states
 }
