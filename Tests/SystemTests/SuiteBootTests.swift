@@ -72,6 +72,9 @@ import TestSupport
                     #expect(missing.status == 404)
                     let tampered = try await self.get("\(base)/v1/nothing-here", headers: [("Authorization", "Bearer \(token)x")])
                     #expect(tampered.status == 401)
+                    // Paths carry secrets (document shares, one-time links): logs must not keep them.
+                    let share = try await self.get("\(base)/v1/media/shares/0190c1a0-0000-7000-8000-000000000001.path-secret-4f9c")
+                    #expect(share.status == 404)
                 }
 
                 for process in processes {
@@ -81,6 +84,9 @@ import TestSupport
                     // JSON logs carrying the request id the test sent.
                     #expect(logs.contains(#""request_id":"system-\#(process.service.rawValue)""#))
                     #expect(logs.contains(#""service":"\#(process.service.rawValue)""#))
+                    // Issue 11, item 5: the access log names the route, never the path with its secret.
+                    #expect(!logs.contains("path-secret-4f9c"), "\(process.service) logged a path secret")
+                    #expect(logs.contains(#""route":"#))
                 }
             }
         }

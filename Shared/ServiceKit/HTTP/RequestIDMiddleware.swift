@@ -11,7 +11,7 @@ extension HTTPField.Name {
 
 /// The outermost middleware: gives each request an id (the caller's `X-Request-Id` when it is sane,
 /// a new UUID otherwise), continues or starts a W3C trace, returns the id on the response, and
-/// writes one JSON access-log line with route, status and duration.
+/// writes one JSON access-log line with the route pattern (not the path), status and duration.
 public struct RequestIDMiddleware: RouterMiddleware {
     public typealias Context = TractRequestContext
     let bodyLimit: Int
@@ -54,7 +54,8 @@ public struct RequestIDMiddleware: RouterMiddleware {
             "request",
             metadata: [
                 "method": .string(request.method.rawValue),
-                "path": .string(request.uri.path),
+                // The route pattern, never the path: paths carry share secrets and one-time tokens
+                // (`/v1/media/shares/{id}.{secret}`), which must not outlive their use in a log.
                 "route": .string(context.endpointPath ?? "NotFound"),
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .string(String(format: "%.3f", milliseconds)),
