@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import JWTKit
+import Logging
 import Models
 import ServiceKit
 import Testing
@@ -108,5 +109,29 @@ import TestSupport
     static func base64URL(_ text: String) -> String {
         Data(text.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Issue 11, item 7: a cache past its lifetime keeps verifying while auth cannot be reached.
+@Suite struct StaleKeySetTests {
+    @Test func staleKeysKeepVerifyingWhileAuthIsDown() async throws {
+        let issuer = try TestIssuer()
+        let verifier = try await issuer.serve { url in
+            let verifier = TokenVerifier(
+                configuration: issuer.identityConfiguration(url),
+                cacheLifetime: .milliseconds(50),
+                logger: Logger(label: "test.verifier")
+            )
+            _ = try await verifier.verify(try await issuer.token())
+            return verifier
+        }
+        // The JWKS server is gone and the cache is past its lifetime.
+        try await Task.sleep(for: .milliseconds(150))
+        let identity = try await verifier.verify(try await issuer.token(subject: "user-2"))
+        #expect(identity.subject == "user-2")
+        // A made-up kid still gets a 401, not a 503 from the failed refetch... nor a pass.
+        await #expect(throws: Problem.self) {
+            try await verifier.verify(try await issuer.token(kid: "key-bogus", signingKey: try EdDSA.PrivateKey()))
+        }
     }
 }

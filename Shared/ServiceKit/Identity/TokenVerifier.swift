@@ -7,9 +7,10 @@ import NIOHTTP1
 
 /// Verifies access tokens against the key set `auth` publishes at `/.well-known/jwks.json`.
 ///
-/// Keys are cached. A token naming a key id the cache lacks triggers one refetch (auth rotated its
-/// key), but such refetches are spaced by `minimumRefetchInterval` so that made-up key ids cannot
-/// be used to flood `auth`. The algorithm is pinned to what Tract signs with (EdDSA, ES256) and must
+/// Keys are cached and refreshed in the background once older than `cacheLifetime`; stale keys
+/// keep verifying while auth is unreachable. A token naming a key id the cache lacks triggers one
+/// refetch (auth rotated its key), but such refetches are spaced by `minimumRefetchInterval` so
+/// that made-up key ids cannot be used to flood `auth`. The algorithm is pinned to what Tract signs with (EdDSA, ES256) and must
 /// match the key's own, so `alg: none` and algorithm-confusion tokens never reach a signature check.
 public actor TokenVerifier {
     static let pinnedAlgorithms: Set<String> = ["EdDSA", "ES256"]
@@ -25,6 +26,7 @@ public actor TokenVerifier {
     private var algorithmsByKeyID: [String: String] = [:]
     private var fetchedAt: ContinuousClock.Instant?
     private var lastUnknownKeyRefetch: ContinuousClock.Instant?
+    private var nextBackgroundRefresh: ContinuousClock.Instant = .now
     private var inFlightFetch: Task<Void, any Error>?
     /// Completed fetches of the key set, for tests and metrics.
     public private(set) var fetchCount = 0
@@ -88,18 +90,28 @@ public actor TokenVerifier {
         return Identity(claims: claims)
     }
 
-    /// Makes sure the cache is fresh and, if allowed, holds `keyID`.
+    /// Makes sure the cache holds `keyID` if auth has published it.
+    ///
+    /// Only the very first fetch is waited for. A cache older than its lifetime keeps serving while
+    /// a refresh runs in the background: its keys are still the keys (auth publishes a new key a
+    /// cache lifetime before signing with it, so a refreshed set never surprises a live token), and
+    /// auth being unreachable must not turn every authenticated request in the suite into a 503.
     private func ensureKey(_ keyID: String) async throws {
-        let now = ContinuousClock.now
-        let stale = self.fetchedAt.map { now - $0 > self.cacheLifetime } ?? true
-        if stale {
+        guard let fetchedAt = self.fetchedAt else {
             try await self.fetch()
             return
         }
-        guard self.algorithmsByKeyID[keyID] == nil else { return }
-        if let last = self.lastUnknownKeyRefetch, now - last < self.configuration.minimumRefetchInterval {
-            return
+        let now = ContinuousClock.now
+        if now - fetchedAt > self.cacheLifetime, now >= self.nextBackgroundRefresh {
+            // A failed refresh is tried again after the refetch spacing, not on every request.
+            self.nextBackgroundRefresh = now + self.configuration.minimumRefetchInterval
+            Task { try? await self.fetch() }
         }
+        guard self.algorithmsByKeyID[keyID] == nil else { return }
+        // An unknown kid: auth may have rotated early. Refetches for unknown kids are spaced, so
+        // made-up kids cost auth one fetch per interval; they cannot delay the scheduled refresh
+        // above, which is what brings a new key in before it is used.
+        if let last = self.lastUnknownKeyRefetch, now - last < self.configuration.minimumRefetchInterval { return }
         self.lastUnknownKeyRefetch = now
         try await self.fetch()
     }
