@@ -36,6 +36,31 @@ function problem(nginx_code, code, title, detail) {
     problem_code[++problems] = nginx_code; problem_status[nginx_code] = code
     problem_title[nginx_code] = title; problem_detail[nginx_code] = detail
 }
+# path_regex(PREFIX): PREFIX as a regular expression, tolerating the repeated slashes nginx merges.
+function path_regex(prefix,    re) {
+    re = prefix
+    gsub(/\./, "\\.", re)
+    gsub(/\/+/, "/+", re)
+    return re
+}
+# The access log's copy of the request line, without credentials: the rest of a `secret` path and
+# any query string with a credential-like parameter are replaced by [redacted]. Services still get
+# the request as sent. (nginx's error log, which names the request only on failures such as an
+# unreachable upstream, cannot be rewritten.)
+function redaction_maps(    i) {
+    print "    map $request $tract_request_path_redacted {"
+    for (i = 1; i <= secrets; i++) {
+        if (keep[i] != "")
+            printf "        \"~^\\S+ %s(?:%s)(?:[? ]|$)\" $request;\n", path_regex(secret[i]), keep[i]
+        printf "        \"~^(?<tract_secret_head>\\S+ %s)[^? ]+(?<tract_secret_tail>.*)$\" \"${tract_secret_head}[redacted]${tract_secret_tail}\";\n", path_regex(secret[i])
+    }
+    print "        default $request;"
+    print "    }"
+    print "    map $tract_request_path_redacted $tract_request_redacted {"
+    print "        \"~*^(?<tract_query_head>\\S+ [^? ]*)\\?(?:[^ ]*&)?[^=& ]*(?:token|code|secret|password|signature|key)[^=& ]*=[^ ]*(?<tract_query_tail>(?: \\S+)?)$\" \"${tract_query_head}?[redacted]${tract_query_tail}\";"
+    print "        default $tract_request_path_redacted;"
+    print "    }"
+}
 function problem_locations(    i, c) {
     for (i = 1; i <= problems; i++) {
         c = problem_code[i]
@@ -61,6 +86,16 @@ $1 == "route" {
     if ($2 in owner) fail("duplicate prefix " $2)
     owner[$2] = $3; routes[++r] = $2; next
 }
+$1 == "secret" {
+    if (NF < 2 || $2 !~ /^\/.*\/$/) fail("expected: secret /<prefix>/ [<route name>...]")
+    if ($2 !~ /^[A-Za-z0-9\/._~-]+$/) fail("secret prefix with characters other than letters, digits and /._~-")
+    secret[++secrets] = $2; keep[secrets] = ""
+    for (i = 3; i <= NF; i++) {
+        if ($i !~ /^[A-Za-z0-9-]+$/) fail("secret route name with characters other than letters, digits and -: " $i)
+        keep[secrets] = keep[secrets] (i > 3 ? "|" : "") $i
+    }
+    next
+}
 { fail("unknown line: " $0) }
 END {
     if (failed) exit 1
@@ -85,7 +120,8 @@ END {
     print ""
     print "    # Keep the caller's request id, or make one, so gateway and service logs line up."
     print "    map $http_x_request_id $tract_request_id { \"\" $request_id; default $http_x_request_id; }"
-    print "    log_format tract '$remote_addr [$time_iso8601] \"$request\" $status $body_bytes_sent '"
+    redaction_maps()
+    print "    log_format tract '$remote_addr [$time_iso8601] \"$tract_request_redacted\" $status $body_bytes_sent '"
     print "                     '$request_time upstream=$upstream_addr request_id=$tract_request_id';"
     print "    access_log " (local ? gwdir "/access.log" : "/dev/stdout") " tract;"
     print ""

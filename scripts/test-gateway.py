@@ -5,8 +5,9 @@ service is down.
 
 Checks that nginx's own errors (a malformed request line, a method it refuses, an over-long URI or
 header, a body over the limit, an unsupported version or transfer coding, a service that is down)
-are RFC 9457 problem+json and never nginx's HTML pages; and that a service's own answers pass
-through untouched.
+are RFC 9457 problem+json and never nginx's HTML pages; that a service's own answers pass through
+untouched; and that the access log keeps no credential from a path or query string while the
+service still receives them.
 
 Run by scripts/validate-deploy.sh (so by `make test`, `make lint-deploy` and CI); standard library
 only. Usage: scripts/test-gateway.py [unittest options]
@@ -27,6 +28,9 @@ import unittest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+SHARE_SECRET = "0190c3a1-7f00-7000-8000-000000000001.s3cr3t-share-0123456789abcdefghijklmnop"
+MAGIC_TOKEN = "m4gic-link-token-0123456789abcdefghijklmnopqrs"
+QUERY_TOKEN = "qu3ry-token-0123456789abcdefghijklmnopqrstu"
 
 
 def free_port() -> int:
@@ -184,6 +188,41 @@ class GatewayTests(unittest.TestCase):
         self.assertEqual(answer.status, 410)
         self.assertEqual(answer.text.encode(), StandIn.body)
 
+    # the access log
+
+    def test_the_access_log_keeps_no_credential_but_the_service_gets_it(self):
+        share = f"/v1/media/shares/{SHARE_SECRET}"
+        magic = f"/v1/auth/magic-links/{MAGIC_TOKEN}"
+        self.assertEqual(self.get(share).status, 410)
+        self.assertEqual(self.get(share + "?redirect=true").status, 410)
+        self.get(magic)
+        self.get("/v1/auth/magic-links/verify", method="POST")
+        self.get(f"/magic-link?token={QUERY_TOKEN}")
+        self.get(f"/v1/properties?city=Austin&access_token={QUERY_TOKEN}")
+        self.get("/v1/properties?city=Austin&cursor=abc")
+        self.assertIn(share, StandIn.paths, "the service receives the path as sent")
+
+        log = self.read_access_log(until="cursor=abc")
+        for secret in (SHARE_SECRET, SHARE_SECRET.split(".")[1], MAGIC_TOKEN, QUERY_TOKEN):
+            self.assertNotIn(secret, log)
+        self.assertIn('"GET /v1/media/shares/[redacted] HTTP/1.1" 410', log)
+        self.assertIn('"GET /v1/media/shares/[redacted]?redirect=true HTTP/1.1" 410', log)
+        self.assertIn('"GET /v1/auth/magic-links/[redacted] HTTP/1.1"', log)
+        self.assertIn('"POST /v1/auth/magic-links/verify HTTP/1.1"', log)
+        self.assertIn('"GET /magic-link?[redacted] HTTP/1.1" 404', log)
+        self.assertIn('"GET /v1/properties?[redacted] HTTP/1.1"', log)
+        self.assertIn('"GET /v1/properties?city=Austin&cursor=abc HTTP/1.1"', log, "other queries stay readable")
+
+    def read_access_log(self, until: str) -> str:
+        """The access log once it holds UNTIL: nginx writes a line when the request ends, which can be
+        just after the client has its answer."""
+        path = self.dir / "access.log"
+        deadline = time.monotonic() + 5
+        while True:
+            text = path.read_text(errors="replace")
+            if until in text or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
