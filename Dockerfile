@@ -4,6 +4,11 @@
 
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
+# The C libraries the build links: libargon2 for auth's password hashing (Shared/CArgon2, found
+# through pkg-config), as scripts/lib/common.sh ensure_build_deps installs them outside Docker.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libargon2-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies first so source edits reuse this layer.
 COPY Package.swift ./
@@ -21,9 +26,10 @@ RUN swift build -c release --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 # ca-certificates/tzdata for TLS and time zones, libcurl4/libxml2 for FoundationNetworking,
-# curl for the compose healthchecks.
+# libargon2-1 for auth's password hashing, curl for the compose healthchecks. CI checks that every
+# shared library the executables need is installed here (scripts/check-image-libs.sh).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata libcurl4 libxml2 curl \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata libcurl4 libxml2 libargon2-1 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /app tract
 WORKDIR /app

@@ -20,11 +20,59 @@ GATEWAY_DIR=${GATEWAY_DIR:-$DATA_DIR/gateway}
 # One awk program, quoted so that nginx's $variables and quotes pass through untouched.
 read -r -d '' RENDER <<'AWK' || true
 function fail(msg) { printf "routes.txt:%d: %s\n", NR, msg > "/dev/stderr"; failed = 1; exit 1 }
-function problem(code, title, detail) {
-    printf "        location @problem_%d {\n", code
-    printf "            default_type application/problem+json;\n"
-    printf "            return %d '{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}';\n", code, title, code, detail
-    printf "        }\n"
+# The gateway's limits, each said once: the directives and the problem texts both come from these.
+BEGIN {
+    max_body_mib = 32       # above the largest body a service accepts (MEDIA_MAX_UPLOAD_BYTES, 25 MiB by default)
+    header_buffer_kib = 8   # the longest request line or single header line nginx reads
+    header_buffers = 4      # how many of those one request's header may fill
+    problem_prefix = "/_gateway/problem/"
+}
+# problem(NGINX_CODE, CODE, TITLE, DETAIL): answer nginx's own NGINX_CODE as CODE in problem+json
+# (RFC 9457) instead of nginx's HTML page. The answers live at internal URIs, not named locations:
+# nginx cannot redirect to a named location when the request line itself did not parse.
+function problem(nginx_code, code, title, detail) {
+    if (nginx_code == code) printf "        error_page %d %s%d;\n", code, problem_prefix, code
+    else printf "        error_page %d =%d %s%d;\n", nginx_code, code, problem_prefix, nginx_code
+    problem_code[++problems] = nginx_code; problem_status[nginx_code] = code
+    problem_title[nginx_code] = title; problem_detail[nginx_code] = detail
+}
+# path_regex(PREFIX): PREFIX as a regular expression, tolerating the repeated slashes nginx merges.
+function path_regex(prefix,    re) {
+    re = prefix
+    gsub(/\./, "\\.", re)
+    gsub(/\/+/, "/+", re)
+    return re
+}
+# The access log's copy of the request line, without credentials: the rest of a `secret` path and
+# any query string with a credential-like parameter are replaced by [redacted]. Services still get
+# the request as sent. (nginx's error log, which names the request only on failures such as an
+# unreachable upstream, cannot be rewritten.)
+function redaction_maps(    i) {
+    print "    map $request $tract_request_path_redacted {"
+    for (i = 1; i <= secrets; i++) {
+        if (keep[i] != "")
+            printf "        \"~^\\S+ %s(?:%s)(?:[? ]|$)\" $request;\n", path_regex(secret[i]), keep[i]
+        printf "        \"~^(?<tract_secret_head>\\S+ %s)[^? ]+(?<tract_secret_tail>.*)$\" \"${tract_secret_head}[redacted]${tract_secret_tail}\";\n", path_regex(secret[i])
+    }
+    print "        default $request;"
+    print "    }"
+    print "    map $tract_request_path_redacted $tract_request_redacted {"
+    print "        \"~*^(?<tract_query_head>\\S+ [^? ]*)\\?(?:[^ ]*&)?[^=& ]*(?:token|code|secret|password|signature|key)[^=& ]*=[^ ]*(?<tract_query_tail>(?: \\S+)?)$\" \"${tract_query_head}?[redacted]${tract_query_tail}\";"
+    print "        default $tract_request_path_redacted;"
+    print "    }"
+}
+function problem_locations(    i, c) {
+    for (i = 1; i <= problems; i++) {
+        c = problem_code[i]
+        printf "        location = %s%d {\n", problem_prefix, c
+        printf "            internal;\n"
+        printf "            default_type application/problem+json;\n"
+        if (problem_status[c] == 405)
+            # RFC 9110 requires Allow on a 405: the methods the gateway passes on to the services.
+            printf "            add_header Allow \"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\" always;\n"
+        printf "            return %d '{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}';\n", problem_status[c], problem_title[c], problem_status[c], problem_detail[c]
+        printf "        }\n"
+    }
 }
 /^[[:space:]]*(#|$)/ { next }
 $1 == "service" {
@@ -37,6 +85,16 @@ $1 == "route" {
     if (!($3 in port)) fail("route to undeclared service " $3)
     if ($2 in owner) fail("duplicate prefix " $2)
     owner[$2] = $3; routes[++r] = $2; next
+}
+$1 == "secret" {
+    if (NF < 2 || $2 !~ /^\/.*\/$/) fail("expected: secret /<prefix>/ [<route name>...]")
+    if ($2 !~ /^[A-Za-z0-9\/._~-]+$/) fail("secret prefix with characters other than letters, digits and /._~-")
+    secret[++secrets] = $2; keep[secrets] = ""
+    for (i = 3; i <= NF; i++) {
+        if ($i !~ /^[A-Za-z0-9-]+$/) fail("secret route name with characters other than letters, digits and -: " $i)
+        keep[secrets] = keep[secrets] (i > 3 ? "|" : "") $i
+    }
+    next
 }
 { fail("unknown line: " $0) }
 END {
@@ -62,7 +120,8 @@ END {
     print ""
     print "    # Keep the caller's request id, or make one, so gateway and service logs line up."
     print "    map $http_x_request_id $tract_request_id { \"\" $request_id; default $http_x_request_id; }"
-    print "    log_format tract '$remote_addr [$time_iso8601] \"$request\" $status $body_bytes_sent '"
+    redaction_maps()
+    print "    log_format tract '$remote_addr [$time_iso8601] \"$tract_request_redacted\" $status $body_bytes_sent '"
     print "                     '$request_time upstream=$upstream_addr request_id=$tract_request_id';"
     print "    access_log " (local ? gwdir "/access.log" : "/dev/stdout") " tract;"
     print ""
@@ -86,9 +145,9 @@ END {
     print ""
     print "    server {"
     print "        listen " (local ? "127.0.0.1:8080" : "8080") ";"
-    # Above the largest body a service accepts (MEDIA_MAX_UPLOAD_BYTES, 25 MiB by default):
-    # services enforce their own limits with problem+json answers.
-    print "        client_max_body_size 32m;"
+    # Services enforce their own, smaller body limits with problem+json answers.
+    print "        client_max_body_size " max_body_mib "m;"
+    print "        large_client_header_buffers " header_buffers " " header_buffer_kib "k;"
     print ""
     print "        proxy_http_version 1.1;"
     print "        proxy_set_header Connection \"\";"
@@ -131,15 +190,25 @@ END {
     print "            return 404 '{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"detail\":\"No service owns this path.\"}';"
     print "        }"
     print ""
-    print "        # nginx's own errors as problem+json too (a service's own errors pass through as they are)."
-    print "        error_page 413 @problem_413;"
-    print "        error_page 502 @problem_502;"
-    print "        error_page 503 @problem_503;"
-    print "        error_page 504 @problem_504;"
-    problem(413, "Content Too Large", "The request body is larger than the gateway accepts (16 MiB).")
-    problem(502, "Bad Gateway", "The service that owns this path is not reachable.")
-    problem(503, "Service Unavailable", "The service that owns this path is not available.")
-    problem(504, "Gateway Timeout", "The service that owns this path did not answer in time.")
+    print "        # nginx's own errors as problem+json, never its HTML pages (a service's own errors pass"
+    print "        # through as they are: proxy_intercept_errors stays off)."
+    problem(400, 400, "Bad Request", "The request is not valid HTTP.")
+    # nginx's own 404s only: a request for one of the internal problem URIs below.
+    problem(404, 404, "Not Found", "No service owns this path.")
+    problem(405, 405, "Method Not Allowed", "The gateway does not pass this method on.")
+    problem(408, 408, "Request Timeout", "The request was not received in time.")
+    problem(411, 411, "Length Required", "A request with a body needs Content-Length or chunked Transfer-Encoding.")
+    problem(413, 413, "Content Too Large", "The request body is larger than the gateway accepts (" max_body_mib " MiB).")
+    problem(414, 414, "URI Too Long", "The request line is longer than the gateway accepts (" header_buffer_kib " KiB).")
+    # 494 is nginx's internal code for a header line over the buffer or a header over all of them.
+    problem(494, 431, "Request Header Fields Too Large", "A request header is longer than the gateway accepts (" header_buffer_kib " KiB a line, " header_buffers * header_buffer_kib " KiB in all).")
+    problem(500, 500, "Internal Server Error", "The gateway failed to handle the request.")
+    problem(501, 501, "Not Implemented", "The gateway does not support this Transfer-Encoding.")
+    problem(502, 502, "Bad Gateway", "The service that owns this path is not reachable.")
+    problem(503, 503, "Service Unavailable", "The service that owns this path is not available.")
+    problem(504, 504, "Gateway Timeout", "The service that owns this path did not answer in time.")
+    problem(505, 505, "HTTP Version Not Supported", "The gateway speaks HTTP/1.0 and HTTP/1.1.")
+    problem_locations()
     print "    }"
     print "}"
 }

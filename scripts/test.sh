@@ -16,6 +16,9 @@ export TRACT_PYTHON="$VENV_DIR/bin/python"
 ensure_build_deps
 log "swift build --build-tests"
 swift build --build-tests
+# The executables just built need nothing the container image lacks (item 29 of issue 11: auth
+# could not start in the image without libargon2).
+scripts/check-image-libs.sh "$(swift build --show-bin-path)"
 log "swift test --skip-build --parallel $*"
 # --parallel: XCTest cases in parallel processes; Swift Testing runs in parallel in-process anyway.
 swift test --skip-build --parallel "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Offline checks of everything that is not Swift: scripts, route map renders, nginx configs,
-# docker-compose.yml, Kubernetes manifests. Run by `make test`, `make lint-deploy` and CI.
+# Offline checks of everything that is not Swift: scripts, route map renders, nginx configs (the
+# local one also started on loopback, scripts/test-gateway.py), docker-compose.yml, Kubernetes
+# manifests. Run by `make test`, `make lint-deploy` and CI.
 # Installs its tools when missing (apt: nginx, docker-compose, shellcheck; venv: scripts/requirements-validate.txt).
 # Runs every check, then exits 1 if any failed.
 set -euo pipefail
@@ -71,6 +72,8 @@ nginx_test() {   # nginx_test STYLE: render, make it testable here, nginx -t
     nginx -t -q -e "$dir/error.log" -c "$dir/nginx.conf"
 }
 for style in local compose kubernetes; do check "nginx -t ($style)" nginx_test "$style"; done
+# The local render run for real: nginx's own errors as problem+json (scripts/test-gateway.py).
+check "gateway behaviour (scripts/test-gateway.py)" /usr/bin/python3 scripts/test-gateway.py
 
 section "docker-compose.yml"
 if [ "$has_compose" = 1 ]; then
