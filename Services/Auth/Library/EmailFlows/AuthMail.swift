@@ -52,10 +52,9 @@ struct AuthMail: Sendable {
         }
     }
 
+    /// Tokens are base64url (`OpaqueToken`), so they go into the query as they are.
     func link(_ path: String, token: String) -> String {
-        var components = URLComponents(url: self.publicURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "token", value: token)]
-        return components.string!
+        self.publicURL.appendingPathComponent(path).absoluteString + "?token=" + token
     }
 }
 

@@ -73,10 +73,7 @@ struct TokenEndpoint: Sendable {
             return try await request.decode(as: TokenRequest.self, context: context)
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        var components = URLComponents()
-        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
-        var fields: [String: String] = [:]
-        for item in components.queryItems ?? [] { fields[item.name] = item.value ?? "" }
+        let fields = try FormBody.parse(body.readableBytesView)
         guard let grantType = fields["grant_type"] else { throw Problem.validation(field: "grant_type", "is required") }
         return TokenRequest(
             grantType: grantType, email: fields["email"] ?? fields["username"], password: fields["password"],
