@@ -49,6 +49,35 @@ import TestSupport
         }
     }
 
+    /// Issue 11, item 8: verifiers never look up `sid`, so a revoked session lives on only as long
+    /// as its last access token. That lifetime is at most five minutes, and revocation ends the
+    /// session at its next refresh.
+    @Test func revokedSessionsEndAtRefreshAndAccessTokensLiveFiveMinutesAtMost() async throws {
+        #expect(AuthSettings(keyEncryptionKey: AuthFixture.keyEncryptionKey).accessTokenLifetime == .seconds(300))
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(throws: ConfigurationError.self) {
+            try AuthSettings.fromEnvironment(EnvironmentReader(["SIGNING_KEY_ENCRYPTION_KEY": key, "ACCESS_TOKEN_TTL_SECONDS": "900"]))
+        }
+        #expect(try AuthSettings.fromEnvironment(EnvironmentReader(["SIGNING_KEY_ENCRYPTION_KEY": key])).accessTokenLifetime == .seconds(300))
+        try await AuthFixture.run { auth in
+            let email = try await auth.verifiedUser()
+            let session = try await auth.signIn(email)
+            #expect(session["expires_in"] == .number(300))
+            let access = try #require(session.string("access_token"))
+            let payload = String(access.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            let padded = payload + String(repeating: "=", count: (4 - payload.count % 4) % 4)
+            let claims = try JSONDecoder().decode([String: JSONValue].self, from: try #require(Data(base64Encoded: padded)))
+            guard case .number(let issuedAt)? = claims["iat"], case .number(let expiresAt)? = claims["exp"] else {
+                Issue.record("no iat/exp in \(claims)")
+                return
+            }
+            #expect(expiresAt - issuedAt <= 300)
+            // Signing out this session: its refresh token is refused at once.
+            #expect(try await auth.client.post("/v1/auth/logout", "{}", token: access).status == 204)
+            #expect(try await auth.refresh(try #require(session.string("refresh_token"))).status == 400)
+        }
+    }
+
     @Test func profileUpdatesAreValidated() async throws {
         try await AuthFixture.run { auth in
             let token = try #require(try await auth.signIn(try await auth.verifiedUser()).string("access_token"))

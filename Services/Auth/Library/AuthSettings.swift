@@ -4,7 +4,9 @@ import ServiceKit
 
 /// The auth service's own settings, beyond what every service reads (README, "Configuration").
 public struct AuthSettings: Sendable {
-    /// `ACCESS_TOKEN_TTL_SECONDS` (default 900): access tokens are short-lived and not revocable.
+    /// `ACCESS_TOKEN_TTL_SECONDS` (default 300, at most 300): how long a revoked session can still
+    /// act. Verifiers check access tokens offline and never look up `sid`, so revocation takes
+    /// effect at the next refresh; the cap keeps that under five minutes (README, "Design decisions").
     public var accessTokenLifetime: Duration
     /// `REFRESH_TOKEN_TTL_DAYS` (default 30): a session's lifetime without sign-in.
     public var refreshTokenLifetime: Duration
@@ -24,7 +26,7 @@ public struct AuthSettings: Sendable {
     public var lockout: LockoutPolicy
 
     public init(
-        accessTokenLifetime: Duration = .seconds(900),
+        accessTokenLifetime: Duration = AuthSettings.maximumAccessTokenLifetime,
         refreshTokenLifetime: Duration = .seconds(30 * 86400),
         refreshReuseGrace: Duration = .seconds(10),
         keyEncryptionKey: SymmetricKey,
@@ -44,6 +46,9 @@ public struct AuthSettings: Sendable {
         self.limits = limits
         self.lockout = lockout
     }
+
+    /// Revocation is effective at refresh, so this bounds how long a revoked session still works.
+    public static let maximumAccessTokenLifetime: Duration = .seconds(300)
 
     /// The key that derives successor refresh tokens, kept apart from the sealing key by HKDF.
     var refreshTokenKey: SymmetricKey {
@@ -76,7 +81,9 @@ public struct AuthSettings: Sendable {
             clients.append((parts[0], parts[1]))
         }
         return AuthSettings(
-            accessTokenLifetime: .seconds(try environment.integer("ACCESS_TOKEN_TTL_SECONDS", default: 900, range: 60...3600)),
+            accessTokenLifetime: .seconds(try environment.integer(
+                "ACCESS_TOKEN_TTL_SECONDS", default: 300, range: 60...Int(Self.maximumAccessTokenLifetime.components.seconds)
+            )),
             refreshTokenLifetime: .seconds(86400 * (try environment.integer("REFRESH_TOKEN_TTL_DAYS", default: 30, range: 1...365))),
             refreshReuseGrace: .seconds(try environment.integer("REFRESH_REUSE_GRACE_SECONDS", default: 10, range: 0...120)),
             keyEncryptionKey: SymmetricKey(data: bytes),

@@ -5,7 +5,7 @@ extension AuthEntryPoint {
         """
           SIGNING_KEY_ENCRYPTION_KEY  32 bytes, base64, sealing signing keys (required)
           SIGNING_KEY_ROTATION_DAYS   new signing key after this long (30)
-          ACCESS_TOKEN_TTL_SECONDS    access-token lifetime (900)
+          ACCESS_TOKEN_TTL_SECONDS    access-token lifetime, 60-300 (300)
           REFRESH_TOKEN_TTL_DAYS      session lifetime without use (30)
           REFRESH_REUSE_GRACE_SECONDS concurrent refreshes share a successor (10)
           SERVICE_CLIENTS             id:secret,... client-credentials clients
