@@ -22,6 +22,9 @@ public struct AuthSettings: Sendable {
     /// `SERVICE_CLIENTS` (`id:secret,id:secret`): clients of the client-credentials grant, upserted
     /// at start-up with their secrets hashed.
     public var serviceClients: [(id: String, secret: String)]
+    /// `UNVERIFIED_ACCOUNT_TTL_DAYS` (default 7): a password sign-up whose address nobody proved in
+    /// this time is treated as absent, so the address can be signed up afresh.
+    public var unverifiedAccountLifetime: Duration
     public var limits: RateLimits
     public var lockout: LockoutPolicy
 
@@ -33,6 +36,7 @@ public struct AuthSettings: Sendable {
         keyRotationInterval: Duration = .seconds(30 * 86400),
         publicURL: URL = URL(string: "http://127.0.0.1:8080")!,
         serviceClients: [(id: String, secret: String)] = [],
+        unverifiedAccountLifetime: Duration = .seconds(7 * 86400),
         limits: RateLimits = RateLimits(),
         lockout: LockoutPolicy = LockoutPolicy()
     ) {
@@ -43,6 +47,7 @@ public struct AuthSettings: Sendable {
         self.keyRotationInterval = keyRotationInterval
         self.publicURL = publicURL
         self.serviceClients = serviceClients
+        self.unverifiedAccountLifetime = unverifiedAccountLifetime
         self.limits = limits
         self.lockout = lockout
     }
@@ -90,6 +95,7 @@ public struct AuthSettings: Sendable {
             keyRotationInterval: .seconds(86400 * (try environment.integer("SIGNING_KEY_ROTATION_DAYS", default: 30, range: 1...365))),
             publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!,
             serviceClients: clients,
+            unverifiedAccountLifetime: .seconds(86400 * (try environment.integer("UNVERIFIED_ACCOUNT_TTL_DAYS", default: 7, range: 1...90))),
             limits: try RateLimits.fromEnvironment(environment),
             lockout: LockoutPolicy(
                 threshold: try environment.integer("LOCKOUT_THRESHOLD", default: 30, range: 1...99),

@@ -163,16 +163,25 @@ struct AccountRoutes: Sendable {
         try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
         let passwordHash = try await self.auth.hasher.hash(body.password)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            guard let userID = try await self.auth.users.create(email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger) else {
+            try await self.auth.users.expireUnverified(email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: context.logger)
+            let userID: UUID
+            if let created = try await self.auth.users.create(email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger) {
+                try await self.auth.history.record(.signUp, userID: created, email: email, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
+                try await self.auth.outbox.publish(
+                    UserCreated(userId: created, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source, authMethod: "password"),
+                    on: connection,
+                    logger: context.logger
+                )
+                userID = created
+            } else if let pending = try await self.auth.users.unverifiedID(email: email, on: connection, logger: context.logger) {
+                // Nobody has proven this address yet, and this may be its owner after a stranger
+                // signed it up: they get a link of their own, which keeps *their* password.
+                try await self.auth.history.record(.signUp, userID: pending, email: email, method: "password", ip: ip, success: true, reason: "repeated_for_unverified_address", on: connection, logger: context.logger)
+                userID = pending
+            } else {
                 return
             }
-            try await self.auth.history.record(.signUp, userID: userID, email: email, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
-            try await self.auth.outbox.publish(
-                UserCreated(userId: userID, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source, authMethod: "password"),
-                on: connection,
-                logger: context.logger
-            )
-            let token = try await EmailTokens.issue(.verifyEmail, userID: userID, on: connection, logger: context.logger)
+            let token = try await EmailTokens.issue(.verifyEmail, userID: userID, signUpPasswordHash: passwordHash, on: connection, logger: context.logger)
             try await self.auth.mail.request(
                 "verify_email", to: email,
                 variables: ["email": email, "link": self.auth.mail.link("verify-email", token: token), "expires_in_minutes": "1440"],

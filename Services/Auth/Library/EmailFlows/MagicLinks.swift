@@ -145,11 +145,21 @@ struct MagicLinkRoutes: Sendable {
     }
 
     /// Passwordless sign-up: the first magic-link sign-in creates the account, already verified.
+    ///
+    /// An account that exists but was never verified was made by a password sign-up from someone
+    /// who may not own the address (account pre-hijacking): the link proves the address, not that
+    /// password, so the password goes and any session ends in the statement that verifies it.
     func findOrCreate(email: String, source: String?, ip: String?, logger: Logger) async throws -> User {
-        if let user = try await self.auth.users.find(email: email, logger: logger) {
-            if user.emailVerifiedAt == nil {
-                try await self.auth.postgres.query("UPDATE auth.users SET email_verified_at = now() WHERE id = \(user.id)", logger: logger)
+        try await self.auth.postgres.transaction(logger: logger) { connection in
+            try await self.auth.users.expireUnverified(email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: logger)
+            guard let pending = try await self.auth.users.unverifiedID(email: email, on: connection, logger: logger) else { return }
+            let revoked = try await self.auth.users.verifyEmail(userID: pending, password: .cleared, reason: "email_verified_by_magic_link", on: connection, logger: logger)
+            for sessionID in revoked {
+                try await self.auth.outbox.publish(SessionRevoked(userId: pending, sessionId: sessionID, reason: "email_verified_by_magic_link"), on: connection, logger: logger)
             }
+            try await self.auth.history.record(.emailVerified, userID: pending, email: email, method: "magic_link", ip: ip, success: true, reason: "password_cleared", on: connection, logger: logger)
+        }
+        if let user = try await self.auth.users.find(email: email, logger: logger) {
             return user
         }
         try await self.auth.postgres.transaction(logger: logger) { connection in
