@@ -116,6 +116,10 @@ public struct RateLimits: Sendable {
     public var refreshesPerIP: TokenBucket
     /// `RATE_LIMIT_VERIFY_PER_5MIN_PER_IP` (30): code and link checks.
     public var verificationsPerIP: TokenBucket
+    /// `RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS` (20): six-digit code attempts for one email
+    /// address across all its links and IPs, so a code cannot be walked by asking for link after
+    /// link (20 a day is a one-in-50,000 chance a day; the link in the mail is not limited by it).
+    public var codeAttemptsPerAddress: TokenBucket
     /// `RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP` (60): password checks from one address.
     public var signInsPerIP: TokenBucket
     /// `RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP` (30).
@@ -126,6 +130,7 @@ public struct RateLimits: Sendable {
         emailSendsPerAddress: TokenBucket = TokenBucket(1, per: .seconds(60)),
         refreshesPerIP: TokenBucket = TokenBucket(150, per: .seconds(300)),
         verificationsPerIP: TokenBucket = TokenBucket(30, per: .seconds(300)),
+        codeAttemptsPerAddress: TokenBucket = TokenBucket(20, per: .seconds(86400)),
         signInsPerIP: TokenBucket = TokenBucket(60, per: .seconds(300)),
         signUpsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600))
     ) {
@@ -133,6 +138,7 @@ public struct RateLimits: Sendable {
         self.emailSendsPerAddress = emailSendsPerAddress
         self.refreshesPerIP = refreshesPerIP
         self.verificationsPerIP = verificationsPerIP
+        self.codeAttemptsPerAddress = codeAttemptsPerAddress
         self.signInsPerIP = signInsPerIP
         self.signUpsPerIP = signUpsPerIP
     }
@@ -143,6 +149,7 @@ public struct RateLimits: Sendable {
             emailSendsPerAddress: TokenBucket(1, per: .seconds(try environment.integer("RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS", default: 60, range: 1...86400))),
             refreshesPerIP: TokenBucket(try environment.integer("RATE_LIMIT_REFRESH_PER_5MIN_PER_IP", default: 150, range: 1...1_000_000), per: .seconds(300)),
             verificationsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_VERIFY_PER_5MIN_PER_IP", default: 30, range: 1...100_000), per: .seconds(300)),
+            codeAttemptsPerAddress: TokenBucket(try environment.integer("RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS", default: 20, range: 1...10_000), per: .seconds(86400)),
             signInsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP", default: 60, range: 1...1_000_000), per: .seconds(300)),
             signUpsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600))
         )

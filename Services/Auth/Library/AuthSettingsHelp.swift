@@ -17,6 +17,7 @@ extension AuthEntryPoint {
           RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS   one mail per address per (60)
           RATE_LIMIT_REFRESH_PER_5MIN_PER_IP     token refreshes (150)
           RATE_LIMIT_VERIFY_PER_5MIN_PER_IP      link and code checks (30)
+          RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS  code attempts per email address (20)
           RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP      password checks (60)
           RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP      sign-ups (30)
         """

@@ -28,7 +28,8 @@ struct MagicLinkPreview: Encodable, ResponseEncodable, Sendable {
 }
 
 /// Passwordless sign-in (seed 004 `magic_links`): a link and a six-digit code, single-use, valid 15
-/// minutes, bound to the address that asked. Opening the link (GET) only confirms it, because mail
+/// minutes, bound to the address that asked; a new link ends the earlier ones, and code attempts
+/// are limited per link, per IP and per address. Opening the link (GET) only confirms it, because mail
 /// scanners open links (supabase/auth#1214, kratos#1142); the POST spends it. Signing in this way
 /// creates the account when there is none, recording where the user came from.
 struct MagicLinkRoutes: Sendable {
@@ -63,6 +64,11 @@ struct MagicLinkRoutes: Sendable {
             let code = OpaqueToken.sixDigitCode()
             let seconds = Double(Self.lifetime.components.seconds)
             try await self.auth.postgres.transaction(logger: context.logger) { connection in
+                // Only the newest link and code work: earlier ones cannot add to the guesses.
+                try await connection.query(
+                    "UPDATE auth.magic_links SET expires_at = now() WHERE email = \(email) AND used_at IS NULL AND expires_at > now()",
+                    logger: context.logger
+                )
                 try await connection.query(
                     """
                     INSERT INTO auth.magic_links (id, email, token_hash, code_hash, source, ip_address, expires_at)
@@ -127,6 +133,9 @@ struct MagicLinkRoutes: Sendable {
             throw Problem.validation([.init(field: "token", message: "or email and code are required")])
         }
         let email = EmailAddress.normalize(rawEmail)
+        // Five tries per link alone would let a new link every minute add five more guesses; this
+        // bucket bounds the guesses at one address whatever the links and IPs.
+        try await self.auth.limiter.take("code_attempt", for: email, bucket: self.auth.settings.limits.codeAttemptsPerAddress, logger: logger)
         let attempt = try await self.auth.postgres.query(
             """
             UPDATE auth.magic_links SET code_attempts = code_attempts + 1,
