@@ -100,7 +100,8 @@ public struct AuthSettings: Sendable {
             lockout: LockoutPolicy(
                 threshold: try environment.integer("LOCKOUT_THRESHOLD", default: 30, range: 1...99),
                 increment: .seconds(try environment.integer("LOCKOUT_WAIT_INCREMENT_SECONDS", default: 60, range: 1...3600)),
-                maximumWait: .seconds(try environment.integer("LOCKOUT_MAX_WAIT_SECONDS", default: 900, range: 1...86400))
+                maximumWait: .seconds(try environment.integer("LOCKOUT_MAX_WAIT_SECONDS", default: 900, range: 1...86400)),
+                failuresCountedPerSource: try environment.integer("LOCKOUT_FAILURES_COUNTED_PER_SOURCE", default: 10, range: 1...100)
             )
         )
     }
@@ -124,6 +125,11 @@ public struct RateLimits: Sendable {
     public var signInsPerIP: TokenBucket
     /// `RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP` (30).
     public var signUpsPerIP: TokenBucket
+    /// `RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER` (5): each change checks the current password,
+    /// so without a limit a stolen session could guess it.
+    public var passwordChangesPerUser: TokenBucket
+    /// `RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP` (20).
+    public var passwordChangesPerIP: TokenBucket
 
     public init(
         emailSendsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600)),
@@ -132,7 +138,9 @@ public struct RateLimits: Sendable {
         verificationsPerIP: TokenBucket = TokenBucket(30, per: .seconds(300)),
         codeAttemptsPerAddress: TokenBucket = TokenBucket(20, per: .seconds(86400)),
         signInsPerIP: TokenBucket = TokenBucket(60, per: .seconds(300)),
-        signUpsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600))
+        signUpsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600)),
+        passwordChangesPerUser: TokenBucket = TokenBucket(5, per: .seconds(3600)),
+        passwordChangesPerIP: TokenBucket = TokenBucket(20, per: .seconds(3600))
     ) {
         self.emailSendsPerIP = emailSendsPerIP
         self.emailSendsPerAddress = emailSendsPerAddress
@@ -141,6 +149,8 @@ public struct RateLimits: Sendable {
         self.codeAttemptsPerAddress = codeAttemptsPerAddress
         self.signInsPerIP = signInsPerIP
         self.signUpsPerIP = signUpsPerIP
+        self.passwordChangesPerUser = passwordChangesPerUser
+        self.passwordChangesPerIP = passwordChangesPerIP
     }
 
     static func fromEnvironment(_ environment: EnvironmentReader) throws -> RateLimits {
@@ -151,7 +161,9 @@ public struct RateLimits: Sendable {
             verificationsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_VERIFY_PER_5MIN_PER_IP", default: 30, range: 1...100_000), per: .seconds(300)),
             codeAttemptsPerAddress: TokenBucket(try environment.integer("RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS", default: 20, range: 1...10_000), per: .seconds(86400)),
             signInsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP", default: 60, range: 1...1_000_000), per: .seconds(300)),
-            signUpsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600))
+            signUpsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600)),
+            passwordChangesPerUser: TokenBucket(try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER", default: 5, range: 1...10_000), per: .seconds(3600)),
+            passwordChangesPerIP: TokenBucket(try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP", default: 20, range: 1...100_000), per: .seconds(3600))
         )
     }
 }

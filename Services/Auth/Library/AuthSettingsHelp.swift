@@ -11,8 +11,9 @@ extension AuthEntryPoint {
           SERVICE_CLIENTS             id:secret,... client-credentials clients
           UNVERIFIED_ACCOUNT_TTL_DAYS unproven sign-ups expire after (7)
           PUBLIC_URL                  base of links in emails (http://127.0.0.1:8080)
-          LOCKOUT_THRESHOLD           failed sign-ins before delays (30)
+          LOCKOUT_THRESHOLD           failed sign-ins from one IP before delays (30)
           LOCKOUT_WAIT_INCREMENT_SECONDS, LOCKOUT_MAX_WAIT_SECONDS (60, 900)
+          LOCKOUT_FAILURES_COUNTED_PER_SOURCE    failures one IP adds toward the hard lock (10)
           RATE_LIMIT_EMAIL_PER_HOUR_PER_IP       mails per client IP (30)
           RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS   one mail per address per (60)
           RATE_LIMIT_REFRESH_PER_5MIN_PER_IP     token refreshes (150)
@@ -20,6 +21,7 @@ extension AuthEntryPoint {
           RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS  code attempts per email address (20)
           RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP      password checks (60)
           RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP      sign-ups (30)
+          RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER, ..._PER_IP  password changes (5, 20)
         """
     }
 }

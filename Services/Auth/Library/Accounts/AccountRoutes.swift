@@ -195,6 +195,11 @@ struct AccountRoutes: Sendable {
     func changePassword(_ request: Request, context: AuthenticatedContext) async throws {
         let body = try await request.decode(as: PasswordChange.self, context: context)
         let user = try await self.user(context)
+        let ip = self.auth.clientIP(request, context)
+        // Taken before the current password is checked: each try is a guess at it.
+        let limits = self.auth.settings.limits
+        try await self.auth.limiter.take("password_change_user", for: user.id.uuidString.lowercased(), bucket: limits.passwordChangesPerUser, logger: context.logger)
+        try await self.auth.limiter.take("password_change_ip", for: ip ?? "unknown", bucket: limits.passwordChangesPerIP, logger: context.logger)
         guard let stored = user.passwordHash, try await self.auth.hasher.verify(body.currentPassword, against: stored) else {
             throw Problem.validation(field: "current_password", "is not your current password")
         }
@@ -203,7 +208,6 @@ struct AccountRoutes: Sendable {
         }
         let newHash = try await self.auth.hasher.hash(body.newPassword)
         let current = context.identity.sessionID.flatMap(UUID.init(uuidString:))
-        let ip = self.auth.clientIP(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             try await connection.query("UPDATE auth.users SET password_hash = \(newHash), password_changed_at = now(), updated_at = now() WHERE id = \(user.id)", logger: context.logger)
             let revoked = try await self.auth.sessions.revokeAll(userID: user.id, except: current, reason: "password_changed", on: connection, logger: context.logger)

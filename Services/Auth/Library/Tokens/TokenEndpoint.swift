@@ -88,7 +88,7 @@ struct TokenEndpoint: Sendable {
         let email = EmailAddress.normalize(rawEmail)
         try await self.auth.limiter.take("sign_in", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.signInsPerIP, logger: logger)
 
-        switch try await self.auth.lockout.admit(email: email, logger: logger) {
+        switch try await self.auth.lockout.admit(email: email, source: device.ip, logger: logger) {
         case .admitted:
             break
         case .wait(let seconds):
