@@ -92,3 +92,78 @@ import Testing
         }
     }
 }
+
+/// Issue 11, item 12: password changes are limited, and no single source can lock an account
+/// until reset.
+@Suite struct LockoutResistanceTests {
+    @Test func passwordChangesAreLimitedPerUserAndPerIP() async throws {
+        var limits = RateLimits()
+        limits.passwordChangesPerUser = TokenBucket(3, per: .seconds(3600))
+        limits.passwordChangesPerIP = TokenBucket(4, per: .seconds(3600))
+        try await AuthFixture.run(settings: AuthFixture.settings(limits: limits)) { auth in
+            let email = try await auth.verifiedUser()
+            let token = try #require(try await auth.signIn(email).string("access_token"))
+            for _ in 0..<3 {
+                let wrong = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"a guess at it","new_password":"a brand new passphrase"}"#, token: token)
+                #expect(wrong.status == 422)
+            }
+            // The fourth try of this user waits, even with the right password.
+            let limited = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"correct horse battery","new_password":"a brand new passphrase"}"#, token: token)
+            #expect(limited.status == 429)
+            #expect(limited.headers.first(name: "Content-Type") == "application/problem+json")
+            #expect(Int(limited.headers.first(name: "Retry-After") ?? "") ?? 0 > 0)
+            #expect(try await auth.signIn(email, password: "a brand new passphrase").status == 400)
+            // Another user from the same IP gets the IP's last try, then waits too.
+            let other = try await auth.verifiedUser()
+            let otherToken = try #require(try await auth.signIn(other).string("access_token"))
+            let body = #"{"current_password":"correct horse battery","new_password":"another new passphrase"}"#
+            #expect(try await auth.client.post("/v1/auth/me/password", body, token: otherToken).status == 204)
+            #expect(try await auth.client.post("/v1/auth/me/password", body, token: otherToken).status == 429)
+        }
+    }
+
+    @Test func oneSourceCannotLockAnAccountUntilResetButManySourcesCan() async throws {
+        var settings = AuthFixture.settings()
+        // No delay within reach, a hard lock at six failures, three counted from each source.
+        settings.lockout = LockoutPolicy(threshold: 50, hardLimit: 6, failuresCountedPerSource: 3)
+        try await AuthFixture.run(settings: settings, trustsForwardedFor: true) { auth in
+            let email = try await auth.verifiedUser()
+            func signIn(from ip: String, password: String) async throws -> Int {
+                try await auth.client.post(
+                    "/v1/auth/token", #"{"grant_type":"password","email":"\#(email)","password":"\#(password)"}"#,
+                    headers: [("X-Forwarded-For", ip)]
+                ).status
+            }
+            for _ in 0..<10 {
+                #expect(try await signIn(from: "198.51.100.7", password: "a wrong guess") == 400)
+            }
+            // Ten failures from one source: the owner still signs in, from anywhere.
+            #expect(try await signIn(from: "203.0.113.20", password: "correct horse battery") == 200)
+            // After that success the count starts again; two sources reach the hard lock.
+            for ip in ["198.51.100.7", "198.51.100.8"] {
+                for _ in 0..<3 { #expect(try await signIn(from: ip, password: "a wrong guess") == 400) }
+            }
+            let locked = try await auth.client.post(
+                "/v1/auth/token", #"{"grant_type":"password","email":"\#(email)","password":"correct horse battery"}"#,
+                headers: [("X-Forwarded-For", "203.0.113.20")]
+            )
+            #expect(locked.status == 429)
+            #expect(locked.text.contains("Reset your password"))
+        }
+    }
+
+    @Test func theProgressiveDelayOfOneSourceDoesNotDelayAnother() async throws {
+        try await AuthFixture.run(settings: AuthFixture.settings(lockoutThreshold: 3), trustsForwardedFor: true) { auth in
+            let email = try await auth.verifiedUser()
+            func signIn(from ip: String, password: String) async throws -> Int {
+                try await auth.client.post(
+                    "/v1/auth/token", #"{"grant_type":"password","email":"\#(email)","password":"\#(password)"}"#,
+                    headers: [("X-Forwarded-For", ip)]
+                ).status
+            }
+            for _ in 0..<3 { #expect(try await signIn(from: "198.51.100.7", password: "a wrong guess") == 400) }
+            #expect(try await signIn(from: "198.51.100.7", password: "correct horse battery") == 429)
+            #expect(try await signIn(from: "203.0.113.20", password: "correct horse battery") == 200)
+        }
+    }
+}

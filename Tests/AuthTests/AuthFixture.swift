@@ -31,14 +31,18 @@ struct AuthFixture: Sendable {
         )
     }
 
+    /// `trustsForwardedFor`: take the client address from `X-Forwarded-For`, as behind the gateway,
+    /// so a test can speak from several addresses.
     static func run(
         settings: AuthSettings = AuthFixture.settings(),
+        trustsForwardedFor: Bool = false,
         _ body: @escaping @Sendable (AuthFixture) async throws -> Void
     ) async throws {
         try await TestDatabase.with(services: [.auth]) { database in
             let port = try await freePort()
             let jwks = URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!
-            let configuration = ServiceConfiguration.forTesting(.auth, database: database, jwksURL: jwks, port: port)
+            var configuration = ServiceConfiguration.forTesting(.auth, database: database, jwksURL: jwks, port: port)
+            configuration.trustsForwardedFor = trustsForwardedFor
             let app = try await buildApplication(configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
             try await withRunningApplication(app, port: port) {
                 try await body(AuthFixture(client: JSONClient(port: port), database: database, settings: settings))

@@ -65,13 +65,18 @@ import Testing
         #expect(bucket.take(from: 29.5, elapsed: 1e6).tokens == 29)  // never above the burst
     }
 
-    @Test func lockoutGrowsThenStopsAtTheHardLimit() {
+    @Test func lockoutGrowsPerSourceAndHardLockNeedsManySources() {
         let policy = LockoutPolicy(threshold: 30, increment: .seconds(60), maximumWait: .seconds(900), hardLimit: 100)
         #expect(policy.decision(afterFailures: 29) == .open)
         #expect(policy.decision(afterFailures: 30) == .wait(seconds: 60))
         #expect(policy.decision(afterFailures: 32) == .wait(seconds: 180))
         #expect(policy.decision(afterFailures: 60) == .wait(seconds: 900))
-        #expect(policy.decision(afterFailures: 100) == .lockedUntilReset)
+        #expect(policy.decision(afterFailures: 1000) == .wait(seconds: 900))
+        // One source adds at most ten failures toward the hard lock: it takes ten sources.
+        #expect(policy.countsTowardHardLock(sourceFailures: 10))
+        #expect(!policy.countsTowardHardLock(sourceFailures: 11))
+        #expect(policy.sourcesNeededForHardLock == 10)
+        #expect(LockoutPolicy(hardLimit: 6, failuresCountedPerSource: 4).sourcesNeededForHardLock == 2)
     }
 
     @Test func refreshSuccessorsAreDeterministicAndKeyed() {

@@ -96,6 +96,39 @@ import Testing
         }
     }
 
+    /// Issue 11, item 3: a new link every minute must not buy five more guesses each time.
+    @Test func codeGuessesAreBoundedPerAddressAcrossLinksAndANewLinkEndsTheOldOne() async throws {
+        var limits = RateLimits()
+        limits.emailSendsPerAddress = TokenBucket(5, per: .seconds(60))
+        limits.codeAttemptsPerAddress = TokenBucket(7, per: .seconds(86400))
+        try await AuthFixture.run(settings: AuthFixture.settings(limits: limits)) { auth in
+            let email = "walker@example.com"
+            #expect(try await auth.client.post("/v1/auth/magic-links", #"{"email":"\#(email)"}"#).status == 202)
+            let firstToken = try #require(AuthFixture.token(in: try await auth.lastMail(to: email)?.variables["link"]))
+            for _ in 0..<5 {
+                #expect(try await auth.client.post("/v1/auth/magic-links/verify", #"{"email":"\#(email)","code":"000000"}"#).status == 400)
+            }
+            #expect(try await auth.client.post("/v1/auth/magic-links", #"{"email":"\#(email)"}"#).status == 202)
+            let second = try #require(try await auth.lastMail(to: email))
+            let code = try #require(second.variables["code"])
+            let wrong = code == "000000" ? "111111" : "000000"
+            // The first link died when the second was issued.
+            #expect(try await auth.client.get("/v1/auth/magic-links/\(firstToken)").status == 404)
+            #expect(try await auth.client.post("/v1/auth/magic-links/verify", #"{"token":"\#(firstToken)"}"#).status == 400)
+            for _ in 0..<2 {
+                #expect(try await auth.client.post("/v1/auth/magic-links/verify", #"{"email":"\#(email)","code":"\#(wrong)"}"#).status == 400)
+            }
+            // Seven guesses at this address: even the right code now waits.
+            let limited = try await auth.client.post("/v1/auth/magic-links/verify", #"{"email":"\#(email)","code":"\#(code)"}"#)
+            #expect(limited.status == 429)
+            #expect(limited.headers.first(name: "Content-Type") == "application/problem+json")
+            #expect(Int(limited.headers.first(name: "Retry-After") ?? "") ?? 0 > 0)
+            // The link in the mail still signs the owner in.
+            let token = try #require(AuthFixture.token(in: second.variables["link"]))
+            #expect(try await auth.client.post("/v1/auth/magic-links/verify", #"{"token":"\#(token)"}"#).status == 200)
+        }
+    }
+
     @Test func aSignInFromANewKindOfDeviceIsMailedToTheOwner() async throws {
         try await AuthFixture.run { auth in
             let email = try await auth.verifiedUser()

@@ -49,6 +49,35 @@ import TestSupport
         }
     }
 
+    /// Issue 11, item 8: verifiers never look up `sid`, so a revoked session lives on only as long
+    /// as its last access token. That lifetime is at most five minutes, and revocation ends the
+    /// session at its next refresh.
+    @Test func revokedSessionsEndAtRefreshAndAccessTokensLiveFiveMinutesAtMost() async throws {
+        #expect(AuthSettings(keyEncryptionKey: AuthFixture.keyEncryptionKey).accessTokenLifetime == .seconds(300))
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(throws: ConfigurationError.self) {
+            try AuthSettings.fromEnvironment(EnvironmentReader(["SIGNING_KEY_ENCRYPTION_KEY": key, "ACCESS_TOKEN_TTL_SECONDS": "900"]))
+        }
+        #expect(try AuthSettings.fromEnvironment(EnvironmentReader(["SIGNING_KEY_ENCRYPTION_KEY": key])).accessTokenLifetime == .seconds(300))
+        try await AuthFixture.run { auth in
+            let email = try await auth.verifiedUser()
+            let session = try await auth.signIn(email)
+            #expect(session["expires_in"] == .number(300))
+            let access = try #require(session.string("access_token"))
+            let payload = String(access.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            let padded = payload + String(repeating: "=", count: (4 - payload.count % 4) % 4)
+            let claims = try JSONDecoder().decode([String: JSONValue].self, from: try #require(Data(base64Encoded: padded)))
+            guard case .number(let issuedAt)? = claims["iat"], case .number(let expiresAt)? = claims["exp"] else {
+                Issue.record("no iat/exp in \(claims)")
+                return
+            }
+            #expect(expiresAt - issuedAt <= 300)
+            // Signing out this session: its refresh token is refused at once.
+            #expect(try await auth.client.post("/v1/auth/logout", "{}", token: access).status == 204)
+            #expect(try await auth.refresh(try #require(session.string("refresh_token"))).status == 400)
+        }
+    }
+
     @Test func profileUpdatesAreValidated() async throws {
         try await AuthFixture.run { auth in
             let token = try #require(try await auth.signIn(try await auth.verifiedUser()).string("access_token"))
@@ -77,28 +106,50 @@ import TestSupport
             // At rest the private key is AES-GCM sealed: 12-byte nonce + 32-byte key + 16-byte tag.
             #expect(try await auth.count("SELECT octet_length(private_key_sealed) FROM auth.signing_keys") == 60)
 
-            // Age the key past the rotation interval; the next replica to start rotates it, and the
-            // old key stays published so the tokens it signed keep verifying.
+            // Age the key past the rotation interval; the next replica to start publishes its
+            // successor but keeps signing with the old key until every verifier's cached key set
+            // (at most five minutes old) has been refetched with the successor in it (issue 11, item 7).
             let before = try #require(try await auth.signIn(try await auth.verifiedUser()).string("access_token"))
             #expect(try await auth.client.get("/v1/auth/me", token: before).status == 200)
-            try await auth.sql("UPDATE auth.signing_keys SET created_at = now() - interval '31 days'")
-            let port = try await freePort()
-            let configuration = ServiceConfiguration.forTesting(
-                .auth, database: auth.database, jwksURL: URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!, port: port
-            )
-            let replica = try await buildApplication(configuration, settings: auth.settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
-            try await withRunningApplication(replica, port: port) {
-                let rotated = try await JSONClient(port: port).get("/.well-known/jwks.json")
+            try await auth.sql("UPDATE auth.signing_keys SET created_at = now() - interval '31 days', activates_at = now() - interval '31 days'")
+            func replica(_ body: @escaping @Sendable (JSONClient) async throws -> Void) async throws {
+                let port = try await freePort()
+                let configuration = ServiceConfiguration.forTesting(
+                    .auth, database: auth.database, jwksURL: URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!, port: port
+                )
+                let app = try await buildApplication(configuration, settings: auth.settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
+                try await withRunningApplication(app, port: port) { try await body(JSONClient(port: port)) }
+            }
+            @Sendable func signingKey(of token: String) throws -> String? {
+                let header = String(token.split(separator: ".")[0]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                let padded = header + String(repeating: "=", count: (4 - header.count % 4) % 4)
+                let fields = try JSONDecoder().decode([String: String].self, from: Data(base64Encoded: padded) ?? Data())
+                return fields["kid"]
+            }
+            try await replica { client in
+                let rotated = try await client.get("/.well-known/jwks.json")
+                #expect(rotated.headers.first(name: "Cache-Control") == "public, max-age=300")
                 guard case .array(let published)? = rotated["keys"] else { Issue.record("no keys"); return }
                 #expect(published.count == 2)
                 #expect(published.contains { $0["kid"] == .string(kid) })
-                // A token from the new key verifies at the first replica (one JWKS refetch), and
-                // the old token still verifies at the new one.
-                let after = try #require(try await JSONClient(port: port).post(
+                let token = try #require(try await client.post(
                     "/v1/auth/token", #"{"grant_type":"password","email":"\#(try await auth.verifiedUser())","password":"correct horse battery"}"#
                 ).string("access_token"))
+                #expect(try signingKey(of: token) == kid, "a published successor does not sign yet")
+            }
+            let successor = try #require(try await auth.sql("SELECT kid FROM auth.signing_keys WHERE kid <> '\(kid)'").first)
+            #expect(try await auth.count("SELECT count(*) FROM auth.signing_keys WHERE activates_at > now() + interval '300 seconds'") == 1)
+
+            // Once the lead has passed, the successor signs, the old key retires but stays published,
+            // and tokens of either key verify everywhere.
+            try await auth.sql("UPDATE auth.signing_keys SET activates_at = now() - interval '1 second' WHERE activates_at > now()")
+            try await replica { client in
+                let after = try #require(try await client.post(
+                    "/v1/auth/token", #"{"grant_type":"password","email":"\#(try await auth.verifiedUser())","password":"correct horse battery"}"#
+                ).string("access_token"))
+                #expect(try signingKey(of: after) == successor)
                 #expect(try await auth.client.get("/v1/auth/me", token: after).status == 200)
-                #expect(try await JSONClient(port: port).get("/v1/auth/me", token: before).status == 200)
+                #expect(try await client.get("/v1/auth/me", token: before).status == 200)
             }
             #expect(try await auth.count("SELECT count(*) FROM auth.signing_keys WHERE retired_at IS NOT NULL AND published_until > now()") == 1)
         }

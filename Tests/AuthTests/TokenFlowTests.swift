@@ -23,7 +23,7 @@ import TestSupport
             #expect(signIn.status == 200)
             #expect(signIn.headers.first(name: "Cache-Control") == "no-store")
             #expect(signIn.string("token_type") == "Bearer")
-            #expect(signIn["expires_in"] == .number(900))
+            #expect(signIn["expires_in"] == .number(300))
             let access = try #require(signIn.string("access_token"))
             let refresh = try #require(signIn.string("refresh_token"))
             #expect(refresh.count >= 43)

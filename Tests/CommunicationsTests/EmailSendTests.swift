@@ -38,6 +38,22 @@ import Testing
         }
     }
 
+    /// Issue 11, item 6: the sign-in code reaches the recipient but is not stored.
+    @Test func theSignInCodeIsMailedButNotRecorded() async throws {
+        try await CommunicationsFixture.run { fixture in
+            let reply = try await fixture.client.post(
+                "/internal/v1/emails", Self.magicLink, token: try await fixture.serviceToken(), headers: [("Idempotency-Key", "magic-0007")]
+            )
+            #expect(reply.status == 200)
+            let mail = try await fixture.sink.waitForMessage(to: "Zoe@Example.com")
+            #expect(mail.subject == "Your Tract sign-in code: 482913")
+            #expect(mail.text?.contains("482913") == true)
+            #expect(mail.text?.contains("https://app.tract.example/magic-link?token=abc") == true)
+            #expect(try await fixture.sql("SELECT subject FROM communications.email_sends") == ["Your Tract sign-in code: [redacted]"])
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.email_sends WHERE row_to_json(email_sends)::text LIKE '%482913%'") == ["0"])
+        }
+    }
+
     @Test func onlyServicesMaySendMail() async throws {
         try await CommunicationsFixture.run { fixture in
             let user = try await fixture.issuer.token()

@@ -39,8 +39,9 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                         headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(string: try await auth.keys.jwksJSON(logger: context.logger)))
                     )
-                    // Verifiers may cache briefly; rotation keeps old keys published long enough.
-                    response.headers[.cacheControl] = "public, max-age=300"
+                    // Verifiers may cache this long; rotation publishes new keys earlier than that
+                    // and keeps old ones published long enough.
+                    response.headers[.cacheControl] = "public, max-age=\(SigningKeys.jwksMaxAge.components.seconds)"
                     return response
                 }
                 TokenEndpoint(auth: auth).addRoutes(to: router)

@@ -4,7 +4,9 @@ import ServiceKit
 
 /// The auth service's own settings, beyond what every service reads (README, "Configuration").
 public struct AuthSettings: Sendable {
-    /// `ACCESS_TOKEN_TTL_SECONDS` (default 900): access tokens are short-lived and not revocable.
+    /// `ACCESS_TOKEN_TTL_SECONDS` (default 300, at most 300): how long a revoked session can still
+    /// act. Verifiers check access tokens offline and never look up `sid`, so revocation takes
+    /// effect at the next refresh; the cap keeps that under five minutes (README, "Design decisions").
     public var accessTokenLifetime: Duration
     /// `REFRESH_TOKEN_TTL_DAYS` (default 30): a session's lifetime without sign-in.
     public var refreshTokenLifetime: Duration
@@ -20,17 +22,21 @@ public struct AuthSettings: Sendable {
     /// `SERVICE_CLIENTS` (`id:secret,id:secret`): clients of the client-credentials grant, upserted
     /// at start-up with their secrets hashed.
     public var serviceClients: [(id: String, secret: String)]
+    /// `UNVERIFIED_ACCOUNT_TTL_DAYS` (default 7): a password sign-up whose address nobody proved in
+    /// this time is treated as absent, so the address can be signed up afresh.
+    public var unverifiedAccountLifetime: Duration
     public var limits: RateLimits
     public var lockout: LockoutPolicy
 
     public init(
-        accessTokenLifetime: Duration = .seconds(900),
+        accessTokenLifetime: Duration = AuthSettings.maximumAccessTokenLifetime,
         refreshTokenLifetime: Duration = .seconds(30 * 86400),
         refreshReuseGrace: Duration = .seconds(10),
         keyEncryptionKey: SymmetricKey,
         keyRotationInterval: Duration = .seconds(30 * 86400),
         publicURL: URL = URL(string: "http://127.0.0.1:8080")!,
         serviceClients: [(id: String, secret: String)] = [],
+        unverifiedAccountLifetime: Duration = .seconds(7 * 86400),
         limits: RateLimits = RateLimits(),
         lockout: LockoutPolicy = LockoutPolicy()
     ) {
@@ -41,9 +47,13 @@ public struct AuthSettings: Sendable {
         self.keyRotationInterval = keyRotationInterval
         self.publicURL = publicURL
         self.serviceClients = serviceClients
+        self.unverifiedAccountLifetime = unverifiedAccountLifetime
         self.limits = limits
         self.lockout = lockout
     }
+
+    /// Revocation is effective at refresh, so this bounds how long a revoked session still works.
+    public static let maximumAccessTokenLifetime: Duration = .seconds(300)
 
     /// The key that derives successor refresh tokens, kept apart from the sealing key by HKDF.
     var refreshTokenKey: SymmetricKey {
@@ -76,18 +86,22 @@ public struct AuthSettings: Sendable {
             clients.append((parts[0], parts[1]))
         }
         return AuthSettings(
-            accessTokenLifetime: .seconds(try environment.integer("ACCESS_TOKEN_TTL_SECONDS", default: 900, range: 60...3600)),
+            accessTokenLifetime: .seconds(try environment.integer(
+                "ACCESS_TOKEN_TTL_SECONDS", default: 300, range: 60...Int(Self.maximumAccessTokenLifetime.components.seconds)
+            )),
             refreshTokenLifetime: .seconds(86400 * (try environment.integer("REFRESH_TOKEN_TTL_DAYS", default: 30, range: 1...365))),
             refreshReuseGrace: .seconds(try environment.integer("REFRESH_REUSE_GRACE_SECONDS", default: 10, range: 0...120)),
             keyEncryptionKey: SymmetricKey(data: bytes),
             keyRotationInterval: .seconds(86400 * (try environment.integer("SIGNING_KEY_ROTATION_DAYS", default: 30, range: 1...365))),
             publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!,
             serviceClients: clients,
+            unverifiedAccountLifetime: .seconds(86400 * (try environment.integer("UNVERIFIED_ACCOUNT_TTL_DAYS", default: 7, range: 1...90))),
             limits: try RateLimits.fromEnvironment(environment),
             lockout: LockoutPolicy(
                 threshold: try environment.integer("LOCKOUT_THRESHOLD", default: 30, range: 1...99),
                 increment: .seconds(try environment.integer("LOCKOUT_WAIT_INCREMENT_SECONDS", default: 60, range: 1...3600)),
-                maximumWait: .seconds(try environment.integer("LOCKOUT_MAX_WAIT_SECONDS", default: 900, range: 1...86400))
+                maximumWait: .seconds(try environment.integer("LOCKOUT_MAX_WAIT_SECONDS", default: 900, range: 1...86400)),
+                failuresCountedPerSource: try environment.integer("LOCKOUT_FAILURES_COUNTED_PER_SOURCE", default: 10, range: 1...100)
             )
         )
     }
@@ -103,25 +117,40 @@ public struct RateLimits: Sendable {
     public var refreshesPerIP: TokenBucket
     /// `RATE_LIMIT_VERIFY_PER_5MIN_PER_IP` (30): code and link checks.
     public var verificationsPerIP: TokenBucket
+    /// `RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS` (20): six-digit code attempts for one email
+    /// address across all its links and IPs, so a code cannot be walked by asking for link after
+    /// link (20 a day is a one-in-50,000 chance a day; the link in the mail is not limited by it).
+    public var codeAttemptsPerAddress: TokenBucket
     /// `RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP` (60): password checks from one address.
     public var signInsPerIP: TokenBucket
     /// `RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP` (30).
     public var signUpsPerIP: TokenBucket
+    /// `RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER` (5): each change checks the current password,
+    /// so without a limit a stolen session could guess it.
+    public var passwordChangesPerUser: TokenBucket
+    /// `RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP` (20).
+    public var passwordChangesPerIP: TokenBucket
 
     public init(
         emailSendsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600)),
         emailSendsPerAddress: TokenBucket = TokenBucket(1, per: .seconds(60)),
         refreshesPerIP: TokenBucket = TokenBucket(150, per: .seconds(300)),
         verificationsPerIP: TokenBucket = TokenBucket(30, per: .seconds(300)),
+        codeAttemptsPerAddress: TokenBucket = TokenBucket(20, per: .seconds(86400)),
         signInsPerIP: TokenBucket = TokenBucket(60, per: .seconds(300)),
-        signUpsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600))
+        signUpsPerIP: TokenBucket = TokenBucket(30, per: .seconds(3600)),
+        passwordChangesPerUser: TokenBucket = TokenBucket(5, per: .seconds(3600)),
+        passwordChangesPerIP: TokenBucket = TokenBucket(20, per: .seconds(3600))
     ) {
         self.emailSendsPerIP = emailSendsPerIP
         self.emailSendsPerAddress = emailSendsPerAddress
         self.refreshesPerIP = refreshesPerIP
         self.verificationsPerIP = verificationsPerIP
+        self.codeAttemptsPerAddress = codeAttemptsPerAddress
         self.signInsPerIP = signInsPerIP
         self.signUpsPerIP = signUpsPerIP
+        self.passwordChangesPerUser = passwordChangesPerUser
+        self.passwordChangesPerIP = passwordChangesPerIP
     }
 
     static func fromEnvironment(_ environment: EnvironmentReader) throws -> RateLimits {
@@ -130,8 +159,11 @@ public struct RateLimits: Sendable {
             emailSendsPerAddress: TokenBucket(1, per: .seconds(try environment.integer("RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS", default: 60, range: 1...86400))),
             refreshesPerIP: TokenBucket(try environment.integer("RATE_LIMIT_REFRESH_PER_5MIN_PER_IP", default: 150, range: 1...1_000_000), per: .seconds(300)),
             verificationsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_VERIFY_PER_5MIN_PER_IP", default: 30, range: 1...100_000), per: .seconds(300)),
+            codeAttemptsPerAddress: TokenBucket(try environment.integer("RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS", default: 20, range: 1...10_000), per: .seconds(86400)),
             signInsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP", default: 60, range: 1...1_000_000), per: .seconds(300)),
-            signUpsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600))
+            signUpsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600)),
+            passwordChangesPerUser: TokenBucket(try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER", default: 5, range: 1...10_000), per: .seconds(3600)),
+            passwordChangesPerIP: TokenBucket(try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP", default: 20, range: 1...100_000), per: .seconds(3600))
         )
     }
 }

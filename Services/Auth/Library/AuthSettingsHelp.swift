@@ -5,19 +5,23 @@ extension AuthEntryPoint {
         """
           SIGNING_KEY_ENCRYPTION_KEY  32 bytes, base64, sealing signing keys (required)
           SIGNING_KEY_ROTATION_DAYS   new signing key after this long (30)
-          ACCESS_TOKEN_TTL_SECONDS    access-token lifetime (900)
+          ACCESS_TOKEN_TTL_SECONDS    access-token lifetime, 60-300 (300)
           REFRESH_TOKEN_TTL_DAYS      session lifetime without use (30)
           REFRESH_REUSE_GRACE_SECONDS concurrent refreshes share a successor (10)
           SERVICE_CLIENTS             id:secret,... client-credentials clients
+          UNVERIFIED_ACCOUNT_TTL_DAYS unproven sign-ups expire after (7)
           PUBLIC_URL                  base of links in emails (http://127.0.0.1:8080)
-          LOCKOUT_THRESHOLD           failed sign-ins before delays (30)
+          LOCKOUT_THRESHOLD           failed sign-ins from one IP before delays (30)
           LOCKOUT_WAIT_INCREMENT_SECONDS, LOCKOUT_MAX_WAIT_SECONDS (60, 900)
+          LOCKOUT_FAILURES_COUNTED_PER_SOURCE    failures one IP adds toward the hard lock (10)
           RATE_LIMIT_EMAIL_PER_HOUR_PER_IP       mails per client IP (30)
           RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS   one mail per address per (60)
           RATE_LIMIT_REFRESH_PER_5MIN_PER_IP     token refreshes (150)
           RATE_LIMIT_VERIFY_PER_5MIN_PER_IP      link and code checks (30)
+          RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS  code attempts per email address (20)
           RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP      password checks (60)
           RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP      sign-ups (30)
+          RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER, ..._PER_IP  password changes (5, 20)
         """
     }
 }

@@ -163,16 +163,25 @@ struct AccountRoutes: Sendable {
         try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
         let passwordHash = try await self.auth.hasher.hash(body.password)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            guard let userID = try await self.auth.users.create(email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger) else {
+            try await self.auth.users.expireUnverified(email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: context.logger)
+            let userID: UUID
+            if let created = try await self.auth.users.create(email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger) {
+                try await self.auth.history.record(.signUp, userID: created, email: email, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
+                try await self.auth.outbox.publish(
+                    UserCreated(userId: created, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source, authMethod: "password"),
+                    on: connection,
+                    logger: context.logger
+                )
+                userID = created
+            } else if let pending = try await self.auth.users.unverifiedID(email: email, on: connection, logger: context.logger) {
+                // Nobody has proven this address yet, and this may be its owner after a stranger
+                // signed it up: they get a link of their own, which keeps *their* password.
+                try await self.auth.history.record(.signUp, userID: pending, email: email, method: "password", ip: ip, success: true, reason: "repeated_for_unverified_address", on: connection, logger: context.logger)
+                userID = pending
+            } else {
                 return
             }
-            try await self.auth.history.record(.signUp, userID: userID, email: email, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
-            try await self.auth.outbox.publish(
-                UserCreated(userId: userID, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source, authMethod: "password"),
-                on: connection,
-                logger: context.logger
-            )
-            let token = try await EmailTokens.issue(.verifyEmail, userID: userID, on: connection, logger: context.logger)
+            let token = try await EmailTokens.issue(.verifyEmail, userID: userID, signUpPasswordHash: passwordHash, on: connection, logger: context.logger)
             try await self.auth.mail.request(
                 "verify_email", to: email,
                 variables: ["email": email, "link": self.auth.mail.link("verify-email", token: token), "expires_in_minutes": "1440"],
@@ -186,6 +195,11 @@ struct AccountRoutes: Sendable {
     func changePassword(_ request: Request, context: AuthenticatedContext) async throws {
         let body = try await request.decode(as: PasswordChange.self, context: context)
         let user = try await self.user(context)
+        let ip = self.auth.clientIP(request, context)
+        // Taken before the current password is checked: each try is a guess at it.
+        let limits = self.auth.settings.limits
+        try await self.auth.limiter.take("password_change_user", for: user.id.uuidString.lowercased(), bucket: limits.passwordChangesPerUser, logger: context.logger)
+        try await self.auth.limiter.take("password_change_ip", for: ip ?? "unknown", bucket: limits.passwordChangesPerIP, logger: context.logger)
         guard let stored = user.passwordHash, try await self.auth.hasher.verify(body.currentPassword, against: stored) else {
             throw Problem.validation(field: "current_password", "is not your current password")
         }
@@ -194,7 +208,6 @@ struct AccountRoutes: Sendable {
         }
         let newHash = try await self.auth.hasher.hash(body.newPassword)
         let current = context.identity.sessionID.flatMap(UUID.init(uuidString:))
-        let ip = self.auth.clientIP(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             try await connection.query("UPDATE auth.users SET password_hash = \(newHash), password_changed_at = now(), updated_at = now() WHERE id = \(user.id)", logger: context.logger)
             let revoked = try await self.auth.sessions.revokeAll(userID: user.id, except: current, reason: "password_changed", on: connection, logger: context.logger)

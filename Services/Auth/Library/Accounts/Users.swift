@@ -119,6 +119,77 @@ struct Users: Sendable {
         return nil
     }
 
+    /// The account holding `email` while nobody has proven the address; nil when there is none or
+    /// it is verified.
+    func unverifiedID(email: String, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        let rows = try await connection.query(
+            "SELECT id FROM auth.users WHERE email = \(email) AND deleted_at IS NULL AND email_verified_at IS NULL",
+            logger: logger
+        )
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+
+    /// An unverified sign-up older than `lifetime` is treated as absent: it is closed (soft-deleted,
+    /// which frees the address) so the next sign-up or magic-link sign-in starts a fresh account.
+    /// Whoever created it never proved the address, so nothing of theirs may carry over.
+    func expireUnverified(email: String, lifetime: Duration, on connection: PostgresConnection, logger: Logger) async throws {
+        let seconds = Double(lifetime.components.seconds)
+        try await connection.query(
+            """
+            UPDATE auth.users SET deleted_at = now(), status = 'deleted', password_hash = NULL, updated_at = now()
+            WHERE email = \(email) AND deleted_at IS NULL AND email_verified_at IS NULL
+              AND created_at <= now() - make_interval(secs => \(seconds))
+            """,
+            logger: logger
+        )
+    }
+
+    /// What proving the address does to the password of a not yet verified account.
+    enum PasswordOnVerification: Sendable {
+        /// A magic link proves the address and nothing about any password: a password set by
+        /// whoever signed up before (perhaps an attacker pre-registering the victim's address) is
+        /// removed.
+        case cleared
+        /// A verification mail proves the address *for the sign-up that mail was sent for*: that
+        /// sign-up's password becomes the account's (nil: the one already on the account, for tokens
+        /// issued before sign-up passwords were kept with their token).
+        case fromSignUp(passwordHash: String?)
+    }
+
+    /// Marks the account verified, sets its password as `password` says and revokes any session it
+    /// has, in one statement, so no moment exists where the address is proven and an earlier
+    /// stranger's password or session still works. An account already verified is left alone (its
+    /// owner proved the address before; a later link must not change their password). Returns the
+    /// revoked sessions, for `session.revoked` events.
+    func verifyEmail(userID: UUID, password: PasswordOnVerification, reason: String, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
+        var clears = false
+        var pendingHash: String?
+        switch password {
+        case .cleared: clears = true
+        case .fromSignUp(let hash): pendingHash = hash
+        }
+        let rows = try await connection.query(
+            """
+            WITH verified AS (
+                UPDATE auth.users SET email_verified_at = now(), updated_at = now(),
+                    password_hash = CASE WHEN \(clears) THEN NULL ELSE coalesce(\(pendingHash)::text, password_hash) END,
+                    password_changed_at = CASE WHEN \(clears) THEN NULL WHEN \(pendingHash)::text IS NOT NULL THEN now()
+                        ELSE password_changed_at END
+                WHERE id = \(userID) AND email_verified_at IS NULL AND deleted_at IS NULL
+                RETURNING id
+            )
+            UPDATE auth.sessions SET revoked_at = now(), revoked_reason = \(reason)
+            WHERE user_id IN (SELECT id FROM verified) AND revoked_at IS NULL
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var revoked: [UUID] = []
+        for try await id in rows.decode(UUID.self) { revoked.append(id) }
+        return revoked
+    }
+
     static func binds(_ values: String...) -> PostgresBindings {
         var binds = PostgresBindings()
         for value in values { binds.append(value) }

@@ -52,10 +52,9 @@ struct AuthMail: Sendable {
         }
     }
 
+    /// Tokens are base64url (`OpaqueToken`), so they go into the query as they are.
     func link(_ path: String, token: String) -> String {
-        var components = URLComponents(url: self.publicURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "token", value: token)]
-        return components.string!
+        self.publicURL.appendingPathComponent(path).absoluteString + "?token=" + token
     }
 }
 
@@ -73,31 +72,48 @@ struct EmailTokens: Sendable {
         }
     }
 
-    /// Makes a token for `userID`; only its hash is stored.
-    static func issue(_ purpose: Purpose, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String {
+    /// Makes a token for `userID`; only its hash is stored. A verification token carries the
+    /// password hash of the sign-up it was mailed for (see `Users.verifyEmail`).
+    static func issue(
+        _ purpose: Purpose,
+        userID: UUID,
+        signUpPasswordHash: String? = nil,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> String {
         let token = OpaqueToken.make()
         let seconds = Double(purpose.lifetime.components.seconds)
         try await connection.query(
             """
-            INSERT INTO auth.email_tokens (id, user_id, purpose, token_hash, expires_at)
-            VALUES (\(UUIDv7.make()), \(userID), \(purpose.rawValue), \(OpaqueToken.hash(token)), now() + make_interval(secs => \(seconds)))
+            INSERT INTO auth.email_tokens (id, user_id, purpose, token_hash, password_hash, expires_at)
+            VALUES (\(UUIDv7.make()), \(userID), \(purpose.rawValue), \(OpaqueToken.hash(token)), \(signUpPasswordHash),
+                    now() + make_interval(secs => \(seconds)))
             """,
             logger: logger
         )
         return token
     }
 
-    /// Spends a token once (compare-and-swap on `used_at`); the user it was for, or nil.
-    static func consume(_ purpose: Purpose, token: String, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+    struct Spent: Sendable {
+        var userID: UUID
+        var signUpPasswordHash: String?
+    }
+
+    /// Spends a token once (compare-and-swap on `used_at`); what it was for, or nil. A token of a
+    /// closed account (an expired unverified sign-up) is as dead as an expired one.
+    static func consume(_ purpose: Purpose, token: String, on connection: PostgresConnection, logger: Logger) async throws -> Spent? {
         let rows = try await connection.query(
             """
             UPDATE auth.email_tokens SET used_at = now()
             WHERE token_hash = \(OpaqueToken.hash(token)) AND purpose = \(purpose.rawValue) AND used_at IS NULL AND expires_at > now()
-            RETURNING user_id
+              AND user_id IN (SELECT id FROM auth.users WHERE deleted_at IS NULL)
+            RETURNING user_id, password_hash
             """,
             logger: logger
         )
-        for try await userID in rows.decode(UUID.self) { return userID }
+        for try await (userID, passwordHash) in rows.decode((UUID, String?).self) {
+            return Spent(userID: userID, signUpPasswordHash: passwordHash)
+        }
         return nil
     }
 }

@@ -43,11 +43,19 @@ struct EmailFlowRoutes: Sendable {
             let ip = self.auth.clientIP(request, context)
             try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
             try await self.auth.postgres.transaction(logger: context.logger) { connection in
-                guard let userID = try await EmailTokens.consume(.verifyEmail, token: body.token, on: connection, logger: context.logger) else {
+                guard let spent = try await EmailTokens.consume(.verifyEmail, token: body.token, on: connection, logger: context.logger) else {
                     throw Problem(.badRequest, detail: "This verification link is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
                 }
-                try await connection.query("UPDATE auth.users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = \(userID)", logger: context.logger)
-                try await self.auth.history.record(.emailVerified, userID: userID, ip: ip, success: true, on: connection, logger: context.logger)
+                // The one who clicks proved the address for the sign-up this mail was sent for, so
+                // that sign-up's password is the one kept (README, "Unverified accounts").
+                let revoked = try await self.auth.users.verifyEmail(
+                    userID: spent.userID, password: .fromSignUp(passwordHash: spent.signUpPasswordHash),
+                    reason: "email_verified", on: connection, logger: context.logger
+                )
+                for sessionID in revoked {
+                    try await self.auth.outbox.publish(SessionRevoked(userId: spent.userID, sessionId: sessionID, reason: "email_verified"), on: connection, logger: context.logger)
+                }
+                try await self.auth.history.record(.emailVerified, userID: spent.userID, ip: ip, success: true, on: connection, logger: context.logger)
             }
             return StatusReply(status: "verified")
         }
@@ -78,7 +86,7 @@ struct EmailFlowRoutes: Sendable {
             try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
             let newHash = try await self.auth.hasher.hash(body.newPassword)
             let email: String = try await self.auth.postgres.transaction(logger: context.logger) { connection in
-                guard let userID = try await EmailTokens.consume(.passwordReset, token: body.token, on: connection, logger: context.logger) else {
+                guard let userID = try await EmailTokens.consume(.passwordReset, token: body.token, on: connection, logger: context.logger)?.userID else {
                     throw Problem(.badRequest, detail: "This reset link is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
                 }
                 let rows = try await connection.query("SELECT email FROM auth.users WHERE id = \(userID)", logger: context.logger)

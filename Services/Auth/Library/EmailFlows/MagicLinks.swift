@@ -28,7 +28,8 @@ struct MagicLinkPreview: Encodable, ResponseEncodable, Sendable {
 }
 
 /// Passwordless sign-in (seed 004 `magic_links`): a link and a six-digit code, single-use, valid 15
-/// minutes, bound to the address that asked. Opening the link (GET) only confirms it, because mail
+/// minutes, bound to the address that asked; a new link ends the earlier ones, and code attempts
+/// are limited per link, per IP and per address. Opening the link (GET) only confirms it, because mail
 /// scanners open links (supabase/auth#1214, kratos#1142); the POST spends it. Signing in this way
 /// creates the account when there is none, recording where the user came from.
 struct MagicLinkRoutes: Sendable {
@@ -63,6 +64,11 @@ struct MagicLinkRoutes: Sendable {
             let code = OpaqueToken.sixDigitCode()
             let seconds = Double(Self.lifetime.components.seconds)
             try await self.auth.postgres.transaction(logger: context.logger) { connection in
+                // Only the newest link and code work: earlier ones cannot add to the guesses.
+                try await connection.query(
+                    "UPDATE auth.magic_links SET expires_at = now() WHERE email = \(email) AND used_at IS NULL AND expires_at > now()",
+                    logger: context.logger
+                )
                 try await connection.query(
                     """
                     INSERT INTO auth.magic_links (id, email, token_hash, code_hash, source, ip_address, expires_at)
@@ -127,6 +133,9 @@ struct MagicLinkRoutes: Sendable {
             throw Problem.validation([.init(field: "token", message: "or email and code are required")])
         }
         let email = EmailAddress.normalize(rawEmail)
+        // Five tries per link alone would let a new link every minute add five more guesses; this
+        // bucket bounds the guesses at one address whatever the links and IPs.
+        try await self.auth.limiter.take("code_attempt", for: email, bucket: self.auth.settings.limits.codeAttemptsPerAddress, logger: logger)
         let attempt = try await self.auth.postgres.query(
             """
             UPDATE auth.magic_links SET code_attempts = code_attempts + 1,
@@ -145,11 +154,21 @@ struct MagicLinkRoutes: Sendable {
     }
 
     /// Passwordless sign-up: the first magic-link sign-in creates the account, already verified.
+    ///
+    /// An account that exists but was never verified was made by a password sign-up from someone
+    /// who may not own the address (account pre-hijacking): the link proves the address, not that
+    /// password, so the password goes and any session ends in the statement that verifies it.
     func findOrCreate(email: String, source: String?, ip: String?, logger: Logger) async throws -> User {
-        if let user = try await self.auth.users.find(email: email, logger: logger) {
-            if user.emailVerifiedAt == nil {
-                try await self.auth.postgres.query("UPDATE auth.users SET email_verified_at = now() WHERE id = \(user.id)", logger: logger)
+        try await self.auth.postgres.transaction(logger: logger) { connection in
+            try await self.auth.users.expireUnverified(email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: logger)
+            guard let pending = try await self.auth.users.unverifiedID(email: email, on: connection, logger: logger) else { return }
+            let revoked = try await self.auth.users.verifyEmail(userID: pending, password: .cleared, reason: "email_verified_by_magic_link", on: connection, logger: logger)
+            for sessionID in revoked {
+                try await self.auth.outbox.publish(SessionRevoked(userId: pending, sessionId: sessionID, reason: "email_verified_by_magic_link"), on: connection, logger: logger)
             }
+            try await self.auth.history.record(.emailVerified, userID: pending, email: email, method: "magic_link", ip: ip, success: true, reason: "password_cleared", on: connection, logger: logger)
+        }
+        if let user = try await self.auth.users.find(email: email, logger: logger) {
             return user
         }
         try await self.auth.postgres.transaction(logger: logger) { connection in

@@ -13,9 +13,10 @@ import ServiceLifecycle
 /// The Ed25519 keys that sign access tokens.
 ///
 /// Private keys are sealed with AES-GCM under `SIGNING_KEY_ENCRYPTION_KEY` before they touch the
-/// database. One key is active; when it is older than the rotation interval a new one takes over
-/// and the old one stays published in the JWKS until every token it signed has expired, so
-/// verifiers never see a valid token with a key they cannot find.
+/// database. One key is active. Rotation publishes the next key `publicationLead` before it signs
+/// (a verifier's cached key set is at most `jwksMaxAge` old, so by then every verifier has it and
+/// no token meets a verifier that cannot find its key), and keeps the old key published until
+/// every token it signed has expired.
 final class SigningKeys: Sendable {
     struct ActiveKey: Sendable {
         var kid: String
@@ -25,6 +26,12 @@ final class SigningKeys: Sendable {
 
     /// How long a loaded key is used before the table is consulted again.
     static let cacheLifetime: Duration = .seconds(60)
+    /// `Cache-Control: max-age` of `/.well-known/jwks.json`; verifiers keep a key set no longer than
+    /// this (the kit's `TokenVerifier` cache lifetime is the same 300 s).
+    static let jwksMaxAge: Duration = .seconds(300)
+    /// How long a new key is published before it signs: one verifier cache lifetime, plus a minute
+    /// for a fetch that was under way when the key appeared and for clock differences.
+    static let publicationLead: Duration = SigningKeys.jwksMaxAge + .seconds(60)
 
     let postgres: PostgresClient
     let sealingKey: SymmetricKey
@@ -47,46 +54,50 @@ final class SigningKeys: Sendable {
         return try await self.refresh(logger: logger)
     }
 
-    /// Makes sure a young enough key exists (creating one under a lock, so replicas starting
-    /// together make one key, not several) and loads it.
+    /// Makes sure a signing key exists and its successor is published in time (under a lock, so
+    /// replicas starting together make one key, not several), promotes a published successor whose
+    /// time has come, and loads the key to sign with.
     @discardableResult
     func refresh(logger: Logger) async throws -> ActiveKey {
         let rotationSeconds = Double(self.rotationInterval.components.seconds)
-        let graceSeconds = Double(self.accessTokenLifetime.components.seconds) + 60
+        let leadSeconds = Double(Self.publicationLead.components.seconds)
+        // Tokens signed with a retired key live on for their lifetime, and replicas that loaded it
+        // before the switch may sign with it for up to `cacheLifetime` more.
+        let graceSeconds = Double((self.accessTokenLifetime + Self.cacheLifetime).components.seconds)
         let (kid, sealed): (String, ByteBuffer) = try await self.postgres.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('tract.auth.signing_keys'))", logger: logger)
+            // A successor whose activation time has passed takes over: the keys before it retire.
+            try await connection.query(
+                """
+                UPDATE auth.signing_keys SET retired_at = now(), published_until = now() + make_interval(secs => \(graceSeconds))
+                WHERE retired_at IS NULL AND activates_at < (
+                    SELECT max(activates_at) FROM auth.signing_keys WHERE retired_at IS NULL AND activates_at <= now()
+                )
+                """,
+                logger: logger
+            )
             let rows = try await connection.query(
                 """
-                SELECT kid, private_key_sealed FROM auth.signing_keys
-                WHERE retired_at IS NULL AND created_at > now() - make_interval(secs => \(rotationSeconds))
-                ORDER BY created_at DESC LIMIT 1
+                SELECT kid, private_key_sealed,
+                       activates_at <= now() - make_interval(secs => \(rotationSeconds - leadSeconds)),
+                       EXISTS (SELECT 1 FROM auth.signing_keys WHERE retired_at IS NULL AND activates_at > now())
+                FROM auth.signing_keys
+                WHERE retired_at IS NULL AND activates_at <= now()
+                ORDER BY activates_at DESC LIMIT 1
                 """,
                 logger: logger
             )
-            for try await (kid, sealed) in rows.decode((String, ByteBuffer).self) { return (kid, sealed) }
-
-            let privateKey = Curve25519.Signing.PrivateKey()
-            let kid = "ed25519-" + String(UUIDv7.make().uuidString.lowercased().prefix(18))
-            let sealedBox = try AES.GCM.seal(privateKey.rawRepresentation, using: self.sealingKey, authenticating: Data(kid.utf8))
-            guard let combined = sealedBox.combined else { throw Problem(.internalServerError) }
-            let jwk = Self.publicJWK(kid: kid, publicKey: privateKey.publicKey)
-            try await connection.query(
-                """
-                UPDATE auth.signing_keys SET retired_at = now(),
-                    published_until = now() + make_interval(secs => \(graceSeconds))
-                WHERE retired_at IS NULL
-                """,
-                logger: logger
-            )
-            try await connection.query(
-                """
-                INSERT INTO auth.signing_keys (kid, algorithm, public_jwk, private_key_sealed)
-                VALUES (\(kid), 'EdDSA', \(jwk)::jsonb, \(ByteBuffer(bytes: combined)))
-                """,
-                logger: logger
-            )
-            logger.notice("signing key created", metadata: ["kid": .string(kid)])
-            return (kid, ByteBuffer(bytes: combined))
+            var active: (kid: String, sealed: ByteBuffer, due: Bool, successorPublished: Bool)?
+            for try await row in rows.decode((String, ByteBuffer, Bool, Bool).self) { active = row }
+            guard let active else {
+                // The very first key signs at once: there is no key set a verifier could hold
+                // instead, and an unknown `kid` makes a verifier refetch.
+                return try await self.create(activatingIn: 0, on: connection, logger: logger)
+            }
+            if active.due, !active.successorPublished {
+                _ = try await self.create(activatingIn: leadSeconds, on: connection, logger: logger)
+            }
+            return (active.kid, active.sealed)
         }
         let box = try AES.GCM.SealedBox(combined: Data(sealed.readableBytesView))
         let raw = try AES.GCM.open(box, using: self.sealingKey, authenticating: Data(kid.utf8))
@@ -98,7 +109,26 @@ final class SigningKeys: Sendable {
         return active
     }
 
-    /// `/.well-known/jwks.json`: the active key and retired ones whose tokens may still be live.
+    /// Stores a new sealed key that signs from `seconds` from now; published in the JWKS at once.
+    private func create(activatingIn seconds: Double, on connection: PostgresConnection, logger: Logger) async throws -> (String, ByteBuffer) {
+        let privateKey = Curve25519.Signing.PrivateKey()
+        let kid = "ed25519-" + String(UUIDv7.make().uuidString.lowercased().prefix(18))
+        let sealedBox = try AES.GCM.seal(privateKey.rawRepresentation, using: self.sealingKey, authenticating: Data(kid.utf8))
+        guard let combined = sealedBox.combined else { throw Problem(.internalServerError) }
+        let jwk = Self.publicJWK(kid: kid, publicKey: privateKey.publicKey)
+        try await connection.query(
+            """
+            INSERT INTO auth.signing_keys (kid, algorithm, public_jwk, private_key_sealed, activates_at)
+            VALUES (\(kid), 'EdDSA', \(jwk)::jsonb, \(ByteBuffer(bytes: combined)), now() + make_interval(secs => \(seconds)))
+            """,
+            logger: logger
+        )
+        logger.notice("signing key created", metadata: ["kid": .string(kid), "activates_in_seconds": .stringConvertible(seconds)])
+        return (kid, ByteBuffer(bytes: combined))
+    }
+
+    /// `/.well-known/jwks.json`: the active key, its published successor, and retired ones whose
+    /// tokens may still be live.
     func jwksJSON(logger: Logger) async throws -> String {
         let rows = try await self.postgres.query(
             """

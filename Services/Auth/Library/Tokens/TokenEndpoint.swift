@@ -73,10 +73,7 @@ struct TokenEndpoint: Sendable {
             return try await request.decode(as: TokenRequest.self, context: context)
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        var components = URLComponents()
-        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
-        var fields: [String: String] = [:]
-        for item in components.queryItems ?? [] { fields[item.name] = item.value ?? "" }
+        let fields = try FormBody.parse(body.readableBytesView)
         guard let grantType = fields["grant_type"] else { throw Problem.validation(field: "grant_type", "is required") }
         return TokenRequest(
             grantType: grantType, email: fields["email"] ?? fields["username"], password: fields["password"],
@@ -91,7 +88,7 @@ struct TokenEndpoint: Sendable {
         let email = EmailAddress.normalize(rawEmail)
         try await self.auth.limiter.take("sign_in", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.signInsPerIP, logger: logger)
 
-        switch try await self.auth.lockout.admit(email: email, logger: logger) {
+        switch try await self.auth.lockout.admit(email: email, source: device.ip, logger: logger) {
         case .admitted:
             break
         case .wait(let seconds):

@@ -44,7 +44,7 @@ struct EmailSends: Sendable {
             INSERT INTO communications.email_sends
                 (id, requested_by, idempotency_key, template_key, to_email, from_email, subject, status)
             VALUES (\(id), \(requestedBy), \(idempotencyKey), \(request.templateKey), \(recipient.address),
-                    \(mail.from.address), left(\(rendered.subject), 255), 'pending')
+                    \(mail.from.address), left(\(rendered.recordedSubject), 255), 'pending')
             ON CONFLICT (requested_by, idempotency_key) DO UPDATE SET updated_at = now()
             WHERE communications.email_sends.status = 'pending'
               AND communications.email_sends.updated_at

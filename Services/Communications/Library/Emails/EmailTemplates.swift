@@ -12,7 +12,20 @@ struct EmailTemplates: Sendable {
         var subject: String
         var text: String
         var html: String
+        /// The subject as `email_sends` records it: sensitive variables masked.
+        var recordedSubject: String
     }
+
+    /// Variables that are secrets — a sign-in code, a link that signs in, verifies or resets — sent
+    /// to the recipient and never stored: `email_sends.subject` gets `redactedValue` in their place
+    /// (the sign-in code is in the magic-link subject so phones show it in the notification).
+    static let sensitiveVariables: [String: Set<String>] = [
+        "magic_link": ["link", "code"],
+        "verify_email": ["link"],
+        "password_reset": ["link"],
+    ]
+
+    static let redactedValue = "[redacted]"
 
     /// Variables each template needs; a request missing one is refused before anything is sent.
     static let requiredVariables: [String: Set<String>] = [
@@ -68,9 +81,14 @@ struct EmailTemplates: Sendable {
         else {
             throw Problem(.internalServerError, detail: "Template \(key) is incomplete.")
         }
-        // A subject is one line; a variable holding a line break must not split it.
-        let oneLineSubject = subject.split(whereSeparator: \.isNewline).joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
-        return Rendered(subject: oneLineSubject, text: text, html: html)
+        var masked = variables
+        for name in Self.sensitiveVariables[key] ?? [] where masked[name] != nil { masked[name] = Self.redactedValue }
+        let recordedSubject = library.render(masked, withTemplate: "\(key).subject") ?? ""
+        return Rendered(subject: Self.oneLine(subject), text: text, html: html, recordedSubject: Self.oneLine(recordedSubject))
+    }
+
+    /// A subject is one line; a variable holding a line break must not split it.
+    static func oneLine(_ subject: String) -> String {
+        subject.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 }
