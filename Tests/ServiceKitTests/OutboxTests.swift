@@ -31,7 +31,7 @@ import TestSupport
                 configuration,
                 definition: FixtureService.definition,
                 overrides: ServiceOverrides(
-                    serviceTokens: TestServiceTokens(issuer: self.issuer),
+                    serviceTokens: TestServiceTokens(issuer: self.issuer, service: .analytics, scopes: [Scope.service, Scope.publishEvents]),
                     eventSubscribers: { _ in ["widget-watcher"] },
                     runsOutboxDispatcher: dispatching
                 )
@@ -48,7 +48,11 @@ import TestSupport
             return try await buildServiceApplication(
                 configuration,
                 definition: FixtureService.definition,
-                overrides: ServiceOverrides(runsOutboxDispatcher: false)
+                overrides: ServiceOverrides(
+                    eventSubscribers: FixtureService.widgetRoute,
+                    eventPublishers: FixtureService.widgetRoute,
+                    runsOutboxDispatcher: false
+                )
             )
         }
 
@@ -184,4 +188,5 @@ import TestSupport
             }
         }
     }
+
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Models
 import ServiceKit
 
 /// The auth service's own settings, beyond what every service reads (README, "Configuration").
@@ -17,8 +18,9 @@ public struct AuthSettings: Sendable {
     public var keyRotationInterval: Duration
     /// `PUBLIC_URL` (default `http://127.0.0.1:8080`): the base of links in emails.
     public var publicURL: URL
-    /// `SERVICE_CLIENTS` (`id:secret,id:secret`): clients of the client-credentials grant, upserted
-    /// at start-up with their secrets hashed.
+    /// `SERVICE_CLIENTS` (`id:secret,id:secret`, ids are service names): clients of the
+    /// client-credentials grant, upserted at start-up with their secrets hashed and their service's
+    /// scopes; clients no longer listed are deleted.
     public var serviceClients: [(id: String, secret: String)]
     public var limits: RateLimits
     public var lockout: LockoutPolicy
@@ -71,6 +73,14 @@ public struct AuthSettings: Sendable {
                 throw ConfigurationError(
                     variable: "SERVICE_CLIENTS",
                     reason: "must be id:secret pairs separated by commas, secrets of 16+ characters"
+                )
+            }
+            // A client's scopes come from what its service does (ServiceGrants), so an id that names
+            // no service could do nothing: refuse it rather than register a useless client.
+            guard ServiceName(rawValue: parts[0]) != nil else {
+                throw ConfigurationError(
+                    variable: "SERVICE_CLIENTS",
+                    reason: "client ids are service names (\(ServiceName.allCases.map(\.rawValue).joined(separator: ", "))); got \"\(parts[0])\""
                 )
             }
             clients.append((parts[0], parts[1]))

@@ -9,6 +9,7 @@ extension AuthEntryPoint {
           REFRESH_TOKEN_TTL_DAYS      session lifetime without use (30)
           REFRESH_REUSE_GRACE_SECONDS concurrent refreshes share a successor (10)
           SERVICE_CLIENTS             id:secret,... client-credentials clients
+                                      (ids are service names; others removed)
           PUBLIC_URL                  base of links in emails (http://127.0.0.1:8080)
           LOCKOUT_THRESHOLD           failed sign-ins before delays (30)
           LOCKOUT_WAIT_INCREMENT_SECONDS, LOCKOUT_MAX_WAIT_SECONDS (60, 900)

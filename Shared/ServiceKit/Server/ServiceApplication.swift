@@ -36,11 +36,8 @@ public func buildServiceApplication(
             clientSecret: configuration.events.clientSecret
         )
     let internalClient = InternalHTTPClient(tokens: serviceTokens, timeout: configuration.peerTimeout)
-    let outbox = OutboxPublisher(
-        source: definition.name.rawValue,
-        schema: schema,
-        subscribers: overrides.eventSubscribers ?? EventSubscriptions.subscribers(of:)
-    )
+    let subscribers = overrides.eventSubscribers ?? EventSubscriptions.subscribers(of:)
+    let outbox = OutboxPublisher(source: definition.name.rawValue, schema: schema, subscribers: subscribers)
     let verifier = TokenVerifier(configuration: configuration.identity, fetchTimeout: configuration.peerTimeout, logger: logger)
     let dependencies = ServiceDependencies(
         configuration: configuration,
@@ -62,7 +59,16 @@ public func buildServiceApplication(
         openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),
         readinessTimeout: configuration.readinessTimeout
     ).addRoutes(to: router)
-    EventInbox(client: postgres, schema: schema, handlers: try definition.eventHandlers(dependencies)).addRoutes(to: router)
+    let publishers = overrides.eventPublishers ?? EventPublishers.publishers(of:)
+    let service = definition.name.rawValue
+    EventInbox(
+        client: postgres,
+        schema: schema,
+        handlers: try definition.eventHandlers(dependencies),
+        accepts: { type, source in
+            ServiceGrants.accepts(type, from: source, at: service, publishers: publishers, subscribers: subscribers)
+        }
+    ).addRoutes(to: router)
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()

@@ -54,18 +54,24 @@ public struct ServiceDependencies: Sendable {
 /// signs with the test's key, a subscriber map pointing at the test's own server).
 public struct ServiceOverrides: Sendable {
     public var serviceTokens: (any ServiceTokenProvider)?
+    /// Who receives each event type; the outbox queues for them and the inbox takes only types it
+    /// is listed for (default `EventSubscriptions`).
     public var eventSubscribers: (@Sendable (String) -> [String])?
+    /// Who may publish each event type; the inbox refuses other sources (default `EventPublishers`).
+    public var eventPublishers: (@Sendable (String) -> [String])?
     public var runsOutboxDispatcher: Bool
     public var migratesOnStart: Bool
 
     public init(
         serviceTokens: (any ServiceTokenProvider)? = nil,
         eventSubscribers: (@Sendable (String) -> [String])? = nil,
+        eventPublishers: (@Sendable (String) -> [String])? = nil,
         runsOutboxDispatcher: Bool = true,
         migratesOnStart: Bool = true
     ) {
         self.serviceTokens = serviceTokens
         self.eventSubscribers = eventSubscribers
+        self.eventPublishers = eventPublishers
         self.runsOutboxDispatcher = runsOutboxDispatcher
         self.migratesOnStart = migratesOnStart
     }
