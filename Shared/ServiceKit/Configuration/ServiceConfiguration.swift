@@ -145,6 +145,11 @@ public struct EventConfiguration: Sendable {
     public var retryBase: Duration
     /// `OUTBOX_MAX_BACKOFF_SECONDS` (default 300): the ceiling of the exponential retry delay.
     public var maximumBackoff: Duration
+    /// `EVENT_MAX_ATTEMPTS` (default 50): failed deliveries after which an event stops being
+    /// retried and becomes a dead letter. At the default backoff that is about 2.7 hours of trying,
+    /// so a peer down for a deploy or an outage of an hour or two loses nothing to the dead letters,
+    /// while a poison event stops within hours instead of every 5 minutes forever.
+    public var maximumAttempts: Int
     /// `AUTH_TOKEN_URL` (default `http://127.0.0.1:8081/v1/auth/token`): the client-credentials
     /// endpoint for service tokens.
     public var tokenURL: URL
@@ -159,6 +164,7 @@ public struct EventConfiguration: Sendable {
         batchSize: Int = 50,
         retryBase: Duration = .seconds(1),
         maximumBackoff: Duration = .seconds(300),
+        maximumAttempts: Int = 50,
         tokenURL: URL = URL(string: "http://127.0.0.1:8081/v1/auth/token")!,
         clientID: String = "",
         clientSecret: String? = nil
@@ -168,6 +174,7 @@ public struct EventConfiguration: Sendable {
         self.batchSize = batchSize
         self.retryBase = retryBase
         self.maximumBackoff = maximumBackoff
+        self.maximumAttempts = maximumAttempts
         self.tokenURL = tokenURL
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -185,6 +192,7 @@ public struct EventConfiguration: Sendable {
             batchSize: try environment.integer("OUTBOX_BATCH_SIZE", default: 50, range: 1...1000),
             retryBase: try environment.duration("OUTBOX_RETRY_BASE_MS", defaultMilliseconds: 1000, range: 10...600_000),
             maximumBackoff: .seconds(try environment.integer("OUTBOX_MAX_BACKOFF_SECONDS", default: 300, range: 1...86400)),
+            maximumAttempts: try environment.integer("EVENT_MAX_ATTEMPTS", default: 50, range: 1...10_000),
             tokenURL: try environment.url("AUTH_TOKEN_URL", default: "http://127.0.0.1:8081/v1/auth/token")!,
             clientID: environment.string("SERVICE_CLIENT_ID", default: service.rawValue),
             clientSecret: environment.optionalString("SERVICE_CLIENT_SECRET")

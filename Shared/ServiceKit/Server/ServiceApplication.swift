@@ -69,6 +69,7 @@ public func buildServiceApplication(
             ServiceGrants.accepts(type, from: source, at: service, publishers: publishers, subscribers: subscribers)
         }
     ).addRoutes(to: router)
+    DeadLetters(client: postgres, schema: schema).addRoutes(to: router)
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()

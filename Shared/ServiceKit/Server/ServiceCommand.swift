@@ -125,6 +125,8 @@ extension ServiceConfiguration {
           OUTBOX_BATCH_SIZE           deliveries claimed at once (50)
           OUTBOX_RETRY_BASE_MS        first retry delay, doubling (1000)
           OUTBOX_MAX_BACKOFF_SECONDS  retry delay ceiling (300)
+          EVENT_MAX_ATTEMPTS          failed deliveries before an event is a
+                                      dead letter (50)
         """
     }
 }
