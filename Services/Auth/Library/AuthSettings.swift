@@ -24,6 +24,12 @@ public struct AuthSettings: Sendable {
     public var serviceClients: [(id: String, secret: String)]
     public var limits: RateLimits
     public var lockout: LockoutPolicy
+    /// `SIGN_IN_ATTEMPT_RETENTION_DAYS` (default 30): an address's failed-sign-in count is
+    /// forgotten after this long without attempts (never while it is locked until a reset).
+    public var signInAttemptRetention: Duration
+    /// `EMAIL_LINK_RETENTION_DAYS` (default 7): magic links, codes and email tokens are deleted
+    /// this long after they expired; until then they count towards per-address limits.
+    public var emailLinkRetention: Duration
 
     public init(
         accessTokenLifetime: Duration = .seconds(900),
@@ -34,7 +40,9 @@ public struct AuthSettings: Sendable {
         publicURL: URL = URL(string: "http://127.0.0.1:8080")!,
         serviceClients: [(id: String, secret: String)] = [],
         limits: RateLimits = RateLimits(),
-        lockout: LockoutPolicy = LockoutPolicy()
+        lockout: LockoutPolicy = LockoutPolicy(),
+        signInAttemptRetention: Duration = .seconds(30 * 86400),
+        emailLinkRetention: Duration = .seconds(7 * 86400)
     ) {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
@@ -45,6 +53,8 @@ public struct AuthSettings: Sendable {
         self.serviceClients = serviceClients
         self.limits = limits
         self.lockout = lockout
+        self.signInAttemptRetention = signInAttemptRetention
+        self.emailLinkRetention = emailLinkRetention
     }
 
     /// The key that derives successor refresh tokens, kept apart from the sealing key by HKDF.
@@ -98,7 +108,9 @@ public struct AuthSettings: Sendable {
                 threshold: try environment.integer("LOCKOUT_THRESHOLD", default: 30, range: 1...99),
                 increment: .seconds(try environment.integer("LOCKOUT_WAIT_INCREMENT_SECONDS", default: 60, range: 1...3600)),
                 maximumWait: .seconds(try environment.integer("LOCKOUT_MAX_WAIT_SECONDS", default: 900, range: 1...86400))
-            )
+            ),
+            signInAttemptRetention: .seconds(86400 * (try environment.integer("SIGN_IN_ATTEMPT_RETENTION_DAYS", default: 30, range: 1...3650))),
+            emailLinkRetention: .seconds(86400 * (try environment.integer("EMAIL_LINK_RETENTION_DAYS", default: 7, range: 1...3650)))
         )
     }
 }
@@ -132,6 +144,12 @@ public struct RateLimits: Sendable {
         self.verificationsPerIP = verificationsPerIP
         self.signInsPerIP = signInsPerIP
         self.signUpsPerIP = signUpsPerIP
+    }
+
+    /// The slowest refill among these limits: a bucket idle that long is full again.
+    var longestRefill: Duration {
+        [self.emailSendsPerIP, self.emailSendsPerAddress, self.refreshesPerIP, self.verificationsPerIP, self.signInsPerIP, self.signUpsPerIP]
+            .map(\.refillTime).max() ?? .seconds(3600)
     }
 
     static func fromEnvironment(_ environment: EnvironmentReader) throws -> RateLimits {

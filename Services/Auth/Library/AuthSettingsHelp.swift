@@ -19,6 +19,8 @@ extension AuthEntryPoint {
           RATE_LIMIT_VERIFY_PER_5MIN_PER_IP      link and code checks (30)
           RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP      password checks (60)
           RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP      sign-ups (30)
+          SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
+          EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
         """
     }
 }

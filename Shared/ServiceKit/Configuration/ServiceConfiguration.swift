@@ -31,6 +31,7 @@ public struct ServiceConfiguration: Sendable {
     public var peerTimeout: Duration
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
+    public var retention: RetentionConfiguration
 
     public init(
         service: ServiceName,
@@ -44,7 +45,8 @@ public struct ServiceConfiguration: Sendable {
         readinessTimeout: Duration = .seconds(2),
         peerTimeout: Duration = .seconds(5),
         identity: IdentityConfiguration = .init(),
-        events: EventConfiguration = .init()
+        events: EventConfiguration = .init(),
+        retention: RetentionConfiguration = .init()
     ) {
         self.service = service
         self.host = host
@@ -58,6 +60,7 @@ public struct ServiceConfiguration: Sendable {
         self.peerTimeout = peerTimeout
         self.identity = identity
         self.events = events
+        self.retention = retention
     }
 
     /// The local development database URL for a service's role (scripts/db.sh creates it).
@@ -90,7 +93,8 @@ public struct ServiceConfiguration: Sendable {
             readinessTimeout: try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
             peerTimeout: try environment.duration("PEER_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...120_000),
             identity: try IdentityConfiguration.fromEnvironment(environment),
-            events: try EventConfiguration.fromEnvironment(service: service, environment)
+            events: try EventConfiguration.fromEnvironment(service: service, environment),
+            retention: try RetentionConfiguration.fromEnvironment(environment)
         )
     }
 }

@@ -8,7 +8,8 @@ import ServiceLifecycle
 
 /// Wires a service the one way every service is wired: JSON logs, the Postgres pool, migrations
 /// before the server listens, request ids, metrics, problem+json errors, token verification,
-/// probes, the event inbox and outbox dispatcher, then the service's own routes.
+/// probes, the event inbox and outbox dispatcher, the dead letters, the retention purge, then the
+/// service's own routes.
 public func buildServiceApplication(
     _ configuration: ServiceConfiguration,
     definition: ServiceDefinition,
@@ -75,6 +76,16 @@ public func buildServiceApplication(
     let startup = StartupGate()
     var services: [any Service] = [postgres]
     services += try definition.backgroundServices(dependencies)
+    services.append(
+        RetentionPurge(
+            client: postgres,
+            targets: PurgeTarget.kit(schema: schema, retention: configuration.retention) + definition.purgeTargets,
+            interval: configuration.retention.interval,
+            batchSize: configuration.retention.batchSize,
+            startup: startup,
+            logger: logger
+        )
+    )
     if overrides.runsOutboxDispatcher {
         services.append(
             OutboxDispatcher(

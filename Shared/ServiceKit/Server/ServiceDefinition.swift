@@ -18,6 +18,9 @@ public struct ServiceDefinition: Sendable {
     public var onStart: @Sendable (ServiceDependencies) async throws -> Void
     /// Long-running work of the service's own, run beside the server (e.g. key rotation).
     public var backgroundServices: @Sendable (ServiceDependencies) throws -> [any Service]
+    /// The service's own tables whose old rows the kit's retention purge deletes, beside the kit's
+    /// outbox, inbox and idempotency keys.
+    public var purgeTargets: [PurgeTarget]
 
     public init(
         name: ServiceName,
@@ -25,6 +28,7 @@ public struct ServiceDefinition: Sendable {
         eventHandlers: @escaping @Sendable (ServiceDependencies) throws -> EventHandlers = { _ in EventHandlers() },
         onStart: @escaping @Sendable (ServiceDependencies) async throws -> Void = { _ in },
         backgroundServices: @escaping @Sendable (ServiceDependencies) throws -> [any Service] = { _ in [] },
+        purgeTargets: [PurgeTarget] = [],
         routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
     ) {
         self.name = name
@@ -32,6 +36,7 @@ public struct ServiceDefinition: Sendable {
         self.eventHandlers = eventHandlers
         self.onStart = onStart
         self.backgroundServices = backgroundServices
+        self.purgeTargets = purgeTargets
         self.routes = routes
     }
 
