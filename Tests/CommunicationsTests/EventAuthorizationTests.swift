@@ -57,4 +57,29 @@ import Testing
             #expect(fromAuth.string("outcome") == "applied")
         }
     }
+
+    /// investments may ask for mail, but only its own kind: a sign-in link comes from auth alone.
+    @Test func aServiceMaySendOnlyItsOwnTemplates() async throws {
+        #expect(Set(TemplateRequesters.table.keys) == Set(EmailTemplates.requiredVariables.keys))
+        try await CommunicationsFixture.run { fixture in
+            let investments = try await fixture.serviceToken(.investments)
+            let direct = try await fixture.client.post(
+                "/internal/v1/emails", EmailSendTests.magicLink, token: investments, headers: [("Idempotency-Key", "evil-00002")]
+            )
+            #expect(direct.status == 403)
+            #expect(direct.headers.first(name: "Content-Type") == "application/problem+json")
+            #expect(direct.string("detail") == "investments may not send the magic_link template.")
+            let event = try await fixture.client.post(
+                "/internal/events", Self.emailRequested(id: "0190c1a0-0000-7000-8000-0000000000f4", source: "investments"), token: investments
+            )
+            #expect(event.status == 403)
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.inbox") == ["0"])
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.email_sends") == ["0"])
+            #expect(try fixture.sink.messages().isEmpty)
+
+            let statement = #"{"template_key":"statement_ready","to":"ivy@example.com","variables":{"greeting_name":"Ivy","statement_title":"Q3 statement","period":"Q3 2026","link":"https://app.tract.example/statements/1"}}"#
+            let sent = try await fixture.client.post("/internal/v1/emails", statement, token: investments, headers: [("Idempotency-Key", "statement-0001")])
+            #expect(sent.status == 200)
+        }
+    }
 }
