@@ -8,8 +8,17 @@ public enum Role: String, Codable, Sendable, CaseIterable {
 }
 
 /// OAuth scopes that guard routes. User tokens carry `user`; service tokens from the
-/// client-credentials grant carry `service`, which `/internal/` routes require.
+/// client-credentials grant carry `service` and, per client, the scopes `ServiceGrants` gives it:
+/// each `/internal/` route requires its own, so one service's secret opens only what it needs.
 public enum Scope {
     public static let user = "user"
     public static let service = "service"
+    /// `POST /internal/events` on every service (which types: `EventPublishers`).
+    public static let publishEvents = "events:publish"
+    /// `GET /internal/v1/users/{id}` in auth: a user's email address and name.
+    public static let readUsers = "internal:users.read"
+    /// `GET /internal/v1/properties/{id}` in properties.
+    public static let readProperties = "internal:properties.read"
+    /// `POST /internal/v1/emails` in communications.
+    public static let sendEmails = "internal:emails.send"
 }

@@ -20,7 +20,10 @@ struct AuthFixture: Sendable {
         grace: Duration = .seconds(10),
         lockoutThreshold: Int = 30,
         limits: RateLimits = RateLimits(),
-        clients: [(id: String, secret: String)] = [("properties", "properties-test-secret-0123456789")]
+        clients: [(id: String, secret: String)] = [
+            ("properties", "properties-test-secret-0123456789"), ("investments", "investments-test-secret-0123456789"),
+            ("analytics", "analytics-test-secret-0123456789"),
+        ]
     ) -> AuthSettings {
         AuthSettings(
             refreshReuseGrace: grace,
@@ -31,7 +34,8 @@ struct AuthFixture: Sendable {
         )
     }
 
-    /// `trustsForwardedFor`: take the client address from `X-Forwarded-For`, as behind the gateway,
+    /// `trustsForwardedFor`: the test's loopback is a trusted proxy, as the gateway is, so
+    /// `X-Forwarded-For` names the client address,
     /// so a test can speak from several addresses.
     static func run(
         settings: AuthSettings = AuthFixture.settings(),
@@ -39,15 +43,35 @@ struct AuthFixture: Sendable {
         _ body: @escaping @Sendable (AuthFixture) async throws -> Void
     ) async throws {
         try await TestDatabase.with(services: [.auth]) { database in
-            let port = try await freePort()
-            let jwks = URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!
-            var configuration = ServiceConfiguration.forTesting(.auth, database: database, jwksURL: jwks, port: port)
-            configuration.trustsForwardedFor = trustsForwardedFor
-            let app = try await buildApplication(configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
-            try await withRunningApplication(app, port: port) {
-                try await body(AuthFixture(client: JSONClient(port: port), database: database, settings: settings))
-            }
+            try await Self.run(settings: settings, in: database, trustsForwardedFor: trustsForwardedFor, body)
         }
+    }
+
+    /// Auth on a database that already exists, as a restarted process finds it.
+    static func run(
+        settings: AuthSettings,
+        in database: TestDatabase,
+        trustsForwardedFor: Bool = false,
+        _ body: @escaping @Sendable (AuthFixture) async throws -> Void
+    ) async throws {
+        let port = try await freePort()
+        let jwks = URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!
+        var configuration = ServiceConfiguration.forTesting(.auth, database: database, jwksURL: jwks, port: port)
+        // Loopback stands in for the gateway: its X-Forwarded-For names the client.
+        if trustsForwardedFor { configuration.trustedProxies = TrustedProxies(parsing: "127.0.0.1,::1") ?? .none }
+        let app = try await buildApplication(configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
+        try await withRunningApplication(app, port: port) {
+            try await body(AuthFixture(client: JSONClient(port: port), database: database, settings: settings))
+        }
+    }
+
+    /// A service token from the client-credentials grant for one of the default clients.
+    func serviceToken(_ client: ServiceName) async throws -> String {
+        let reply = try await self.client.postForm(
+            "/v1/auth/token", "grant_type=client_credentials&client_id=\(client.rawValue)&client_secret=\(client.rawValue)-test-secret-0123456789"
+        )
+        guard let token = reply.string("access_token") else { throw ServiceTokenRefused(reply: reply.text) }
+        return token
     }
 
     /// Signs up and marks the email verified (the mail path is tested end to end elsewhere).
@@ -85,6 +109,10 @@ struct AuthFixture: Sendable {
     func count(_ query: String) async throws -> Int {
         Int(try await self.sql("SELECT (\(query))::text").first ?? "") ?? -1
     }
+}
+
+struct ServiceTokenRefused: Error {
+    var reply: String
 }
 
 extension AuthFixture {

@@ -26,13 +26,10 @@ import TestSupport
         try await AuthFixture.run { auth in
             let email = try await auth.verifiedUser()
             let userID = try #require(try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)
-            let service = try #require(try await auth.client.postForm(
-                "/v1/auth/token", "grant_type=client_credentials&client_id=properties&client_secret=properties-test-secret-0123456789"
-            ).string("access_token"))
-
-            func deliver(_ type: String, id: String) async throws -> String {
-                let envelope = #"{"id":"\#(id)","type":"\#(type)","source":"properties","occurred_at":"2026-11-22T12:00:00Z","payload":{"user_id":"\#(userID)"}}"#
-                let reply = try await auth.client.post("/internal/events", envelope, token: service)
+            // Each event comes from the service that publishes its type, with that service's token.
+            func deliver(_ type: String, id: String, from source: ServiceName = .properties) async throws -> String {
+                let envelope = #"{"id":"\#(id)","type":"\#(type)","source":"\#(source.rawValue)","occurred_at":"2026-11-22T12:00:00Z","payload":{"user_id":"\#(userID)"}}"#
+                let reply = try await auth.client.post("/internal/events", envelope, token: try await auth.serviceToken(source))
                 #expect(reply.status == 200)
                 return reply.string("outcome") ?? ""
             }
@@ -41,7 +38,7 @@ import TestSupport
             #expect(try await deliver("oz_check.completed", id: ozCheck) == "applied")
             #expect(try await deliver("oz_check.completed", id: ozCheck) == "duplicate")
             #expect(try await auth.sql("SELECT account_role FROM auth.users WHERE id = '\(userID)'") == ["developer"])
-            #expect(try await deliver("investor_profile.created", id: "0190c1a0-0000-7000-8000-00000000000b") == "applied")
+            #expect(try await deliver("investor_profile.created", id: "0190c1a0-0000-7000-8000-00000000000b", from: .investments) == "applied")
             #expect(try await auth.sql("SELECT account_role FROM auth.users WHERE id = '\(userID)'") == ["both"])
             #expect(try await auth.count("SELECT count(*) FROM auth.outbox WHERE event_type = 'user.role_changed'") == 2)
 

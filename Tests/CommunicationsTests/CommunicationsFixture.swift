@@ -44,8 +44,8 @@ struct CommunicationsFixture: Sendable {
         }
     }
 
-    func serviceToken(_ subject: String = "auth") async throws -> String {
-        try await issuer.token(subject: subject, roles: [], scopes: ["service"])
+    func serviceToken(_ service: ServiceName = .auth) async throws -> String {
+        try await self.issuer.serviceToken(for: service)
     }
 
     func sql(_ text: String) async throws -> [String] {

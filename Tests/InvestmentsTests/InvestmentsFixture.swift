@@ -35,14 +35,14 @@ struct InvestmentsFixture: Sendable {
                     .forTesting(.properties, database: database, jwksURL: jwksURL, port: propertiesPort, peers: peers),
                     settings: PropertiesSettings(censusGeocoderURL: URL(string: "http://127.0.0.1:1")!),
                     overrides: ServiceOverrides(
-                        serviceTokens: TestServiceTokens(issuer: issuer),
+                        serviceTokens: TestServiceTokens(issuer: issuer, service: .properties),
                         eventSubscribers: { $0.hasPrefix("property.") ? ["investments"] : [] }
                     )
                 )
                 let investments = try await InvestmentsService.buildApplication(
                     .forTesting(.investments, database: database, jwksURL: jwksURL, port: investmentsPort, peers: peers),
                     today: { Self.today },
-                    overrides: ServiceOverrides(serviceTokens: TestServiceTokens(issuer: issuer), runsOutboxDispatcher: false)
+                    overrides: ServiceOverrides(serviceTokens: TestServiceTokens(issuer: issuer, service: .investments), runsOutboxDispatcher: false)
                 )
                 try await withRunningApplication(properties, port: propertiesPort) {
                     try await withRunningApplication(investments, port: investmentsPort) {

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import Models
 import PostgresNIO
 import ServiceKit
@@ -20,18 +21,20 @@ import TestSupport
         let subscriberDatabase: TestDatabase
         let subscriberPort: Int
 
-        func publisher(dispatching: Bool) async throws -> some ApplicationProtocol {
-            let configuration = ServiceConfiguration.forTesting(
+        func publisher(dispatching: Bool, maximumAttempts: Int = 50, port: Int? = nil) async throws -> some ApplicationProtocol {
+            var configuration = ServiceConfiguration.forTesting(
                 .analytics,
                 database: self.publisherDatabase,
                 jwksURL: self.jwksURL,
+                port: port,
                 peers: ["widget-watcher": URL(string: "http://127.0.0.1:\(self.subscriberPort)")!]
             )
+            configuration.events.maximumAttempts = maximumAttempts
             return try await buildServiceApplication(
                 configuration,
                 definition: FixtureService.definition,
                 overrides: ServiceOverrides(
-                    serviceTokens: TestServiceTokens(issuer: self.issuer),
+                    serviceTokens: TestServiceTokens(issuer: self.issuer, service: .analytics, scopes: [Scope.service, Scope.publishEvents]),
                     eventSubscribers: { _ in ["widget-watcher"] },
                     runsOutboxDispatcher: dispatching
                 )
@@ -48,7 +51,11 @@ import TestSupport
             return try await buildServiceApplication(
                 configuration,
                 definition: FixtureService.definition,
-                overrides: ServiceOverrides(runsOutboxDispatcher: false)
+                overrides: ServiceOverrides(
+                    eventSubscribers: FixtureService.widgetRoute,
+                    eventPublishers: FixtureService.widgetRoute,
+                    runsOutboxDispatcher: false
+                )
             )
         }
 
@@ -181,6 +188,69 @@ import TestSupport
                 #expect(try await fixture.received == 40)
                 // Every delivery took one attempt: no replica sent a row another had claimed.
                 #expect(try await fixture.count("SELECT max(attempts)::int FROM analytics.outbox", in: fixture.publisherDatabase) == 1)
+            }
+        }
+    }
+
+    /// Issue 11, item 23: a delivery that keeps failing stops after `EVENT_MAX_ATTEMPTS`, is counted,
+    /// listed for admins, and goes out again when an admin retries it.
+    @Test func aDeliveryThatKeepsFailingBecomesADeadLetterAnAdminCanRetry() async throws {
+        try await self.withFixture { fixture in
+            let port = try await freePort()
+            let publisher = try await fixture.publisher(dispatching: true, maximumAttempts: 3, port: port)
+            try await withRunningApplication(publisher, port: port) { () async throws in
+                let client = JSONClient(port: port)
+                #expect(try await client.post("/v1/widgets", #"{"name":"poison"}"#).status == 201)
+                // The subscriber is down throughout: three attempts, then the row is dead.
+                #expect(try await eventually {
+                    try await fixture.count("SELECT count(*)::int FROM analytics.outbox WHERE dead_at IS NOT NULL", in: fixture.publisherDatabase) == 1
+                })
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(try await fixture.count("SELECT max(attempts)::int FROM analytics.outbox", in: fixture.publisherDatabase) == 3)
+
+                let metrics = try await client.get("/metrics").text
+                #expect(metrics.contains(#"tract_outbox_dead_lettered_total{subscriber="widget-watcher"}"#))
+
+                let admin = try await fixture.issuer.token(roles: [.admin])
+                let investor = try await fixture.issuer.token(roles: [.investor])
+                #expect(try await client.get("/internal/outbox/dead-letters").status == 401)
+                let refused = try await client.get("/internal/outbox/dead-letters", token: investor)
+                #expect(refused.status == 403)
+                #expect(refused.headers.first(name: "Content-Type") == "application/problem+json")
+                let service = try await fixture.issuer.token(subject: "analytics", roles: [], scopes: [Scope.service, Scope.publishEvents])
+                #expect(try await client.get("/internal/outbox/dead-letters", token: service).status == 403)
+
+                let listed = try await client.get("/internal/outbox/dead-letters?limit=10", token: admin)
+                #expect(listed.status == 200)
+                guard case .array(let letters)? = listed["data"], letters.count == 1 else {
+                    Issue.record("expected one dead letter: \(listed.text)")
+                    return
+                }
+                #expect(listed["next_cursor"] == .null)
+                #expect(letters[0]["event_type"] == .string("test.widget_created"))
+                #expect(letters[0]["subscriber"] == .string("widget-watcher"))
+                #expect(letters[0]["attempts"] == .number(3))
+                #expect(letters[0]["dead_at"] != nil)
+                guard case .number(let number)? = letters[0]["id"] else { return }
+                let id = Int(number)
+
+                #expect(try await client.post("/internal/outbox/dead-letters/\(id)/retry", "", token: investor).status == 403)
+                #expect(try await client.post("/internal/outbox/dead-letters/999999/retry", "", token: admin).status == 404)
+                #expect(try await client.post("/internal/outbox/dead-letters/nope/retry", "", token: admin).status == 404)
+                #expect(try await fixture.received == 0)
+
+                // The cause is fixed (the subscriber is back) and an admin retries: delivered once.
+                let subscriber = try await fixture.subscriber()
+                try await withRunningApplication(subscriber, port: fixture.subscriberPort) { () async throws in
+                    let retried = try await client.post("/internal/outbox/dead-letters/\(id)/retry", "", token: admin)
+                    #expect(retried.status == 200)
+                    #expect(retried["attempts"] == .number(0))
+                    #expect(try await eventually { try await fixture.delivered == 1 })
+                    #expect(try await fixture.received == 1)
+                }
+                #expect(try await fixture.count("SELECT count(*)::int FROM analytics.outbox WHERE dead_at IS NOT NULL", in: fixture.publisherDatabase) == 0)
+                // What is no longer dead cannot be retried.
+                #expect(try await client.post("/internal/outbox/dead-letters/\(id)/retry", "", token: admin).status == 404)
             }
         }
     }

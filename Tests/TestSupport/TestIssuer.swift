@@ -93,16 +93,30 @@ public final class TestIssuer: Sendable {
     }
 }
 
+extension TestIssuer {
+    /// The token auth's client-credentials grant gives `service`: its client id as subject and the
+    /// scopes `ServiceGrants` derives for it.
+    public func serviceToken(for service: ServiceName) async throws -> String {
+        try await self.token(subject: service.rawValue, roles: [], scopes: ServiceGrants.scopes(of: service))
+    }
+}
+
 /// Service tokens signed by the test issuer: the same bearer the dispatcher would get from auth's
-/// client-credentials grant.
+/// client-credentials grant for `service` (subject = client id = service name). `scopes` replaces
+/// the service's own for test services that publish events of their own making.
 public struct TestServiceTokens: ServiceTokenProvider {
     let issuer: TestIssuer
+    let service: ServiceName
+    let scopes: [String]?
 
-    public init(issuer: TestIssuer) {
+    public init(issuer: TestIssuer, service: ServiceName, scopes: [String]? = nil) {
         self.issuer = issuer
+        self.service = service
+        self.scopes = scopes
     }
 
     public func token() async throws -> String? {
-        try await self.issuer.token(subject: "test-service", roles: [], scopes: [Scope.service])
+        guard let scopes else { return try await self.issuer.serviceToken(for: self.service) }
+        return try await self.issuer.token(subject: self.service.rawValue, roles: [], scopes: scopes)
     }
 }

@@ -31,6 +31,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
             backgroundServices: { dependencies in
                 [SigningKeyRotation(keys: Self.context(settings, policy, hasher, decoyHash, dependencies).keys, logger: dependencies.logger)]
             },
+            purgeTargets: AuthRetention.purgeTargets(settings),
             routes: { router, dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
                 router.get(".well-known/jwks.json") { _, context in

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Models
 import ServiceKit
 
 /// The auth service's own settings, beyond what every service reads (README, "Configuration").
@@ -19,14 +20,21 @@ public struct AuthSettings: Sendable {
     public var keyRotationInterval: Duration
     /// `PUBLIC_URL` (default `http://127.0.0.1:8080`): the base of links in emails.
     public var publicURL: URL
-    /// `SERVICE_CLIENTS` (`id:secret,id:secret`): clients of the client-credentials grant, upserted
-    /// at start-up with their secrets hashed.
+    /// `SERVICE_CLIENTS` (`id:secret,id:secret`, ids are service names): clients of the
+    /// client-credentials grant, upserted at start-up with their secrets hashed and their service's
+    /// scopes; clients no longer listed are deleted.
     public var serviceClients: [(id: String, secret: String)]
     /// `UNVERIFIED_ACCOUNT_TTL_DAYS` (default 7): a password sign-up whose address nobody proved in
     /// this time is treated as absent, so the address can be signed up afresh.
     public var unverifiedAccountLifetime: Duration
     public var limits: RateLimits
     public var lockout: LockoutPolicy
+    /// `SIGN_IN_ATTEMPT_RETENTION_DAYS` (default 30): an address's failed-sign-in count is
+    /// forgotten after this long without attempts (never while it is locked until a reset).
+    public var signInAttemptRetention: Duration
+    /// `EMAIL_LINK_RETENTION_DAYS` (default 7): magic links, codes and email tokens are deleted
+    /// this long after they expired; until then they count towards per-address limits.
+    public var emailLinkRetention: Duration
 
     public init(
         accessTokenLifetime: Duration = AuthSettings.maximumAccessTokenLifetime,
@@ -38,7 +46,9 @@ public struct AuthSettings: Sendable {
         serviceClients: [(id: String, secret: String)] = [],
         unverifiedAccountLifetime: Duration = .seconds(7 * 86400),
         limits: RateLimits = RateLimits(),
-        lockout: LockoutPolicy = LockoutPolicy()
+        lockout: LockoutPolicy = LockoutPolicy(),
+        signInAttemptRetention: Duration = .seconds(30 * 86400),
+        emailLinkRetention: Duration = .seconds(7 * 86400)
     ) {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
@@ -50,6 +60,8 @@ public struct AuthSettings: Sendable {
         self.unverifiedAccountLifetime = unverifiedAccountLifetime
         self.limits = limits
         self.lockout = lockout
+        self.signInAttemptRetention = signInAttemptRetention
+        self.emailLinkRetention = emailLinkRetention
     }
 
     /// Revocation is effective at refresh, so this bounds how long a revoked session still works.
@@ -83,6 +95,14 @@ public struct AuthSettings: Sendable {
                     reason: "must be id:secret pairs separated by commas, secrets of 16+ characters"
                 )
             }
+            // A client's scopes come from what its service does (ServiceGrants), so an id that names
+            // no service could do nothing: refuse it rather than register a useless client.
+            guard ServiceName(rawValue: parts[0]) != nil else {
+                throw ConfigurationError(
+                    variable: "SERVICE_CLIENTS",
+                    reason: "client ids are service names (\(ServiceName.allCases.map(\.rawValue).joined(separator: ", "))); got \"\(parts[0])\""
+                )
+            }
             clients.append((parts[0], parts[1]))
         }
         return AuthSettings(
@@ -102,7 +122,9 @@ public struct AuthSettings: Sendable {
                 increment: .seconds(try environment.integer("LOCKOUT_WAIT_INCREMENT_SECONDS", default: 60, range: 1...3600)),
                 maximumWait: .seconds(try environment.integer("LOCKOUT_MAX_WAIT_SECONDS", default: 900, range: 1...86400)),
                 failuresCountedPerSource: try environment.integer("LOCKOUT_FAILURES_COUNTED_PER_SOURCE", default: 10, range: 1...100)
-            )
+            ),
+            signInAttemptRetention: .seconds(86400 * (try environment.integer("SIGN_IN_ATTEMPT_RETENTION_DAYS", default: 30, range: 1...3650))),
+            emailLinkRetention: .seconds(86400 * (try environment.integer("EMAIL_LINK_RETENTION_DAYS", default: 7, range: 1...3650)))
         )
     }
 }
@@ -151,6 +173,12 @@ public struct RateLimits: Sendable {
         self.signUpsPerIP = signUpsPerIP
         self.passwordChangesPerUser = passwordChangesPerUser
         self.passwordChangesPerIP = passwordChangesPerIP
+    }
+
+    /// The slowest refill among these limits: a bucket idle that long is full again.
+    var longestRefill: Duration {
+        [self.emailSendsPerIP, self.emailSendsPerAddress, self.refreshesPerIP, self.verificationsPerIP, self.signInsPerIP, self.signUpsPerIP]
+            .map(\.refillTime).max() ?? .seconds(3600)
     }
 
     static func fromEnvironment(_ environment: EnvironmentReader) throws -> RateLimits {

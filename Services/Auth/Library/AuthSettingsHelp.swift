@@ -9,6 +9,7 @@ extension AuthEntryPoint {
           REFRESH_TOKEN_TTL_DAYS      session lifetime without use (30)
           REFRESH_REUSE_GRACE_SECONDS concurrent refreshes share a successor (10)
           SERVICE_CLIENTS             id:secret,... client-credentials clients
+                                      (ids are service names; others removed)
           UNVERIFIED_ACCOUNT_TTL_DAYS unproven sign-ups expire after (7)
           PUBLIC_URL                  base of links in emails (http://127.0.0.1:8080)
           LOCKOUT_THRESHOLD           failed sign-ins from one IP before delays (30)
@@ -22,6 +23,8 @@ extension AuthEntryPoint {
           RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP      password checks (60)
           RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP      sign-ups (30)
           RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER, ..._PER_IP  password changes (5, 20)
+          SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
+          EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
         """
     }
 }

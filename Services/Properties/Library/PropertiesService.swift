@@ -21,7 +21,8 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
             // storage the routes hold is plain data over the shared HTTP client, so two cost nothing.
             onStart: { dependencies in
                 try await MediaRoutes.storage(for: settings.media.backend, logger: dependencies.logger).prepare()
-            }
+            },
+            purgeTargets: [.rateLimitBuckets(schema: "properties", longestRefill: settings.ozChecksPerIP.refillTime)]
         ) { router, dependencies in
             let tracts = OZTracts(postgres: dependencies.postgres)
             OZCheckRoutes(

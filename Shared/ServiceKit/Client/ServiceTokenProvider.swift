@@ -44,7 +44,7 @@ public actor ClientCredentialsTokenProvider: ServiceTokenProvider {
             URLQueryItem(name: "grant_type", value: "client_credentials"),
             URLQueryItem(name: "client_id", value: self.clientID),
             URLQueryItem(name: "client_secret", value: clientSecret),
-            URLQueryItem(name: "scope", value: Scope.service),
+            // No `scope`: the token carries every scope auth grants this client (ServiceGrants).
         ]
         request.body = .bytes(ByteBuffer(string: form.percentEncodedQuery ?? ""))
         let response = try await self.httpClient.execute(request, timeout: .seconds(5))

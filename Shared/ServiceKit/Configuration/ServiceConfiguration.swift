@@ -31,6 +31,7 @@ public struct ServiceConfiguration: Sendable {
     public var peerTimeout: Duration
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
+    public var retention: RetentionConfiguration
 
     public init(
         service: ServiceName,
@@ -44,7 +45,8 @@ public struct ServiceConfiguration: Sendable {
         readinessTimeout: Duration = .seconds(2),
         peerTimeout: Duration = .seconds(5),
         identity: IdentityConfiguration = .init(),
-        events: EventConfiguration = .init()
+        events: EventConfiguration = .init(),
+        retention: RetentionConfiguration = .init()
     ) {
         self.service = service
         self.host = host
@@ -58,6 +60,7 @@ public struct ServiceConfiguration: Sendable {
         self.peerTimeout = peerTimeout
         self.identity = identity
         self.events = events
+        self.retention = retention
     }
 
     static func trustedProxies(_ list: String) throws -> TrustedProxies {
@@ -100,7 +103,8 @@ public struct ServiceConfiguration: Sendable {
             readinessTimeout: try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
             peerTimeout: try environment.duration("PEER_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...120_000),
             identity: try IdentityConfiguration.fromEnvironment(environment),
-            events: try EventConfiguration.fromEnvironment(service: service, environment)
+            events: try EventConfiguration.fromEnvironment(service: service, environment),
+            retention: try RetentionConfiguration.fromEnvironment(environment)
         )
     }
 }
@@ -155,6 +159,11 @@ public struct EventConfiguration: Sendable {
     public var retryBase: Duration
     /// `OUTBOX_MAX_BACKOFF_SECONDS` (default 300): the ceiling of the exponential retry delay.
     public var maximumBackoff: Duration
+    /// `EVENT_MAX_ATTEMPTS` (default 50): failed deliveries after which an event stops being
+    /// retried and becomes a dead letter. At the default backoff that is about 2.7 hours of trying,
+    /// so a peer down for a deploy or an outage of an hour or two loses nothing to the dead letters,
+    /// while a poison event stops within hours instead of every 5 minutes forever.
+    public var maximumAttempts: Int
     /// `AUTH_TOKEN_URL` (default `http://127.0.0.1:8081/v1/auth/token`): the client-credentials
     /// endpoint for service tokens.
     public var tokenURL: URL
@@ -169,6 +178,7 @@ public struct EventConfiguration: Sendable {
         batchSize: Int = 50,
         retryBase: Duration = .seconds(1),
         maximumBackoff: Duration = .seconds(300),
+        maximumAttempts: Int = 50,
         tokenURL: URL = URL(string: "http://127.0.0.1:8081/v1/auth/token")!,
         clientID: String = "",
         clientSecret: String? = nil
@@ -178,6 +188,7 @@ public struct EventConfiguration: Sendable {
         self.batchSize = batchSize
         self.retryBase = retryBase
         self.maximumBackoff = maximumBackoff
+        self.maximumAttempts = maximumAttempts
         self.tokenURL = tokenURL
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -195,6 +206,7 @@ public struct EventConfiguration: Sendable {
             batchSize: try environment.integer("OUTBOX_BATCH_SIZE", default: 50, range: 1...1000),
             retryBase: try environment.duration("OUTBOX_RETRY_BASE_MS", defaultMilliseconds: 1000, range: 10...600_000),
             maximumBackoff: .seconds(try environment.integer("OUTBOX_MAX_BACKOFF_SECONDS", default: 300, range: 1...86400)),
+            maximumAttempts: try environment.integer("EVENT_MAX_ATTEMPTS", default: 50, range: 1...10_000),
             tokenURL: try environment.url("AUTH_TOKEN_URL", default: "http://127.0.0.1:8081/v1/auth/token")!,
             clientID: environment.string("SERVICE_CLIENT_ID", default: service.rawValue),
             clientSecret: environment.optionalString("SERVICE_CLIENT_SECRET")

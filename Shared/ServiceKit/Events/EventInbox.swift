@@ -41,11 +41,30 @@ public struct EventInbox: Sendable {
     let client: PostgresClient
     let schema: String
     let handlers: EventHandlers
+    /// Whether this service takes an event of a type from a source (`ServiceGrants.accepts`).
+    let accepts: @Sendable (_ eventType: String, _ source: String) -> Bool
 
-    public init(client: PostgresClient, schema: String, handlers: EventHandlers) {
+    public init(
+        client: PostgresClient,
+        schema: String,
+        handlers: EventHandlers,
+        accepts: @escaping @Sendable (_ eventType: String, _ source: String) -> Bool
+    ) {
         self.client = client
         self.schema = schema
         self.handlers = handlers
+        self.accepts = accepts
+    }
+
+    /// A caller speaks only for itself (`source` is its client id) and only about what the map
+    /// says it publishes to this service; anything else is refused before anything is recorded.
+    func authorize(_ envelope: EventEnvelope, from caller: Identity) throws {
+        guard envelope.source == caller.subject else {
+            throw Problem.forbidden("The event's source must be the calling service (\(caller.subject)).")
+        }
+        guard self.accepts(envelope.type, envelope.source) else {
+            throw Problem.forbidden("This service does not take \(envelope.type) events from \(envelope.source).")
+        }
     }
 
     public func receive(_ envelope: EventEnvelope, logger: Logger) async throws -> Outcome {
@@ -81,12 +100,13 @@ public struct EventInbox: Sendable {
         var outcome: Outcome
     }
 
-    /// `POST /internal/events`, open only to service tokens.
+    /// `POST /internal/events`, open only to service tokens that may publish events.
     public func addRoutes(to router: Router<TractRequestContext>) {
         router.group("internal/events", context: AuthenticatedContext.self)
-            .add(middleware: RequireScopeMiddleware(Scope.service))
+            .add(middleware: RequireScopeMiddleware(Scope.publishEvents))
             .post { request, context -> Receipt in
                 let envelope = try await request.decode(as: EventEnvelope.self, context: context)
+                try self.authorize(envelope, from: context.identity)
                 let outcome = try await self.receive(envelope, logger: context.logger)
                 context.logger.info(
                     "event received",

@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// A dispatcher claims due rows in a short transaction (`FOR UPDATE SKIP LOCKED`, so replicas share
 /// the work without waiting on each other) by pushing their `next_attempt_at` one lease ahead, then
 /// delivers outside any transaction. Success marks the row delivered; failure schedules a retry
-/// with backoff. A dispatcher that dies mid-delivery leaves its rows to be claimed again when the
+/// with backoff, and after `EVENT_MAX_ATTEMPTS` failures moves the row to the dead letters. A dispatcher that dies mid-delivery leaves its rows to be claimed again when the
 /// lease ends: delivery is at least once, and the subscriber's inbox makes the effect exactly once.
 public struct OutboxDispatcher: Service {
     let client: PostgresClient
@@ -46,7 +46,15 @@ public struct OutboxDispatcher: Service {
     public func run() async throws {
         // The outbox table exists only once migrations have run.
         try await cancelWhenGracefulShutdown { await self.startup.wait() }
+        let deadLetters = DeadLetters(client: self.client, schema: self.schema)
+        var gaugeReadAt: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            // The dead-letter gauge is read from the table (so every replica reports the whole
+            // outbox, retries by an operator included), at most every `gaugeInterval`.
+            if gaugeReadAt.map({ ContinuousClock.now - $0 >= Self.gaugeInterval }) ?? true {
+                gaugeReadAt = .now
+                if let count = try? await deadLetters.count(logger: self.logger) { DeadLetterMetrics.record(count: count) }
+            }
             var delivered = 0
             do {
                 delivered = try await self.dispatchDue()
@@ -59,6 +67,8 @@ public struct OutboxDispatcher: Service {
             }
         }
     }
+
+    static let gaugeInterval: Duration = .seconds(15)
 
     struct Claimed {
         var id: Int64
@@ -98,7 +108,7 @@ public struct OutboxDispatcher: Service {
                     SET next_attempt_at = now() + make_interval(secs => $1)
                     WHERE o.id IN (
                         SELECT id FROM \(self.schema).outbox
-                        WHERE delivered_at IS NULL AND next_attempt_at <= now()
+                        WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
                         ORDER BY next_attempt_at, id
                         LIMIT $2
                         FOR UPDATE SKIP LOCKED
@@ -141,31 +151,40 @@ public struct OutboxDispatcher: Service {
                 var generator = SystemRandomNumberGenerator()
                 let delay = self.schedule.delay(afterAttempts: Int(row.attempts) + 1, using: &generator)
                 let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-                try await self.client.query(
+                // The last allowed attempt moves the row to the dead letters instead of rescheduling it.
+                let rows = try await self.client.query(
                     PostgresQuery(
                         unsafeSQL: """
                             UPDATE \(self.schema).outbox
                             SET attempts = attempts + 1, last_error = left($2, 1000),
-                                next_attempt_at = now() + make_interval(secs => $3)
+                                next_attempt_at = now() + make_interval(secs => $3),
+                                dead_at = CASE WHEN attempts + 1 >= $4 THEN now() END
                             WHERE id = $1
+                            RETURNING dead_at IS NOT NULL
                             """,
                         binds: {
                             var binds = PostgresBindings()
                             binds.append(row.id)
                             binds.append(failure)
                             binds.append(seconds)
+                            binds.append(self.configuration.maximumAttempts)
                             return binds
                         }()
                     ),
                     logger: self.logger
                 )
-                self.logger.notice(
-                    "event delivery failed; will retry",
-                    metadata: [
-                        "subscriber": .string(row.subscriber), "attempts": .stringConvertible(row.attempts + 1),
-                        "error": .string(failure),
-                    ]
-                )
+                var dead = false
+                for try await isDead in rows.decode(Bool.self) { dead = isDead }
+                let metadata: Logger.Metadata = [
+                    "subscriber": .string(row.subscriber), "outbox_id": .stringConvertible(row.id),
+                    "attempts": .stringConvertible(row.attempts + 1), "error": .string(failure),
+                ]
+                if dead {
+                    DeadLetterMetrics.deadLettered(subscriber: row.subscriber)
+                    self.logger.error("event delivery given up: moved to the dead letters", metadata: metadata)
+                } else {
+                    self.logger.notice("event delivery failed; will retry", metadata: metadata)
+                }
             } else {
                 try await self.client.query(
                     PostgresQuery(

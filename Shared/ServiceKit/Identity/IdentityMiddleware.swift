@@ -34,7 +34,7 @@ public struct IdentityMiddleware: RouterMiddleware {
     }
 }
 
-/// Lets through only callers whose token carries `scope` (e.g. `service` for `/internal/`).
+/// Lets through only callers whose token carries `scope` (each `/internal/` route names its own).
 public struct RequireScopeMiddleware: RouterMiddleware {
     public typealias Context = AuthenticatedContext
     let scope: String

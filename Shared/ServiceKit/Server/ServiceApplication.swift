@@ -8,7 +8,8 @@ import ServiceLifecycle
 
 /// Wires a service the one way every service is wired: JSON logs, the Postgres pool, migrations
 /// before the server listens, request ids, metrics, problem+json errors, token verification,
-/// probes, the event inbox and outbox dispatcher, then the service's own routes.
+/// probes, the event inbox and outbox dispatcher, the dead letters, the retention purge, then the
+/// service's own routes.
 public func buildServiceApplication(
     _ configuration: ServiceConfiguration,
     definition: ServiceDefinition,
@@ -36,11 +37,8 @@ public func buildServiceApplication(
             clientSecret: configuration.events.clientSecret
         )
     let internalClient = InternalHTTPClient(tokens: serviceTokens, timeout: configuration.peerTimeout)
-    let outbox = OutboxPublisher(
-        source: definition.name.rawValue,
-        schema: schema,
-        subscribers: overrides.eventSubscribers ?? EventSubscriptions.subscribers(of:)
-    )
+    let subscribers = overrides.eventSubscribers ?? EventSubscriptions.subscribers(of:)
+    let outbox = OutboxPublisher(source: definition.name.rawValue, schema: schema, subscribers: subscribers)
     let verifier = TokenVerifier(configuration: configuration.identity, fetchTimeout: configuration.peerTimeout, logger: logger)
     let dependencies = ServiceDependencies(
         configuration: configuration,
@@ -64,12 +62,32 @@ public func buildServiceApplication(
         openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),
         readinessTimeout: configuration.readinessTimeout
     ).addRoutes(to: router)
-    EventInbox(client: postgres, schema: schema, handlers: try definition.eventHandlers(dependencies)).addRoutes(to: router)
+    let publishers = overrides.eventPublishers ?? EventPublishers.publishers(of:)
+    let service = definition.name.rawValue
+    EventInbox(
+        client: postgres,
+        schema: schema,
+        handlers: try definition.eventHandlers(dependencies),
+        accepts: { type, source in
+            ServiceGrants.accepts(type, from: source, at: service, publishers: publishers, subscribers: subscribers)
+        }
+    ).addRoutes(to: router)
+    DeadLetters(client: postgres, schema: schema).addRoutes(to: router)
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()
     var services: [any Service] = [postgres]
     services += try definition.backgroundServices(dependencies)
+    services.append(
+        RetentionPurge(
+            client: postgres,
+            targets: PurgeTarget.kit(schema: schema, retention: configuration.retention) + definition.purgeTargets,
+            interval: configuration.retention.interval,
+            batchSize: configuration.retention.batchSize,
+            startup: startup,
+            logger: logger
+        )
+    )
     if overrides.runsOutboxDispatcher {
         services.append(
             OutboxDispatcher(

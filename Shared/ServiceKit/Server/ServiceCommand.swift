@@ -126,6 +126,14 @@ extension ServiceConfiguration {
           OUTBOX_BATCH_SIZE           deliveries claimed at once (50)
           OUTBOX_RETRY_BASE_MS        first retry delay, doubling (1000)
           OUTBOX_MAX_BACKOFF_SECONDS  retry delay ceiling (300)
+          EVENT_MAX_ATTEMPTS          failed deliveries before an event is a
+                                      dead letter (50)
+          PURGE_INTERVAL_SECONDS      how often old rows are purged (3600)
+          PURGE_BATCH_SIZE            rows deleted per statement (1000)
+          OUTBOX_RETENTION_DAYS       delivered outbox rows (7)
+          INBOX_RETENTION_DAYS        ids of applied events (30)
+          IDEMPOTENCY_KEY_RETENTION_HOURS
+                                      stored answers to Idempotency-Key (24)
         """
     }
 }

@@ -18,6 +18,9 @@ public struct ServiceDefinition: Sendable {
     public var onStart: @Sendable (ServiceDependencies) async throws -> Void
     /// Long-running work of the service's own, run beside the server (e.g. key rotation).
     public var backgroundServices: @Sendable (ServiceDependencies) throws -> [any Service]
+    /// The service's own tables whose old rows the kit's retention purge deletes, beside the kit's
+    /// outbox, inbox and idempotency keys.
+    public var purgeTargets: [PurgeTarget]
 
     public init(
         name: ServiceName,
@@ -25,6 +28,7 @@ public struct ServiceDefinition: Sendable {
         eventHandlers: @escaping @Sendable (ServiceDependencies) throws -> EventHandlers = { _ in EventHandlers() },
         onStart: @escaping @Sendable (ServiceDependencies) async throws -> Void = { _ in },
         backgroundServices: @escaping @Sendable (ServiceDependencies) throws -> [any Service] = { _ in [] },
+        purgeTargets: [PurgeTarget] = [],
         routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
     ) {
         self.name = name
@@ -32,6 +36,7 @@ public struct ServiceDefinition: Sendable {
         self.eventHandlers = eventHandlers
         self.onStart = onStart
         self.backgroundServices = backgroundServices
+        self.purgeTargets = purgeTargets
         self.routes = routes
     }
 
@@ -54,18 +59,24 @@ public struct ServiceDependencies: Sendable {
 /// signs with the test's key, a subscriber map pointing at the test's own server).
 public struct ServiceOverrides: Sendable {
     public var serviceTokens: (any ServiceTokenProvider)?
+    /// Who receives each event type; the outbox queues for them and the inbox takes only types it
+    /// is listed for (default `EventSubscriptions`).
     public var eventSubscribers: (@Sendable (String) -> [String])?
+    /// Who may publish each event type; the inbox refuses other sources (default `EventPublishers`).
+    public var eventPublishers: (@Sendable (String) -> [String])?
     public var runsOutboxDispatcher: Bool
     public var migratesOnStart: Bool
 
     public init(
         serviceTokens: (any ServiceTokenProvider)? = nil,
         eventSubscribers: (@Sendable (String) -> [String])? = nil,
+        eventPublishers: (@Sendable (String) -> [String])? = nil,
         runsOutboxDispatcher: Bool = true,
         migratesOnStart: Bool = true
     ) {
         self.serviceTokens = serviceTokens
         self.eventSubscribers = eventSubscribers
+        self.eventPublishers = eventPublishers
         self.runsOutboxDispatcher = runsOutboxDispatcher
         self.migratesOnStart = migratesOnStart
     }

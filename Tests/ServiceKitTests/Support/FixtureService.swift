@@ -35,6 +35,9 @@ struct WhoAmI: Codable, ResponseEncodable {
 }
 
 enum FixtureService {
+    /// The fixture's one event route: it publishes widget events to itself (it runs as `analytics`).
+    static let widgetRoute: @Sendable (String) -> [String] = { $0 == WidgetCreated.eventType ? ["analytics"] : [] }
+
     static var definition: ServiceDefinition {
         var handlers = EventHandlers()
         handlers.on(WidgetCreated.self) { event, envelope, connection, logger in

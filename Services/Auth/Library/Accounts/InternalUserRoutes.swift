@@ -11,7 +11,7 @@ struct InternalUserRoutes: Sendable {
 
     func addRoutes(to router: Router<TractRequestContext>) {
         router.group("internal/v1/users", context: AuthenticatedContext.self)
-            .add(middleware: RequireScopeMiddleware(Scope.service))
+            .add(middleware: RequireScopeMiddleware(Scope.readUsers))
             .get(":id") { _, context -> UserContactResponse in
                 let id = try context.parameters.uuid("id", "user")
                 guard let user = try await self.users.find(id: id, logger: context.logger), user.status != "deleted" else {

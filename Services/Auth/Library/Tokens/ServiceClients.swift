@@ -10,16 +10,30 @@ import ServiceKit
 struct ServiceClients: Sendable {
     let postgres: PostgresClient
 
-    /// Upserts the clients named in `SERVICE_CLIENTS`; a changed secret replaces the old one.
+    /// Makes `auth.service_clients` exactly the clients named in `SERVICE_CLIENTS`: each upserted
+    /// with its hashed secret and the scopes `ServiceGrants` gives its service, and every client
+    /// no longer configured deleted, so a removed (or renamed) client's secret stops working.
+    /// Tokens it already holds expire on their own (`ACCESS_TOKEN_TTL_SECONDS`).
     func register(_ clients: [(id: String, secret: String)], logger: Logger) async throws {
-        for client in clients {
-            try await self.postgres.query(
-                """
-                INSERT INTO auth.service_clients (client_id, secret_hash, scopes) VALUES (\(client.id), \(OpaqueToken.hash(client.secret)), \([Scope.service]))
-                ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, updated_at = now()
-                """,
+        try await self.postgres.transaction(logger: logger) { connection in
+            for client in clients {
+                let scopes = ServiceName(rawValue: client.id).map(ServiceGrants.scopes(of:)) ?? []
+                try await connection.query(
+                    """
+                    INSERT INTO auth.service_clients (client_id, secret_hash, scopes) VALUES (\(client.id), \(OpaqueToken.hash(client.secret)), \(scopes))
+                    ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, scopes = excluded.scopes, updated_at = now()
+                    """,
+                    logger: logger
+                )
+            }
+            let configured = clients.map(\.id)
+            let removed = try await connection.query(
+                "DELETE FROM auth.service_clients WHERE NOT (client_id = ANY(\(configured))) RETURNING client_id",
                 logger: logger
             )
+            for try await client in removed.decode(String.self) {
+                logger.notice("service client removed: no longer in SERVICE_CLIENTS", metadata: ["client_id": .string(client)])
+            }
         }
     }
 

@@ -13,7 +13,7 @@ struct EmailRoutes: Sendable {
 
     func addRoutes(to router: Router<TractRequestContext>) {
         router.group("internal/v1/emails", context: AuthenticatedContext.self)
-            .add(middleware: RequireScopeMiddleware(Scope.service))
+            .add(middleware: RequireScopeMiddleware(Scope.sendEmails))
             .post { request, context in
                 guard let key = request.headers[.idempotencyKey], (8...200).contains(key.count) else {
                     throw Problem.validation(field: "Idempotency-Key", "header is required (8 to 200 characters)")

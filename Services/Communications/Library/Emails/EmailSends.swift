@@ -37,6 +37,7 @@ struct EmailSends: Sendable {
             throw Problem.validation(field: "to", "must be an email address")
         }
         let rendered = try templates.render(request.templateKey, variables: request.variables)
+        try TemplateRequesters.check(request.templateKey, requestedBy: requestedBy)
 
         let id = UUIDv7.make()
         let claimed = try await database(

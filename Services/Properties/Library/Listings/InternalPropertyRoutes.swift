@@ -11,7 +11,7 @@ struct InternalPropertyRoutes: Sendable {
 
     func addRoutes(to router: Router<TractRequestContext>) {
         router.group("internal/v1/properties", context: AuthenticatedContext.self)
-            .add(middleware: RequireScopeMiddleware(Scope.service))
+            .add(middleware: RequireScopeMiddleware(Scope.readProperties))
             .get(":id") { _, context -> PropertySnapshotResponse in
                 let id = try context.parameters.uuid("id", "property")
                 guard let record = try await self.store.find(id.uuidString, logger: context.logger) else {

@@ -1,0 +1,20 @@
+import Foundation
+import ServiceKit
+
+/// auth's tables that the kit's retention purge trims (issue 11, item 26). Sessions, refresh tokens
+/// and login history are the user's own record (`/v1/auth/sessions`, `/me/login-history`) and stay.
+enum AuthRetention {
+    static func purgeTargets(_ settings: AuthSettings) -> [PurgeTarget] {
+        [
+            .rateLimitBuckets(schema: "auth", longestRefill: settings.limits.longestRefill),
+            // A count at the hard limit is what keeps an account locked until its password is
+            // reset; forgetting it would unlock the account, so only lesser counts age out.
+            PurgeTarget(
+                table: "auth.sign_in_attempts", timeColumn: "updated_at",
+                alsoRequires: "failures < \(settings.lockout.hardLimit)", retention: settings.signInAttemptRetention
+            ),
+            PurgeTarget(table: "auth.magic_links", timeColumn: "expires_at", retention: settings.emailLinkRetention),
+            PurgeTarget(table: "auth.email_tokens", timeColumn: "expires_at", retention: settings.emailLinkRetention),
+        ]
+    }
+}

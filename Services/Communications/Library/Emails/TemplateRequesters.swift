@@ -1,0 +1,27 @@
+import Models
+import ServiceKit
+
+/// Which service may ask for which template. A service may request mail (`internal:emails.send`,
+/// `email.requested`), but only its own kind: a sign-in link or code comes from auth alone, so a
+/// leaked investments secret cannot mail a signed magic link of its making (issue 11, item 4).
+enum TemplateRequesters {
+    static let table: [String: Set<ServiceName>] = [
+        "verify_email": [.auth],
+        "password_reset": [.auth],
+        "magic_link": [.auth],
+        "new_device_sign_in": [.auth],
+        "statement_ready": [.investments],
+        // Sent by communications on investments' events; the event's source is the requester.
+        "investment_committed": [.investments],
+        "investment_funded": [.investments],
+        "distribution_paid": [.investments],
+    ]
+
+    /// 403 when `requester` may not send `template`; unknown templates are the renderer's 422.
+    static func check(_ template: String, requestedBy requester: String) throws {
+        guard let allowed = Self.table[template] else { return }
+        guard let service = ServiceName(rawValue: requester), allowed.contains(service) else {
+            throw Problem.forbidden("\(requester) may not send the \(template) template.")
+        }
+    }
+}

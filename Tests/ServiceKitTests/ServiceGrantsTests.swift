@@ -1,0 +1,31 @@
+import Models
+import Testing
+
+/// The one table of who publishes and who receives each event, and the scopes derived from it
+/// (issue 11, item 4).
+@Suite struct ServiceGrantsTests {
+    @Test func everyRoutedEventTypeHasItsPublishers() {
+        #expect(Set(EventPublishers.table.keys) == Set(EventSubscriptions.table.keys))
+        #expect(EventPublishers.table.values.allSatisfy { !$0.isEmpty })
+    }
+
+    @Test func eachServiceGetsOnlyWhatItDoes() {
+        #expect(ServiceGrants.scopes(of: .analytics) == ["service"])
+        #expect(ServiceGrants.scopes(of: .communications) == ["internal:users.read", "service"])
+        #expect(ServiceGrants.scopes(of: .properties) == ["events:publish", "service"])
+        #expect(ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "service"])
+        #expect(
+            ServiceGrants.scopes(of: .investments)
+                == ["events:publish", "internal:emails.send", "internal:properties.read", "internal:users.read", "service"]
+        )
+    }
+
+    @Test func aPairIsAcceptedOnlyFromItsPublisherAtItsSubscribers() {
+        #expect(ServiceGrants.accepts("property.deleted", from: "properties", at: "investments"))
+        #expect(!ServiceGrants.accepts("property.deleted", from: "analytics", at: "investments"))
+        #expect(!ServiceGrants.accepts("property.deleted", from: "properties", at: "communications"))
+        #expect(ServiceGrants.accepts("email.requested", from: "investments", at: "communications"))
+        #expect(!ServiceGrants.accepts("email.requested", from: "auth", at: "analytics"))
+        #expect(!ServiceGrants.accepts("made.up", from: "auth", at: "analytics"))
+    }
+}
