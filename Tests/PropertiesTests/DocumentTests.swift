@@ -53,6 +53,47 @@ import TestSupport
         }
     }
 
+    /// Issue 11 #10: reading one version listed every version, whatever each one's visibility.
+    @Test func theVersionListShowsOnlyTheVersionsTheCallerMayRead() async throws {
+        try await MediaFixture.run { media in
+            let sponsor = try await media.base.token(.sponsor)
+            let id = try await media.property(sponsor: sponsor)
+            let draft = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=Rent%20Roll&visibility=private", MediaSamples.pdf("draft"), token: sponsor
+            )
+            let draftID = try #require(draft.string("id"))
+            let published = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=Rent%20Roll&visibility=public", MediaSamples.pdf("final"), token: sponsor
+            )
+            let publishedID = try #require(published.string("id"))
+            #expect(published["version"] == 2)
+
+            // Anyone may read version 2; version 1 stays the sponsor's.
+            let anonymous = try await media.base.client.get("/v1/documents/\(publishedID)/versions")
+            #expect(anonymous.status == 200, "\(anonymous.text)")
+            guard case .array(let anyone)? = anonymous["data"] else { throw Failure("no versions") }
+            #expect(anyone.map { $0["id"] } == [.string(publishedID)])
+            let own = try await media.base.client.get("/v1/documents/\(publishedID)/versions", token: sponsor)
+            guard case .array(let all)? = own["data"] else { throw Failure("no versions") }
+            #expect(all.map { $0["id"] } == [.string(draftID), .string(publishedID)])
+
+            // A user shared version 1 sees it beside the public version 2, and nothing else.
+            let investorID = UUID()
+            let investor = try await media.base.token(.investor, user: investorID)
+            #expect(try await media.base.client.get("/v1/documents/\(draftID)/versions", token: investor).status == 404)
+            let share = try await media.base.client.post(
+                "/v1/documents/\(draftID)/shares", #"{"shared_with": "\#(investorID.uuidString.lowercased())"}"#, token: sponsor
+            )
+            #expect(share.status == 201, "\(share.text)")
+            let shared = try await media.base.client.get("/v1/documents/\(draftID)/versions", token: investor)
+            guard case .array(let seen)? = shared["data"] else { throw Failure("no versions") }
+            #expect(seen.map { $0["id"] } == [.string(draftID), .string(publishedID)])
+            let other = try await media.base.client.get("/v1/documents/\(publishedID)/versions", token: try await media.base.token(.investor))
+            guard case .array(let others)? = other["data"] else { throw Failure("no versions") }
+            #expect(others.map { $0["id"] } == [.string(publishedID)])
+        }
+    }
+
     @Test func linkSharesWorkUntilTheyExpireOrAreRevoked() async throws {
         try await MediaFixture.run { media in
             let sponsor = try await media.base.token(.sponsor)
