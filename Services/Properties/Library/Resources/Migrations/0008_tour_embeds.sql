@@ -5,9 +5,13 @@
 -- tour_url of a row that has none, and the HTML itself stays in `legacy_embed_code`, which no
 -- answer includes (the row's location check still counts it, so old rows stay valid).
 
-UPDATE media.virtual_tours
-SET tour_url = substring(embed_code FROM '<iframe[^>]*[[:space:]]src="(https://[^"<>[:space:]]{1,480})"')
-WHERE tour_url IS NULL AND embed_code IS NOT NULL;
+UPDATE media.virtual_tours t
+SET tour_url = e.src
+FROM (
+    SELECT id, substring(embed_code FROM '<iframe[^>]*[[:space:]]src="(https://[^"<>[:space:]]+)"') AS src
+    FROM media.virtual_tours WHERE tour_url IS NULL AND embed_code IS NOT NULL
+) e
+WHERE t.id = e.id AND length(e.src) <= 500;
 
 ALTER TABLE media.virtual_tours RENAME COLUMN embed_code TO legacy_embed_code;
 
