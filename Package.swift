@@ -47,7 +47,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Mustache", package: "swift-mustache"),
         ],
-        []
+        // The investments tests start a real properties service to publish property events.
+        ["PropertiesService"]
     ),
     (
         "CommunicationsService", "communications", "Communications",

@@ -24,6 +24,8 @@ public enum EventSubscriptions {
         // investments: the funnel's money steps; communications tells the investor.
         "investment.committed": [.communications, .analytics],
         "investment.funded": [.communications, .analytics],
+        // properties shows each listing's amount raised and investor count.
+        "offering.totals_changed": [.properties, .analytics],
         "distribution.completed": [.analytics],
         "distribution.paid": [.communications],
         "statement.sent": [.analytics],

@@ -40,6 +40,27 @@ public struct InvestmentFunded: DomainEvent, Equatable {
     }
 }
 
+/// An offering's totals changed (a commitment reserved room, a cancellation released it), so
+/// `properties` can show what the listing has raised. It carries the totals themselves, not the
+/// change, and `version` (the offering's totals version, raised with every change under the row
+/// lock): a follower applies the newest it has seen, so redeliveries and late deliveries change nothing.
+public struct OfferingTotalsChanged: DomainEvent, Equatable {
+    public static let eventType = "offering.totals_changed"
+    public var offeringId: UUID
+    public var propertyId: UUID
+    public var amountRaised: Money
+    public var investorCount: Int
+    public var version: Int64
+
+    public init(offeringId: UUID, propertyId: UUID, amountRaised: Money, investorCount: Int, version: Int64) {
+        self.offeringId = offeringId
+        self.propertyId = propertyId
+        self.amountRaised = amountRaised
+        self.investorCount = investorCount
+        self.version = version
+    }
+}
+
 /// A distribution was paid out to every investor in it.
 public struct DistributionCompleted: DomainEvent, Equatable {
     public static let eventType = "distribution.completed"

@@ -3,6 +3,11 @@ import Foundation
 /// Events `properties` publishes about listings, so `investments` can keep offerings in step and
 /// `analytics` can follow the catalogue. Each carries the fields those followers read, so none of
 /// them needs a call back.
+///
+/// Deliveries run in parallel and are retried, so they arrive in any order: `version` is the
+/// property row's version (raised by every change of the row, under its lock), and a follower
+/// applies a snapshot only when it is not older than what it holds. Nil in events written before
+/// versions existed.
 public struct PropertySnapshot: Codable, Sendable, Equatable {
     public var propertyId: UUID
     public var slug: String
@@ -20,11 +25,13 @@ public struct PropertySnapshot: Codable, Sendable, Equatable {
     public var maximumInvestment: Money?
     public var targetRaise: Money?
     public var sponsorId: UUID
+    public var version: Int64?
 
     public init(
         propertyId: UUID, slug: String, propertyName: String, status: String, visibility: String, city: String,
         state: String, propertyType: String?, propertyClass: String?, inOz: Bool, ozTractGeoid: String?,
-        investmentOpen: Bool, minimumInvestment: Money?, maximumInvestment: Money?, targetRaise: Money?, sponsorId: UUID
+        investmentOpen: Bool, minimumInvestment: Money?, maximumInvestment: Money?, targetRaise: Money?, sponsorId: UUID,
+        version: Int64? = nil
     ) {
         self.propertyId = propertyId
         self.slug = slug
@@ -42,6 +49,7 @@ public struct PropertySnapshot: Codable, Sendable, Equatable {
         self.maximumInvestment = maximumInvestment
         self.targetRaise = targetRaise
         self.sponsorId = sponsorId
+        self.version = version
     }
 }
 
@@ -79,12 +87,15 @@ public struct PropertyOfferingChanged: DomainEvent, Equatable {
     }
 }
 
-/// A property was deleted (soft): followers stop offering it.
+/// A property was deleted (soft): followers stop offering it. `version` is the row's version after
+/// the deletion (see `PropertySnapshot.version`), so no older snapshot brings the property back.
 public struct PropertyDeleted: DomainEvent, Equatable {
     public static let eventType = "property.deleted"
     public var propertyId: UUID
+    public var version: Int64?
 
-    public init(propertyId: UUID) {
+    public init(propertyId: UUID, version: Int64? = nil) {
         self.propertyId = propertyId
+        self.version = version
     }
 }

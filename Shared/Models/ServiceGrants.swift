@@ -16,6 +16,7 @@ public enum EventPublishers {
         "property.offering_changed": [.properties],
         "property.deleted": [.properties],
         "renovation.progress_updated": [.properties],
+        "offering.totals_changed": [.investments],
         "investment.committed": [.investments],
         "investment.funded": [.investments],
         "distribution.completed": [.investments],

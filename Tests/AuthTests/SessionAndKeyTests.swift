@@ -92,6 +92,25 @@ import TestSupport
         }
     }
 
+    /// Issue 11 #20: privacy settings took ~900 KB of anything; they are a flat map of short settings.
+    @Test func privacySettingsAreSmallFlatSettings() async throws {
+        try await AuthFixture.run { auth in
+            let token = try #require(try await auth.signIn(try await auth.verifiedUser()).string("access_token"))
+            let huge = String(repeating: "x", count: 900_000)
+            let many = (0...50).map { "\"s\($0)\": true" }.joined(separator: ",")
+            for settings in [#"{"note": "\#(huge)"}"#, "{\(many)}", #"{"nested": {"deep": [1, 2, 3]}}"#, #"{"Bad Name": true}"#] {
+                let refused = try await auth.client.send(.PATCH, "/v1/auth/me", json: #"{"privacy_settings": \#(settings)}"#, token: token)
+                #expect(refused.status == 422, "\(refused.text.prefix(300))")
+                #expect(refused.text.contains(#""field":"privacy_settings""#))
+            }
+            let kept = try await auth.client.send(
+                .PATCH, "/v1/auth/me", json: #"{"privacy_settings": {"show_portfolio": false, "directory": "investors_only", "radius_km": 25}}"#, token: token
+            )
+            #expect(kept.status == 200, "\(kept.text)")
+            #expect(kept["privacy_settings"]?["directory"] == .string("investors_only"))
+        }
+    }
+
     @Test func signingKeysAreSealedPublishedAndRotated() async throws {
         try await AuthFixture.run { auth in
             let jwks = try await auth.client.get("/.well-known/jwks.json")

@@ -130,6 +130,45 @@ import Testing
         }
     }
 
+    /// Issue 11 #24: the mail went out inside the inbox transaction, so a commit that failed after
+    /// the send rolled back the record of it and the redelivery mailed again. The send is now
+    /// claimed and recorded on its own before the inbox transaction, which only records the event.
+    @Test func anInboxCommitThatFailsAfterTheSendDoesNotMailTwice() async throws {
+        try await CommunicationsFixture.run { fixture in
+            let envelope = #"""
+                {"id":"0190c1a0-0000-7000-8000-0000000000e2","type":"email.requested","source":"auth","occurred_at":"2026-11-22T12:00:00Z",
+                 "payload":{"email":{"template_key":"verify_email","to":"twice@example.com","variables":{"email":"twice@example.com","link":"https://app.tract.example/verify-email?token=t","expires_in_minutes":"1440"}}}}
+                """#
+            let token = try await fixture.serviceToken()
+            // A check that fails at commit time, after everything in the transaction has run.
+            _ = try await fixture.sql(
+                """
+                CREATE FUNCTION communications.refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'commit refused by the test'; END $$
+                """
+            )
+            _ = try await fixture.sql(
+                """
+                CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON communications.inbox
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION communications.refuse_commit()
+                """
+            )
+            let failed = try await fixture.client.post("/internal/events", envelope, token: token)
+            #expect(failed.status >= 500)
+            _ = try await fixture.sink.waitForMessage(to: "twice@example.com")
+            #expect(try await fixture.sql("SELECT status FROM communications.email_sends") == ["sent"])
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.inbox") == ["0"])
+
+            _ = try await fixture.sql("DROP TRIGGER refuse_commit ON communications.inbox")
+            let redelivered = try await fixture.client.post("/internal/events", envelope, token: token)
+            #expect(redelivered.string("outcome") == "applied", "\(redelivered.text)")
+            #expect(try await fixture.client.post("/internal/events", envelope, token: token).string("outcome") == "duplicate")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try fixture.sink.messages().count == 1)
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.inbox") == ["1"])
+        }
+    }
+
     @Test func theDocumentIsTrueOfTheRunningService() async throws {
         try await CommunicationsFixture.run { fixture in
             let document = try await fixture.client.get("/openapi.json").json

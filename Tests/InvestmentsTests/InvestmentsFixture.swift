@@ -21,7 +21,13 @@ struct InvestmentsFixture: Sendable {
     /// The day every offering, commitment and ledger entry sees.
     static let today = CalendarDate(year: 2026, month: 11, day: 24)!
 
-    static func run(_ body: @escaping @Sendable (InvestmentsFixture) async throws -> Void) async throws {
+    @Sendable static func totalsToProperties(_ eventType: String) -> [String] {
+        eventType == OfferingTotalsChanged.eventType ? ["properties"] : []
+    }
+
+    /// `deliversTotals`: investments' dispatcher runs and delivers `offering.totals_changed` to
+    /// properties (and nothing else: no other subscriber is running).
+    static func run(deliversTotals: Bool = false, _ body: @escaping @Sendable (InvestmentsFixture) async throws -> Void) async throws {
         let issuer = try TestIssuer()
         try await issuer.serve { jwksURL in
             try await TestDatabase.with(services: [.properties, .investments]) { database in
@@ -42,7 +48,11 @@ struct InvestmentsFixture: Sendable {
                 let investments = try await InvestmentsService.buildApplication(
                     .forTesting(.investments, database: database, jwksURL: jwksURL, port: investmentsPort, peers: peers),
                     today: { Self.today },
-                    overrides: ServiceOverrides(serviceTokens: TestServiceTokens(issuer: issuer, service: .investments), runsOutboxDispatcher: false)
+                    overrides: ServiceOverrides(
+                        serviceTokens: TestServiceTokens(issuer: issuer, service: .investments),
+                        eventSubscribers: deliversTotals ? Self.totalsToProperties : nil,
+                        runsOutboxDispatcher: deliversTotals
+                    )
                 )
                 try await withRunningApplication(properties, port: propertiesPort) {
                     try await withRunningApplication(investments, port: investmentsPort) {

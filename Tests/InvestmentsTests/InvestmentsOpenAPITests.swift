@@ -114,4 +114,42 @@ import TestSupport
             #expect(documented.subtracting(exercised).isEmpty, "not exercised: \(documented.subtracting(exercised).sorted())")
         }
     }
+
+    /// Issue 11 #18: the document must not invite what the server refuses. A new offering names its
+    /// property; request amounts are 0 or more (a rent-roll balance, in credit, is the one signed
+    /// amount a client sends), and the server refuses the negative ones the old pattern allowed.
+    @Test func requestSchemasSayWhatTheServerRequires() async throws {
+        try await InvestmentsFixture.run { fixture in
+            let document = try await fixture.investments.get("/openapi.json").json
+            let create = try #require(document["paths"]?["/v1/offerings"]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"])
+            #expect(OpenAPIConformance.schemaProblems(.object([:]), against: create, in: document).contains { $0.contains("property_id") })
+            let sponsor = try await fixture.token(.sponsor)
+            let missing = try await fixture.investments.post("/v1/offerings", #"{"target_raise": "1000.00"}"#, token: sponsor)
+            #expect(missing.status == 422)
+
+            var signed: [String] = []
+            func walk(_ schema: JSONValue, at path: String) {
+                let schema = OpenAPIConformance.resolveSchema(schema, in: document)
+                if case .array(let parts)? = schema["allOf"] { for part in parts { walk(part, at: path) } }
+                guard case .object(let properties)? = schema["properties"] else { return }
+                for (name, property) in properties {
+                    if case .string(let pattern)? = property["pattern"], pattern.hasPrefix("^-?") { signed.append("\(path).\(name)") }
+                    walk(property, at: "\(path).\(name)")
+                }
+            }
+            var paths: [String: JSONValue] = [:]
+            if case .object(let documented)? = document["paths"] { paths = documented }
+            for (path, item) in paths {
+                guard case .object(let operations) = item else { continue }
+                for (method, operation) in operations {
+                    if let schema = operation["requestBody"]?["content"]?["application/json"]?["schema"] { walk(schema, at: "\(method) \(path)") }
+                }
+            }
+            #expect(signed.allSatisfy { $0.hasSuffix(".current_balance") }, "\(signed.sorted())")
+            #expect(!signed.isEmpty)
+            let property = try await fixture.listProperty(sponsor: sponsor)
+            let negative = try await fixture.investments.post("/v1/offerings", #"{"property_id": "\#(property)", "target_raise": "-5.00"}"#, token: sponsor)
+            #expect(negative.status == 422)
+        }
+    }
 }

@@ -112,6 +112,15 @@ import Testing
         #expect(try OZTaxRules.estimate(request).taxDueAtInclusion == .zero)
     }
 
+    /// Issue 11 #27: `fund_type` was required; left out it means a standard fund.
+    @Test func aMissingFundTypeMeansStandard() throws {
+        let body =
+            #"{"gain_amount":"100000","gain_date":"2027-01-10","investment_date":"2027-03-01","investment_amount":"100000","tax_rate":0.2}"#
+        let request = try Self.decoder.decode(OZTaxEstimateRequest.self, from: Data(body.utf8))
+        #expect(request.fundType == .standard)
+        #expect(try OZTaxRules.estimate(request).basisStepUpPercent == 10)
+    }
+
     @Test(arguments: [
         (#""fund_type":"opportunity""#, "fundType"),
         (#""fund_type":"standard","gain_amount":1000"#, "gainAmount"),

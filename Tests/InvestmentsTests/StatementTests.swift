@@ -179,4 +179,18 @@ import TestSupport
             #expect(again["already_final"] == .number(1))
         }
     }
+
+    /// Issue 11 #15: an admin's list with no filter had no condition and sent `WHERE ORDER BY` (500).
+    @Test func anAdminListsEveryStatementWithoutAFilter() async throws {
+        try await InvestmentsFixture.run { fixture in
+            let sponsor = try await fixture.token(.sponsor)
+            let admin = try await fixture.token(.admin)
+            _ = try await Self.fundedAndPaid(fixture, sponsor: sponsor)
+            #expect(try await fixture.investments.post("/v1/statements/runs", "{\(Self.q3)}", token: admin).status == 200)
+            let all = try await fixture.investments.get("/v1/statements", token: admin)
+            #expect(all.status == 200, "\(all.text)")
+            #expect(all["data"]?[1] != nil && all["data"]?[2] == nil)
+            #expect(all["next_cursor"] == .null)
+        }
+    }
 }

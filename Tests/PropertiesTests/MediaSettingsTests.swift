@@ -100,6 +100,19 @@ import TestSupport
         #expect(Self.refusal(["MEDIA_MAX_UPLOAD_BYTES": String((5 << 30) + 1)]) == nil)
     }
 
+    /// Issue 11 #11: the tour hosts are a setting, with a documented default, refused when malformed.
+    @Test func tourHostsComeFromTheirVariable() throws {
+        #expect(try Self.settings([:]).tourHosts.hosts.contains("my.matterport.com"))
+        #expect(try Self.settings(["MEDIA_TOUR_HOSTS": "tours.example.com, Kuula.co"]).tourHosts.hosts == ["tours.example.com", "kuula.co"])
+        #expect(Self.refusal(["MEDIA_TOUR_HOSTS": "https://kuula.co"])?.variable == "MEDIA_TOUR_HOSTS")
+        let hosts = TourHosts()
+        #expect(hosts.problem(with: "https://my.matterport.com/show/?m=SxQL3iGyoDo") == nil)
+        #expect(hosts.problem(with: "http://my.matterport.com/show/?m=SxQL3iGyoDo") != nil)
+        #expect(hosts.problem(with: "https://my.matterport.com.evil.example/x") != nil)
+        #expect(hosts.problem(with: "https://user@my.matterport.com/x") != nil)
+        #expect(hosts.problem(with: "https://kuula.co/share/x\"onload=\"alert(1)") != nil)
+    }
+
     @Test func theSecretIsNeverPrinted() throws {
         let settings = try Self.settings(Self.s3)
         #expect(!String(describing: settings).contains("tract/secret+key"))
@@ -111,7 +124,7 @@ import TestSupport
         let readme = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("README.md"), encoding: .utf8)
         let names = [
             "CENSUS_GEOCODER_URL", "RATE_LIMIT_OZ_CHECK_PER_MIN_PER_IP", "MEDIA_STORAGE", "MEDIA_STORAGE_PATH",
-            "MEDIA_MAX_UPLOAD_BYTES", "MEDIA_SIGNED_URL_SECONDS", "S3_ENDPOINT", "S3_REGION", "S3_BUCKET",
+            "MEDIA_MAX_UPLOAD_BYTES", "MEDIA_SIGNED_URL_SECONDS", "MEDIA_TOUR_HOSTS", "S3_ENDPOINT", "S3_REGION", "S3_BUCKET",
             "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_SESSION_TOKEN", "S3_TIMEOUT_SECONDS",
         ]
         let help = Set(PropertiesEntryPoint.settingsHelp.split(whereSeparator: \.isWhitespace).map(String.init))

@@ -245,6 +245,32 @@ struct MediaFixture: Sendable {
 }
 
 extension PhotoTests {
+    /// Issue 11 #14: a change that leaves the caption out was a 500 (42P18, the untyped caption bind);
+    /// it keeps the caption, and `""` still clears it.
+    @Test func aChangeWithoutACaptionKeepsTheCaption() async throws {
+        try await MediaFixture.run { media in
+            let sponsor = try await media.base.token(.sponsor)
+            let id = try await media.property(sponsor: sponsor)
+            let uploaded = try await media.raw.upload(
+                "/v1/properties/\(id)/photos?caption=Lobby", MediaSamples.png(width: 3, height: 2), token: sponsor
+            )
+            let photo = try #require(uploaded.string("id"))
+            let moved = try await media.base.client.send(
+                .PATCH, "/v1/properties/\(id)/photos/\(photo)", json: #"{"display_order":3}"#, token: sponsor
+            )
+            #expect(moved.status == 200, "\(moved.text)")
+            #expect(moved.string("caption") == "Lobby")
+            #expect(moved["display_order"] == 3)
+            let cleared = try await media.base.client.send(
+                .PATCH, "/v1/properties/\(id)/photos/\(photo)", json: #"{"caption":""}"#, token: sponsor
+            )
+            #expect(cleared.status == 200, "\(cleared.text)")
+            #expect(try await media.base.sql("SELECT coalesce(caption, 'none') FROM media.property_photos WHERE id = '\(photo)'") == ["none"])
+        }
+    }
+}
+
+extension PhotoTests {
     static let demoSponsor = DemoPartsTests.demoSponsor
 
     /// `make run`'s demo photos (scripts/demo-photos.py) are files and rows the service serves, and

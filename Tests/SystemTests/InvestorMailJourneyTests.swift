@@ -45,6 +45,15 @@ import TestSupport
             let confirmation = try await suite.sink.waitForMessage(to: investor.email, subjectPrefix: "Your $50,000.00", timeout: .seconds(30))
             #expect(confirmation.subject == "Your $50,000.00 commitment is confirmed")
             #expect(confirmation.text?.contains("Hello Grace,") == true)
+            // Issue 11 #21: the listing shows what the offering has raised (offering.totals_changed).
+            let listing = "\(suite.properties)/v1/properties/\(property.string("id") ?? "")"
+            let shown = try await eventually(timeout: .seconds(30)) {
+                let read = try await SystemClient.send(.GET, listing, token: investor.token)
+                let fields = try? JSONSerialization.jsonObject(with: Data(read.text.utf8)) as? [String: Any]
+                return read.string("amount_raised") == "50000.00" && fields?["investor_count"] as? Int == 1
+            }
+            let lastRead = try await SystemClient.send(.GET, listing, token: investor.token).text
+            #expect(shown, "\(lastRead)")
 
             let funded = try await SystemClient.send(
                 .POST, "\(suite.investments)/v1/investments/\(investment)/fund", #"{"date": "2026-11-02"}"#,

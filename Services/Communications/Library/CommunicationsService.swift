@@ -21,8 +21,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
         )
         let eventHandlers: @Sendable (ServiceDependencies) -> EventHandlers = { dependencies in
             var handlers = EventHandlers()
-            EmailRoutes.register(sends, in: &handlers)
-            InvestorNotifications(sends: sends, directory: UserDirectory(dependencies)).register(in: &handlers)
+            EmailRoutes.register(sends, postgres: dependencies.postgres, in: &handlers)
+            InvestorNotifications(sends: sends, directory: UserDirectory(dependencies), postgres: dependencies.postgres).register(in: &handlers)
             return handlers
         }
         return ServiceDefinition(name: .communications, bundle: .module, eventHandlers: eventHandlers) { router, dependencies in

@@ -17,6 +17,7 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
         ServiceDefinition(
             name: .properties,
             bundle: .module,
+            eventHandlers: { _ in OfferingTotals.eventHandlers() },
             // Makes sure the S3 bucket exists before the server listens. A value of its own: the
             // storage the routes hold is plain data over the shared HTTP client, so two cost nothing.
             onStart: { dependencies in

@@ -13,6 +13,11 @@ extension PropertiesEntryPoint {
           MEDIA_STORAGE_PATH          the filesystem backend's folder (.data/media)
           MEDIA_MAX_UPLOAD_BYTES      largest upload; 413 past it (26214400)
           MEDIA_SIGNED_URL_SECONDS    presigned download URLs' lifetime, s3 (300)
+          MEDIA_TOUR_HOSTS            hosts a virtual tour's https tour_url may use,
+                                      comma-separated (my.matterport.com, kuula.co,
+                                      app.cloudpano.com, momento360.com,
+                                      www.zillow.com, www.eyespy360.com,
+                                      www.youtube.com, player.vimeo.com)
           S3_ENDPOINT                 S3-compatible endpoint, path-style, SigV4
                                       (required with s3), e.g.
                                       https://s3.us-east-1.amazonaws.com

@@ -8,22 +8,46 @@ import PostgresNIO
 public typealias EventHandler = @Sendable (EventEnvelope, PostgresConnection, Logger) async throws -> Void
 
 /// The events a service subscribes to, by type.
+///
+/// A handler has two phases. `prepare` runs first, outside any transaction: it is where a handler
+/// calls a peer or sends mail, so no pooled connection is held across that I/O (ARCHITECTURE.md,
+/// "Events"). What it returns is then applied inside the inbox transaction, together with the row
+/// that records the event. `prepare` may run more than once for one event (a delivery that fails
+/// after it is repeated), so its effects must be idempotent by event id; the application runs once.
 public struct EventHandlers: Sendable {
-    var handlers: [String: EventHandler] = [:]
+    /// The transactional part of a handler, ready to run on the inbox transaction's connection.
+    public typealias Application = @Sendable (PostgresConnection, Logger) async throws -> Void
+    typealias Handler = @Sendable (EventEnvelope, Logger) async throws -> Application
+
+    var handlers: [String: Handler] = [:]
 
     public init() {}
 
     public mutating func on(_ eventType: String, _ handler: @escaping EventHandler) {
-        self.handlers[eventType] = handler
+        self.handlers[eventType] = { envelope, _ in { connection, logger in try await handler(envelope, connection, logger) } }
     }
 
-    /// Registers a handler that receives the payload already decoded.
+    /// Registers a handler that receives the payload already decoded and runs in the inbox transaction.
     public mutating func on<Event: DomainEvent>(
         _ type: Event.Type,
         _ handler: @escaping @Sendable (Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
     ) {
-        self.handlers[Event.eventType] = { envelope, connection, logger in
-            try await handler(try envelope.decodePayload(as: Event.self), envelope, connection, logger)
+        self.on(type, prepare: { _, _, _ in () }, apply: { _, event, envelope, connection, logger in
+            try await handler(event, envelope, connection, logger)
+        })
+    }
+
+    /// Registers a two-phase handler: `prepare` does the I/O outside any transaction (and must be
+    /// idempotent by the envelope's id), `apply` records its outcome inside the inbox transaction.
+    public mutating func on<Event: DomainEvent, Prepared: Sendable>(
+        _ type: Event.Type,
+        prepare: @escaping @Sendable (Event, EventEnvelope, Logger) async throws -> Prepared,
+        apply: @escaping @Sendable (Prepared, Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
+    ) {
+        self.handlers[Event.eventType] = { envelope, logger in
+            let event = try envelope.decodePayload(as: Event.self)
+            let prepared = try await prepare(event, envelope, logger)
+            return { connection, logger in try await apply(prepared, event, envelope, connection, logger) }
         }
     }
 }
@@ -68,7 +92,14 @@ public struct EventInbox: Sendable {
     }
 
     public func receive(_ envelope: EventEnvelope, logger: Logger) async throws -> Outcome {
-        try await self.client.transaction(logger: logger) { connection in
+        // The handler's I/O happens first, with no transaction open; an event already recorded is
+        // not prepared again (the insert below still decides, should two deliveries race).
+        var application: EventHandlers.Application?
+        if let handler = self.handlers.handlers[envelope.type] {
+            if try await self.isRecorded(envelope.id, logger: logger) { return .duplicate }
+            application = try await handler(envelope, logger)
+        }
+        return try await self.client.transaction(logger: logger) { connection in
             let inserted = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -89,10 +120,26 @@ public struct EventInbox: Sendable {
             var isNew = false
             for try await _ in inserted { isNew = true }
             guard isNew else { return .duplicate }
-            guard let handler = self.handlers.handlers[envelope.type] else { return .ignored }
-            try await handler(envelope, connection, logger)
+            guard let application else { return .ignored }
+            try await application(connection, logger)
             return .applied
         }
+    }
+
+    private func isRecorded(_ eventID: UUID, logger: Logger) async throws -> Bool {
+        let rows = try await self.client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT EXISTS (SELECT FROM \(self.schema).inbox WHERE event_id = $1)",
+                binds: {
+                    var binds = PostgresBindings()
+                    binds.append(eventID)
+                    return binds
+                }()
+            ),
+            logger: logger
+        )
+        for try await recorded in rows.decode(Bool.self) { return recorded }
+        return false
     }
 
     struct Receipt: Codable, ResponseEncodable {

@@ -77,14 +77,30 @@ struct ProfileChanges: Decodable, Sendable {
         if let timezone = self.timezone, TimeZone(identifier: timezone) == nil {
             errors.append(.init(field: "timezone", message: "must be an IANA time zone such as America/New_York"))
         }
-        if let privacy = self.privacySettings {
-            if case .object(let fields) = privacy {
-                if fields.count > 50 { errors.append(.init(field: "privacy_settings", message: "has more than 50 settings")) }
-            } else {
-                errors.append(.init(field: "privacy_settings", message: "must be an object"))
-            }
+        if let privacy = self.privacySettings, let problem = Self.problem(withPrivacySettings: privacy) {
+            errors.append(.init(field: "privacy_settings", message: problem))
         }
         return errors
+    }
+
+    /// Privacy settings are switches and short choices (`{"show_portfolio": false}`), kept on every
+    /// user row and returned with every profile: a flat object of at most 50 named settings, each a
+    /// boolean, number, null or string of at most 100 characters. Without a shape a client could
+    /// park most of a megabyte on the row.
+    static func problem(withPrivacySettings value: JSONValue) -> String? {
+        guard case .object(let settings) = value else { return "must be an object" }
+        if settings.count > 50 { return "has more than 50 settings" }
+        for (name, setting) in settings {
+            guard name.wholeMatch(of: /[a-z][a-z0-9_]{0,63}/) != nil else {
+                return "has a setting named \"\(name.prefix(64))\"; names are 1 to 64 of a-z, 0-9 and _, starting with a letter"
+            }
+            switch setting {
+            case .null, .bool, .number: continue
+            case .string(let text) where text.count <= 100: continue
+            default: return "setting \(name) must be a boolean, a number, null or a string of at most 100 characters"
+            }
+        }
+        return nil
     }
 }
 

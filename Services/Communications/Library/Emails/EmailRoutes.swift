@@ -28,15 +28,20 @@ struct EmailRoutes: Sendable {
             }
     }
 
-    static func register(_ sends: EmailSends, in handlers: inout EventHandlers) {
-        handlers.on(EmailRequested.self) { event, envelope, connection, logger in
-            // The event id is the idempotency key: a redelivered event sends nothing twice.
-            _ = try await sends.send(
-                event.email, idempotencyKey: envelope.id.uuidString.lowercased(), requestedBy: envelope.source,
-                database: { query, logger in try await connection.query(query, logger: logger) },
-                logger: logger
-            )
-        }
+    static func register(_ sends: EmailSends, postgres: PostgresClient, in handlers: inout EventHandlers) {
+        handlers.on(
+            EmailRequested.self,
+            // Sent before the inbox transaction, so no connection waits on the mail server. The event
+            // id is the idempotency key, claimed before sending: a redelivered event sends nothing twice.
+            prepare: { event, envelope, logger in
+                _ = try await sends.send(
+                    event.email, idempotencyKey: envelope.id.uuidString.lowercased(), requestedBy: envelope.source,
+                    database: { query, logger in try await postgres.query(query, logger: logger) },
+                    logger: logger
+                )
+            },
+            apply: { _, _, _, _, _ in }
+        )
     }
 }
 

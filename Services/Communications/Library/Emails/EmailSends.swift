@@ -12,8 +12,10 @@ import ServiceKit
 /// back; a transient SMTP failure (4xx, connection) answers 503 so the caller retries later, while
 /// a permanent one (5xx) is recorded as failed and answered as such, since repeating it cannot help.
 struct EmailSends: Sendable {
-    /// Runs one statement: on the pool for HTTP requests, on the inbox transaction's connection
-    /// for events (so a failed send rolls back the claim together with the inbox row).
+    /// Runs one statement, on the pool and outside any transaction, for HTTP requests and events
+    /// alike: the claim is committed before the SMTP conversation and the outcome after it, so a
+    /// retry (or an event redelivered because its inbox commit failed) finds the send and mails
+    /// nobody twice, and no connection is held while the mail server answers.
     typealias Database = @Sendable (PostgresQuery, Logger) async throws -> PostgresRowSequence
 
     /// A claim left `pending` this long belongs to a sender that died mid-send; a retry may take it.

@@ -216,15 +216,19 @@ struct InvestmentStore: Sendable {
         let reserved = try await connection.query(
             """
             UPDATE investments.offerings SET amount_raised = amount_raised + \(position.amount),
-                investor_count = investor_count + 1, updated_at = now()
+                investor_count = investor_count + 1, totals_version = totals_version + 1, updated_at = now()
             WHERE id = \(position.offeringId) AND status = 'open' AND amount_raised + \(position.amount) <= target_raise
-            RETURNING target_raise - amount_raised
+            RETURNING amount_raised, investor_count, totals_version
             """,
             logger: logger
         )
-        var remaining: Money?
-        for try await left in reserved.decode(Money.self) { remaining = left }
-        guard remaining != nil else {
+        var totals: OfferingTotalsChanged?
+        for try await (raised, investors, version) in reserved.decode((Money, Int, Int64).self) {
+            totals = OfferingTotalsChanged(
+                offeringId: position.offeringId, propertyId: position.propertyId, amountRaised: raised, investorCount: investors, version: version
+            )
+        }
+        guard let totals else {
             throw Problem(
                 .conflict,
                 detail: "The offering has less than \(position.amount) left; commit a smaller amount.",
@@ -246,6 +250,7 @@ struct InvestmentStore: Sendable {
             ),
             on: connection, logger: logger
         )
+        try await self.outbox.publish(totals, on: connection, logger: logger)
     }
 
     private func fund(_ position: Position, on day: CalendarDate, connection: PostgresConnection, logger: Logger) async throws {
@@ -281,14 +286,22 @@ struct InvestmentStore: Sendable {
             "UPDATE investments.investments SET status = 'cancelled', updated_at = now() WHERE id = \(position.id)", logger: logger
         )
         guard position.status.holdsRoom else { return }
-        try await connection.query(
+        let released = try await connection.query(
             """
             UPDATE investments.offerings SET amount_raised = amount_raised - \(position.amount),
-                investor_count = investor_count - 1, updated_at = now()
+                investor_count = investor_count - 1, totals_version = totals_version + 1, updated_at = now()
             WHERE id = \(position.offeringId)
+            RETURNING amount_raised, investor_count, totals_version
             """,
             logger: logger
         )
+        var totals: OfferingTotalsChanged?
+        for try await (raised, investors, version) in released.decode((Money, Int, Int64).self) {
+            totals = OfferingTotalsChanged(
+                offeringId: position.offeringId, propertyId: position.propertyId, amountRaised: raised, investorCount: investors, version: version
+            )
+        }
+        if let totals { try await self.outbox.publish(totals, on: connection, logger: logger) }
         try await Ledger.record(.commitmentReleased, amount: position.amount, for: position, description: "Commitment cancelled", on: connection, logger: logger)
     }
 

@@ -10,6 +10,7 @@ struct OZTaxEstimateRequest: Codable, Sendable, Equatable {
     var investmentDate: CalendarDate
     var investmentAmount: Money
     var taxRate: Decimal
+    /// `standard` when left out: most funds are not qualified rural funds, and users expect the plain case.
     var fundType: OZFundType
     var expectedExitDate: CalendarDate?
     var expectedAnnualGrowth: Decimal?
@@ -56,6 +57,24 @@ struct OZTaxEstimateRequest: Codable, Sendable, Equatable {
             add("expected_annual_growth", "projects an exit value beyond \(Money.maximum)")
         }
         return errors
+    }
+}
+
+extension OZTaxEstimateRequest {
+    /// Decodes every field as declared, except that a missing `fund_type` means `standard`.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            gainAmount: try container.decode(Money.self, forKey: .gainAmount),
+            gainDate: try container.decode(CalendarDate.self, forKey: .gainDate),
+            investmentDate: try container.decode(CalendarDate.self, forKey: .investmentDate),
+            investmentAmount: try container.decode(Money.self, forKey: .investmentAmount),
+            taxRate: try container.decode(Decimal.self, forKey: .taxRate),
+            fundType: try container.decodeIfPresent(OZFundType.self, forKey: .fundType) ?? .standard,
+            expectedExitDate: try container.decodeIfPresent(CalendarDate.self, forKey: .expectedExitDate),
+            expectedAnnualGrowth: try container.decodeIfPresent(Decimal.self, forKey: .expectedAnnualGrowth),
+            fundValueAtInclusion: try container.decodeIfPresent(Money.self, forKey: .fundValueAtInclusion)
+        )
     }
 }
 

@@ -243,9 +243,10 @@ struct StatementStore: Sendable {
         }
         if let type = filter.type { conditions.append("s.type = \(binds.add(type))") }
         if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "s")) }
+        // An admin with no filter has no condition at all; `true` keeps the WHERE well formed.
         let sql = """
             SELECT s.id, s.created_at, investments.statement_listing(s)::text FROM investments.statements s
-            WHERE \(conditions.joined(separator: " AND "))
+            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
             ORDER BY s.created_at DESC, s.id DESC LIMIT \(binds.add(page.limit + 1))
             """
         return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)

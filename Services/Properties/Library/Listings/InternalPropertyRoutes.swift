@@ -17,7 +17,7 @@ struct InternalPropertyRoutes: Sendable {
                 guard let record = try await self.store.find(id.uuidString, logger: context.logger) else {
                     throw Problem.notFound("No property has this id.")
                 }
-                return PropertySnapshotResponse(snapshot: record.property.snapshot)
+                return PropertySnapshotResponse(snapshot: record.snapshot)
             }
     }
 }

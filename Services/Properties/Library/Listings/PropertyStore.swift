@@ -12,11 +12,16 @@ import ServiceKit
 struct PropertyRecord: Sendable {
     var property: Property
     var document: String
+    /// The row's version (raised by every change): what events carry so followers keep the newest.
+    var version: Int64
 
-    init(_ document: String) throws {
+    init(_ document: String, version: Int64) throws {
         self.property = try PropertyStore.decode(document)
         self.document = document
+        self.version = version
     }
+
+    var snapshot: PropertySnapshot { self.property.snapshot(version: self.version) }
 }
 
 struct PropertyStore: Sendable {
@@ -31,16 +36,16 @@ struct PropertyStore: Sendable {
         let rows: PostgresRowSequence
         if let id = UUID(uuidString: reference) {
             rows = try await self.postgres.query(
-                "SELECT properties.property_document(p)::text FROM properties.properties p WHERE id = \(id) AND deleted_at IS NULL",
+                "SELECT properties.property_document(p)::text, p.version FROM properties.properties p WHERE id = \(id) AND deleted_at IS NULL",
                 logger: logger
             )
         } else {
             rows = try await self.postgres.query(
-                "SELECT properties.property_document(p)::text FROM properties.properties p WHERE slug = \(reference) AND deleted_at IS NULL",
+                "SELECT properties.property_document(p)::text, p.version FROM properties.properties p WHERE slug = \(reference) AND deleted_at IS NULL",
                 logger: logger
             )
         }
-        for try await document in rows.decode(String.self) { return try PropertyRecord(document) }
+        for try await (document, version) in rows.decode((String, Int64).self) { return try PropertyRecord(document, version: version) }
         return nil
     }
 
@@ -58,14 +63,14 @@ struct PropertyStore: Sendable {
                     SELECT \(id), \(slug), \(sponsorID), \(identity.organizationID), \(unescaped: Self.columns)
                     FROM jsonb_populate_record(NULL::properties.properties, \(document)::jsonb)
                     ON CONFLICT (slug) DO NOTHING
-                    RETURNING properties.property_document(p)::text
+                    RETURNING properties.property_document(p)::text, p.version
                     """,
                     logger: logger
                 )
-                for try await text in rows.decode(String.self) {
-                    let record = try PropertyRecord(text)
+                for try await (text, version) in rows.decode((String, Int64).self) {
+                    let record = try PropertyRecord(text, version: version)
                     if record.property.isPublished {
-                        try await self.outbox.publish(PropertyPublished(property: record.property.snapshot), on: connection, logger: logger)
+                        try await self.outbox.publish(PropertyPublished(property: record.snapshot), on: connection, logger: logger)
                     }
                     return record
                 }
@@ -94,14 +99,14 @@ struct PropertyStore: Sendable {
                     ),
                     updated_at = now()
                 WHERE id = \(id)
-                RETURNING properties.property_document(p)::text
+                RETURNING properties.property_document(p)::text, p.version
                 """,
                 logger: logger
             )
             var updated: PropertyRecord?
-            for try await text in updatedRows.decode(String.self) { updated = try PropertyRecord(text) }
+            for try await (text, version) in updatedRows.decode((String, Int64).self) { updated = try PropertyRecord(text, version: version) }
             guard let updated else { throw Problem.notFound("No property has this id.") }
-            try await self.publishChanges(from: current, to: updated.property, on: connection, logger: logger)
+            try await self.publishChanges(from: current, to: updated, on: connection, logger: logger)
             return updated
         }
     }
@@ -109,11 +114,13 @@ struct PropertyStore: Sendable {
     func delete(_ id: UUID, access: PropertyAccess, logger: Logger) async throws {
         try await self.postgres.transaction(logger: logger) { connection in
             let current = try await Self.lockForEdit(id, access: access, to: "delete", on: connection, logger: logger)
-            try await connection.query(
-                "UPDATE properties.properties SET deleted_at = now(), updated_at = now() WHERE id = \(current.id)",
+            let rows = try await connection.query(
+                "UPDATE properties.properties SET deleted_at = now(), updated_at = now() WHERE id = \(current.id) RETURNING version",
                 logger: logger
             )
-            try await self.outbox.publish(PropertyDeleted(propertyId: current.id), on: connection, logger: logger)
+            var version: Int64?
+            for try await raised in rows.decode(Int64.self) { version = raised }
+            try await self.outbox.publish(PropertyDeleted(propertyId: current.id, version: version), on: connection, logger: logger)
         }
     }
 
@@ -143,19 +150,20 @@ struct PropertyStore: Sendable {
 
     /// `property.published` when it becomes visible to investors, `property.offering_changed` when
     /// its terms change, `property.updated` for any change.
-    private func publishChanges(from old: Property, to new: Property, on connection: PostgresConnection, logger: Logger) async throws {
+    private func publishChanges(from old: Property, to record: PropertyRecord, on connection: PostgresConnection, logger: Logger) async throws {
+        let new = record.property
         let changed = try Self.changedFields(old.fields, new.fields)
         guard !changed.isEmpty else { return }
         if new.isPublished, !old.isPublished {
-            try await self.outbox.publish(PropertyPublished(property: new.snapshot), on: connection, logger: logger)
+            try await self.outbox.publish(PropertyPublished(property: record.snapshot), on: connection, logger: logger)
         }
         let offering = changed.filter(Self.offeringFields.contains)
         if !offering.isEmpty {
             try await self.outbox.publish(
-                PropertyOfferingChanged(property: new.snapshot, changedFields: offering), on: connection, logger: logger
+                PropertyOfferingChanged(property: record.snapshot, changedFields: offering), on: connection, logger: logger
             )
         }
-        try await self.outbox.publish(PropertyUpdated(property: new.snapshot, changedFields: changed), on: connection, logger: logger)
+        try await self.outbox.publish(PropertyUpdated(property: record.snapshot, changedFields: changed), on: connection, logger: logger)
     }
 
     static let offeringFields: Set = ["investment_open", "minimum_investment", "maximum_investment", "target_raise"]
@@ -177,14 +185,14 @@ struct PropertyStore: Sendable {
 }
 
 extension Property {
-    var snapshot: PropertySnapshot {
+    func snapshot(version: Int64) -> PropertySnapshot {
         PropertySnapshot(
             propertyId: self.id, slug: self.slug, propertyName: self.fields.propertyName, status: self.status.rawValue,
             visibility: self.visibility.rawValue, city: self.fields.city, state: self.fields.state,
             propertyType: self.fields.propertyType, propertyClass: self.fields.propertyClass, inOz: self.inOz,
             ozTractGeoid: self.fields.ozTractGeoid, investmentOpen: self.fields.investmentOpen ?? false,
             minimumInvestment: self.fields.minimumInvestment, maximumInvestment: self.fields.maximumInvestment,
-            targetRaise: self.fields.targetRaise, sponsorId: self.sponsorId
+            targetRaise: self.fields.targetRaise, sponsorId: self.sponsorId, version: version
         )
     }
 }

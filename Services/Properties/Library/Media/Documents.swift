@@ -27,8 +27,20 @@ struct DocumentRoutes: Sendable {
             return JSONDocument(document.json)
         }
         router.get("v1/documents/:id/versions") { _, context -> JSONDocument in
-            let (document, _) = try await self.readable(context, forDownload: false)
-            return try await self.store.versions(of: document, logger: context.logger)
+            let (document, granted) = try await self.readable(context, forDownload: false)
+            // Reading one version says nothing about the others: each row is held to the same rule as
+            // the property's document list. A grant-only reader may not see the listing at all.
+            let access = PropertyAccess(identity: context.identity)
+            let property: Property?
+            if let granted {
+                property = granted
+            } else {
+                property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger)
+            }
+            return try await self.store.versions(
+                of: document, access: access, editor: property.map(access.canEdit) ?? false, listingReadable: property != nil,
+                logger: context.logger
+            )
         }
         router.get("v1/media/documents/:id") { request, context -> Response in
             let (document, _) = try await self.readable(context, forDownload: true)
@@ -104,11 +116,13 @@ struct DocumentAccess: Sendable {
         }
     }
 
-    /// The same rule for lists of one property's documents, as SQL on `d`.
-    func readableCondition(editor: Bool, _ binds: inout SQLBinds) -> String {
+    /// The same rule for lists of one property's documents, as SQL on `d`. Without `listingReadable`
+    /// only the caller's own shares and signature requests count.
+    func readableCondition(editor: Bool, listingReadable: Bool = true, _ binds: inout SQLBinds) -> String {
         if editor { return "true" }
         var visible = "d.visibility = 'public'"
         if self.access.identity != nil { visible = "d.visibility IN ('public', 'investors')" }
+        if !listingReadable { visible = "false" }
         guard let user = self.access.userID else { return visible }
         let placeholder = binds.add(user)
         return """
@@ -268,16 +282,20 @@ struct DocumentStore: Sendable {
         return JSONDocument.page(shown.map(\.0), nextCursor: next)
     }
 
-    /// Every version of the document's name, oldest first.
-    func versions(of document: DocumentRecord, logger: Logger) async throws -> JSONDocument {
-        let rows = try await self.postgres.query(
-            """
+    /// Every version of the document's name that the caller may read, oldest first.
+    func versions(of document: DocumentRecord, access: PropertyAccess, editor: Bool, listingReadable: Bool, logger: Logger)
+        async throws -> JSONDocument
+    {
+        var binds = SQLBinds()
+        let conditions = [
+            "d.property_id = \(binds.add(document.propertyId))", "lower(d.name) = lower(\(binds.add(document.name)))", "d.deleted_at IS NULL",
+            DocumentAccess(access: access).readableCondition(editor: editor, listingReadable: listingReadable, &binds),
+        ]
+        let sql = """
             SELECT media.document_document(d)::text FROM media.documents d
-            WHERE property_id = \(document.propertyId) AND lower(name) = lower(\(document.name)) AND deleted_at IS NULL
-            ORDER BY version
-            """,
-            logger: logger
-        )
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.version
+            """
+        let rows = try await self.postgres.query(binds.query(sql), logger: logger)
         var documents: [String] = []
         for try await json in rows.decode(String.self) { documents.append(json) }
         return JSONDocument.page(documents, nextCursor: nil)

@@ -19,7 +19,8 @@ struct MediaRoutes: Sendable {
             store: PhotoStore(postgres: postgres, outbox: outbox, storage: storage), gate: gate, delivery: delivery,
             maxUploadBytes: self.settings.maxUploadBytes
         ).addRoutes(to: router)
-        ListingMediaRoutes(store: ListingMediaStore(postgres: postgres), gate: gate).addRoutes(to: router)
+        ListingMediaRoutes(store: ListingMediaStore(postgres: postgres), gate: gate, rules: ListingMediaRules(tourHosts: self.settings.tourHosts))
+            .addRoutes(to: router)
         let documents = DocumentStore(postgres: postgres, outbox: outbox, storage: storage)
         DocumentRoutes(store: documents, gate: gate, delivery: delivery, maxUploadBytes: self.settings.maxUploadBytes).addRoutes(to: router)
         DocumentShareRoutes(documents: documents, gate: gate, delivery: delivery, trustedProxies: self.dependencies.configuration.trustedProxies)

@@ -33,8 +33,18 @@ struct MediaSettings: Sendable {
     /// `MEDIA_SIGNED_URL_SECONDS` (default 300): lifetime of presigned download URLs (S3 only).
     var signedURLLifetime: Duration = .seconds(300)
 
+    /// `MEDIA_TOUR_HOSTS` (default `TourHosts.standard`): the hosts a virtual tour's `tour_url` may
+    /// point at; the service builds the embed markup from that URL.
+    var tourHosts = TourHosts()
+
     static func fromEnvironment(_ environment: EnvironmentReader) throws -> MediaSettings {
         var settings = MediaSettings()
+        if let hosts = environment.optionalString("MEDIA_TOUR_HOSTS") {
+            guard let parsed = TourHosts(setting: hosts) else {
+                throw ConfigurationError(variable: "MEDIA_TOUR_HOSTS", reason: "must be host names separated by commas, got \"\(hosts)\"")
+            }
+            settings.tourHosts = parsed
+        }
         settings.maxUploadBytes = try environment.integer("MEDIA_MAX_UPLOAD_BYTES", default: 25 << 20, range: 1...(1 << 34))
         settings.signedURLLifetime = .seconds(try environment.integer("MEDIA_SIGNED_URL_SECONDS", default: 300, range: 1...604_800))
         switch environment.string("MEDIA_STORAGE", default: "filesystem") {

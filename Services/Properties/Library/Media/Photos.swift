@@ -340,12 +340,14 @@ struct PhotoStore: Sendable {
                 )
             }
             let archiving = change.status == "archived"
+            // The caption bind is cast: a bare `$n IS NULL` gives Postgres nothing to infer its type from
+            // (42P18 when the caption is absent).
             let rows = try await connection.query(
                 """
                 UPDATE media.property_photos AS ph SET
                     photo_type = coalesce(\(change.photoType), photo_type),
                     category = coalesce(\(change.category), category),
-                    caption = CASE WHEN \(change.caption) IS NULL THEN caption ELSE nullif(\(change.caption), '') END,
+                    caption = CASE WHEN \(change.caption)::text IS NULL THEN caption ELSE nullif(\(change.caption)::text, '') END,
                     tags = coalesce(\(change.tags), tags),
                     display_order = coalesce(\(change.displayOrder), display_order),
                     status = coalesce(\(change.status), status),

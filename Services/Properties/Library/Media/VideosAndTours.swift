@@ -14,6 +14,7 @@ import ServiceKit
 struct ListingMediaRoutes: Sendable {
     let store: ListingMediaStore
     let gate: PropertyGate
+    let rules: ListingMediaRules
 
     func addRoutes(to router: Router<TractRequestContext>) {
         self.add(VideoFields.self, to: router)
@@ -31,16 +32,18 @@ struct ListingMediaRoutes: Sendable {
         owned.post { request, context -> JSONDocument in
             let property = try await self.editable(context)
             let fields = try await request.decode(as: Fields.self, context: context)
-            let errors = fields.problems(creating: true)
+            let errors = fields.problems(creating: true, rules: self.rules)
             guard errors.isEmpty else { throw Problem.validation(errors) }
+            try await self.store.checkFloorPlan(fields.floorPlanReference, property: property.id, logger: context.logger)
             let json = try await self.store.create(fields, property: property.id, by: try PhotoRoutes.userID(context.identity), logger: context.logger)
             return JSONDocument(json, status: .created)
         }
         owned.patch(":item_id") { request, context -> JSONDocument in
             let property = try await self.editable(context)
             let fields = try await request.decode(as: Fields.self, context: context)
-            let errors = fields.problems(creating: false)
+            let errors = fields.problems(creating: false, rules: self.rules)
             guard errors.isEmpty else { throw Problem.validation(errors) }
+            try await self.store.checkFloorPlan(fields.floorPlanReference, property: property.id, logger: context.logger)
             return JSONDocument(
                 try await self.store.update(fields, id: try context.parameters.uuid("item_id", Fields.noun), property: property.id, logger: context.logger)
             )
@@ -59,6 +62,11 @@ struct ListingMediaRoutes: Sendable {
     }
 }
 
+/// What the service's settings add to the field rules.
+struct ListingMediaRules: Sendable {
+    var tourHosts = TourHosts()
+}
+
 /// What a client writes about a video or a tour.
 protocol ListingMediaFields: Codable, Sendable {
     /// The path segment under a property, the table and its JSON function.
@@ -66,9 +74,18 @@ protocol ListingMediaFields: Codable, Sendable {
     static var table: String { get }
     static var documentFunction: String { get }
     static var noun: String { get }
-    func problems(creating: Bool) -> [ProblemDetails.FieldError]
+    /// JSON keys that are decoded (to be refused with a reason) but are no column to write.
+    static var readOnlyKeys: Set<String> { get }
+    func problems(creating: Bool, rules: ListingMediaRules) -> [ProblemDetails.FieldError]
     /// The fields of a new record with the columns' defaults filled in (NOT NULL columns).
     func withDefaults() -> Self
+    /// A floor plan the record points at, which must be one of the same property's.
+    var floorPlanReference: UUID? { get }
+}
+
+extension ListingMediaFields {
+    static var readOnlyKeys: Set<String> { [] }
+    var floorPlanReference: UUID? { nil }
 }
 
 struct VideoFields: ListingMediaFields {
@@ -94,7 +111,7 @@ struct VideoFields: ListingMediaFields {
         return fields
     }
 
-    func problems(creating: Bool) -> [ProblemDetails.FieldError] {
+    func problems(creating: Bool, rules: ListingMediaRules) -> [ProblemDetails.FieldError] {
         var errors = FieldErrors()
         errors.text("title", self.title, max: 255)
         errors.text("description", self.description, max: 5000, multiline: true)
@@ -116,6 +133,9 @@ struct TourFields: ListingMediaFields {
     static let table = "media.virtual_tours"
     static let documentFunction = "media.tour_document"
     static let noun = "virtual tour"
+    /// Built by the service from `tour_url` or `matterport_id` (`media.tour_embed`); a client's HTML
+    /// is never stored or served.
+    static let readOnlyKeys: Set<String> = ["embed_code"]
 
     var floorPlanId: UUID?
     var tourType: String?
@@ -135,16 +155,21 @@ struct TourFields: ListingMediaFields {
         return fields
     }
 
-    func problems(creating: Bool) -> [ProblemDetails.FieldError] {
+    var floorPlanReference: UUID? { self.floorPlanId }
+
+    func problems(creating: Bool, rules: ListingMediaRules) -> [ProblemDetails.FieldError] {
         var errors = FieldErrors()
         if creating, self.tourType == nil { errors.add("tour_type", "is required") }
         errors.oneOf("tour_type", self.tourType, ["matterport", "360_photos", "video"])
-        errors.url("tour_url", self.tourUrl)
-        errors.text("embed_code", self.embedCode, max: 10_000, multiline: true)
-        errors.text("matterport_id", self.matterportId, max: 100)
+        if let url = self.tourUrl, let problem = rules.tourHosts.problem(with: url) { errors.add("tour_url", problem) }
+        if self.embedCode != nil { errors.add("embed_code", "is built by the service; send the tour's https URL as tour_url") }
+        // The id goes into https://my.matterport.com/show/?m=…, so it is a model id and nothing else.
+        if let id = self.matterportId, id.wholeMatch(of: /[A-Za-z0-9]{1,100}/) == nil {
+            errors.add("matterport_id", "must be a Matterport model id: 1 to 100 letters and digits")
+        }
         errors.text("matterport_sdk_key", self.matterportSdkKey, max: 100)
-        if creating, self.tourUrl == nil, self.embedCode == nil, self.matterportId == nil {
-            errors.add("tour_url", "or embed_code or matterport_id is required")
+        if creating, self.tourUrl == nil, self.matterportId == nil {
+            errors.add("tour_url", "or matterport_id is required")
         }
         return errors.all
     }
@@ -157,6 +182,22 @@ struct ListingMediaStore: Sendable {
     static func columns<Fields: ListingMediaFields>(_ kind: Fields.Type) throws -> [String] {
         // Every key, present or not: encode a value with all keys set through a mirror of names.
         Mirror(reflecting: try JSONDecoder.tract.decode(Fields.self, from: Data("{}".utf8))).children.compactMap(\.label).map(Problem.snakeCaseKey)
+            .filter { !Fields.readOnlyKeys.contains($0) }
+    }
+
+    /// 422 naming `floor_plan_id` unless it is a live floor plan of `property`.
+    func checkFloorPlan(_ floorPlan: UUID?, property: UUID, logger: Logger) async throws {
+        guard let floorPlan else { return }
+        let rows = try await self.postgres.query(
+            """
+            SELECT EXISTS (
+                SELECT FROM properties.floor_plans WHERE id = \(floorPlan) AND property_id = \(property) AND deleted_at IS NULL
+            )
+            """,
+            logger: logger
+        )
+        for try await exists in rows.decode(Bool.self) where exists { return }
+        throw Problem.validation(field: "floor_plan_id", "must be a floor plan of this property")
     }
 
     func create<Fields: ListingMediaFields>(_ fields: Fields, property: UUID, by user: UUID, logger: Logger) async throws -> String {
