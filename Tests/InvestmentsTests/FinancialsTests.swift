@@ -77,7 +77,8 @@ import TestSupport
             #expect(read["occupancy_rate"] == .number(0.916667))
             #expect(read["collection_rate"] == .null)
             #expect(read["unavailable"] == ["collection_rate": "needs rent_collected and this period's income"])
-            #expect(read.string("created_at") != nil)
+            // Issue 11, item 25: built in SQL, yet the suite's one format (UTC, Z, microseconds).
+            #expect(read.string("created_at")?.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z/) != nil, "\(read.text)")
             // The exact decimals, not a float's approximation of them.
             #expect(read.text.contains(#""cap_rate":0.065,"#))
             #expect(read.text.contains(#""debt_service_coverage":1.354167,"#))

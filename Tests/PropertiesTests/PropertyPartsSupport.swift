@@ -82,7 +82,7 @@ extension JSONClient.Reply {
         }
         for key in ["created_at", "updated_at"] {
             if case .string(let stamp)? = self.json[key] {
-                #expect(stamp.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z/) != nil, "\(key): \(stamp)")
+                #expect(stamp.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z/) != nil, "\(key): \(stamp)")
             }
         }
         return .object(object)

@@ -107,6 +107,9 @@ public struct DatabaseURL: Sendable, Equatable {
                 tls: tls
             )
             configuration.options.connectTimeout = .seconds(5)
+            // Timestamps Postgres renders itself (casts to text, to_json) in UTC whatever the
+            // server's TimeZone, so no service's output depends on how its database was set up.
+            configuration.options.additionalStartupParameters = [("TimeZone", "UTC")]
             return configuration
         }
     }

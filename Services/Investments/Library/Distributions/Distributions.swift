@@ -292,7 +292,7 @@ struct DistributionStore: Sendable {
                 'distribution_date', d.distribution_date, 'total_amount', d.total_amount::text,
                 'calculation_method', d.calculation_method, 'waterfall', d.waterfall,
                 'investors_total', d.investors_total::text, 'sponsor_total', d.sponsor_total::text, 'status', d.status,
-                'processed_at', d.processed_at, 'notes', d.notes, 'created_at', d.created_at,
+                'processed_at', investments.rfc3339(d.processed_at), 'notes', d.notes, 'created_at', investments.rfc3339(d.created_at),
                 'investor_count', (SELECT count(*) FROM investments.investor_distributions WHERE distribution_id = d.id),
                 'lines', coalesce((
                     SELECT jsonb_agg(jsonb_build_object(
@@ -333,7 +333,7 @@ struct DistributionStore: Sendable {
         let sql = """
             SELECT d.id, d.created_at, jsonb_build_object('id', d.id, 'offering_id', d.offering_id, 'property_id', d.property_id,
                 'distribution_type', d.distribution_type, 'distribution_date', d.distribution_date, 'total_amount', d.total_amount::text,
-                'calculation_method', d.calculation_method, 'status', d.status, 'created_at', d.created_at)::text
+                'calculation_method', d.calculation_method, 'status', d.status, 'created_at', investments.rfc3339(d.created_at))::text
             FROM investments.distributions d JOIN investments.offerings o ON o.id = d.offering_id
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY d.created_at DESC, d.id DESC LIMIT \(binds.add(page.limit + 1))

@@ -68,7 +68,7 @@ struct InvestorProfiles: Sendable {
             'size_of_cap_gain', p.size_of_cap_gain::text, 'time_of_cap_gain', p.time_of_cap_gain,
             'tax_bracket', p.tax_bracket, 'geographical_zone_of_investment', p.geographical_zone_of_investment,
             'profile_completion_score', p.profile_completion_score, 'tax_calculator_used', p.tax_calculator_used,
-            'last_tax_estimate', p.last_tax_estimate, 'created_at', p.created_at, 'updated_at', p.updated_at)::text
+            'last_tax_estimate', p.last_tax_estimate, 'created_at', investments.rfc3339(p.created_at), 'updated_at', investments.rfc3339(p.updated_at))::text
         """
 
     func find(_ userID: UUID, logger: Logger) async throws -> String? {

@@ -84,8 +84,8 @@ struct Verifications: Sendable {
         jsonb_build_object('id', v.id, 'user_id', v.user_id, 'type', v.type,
             'status', CASE WHEN v.status = 'approved' AND v.expires_at <= now() THEN 'expired' ELSE v.status END,
             'method', v.method, 'provider', v.provider, 'rejection_reason', v.rejection_reason,
-            'expires_at', v.expires_at, 'submitted_at', v.submitted_at, 'reviewed_at', v.reviewed_at,
-            'reviewed_by', v.reviewed_by, 'created_at', v.created_at, 'updated_at', v.updated_at)::text
+            'expires_at', investments.rfc3339(v.expires_at), 'submitted_at', investments.rfc3339(v.submitted_at), 'reviewed_at', investments.rfc3339(v.reviewed_at),
+            'reviewed_by', v.reviewed_by, 'created_at', investments.rfc3339(v.created_at), 'updated_at', investments.rfc3339(v.updated_at))::text
         """
 
     func submit(_ submission: VerificationRoutes.Submission, for userID: UUID, logger: Logger) async throws -> String {
