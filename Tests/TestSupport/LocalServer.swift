@@ -13,9 +13,13 @@ public func withLocalServer<Context: RequestContext, T: Sendable>(
     _ body: @Sendable (_ baseURL: URL) async throws -> T
 ) async throws -> T where Context.Source == ApplicationRequestContextSource {
     let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    // A port no other test here has had: the OS would hand out a port an earlier test's server
+    // just released, and a client that test left behind (a dispatcher retrying, a verifier
+    // refreshing keys) would connect to this server, maybe as it shuts down, which NIO answers by
+    // trapping (swift-nio#3481: an accepted connection that is never served).
     let app = Application(
         router: router,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        configuration: .init(address: .hostname("127.0.0.1", port: try await freePort())),
         onServerRunning: { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
             portContinuation.finish()
