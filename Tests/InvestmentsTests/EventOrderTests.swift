@@ -21,7 +21,7 @@ import TestSupport
                 """
             ).first
         )
-        let token = try await fixture.issuer.token(subject: "properties", roles: [], scopes: [Scope.service])
+        let token = try await fixture.issuer.serviceToken(for: .properties)
         let reply = try await fixture.investments.post("/internal/events", envelope, token: token)
         #expect(reply.status == 200, "\(reply.text)")
         return reply.string("outcome")
@@ -112,7 +112,7 @@ import TestSupport
                     """
                 ).first
             )
-            let token = try await fixture.issuer.token(subject: "investments", roles: [], scopes: [Scope.service])
+            let token = try await fixture.issuer.serviceToken(for: .investments)
             #expect(try await fixture.properties.post("/internal/events", stale, token: token).string("outcome") == "applied")
             let shown = try await fixture.properties.get(listing, token: sponsor)
             #expect(shown.string("amount_raised") == "50000.00")

@@ -22,7 +22,8 @@ extension AuthEntryPoint {
           RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS  code attempts per email address (20)
           RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP      password checks (60)
           RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP      sign-ups (30)
-          RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER, ..._PER_IP  password changes (5, 20)
+          RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER  password changes per user (5)
+          RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP    password changes per client IP (20)
           SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
           EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
         """
