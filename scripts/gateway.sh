@@ -155,7 +155,7 @@ END {
     print "        proxy_set_header X-Request-Id $tract_request_id;"
     print "        proxy_set_header traceparent $http_traceparent;"
     print "        proxy_set_header tracestate $http_tracestate;"
-    print "        # Overwritten, not appended: services (TRUST_FORWARDED_FOR) take the first hop as the client."
+    print "        # Overwritten, not appended: services (TRUSTED_PROXIES) take the gateway's view of the client."
     print "        proxy_set_header X-Forwarded-For $remote_addr;"
     print "        proxy_set_header X-Forwarded-Proto $tract_proto;"
     print "        proxy_set_header X-Forwarded-Host $http_host;"
