@@ -48,6 +48,8 @@ struct RunningSuite: Sendable {
                     "SERVICE_CLIENT_SECRET": secrets[service]!,
                     "OUTBOX_POLL_INTERVAL_MS": "50",
                     "OUTBOX_RETRY_BASE_MS": "100",
+                    // Under the whole suite's load a call to a peer can take more than the 5 s default.
+                    "PEER_TIMEOUT_MS": "30000", "READINESS_TIMEOUT_MS": "30000",
                     "LOG_LEVEL": "warning",
                     "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                     "PUBLIC_URL": "https://app.tract.test",

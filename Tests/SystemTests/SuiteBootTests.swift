@@ -41,6 +41,8 @@ import TestSupport
                         "LOG_LEVEL": "info",
                         "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                         "SIGNING_KEY_ENCRYPTION_KEY": Data(repeating: 9, count: 32).base64EncodedString(),
+                        // Under the whole suite's load a first JWKS fetch can take more than the 5 s default.
+                        "PEER_TIMEOUT_MS": "30000", "READINESS_TIMEOUT_MS": "30000",
                     ]
                     for peer in ServiceName.allCases {
                         environment["\(peer.rawValue.uppercased())_URL"] = "http://127.0.0.1:\(ports[peer]!)"
