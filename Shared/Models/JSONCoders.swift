@@ -42,7 +42,7 @@ public enum RFC3339 {
         // Rounded to the microsecond: a Date read back from Postgres carries binary noise below it.
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let (days, microOfDay) = Self.floorDivide(micros, 86_400_000_000)
-        let (year, month, day) = Self.civil(fromDays: days)
+        let (year, month, day) = CivilDate.fromDays(days)
         let seconds = microOfDay / 1_000_000
         return Self.padded(year, 4) + "-" + Self.padded(month, 2) + "-" + Self.padded(day, 2) + "T"
             + Self.padded(seconds / 3600, 2) + ":" + Self.padded(seconds / 60 % 60, 2) + ":"
@@ -61,9 +61,16 @@ public enum RFC3339 {
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
     }
 
-    /// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant, "chrono-compatible
-    /// low-level date algorithms").
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    private static func padded(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant, "chrono-compatible low-level
+/// date algorithms"), without a calendar or locale; shared by timestamps and calendar dates.
+public enum CivilDate {
+    public static func fromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
@@ -73,10 +80,5 @@ public enum RFC3339 {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func padded(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// A day on the proleptic Gregorian calendar, without a time or zone: what tax law, offerings and
 /// statements mean by a date. Travels as `YYYY-MM-DD` (ARCHITECTURE.md) and binds to Postgres as
@@ -29,15 +30,10 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     init(dayNumber: Int) {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        self.day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        self.month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        self.year = yearOfEra + era * 400 + (self.month <= 2 ? 1 : 0)
+        let (year, month, day) = CivilDate.fromDays(Int64(dayNumber))
+        self.year = Int(year)
+        self.month = Int(month)
+        self.day = Int(day)
     }
 
     /// Days since 1970-01-01.
