@@ -30,13 +30,15 @@ struct PropertyAccess: Sendable {
         return false
     }
 
-    func requireCanCreate() throws {
-        guard self.identity != nil else {
+    /// The caller who may list a new property; 401 for anonymous callers, 403 for the rest.
+    func requireCanCreate() throws -> Identity {
+        guard let identity = self.identity else {
             throw Problem.unauthorized("Listing a property needs a bearer access token.", error: "invalid_request")
         }
         guard self.isAdmin || self.isSponsor, self.userID != nil else {
             throw Problem.forbidden("Only sponsors and admins list properties.")
         }
+        return identity
     }
 
     /// The same rule as `canRead`, as a SQL condition on `p` for lists; binds go through `binds`.

@@ -16,13 +16,12 @@ struct PropertyRoutes: Sendable {
             return try await self.store.search(search, access: PropertyAccess(identity: context.identity), logger: context.logger)
         }
         properties.post { request, context -> JSONDocument in
-            let access = PropertyAccess(identity: context.identity)
-            try access.requireCanCreate()
+            let creator = try PropertyAccess(identity: context.identity).requireCanCreate()
             let fields = try await request.decode(as: PropertyFields.self, context: context).withDefaults()
             var errors = fields.problems(currentYear: Self.currentYear)
             if fields.status == .sold { errors.append(.init(field: "status", message: "a new listing cannot start sold")) }
             guard errors.isEmpty else { throw Problem.validation(errors) }
-            let record = try await self.store.create(fields, by: context.identity!, logger: context.logger)
+            let record = try await self.store.create(fields, by: creator, logger: context.logger)
             return JSONDocument(record.document, status: .created, headers: [.location: "/v1/properties/\(record.property.id.uuidString.lowercased())"])
         }
         // `:id` takes an id or a slug; the router needs one parameter name per position.
