@@ -25,7 +25,7 @@ public enum FormBody {
             guard !name.isEmpty else { throw Self.malformed("a field has no name") }
             guard fields[name] == nil else { throw Self.malformed("\(Self.quoted(name)) appears more than once") }
             if name.contains("\0") || value.contains("\0") {
-                throw Problem.validation(field: name.contains("\0") ? "body" : name, "must not contain a NUL character")
+                throw Problem.nulCharacter(field: name.contains("\0") ? "body" : name)
             }
             fields[name] = value
         }

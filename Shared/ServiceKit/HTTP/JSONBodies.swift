@@ -70,7 +70,7 @@ public enum RequestJSON {
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         let scan = JSONScan(bytes)
         switch scan.finding {
-        case .nul(let path): throw Problem.validation(field: path, "must not contain the NUL character")
+        case .nul(let path): throw Problem.nulCharacter(field: path)
         case .duplicateKey(let path): throw Problem.validation(field: path, "is given more than once")
         case .malformed: throw Problem.malformedJSON
         case nil: break

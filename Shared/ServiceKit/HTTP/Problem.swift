@@ -64,6 +64,12 @@ extension Problem {
         .validation([.init(field: field, message: message)])
     }
 
+    /// A NUL character in what a client sent, refused wherever the kit reads input (JSON, query,
+    /// form): Postgres text cannot hold U+0000, so it would otherwise fail a statement as a 500.
+    public static func nulCharacter(field: String) -> Problem {
+        .validation(field: field, "must not contain the NUL character")
+    }
+
     public static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, detail: detail) }
 
     /// 401 with the RFC 6750 challenge, so clients know to (re)authenticate.

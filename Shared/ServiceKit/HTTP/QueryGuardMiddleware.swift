@@ -12,7 +12,7 @@ public struct QueryGuardMiddleware<Context: TractContext>: RouterMiddleware {
         // Only `%00` decodes to NUL (a raw NUL cannot reach here: the HTTP parser refuses it).
         if let query = request.uri.query, query.contains("%00") {
             for (name, value) in request.uri.queryParameters where value.contains("\u{0}") {
-                throw Problem.validation(field: String(name), "must not contain the NUL character")
+                throw Problem.nulCharacter(field: String(name))
             }
         }
         return try await next(request, context)
