@@ -112,9 +112,7 @@ public struct DeadLetters: Sendable {
                 return id
             }
             let rows = try await self.list(limit: limit + 1, after: after, logger: context.logger)
-            let shown = Array(rows.prefix(limit))
-            let next = rows.count > limit ? shown.last.map { KeysetCursor(sort: "outbox_id", key: String($0.id), id: $0.eventId).encoded } : nil
-            return Page(data: shown, nextCursor: next)
+            return Page(fetched: rows, limit: limit) { KeysetCursor(sort: "outbox_id", key: String($0.id), id: $0.eventId).encoded }
         }
         group.post(":id/retry") { _, context -> Letter in
             try context.identity.requireRole(.admin)

@@ -22,9 +22,7 @@ public struct Cursor: Codable, Sendable, Equatable {
 
     /// Builds a page from `limit + 1` fetched rows: the extra row only says another page exists.
     public static func page<Item>(_ rows: [Item], limit: Int, cursor: (Item) -> Cursor) -> Page<Item> {
-        guard rows.count > limit else { return Page(data: rows, nextCursor: nil) }
-        let shown = Array(rows.prefix(limit))
-        return Page(data: shown, nextCursor: shown.last.map { cursor($0).encoded })
+        Page(fetched: rows, limit: limit) { cursor($0).encoded }
     }
 }
 
@@ -96,6 +94,19 @@ public struct PageRequest: Sendable, Equatable {
             throw Problem.validation(field: "limit", "must be a whole number from 1 to \(Self.maximumLimit)")
         }
         return value
+    }
+}
+
+extension Page {
+    /// A page from `limit + 1` fetched rows, whatever the cursor: the extra row only says another
+    /// page exists, and the last row shown names where the next one starts.
+    public init(fetched rows: [Item], limit: Int, nextCursor: (Item) -> String) {
+        guard rows.count > limit else {
+            self.init(data: rows, nextCursor: nil)
+            return
+        }
+        let shown = Array(rows.prefix(limit))
+        self.init(data: shown, nextCursor: shown.last.map(nextCursor))
     }
 }
 
