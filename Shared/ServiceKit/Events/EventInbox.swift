@@ -37,6 +37,15 @@ public struct EventHandlers: Sendable {
         })
     }
 
+    /// Registers a handler whose whole work is I/O before the inbox transaction (a mail, a call):
+    /// idempotent by the envelope's id; the inbox transaction then only records the event.
+    public mutating func on<Event: DomainEvent>(
+        _ type: Event.Type,
+        prepare: @escaping @Sendable (Event, EventEnvelope, Logger) async throws -> Void
+    ) {
+        self.on(type, prepare: prepare, apply: { _, _, _, _, _ in })
+    }
+
     /// Registers a two-phase handler: `prepare` does the I/O outside any transaction (and must be
     /// idempotent by the envelope's id), `apply` records its outcome inside the inbox transaction.
     public mutating func on<Event: DomainEvent, Prepared: Sendable>(

@@ -39,8 +39,7 @@ struct EmailRoutes: Sendable {
                     database: { query, logger in try await postgres.query(query, logger: logger) },
                     logger: logger
                 )
-            },
-            apply: { _, _, _, _, _ in }
+            }
         )
     }
 }

@@ -24,8 +24,7 @@ struct InvestorNotifications: Sendable {
             InvestmentCommitted.self,
             prepare: { event, envelope, logger in
                 try await self.notify(event.investorId, template: "investment_committed", variables: ["amount": event.amount.dollars], envelope: envelope, logger: logger)
-            },
-            apply: { _, _, _, _, _ in }
+            }
         )
         handlers.on(
             InvestmentFunded.self,
@@ -34,8 +33,7 @@ struct InvestorNotifications: Sendable {
                     event.investorId, template: "investment_funded",
                     variables: ["amount": event.amount.dollars, "funding_date": event.fundingDate], envelope: envelope, logger: logger
                 )
-            },
-            apply: { _, _, _, _, _ in }
+            }
         )
         handlers.on(
             DistributionPaid.self,
@@ -49,8 +47,7 @@ struct InvestorNotifications: Sendable {
                     ],
                     envelope: envelope, logger: logger
                 )
-            },
-            apply: { _, _, _, _, _ in }
+            }
         )
     }
 
