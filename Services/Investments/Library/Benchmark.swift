@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import ServiceKit
 
 /// `make bench` (Benchmarks/InvestmentsBench): the money rules timed on realistic sizes — one
 /// distribution allocated across 10,000 investors, pro rata and through a waterfall, and a
@@ -69,7 +70,7 @@ public enum InvestmentsBenchmark {
             let start = ContinuousClock.now
             try body()
             let elapsed = ContinuousClock.now - start
-            times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            times.append(elapsed.inSeconds)
         }
         return times.sorted()[times.count / 2]
     }

@@ -150,7 +150,7 @@ public struct OutboxDispatcher: Service {
             if let failure = outcome {
                 var generator = SystemRandomNumberGenerator()
                 let delay = self.schedule.delay(afterAttempts: Int(row.attempts) + 1, using: &generator)
-                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+                let seconds = delay.inSeconds
                 // The last allowed attempt moves the row to the dead letters instead of rescheduling it.
                 let rows = try await self.client.query(
                     PostgresQuery(

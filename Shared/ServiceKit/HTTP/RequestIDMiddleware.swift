@@ -47,7 +47,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let milliseconds = elapsed.inSeconds * 1000
         let level: Logger.Level = response.status.code >= 500 ? .error : .info
         context.logger.log(
             level: level,

@@ -14,7 +14,7 @@ public struct TokenBucket: Sendable, Equatable {
 
     /// `count` actions per `period`, all allowed at once.
     public init(_ count: Int, per period: Duration) {
-        let seconds = Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18
+        let seconds = period.inSeconds
         self.init(burst: Double(count), perSecond: Double(count) / seconds)
     }
 

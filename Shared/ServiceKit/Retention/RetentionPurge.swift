@@ -68,7 +68,7 @@ public struct RetentionPurge: Service {
     }
 
     private func purgeBatch(_ target: PurgeTarget) async throws -> Int {
-        let seconds = Double(target.retention.components.seconds) + Double(target.retention.components.attoseconds) / 1e18
+        let seconds = target.retention.inSeconds
         let extra = target.alsoRequires.map { " AND (\($0))" } ?? ""
         let rows = try await self.client.query(
             PostgresQuery(
