@@ -4,48 +4,44 @@ public protocol DomainEvent: Codable, Sendable {
 }
 
 /// Which services receive which events: the suite's one subscription map, reviewed in one place.
-/// `analytics` records the funnel, so it receives every event.
+/// Keyed by subscriber, so a service that starts listening to a type edits its own entry only:
+/// publishers publish a type and never name who listens (`EventPublishers` says who may publish).
 public enum EventSubscriptions {
-    public static let table: [String: [ServiceName]] = [
-        "user.created": [.analytics],
-        "user.signed_in": [.analytics],
-        "user.role_changed": [.analytics],
-        "session.revoked": [.analytics],
+    public enum Interest: Sendable, Equatable {
+        /// Every type any service publishes: `analytics` records the whole funnel.
+        case everything
+        case only(Set<String>)
+    }
+
+    public static let table: [ServiceName: Interest] = [
+        .analytics: .everything,
         // auth derives roles from what users do elsewhere (seed 000 role logic).
-        "oz_check.completed": [.auth, .analytics],
-        "developer_profile.created": [.auth, .analytics],
-        "investor_profile.created": [.auth, .analytics],
-        // investments keeps offerings in step with their properties.
-        "property.published": [.investments, .analytics],
-        "property.updated": [.investments, .analytics],
-        "property.offering_changed": [.investments, .analytics],
-        "property.deleted": [.investments, .analytics],
-        "renovation.progress_updated": [.analytics],
-        // investments: the funnel's money steps; communications tells the investor.
-        "investment.committed": [.communications, .analytics],
-        "investment.funded": [.communications, .analytics],
-        // properties shows each listing's amount raised and investor count.
-        "offering.totals_changed": [.properties, .analytics],
-        "distribution.completed": [.analytics],
-        "distribution.paid": [.communications],
-        "statement.sent": [.analytics],
-        "investor_qualification.submitted": [.analytics],
-        "tax_calculator.used": [.analytics],
-        // Listing media and documents (properties): analytics follows what listings show.
-        "media.photo_added": [.analytics],
-        "media.photo_removed": [.analytics],
-        "media.primary_photo_changed": [.analytics],
-        "media.document_version_added": [.analytics],
-        "media.document_shared": [.analytics],
-        "media.document_share_revoked": [.analytics],
-        "media.signature_requested": [.analytics],
-        "media.signature_answered": [.analytics],
-        // Emails go to communications only: their variables carry one-time links and codes, which
-        // no other service needs to see.
-        "email.requested": [.communications],
+        .auth: .only(["oz_check.completed", "developer_profile.created", "investor_profile.created"]),
+        .properties: .only([
+            // Each listing shows its amount raised and investor count.
+            "offering.totals_changed"
+        ]),
+        .investments: .only([
+            // Offerings are kept in step with their properties.
+            "property.published", "property.updated", "property.offering_changed", "property.deleted",
+        ]),
+        .communications: .only([
+            // Investors hear of their money's steps. Emails go to communications only: their
+            // variables carry one-time links and codes, which no other service needs to see.
+            "investment.committed", "investment.funded", "distribution.paid", "email.requested",
+        ]),
     ]
 
+    /// Types no one but their addressee may see, kept from `.everything` subscribers.
+    public static let confidential: Set<String> = ["email.requested"]
+
     public static func subscribers(of eventType: String) -> [String] {
-        (Self.table[eventType] ?? [.analytics]).map(\.rawValue)
+        ServiceName.allCases.filter { service in
+            switch Self.table[service] {
+            case .everything: !Self.confidential.contains(eventType)
+            case .only(let types): types.contains(eventType)
+            case nil: false
+            }
+        }.map(\.rawValue)
     }
 }

@@ -1,35 +1,10 @@
-/// The five services of the suite. The raw value is the executable name, the Postgres role suffix
-/// and the gateway prefix for its probes (`/v1/<service>/health/ready`).
+/// The five services of the suite, as they name each other on the wire: an event's `source`, a
+/// service client's id. Where each runs and what it owns in Postgres are deployment facts, kept in
+/// the kit (`ServiceName+Deployment.swift`).
 public enum ServiceName: String, CaseIterable, Codable, Sendable {
     case auth
     case properties
     case investments
     case communications
     case analytics
-
-    /// The port each service listens on by default (ARCHITECTURE.md, "Ports and local run").
-    public var defaultPort: Int {
-        switch self {
-        case .auth: 8081
-        case .properties: 8082
-        case .investments: 8083
-        case .communications: 8084
-        case .analytics: 8085
-        }
-    }
-
-    /// The Postgres schemas the service owns; the first holds its bookkeeping tables
-    /// (`schema_migrations`, `outbox`, `inbox`).
-    public var schemas: [String] {
-        switch self {
-        case .auth: ["auth"]
-        case .properties: ["properties", "media"]
-        case .investments: ["investments", "financials"]
-        case .communications: ["communications"]
-        case .analytics: ["analytics"]
-        }
-    }
-
-    /// The Postgres role the service connects as; it can reach only `schemas`.
-    public var databaseRole: String { "tract_\(self.rawValue)" }
 }

@@ -18,11 +18,3 @@ public struct SQLBinds: Sendable {
         PostgresQuery(unsafeSQL: sql, binds: self.bindings)
     }
 }
-
-extension SQLBinds {
-    /// The condition that starts a newest-first page after `cursor`, on the row alias `alias`:
-    /// `(alias.created_at, alias.id) < ($n, $m)`. Pairs with `ORDER BY created_at DESC, id DESC`.
-    public mutating func before(_ cursor: Cursor, alias: String) -> String {
-        "(\(alias).created_at, \(alias).id) < (\(self.add(cursor.createdAt)), \(self.add(cursor.id)))"
-    }
-}

@@ -33,25 +33,29 @@ public struct DeadLetters: Sendable {
     static let columns = "id, event_id, event_type, subscriber, attempts, last_error, created_at, dead_at"
 
     /// Dead letters in the order they were queued, a page at a time.
-    public func list(limit: Int, after: Int64?, logger: Logger) async throws -> [Letter] {
-        let rows = try await self.client.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT \(Self.columns) FROM \(self.schema).outbox
-                    WHERE dead_at IS NOT NULL AND id > $1
-                    ORDER BY id LIMIT $2
-                    """,
-                binds: {
-                    var binds = PostgresBindings()
-                    binds.append(after ?? 0)
-                    binds.append(limit)
-                    return binds
-                }()
-            ),
-            logger: logger
-        )
-        return try await Self.decode(rows)
+    public func list(_ page: PageRequest, logger: Logger) async throws -> Page<Letter> {
+        var binds = SQLBinds()
+        let sql = """
+            SELECT \(Self.columns), \(page.selectKey) FROM \(self.schema).outbox x
+            WHERE dead_at IS NOT NULL AND \(page.after(&binds))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
+            """
+        let rows = try await self.client.query(binds.query(sql), logger: logger)
+        var letters: [(item: Letter, key: String, id: UUID)] = []
+        for try await (id, eventID, type, subscriber, attempts, lastError, createdAt, deadAt, key) in rows.decode(
+            (Int64, UUID, String, String, Int32, String?, Date, Date?, String).self
+        ) {
+            let letter = Letter(
+                id: id, eventId: eventID, eventType: type, subscriber: subscriber, attempts: Int(attempts),
+                lastError: lastError, createdAt: createdAt, deadAt: deadAt
+            )
+            letters.append((letter, key, eventID))
+        }
+        return page.page(letters)
     }
+
+    /// Queue order: the outbox's own sequence, unique, so the event id only completes the cursor.
+    static let order = Keyset("outbox_id", key: "x.id", type: "bigint", descending: false, id: "x.event_id")
 
     /// Puts a dead letter back in line with a fresh count of attempts; nil when `id` is not one.
     public func retry(_ id: Int64, logger: Logger) async throws -> Letter? {
@@ -101,20 +105,13 @@ public struct DeadLetters: Sendable {
     /// `GET /internal/outbox/dead-letters` and `POST /internal/outbox/dead-letters/{id}/retry`, for
     /// users with the admin role. Under `/internal/` because the gateway does not route it: an
     /// operator reaches a service directly (README, "Dead letters").
-    public func addRoutes(to router: Router<TractRequestContext>) {
-        let group = router.group("internal/outbox/dead-letters", context: AuthenticatedContext.self)
-        group.get { request, context -> Page<Letter> in
+    public var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get { request, context -> Page<Letter> in
             try context.identity.requireRole(.admin)
-            let limit = try PageRequest.parseLimit(from: request.uri.queryParameters)
-            let after = try request.uri.queryParameters["cursor"].map { encoded -> Int64 in
-                let cursor = try KeysetCursor(encoded: String(encoded), sort: "outbox_id")
-                guard let id = Int64(cursor.key) else { throw Problem.validation(field: "cursor", "is not a cursor this list issued") }
-                return id
-            }
-            let rows = try await self.list(limit: limit + 1, after: after, logger: context.logger)
-            return Page(fetched: rows, limit: limit) { KeysetCursor(sort: "outbox_id", key: String($0.id), id: $0.eventId).encoded }
+            return try await self.list(try PageRequest(request, order: Self.order), logger: context.logger)
         }
-        group.post(":id/retry") { _, context -> Letter in
+        routes.post(":id/retry") { _, context -> Letter in
             try context.identity.requireRole(.admin)
             guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0,
                 let letter = try await self.retry(id, logger: context.logger)
@@ -127,6 +124,7 @@ public struct DeadLetters: Sendable {
             )
             return letter
         }
+        return routes
     }
 }
 

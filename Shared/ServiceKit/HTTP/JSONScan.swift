@@ -99,7 +99,7 @@ struct JSONScan {
                 path.append(.index(index))
                 node = nil
             } else {
-                path.append(.key(Self.snakeCased(key.stringValue)))
+                path.append(.key(snakeCase(key.stringValue)))
                 node = nil
             }
         }
@@ -117,20 +117,6 @@ struct JSONScan {
         guard words.count > 1 else { return key }
         let joined = ([words[0].lowercased()] + words.dropFirst().map { $0.capitalized }).joined()
         return String(key[..<first]) + joined + String(key[key.index(after: last)...])
-    }
-
-    /// `unitNumber` → `unit_number`: how a property the body lacks is named back to the client.
-    static func snakeCased(_ name: String) -> String {
-        var result = ""
-        for character in name {
-            if character.isUppercase {
-                if !result.isEmpty { result += "_" }
-                result += character.lowercased()
-            } else {
-                result.append(character)
-            }
-        }
-        return result
     }
 }
 

@@ -41,6 +41,13 @@ public struct Identity: Sendable, Equatable {
 
     public var isService: Bool { self.scopes.contains(Scope.service) }
 
+    /// The signed-in user's id; a service token (whose subject is a client id) is refused with
+    /// `detail`. The one way a route that acts for a person finds who that is.
+    public func requireUser(_ detail: String = "This route acts for a signed-in user, not a service client.") throws -> UUID {
+        guard let id = self.userID else { throw Problem.forbidden(detail) }
+        return id
+    }
+
     public func has(role: Role) -> Bool { self.roles.contains(role) }
 
     public func requireRole(_ allowed: Role...) throws {

@@ -41,11 +41,14 @@ public func buildServiceApplication(
     let outbox = OutboxPublisher(source: definition.name.rawValue, schema: schema, subscribers: subscribers)
     let verifier = TokenVerifier(configuration: configuration.identity, fetchTimeout: configuration.peerTimeout, logger: logger)
     let dependencies = ServiceDependencies(
+        service: definition.name,
         configuration: configuration,
         postgres: postgres,
         outbox: outbox,
         internalClient: internalClient,
-        logger: logger
+        logger: logger,
+        clock: overrides.clock,
+        ids: overrides.ids ?? .uuidV7(overrides.clock)
     )
 
     // HEAD answers wherever GET does (RFC 9110 §9.3.2), as the 405's Allow promises.
@@ -75,7 +78,7 @@ public func buildServiceApplication(
                 || ServiceGrants.accepts(type, from: source, at: service, publishers: publishers, subscribers: subscribers)
         }
     ).addRoutes(to: router)
-    DeadLetters(client: postgres, schema: schema).addRoutes(to: router)
+    router.authenticated.addRoutes(DeadLetters(client: postgres, schema: schema).endpoints, atPath: "/internal/outbox/dead-letters")
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()

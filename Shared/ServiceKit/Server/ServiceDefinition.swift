@@ -46,13 +46,21 @@ public struct ServiceDefinition: Sendable {
     }
 }
 
-/// What the kit hands a service's routes: its database, outbox, peers and settings.
+/// What the kit hands a service's routes: its database, outbox, peers, settings, clock and ids.
 public struct ServiceDependencies: Sendable {
+    public let service: ServiceName
     public let configuration: ServiceConfiguration
     public let postgres: PostgresClient
     public let outbox: OutboxPublisher
     public let internalClient: InternalHTTPClient
     public let logger: Logger
+    /// "Now" for the service's own code; tests fix it through `ServiceOverrides.clock`.
+    public let clock: ServiceClock
+    /// New rows' ids (UUIDv7); tests may replace it through `ServiceOverrides.ids`.
+    public let ids: IDGenerator
+
+    /// The schema that holds the service's bookkeeping (outbox, inbox, rate limits, idempotency).
+    public var schema: String { self.service.schemas[0] }
 }
 
 /// Seams for tests: what a test swaps must be a real implementation too (a token provider that
@@ -66,14 +74,22 @@ public struct ServiceOverrides: Sendable {
     public var eventPublishers: (@Sendable (String) -> [String])?
     public var runsOutboxDispatcher: Bool
     public var migratesOnStart: Bool
+    /// The service's clock (default the wall clock).
+    public var clock: ServiceClock
+    /// The service's id generator (default UUIDv7 at `clock`'s time).
+    public var ids: IDGenerator?
 
     public init(
         serviceTokens: (any ServiceTokenProvider)? = nil,
         eventSubscribers: (@Sendable (String) -> [String])? = nil,
         eventPublishers: (@Sendable (String) -> [String])? = nil,
         runsOutboxDispatcher: Bool = true,
-        migratesOnStart: Bool = true
+        migratesOnStart: Bool = true,
+        clock: ServiceClock = .system,
+        ids: IDGenerator? = nil
     ) {
+        self.clock = clock
+        self.ids = ids
         self.serviceTokens = serviceTokens
         self.eventSubscribers = eventSubscribers
         self.eventPublishers = eventPublishers

@@ -146,7 +146,7 @@ struct AccountRoutes: Sendable {
             return .noContent
         }
         me.get("login-history") { request, context in
-            let page = try PageRequest(request)
+            let page = try OldPageRequest(request)
             return try await self.auth.history.page(userID: self.user(context).id, after: page.cursor, limit: page.limit, logger: context.logger)
         }
     }

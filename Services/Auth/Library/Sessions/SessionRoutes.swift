@@ -30,7 +30,7 @@ struct SessionRoutes: Sendable {
     func addRoutes(to router: Router<TractRequestContext>) {
         let sessions = router.group("v1/auth/sessions", context: AuthenticatedContext.self)
         sessions.get { request, context in
-            let page = try PageRequest(request)
+            let page = try OldPageRequest(request)
             return try await self.list(context, page: page)
         }
         sessions.delete { _, context -> HTTPResponse.Status in
@@ -89,7 +89,7 @@ struct SessionRoutes: Sendable {
         }
     }
 
-    func list(_ context: AuthenticatedContext, page: PageRequest) async throws -> Page<SessionView> {
+    func list(_ context: AuthenticatedContext, page: OldPageRequest) async throws -> Page<SessionView> {
         let userID = try self.userID(context)
         let current = self.currentSession(context)
         let rows = try await self.auth.postgres.query(

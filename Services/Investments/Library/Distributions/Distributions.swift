@@ -68,7 +68,7 @@ struct DistributionRoutes: Sendable {
                 guard let id = UUID(uuidString: String(raw)) else { throw Problem.validation(field: "offering_id", "must be a UUID") }
                 return id
             }
-            return try await self.store.list(offering: offering, for: context.identity, page: try PageRequest(request), logger: context.logger)
+            return try await self.store.list(offering: offering, for: context.identity, page: try OldPageRequest(request), logger: context.logger)
         }
         distributions.get(":id") { _, context -> JSONDocument in
             JSONDocument(try await self.store.find(try Self.id(context), for: context.identity, logger: context.logger))
@@ -319,7 +319,7 @@ struct DistributionStore: Sendable {
     }
 
     /// Newest first: an investor's distributions they are in; a sponsor's those of their offerings; admins all.
-    func list(offering: UUID?, for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(offering: UUID?, for identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if !identity.has(role: .admin) {

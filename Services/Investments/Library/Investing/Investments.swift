@@ -38,14 +38,14 @@ struct InvestmentRoutes: Sendable {
         }
         offerings.get(":id/investments") { request, context -> JSONDocument in
             let offeringID = try OfferingRoutes.id(context)
-            let page = try PageRequest(request)
+            let page = try OldPageRequest(request)
             return try await self.store.list(offering: offeringID, by: context.identity, page: page, logger: context.logger)
         }
 
         let investments = router.group("v1/investments", context: AuthenticatedContext.self)
         investments.get { request, context -> JSONDocument in
             guard let investorID = context.identity.userID else { throw Problem.forbidden("Only users hold investments.") }
-            return try await self.store.list(investor: investorID, page: try PageRequest(request), logger: context.logger)
+            return try await self.store.list(investor: investorID, page: try OldPageRequest(request), logger: context.logger)
         }
         investments.get(":id") { _, context -> JSONDocument in
             let id = try Self.id(context)
@@ -353,12 +353,12 @@ struct InvestmentStore: Sendable {
         throw Problem.notFound("No investment has this id.")
     }
 
-    func list(investor: UUID, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(investor: UUID, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
         try await self.page(of: "investor_id", equal: investor, page, logger: logger)
     }
 
     /// Positions in an offering, for its sponsor and admins.
-    func list(offering: UUID, by identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(offering: UUID, by identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
         guard let found = try await OfferingStore(postgres: self.postgres).find(offering, logger: logger), found.isVisible(to: identity) else {
             throw Problem.notFound("No offering has this id.")
         }
@@ -367,7 +367,7 @@ struct InvestmentStore: Sendable {
     }
 
     /// Newest-first positions whose `column` (a name from this file, never from a client) is `value`.
-    private func page(of column: String, equal value: UUID, _ page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    private func page(of column: String, equal value: UUID, _ page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var sql = "SELECT i.id, i.created_at, investments.investment_document(i)::text FROM investments.investments i WHERE i.\(column) = \(binds.add(value))"
         if let cursor = page.cursor { sql += " AND " + binds.before(cursor, alias: "i") }

@@ -48,7 +48,7 @@ struct VerificationRoutes: Sendable {
         }
         own.get { request, context -> JSONDocument in
             guard let userID = context.identity.userID else { throw Problem.forbidden("Only users are verified.") }
-            return try await self.store.list(user: userID, status: nil, page: try PageRequest(request), logger: context.logger)
+            return try await self.store.list(user: userID, status: nil, page: try OldPageRequest(request), logger: context.logger)
         }
 
         let staff = router.group("v1/verifications", context: AuthenticatedContext.self)
@@ -58,7 +58,7 @@ struct VerificationRoutes: Sendable {
             if let status, !["pending", "approved", "rejected", "expired"].contains(status) {
                 throw Problem.validation(field: "status", "must be one of pending, approved, rejected, expired")
             }
-            return try await self.store.list(user: nil, status: status, page: try PageRequest(request), logger: context.logger)
+            return try await self.store.list(user: nil, status: status, page: try OldPageRequest(request), logger: context.logger)
         }
         staff.post(":id/review") { request, context -> JSONDocument in
             try context.identity.requireRole(.admin)
@@ -124,7 +124,7 @@ struct Verifications: Sendable {
         throw Problem.notFound("No verification has this id.")
     }
 
-    func list(user: UUID?, status: String?, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(user: UUID?, status: String?, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if let user { conditions.append("v.user_id = \(binds.add(user))") }

@@ -15,7 +15,7 @@ struct OfferingRoutes: Sendable {
     func addRoutes(to router: Router<TractRequestContext>) {
         let offerings = router.group("v1/offerings", context: AuthenticatedContext.self)
         offerings.get { request, context -> JSONDocument in
-            try await self.store.list(for: context.identity, page: try PageRequest(request), logger: context.logger)
+            try await self.store.list(for: context.identity, page: try OldPageRequest(request), logger: context.logger)
         }
         offerings.post { request, context -> JSONDocument in
             try context.identity.requireRole(.sponsor, .admin)
@@ -146,7 +146,7 @@ struct OfferingStore: Sendable {
 
     /// Open and closed offerings for everyone signed in, newest first; drafts and cancelled ones
     /// only for their sponsor and admins.
-    func list(for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(for identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if !identity.has(role: .admin) {

@@ -74,7 +74,7 @@ struct StatementRoutes: Sendable {
         }
         statements.get { request, context -> JSONDocument in
             try await self.store.list(
-                try ListFilter(request.uri.queryParameters), for: context.identity, page: try PageRequest(request), logger: context.logger
+                try ListFilter(request.uri.queryParameters), for: context.identity, page: try OldPageRequest(request), logger: context.logger
             )
         }
         statements.get(":id") { _, context -> JSONDocument in

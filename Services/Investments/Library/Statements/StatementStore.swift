@@ -232,7 +232,7 @@ struct StatementStore: Sendable {
 
     /// Newest first: an investor's own final and sent statements; for admins every statement,
     /// optionally one investor's, one type or one status.
-    func list(_ filter: StatementRoutes.ListFilter, for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(_ filter: StatementRoutes.ListFilter, for identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if identity.has(role: .admin) {

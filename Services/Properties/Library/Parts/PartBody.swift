@@ -91,12 +91,6 @@ extension FieldErrors {
         if value < start { self.add(field, "must not be before \(earlier)") }
     }
 
-    static func isDate(_ value: String) -> Bool {
-        var probe = FieldErrors()
-        probe.date("date", value)
-        return probe.all.isEmpty
-    }
-
     /// A JSON value of the given shape (`object` or `array`), within a size a form can hold.
     mutating func json(_ field: String, _ value: JSONValue?, array: Bool, max: Int = 100) {
         guard let value else { return }

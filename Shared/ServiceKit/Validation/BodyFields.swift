@@ -1,0 +1,144 @@
+import Foundation
+import Models
+
+/// A JSON object body, read the one way every route reads one: keys that are not fields are
+/// refused by name rather than ignored (a misspelt `parking_incom` would otherwise be stored as
+/// the zero the sponsor never meant), every bad field is named in one 422, a NUL character never
+/// gets past `RequestJSON`, and a `PATCH` is the stored fields with the keys sent laid over them.
+///
+/// Two ways to take the values, one set of errors: `decode(_:)` a `Codable` fields struct (then
+/// check its values with `errors`), or read key by key (`money`, `date`, `text`…).
+public struct BodyFields: Sendable {
+    public let object: [String: JSONValue]
+    public var errors = FieldErrors()
+
+    /// `allowed`: the keys a client may send. `derived`: keys of the resource the server computes,
+    /// refused with a word saying so. `required`: keys that may not be `null` (`NOT NULL` columns).
+    /// Anything but an object is refused at once, before its fields would each be "required".
+    public init(_ value: JSONValue, allowed: Set<String>, derived: Set<String> = [], required: Set<String> = []) throws {
+        guard case .object(let object) = value else { throw Problem.validation(field: "body", "must be a JSON object") }
+        self.object = object
+        for key in object.keys.sorted() {
+            if !allowed.contains(key) {
+                self.errors.add(key, derived.contains(key) ? "is computed by the server; leave it out" : "is not a field you can set")
+            } else if object[key] == .null, required.contains(key) {
+                self.errors.add(key, "must not be null")
+            }
+        }
+    }
+
+    /// A `PATCH`: the keys sent replace the stored values of the `writable` keys (`null` clears
+    /// one), and the result is read as a whole body, so rules across fields hold whichever of them
+    /// the patch touched. Keys of `stored` that are not writable (ids, totals) are left behind;
+    /// keys of the patch that are not writable stay, for `init` to refuse by name.
+    public static func merging(_ patch: JSONValue, over stored: JSONValue, writable: some Sequence<String>) throws -> JSONValue {
+        guard case .object(let changes) = patch else { throw Problem.validation(field: "body", "must be a JSON object") }
+        var merged: [String: JSONValue] = [:]
+        for key in writable { merged[key] = stored[key] }
+        for (key, value) in changes { merged[key] = value }
+        return .object(merged)
+    }
+
+    public mutating func add(_ key: String, _ message: String) { self.errors.add(key, message) }
+
+    /// Throws the 422 naming every field that was wrong.
+    public func check() throws { try self.errors.check() }
+
+    /// The whole object as `Fields`, once its keys passed: a key problem is reported before a type
+    /// problem, so a typo is named as a typo.
+    public func decode<Fields: Decodable>(_ type: Fields.Type) throws -> Fields {
+        try self.check()
+        return try RequestJSON.decode(Fields.self, from: .object(self.object))
+    }
+
+    /// Absent and `null` are both nil.
+    public func value(_ key: String) -> JSONValue? {
+        guard let value = self.object[key], value != .null else { return nil }
+        return value
+    }
+
+    /// An amount as a decimal string (`"1200.00"`): at least 0 unless `signed`, above 0 when `positive`.
+    public mutating func money(_ key: String, required: Bool = false, signed: Bool = false, positive: Bool = false) -> Money? {
+        guard let value = self.value(key) else {
+            if required { self.add(key, "is required: an amount such as \"1200.00\"") }
+            return nil
+        }
+        guard case .string(let text) = value, let money = Money(text) else {
+            self.add(key, "must be an amount as a string such as \"1200.00\": digits, at most two decimals")
+            return nil
+        }
+        if positive, money <= .zero {
+            self.add(key, "must be more than 0")
+        } else if !signed, money < .zero {
+            self.add(key, "must be 0 or more")
+        }
+        return money
+    }
+
+    public mutating func integer(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = self.value(key) else { return nil }
+        guard case .number(let number) = value, number.rounded() == number, let whole = Int(exactly: number), range.contains(whole) else {
+            self.add(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return whole
+    }
+
+    /// A `YYYY-MM-DD` day the calendar has, as the text the client sent.
+    public mutating func day(_ key: String, required: Bool = false) -> String? {
+        guard let value = self.value(key) else {
+            if required { self.add(key, "is required: a date such as 2025-01-01 (YYYY-MM-DD)") }
+            return nil
+        }
+        guard case .string(let text) = value, FieldErrors.isDate(text) else {
+            self.add(key, "must be a date such as 2025-01-01 (YYYY-MM-DD)")
+            return nil
+        }
+        return text
+    }
+
+    public mutating func uuid(_ key: String, required: Bool = false) -> UUID? {
+        guard let value = self.value(key) else {
+            if required { self.add(key, "is required") }
+            return nil
+        }
+        guard case .string(let text) = value, let id = UUID(uuidString: text) else {
+            self.add(key, "must be a UUID")
+            return nil
+        }
+        return id
+    }
+
+    /// One line of text, trimmed, 1 to `max` characters.
+    public mutating func text(_ key: String, max: Int, required: Bool = false) -> String? {
+        guard let value = self.value(key) else {
+            if required { self.add(key, "is required") }
+            return nil
+        }
+        guard case .string(let raw) = value else {
+            self.add(key, "must be a string")
+            return nil
+        }
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty || text.count > max {
+            self.add(key, "must be 1 to \(max) characters")
+        } else if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            self.add(key, "must be one line, without control characters")
+        } else {
+            return text
+        }
+        return nil
+    }
+}
+
+/// `unitNumber` → `unit_number`: the JSON key and SQL column of a Swift property name, the one
+/// converter (the coders' `.convertToSnakeCase` does the same on the wire).
+public func snakeCase(_ name: String) -> String {
+    name.reduce(into: "") { result, character in
+        if character.isUppercase {
+            result += (result.isEmpty ? "" : "_") + character.lowercased()
+        } else {
+            result.append(character)
+        }
+    }
+}
