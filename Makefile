@@ -3,11 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # debug (default) or release, for build and run.
 CONFIGURATION ?= debug
+# What `make format` rewrites and `make format-check` (run by `make test`) checks.
+SWIFT_SOURCES := Package.swift Shared Services Tests Benchmarks
 export CONFIGURATION
 # Swift lives at /opt/swift on the project's machines but is not always on PATH.
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: help run test build db-up db-down bench format lint-deploy render-deploy clean-data
+.PHONY: help run test build db-up db-down bench format format-check lint-deploy render-deploy clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-14s %s\n", $$1, $$2 }'
@@ -15,7 +17,8 @@ help: ## list the targets
 run: ## Postgres, build, migrate, the five services and the gateway on :8080 (Ctrl-C stops)
 	scripts/run.sh
 
-test: ## deploy checks, local Postgres, then swift build --build-tests and swift test --parallel
+test: ## format and deploy checks, local Postgres, then swift build --build-tests and the tests
+	$(MAKE) --no-print-directory format-check
 	scripts/validate-deploy.sh
 	scripts/db.sh up
 	scripts/test.sh
@@ -33,8 +36,11 @@ db-down: ## stop the local Postgres
 bench: ## benchmarks (scripts/bench.sh)
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "No benchmarks yet (add scripts/bench.sh)."; fi
 
-format: ## swift format the Swift sources in place
-	swift format --in-place --recursive Shared Services Tests Package.swift
+format: ## apply .swift-format to the Swift sources in place
+	swift format format --in-place --recursive --parallel $(SWIFT_SOURCES)
+
+format-check: ## fail if any Swift source is not as .swift-format writes it (CI runs this)
+	swift format lint --strict --recursive --parallel $(SWIFT_SOURCES)
 
 lint-deploy: ## offline checks of scripts, gateway, compose and Kubernetes files
 	scripts/validate-deploy.sh

@@ -89,11 +89,13 @@ public enum PagingSweep {
                 return seen
             }
             for row in rows {
-                guard case .string(let id)? = row["id"] else {
+                switch row["id"] {
+                case .string(let id)?: seen.append(id)
+                case .number(let id)?: seen.append(String(id))
+                default:
                     Issue.record("GET \(uri): a row without an id", sourceLocation: sourceLocation)
                     return seen
                 }
-                seen.append(id)
             }
             if case .string(let next)? = page["next_cursor"] { cursor = next } else { cursor = nil }
             pages += 1

@@ -157,10 +157,10 @@ public struct EventInbox: Sendable {
     }
 
     /// `POST /internal/events`, open only to service tokens that may publish events.
-    public func addRoutes(to router: Router<TractRequestContext>) {
-        router.group("internal/events", context: AuthenticatedContext.self)
-            .add(middleware: RequireScopeMiddleware(Scope.publishEvents))
-            .post { request, context -> Receipt in
+    public var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.add(middleware: RequireScopeMiddleware(Scope.publishEvents))
+        routes.post { request, context -> Receipt in
                 let envelope = try await request.decode(as: EventEnvelope.self, context: context)
                 try self.authorize(envelope, from: context.identity)
                 let outcome = try await self.receive(envelope, logger: context.logger)
@@ -173,5 +173,6 @@ public struct EventInbox: Sendable {
                 )
                 return Receipt(eventId: envelope.id, outcome: outcome)
             }
+        return routes
     }
 }

@@ -18,10 +18,11 @@ struct OperationsRoutes: Sendable {
         var checks: [String: String]
     }
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.get("health/live") { _, _ in Health(status: "ok", checks: [:]) }
-        router.get("health/ready") { _, context in try await self.readiness(logger: context.logger) }
-        router.get("metrics") { _, _ in
+    var endpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.get("health/live") { _, _ in Health(status: "ok", checks: [:]) }
+        routes.get("health/ready") { _, context in try await self.readiness(logger: context.logger) }
+        routes.get("metrics") { _, _ in
             let text = PrometheusMetrics.render()
             return Response(
                 status: .ok,
@@ -29,13 +30,14 @@ struct OperationsRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: text))
             )
         }
-        router.get("openapi.json") { _, _ in
+        routes.get("openapi.json") { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: self.openAPIDocument)
             )
         }
+        return routes
     }
 
     /// Ready means: Postgres answers within the timeout and every migration this build knows is

@@ -59,15 +59,16 @@ public func buildServiceApplication(
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPI: openAPI)))
     router.add(middleware: QueryGuardMiddleware())
     router.add(middleware: IdentityMiddleware(verifier: verifier))
-    OperationsRoutes(
+    let operations = OperationsRoutes(
         postgres: postgres,
         migrator: migrator,
         openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),
         readinessTimeout: configuration.readinessTimeout
-    ).addRoutes(to: router)
+    )
+    router.addRoutes(operations.endpoints)
     let publishers = overrides.eventPublishers ?? EventPublishers.publishers(of:)
     let service = definition.name.rawValue
-    EventInbox(
+    let inbox = EventInbox(
         client: postgres,
         schema: schema,
         handlers: try definition.eventHandlers(dependencies),
@@ -77,7 +78,8 @@ public func buildServiceApplication(
             ServiceGrants.accepts(type, from: source, at: service, publishers: publishers)
                 || ServiceGrants.accepts(type, from: source, at: service, publishers: publishers, subscribers: subscribers)
         }
-    ).addRoutes(to: router)
+    )
+    router.authenticated.addRoutes(inbox.endpoints, atPath: "/internal/events")
     router.authenticated.addRoutes(DeadLetters(client: postgres, schema: schema).endpoints, atPath: "/internal/outbox/dead-letters")
     try definition.routes(router, dependencies)
 
