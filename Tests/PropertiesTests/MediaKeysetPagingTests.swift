@@ -21,52 +21,33 @@ import TestSupport
     static let mediaPrefixes = ["/v1/properties/{id}/photos", "/v1/properties/{id}/documents", "/v1/documents/", "/v1/media/"]
 
     @Test func everyMediaListShowsEachRowOnce() async throws {
-        let issuer = try TestIssuer()
-        try await issuer.serve { jwksURL in
-            try await TestDatabase.with(services: [.properties]) { database in
-                let root = FileManager.default.temporaryDirectory.appendingPathComponent("tract-media-\(UUID().uuidString)")
-                defer { try? FileManager.default.removeItem(at: root) }
-                var settings = PropertiesSettings(censusGeocoderURL: PropertiesFixture.noGeocoder)
-                settings.media = MediaSettings(backend: .filesystem(root: root))
-                let app = try await buildApplication(
-                    .forTesting(.properties, database: database, jwksURL: jwksURL), settings: settings,
-                    overrides: ServiceOverrides(runsOutboxDispatcher: false)
+        try await MediaRouterFixture.run { fixture in
+            let (sponsorID, sponsor) = try await fixture.sponsor()
+            // The sponsor edits each listing, so every seeded row is theirs to see.
+            let gallery = try await fixture.property(token: sponsor)
+            let deck = try await fixture.property(token: sponsor)
+            let shared = try await fixture.property(token: sponsor)
+            let firstVersion = UUID()
+            let sharedDocument = UUID()
+            try await TestDatabase.withAdmin(database: fixture.database.name) { postgres in
+                try await Self.run(
+                    """
+                    INSERT INTO media.documents (id, property_id, owner_id, name, file_size, file_type, file_hash, storage_key, version)
+                    VALUES ('\(sharedDocument)', '\(shared)', '\(sponsorID)', 'Subscription agreement', 1, 'application/pdf',
+                        repeat('0', 64), 'documents/\(shared.lowercased)/\(sharedDocument.lowercased)', 1)
+                    """,
+                    on: postgres
                 )
-                try await app.test(.router) { client in
-                    let sponsorID = UUID()
-                    let sponsor = try await issuer.token(subject: sponsorID.uuidString.lowercased(), roles: [.sponsor])
-                    // The sponsor edits each listing, so every seeded row is theirs to see.
-                    let gallery = try await Self.property(client, token: sponsor)
-                    let deck = try await Self.property(client, token: sponsor)
-                    let shared = try await Self.property(client, token: sponsor)
-                    let firstVersion = UUID()
-                    let sharedDocument = UUID()
-                    try await TestDatabase.withAdmin(database: database.name) { postgres in
-                        try await postgres.query(
-                            PostgresQuery(
-                                unsafeSQL: """
-                                    INSERT INTO media.documents (id, property_id, owner_id, name, file_size, file_type, file_hash, storage_key, version)
-                                    VALUES ('\(sharedDocument)', '\(shared)', '\(sponsorID)', 'Subscription agreement', 1, 'application/pdf',
-                                        repeat('0', 64), 'documents/\(shared.lowercased)/\(sharedDocument.lowercased)', 1)
-                                    """
-                            ),
-                            logger: Self.logger
-                        )
-                        let lists = Self.lists(
-                            token: sponsor, sponsor: sponsorID, gallery: gallery, deck: deck, firstVersion: firstVersion,
-                            sharedDocument: sharedDocument
-                        )
-                        let document = try await client.execute(uri: "/openapi.json", method: .get) { response async throws in
-                            try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
-                        }
-                        let others = PagingSweep.pagedPaths(in: document).filter { path in
-                            !Self.mediaPrefixes.contains { path.hasPrefix($0) }
-                        }
-                        PagingSweep.expectCoverage(of: document, by: lists, except: others.union(["/internal/outbox/dead-letters"]))
-                        for list in lists {
-                            try await PagingSweep.check(list, postgres: postgres, client: client)
-                        }
-                    }
+                let lists = Self.lists(
+                    token: sponsor, sponsor: sponsorID, gallery: gallery, deck: deck, firstVersion: firstVersion, sharedDocument: sharedDocument
+                )
+                let document = try await fixture.client.execute(uri: "/openapi.json", method: .get) { response async throws in
+                    try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+                }
+                let others = PagingSweep.pagedPaths(in: document).filter { path in !Self.mediaPrefixes.contains { path.hasPrefix($0) } }
+                PagingSweep.expectCoverage(of: document, by: lists, except: others.union(["/internal/outbox/dead-letters"]))
+                for list in lists {
+                    try await PagingSweep.check(list, postgres: postgres, client: fixture.client)
                 }
             }
         }
@@ -143,20 +124,5 @@ import TestSupport
 
     static func run(_ sql: String, on postgres: PostgresClient) async throws {
         try await postgres.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
-    }
-
-    /// A listing by the caller (a prospect: only its sponsor sees it).
-    static func property(_ client: some TestClientProtocol, token: String) async throws -> UUID {
-        try await client.execute(
-            uri: "/v1/properties", method: .post,
-            headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-            body: ByteBuffer(string: PropertyListingTests.elm)
-        ) { response async throws in
-            #expect(response.status == .created)
-            let created = try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
-            var id: UUID?
-            if case .string(let text)? = created["id"] { id = UUID(uuidString: text) }
-            return try #require(id, "the created listing has no id")
-        }
     }
 }
