@@ -21,7 +21,7 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
             // Makes sure the S3 bucket exists before the server listens. A value of its own: the
             // storage the routes hold is plain data over the shared HTTP client, so two cost nothing.
             onStart: { dependencies in
-                try await MediaRoutes.storage(for: settings.media.backend, logger: dependencies.logger).prepare()
+                try await MediaControllers.storage(for: settings.media.backend, logger: dependencies.logger).prepare()
             },
             purgeTargets: [.rateLimitBuckets(schema: "properties", longestRefill: settings.ozChecksPerIP.refillTime)]
         ) { router, dependencies in
@@ -38,7 +38,16 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
             PropertyRoutes(store: store).addRoutes(to: router)
             InternalPropertyRoutes(store: store).addRoutes(to: router)
             addPartRoutes(to: router, postgres: dependencies.postgres, outbox: dependencies.outbox)
-            try MediaRoutes(settings: settings.media, properties: store, dependencies: dependencies).addRoutes(to: router)
+            let media = try MediaControllers(settings: settings.media, properties: store, dependencies: dependencies)
+            router.addRoutes(media.photos.publicEndpoints, atPath: "/v1/properties/:id/photos")
+            router.authenticated.addRoutes(media.photos.endpoints, atPath: "/v1/properties/:id/photos")
+            router.addRoutes(media.propertyDocuments.publicEndpoints, atPath: "/v1/properties/:id/documents")
+            router.authenticated.addRoutes(media.propertyDocuments.endpoints, atPath: "/v1/properties/:id/documents")
+            router.addRoutes(media.documents.publicEndpoints, atPath: "/v1/documents")
+            router.authenticated.addRoutes(media.shares.endpoints, atPath: "/v1/documents/:id")
+            router.addRoutes(media.files.publicEndpoints, atPath: "/v1/media")
+            ListingMediaRoutes(store: ListingMediaStore(postgres: dependencies.postgres), gate: media.gate, rules: media.listingMediaRules)
+                .addRoutes(to: router)
         }
     }
 }

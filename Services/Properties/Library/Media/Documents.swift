@@ -6,80 +6,53 @@ import Models
 import PostgresNIO
 import ServiceKit
 
-/// `/v1/properties/{id}/documents`, `/v1/documents/{id}` and `/v1/media/documents/{id}` (seed 001
-/// §2.5 `documents.documents`, kept in `media`): versioned files of a property. Uploading under a
-/// name the property already has adds version n + 1 and keeps the earlier versions.
-struct DocumentRoutes: Sendable {
+/// `/v1/properties/{id}/documents` (seed 001 §2.5 `documents.documents`, kept in `media`):
+/// versioned files of a property. Uploading under a name the property already has adds version
+/// n + 1 and keeps the earlier versions. A version is read at `/v1/documents/{id}`
+/// (`DocumentController`) and its bytes fetched at `/v1/media/documents/{id}` (`MediaFileController`).
+struct PropertyDocumentController: Sendable {
     let store: DocumentStore
     let gate: PropertyGate
     let delivery: MediaDelivery
     let maxUploadBytes: Int
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.get("v1/properties/:id/documents") { request, context -> JSONDocument in
-            let access = PropertyAccess(identity: context.identity)
-            let property = try await self.gate.readable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
-            let page = try DocumentPage(request.uri.queryParameters)
-            return try await self.store.list(property: property.id, access: access, editor: access.canEdit(property), page: page, logger: context.logger)
-        }
-        router.get("v1/documents/:id") { _, context -> JSONDocument in
-            let (document, _) = try await self.readable(context, forDownload: false)
-            return JSONDocument(document.json)
-        }
-        router.get("v1/documents/:id/versions") { _, context -> JSONDocument in
-            let (document, granted) = try await self.readable(context, forDownload: false)
-            // Reading one version says nothing about the others: each row is held to the same rule as
-            // the property's document list. A grant-only reader may not see the listing at all.
-            let access = PropertyAccess(identity: context.identity)
-            let property: Property?
-            if let granted {
-                property = granted
-            } else {
-                property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger)
-            }
-            return try await self.store.versions(
-                of: document, access: access, editor: property.map(access.canEdit) ?? false, listingReadable: property != nil,
-                logger: context.logger
-            )
-        }
-        router.get("v1/media/documents/:id") { request, context -> Response in
-            let (document, _) = try await self.readable(context, forDownload: true)
-            return try await self.delivery.respond(with: document.file, to: request, logger: context.logger)
-        }
-        router.group("v1/properties/:id/documents", context: AuthenticatedContext.self).post { request, context -> JSONDocument in
-            let access = PropertyAccess(identity: context.identity)
-            let property = try await self.gate.editable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
-            let metadata = try DocumentUpload(request.uri.queryParameters)
-            try request.refuseDeclaredLength(above: self.maxUploadBytes)
-            let spooled = try await UploadSpool.receive(request.body, limit: self.maxUploadBytes, into: self.delivery.storage.spoolDirectory)
-            let kind: FileKind
-            do {
-                kind = try Self.documentKind(of: spooled, declaredType: request.headers[.contentType], fileName: metadata.fileName)
-            } catch {
-                spooled.discard()
-                throw error
-            }
-            let document = try await self.store.addVersion(
-                metadata, file: spooled, kind: kind, property: property.id, by: try PhotoRoutes.userID(context.identity), logger: context.logger
-            )
-            return JSONDocument(document.json, status: .created, headers: [.location: "/v1/documents/\(document.id.lowercased)"])
-        }
+    /// Mounted at `/v1/properties/:id/documents`: the latest versions the caller may read.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.get(use: self.list)
+        return routes
     }
 
-    /// The document if the caller may see it (and, for `forDownload`, fetch its bytes): 404 otherwise.
-    func readable(_ context: TractRequestContext, forDownload: Bool) async throws -> (DocumentRecord, Property?) {
-        let notFound = Problem.notFound("No document has this id.")
-        guard let document = try await self.store.find(try context.parameters.uuid("id", "document"), logger: context.logger) else {
-            throw notFound
-        }
+    /// Mounted at `/v1/properties/:id/documents`: uploads, by the property's editors.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post(use: self.upload)
+        return routes
+    }
+
+    @Sendable func list(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
         let access = PropertyAccess(identity: context.identity)
-        if let user = access.userID, try await self.store.isGranted(document, to: user, forDownload: forDownload, logger: context.logger) {
-            return (document, nil)
+        let property = try await self.gate.readable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+        let page = try PageRequest(request, order: DocumentStore.newestUpload)
+        return try await self.store.list(property: property.id, access: access, editor: access.canEdit(property), page: page, logger: context.logger)
+    }
+
+    @Sendable func upload(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let access = PropertyAccess(identity: context.identity)
+        let property = try await self.gate.editable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+        let metadata = try DocumentUpload(request.uri.queryParameters)
+        try request.refuseDeclaredLength(above: self.maxUploadBytes)
+        let spooled = try await UploadSpool.receive(request.body, limit: self.maxUploadBytes, into: self.delivery.storage.spoolDirectory)
+        let kind: FileKind
+        do {
+            kind = try Self.documentKind(of: spooled, declaredType: request.headers[.contentType], fileName: metadata.fileName)
+        } catch {
+            spooled.discard()
+            throw error
         }
-        guard let property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger),
-            DocumentAccess(access: access).canRead(document, of: property)
-        else { throw notFound }
-        return (document, property)
+        let userID = try context.identity.requireUser("Only users change listing media.")
+        let document = try await self.store.addVersion(metadata, file: spooled, kind: kind, property: property.id, by: userID, logger: context.logger)
+        return JSONDocument(document.json, status: .created, headers: [.location: "/v1/documents/\(document.id.lowercased)"])
     }
 
     /// Documents: PDFs, images and Office files.
@@ -100,6 +73,61 @@ struct DocumentRoutes: Sendable {
     }
 }
 
+/// `/v1/documents/{id}`: one document version and the versions of its name, each to whoever may
+/// read it (its property's readers by its visibility, and the users it was shared with or sent to
+/// for signing).
+struct DocumentController: Sendable {
+    let store: DocumentStore
+    let gate: PropertyGate
+
+    /// Mounted at `/v1/documents`.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.get(":id", use: self.show)
+        routes.get(":id/versions", use: self.versions)
+        return routes
+    }
+
+    @Sendable func show(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
+        let (document, _) = try await self.readable(context, forDownload: false)
+        return JSONDocument(document.json)
+    }
+
+    @Sendable func versions(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
+        let (document, granted) = try await self.readable(context, forDownload: false)
+        let page = try PageRequest(request, order: DocumentStore.versionOrder)
+        // Reading one version says nothing about the others: each row is held to the same rule as
+        // the property's document list. A grant-only reader may not see the listing at all.
+        let access = PropertyAccess(identity: context.identity)
+        let property: Property?
+        if let granted {
+            property = granted
+        } else {
+            property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger)
+        }
+        return try await self.store.versions(
+            of: document, access: access, editor: property.map(access.canEdit) ?? false, listingReadable: property != nil, page: page,
+            logger: context.logger
+        )
+    }
+
+    /// The document if the caller may see it (and, for `forDownload`, fetch its bytes): 404 otherwise.
+    func readable(_ context: TractRequestContext, forDownload: Bool) async throws -> (DocumentRecord, Property?) {
+        let notFound = Problem.notFound("No document has this id.")
+        guard let document = try await self.store.find(try context.parameters.uuid("id", "document"), logger: context.logger) else {
+            throw notFound
+        }
+        let access = PropertyAccess(identity: context.identity)
+        if let user = access.userID, try await self.store.isGranted(document, to: user, forDownload: forDownload, logger: context.logger) {
+            return (document, nil)
+        }
+        guard let property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger),
+            DocumentAccess(access: access).canRead(document, of: property)
+        else { throw notFound }
+        return (document, property)
+    }
+}
+
 /// Who may read a document (pure): the property's editors always; others who see the property
 /// when the document is public, or investors-only and they are signed in. Shares and signature
 /// requests grant more, per user (`DocumentStore.isGranted`).
@@ -116,19 +144,19 @@ struct DocumentAccess: Sendable {
         }
     }
 
-    /// The same rule for lists of one property's documents, as SQL on `d`. Without `listingReadable`
+    /// The same rule for lists of one property's documents, as SQL on the row alias `x`. Without `listingReadable`
     /// only the caller's own shares and signature requests count.
     func readableCondition(editor: Bool, listingReadable: Bool = true, _ binds: inout SQLBinds) -> String {
         if editor { return "true" }
-        var visible = "d.visibility = 'public'"
-        if self.access.identity != nil { visible = "d.visibility IN ('public', 'investors')" }
+        var visible = "x.visibility = 'public'"
+        if self.access.identity != nil { visible = "x.visibility IN ('public', 'investors')" }
         if !listingReadable { visible = "false" }
         guard let user = self.access.userID else { return visible }
         let placeholder = binds.add(user)
         return """
-            (\(visible) OR EXISTS (SELECT FROM media.document_shares s WHERE s.document_id = d.id AND s.shared_with = \(placeholder)
+            (\(visible) OR EXISTS (SELECT FROM media.document_shares s WHERE s.document_id = x.id AND s.shared_with = \(placeholder)
                 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now()) AND s.can_view)
-            OR EXISTS (SELECT FROM media.signatures g WHERE g.document_id = d.id AND g.signer_id = \(placeholder)))
+            OR EXISTS (SELECT FROM media.signatures g WHERE g.document_id = x.id AND g.signer_id = \(placeholder)))
             """
     }
 }
@@ -177,18 +205,7 @@ struct DocumentUpload: Sendable, Equatable {
                 .filter { !$0.isEmpty }
             errors.list("tags", self.tags)
         }
-        guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
-    }
-}
-
-/// `?limit=&cursor=`, newest first (ids are UUIDv7, so id order is upload order).
-struct DocumentPage: Sendable {
-    var limit: Int
-    var before: UUID?
-
-    init(_ query: Parameters) throws {
-        self.limit = try PageRequest.parseLimit(from: query)
-        self.before = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: "newest").id }
+        try errors.check()
     }
 }
 
@@ -238,6 +255,13 @@ struct DocumentStore: Sendable {
     let postgres: PostgresClient
     let outbox: OutboxPublisher
     let storage: any MediaStorage
+    let ids: IDGenerator
+
+    /// A property's documents, newest first: ids are UUIDv7 from the service's generator, so id
+    /// order is upload order (the list's order since it was written).
+    static let newestUpload = Keyset("newest_upload", key: "x.id", type: "uuid", descending: true)
+    /// A document's versions, oldest first.
+    static let versionOrder = Keyset("version", key: "x.version", type: "integer", descending: false)
 
     func find(_ id: UUID, logger: Logger) async throws -> DocumentRecord? {
         let rows = try await self.postgres.query(
@@ -264,41 +288,34 @@ struct DocumentStore: Sendable {
         return false
     }
 
-    func list(property: UUID, access: PropertyAccess, editor: Bool, page: DocumentPage, logger: Logger) async throws -> JSONDocument {
+    /// A page of the property's latest versions that the caller may read.
+    func list(property: UUID, access: PropertyAccess, editor: Bool, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
-        var conditions = [
-            "d.property_id = \(binds.add(property))", "d.is_latest_version", "d.deleted_at IS NULL",
-            DocumentAccess(access: access).readableCondition(editor: editor, &binds),
+        let conditions = [
+            "x.property_id = \(binds.add(property))", "x.is_latest_version", "x.deleted_at IS NULL",
+            DocumentAccess(access: access).readableCondition(editor: editor, &binds), page.after(&binds),
         ]
-        if let before = page.before { conditions.append("d.id < \(binds.add(before))") }
         let sql = """
-            SELECT media.document_document(d)::text, d.id FROM media.documents d
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT \(binds.add(page.limit + 1))
+            SELECT media.document_document(x)::text, \(page.selectKey), x.id FROM media.documents x
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-        var rows: [(String, UUID)] = []
-        for try await row in try await self.postgres.query(binds.query(sql), logger: logger).decode((String, UUID).self) { rows.append(row) }
-        let shown = rows.prefix(page.limit)
-        let next = rows.count > page.limit ? shown.last.map { KeysetCursor(sort: "newest", key: "", id: $0.1).encoded } : nil
-        return JSONDocument.page(shown.map(\.0), nextCursor: next)
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 
-    /// Every version of the document's name that the caller may read, oldest first.
-    func versions(of document: DocumentRecord, access: PropertyAccess, editor: Bool, listingReadable: Bool, logger: Logger)
+    /// A page of the versions of the document's name that the caller may read, oldest first.
+    func versions(of document: DocumentRecord, access: PropertyAccess, editor: Bool, listingReadable: Bool, page: PageRequest, logger: Logger)
         async throws -> JSONDocument
     {
         var binds = SQLBinds()
         let conditions = [
-            "d.property_id = \(binds.add(document.propertyId))", "lower(d.name) = lower(\(binds.add(document.name)))", "d.deleted_at IS NULL",
-            DocumentAccess(access: access).readableCondition(editor: editor, listingReadable: listingReadable, &binds),
+            "x.property_id = \(binds.add(document.propertyId))", "lower(x.name) = lower(\(binds.add(document.name)))", "x.deleted_at IS NULL",
+            DocumentAccess(access: access).readableCondition(editor: editor, listingReadable: listingReadable, &binds), page.after(&binds),
         ]
         let sql = """
-            SELECT media.document_document(d)::text FROM media.documents d
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.version
+            SELECT media.document_document(x)::text, \(page.selectKey), x.id FROM media.documents x
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-        let rows = try await self.postgres.query(binds.query(sql), logger: logger)
-        var documents: [String] = []
-        for try await json in rows.decode(String.self) { documents.append(json) }
-        return JSONDocument.page(documents, nextCursor: nil)
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 
     /// Stores the bytes, then writes version n + 1 of the property's document of that name (or
@@ -308,7 +325,7 @@ struct DocumentStore: Sendable {
     func addVersion(_ upload: DocumentUpload, file: SpooledUpload, kind: FileKind, property: UUID, by user: UUID, logger: Logger)
         async throws -> DocumentRecord
     {
-        let id = UUIDv7.make()
+        let id = self.ids.next()
         let key = MediaKey.document(property: property, document: id)
         try await self.storage.store(file, key: key, contentType: kind.mimeType)
         do {

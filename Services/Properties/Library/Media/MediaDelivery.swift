@@ -82,6 +82,40 @@ struct MediaDelivery: Sendable {
     }
 }
 
+/// `/v1/media/…`: the bytes of photos, document versions and share links, each served by
+/// `MediaDelivery` to whoever may read the record they belong to.
+struct MediaFileController: Sendable {
+    let photos: PhotoController
+    let documents: DocumentController
+    let shares: DocumentShareStore
+    let delivery: MediaDelivery
+
+    /// Mounted at `/v1/media`.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.get("photos/:photo_id", use: self.photo)
+        routes.get("documents/:id", use: self.document)
+        routes.get("shares/:token", use: self.shared)
+        return routes
+    }
+
+    @Sendable func photo(_ request: Request, context: TractRequestContext) async throws -> Response {
+        let photo = try await self.photos.readablePhoto(context)
+        return try await self.delivery.respond(with: photo.file, to: request, logger: context.logger)
+    }
+
+    @Sendable func document(_ request: Request, context: TractRequestContext) async throws -> Response {
+        let (document, _) = try await self.documents.readable(context, forDownload: true)
+        return try await self.delivery.respond(with: document.file, to: request, logger: context.logger)
+    }
+
+    /// A link share: no account, only the token.
+    @Sendable func shared(_ request: Request, context: TractRequestContext) async throws -> Response {
+        let file = try await self.shares.redeem(token: try context.parameters.require("token"), logger: context.logger)
+        return try await self.delivery.respond(with: file, to: request, logger: context.logger)
+    }
+}
+
 extension HTTPField.Name {
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
 }

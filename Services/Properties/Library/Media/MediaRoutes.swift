@@ -3,28 +3,43 @@ import Hummingbird
 import Logging
 import ServiceKit
 
-/// Wires the media areas (photos, videos and tours, documents with their shares and signature
-/// requests) on one storage backend.
-struct MediaRoutes: Sendable {
-    let settings: MediaSettings
-    let properties: PropertyStore
-    let dependencies: ServiceDependencies
+/// The media areas (photos, documents with their shares and signature requests, and the bytes of
+/// both) on one storage backend, built from the settings and the service's dependencies. The
+/// service definition mounts each controller at its path.
+struct MediaControllers: Sendable {
+    /// `/v1/properties/:id/photos`.
+    let photos: PhotoController
+    /// `/v1/properties/:id/documents`.
+    let propertyDocuments: PropertyDocumentController
+    /// `/v1/documents`.
+    let documents: DocumentController
+    /// `/v1/documents/:id` (`shares`, `signature-requests`).
+    let shares: DocumentShareController
+    /// `/v1/media`.
+    let files: MediaFileController
+    /// What videos and tours (`VideosAndTours.swift`) are checked with.
+    let gate: PropertyGate
+    let listingMediaRules: ListingMediaRules
 
-    func addRoutes(to router: Router<TractRequestContext>) throws {
-        let storage = try Self.storage(for: self.settings.backend, logger: self.dependencies.logger)
-        let gate = PropertyGate(properties: self.properties)
-        let delivery = MediaDelivery(storage: storage, signedURLLifetime: self.settings.signedURLLifetime)
-        let postgres = self.dependencies.postgres, outbox = self.dependencies.outbox
-        PhotoRoutes(
-            store: PhotoStore(postgres: postgres, outbox: outbox, storage: storage), gate: gate, delivery: delivery,
-            maxUploadBytes: self.settings.maxUploadBytes
-        ).addRoutes(to: router)
-        ListingMediaRoutes(store: ListingMediaStore(postgres: postgres), gate: gate, rules: ListingMediaRules(tourHosts: self.settings.tourHosts))
-            .addRoutes(to: router)
-        let documents = DocumentStore(postgres: postgres, outbox: outbox, storage: storage)
-        DocumentRoutes(store: documents, gate: gate, delivery: delivery, maxUploadBytes: self.settings.maxUploadBytes).addRoutes(to: router)
-        DocumentShareRoutes(documents: documents, gate: gate, delivery: delivery, trustedProxies: self.dependencies.configuration.trustedProxies)
-            .addRoutes(to: router)
+    init(settings: MediaSettings, properties: PropertyStore, dependencies: ServiceDependencies) throws {
+        let storage = try Self.storage(for: settings.backend, logger: dependencies.logger)
+        let gate = PropertyGate(properties: properties)
+        let delivery = MediaDelivery(storage: storage, signedURLLifetime: settings.signedURLLifetime)
+        let postgres = dependencies.postgres, outbox = dependencies.outbox
+        let documents = DocumentStore(postgres: postgres, outbox: outbox, storage: storage, ids: dependencies.ids)
+        let shares = DocumentShareStore(documents: documents, clock: dependencies.clock, ids: dependencies.ids)
+        let photos = PhotoController(
+            store: PhotoStore(postgres: postgres, outbox: outbox, storage: storage, ids: dependencies.ids), gate: gate, delivery: delivery,
+            maxUploadBytes: settings.maxUploadBytes
+        )
+        let versions = DocumentController(store: documents, gate: gate)
+        self.photos = photos
+        self.propertyDocuments = PropertyDocumentController(store: documents, gate: gate, delivery: delivery, maxUploadBytes: settings.maxUploadBytes)
+        self.documents = versions
+        self.shares = DocumentShareController(store: shares, gate: gate, trustedProxies: dependencies.configuration.trustedProxies)
+        self.files = MediaFileController(photos: photos, documents: versions, shares: shares, delivery: delivery)
+        self.gate = gate
+        self.listingMediaRules = ListingMediaRules(tourHosts: settings.tourHosts)
     }
 
     static func storage(for backend: MediaSettings.Backend, logger: Logger) throws -> any MediaStorage {
