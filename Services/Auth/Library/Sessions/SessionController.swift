@@ -23,52 +23,56 @@ struct LogoutRequest: Decodable, Sendable {
     var refreshToken: String?
 }
 
-/// The caller's sessions: list them, end one, end all the others, sign out.
-struct SessionRoutes: Sendable {
+/// The caller's sessions: list them, end one, end all the others, sign out. Mounted at `/v1/auth`.
+struct SessionController: Sendable {
     let auth: AuthContext
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        let sessions = router.group("v1/auth/sessions", context: AuthenticatedContext.self)
-        sessions.get { request, context in
-            let page = try OldPageRequest(request)
-            return try await self.list(context, page: page)
-        }
-        sessions.delete { _, context -> HTTPResponse.Status in
-            let userID = try self.userID(context)
-            try await self.revoke(userID: userID, context: context) { connection in
-                try await self.auth.sessions.revokeAll(userID: userID, except: self.currentSession(context), reason: "signed_out_elsewhere", on: connection, logger: context.logger)
-            }
-            return .noContent
-        }
-        sessions.delete(":id") { _, context -> HTTPResponse.Status in
-            let userID = try self.userID(context)
-            let sessionID = try context.parameters.require("id", as: UUID.self)
-            let owned = try await self.auth.postgres.query(
-                "SELECT 1 FROM auth.sessions WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL",
-                logger: context.logger
-            )
-            var exists = false
-            for try await _ in owned { exists = true }
-            // Someone else's session is reported as missing, not forbidden: ids reveal nothing.
-            guard exists else { throw Problem.notFound("No such active session.") }
-            try await self.revoke(userID: userID, context: context) { connection in
-                try await self.auth.sessions.revoke(sessionID, reason: "revoked_by_user", on: connection, logger: context.logger) ? [sessionID] : []
-            }
-            return .noContent
-        }
-        router.group("v1/auth/logout", context: AuthenticatedContext.self).post { _, context -> HTTPResponse.Status in
-            let userID = try self.userID(context)
-            guard let current = self.currentSession(context) else { throw Problem.badRequest("This token has no session to end.") }
-            try await self.revoke(userID: userID, context: context) { connection in
-                try await self.auth.sessions.revoke(current, reason: "signed_out", on: connection, logger: context.logger) ? [current] : []
-            }
-            return .noContent
-        }
+    /// Only user tokens have sessions.
+    static let userOnly = "Only user tokens have sessions."
+
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get("sessions", use: self.list)
+        routes.delete("sessions", use: self.revokeOthers)
+        routes.delete("sessions/:id", use: self.revokeOne)
+        routes.post("logout", use: self.logout)
+        return routes
     }
 
-    func userID(_ context: AuthenticatedContext) throws -> UUID {
-        guard let id = context.identity.userID else { throw Problem.forbidden("Only user tokens have sessions.") }
-        return id
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<SessionView> {
+        let userID = try context.identity.requireUser(Self.userOnly)
+        let page = try PageRequest(request, order: .newestFirst)
+        return try await self.auth.sessions.list(userID: userID, current: self.currentSession(context), page, logger: context.logger)
+    }
+
+    @Sendable func revokeOthers(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let userID = try context.identity.requireUser(Self.userOnly)
+        try await self.revoke(userID: userID, context: context) { connection in
+            try await self.auth.sessions.revokeAll(userID: userID, except: self.currentSession(context), reason: "signed_out_elsewhere", on: connection, logger: context.logger)
+        }
+        return .noContent
+    }
+
+    @Sendable func revokeOne(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let userID = try context.identity.requireUser(Self.userOnly)
+        let sessionID = try context.parameters.uuid("id", "session")
+        // Someone else's session is reported as missing, not forbidden: ids reveal nothing.
+        guard try await self.auth.sessions.isActive(sessionID, of: userID, logger: context.logger) else {
+            throw Problem.notFound("No such active session.")
+        }
+        try await self.revoke(userID: userID, context: context) { connection in
+            try await self.auth.sessions.revoke(sessionID, reason: "revoked_by_user", on: connection, logger: context.logger) ? [sessionID] : []
+        }
+        return .noContent
+    }
+
+    @Sendable func logout(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let userID = try context.identity.requireUser(Self.userOnly)
+        guard let current = self.currentSession(context) else { throw Problem.badRequest("This token has no session to end.") }
+        try await self.revoke(userID: userID, context: context) { connection in
+            try await self.auth.sessions.revoke(current, reason: "signed_out", on: connection, logger: context.logger) ? [current] : []
+        }
+        return .noContent
     }
 
     func currentSession(_ context: AuthenticatedContext) -> UUID? {
@@ -87,26 +91,5 @@ struct SessionRoutes: Sendable {
                 try await self.auth.outbox.publish(SessionRevoked(userId: userID, sessionId: sessionID, reason: "signed_out"), on: connection, logger: context.logger)
             }
         }
-    }
-
-    func list(_ context: AuthenticatedContext, page: OldPageRequest) async throws -> Page<SessionView> {
-        let userID = try self.userID(context)
-        let current = self.currentSession(context)
-        let rows = try await self.auth.postgres.query(
-            """
-            SELECT id, auth_method, device_type, browser, os, host(ip_address), created_at, last_active_at, expires_at
-            FROM auth.sessions
-            WHERE user_id = \(userID) AND revoked_at IS NULL AND expires_at > now()
-              AND (\(page.cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(page.cursor?.createdAt), \(page.cursor?.id)))
-            ORDER BY created_at DESC, id DESC
-            LIMIT \(page.limit + 1)
-            """,
-            logger: context.logger
-        )
-        var views: [SessionView] = []
-        for try await row in rows.decode((UUID, String, String?, String?, String?, String?, Date, Date, Date).self) {
-            views.append(SessionView(id: row.0, current: row.0 == current, authMethod: row.1, deviceType: row.2, browser: row.3, os: row.4, ipAddress: row.5, createdAt: row.6, lastActiveAt: row.7, expiresAt: row.8))
-        }
-        return Cursor.page(views, limit: page.limit) { Cursor(createdAt: $0.createdAt, id: $0.id) }
     }
 }
