@@ -25,6 +25,8 @@ import TestSupport
             let strangerToken = try #require(try await auth.signIn(stranger).string("access_token"))
             guard case .string(let phoneSessionID)? = sessions.first(where: { $0["current"] == .bool(false) })?["id"] else { return }
             #expect(try await auth.client.send(.DELETE, "/v1/auth/sessions/\(phoneSessionID)", token: strangerToken).status == 404)
+            // An id that is not a UUID names no session: the same 404 as an unknown one.
+            #expect(try await auth.client.send(.DELETE, "/v1/auth/sessions/not-a-uuid", token: laptopToken).status == 404)
             #expect(try await auth.client.send(.DELETE, "/v1/auth/sessions", token: laptopToken).status == 204)
             #expect(try await auth.refresh(try #require(phone.string("refresh_token"))).status == 400)
             #expect(try await auth.refresh(try #require(laptop.string("refresh_token"))).status == 200)

@@ -8,10 +8,15 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.analytics
 
     public static func definition() throws -> ServiceDefinition {
-        ServiceDefinition(name: .analytics, bundle: .module) { _, _ in
-            // The service's own routes arrive with its issue; the kit already serves probes,
-            // metrics, the OpenAPI document and the event inbox.
-        }
+        ServiceDefinition(
+            name: .analytics,
+            bundle: .module,
+            routes: { _, _ in
+                // The service's own controllers arrive with its issue, mounted here at literal paths
+                // (`router.authenticated.addRoutes(controller.endpoints, atPath: "/v1/analytics/…")`);
+                // the kit already serves probes, metrics, the OpenAPI document and the event inbox.
+            }
+        )
     }
 }
 

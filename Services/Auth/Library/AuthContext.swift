@@ -21,10 +21,13 @@ struct AuthContext: Sendable {
     let hasher: PasswordHasher
     let policy: PasswordPolicy
     let mail: AuthMail
+    let emailTokens: EmailTokens
     let trustedProxies: TrustedProxies
     /// A real Argon2id hash of a random password, verified against when an account does not exist
     /// so that "no such email" costs the same time as "wrong password".
     let decoyHash: String
+    /// New rows' ids, from the service's dependencies (the stores take the clock and ids too).
+    let ids: IDGenerator
 
     func clientIP(_ request: Request, _ context: some RequestContext & Sendable) -> String? {
         let remote = (context as? TractRequestContext)?.remoteAddress ?? (context as? AuthenticatedContext)?.remoteAddress

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import Models
-import NIOCore
 import ServiceKit
 
 /// The `auth` service: identity for the whole suite — accounts, sessions, access tokens and their
@@ -22,7 +21,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
         return ServiceDefinition(
             name: .auth,
             bundle: .module,
-            eventHandlers: { _ in Self.eventHandlers() },
+            eventHandlers: { dependencies in Self.eventHandlers(dependencies) },
             onStart: { dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
                 try await auth.keys.refresh(logger: dependencies.logger)
@@ -34,32 +33,24 @@ public enum AuthEntryPoint: ServiceEntryPoint {
             purgeTargets: AuthRetention.purgeTargets(settings),
             routes: { router, dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
-                router.get(".well-known/jwks.json") { _, context in
-                    var response = Response(
-                        status: .ok,
-                        headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: try await auth.keys.jwksJSON(logger: context.logger)))
-                    )
-                    // Verifiers may cache this long; rotation publishes new keys earlier than that
-                    // and keeps old ones published long enough.
-                    response.headers[.cacheControl] = "public, max-age=\(SigningKeys.jwksMaxAge.components.seconds)"
-                    return response
-                }
-                TokenEndpoint(auth: auth).addRoutes(to: router)
-                AccountRoutes(auth: auth).addRoutes(to: router)
-                SessionRoutes(auth: auth).addRoutes(to: router)
-                EmailFlowRoutes(auth: auth).addRoutes(to: router)
-                MagicLinkRoutes(auth: auth).addRoutes(to: router)
-                InternalUserRoutes(users: auth.users).addRoutes(to: router)
+                router.addRoutes(JWKSController(keys: auth.keys).publicEndpoints, atPath: "/.well-known/jwks.json")
+                router.addRoutes(TokenController(auth: auth).publicEndpoints, atPath: "/v1/auth/token")
+                let accounts = AccountController(auth: auth)
+                router.addRoutes(accounts.publicEndpoints, atPath: "/v1/auth/signup")
+                router.authenticated.addRoutes(accounts.endpoints, atPath: "/v1/auth/me")
+                router.authenticated.addRoutes(SessionController(auth: auth).endpoints, atPath: "/v1/auth")
+                router.addRoutes(EmailFlowController(auth: auth).publicEndpoints, atPath: "/v1/auth")
+                router.addRoutes(MagicLinkController(auth: auth).publicEndpoints, atPath: "/v1/auth/magic-links")
+                router.authenticated.addRoutes(InternalUserController(users: auth.users).endpoints, atPath: "/internal/v1/users")
             }
         )
     }
 
     /// Role changes driven by what users do in properties and investments. The outbox the
     /// handlers publish `user.role_changed` through is auth's own.
-    static func eventHandlers() -> EventHandlers {
+    static func eventHandlers(_ dependencies: ServiceDependencies) -> EventHandlers {
         var handlers = EventHandlers()
-        RoleEvents(outbox: OutboxPublisher(source: ServiceName.auth.rawValue, schema: "auth")).register(in: &handlers)
+        RoleEvents(outbox: dependencies.outbox).register(in: &handlers)
         return handlers
     }
 
@@ -72,20 +63,22 @@ public enum AuthEntryPoint: ServiceEntryPoint {
         _ decoyHash: String,
         _ dependencies: ServiceDependencies
     ) -> AuthContext {
-        let keys = SigningKeys(postgres: dependencies.postgres, settings: settings)
+        let keys = SigningKeys(postgres: dependencies.postgres, settings: settings, ids: dependencies.ids)
+        let limiter = RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema)
         return AuthContext(
             settings: settings,
             postgres: dependencies.postgres,
             outbox: dependencies.outbox,
-            users: Users(postgres: dependencies.postgres),
+            users: Users(postgres: dependencies.postgres, ids: dependencies.ids),
             sessions: Sessions(
                 postgres: dependencies.postgres,
                 refreshLifetime: settings.refreshTokenLifetime,
                 reuseGrace: settings.refreshReuseGrace,
-                successorKey: settings.refreshTokenKey
+                successorKey: settings.refreshTokenKey,
+                ids: dependencies.ids
             ),
-            history: LoginHistory(postgres: dependencies.postgres),
-            limiter: RateLimiter(postgres: dependencies.postgres, schema: "auth"),
+            history: LoginHistory(postgres: dependencies.postgres, ids: dependencies.ids),
+            limiter: limiter,
             lockout: Lockout(postgres: dependencies.postgres, policy: settings.lockout),
             clients: ServiceClients(postgres: dependencies.postgres),
             keys: keys,
@@ -93,18 +86,22 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 keys: keys,
                 issuer: dependencies.configuration.identity.issuer,
                 audience: dependencies.configuration.identity.audience,
-                lifetime: settings.accessTokenLifetime
+                lifetime: settings.accessTokenLifetime,
+                clock: dependencies.clock,
+                ids: dependencies.ids
             ),
             hasher: hasher,
             policy: policy,
             mail: AuthMail(
                 outbox: dependencies.outbox,
-                limiter: RateLimiter(postgres: dependencies.postgres, schema: "auth"),
+                limiter: limiter,
                 limits: settings.limits,
                 publicURL: settings.publicURL
             ),
+            emailTokens: EmailTokens(ids: dependencies.ids),
             trustedProxies: dependencies.configuration.trustedProxies,
-            decoyHash: decoyHash
+            decoyHash: decoyHash,
+            ids: dependencies.ids
         )
     }
 }

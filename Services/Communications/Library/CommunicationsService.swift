@@ -14,20 +14,24 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     }
 
     static func definition(mail: MailSettings) throws -> ServiceDefinition {
-        let sends = EmailSends(
-            templates: try EmailTemplates.bundled(),
-            mail: mail,
-            smtp: try SMTPClient(configuration: mail.smtp)
+        let templates = try EmailTemplates.bundled()
+        let smtp = try SMTPClient(configuration: mail.smtp)
+        let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
+            EmailSends(templates: templates, mail: mail, smtp: smtp, postgres: dependencies.postgres, ids: dependencies.ids)
+        }
+        return ServiceDefinition(
+            name: .communications,
+            bundle: .module,
+            eventHandlers: { dependencies in
+                var handlers = EventHandlers()
+                EmailController(sends: sends(dependencies)).register(in: &handlers)
+                InvestorNotifications(sends: sends(dependencies), directory: UserDirectory(dependencies)).register(in: &handlers)
+                return handlers
+            },
+            routes: { router, dependencies in
+                router.authenticated.addRoutes(EmailController(sends: sends(dependencies)).endpoints, atPath: "/internal/v1/emails")
+            }
         )
-        let eventHandlers: @Sendable (ServiceDependencies) -> EventHandlers = { dependencies in
-            var handlers = EventHandlers()
-            EmailRoutes.register(sends, postgres: dependencies.postgres, in: &handlers)
-            InvestorNotifications(sends: sends, directory: UserDirectory(dependencies), postgres: dependencies.postgres).register(in: &handlers)
-            return handlers
-        }
-        return ServiceDefinition(name: .communications, bundle: .module, eventHandlers: eventHandlers) { router, dependencies in
-            EmailRoutes(sends: sends, postgres: dependencies.postgres).addRoutes(to: router)
-        }
     }
 }
 

@@ -33,6 +33,7 @@ struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {
 
 struct LoginHistory: Sendable {
     let postgres: PostgresClient
+    let ids: IDGenerator
 
     func record(
         _ event: LoginEvent,
@@ -49,7 +50,7 @@ struct LoginHistory: Sendable {
         let device = userAgent.map { "\($0.browser) on \($0.os), \($0.deviceType)" }
         let query: PostgresQuery = """
             INSERT INTO auth.login_history (id, user_id, email, event_type, auth_method, ip_address, device_info, success, failure_reason)
-            VALUES (\(UUIDv7.make()), \(userID), \(email), \(event.rawValue), \(method), \(ip)::inet,
+            VALUES (\(self.ids.next()), \(userID), \(email), \(event.rawValue), \(method), \(ip)::inet,
                     CASE WHEN \(device)::text IS NULL THEN NULL ELSE jsonb_build_object('summary', \(device)::text) END,
                     \(success), \(reason))
             """
@@ -60,23 +61,25 @@ struct LoginHistory: Sendable {
         }
     }
 
-    /// Newest first, keyset-paginated on (created_at, id).
-    func page(userID: UUID, after cursor: Cursor?, limit: Int, logger: Logger) async throws -> Page<LoginHistoryEntry> {
-        let rows = try await self.postgres.query(
+    /// Newest first (`Keyset.newestFirst`).
+    func page(userID: UUID, _ page: PageRequest, logger: Logger) async throws -> Page<LoginHistoryEntry> {
+        var binds = SQLBinds()
+        let sql = """
+            SELECT x.id, x.event_type, x.auth_method, host(x.ip_address), x.device_info->>'summary', x.success, x.failure_reason,
+                   x.created_at, \(page.selectKey)
+            FROM auth.login_history x
+            WHERE x.user_id = \(binds.add(userID)) AND \(page.after(&binds))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-            SELECT id, event_type, auth_method, host(ip_address), device_info->>'summary', success, failure_reason, created_at
-            FROM auth.login_history
-            WHERE user_id = \(userID)
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
-            ORDER BY created_at DESC, id DESC
-            LIMIT \(limit + 1)
-            """,
-            logger: logger
-        )
-        var entries: [LoginHistoryEntry] = []
-        for try await row in rows.decode((UUID, String, String?, String?, String?, Bool, String?, Date).self) {
-            entries.append(LoginHistoryEntry(id: row.0, eventType: row.1, authMethod: row.2, ipAddress: row.3, device: row.4, success: row.5, failureReason: row.6, createdAt: row.7))
+        let rows = try await self.postgres.query(binds.query(sql), logger: logger)
+        var entries: [(item: LoginHistoryEntry, key: String, id: UUID)] = []
+        for try await row in rows.decode((UUID, String, String?, String?, String?, Bool, String?, Date, String).self) {
+            let entry = LoginHistoryEntry(
+                id: row.0, eventType: row.1, authMethod: row.2, ipAddress: row.3, device: row.4, success: row.5, failureReason: row.6,
+                createdAt: row.7
+            )
+            entries.append((entry, row.8, row.0))
         }
-        return Cursor.page(entries, limit: limit) { Cursor(createdAt: $0.createdAt, id: $0.id) }
+        return page.page(entries)
     }
 }

@@ -55,6 +55,7 @@ struct User: Sendable {
 /// never read-then-write.
 struct Users: Sendable {
     let postgres: PostgresClient
+    let ids: IDGenerator
 
     static let columns = """
         id, email, email_verified_at, password_hash, status, account_role, first_auth_source, first_name, last_name,
@@ -104,7 +105,7 @@ struct Users: Sendable {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> UUID? {
-        let id = UUIDv7.make()
+        let id = self.ids.next()
         let rows = try await connection.query(
             """
             INSERT INTO auth.users (id, email, password_hash, first_auth_source, email_verified_at, password_changed_at)
@@ -117,6 +118,26 @@ struct Users: Sendable {
         )
         for try await created in rows.decode(UUID.self) { return created }
         return nil
+    }
+
+    /// Applies a profile change: fields left out keep their value; an empty `avatar_url` clears it.
+    func update(_ id: UUID, with changes: ProfileChanges, logger: Logger) async throws {
+        let privacy = changes.privacySettings.map { value in
+            String(decoding: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+        }
+        try await self.postgres.query(
+            """
+            UPDATE auth.users SET
+                first_name = coalesce(\(changes.firstName), first_name),
+                last_name = coalesce(\(changes.lastName), last_name),
+                avatar_url = CASE WHEN \(changes.avatarUrl)::text = '' THEN NULL ELSE coalesce(\(changes.avatarUrl), avatar_url) END,
+                timezone = coalesce(\(changes.timezone), timezone),
+                privacy_settings = coalesce(\(privacy)::jsonb, privacy_settings),
+                updated_at = now()
+            WHERE id = \(id)
+            """,
+            logger: logger
+        )
     }
 
     /// The account holding `email` while nobody has proven the address; nil when there is none or

@@ -60,6 +60,8 @@ struct AuthMail: Sendable {
 
 /// Single-use tokens mailed to users (`auth.email_tokens`).
 struct EmailTokens: Sendable {
+    let ids: IDGenerator
+
     enum Purpose: String, Sendable {
         case verifyEmail = "verify_email"
         case passwordReset = "password_reset"
@@ -74,7 +76,7 @@ struct EmailTokens: Sendable {
 
     /// Makes a token for `userID`; only its hash is stored. A verification token carries the
     /// password hash of the sign-up it was mailed for (see `Users.verifyEmail`).
-    static func issue(
+    func issue(
         _ purpose: Purpose,
         userID: UUID,
         signUpPasswordHash: String? = nil,
@@ -86,7 +88,7 @@ struct EmailTokens: Sendable {
         try await connection.query(
             """
             INSERT INTO auth.email_tokens (id, user_id, purpose, token_hash, password_hash, expires_at)
-            VALUES (\(UUIDv7.make()), \(userID), \(purpose.rawValue), \(OpaqueToken.hash(token)), \(signUpPasswordHash),
+            VALUES (\(self.ids.next()), \(userID), \(purpose.rawValue), \(OpaqueToken.hash(token)), \(signUpPasswordHash),
                     now() + make_interval(secs => \(seconds)))
             """,
             logger: logger
@@ -101,7 +103,7 @@ struct EmailTokens: Sendable {
 
     /// Spends a token once (compare-and-swap on `used_at`); what it was for, or nil. A token of a
     /// closed account (an expired unverified sign-up) is as dead as an expired one.
-    static func consume(_ purpose: Purpose, token: String, on connection: PostgresConnection, logger: Logger) async throws -> Spent? {
+    func consume(_ purpose: Purpose, token: String, on connection: PostgresConnection, logger: Logger) async throws -> Spent? {
         let rows = try await connection.query(
             """
             UPDATE auth.email_tokens SET used_at = now()

@@ -32,7 +32,7 @@ struct MagicLinkPreview: Encodable, ResponseEncodable, Sendable {
 /// are limited per link, per IP and per address. Opening the link (GET) only confirms it, because mail
 /// scanners open links (supabase/auth#1214, kratos#1142); the POST spends it. Signing in this way
 /// creates the account when there is none, recording where the user came from.
-struct MagicLinkRoutes: Sendable {
+struct MagicLinkController: Sendable {
     static let lifetime: Duration = .seconds(15 * 60)
     static let maximumCodeAttempts = 5
 
@@ -48,69 +48,75 @@ struct MagicLinkRoutes: Sendable {
         HMAC<SHA256>.authenticationCode(for: Data("\(email):\(code)".utf8), using: self.codeKey).map { String(format: "%02x", $0) }.joined()
     }
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.post("v1/auth/magic-links") { request, context in
-            let body = try await request.decode(as: MagicLinkRequest.self, context: context)
-            let email = EmailAddress.normalize(body.email)
-            var errors: [ProblemDetails.FieldError] = []
-            if !EmailAddress.isValid(email) { errors.append(.init(field: "email", message: "must be a valid email address")) }
-            if let source = body.source, AuthSource(rawValue: source) == nil {
-                errors.append(.init(field: "source", message: "must be one of \(AuthSource.allCases.map(\.rawValue).joined(separator: ", "))"))
-            }
-            guard errors.isEmpty else { throw Problem.validation(errors) }
-            let ip = self.auth.clientIP(request, context)
-            try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
-            let token = OpaqueToken.make()
-            let code = OpaqueToken.sixDigitCode()
-            let seconds = Double(Self.lifetime.components.seconds)
-            try await self.auth.postgres.transaction(logger: context.logger) { connection in
-                // Only the newest link and code work: earlier ones cannot add to the guesses.
-                try await connection.query(
-                    "UPDATE auth.magic_links SET expires_at = now() WHERE email = \(email) AND used_at IS NULL AND expires_at > now()",
-                    logger: context.logger
-                )
-                try await connection.query(
-                    """
-                    INSERT INTO auth.magic_links (id, email, token_hash, code_hash, source, ip_address, expires_at)
-                    VALUES (\(UUIDv7.make()), \(email), \(OpaqueToken.hash(token)), \(self.codeHash(code, email: email)), \(body.source),
-                            \(ip)::inet, now() + make_interval(secs => \(seconds)))
-                    """,
-                    logger: context.logger
-                )
-                try await self.auth.mail.request(
-                    "magic_link", to: email,
-                    variables: ["link": self.auth.mail.link("magic-link", token: token), "code": code, "expires_in_minutes": "15"],
-                    on: connection, logger: context.logger
-                )
-            }
-            return StatusReply(status: "magic_link_sent", statusCode: .accepted)
-        }
+    /// Mounted at `/v1/auth/magic-links`.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.post(use: self.send)
+        routes.get(":token", use: self.preview)
+        routes.post("verify", use: self.verify)
+        return routes
+    }
 
-        router.get("v1/auth/magic-links/:token") { _, context in
-            let token = try context.parameters.require("token")
-            let rows = try await self.auth.postgres.query(
+    @Sendable func send(_ request: Request, context: TractRequestContext) async throws -> StatusReply {
+        let body = try await request.decode(as: MagicLinkRequest.self, context: context)
+        let email = EmailAddress.normalize(body.email)
+        var errors = FieldErrors()
+        if !EmailAddress.isValid(email) { errors.add("email", "must be a valid email address") }
+        errors.add(source: body.source)
+        try errors.check()
+        let ip = self.auth.clientIP(request, context)
+        try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
+        let token = OpaqueToken.make()
+        let code = OpaqueToken.sixDigitCode()
+        let seconds = Double(Self.lifetime.components.seconds)
+        try await self.auth.postgres.transaction(logger: context.logger) { connection in
+            // Only the newest link and code work: earlier ones cannot add to the guesses.
+            try await connection.query(
+                "UPDATE auth.magic_links SET expires_at = now() WHERE email = \(email) AND used_at IS NULL AND expires_at > now()",
+                logger: context.logger
+            )
+            try await connection.query(
                 """
-                SELECT email, expires_at FROM auth.magic_links
-                WHERE token_hash = \(OpaqueToken.hash(token)) AND used_at IS NULL AND expires_at > now()
+                INSERT INTO auth.magic_links (id, email, token_hash, code_hash, source, ip_address, expires_at)
+                VALUES (\(self.auth.ids.next()), \(email), \(OpaqueToken.hash(token)), \(self.codeHash(code, email: email)), \(body.source),
+                        \(ip)::inet, now() + make_interval(secs => \(seconds)))
                 """,
                 logger: context.logger
             )
-            for try await (email, expiresAt) in rows.decode((String, Date).self) {
-                return MagicLinkPreview(status: "valid", email: email, expiresAt: expiresAt, confirm: "POST /v1/auth/magic-links/verify")
-            }
-            throw Problem(.notFound, detail: "This sign-in link is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
+            try await self.auth.mail.request(
+                "magic_link", to: email,
+                variables: ["link": self.auth.mail.link("magic-link", token: token), "code": code, "expires_in_minutes": "15"],
+                on: connection, logger: context.logger
+            )
         }
+        return StatusReply(status: "magic_link_sent", statusCode: .accepted)
+    }
 
-        router.post("v1/auth/magic-links/verify") { request, context in
-            let body = try await request.decode(as: MagicLinkVerification.self, context: context)
-            let ip = self.auth.clientIP(request, context)
-            try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
-            let (email, source) = try await self.consume(body, logger: context.logger)
-            let device = Sessions.Device(ip: ip, userAgentHeader: request.headers[.userAgent])
-            let user = try await self.findOrCreate(email: email, source: body.source ?? source, ip: ip, logger: context.logger)
-            guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
-            return try await self.auth.signIn(user, method: "magic_link", source: body.source ?? source, device: device, logger: context.logger)
+    /// Opening the link only confirms it; the POST spends it.
+    @Sendable func preview(_ request: Request, context: TractRequestContext) async throws -> MagicLinkPreview {
+        let token = try context.parameters.require("token")
+        let rows = try await self.auth.postgres.query(
+            """
+            SELECT email, expires_at FROM auth.magic_links
+            WHERE token_hash = \(OpaqueToken.hash(token)) AND used_at IS NULL AND expires_at > now()
+            """,
+            logger: context.logger
+        )
+        for try await (email, expiresAt) in rows.decode((String, Date).self) {
+            return MagicLinkPreview(status: "valid", email: email, expiresAt: expiresAt, confirm: "POST /v1/auth/magic-links/verify")
         }
+        throw Problem(.notFound, detail: "This sign-in link is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
+    }
+
+    @Sendable func verify(_ request: Request, context: TractRequestContext) async throws -> TokenResponse {
+        let body = try await request.decode(as: MagicLinkVerification.self, context: context)
+        let ip = self.auth.clientIP(request, context)
+        try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
+        let (email, source) = try await self.consume(body, logger: context.logger)
+        let device = Sessions.Device(ip: ip, userAgentHeader: request.headers[.userAgent])
+        let user = try await self.findOrCreate(email: email, source: body.source ?? source, ip: ip, logger: context.logger)
+        guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
+        return try await self.auth.signIn(user, method: "magic_link", source: body.source ?? source, device: device, logger: context.logger)
     }
 
     /// Spends the link or the code, once. Code attempts are counted in the same statement that
@@ -130,7 +136,7 @@ struct MagicLinkRoutes: Sendable {
             throw invalid
         }
         guard let rawEmail = body.email, let code = body.code else {
-            throw Problem.validation([.init(field: "token", message: "or email and code are required")])
+            throw Problem.validation(field: "token", "or email and code are required")
         }
         let email = EmailAddress.normalize(rawEmail)
         // Five tries per link alone would let a new link every minute add five more guesses; this

@@ -6,7 +6,7 @@ import ServiceKit
 enum AuthRetention {
     static func purgeTargets(_ settings: AuthSettings) -> [PurgeTarget] {
         [
-            .rateLimitBuckets(schema: "auth", longestRefill: settings.limits.longestRefill),
+            .rateLimitBuckets(schema: AuthEntryPoint.name.schemas[0], longestRefill: settings.limits.longestRefill),
             // A count at the hard limit is what keeps an account locked until its password is
             // reset; forgetting it would unlock the account, so only lesser counts age out.
             PurgeTarget(

@@ -11,6 +11,7 @@ struct Sessions: Sendable {
     let refreshLifetime: Duration
     let reuseGrace: Duration
     let successorKey: SymmetricKey
+    let ids: IDGenerator
 
     struct Opened: Sendable {
         var sessionID: UUID
@@ -25,7 +26,7 @@ struct Sessions: Sendable {
 
     /// Opens a session for a user who just proved who they are.
     func open(userID: UUID, method: String, device: Device, on connection: PostgresConnection, logger: Logger) async throws -> Opened {
-        let sessionID = UUIDv7.make()
+        let sessionID = self.ids.next()
         let refreshToken = OpaqueToken.make()
         let agent = device.userAgent
         let lifetime = Double(self.refreshLifetime.components.seconds)
@@ -39,7 +40,7 @@ struct Sessions: Sendable {
             logger: logger
         )
         try await connection.query(
-            "INSERT INTO auth.refresh_tokens (id, session_id, token_hash) VALUES (\(UUIDv7.make()), \(sessionID), \(OpaqueToken.hash(refreshToken)))",
+            "INSERT INTO auth.refresh_tokens (id, session_id, token_hash) VALUES (\(self.ids.next()), \(sessionID), \(OpaqueToken.hash(refreshToken)))",
             logger: logger
         )
         return Opened(sessionID: sessionID, refreshToken: refreshToken)
@@ -83,7 +84,7 @@ struct Sessions: Sendable {
                     RETURNING t.id AS token_id, s.id AS session_id, s.user_id
                 ), successor AS (
                     INSERT INTO auth.refresh_tokens (id, session_id, token_hash, parent_id)
-                    SELECT \(UUIDv7.make()), session_id, \(OpaqueToken.hash(successor)), token_id FROM won
+                    SELECT \(self.ids.next()), session_id, \(OpaqueToken.hash(successor)), token_id FROM won
                 ), slid AS (
                     UPDATE auth.sessions SET last_active_at = now(), expires_at = now() + make_interval(secs => \(lifetime))
                     WHERE id IN (SELECT session_id FROM won)
@@ -142,6 +143,39 @@ struct Sessions: Sendable {
         var revoked: [UUID] = []
         for try await id in rows.decode(UUID.self) { revoked.append(id) }
         return revoked
+    }
+
+    /// A user's live sessions, newest first (`Keyset.newestFirst`); `current` is marked.
+    func list(userID: UUID, current: UUID?, _ page: PageRequest, logger: Logger) async throws -> Page<SessionView> {
+        var binds = SQLBinds()
+        let sql = """
+            SELECT x.id, x.auth_method, x.device_type, x.browser, x.os, host(x.ip_address), x.created_at, x.last_active_at, x.expires_at,
+                   \(page.selectKey)
+            FROM auth.sessions x
+            WHERE x.user_id = \(binds.add(userID)) AND x.revoked_at IS NULL AND x.expires_at > now() AND \(page.after(&binds))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
+            """
+        let rows = try await self.postgres.query(binds.query(sql), logger: logger)
+        var views: [(item: SessionView, key: String, id: UUID)] = []
+        for try await row in rows.decode((UUID, String, String?, String?, String?, String?, Date, Date, Date, String).self) {
+            let view = SessionView(
+                id: row.0, current: row.0 == current, authMethod: row.1, deviceType: row.2, browser: row.3, os: row.4, ipAddress: row.5,
+                createdAt: row.6, lastActiveAt: row.7, expiresAt: row.8
+            )
+            views.append((view, row.9, row.0))
+        }
+        return page.page(views)
+    }
+
+    /// Whether `sessionID` is a live session of `userID`.
+    func isActive(_ sessionID: UUID, of userID: UUID, logger: Logger) async throws -> Bool {
+        let rows = try await self.postgres.query(
+            "SELECT 1 FROM auth.sessions WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL",
+            logger: logger
+        )
+        var exists = false
+        for try await _ in rows { exists = true }
+        return exists
     }
 
     /// The session a refresh token belongs to, if that token is its live one.

@@ -10,15 +10,17 @@ struct AccessTokens: Sendable {
     let issuer: String
     let audience: String
     let lifetime: Duration
+    let clock: ServiceClock
+    let ids: IDGenerator
 
     func issue(
         subject: String,
         sessionID: UUID?,
         roles: [Role],
         scopes: [String],
-        logger: Logger,
-        now: Date = Date()
+        logger: Logger
     ) async throws -> String {
+        let now = self.clock.now
         let key = try await self.keys.current(logger: logger)
         let claims = AccessTokenClaims(
             subject: subject,
@@ -29,7 +31,7 @@ struct AccessTokens: Sendable {
             issuer: self.issuer,
             issuedAt: now,
             expiresAt: now.addingTimeInterval(Double(self.lifetime.components.seconds)),
-            tokenID: UUIDv7.make(at: now).uuidString.lowercased()
+            tokenID: self.ids.next().uuidString.lowercased()
         )
         return try await key.keys.sign(claims, kid: JWKIdentifier(string: key.kid), header: ["typ": "at+jwt"])
     }

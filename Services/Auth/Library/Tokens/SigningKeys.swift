@@ -7,6 +7,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
 import HTTPTypes
+import Hummingbird
 import ServiceKit
 import ServiceLifecycle
 
@@ -37,10 +38,12 @@ final class SigningKeys: Sendable {
     let sealingKey: SymmetricKey
     let rotationInterval: Duration
     let accessTokenLifetime: Duration
+    let ids: IDGenerator
     private let active = NIOLockedValueBox<ActiveKey?>(nil)
 
-    init(postgres: PostgresClient, settings: AuthSettings) {
+    init(postgres: PostgresClient, settings: AuthSettings, ids: IDGenerator) {
         self.postgres = postgres
+        self.ids = ids
         self.sealingKey = settings.keyEncryptionKey
         self.rotationInterval = settings.keyRotationInterval
         self.accessTokenLifetime = settings.accessTokenLifetime
@@ -112,7 +115,7 @@ final class SigningKeys: Sendable {
     /// Stores a new sealed key that signs from `seconds` from now; published in the JWKS at once.
     private func create(activatingIn seconds: Double, on connection: PostgresConnection, logger: Logger) async throws -> (String, ByteBuffer) {
         let privateKey = Curve25519.Signing.PrivateKey()
-        let kid = "ed25519-" + String(UUIDv7.make().uuidString.lowercased().prefix(18))
+        let kid = "ed25519-" + String(self.ids.next().uuidString.lowercased().prefix(18))
         let sealedBox = try AES.GCM.seal(privateKey.rawRepresentation, using: self.sealingKey, authenticating: Data(kid.utf8))
         guard let combined = sealedBox.combined else { throw Problem(.internalServerError) }
         let jwk = Self.publicJWK(kid: kid, publicKey: privateKey.publicKey)
@@ -148,6 +151,30 @@ final class SigningKeys: Sendable {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         return #"{"alg":"EdDSA","crv":"Ed25519","kid":"\#(kid)","kty":"OKP","use":"sig","x":"\#(x)"}"#
+    }
+}
+
+/// `/.well-known/jwks.json`: the public keys every service verifies access tokens with.
+struct JWKSController: Sendable {
+    let keys: SigningKeys
+
+    /// Mounted at `/.well-known/jwks.json`.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.get(use: self.show)
+        return routes
+    }
+
+    @Sendable func show(_ request: Request, context: TractRequestContext) async throws -> Response {
+        var response = Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: try await self.keys.jwksJSON(logger: context.logger)))
+        )
+        // Verifiers may cache this long; rotation publishes new keys earlier than that and keeps
+        // old ones published long enough.
+        response.headers[.cacheControl] = "public, max-age=\(SigningKeys.jwksMaxAge.components.seconds)"
+        return response
     }
 }
 

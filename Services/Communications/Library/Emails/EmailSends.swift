@@ -11,25 +11,25 @@ import ServiceKit
 /// A request claims its key with an insert; a retry of a finished request gets the first answer
 /// back; a transient SMTP failure (4xx, connection) answers 503 so the caller retries later, while
 /// a permanent one (5xx) is recorded as failed and answered as such, since repeating it cannot help.
+///
+/// Each statement runs on the pool and outside any transaction, for HTTP requests and events
+/// alike: the claim is committed before the SMTP conversation and the outcome after it, so a
+/// retry (or an event redelivered because its inbox commit failed) finds the send and mails
+/// nobody twice, and no connection is held while the mail server answers.
 struct EmailSends: Sendable {
-    /// Runs one statement, on the pool and outside any transaction, for HTTP requests and events
-    /// alike: the claim is committed before the SMTP conversation and the outcome after it, so a
-    /// retry (or an event redelivered because its inbox commit failed) finds the send and mails
-    /// nobody twice, and no connection is held while the mail server answers.
-    typealias Database = @Sendable (PostgresQuery, Logger) async throws -> PostgresRowSequence
-
     /// A claim left `pending` this long belongs to a sender that died mid-send; a retry may take it.
     static let abandonedClaimAfterSeconds = 120
 
     let templates: EmailTemplates
     let mail: MailSettings
     let smtp: SMTPClient
+    let postgres: PostgresClient
+    let ids: IDGenerator
 
     func send(
         _ request: EmailRequest,
         idempotencyKey: String,
         requestedBy: String,
-        database: Database,
         logger: Logger
     ) async throws -> EmailReceipt {
         let recipient: EmailAddress
@@ -41,8 +41,8 @@ struct EmailSends: Sendable {
         let rendered = try templates.render(request.templateKey, variables: request.variables)
         try TemplateRequesters.check(request.templateKey, requestedBy: requestedBy)
 
-        let id = UUIDv7.make()
-        let claimed = try await database(
+        let id = self.ids.next()
+        let claimed = try await self.postgres.query(
             """
             INSERT INTO communications.email_sends
                 (id, requested_by, idempotency_key, template_key, to_email, from_email, subject, status)
@@ -54,12 +54,12 @@ struct EmailSends: Sendable {
                   < now() - make_interval(secs => \(Self.abandonedClaimAfterSeconds))
             RETURNING id
             """,
-            logger
+            logger: logger
         )
         var claimedID: UUID?
         for try await value in claimed.decode(UUID.self) { claimedID = value }
         guard let sendID = claimedID else {
-            return try await existing(idempotencyKey, requestedBy: requestedBy, database: database, logger: logger)
+            return try await self.existing(idempotencyKey, requestedBy: requestedBy, logger: logger)
         }
 
         let email = Email(
@@ -69,19 +69,19 @@ struct EmailSends: Sendable {
         )
         do {
             let receipt = try await smtp.send(email, logger: logger)
-            _ = try await database(
+            try await self.postgres.query(
                 """
                 UPDATE communications.email_sends
                 SET status = 'sent', provider_message_id = \(receipt.messageID), sent_at = now(),
                     updated_at = now(), error_message = NULL
                 WHERE id = \(sendID)
                 """,
-                logger
+                logger: logger
             )
             logger.info("email sent", metadata: ["template": "\(request.templateKey)", "email_send_id": "\(sendID)"])
             return EmailReceipt(id: sendID, status: "sent", messageId: receipt.messageID)
         } catch let failure as SMTPError {
-            _ = try await database(
+            try await self.postgres.query(
                 """
                 UPDATE communications.email_sends
                 SET status = \(failure.isTransient ? "pending" : "failed"), retry_count = retry_count + 1,
@@ -90,7 +90,7 @@ struct EmailSends: Sendable {
                         WHEN \(failure.isTransient) THEN now() - interval '1 day' ELSE now() END
                 WHERE id = \(sendID)
                 """,
-                logger
+                logger: logger
             )
             logger.warning(
                 "email not sent",
@@ -108,15 +108,14 @@ struct EmailSends: Sendable {
     private func existing(
         _ key: String,
         requestedBy: String,
-        database: Database,
         logger: Logger
     ) async throws -> EmailReceipt {
-        let rows = try await database(
+        let rows = try await self.postgres.query(
             """
             SELECT id, status, provider_message_id FROM communications.email_sends
             WHERE requested_by = \(requestedBy) AND idempotency_key = \(key)
             """,
-            logger
+            logger: logger
         )
         for try await (id, status, messageID) in rows.decode((UUID, String, String?).self) where status != "pending" {
             return EmailReceipt(id: id, status: status, messageId: messageID)

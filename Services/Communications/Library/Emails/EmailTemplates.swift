@@ -68,13 +68,12 @@ struct EmailTemplates: Sendable {
                 "must be one of \(Self.requiredVariables.keys.sorted().joined(separator: ", "))"
             )
         }
-        var problems = required.subtracting(variables.keys).sorted().map {
-            ProblemDetails.FieldError(field: "variables.\($0)", message: "is required by \(key)")
+        var errors = FieldErrors()
+        for name in required.subtracting(variables.keys).sorted() { errors.add("variables.\(name)", "is required by \(key)") }
+        for name in variables.filter({ $0.value.count > Self.maximumVariableLength }).keys.sorted() {
+            errors.add("variables.\(name)", "must be at most \(Self.maximumVariableLength) characters")
         }
-        problems += variables.filter { $0.value.count > Self.maximumVariableLength }.keys.sorted().map {
-            ProblemDetails.FieldError(field: "variables.\($0)", message: "must be at most \(Self.maximumVariableLength) characters")
-        }
-        guard problems.isEmpty else { throw Problem.validation(problems) }
+        try errors.check()
         guard let subject = library.render(variables, withTemplate: "\(key).subject"),
             let text = library.render(variables, withTemplate: "\(key).text"),
             let html = library.render(variables, withTemplate: "\(key).html")

@@ -17,7 +17,6 @@ import ServiceKit
 struct InvestorNotifications: Sendable {
     let sends: EmailSends
     let directory: UserDirectory
-    let postgres: PostgresClient
 
     func register(in handlers: inout EventHandlers) {
         handlers.on(
@@ -62,11 +61,6 @@ struct InvestorNotifications: Sendable {
             templateKey: template, to: contact.email,
             variables: variables.merging(["greeting_name": contact.firstName ?? "investor"]) { given, _ in given }
         )
-        let postgres = self.postgres
-        _ = try await self.sends.send(
-            request, idempotencyKey: envelope.id.uuidString.lowercased(), requestedBy: envelope.source,
-            database: { query, logger in try await postgres.query(query, logger: logger) },
-            logger: logger
-        )
+        _ = try await self.sends.send(request, idempotencyKey: envelope.id.uuidString.lowercased(), requestedBy: envelope.source, logger: logger)
     }
 }

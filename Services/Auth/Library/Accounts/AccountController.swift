@@ -62,25 +62,25 @@ struct ProfileChanges: Decodable, Sendable {
     var privacySettings: JSONValue?
 
     /// Every invalid field at once, so a form can show them together.
-    func problems() -> [ProblemDetails.FieldError] {
-        var errors: [ProblemDetails.FieldError] = []
+    func check() throws {
+        var errors = FieldErrors()
         for (field, value) in [("first_name", self.firstName), ("last_name", self.lastName)] {
             if let value, value.count > 100 || value.contains(where: \.isNewline) {
-                errors.append(.init(field: field, message: "must be one line of at most 100 characters"))
+                errors.add(field, "must be one line of at most 100 characters")
             }
         }
         if let avatar = self.avatarUrl, !avatar.isEmpty {
             if avatar.count > 2048 || URL(string: avatar)?.scheme != "https" || URL(string: avatar)?.host == nil {
-                errors.append(.init(field: "avatar_url", message: "must be an https URL"))
+                errors.add("avatar_url", "must be an https URL")
             }
         }
         if let timezone = self.timezone, TimeZone(identifier: timezone) == nil {
-            errors.append(.init(field: "timezone", message: "must be an IANA time zone such as America/New_York"))
+            errors.add("timezone", "must be an IANA time zone such as America/New_York")
         }
         if let privacy = self.privacySettings, let problem = Self.problem(withPrivacySettings: privacy) {
-            errors.append(.init(field: "privacy_settings", message: problem))
+            errors.add("privacy_settings", problem)
         }
-        return errors
+        try errors.check()
     }
 
     /// Privacy settings are switches and short choices (`{"show_portfolio": false}`), kept on every
@@ -109,46 +109,42 @@ struct PasswordChange: Decodable, Sendable {
     var newPassword: String
 }
 
-struct AccountRoutes: Sendable {
+/// Sign-up (`/v1/auth/signup`) and the signed-in user's own account (`/v1/auth/me`).
+struct AccountController: Sendable {
     let auth: AuthContext
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.post("v1/auth/signup") { request, context in
-            try await self.signUp(request, context: context)
-        }
-        let me = router.group("v1/auth/me", context: AuthenticatedContext.self)
-        me.get { _, context in try await Profile(self.user(context)) }
-        me.patch { request, context in
-            let changes = try await request.decode(as: ProfileChanges.self, context: context)
-            let errors = changes.problems()
-            guard errors.isEmpty else { throw Problem.validation(errors) }
-            let user = try await self.user(context)
-            let privacy = changes.privacySettings.map { value in
-                String(decoding: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
-            }
-            try await self.auth.postgres.query(
-                """
-                UPDATE auth.users SET
-                    first_name = coalesce(\(changes.firstName), first_name),
-                    last_name = coalesce(\(changes.lastName), last_name),
-                    avatar_url = CASE WHEN \(changes.avatarUrl)::text = '' THEN NULL ELSE coalesce(\(changes.avatarUrl), avatar_url) END,
-                    timezone = coalesce(\(changes.timezone), timezone),
-                    privacy_settings = coalesce(\(privacy)::jsonb, privacy_settings),
-                    updated_at = now()
-                WHERE id = \(user.id)
-                """,
-                logger: context.logger
-            )
-            return try await Profile(self.user(context))
-        }
-        me.post("password") { request, context -> HTTPResponse.Status in
-            try await self.changePassword(request, context: context)
-            return .noContent
-        }
-        me.get("login-history") { request, context in
-            let page = try OldPageRequest(request)
-            return try await self.auth.history.page(userID: self.user(context).id, after: page.cursor, limit: page.limit, logger: context.logger)
-        }
+    /// Mounted at `/v1/auth/signup`.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.post(use: self.signUp)
+        return routes
+    }
+
+    /// Mounted at `/v1/auth/me`.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get(use: self.show)
+        routes.patch(use: self.update)
+        routes.post("password", use: self.changePassword)
+        routes.get("login-history", use: self.loginHistory)
+        return routes
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Profile {
+        try await Profile(self.user(context))
+    }
+
+    @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> Profile {
+        let changes = try await request.decode(as: ProfileChanges.self, context: context)
+        try changes.check()
+        let user = try await self.user(context)
+        try await self.auth.users.update(user.id, with: changes, logger: context.logger)
+        return try await Profile(self.user(context))
+    }
+
+    @Sendable func loginHistory(_ request: Request, context: AuthenticatedContext) async throws -> Page<LoginHistoryEntry> {
+        let page = try PageRequest(request, order: .newestFirst)
+        return try await self.auth.history.page(userID: self.user(context).id, page, logger: context.logger)
     }
 
     func user(_ context: AuthenticatedContext) async throws -> User {
@@ -160,18 +156,14 @@ struct AccountRoutes: Sendable {
 
     /// Answers the same whether or not the email already has an account (no enumeration): the
     /// owner of an existing account gets a mail instead of a second account.
-    func signUp(_ request: Request, context: TractRequestContext) async throws -> SignUpAccepted {
+    @Sendable func signUp(_ request: Request, context: TractRequestContext) async throws -> SignUpAccepted {
         let body = try await request.decode(as: SignUpRequest.self, context: context)
         let email = EmailAddress.normalize(body.email)
-        var errors: [ProblemDetails.FieldError] = []
-        if !EmailAddress.isValid(email) { errors.append(.init(field: "email", message: "must be a valid email address")) }
-        if let problem = self.auth.policy.problem(with: body.password, email: email) {
-            errors.append(.init(field: "password", message: problem))
-        }
-        if let source = body.source, AuthSource(rawValue: source) == nil {
-            errors.append(.init(field: "source", message: "must be one of \(AuthSource.allCases.map(\.rawValue).joined(separator: ", "))"))
-        }
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        var errors = FieldErrors()
+        if !EmailAddress.isValid(email) { errors.add("email", "must be a valid email address") }
+        if let problem = self.auth.policy.problem(with: body.password, email: email) { errors.add("password", problem) }
+        errors.add(source: body.source)
+        try errors.check()
         let ip = self.auth.clientIP(request, context)
         // Counted only for well-formed requests, so a client's typos do not burn its quota, and
         // per IP, so nobody can exhaust another person's sign-ups by using their email.
@@ -197,7 +189,7 @@ struct AccountRoutes: Sendable {
             } else {
                 return
             }
-            let token = try await EmailTokens.issue(.verifyEmail, userID: userID, signUpPasswordHash: passwordHash, on: connection, logger: context.logger)
+            let token = try await self.auth.emailTokens.issue(.verifyEmail, userID: userID, signUpPasswordHash: passwordHash, on: connection, logger: context.logger)
             try await self.auth.mail.request(
                 "verify_email", to: email,
                 variables: ["email": email, "link": self.auth.mail.link("verify-email", token: token), "expires_in_minutes": "1440"],
@@ -208,7 +200,7 @@ struct AccountRoutes: Sendable {
     }
 
     /// Changing the password signs out every other session: whoever knew the old one is locked out.
-    func changePassword(_ request: Request, context: AuthenticatedContext) async throws {
+    @Sendable func changePassword(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let body = try await request.decode(as: PasswordChange.self, context: context)
         let user = try await self.user(context)
         let ip = self.auth.clientIP(request, context)
@@ -231,6 +223,16 @@ struct AccountRoutes: Sendable {
                 try await self.auth.outbox.publish(SessionRevoked(userId: user.id, sessionId: sessionID, reason: "password_changed"), on: connection, logger: context.logger)
             }
             try await self.auth.history.record(.passwordChanged, userID: user.id, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
+        }
+        return .noContent
+    }
+}
+
+extension FieldErrors {
+    /// `source`: where a new user came from (seed 000 `first_auth_source`), when given.
+    mutating func add(source: String?) {
+        if let source, AuthSource(rawValue: source) == nil {
+            self.add("source", "must be one of \(AuthSource.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 }

@@ -46,24 +46,29 @@ extension Problem {
     }
 }
 
-struct TokenEndpoint: Sendable {
+struct TokenController: Sendable {
     let auth: AuthContext
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.post("v1/auth/token") { request, context in
-            let tokenRequest = try await self.decode(request, context: context)
-            let ip = self.auth.clientIP(request, context)
-            let device = Sessions.Device(ip: ip, userAgentHeader: request.headers[.userAgent])
-            switch tokenRequest.grantType {
-            case "password":
-                return try await self.passwordGrant(tokenRequest, device: device, logger: context.logger)
-            case "refresh_token":
-                return try await self.refreshGrant(tokenRequest, device: device, logger: context.logger)
-            case "client_credentials":
-                return try await self.clientCredentialsGrant(tokenRequest, logger: context.logger)
-            default:
-                throw Problem.validation(field: "grant_type", "must be password, refresh_token or client_credentials")
-            }
+    /// Mounted at `/v1/auth/token`.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.post(use: self.token)
+        return routes
+    }
+
+    @Sendable func token(_ request: Request, context: TractRequestContext) async throws -> TokenResponse {
+        let tokenRequest = try await self.decode(request, context: context)
+        let ip = self.auth.clientIP(request, context)
+        let device = Sessions.Device(ip: ip, userAgentHeader: request.headers[.userAgent])
+        switch tokenRequest.grantType {
+        case "password":
+            return try await self.passwordGrant(tokenRequest, device: device, logger: context.logger)
+        case "refresh_token":
+            return try await self.refreshGrant(tokenRequest, device: device, logger: context.logger)
+        case "client_credentials":
+            return try await self.clientCredentialsGrant(tokenRequest, logger: context.logger)
+        default:
+            throw Problem.validation(field: "grant_type", "must be password, refresh_token or client_credentials")
         }
     }
 
