@@ -19,8 +19,7 @@ struct MediaRoutes: Sendable {
             store: PhotoStore(postgres: postgres, outbox: outbox, storage: storage), gate: gate, delivery: delivery,
             maxUploadBytes: self.settings.maxUploadBytes
         ).addRoutes(to: router)
-        ListingMediaRoutes(store: ListingMediaStore(postgres: postgres), gate: gate, rules: ListingMediaRules(tourHosts: self.settings.tourHosts))
-            .addRoutes(to: router)
+        // Videos and virtual tours: `ListingMediaController`, mounted by `PropertiesEntryPoint`.
         let documents = DocumentStore(postgres: postgres, outbox: outbox, storage: storage)
         DocumentRoutes(store: documents, gate: gate, delivery: delivery, maxUploadBytes: self.settings.maxUploadBytes).addRoutes(to: router)
         DocumentShareRoutes(documents: documents, gate: gate, delivery: delivery, trustedProxies: self.dependencies.configuration.trustedProxies)
