@@ -67,12 +67,10 @@ struct PartStore<Part: PropertyPart>: Sendable {
         let currentYear = self.currentYear
         return try await self.postgres.transaction(logger: logger) { connection in
             let write = PartWrite(connection: connection, scope: try await resolve(.write, connection), outbox: self.outbox, logger: logger)
-            guard let stored = try await self.records.find(id, write.scope.parents, lock: true, on: connection, logger: logger) else {
+            guard let stored = try await self.records.stored(id, write.scope.parents, on: connection, logger: logger) else {
                 throw Part.kind.notFound
             }
-            let fields = try PartBody.merge(
-                body, over: try JSONDecoder().decode(JSONValue.self, from: Data(stored.utf8)), as: Part.Fields.self, currentYear: currentYear
-            )
+            let fields = try PartBody.merge(body, over: stored, as: Part.Fields.self, currentYear: currentYear)
             try await Self.checkReferences(fields, in: write)
             guard let updated = try await self.records.update(id, write.scope.parents, values: try PartBody.values(fields), on: connection, logger: logger)
             else { throw Part.kind.notFound }
