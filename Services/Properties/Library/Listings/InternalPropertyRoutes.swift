@@ -6,19 +6,23 @@ import ServiceKit
 /// `GET /internal/v1/properties/{id}`: what other services may know of a property (the same
 /// snapshot `property.*` events carry), for service tokens only. `investments` calls it when an
 /// offering is created, before any event about the property may have reached it.
-struct InternalPropertyRoutes: Sendable {
+struct InternalPropertyController: Sendable {
     let store: PropertyStore
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.group("internal/v1/properties", context: AuthenticatedContext.self)
-            .add(middleware: RequireScopeMiddleware(Scope.readProperties))
-            .get(":id") { _, context -> PropertySnapshotResponse in
-                let id = try context.parameters.uuid("id", "property")
-                guard let record = try await self.store.find(id.uuidString, logger: context.logger) else {
-                    throw Problem.notFound("No property has this id.")
-                }
-                return PropertySnapshotResponse(snapshot: record.snapshot)
-            }
+    /// Signed-in callers with the `properties:read` scope.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.add(middleware: RequireScopeMiddleware(Scope.readProperties))
+        routes.get(":id", use: self.show)
+        return routes
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> PropertySnapshotResponse {
+        let id = try context.parameters.uuid("id", "property")
+        guard let record = try await self.store.find(id.uuidString, logger: context.logger) else {
+            throw Problem.notFound("No property has this id.")
+        }
+        return PropertySnapshotResponse(snapshot: record.snapshot)
     }
 }
 

@@ -30,28 +30,26 @@ struct PropertyAccess: Sendable {
         return false
     }
 
-    /// The caller who may list a new property; 401 for anonymous callers, 403 for the rest.
+    /// The caller who may list a new property; 403 for callers who may not.
     func requireCanCreate() throws -> Identity {
-        guard let identity = self.identity else {
-            throw Problem.unauthorized("Listing a property needs a bearer access token.", error: "invalid_request")
-        }
-        guard self.isAdmin || self.isSponsor, self.userID != nil else {
+        // The route is on the authenticated collection: a caller without a token got its 401.
+        guard let identity = self.identity, self.isAdmin || self.isSponsor, self.userID != nil else {
             throw Problem.forbidden("Only sponsors and admins list properties.")
         }
         return identity
     }
 
-    /// The same rule as `canRead`, as a SQL condition on `p` for lists; binds go through `binds`.
+    /// The same rule as `canRead`, as a SQL condition on the listing row `x` for lists; binds go through `binds`.
     func readableCondition(_ binds: inout SQLBinds) -> String {
         if self.isAdmin { return "true" }
-        var published = "(p.status <> 'prospect' AND p.visibility = 'public')"
+        var published = "(x.status <> 'prospect' AND x.visibility = 'public')"
         if self.identity != nil {
-            published = "(p.status <> 'prospect' AND p.visibility IN ('public', 'investors'))"
+            published = "(x.status <> 'prospect' AND x.visibility IN ('public', 'investors'))"
         }
         guard self.isSponsor, let userID = self.userID else { return published }
-        var own = "p.sponsor_id = \(binds.add(userID))"
+        var own = "x.sponsor_id = \(binds.add(userID))"
         if let organization = self.identity?.organizationID {
-            own += " OR p.organization_id = \(binds.add(organization))"
+            own += " OR x.organization_id = \(binds.add(organization))"
         }
         return "(\(published) OR \(own))"
     }

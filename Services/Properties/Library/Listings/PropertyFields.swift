@@ -67,17 +67,11 @@ struct PropertyFields: Codable, Sendable, Equatable {
         case investmentOpen, minimumInvestment, maximumInvestment, targetRaise, amenities, features
         case utilitiesIncluded, petPolicy, marketName, submarketName, walkScore, transitScore, bikeScore
         case description, investmentThesis, executiveSummary
-
-        /// The JSON key and SQL column (`addressLine1` → `address_line1`).
-        var column: String {
-            self.rawValue.reduce(into: "") { name, character in
-                if character.isUppercase { name += "_" + character.lowercased() } else { name.append(character) }
-            }
-        }
     }
 
-    /// Every writable column, in one order, for the INSERT and UPDATE statements.
-    static let columns: [String] = CodingKeys.allCases.map(\.column)
+    /// Every writable column (the JSON key, `addressLine1` → `address_line1`), in one order, for
+    /// the INSERT and UPDATE statements.
+    static let columns: [String] = CodingKeys.allCases.map { snakeCase($0.rawValue) }
 }
 
 extension PropertyFields {

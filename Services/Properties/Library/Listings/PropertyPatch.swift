@@ -6,7 +6,7 @@ import ServiceKit
 /// result is validated as a whole, so rules across fields (minimum ≤ maximum) hold whichever of
 /// them the patch touched. Pure: merge and validation need no database.
 struct PropertyPatch: Sendable {
-    let changes: [String: JSONValue]
+    let patch: JSONValue
 
     /// Columns that always have a value; `null` is refused rather than quietly defaulted.
     static let required: Set = [
@@ -14,43 +14,36 @@ struct PropertyPatch: Sendable {
         "visibility", "investment_open", "amenities", "features", "utilities_included",
     ]
 
+    /// The keys are checked at once (the kit's `BodyFields`), before the stored listing is read.
     init(body: JSONValue) throws {
-        guard case .object(let changes) = body else { throw Problem.validation(field: "body", "must be a JSON object") }
-        let writable = Set(PropertyFields.columns)
-        var errors = FieldErrors()
-        for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
-            if !writable.contains(key) {
-                errors.add(key, "is not a field you can change")
-            } else if value == .null, Self.required.contains(key) {
-                errors.add(key, "must not be null")
-            }
-        }
-        guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
-        self.changes = changes
+        try BodyFields(body, allowed: Set(PropertyFields.columns), required: Self.required).check()
+        self.patch = body
     }
 
-    /// The stored fields with the changes applied, validated, with the status move checked.
+    /// The stored fields with the changes applied (the kit's `BodyFields.merging`), validated, with
+    /// the status move checked.
     func apply(to property: Property, currentYear: Int) throws -> PropertyFields {
-        guard case .object(var merged) = try JSONValue(encoding: property.fields) else {
-            throw Problem.badRequest("The stored property could not be read.")
-        }
-        for (key, value) in self.changes { merged[key] = value }
+        var merged = try BodyFields.merging(self.patch, over: try JSONValue(encoding: property.fields), writable: PropertyFields.columns)
         // Moving the point moves the tract unless the sponsor names it: let it be found again.
-        if self.changes["latitude"] != nil || self.changes["longitude"] != nil, self.changes["oz_tract_geoid"] == nil {
-            merged["oz_tract_geoid"] = nil
+        if case .object(let changes) = self.patch, changes["latitude"] != nil || changes["longitude"] != nil, changes["oz_tract_geoid"] == nil,
+            case .object(var object) = merged
+        {
+            object["oz_tract_geoid"] = nil
+            merged = .object(object)
         }
-        let fields = try RequestJSON.decode(PropertyFields.self, from: .object(merged))
-        var errors = fields.problems(currentYear: currentYear)
+        let fields = try BodyFields(merged, allowed: Set(PropertyFields.columns), required: Self.required).decode(PropertyFields.self)
+        var errors = FieldErrors()
+        errors.add(contentsOf: fields.problems(currentYear: currentYear))
         let from = property.status, to = fields.status ?? from
         if !from.canMove(to: to) {
             let allowed = from.next.map(\.rawValue).sorted()
-            errors.append(.init(
-                field: "status",
-                message: "cannot move from \(from.rawValue) to \(to.rawValue)"
+            errors.add(
+                "status",
+                "cannot move from \(from.rawValue) to \(to.rawValue)"
                     + (allowed.isEmpty ? "; \(from.rawValue) is final" : "; next can be: \(allowed.joined(separator: ", "))")
-            ))
+            )
         }
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        try errors.check()
         return fields
     }
 }

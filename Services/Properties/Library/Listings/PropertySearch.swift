@@ -43,8 +43,8 @@ struct PropertySearch: Sendable, Equatable {
     var near: Point?
     var radiusKm = PropertySearch.defaultRadiusKm
     var sort: Sort = .newest
-    var limit = PageRequest.defaultLimit
-    var cursor: KeysetCursor?
+    /// `?limit=` and `?cursor=`, in the sort's order (the kit's pager).
+    var page = PageRequest(order: Sort.newest.keyset())
 
     init() {}
 
@@ -144,11 +144,26 @@ struct PropertySearch: Sendable, Equatable {
             self.sort = defaultSort
         }
         do {
-            self.limit = try PageRequest.parseLimit(from: parameters)
+            _ = try PageRequest.parseLimit(from: parameters)
         } catch let problem as Problem {
             errors.add("limit", problem.errors.first?.message ?? "is not valid")
         }
-        guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
-        self.cursor = try value("cursor").map { try KeysetCursor(encoded: $0, sort: self.sort.rawValue) }
+        try errors.check()
+        self.page = try PageRequest(parameters, order: self.sort.keyset())
+    }
+}
+
+extension PropertySearch.Sort {
+    /// The sort's order for the kit's pager, over the listing row `x`: one `Keyset` per sort, the
+    /// id as tie-break. Distance and relevance compare an expression of the request (`distance`,
+    /// `rank`, with their bound values); a listing without a location sorts last.
+    func keyset(distance: String = "0", rank: String = "0") -> Keyset {
+        switch self {
+        case .newest: Keyset(self.rawValue, key: "x.id", type: "uuid", descending: true)
+        case .oldest: Keyset(self.rawValue, key: "x.id", type: "uuid", descending: false)
+        case .name: Keyset(self.rawValue, key: "lower(x.property_name)", type: "text", descending: false)
+        case .distance: Keyset(self.rawValue, key: "coalesce(\(distance), 'Infinity'::float8)", type: "float8", descending: false)
+        case .relevance: Keyset(self.rawValue, key: "coalesce(\(rank), 0)::real", type: "real", descending: true)
+        }
     }
 }

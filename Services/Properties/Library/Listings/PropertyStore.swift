@@ -27,6 +27,8 @@ struct PropertyRecord: Sendable {
 struct PropertyStore: Sendable {
     let postgres: PostgresClient
     let outbox: OutboxPublisher
+    /// New listings' ids (the service's `IDGenerator`).
+    let ids: IDGenerator
 
     static let columns = PropertyFields.columns.joined(separator: ", ")
 
@@ -50,8 +52,8 @@ struct PropertyStore: Sendable {
     }
 
     func create(_ fields: PropertyFields, by identity: Identity, logger: Logger) async throws -> PropertyRecord {
-        guard let sponsorID = identity.userID else { throw Problem.forbidden("Only users list properties.") }
-        let id = UUIDv7.make()
+        let sponsorID = try identity.requireUser("Only users list properties.")
+        let id = self.ids.next()
         let document = try Self.encode(fields)
         let base = Slug.make(from: fields.propertyName)
         return try await self.postgres.transaction(logger: logger) { connection in

@@ -9,7 +9,8 @@ enum MarketAreas: PropertyPart {
     static let table = "properties.market_areas"
     static let noun = "market area"
     static let amounts = ["median_household_income", "median_home_price", "median_rent"]
-    static var order: (key: String, descending: Bool) { ("lower(x.market_name) || ' ' || coalesce(x.state, '')", false) }
+    static let order = Keyset(Self.table, key: "lower(x.market_name) || ' ' || coalesce(x.state, '')", type: "text", descending: false)
+    static let parents = PartParents.marketData
     static var filters: [String] { ["state", "metro_area"] }
 
     static func conflict(index: String) -> String? {

@@ -8,6 +8,6 @@ enum Valuations: PropertyPart {
     static let table = "properties.property_valuations"
     static let noun = "valuation"
     static let amounts = ["valuation_amount", "noi_used"]
-    static var order: (key: String, descending: Bool) { ("x.valuation_date", true) }
+    static let order = Keyset(Self.table, key: "x.valuation_date", type: "date", descending: true)
     static var filters: [String] { ["valuation_type"] }
 }

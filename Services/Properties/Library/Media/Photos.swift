@@ -117,14 +117,6 @@ struct PhotoController: Sendable {
     }
 }
 
-/// Transitional: `VideosAndTours.swift` (another engineer's file in issue 12) still asks for the
-/// caller's user id this way; it goes once that file uses `context.identity.requireUser(_:)`.
-enum PhotoRoutes {
-    static func userID(_ identity: Identity) throws -> UUID {
-        try identity.requireUser("Only users change listing media.")
-    }
-}
-
 extension UUID {
     var lowercased: String { self.uuidString.lowercased() }
 }

@@ -9,56 +9,109 @@ import ServiceKit
 /// `/v1/properties/{id}/videos` and `/v1/properties/{id}/virtual-tours` (seed 001 §2.7
 /// `property_videos`, `virtual_tours`): metadata records pointing at hosted videos and tours
 /// (Matterport, 360° photos). Readable by whoever sees the property; written by its editors.
-/// Writes go through `jsonb_populate_record`, as listings' do: a `PATCH` is the stored row with
-/// the keys sent laid over it.
-struct ListingMediaRoutes: Sendable {
-    let store: ListingMediaStore
+/// Rows of a property kept by the kit's `RecordStore`: documents by `media.video_document` /
+/// `media.tour_document`, writes through `jsonb_populate_record`; a `PATCH` is the stored record
+/// with the keys sent laid over it. Mounted once per kind at its literal path.
+struct ListingMediaController<Fields: ListingMediaFields>: Sendable {
+    let records: RecordStore
     let gate: PropertyGate
     let rules: ListingMediaRules
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        self.add(VideoFields.self, to: router)
-        self.add(TourFields.self, to: router)
+    init(postgres: PostgresClient, ids: IDGenerator, gate: PropertyGate, rules: ListingMediaRules) throws {
+        self.records = RecordStore(try Fields.kind(), postgres: postgres, ids: ids)
+        self.gate = gate
+        self.rules = rules
     }
 
-    private func add<Fields: ListingMediaFields>(_ kind: Fields.Type, to router: Router<TractRequestContext>) {
-        let path = "v1/properties/:id/\(Fields.path)"
-        router.get(RouterPath(path)) { request, context -> JSONDocument in
-            let access = PropertyAccess(identity: context.identity)
-            let property = try await self.gate.readable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
-            return try await self.store.list(Fields.self, property: property.id, query: request.uri.queryParameters, logger: context.logger)
+    /// Oldest first (ids are UUIDv7, so id order is creation order).
+    static var order: Keyset { Keyset(Fields.table, key: "x.id", type: "uuid", descending: false) }
+
+    /// Routes anonymous callers may reach too.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.get(use: self.list)
+        return routes
+    }
+
+    /// Routes for the property's editors (401 without a token).
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post(use: self.create)
+        routes.patch(":item_id", use: self.update)
+        routes.delete(":item_id", use: self.delete)
+        return routes
+    }
+
+    @Sendable func list(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
+        let page = try PageRequest(request, order: Self.order)
+        let access = PropertyAccess(identity: context.identity)
+        let property = try await self.gate.readable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
+        return try await self.records.list([RecordParent("property_id", property.id)], page: page, logger: context.logger)
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.editable(context)
+        let fields = try await request.decode(as: Fields.self, context: context)
+        var errors = FieldErrors()
+        errors.add(contentsOf: fields.problems(creating: true, rules: self.rules))
+        try errors.check()
+        try await self.checkFloorPlan(fields.floorPlanReference, property: property.id, logger: context.logger)
+        let user = try context.identity.requireUser("Only users change listing media.")
+        let (document, _) = try await self.records.create(
+            [RecordParent("property_id", property.id)], values: try Self.values(fields.withDefaults()),
+            also: ["created_by": .string(user.uuidString)], logger: context.logger
+        )
+        return JSONDocument(document, status: .created)
+    }
+
+    @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.editable(context)
+        let fields = try await request.decode(as: Fields.self, context: context)
+        var errors = FieldErrors()
+        errors.add(contentsOf: fields.problems(creating: false, rules: self.rules))
+        try errors.check()
+        try await self.checkFloorPlan(fields.floorPlanReference, property: property.id, logger: context.logger)
+        let id = try context.parameters.uuid("item_id", Fields.noun)
+        let sent = JSONValue.object(try Self.values(fields))
+        let columns = self.records.kind.columns
+        let document = try await self.records.update(id, [RecordParent("property_id", property.id)], logger: context.logger) { stored in
+            guard case .object(let merged) = try BodyFields.merging(sent, over: stored, writable: columns) else { return [:] }
+            return merged
         }
-        let owned = router.group(RouterPath(path), context: AuthenticatedContext.self)
-        owned.post { request, context -> JSONDocument in
-            let property = try await self.editable(context)
-            let fields = try await request.decode(as: Fields.self, context: context)
-            let errors = fields.problems(creating: true, rules: self.rules)
-            guard errors.isEmpty else { throw Problem.validation(errors) }
-            try await self.store.checkFloorPlan(fields.floorPlanReference, property: property.id, logger: context.logger)
-            let json = try await self.store.create(fields, property: property.id, by: try PhotoRoutes.userID(context.identity), logger: context.logger)
-            return JSONDocument(json, status: .created)
-        }
-        owned.patch(":item_id") { request, context -> JSONDocument in
-            let property = try await self.editable(context)
-            let fields = try await request.decode(as: Fields.self, context: context)
-            let errors = fields.problems(creating: false, rules: self.rules)
-            guard errors.isEmpty else { throw Problem.validation(errors) }
-            try await self.store.checkFloorPlan(fields.floorPlanReference, property: property.id, logger: context.logger)
-            return JSONDocument(
-                try await self.store.update(fields, id: try context.parameters.uuid("item_id", Fields.noun), property: property.id, logger: context.logger)
-            )
-        }
-        owned.delete(":item_id") { _, context -> HTTPResponse.Status in
-            let property = try await self.editable(context)
-            try await self.store.delete(Fields.self, id: try context.parameters.uuid("item_id", Fields.noun), property: property.id, logger: context.logger)
-            return .noContent
-        }
+        return JSONDocument(document)
+    }
+
+    @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let property = try await self.editable(context)
+        try await self.records.delete(try context.parameters.uuid("item_id", Fields.noun), [RecordParent("property_id", property.id)], logger: context.logger)
+        return .noContent
     }
 
     private func editable(_ context: AuthenticatedContext) async throws -> Property {
         try await self.gate.editable(
             try context.parameters.uuid("id", "property"), access: PropertyAccess(identity: context.identity), logger: context.logger
         )
+    }
+
+    /// 422 naming `floor_plan_id` unless it is a live floor plan of `property`.
+    private func checkFloorPlan(_ floorPlan: UUID?, property: UUID, logger: Logger) async throws {
+        guard let floorPlan else { return }
+        let rows = try await self.records.postgres.query(
+            """
+            SELECT EXISTS (
+                SELECT FROM properties.floor_plans WHERE id = \(floorPlan) AND property_id = \(property) AND deleted_at IS NULL
+            )
+            """,
+            logger: logger
+        )
+        for try await exists in rows.decode(Bool.self) where exists { return }
+        throw Problem.validation(field: "floor_plan_id", "must be a floor plan of this property")
+    }
+
+    /// The keys the client sent (nil ones are left out), as column values.
+    static func values(_ fields: Fields) throws -> [String: JSONValue] {
+        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder.tract.encode(fields)) else { return [:] }
+        return object.filter { !Fields.readOnlyKeys.contains($0.key) }
     }
 }
 
@@ -69,8 +122,7 @@ struct ListingMediaRules: Sendable {
 
 /// What a client writes about a video or a tour.
 protocol ListingMediaFields: Codable, Sendable {
-    /// The path segment under a property, the table and its JSON function.
-    static var path: String { get }
+    /// The table and its JSON function.
     static var table: String { get }
     static var documentFunction: String { get }
     static var noun: String { get }
@@ -89,7 +141,6 @@ extension ListingMediaFields {
 }
 
 struct VideoFields: ListingMediaFields {
-    static let path = "videos"
     static let table = "media.property_videos"
     static let documentFunction = "media.video_document"
     static let noun = "video"
@@ -129,7 +180,6 @@ struct VideoFields: ListingMediaFields {
 }
 
 struct TourFields: ListingMediaFields {
-    static let path = "virtual-tours"
     static let table = "media.virtual_tours"
     static let documentFunction = "media.tour_document"
     static let noun = "virtual tour"
@@ -175,106 +225,14 @@ struct TourFields: ListingMediaFields {
     }
 }
 
-struct ListingMediaStore: Sendable {
-    let postgres: PostgresClient
-
-    /// The writable columns: the fields' JSON keys.
-    static func columns<Fields: ListingMediaFields>(_ kind: Fields.Type) throws -> [String] {
-        // Every key, present or not: encode a value with all keys set through a mirror of names.
-        Mirror(reflecting: try JSONDecoder.tract.decode(Fields.self, from: Data("{}".utf8))).children.compactMap(\.label).map(Problem.snakeCaseKey)
-            .filter { !Fields.readOnlyKeys.contains($0) }
-    }
-
-    /// 422 naming `floor_plan_id` unless it is a live floor plan of `property`.
-    func checkFloorPlan(_ floorPlan: UUID?, property: UUID, logger: Logger) async throws {
-        guard let floorPlan else { return }
-        let rows = try await self.postgres.query(
-            """
-            SELECT EXISTS (
-                SELECT FROM properties.floor_plans WHERE id = \(floorPlan) AND property_id = \(property) AND deleted_at IS NULL
-            )
-            """,
-            logger: logger
+extension ListingMediaFields {
+    /// The kind as a kit record: the fields' JSON keys are its writable columns (every key,
+    /// present or not: read through a mirror of an empty value's names), soft deleted.
+    static func kind() throws -> RecordKind {
+        let names = Mirror(reflecting: try JSONDecoder.tract.decode(Self.self, from: Data("{}".utf8))).children.compactMap(\.label)
+        return RecordKind(
+            table: Self.table, document: "\(Self.documentFunction)(x)", noun: Self.noun,
+            columns: names.map(snakeCase).filter { !Self.readOnlyKeys.contains($0) }, deletion: .soft
         )
-        for try await exists in rows.decode(Bool.self) where exists { return }
-        throw Problem.validation(field: "floor_plan_id", "must be a floor plan of this property")
-    }
-
-    func create<Fields: ListingMediaFields>(_ fields: Fields, property: UUID, by user: UUID, logger: Logger) async throws -> String {
-        let columns = try Self.columns(Fields.self).joined(separator: ", ")
-        let json = String(decoding: try JSONEncoder.tract.encode(fields.withDefaults()), as: UTF8.self)
-        let rows = try await self.postgres.query(
-            """
-            INSERT INTO \(unescaped: Fields.table) AS t (id, property_id, created_by, \(unescaped: columns))
-            SELECT \(UUIDv7.make()), \(property), \(user), \(unescaped: columns)
-            FROM jsonb_populate_record(NULL::\(unescaped: Fields.table), \(json)::jsonb)
-            RETURNING \(unescaped: Fields.documentFunction)(t)::text
-            """,
-            logger: logger
-        )
-        for try await text in rows.decode(String.self) { return text }
-        throw Problem.conflict("The record was not written; try again.")
-    }
-
-    func update<Fields: ListingMediaFields>(_ fields: Fields, id: UUID, property: UUID, logger: Logger) async throws -> String {
-        let columns = try Self.columns(Fields.self).joined(separator: ", ")
-        let json = String(decoding: try JSONEncoder.tract.encode(fields), as: UTF8.self)
-        do {
-            let rows = try await self.postgres.query(
-                """
-                UPDATE \(unescaped: Fields.table) AS t SET (\(unescaped: columns)) = (
-                    SELECT \(unescaped: columns) FROM jsonb_populate_record(t, \(json)::jsonb)
-                ), updated_at = now()
-                WHERE id = \(id) AND property_id = \(property) AND deleted_at IS NULL
-                RETURNING \(unescaped: Fields.documentFunction)(t)::text
-                """,
-                logger: logger
-            )
-            for try await text in rows.decode(String.self) { return text }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23514" {
-            // A check across fields (a video needs a URL) that the change would break.
-            throw Problem.validation(field: "body", "would leave the \(Fields.noun) without a URL")
-        }
-        throw Problem.notFound("No \(Fields.noun) has this id.")
-    }
-
-    func delete<Fields: ListingMediaFields>(_ kind: Fields.Type, id: UUID, property: UUID, logger: Logger) async throws {
-        let rows = try await self.postgres.query(
-            """
-            UPDATE \(unescaped: Fields.table) SET deleted_at = now(), updated_at = now()
-            WHERE id = \(id) AND property_id = \(property) AND deleted_at IS NULL RETURNING id
-            """,
-            logger: logger
-        )
-        for try await _ in rows { return }
-        throw Problem.notFound("No \(Fields.noun) has this id.")
-    }
-
-    /// Oldest first, `?limit=&cursor=` (ids are UUIDv7, so id order is creation order).
-    func list<Fields: ListingMediaFields>(_ kind: Fields.Type, property: UUID, query: Parameters, logger: Logger) async throws -> JSONDocument {
-        let limit = try PageRequest.parseLimit(from: query)
-        let after = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: "oldest").id }
-        let rows = try await self.postgres.query(
-            """
-            SELECT \(unescaped: Fields.documentFunction)(t)::text, t.id FROM \(unescaped: Fields.table) t
-            WHERE property_id = \(property) AND deleted_at IS NULL AND (\(after)::uuid IS NULL OR id > \(after))
-            ORDER BY id LIMIT \(limit + 1)
-            """,
-            logger: logger
-        )
-        var found: [(String, UUID)] = []
-        for try await row in rows.decode((String, UUID).self) { found.append(row) }
-        let shown = found.prefix(limit)
-        let next = found.count > limit ? shown.last.map { KeysetCursor(sort: "oldest", key: "", id: $0.1).encoded } : nil
-        return JSONDocument.page(shown.map(\.0), nextCursor: next)
-    }
-}
-
-extension Problem {
-    /// `streamingUrl` → `streaming_url`.
-    static func snakeCaseKey(_ name: String) -> String {
-        name.reduce(into: "") { result, character in
-            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
-        }
     }
 }

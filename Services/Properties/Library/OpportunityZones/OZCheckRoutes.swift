@@ -7,7 +7,7 @@ import ServiceKit
 /// `POST /v1/oz/check`, public and limited per client address: "check if your development is in an
 /// OZ" before signing up. Signed in, `"save": true` keeps the answer on the caller's developer
 /// profile (`GET /v1/oz/developer-profile`).
-struct OZCheckRoutes: Sendable {
+struct OZCheckController: Sendable {
     let tracts: OZTracts
     let geocoder: CensusGeocoder
     let profiles: DeveloperProfiles
@@ -17,36 +17,50 @@ struct OZCheckRoutes: Sendable {
 
     static let maximumAddressLength = 300
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.post("v1/oz/check") { request, context -> OZCheckResult in
-            let body = try await request.decode(as: OZCheckRequest.self, context: context)
-            let userID = try Self.savingUser(body, context: context)
-            let client = ClientAddress.of(request, remote: context.remoteAddress, trustedProxies: self.trustedProxies) ?? "unknown"
-            try await self.limiter.take("oz_check", for: client, bucket: self.checksPerIP, logger: context.logger)
-            var result = try await self.check(body, context: context)
-            if let userID {
-                result.developerProfile = try await self.profiles.save(
-                    result, location: result.matchedAddress ?? body.address, for: userID, logger: context.logger
-                )
-            }
-            return result
-        }
-        router.group("v1/oz/developer-profile", context: AuthenticatedContext.self).get { _, context -> DeveloperProfile in
-            guard let userID = context.identity.userID,
-                let profile = try await self.profiles.find(userID, logger: context.logger)
-            else { throw Problem.notFound("No developer profile yet: check a site with \"save\": true to start one.") }
-            return profile
-        }
+    /// `POST /v1/oz/check`: anonymous callers may check too.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.post("check", use: self.checkSite)
+        return routes
     }
 
-    /// Who the answer is saved for, when the caller asked to save it.
+    /// `GET /v1/oz/developer-profile`: the signed-in user's own.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get("developer-profile", use: self.developerProfile)
+        return routes
+    }
+
+    @Sendable func checkSite(_ request: Request, context: TractRequestContext) async throws -> OZCheckResult {
+        let body = try await request.decode(as: OZCheckRequest.self, context: context)
+        let userID = try Self.savingUser(body, context: context)
+        let client = ClientAddress.of(request, remote: context.remoteAddress, trustedProxies: self.trustedProxies) ?? "unknown"
+        try await self.limiter.take("oz_check", for: client, bucket: self.checksPerIP, logger: context.logger)
+        var result = try await self.check(body, context: context)
+        if let userID {
+            result.developerProfile = try await self.profiles.save(
+                result, location: result.matchedAddress ?? body.address, for: userID, logger: context.logger
+            )
+        }
+        return result
+    }
+
+    @Sendable func developerProfile(_ request: Request, context: AuthenticatedContext) async throws -> DeveloperProfile {
+        let userID = try context.identity.requireUser("Only users have developer profiles.")
+        guard let profile = try await self.profiles.find(userID, logger: context.logger) else {
+            throw Problem.notFound("No developer profile yet: check a site with \"save\": true to start one.")
+        }
+        return profile
+    }
+
+    /// Who the answer is saved for, when the caller asked to save it: the one route that takes
+    /// anonymous callers but needs a user for one of its options.
     static func savingUser(_ body: OZCheckRequest, context: TractRequestContext) throws -> UUID? {
         guard body.save == true else { return nil }
         guard let identity = context.identity else {
             throw Problem.unauthorized("Saving a check to a developer profile needs a bearer access token.", error: "invalid_request")
         }
-        guard let userID = identity.userID else { throw Problem.forbidden("Only users have developer profiles.") }
-        return userID
+        return try identity.requireUser("Only users have developer profiles.")
     }
 
     func check(_ body: OZCheckRequest, context: TractRequestContext) async throws -> OZCheckResult {

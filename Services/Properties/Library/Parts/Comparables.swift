@@ -10,6 +10,6 @@ enum Comparables: PropertyPart {
     static let noun = "comparable property"
     static let amounts = ["average_rent"]
     // Text order must be number order: zero-padded to numeric(5,2)'s width, missing ones last.
-    static var order: (key: String, descending: Bool) { ("coalesce(to_char(x.distance_miles, 'FM000.00'), 'z')", false) }
+    static let order = Keyset(Self.table, key: "coalesce(to_char(x.distance_miles, 'FM000.00'), 'z')", type: "text", descending: false)
     static var filters: [String] { ["data_source", "property_class"] }
 }

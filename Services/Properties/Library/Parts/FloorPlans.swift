@@ -9,7 +9,7 @@ enum FloorPlans: PropertyPart {
     static let table = "properties.floor_plans"
     static let noun = "floor plan"
     static let amounts = ["base_rent", "market_rent"]
-    static var order: (key: String, descending: Bool) { ("lower(x.name)", false) }
+    static let order = Keyset(Self.table, key: "lower(x.name)", type: "text", descending: false)
     static var filters: [String] { ["unit_type"] }
 
     /// A plan its live units are built to stays: deleting it would leave them pointing at nothing.

@@ -2,67 +2,35 @@ import Foundation
 import Models
 import ServiceKit
 
-/// Turns a `POST` or `PATCH` body into a part's fields, validated whole. Pure: no database.
-/// Keys that are not fields (`id`, `property_id`, a typo) are refused by name rather than ignored,
-/// so a client learns at once that what it sent was not stored.
+/// Turns a `POST` or `PATCH` body into a part's fields, validated whole, the kit's way
+/// (`BodyFields`): keys that are not fields (`id`, `property_id`, a typo) are refused by name
+/// rather than ignored, so a client learns at once that what it sent was not stored. Pure.
 enum PartBody {
-    /// `POST`: the body as the new part's fields, defaults filled in.
+    /// `POST`: the body as the new part's fields, defaults filled in (a `null` takes the default).
     static func create<Fields: PartFields>(_ body: JSONValue, as _: Fields.Type, currentYear: Int) throws -> Fields {
-        let sent = try Self.object(body, nullable: [], fields: Fields.self)
-        return try Self.validated(sent, as: Fields.self, currentYear: currentYear).withDefaults()
+        let fields = try BodyFields(body, allowed: Set(Fields.columns)).decode(Fields.self)
+        return try Self.checked(fields, currentYear: currentYear).withDefaults()
     }
 
-    /// `PATCH`: the keys sent replace the stored values (`null` clears one); the result is
-    /// validated as a whole, so rules across fields hold whichever of them the patch touched.
-    static func merge<Fields: PartFields>(
-        _ body: JSONValue,
-        over stored: JSONValue,
-        as _: Fields.Type,
-        currentYear: Int
-    ) throws -> Fields {
-        let changes = try Self.object(body, nullable: Fields.required, fields: Fields.self)
-        var merged: [String: JSONValue] = [:]
-        if case .object(let current) = stored {
-            for column in Fields.columns { merged[column] = current[column] }
-        }
-        for (key, value) in changes { merged[key] = value }
-        return try Self.validated(merged, as: Fields.self, currentYear: currentYear)
+    /// `PATCH`: the kit's merge (`BodyFields.merging`: the keys sent replace the stored values,
+    /// `null` clears one but never a required one), then validated as a whole, so rules across
+    /// fields hold whichever of them the patch touched.
+    static func merge<Fields: PartFields>(_ body: JSONValue, over stored: JSONValue, as _: Fields.Type, currentYear: Int) throws -> Fields {
+        let merged = try BodyFields.merging(body, over: stored, writable: Fields.columns)
+        let fields = try BodyFields(merged, allowed: Set(Fields.columns), required: Fields.required).decode(Fields.self)
+        return try Self.checked(fields, currentYear: currentYear)
     }
 
-    /// The JSON key and SQL column of a Swift property name (`unitNumber` → `unit_number`).
-    static func column(_ name: String) -> String {
-        name.reduce(into: "") { column, character in
-            if character.isUppercase { column += "_" + character.lowercased() } else { column.append(character) }
-        }
+    /// The fields as the JSON object of column values a `RecordStore` writes.
+    static func values<Fields: PartFields>(_ fields: Fields) throws -> [String: JSONValue] {
+        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder.tract.encode(fields)) else { return [:] }
+        return object
     }
 
-    private static func object<Fields: PartFields>(
-        _ body: JSONValue,
-        nullable required: Set<String>,
-        fields _: Fields.Type
-    ) throws -> [String: JSONValue] {
-        guard case .object(let sent) = body else { throw Problem.validation(field: "body", "must be a JSON object") }
-        let writable = Set(Fields.columns)
+    private static func checked<Fields: PartFields>(_ fields: Fields, currentYear: Int) throws -> Fields {
         var errors = FieldErrors()
-        for (key, value) in sent.sorted(by: { $0.key < $1.key }) {
-            if !writable.contains(key) {
-                errors.add(key, "is not a field you can set")
-            } else if value == .null, required.contains(key) {
-                errors.add(key, "must not be null")
-            }
-        }
-        guard errors.all.isEmpty else { throw Problem.validation(errors.all) }
-        return sent
-    }
-
-    private static func validated<Fields: PartFields>(
-        _ object: [String: JSONValue],
-        as _: Fields.Type,
-        currentYear: Int
-    ) throws -> Fields {
-        let fields = try RequestJSON.decode(Fields.self, from: .object(object))
-        let errors = fields.problems(currentYear: currentYear)
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        errors.add(contentsOf: fields.problems(currentYear: currentYear))
+        try errors.check()
         return fields
     }
 }

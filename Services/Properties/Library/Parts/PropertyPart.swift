@@ -20,12 +20,13 @@ protocol PartFields: Codable, Sendable, Equatable {
 
 extension PartFields {
     /// The JSON keys and SQL columns, in declaration order (`unitNumber` → `unit_number`).
-    static var columns: [String] { Keys.allCases.map { PartBody.column($0.rawValue) } }
+    static var columns: [String] { Keys.allCases.map { snakeCase($0.rawValue) } }
     func withDefaults() -> Self { self }
 }
 
-/// One kind of part: its table and the few things about it that the shared routes and store
-/// (`PartRoutes`, `PartStore`) cannot know. The hooks run inside the write's transaction.
+/// One kind of part: its table and the few things about it that the shared controller and store
+/// (`PartController`, `PartStore` over the kit's `RecordStore`) cannot know. The hooks run inside
+/// the write's transaction.
 protocol PropertyPart: Sendable {
     associatedtype Fields: PartFields
     /// `properties.units`.
@@ -34,9 +35,13 @@ protocol PropertyPart: Sendable {
     static var noun: String { get }
     /// Columns holding money: they leave Postgres as exact decimal strings.
     static var amounts: [String] { get }
-    /// The list order: a SQL expression over the row `x` (never null; compared as text) and its
-    /// direction, with the id as tie-break. Default: creation order.
-    static var order: (key: String, descending: Bool) { get }
+    /// What its rows hang from, read from the path.
+    static var parents: PartParents { get }
+    /// The path parameter naming one part: `part_id`, or `project_id` for a renovation project.
+    static var item: PartItem { get }
+    /// The list order (the kit's `Keyset`: a never-null key over `x`, the id as tie-break).
+    /// Default: creation order (ids are UUIDv7).
+    static var order: Keyset { get }
     /// Query parameters a list filters on by equality, each named as its column.
     static var filters: [String] { get }
     /// The 409 detail for a unique index this part's writes can hit.
@@ -50,12 +55,28 @@ protocol PropertyPart: Sendable {
 }
 
 extension PropertyPart {
-    static var order: (key: String, descending: Bool) { ("''", false) }
+    static var parents: PartParents { .property }
+    static var item: PartItem { .part }
+    static var order: Keyset { Keyset(Self.table, key: "x.id", type: "uuid", descending: false) }
     static var filters: [String] { [] }
     static func conflict(index: String) -> String? { nil }
     static func referenceProblems(_ fields: Fields, in write: PartWrite) async throws -> [ProblemDetails.FieldError] { [] }
     static func checkDelete(_ id: UUID, in write: PartWrite) async throws {}
     static func didWrite(_ change: PartChange, document: String, id: UUID, in write: PartWrite) async throws {}
+
+    /// The part as a kit record: documents by `properties.part_document` (amounts as exact
+    /// decimal strings), the fields' own columns, soft deleted.
+    static var kind: RecordKind {
+        let amounts = Self.amounts.map { "'\($0)'" }.joined(separator: ", ")
+        return RecordKind(
+            table: Self.table,
+            document: "properties.part_document(to_jsonb(x), ARRAY[\(amounts)]::text[])",
+            noun: Self.noun,
+            columns: Fields.columns,
+            deletion: .soft,
+            conflict: { Self.conflict(index: $0) }
+        )
+    }
 }
 
 enum PartChange: Sendable { case created, updated, deleted }
@@ -73,7 +94,7 @@ struct PartWrite: Sendable {
 /// renovation's progress updates.
 struct PartScope: Sendable {
     var property: Property?
-    var parents: [(column: String, id: UUID)]
+    var parents: [RecordParent]
 
     func id(of column: String) -> UUID? { self.parents.first { $0.column == column }?.id }
 }
@@ -105,7 +126,7 @@ extension PartScope {
         if intent == .write, !access.canEdit(property) {
             throw Problem.forbidden("Only the property's sponsor or an admin may change its details.")
         }
-        return PartScope(property: property, parents: [("property_id", id)])
+        return PartScope(property: property, parents: [RecordParent("property_id", id)])
     }
 
     /// The parts of renovation project `projectID` of property `propertyID`: the property's rules,
@@ -130,7 +151,7 @@ extension PartScope {
         var found = false
         for try await _ in rows.decode(UUID.self) { found = true }
         guard found else { throw Problem.notFound("No renovation project has this id.") }
-        scope.parents.append(("project_id", projectID))
+        scope.parents.append(RecordParent("project_id", projectID))
         return scope
     }
 }

@@ -10,7 +10,7 @@ enum Units: PropertyPart {
     static let table = "properties.units"
     static let noun = "unit"
     static let amounts = ["current_rent", "market_rent"]
-    static var order: (key: String, descending: Bool) { ("lower(x.unit_number)", false) }
+    static let order = Keyset(Self.table, key: "lower(x.unit_number)", type: "text", descending: false)
     static var filters: [String] { ["occupancy_status", "unit_type", "floor_plan_id", "building_number"] }
 
     static func conflict(index: String) -> String? {

@@ -13,7 +13,8 @@ enum ProgressUpdates: PropertyPart {
     static let table = "properties.renovation_progress_updates"
     static let noun = "progress update"
     static let amounts = ["spent_to_date"]
-    static var order: (key: String, descending: Bool) { ("x.update_date", true) }
+    static let order = Keyset(Self.table, key: "x.update_date", type: "date", descending: true)
+    static let parents = PartParents.renovationProject
 
     /// Units completed cannot outnumber the units the project affects, when it says how many.
     static func referenceProblems(_ fields: ProgressUpdateFields, in write: PartWrite) async throws -> [ProblemDetails.FieldError] {

@@ -12,8 +12,9 @@ enum RenovationProjects: PropertyPart {
         "estimated_cost", "approved_budget", "actual_cost", "projected_noi_increase", "projected_rent_increase",
         "actual_noi_increase", "actual_rent_increase",
     ]
-    static var order: (key: String, descending: Bool) { ("''", true) }
+    static let order = Keyset(Self.table, key: "x.id", type: "uuid", descending: true)
     static var filters: [String] { ["status", "project_type"] }
+    static let item = PartItem.project
 
     /// A project's unit renovations and progress updates are its own: they go with it.
     static func didWrite(_ change: PartChange, document: String, id: UUID, in write: PartWrite) async throws {

@@ -12,6 +12,7 @@ enum UnitRenovations: PropertyPart {
     static let noun = "unit renovation"
     static let amounts = ["budgeted_cost", "actual_cost", "pre_renovation_rent", "post_renovation_rent"]
     static var filters: [String] { ["status", "unit_id"] }
+    static let parents = PartParents.renovationProject
 
     static func conflict(index: String) -> String? {
         index == "unit_renovations_unit_once" ? "This unit is already part of the project." : nil
