@@ -7,11 +7,10 @@ import PostgresNIO
 import ServiceKit
 
 /// One kind of property financials (seed 001 §2.5): income, expenses, performance, rent roll. All
-/// four are rows of one property with the same five routes (`FinancialRecordRoutes`) and store
-/// (`FinancialRecordStore`); what differs is said here.
+/// four are rows of one property with the same five routes (`FinancialRecordController`, mounted
+/// once per kind at its path in `InvestmentsService.swift`) and store (`FinancialRecordStore`);
+/// what differs is said here.
 protocol FinancialRecord: Sendable {
-    /// The path segment under `/v1/financials/properties/{property_id}/`: `income`, `rent-roll`.
-    static var path: String { get }
     /// "income record", for messages such as "No income record has this id.".
     static var noun: String { get }
     static var table: String { get }
@@ -24,7 +23,7 @@ protocol FinancialRecord: Sendable {
     /// Keys of the document the server computes: refused in a body with a word saying so.
     static var derived: Set<String> { get }
     /// The list order: a SQL text expression over the row `x`, with the id as tie-break.
-    static var order: (key: String, descending: Bool) { get }
+    static var order: Keyset { get }
     /// The 409 detail when a write meets the kind's unique key (one income record per period…).
     static var conflict: String { get }
     /// A whole body, checked field by field (422 naming each), as the columns to store.
@@ -74,97 +73,89 @@ struct FinancialColumn: Sendable {
     }
 }
 
-/// The five routes of one kind under `/v1/financials/properties/{property_id}/<path>`: list and
-/// create on the collection, read, change (`PATCH`, merged) and delete on `…/{id}`. Every route
+/// The five routes of one kind, mounted at `/v1/financials/properties/:property_id/<kind>`: list
+/// and create on the collection, read, change (`PATCH`, merged) and delete on `…/{id}`. Every route
 /// needs a signed-in caller (401 otherwise); `FinancialsAccess` decides the rest.
 ///
 /// No `Idempotency-Key`: recording financials moves no money and sends nothing, and a retried
 /// create meets the kind's unique key (409) rather than making a second row.
-struct FinancialRecordRoutes<Record: FinancialRecord>: Sendable {
+struct FinancialRecordController<Record: FinancialRecord>: Sendable {
     let store: FinancialRecordStore<Record>
     let access: FinancialsAccess
 
-    func addRoutes(to properties: RouterGroup<AuthenticatedContext>) {
-        let collection = RouterPath(":property_id/\(Record.path)")
-        let item = RouterPath(":property_id/\(Record.path)/:id")
-        properties.get(collection) { request, context -> JSONDocument in
-            let property = try await self.access.require(Record.readers, context: context)
-            return try await self.store.list(property: property, query: request.uri.queryParameters, logger: context.logger)
-        }
-        properties.post(collection) { request, context -> JSONDocument in
-            let property = try await self.access.require(.write, context: context)
-            let body = try await request.decode(as: JSONValue.self, context: context)
-            let (document, id) = try await self.store.create(property: property, body: body, by: try Self.user(context), logger: context.logger)
-            return JSONDocument(document, status: .created, headers: [.location: "\(request.uri.path)/\(id.uuidString.lowercased())"])
-        }
-        properties.get(item) { _, context -> JSONDocument in
-            let property = try await self.access.require(Record.readers, context: context)
-            return JSONDocument(try await self.store.find(property: property, id: try Self.id(context), logger: context.logger))
-        }
-        properties.patch(item) { request, context -> JSONDocument in
-            let property = try await self.access.require(.write, context: context)
-            let id = try Self.id(context)
-            let body = try await request.decode(as: JSONValue.self, context: context)
-            let document = try await self.store.update(property: property, id: id, patch: body, by: try Self.user(context), logger: context.logger)
-            return JSONDocument(document)
-        }
-        properties.delete(item) { _, context -> HTTPResponse.Status in
-            let property = try await self.access.require(.write, context: context)
-            try await self.store.delete(property: property, id: try Self.id(context), logger: context.logger)
-            return .noContent
-        }
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get(use: self.list)
+        routes.post(use: self.create)
+        routes.get(":id", use: self.show)
+        routes.patch(":id", use: self.update)
+        routes.delete(":id", use: self.delete)
+        return routes
+    }
+
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(Record.readers, context: context)
+        let page = try PageRequest(request, order: Record.order)
+        return try await self.store.list(property: property, query: request.uri.queryParameters, page: page, logger: context.logger)
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(.write, context: context)
+        let body = try await request.decode(as: JSONValue.self, context: context)
+        let user = try context.identity.requireUser("Only users record financials.")
+        let (document, id) = try await self.store.create(property: property, body: body, by: user, logger: context.logger)
+        return JSONDocument(document, status: .created, headers: [.location: "\(request.uri.path)/\(id.uuidString.lowercased())"])
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(Record.readers, context: context)
+        return JSONDocument(try await self.store.find(property: property, id: try Self.id(context), logger: context.logger))
+    }
+
+    @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(.write, context: context)
+        let id = try Self.id(context)
+        let body = try await request.decode(as: JSONValue.self, context: context)
+        let user = try context.identity.requireUser("Only users record financials.")
+        return JSONDocument(try await self.store.update(property: property, id: id, patch: body, by: user, logger: context.logger))
+    }
+
+    @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let property = try await self.access.require(.write, context: context)
+        try await self.store.delete(property: property, id: try Self.id(context), logger: context.logger)
+        return .noContent
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
         try context.parameters.uuid("id", Record.noun)
-    }
-
-    /// Who recorded a row: a user, never a service token.
-    static func user(_ context: AuthenticatedContext) throws -> UUID {
-        guard let user = context.identity.userID else { throw Problem.forbidden("Only users record financials.") }
-        return user
     }
 }
 
 /// Reads and writes one kind, always within one property (the caller was allowed there first).
 struct FinancialRecordStore<Record: FinancialRecord>: Sendable {
     let postgres: PostgresClient
+    let ids: IDGenerator
 
     private static var notFound: Problem { Problem.notFound("No \(Record.noun) has this id.") }
 
-    func list(property: UUID, query: Parameters, logger: Logger) async throws -> JSONDocument {
-        let limit = try PageRequest.parseLimit(from: query)
-        let cursor = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: Record.table) }
+    /// The property's rows in the kind's order, filtered by the query (`Record.filters`).
+    func list(property: UUID, query: Parameters, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions = ["x.property_id = \(binds.add(property))"]
         conditions += try Record.filters(query, &binds)
-        // Keys compare byte by byte ("C"), so the order cannot shift with the database's locale.
-        let (key, descending) = Record.order
-        let sortKey = "(\(key))::text COLLATE \"C\""
-        if let cursor {
-            conditions.append(
-                "(\(sortKey), x.id) \(descending ? "<" : ">") (\(binds.add(cursor.key)) COLLATE \"C\", \(binds.add(cursor.id)))"
-            )
-        }
-        let direction = descending ? " DESC" : ""
+        conditions.append(page.after(&binds))
         let sql = """
-            SELECT (\(Record.select))::text, \(sortKey), x.id FROM \(Record.table) x
+            SELECT (\(Record.select))::text, \(page.selectKey), x.id FROM \(Record.table) x
             WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY \(sortKey)\(direction), x.id\(direction)
-            LIMIT \(binds.add(limit + 1))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-        var documents: [String] = []
-        var last: (key: String, id: UUID)?
+        var rows: [(item: String, key: String, id: UUID)] = []
         for try await (selected, key, id) in try await self.postgres.query(binds.query(sql), logger: logger).decode((String, String, UUID).self) {
-            guard documents.count < limit else {
-                // The extra row only says another page exists.
-                let next = last.map { KeysetCursor(sort: Record.table, key: $0.key, id: $0.id).encoded }
-                return JSONDocument.page(documents, nextCursor: next)
-            }
-            documents.append(try Record.render(selected))
-            last = (key, id)
+            rows.append((selected, key, id))
         }
-        return JSONDocument.page(documents, nextCursor: nil)
+        // Only the rows shown are rendered; the extra one only says another page exists.
+        let page = page.page(rows)
+        return JSONDocument.page(try page.data.map(Record.render), nextCursor: page.nextCursor)
     }
 
     func find(property: UUID, id: UUID, logger: Logger) async throws -> String {
@@ -177,7 +168,7 @@ struct FinancialRecordStore<Record: FinancialRecord>: Sendable {
     /// Returns the new row's document and id.
     func create(property: UUID, body: JSONValue, by user: UUID, logger: Logger) async throws -> (String, UUID) {
         let columns = try Record.columns(from: body)
-        let id = UUIDv7.make()
+        let id = self.ids.next()
         var binds = SQLBinds()
         let names = ["id", "property_id", "recorded_by"] + columns.map(\.name)
         let values = [binds.add(id), binds.add(property), binds.add(user)] + columns.map { $0.bind(&binds) }
@@ -251,17 +242,4 @@ struct FinancialRecordStore<Record: FinancialRecord>: Sendable {
             }
         }
     }
-}
-
-/// `/v1/financials/properties/{property_id}/…`: every kind's routes.
-func addFinancialsRoutes(to router: Router<TractRequestContext>, postgres: PostgresClient, properties: PropertyCopies) {
-    let access = FinancialsAccess(postgres: postgres, properties: properties)
-    let group = router.group("v1/financials/properties", context: AuthenticatedContext.self)
-    func routes<Record: FinancialRecord>(_: Record.Type) {
-        FinancialRecordRoutes<Record>(store: FinancialRecordStore(postgres: postgres), access: access).addRoutes(to: group)
-    }
-    routes(IncomeRecord.self)
-    routes(ExpensesRecord.self)
-    routes(PerformanceRecord.self)
-    routes(RentRollRecord.self)
 }

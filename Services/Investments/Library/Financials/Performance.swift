@@ -10,7 +10,6 @@ import ServiceKit
 /// records (`PeriodPerformance`), so correcting an expense corrects the cap rate at once, and every
 /// response carries the inputs it was computed from.
 enum PerformanceRecord: FinancialRecord {
-    static let path = "performance"
     static let noun = "performance record"
     static let table = "financials.property_performance"
     static let rowDocument = "financials.performance_document"
@@ -21,7 +20,7 @@ enum PerformanceRecord: FinancialRecord {
         "cap_rate", "debt_service_coverage", "cash_on_cash_return", "occupancy_rate", "collection_rate", "unavailable",
         "created_at", "updated_at",
     ]
-    static let order = PeriodOrder.newestFirst
+    static let order = PeriodOrder.newestFirst(Self.table)
     static let conflict = "This property already has a performance record for this period; change that one instead."
 
     static func columns(from body: JSONValue) throws -> [FinancialColumn] {

@@ -15,7 +15,8 @@ struct StatementStore: Sendable {
     let contacts: InvestorContacts
     /// Base of the link in the email (`PUBLIC_URL`, the app the investor signs in to).
     let publicURL: URL
-    let today: @Sendable () -> CalendarDate
+    let clock: ServiceClock
+    let ids: IDGenerator
 
     /// What the ledger says for the investor and period, read on `connection`.
     static func content(for investor: UUID, period: StatementPeriod, on connection: PostgresConnection, logger: Logger) async throws
@@ -73,7 +74,7 @@ struct StatementStore: Sendable {
             """
             INSERT INTO investments.statements AS s
                 (id, investor_id, type, period_start, period_end, summary, transactions, holdings, performance, created_by)
-            VALUES (\(UUIDv7.make()), \(investor), \(period.kind.rawValue), \(period.start.description)::date, \(period.end.description)::date,
+            VALUES (\(self.ids.next()), \(investor), \(period.kind.rawValue), \(period.start.description)::date, \(period.end.description)::date,
                     \(parts.summary)::jsonb, \(parts.transactions)::jsonb, \(parts.holdings)::jsonb, \(parts.performance)::jsonb,
                     \(identity.userID ?? UUID()))
             ON CONFLICT (investor_id, type, period_start, period_end) DO UPDATE SET
@@ -119,7 +120,7 @@ struct StatementStore: Sendable {
         try await self.postgres.transaction(logger: logger) { connection in
             let found = try await Self.lockedHeader(id, on: connection, logger: logger)
             guard found.status == "draft" else { throw Problem.conflict("This statement is already \(found.status).") }
-            let today = self.today()
+            let today = CalendarDate.day(of: self.clock.now)
             guard found.period.end < today else {
                 throw Problem.conflict("The period ends on \(found.period.end); a statement can be made final from the day after.")
             }
@@ -232,24 +233,25 @@ struct StatementStore: Sendable {
 
     /// Newest first: an investor's own final and sent statements; for admins every statement,
     /// optionally one investor's, one type or one status.
-    func list(_ filter: StatementRoutes.ListFilter, for identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(_ filter: StatementController.ListFilter, for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if identity.has(role: .admin) {
-            if let investor = filter.investorId { conditions.append("s.investor_id = \(binds.add(investor))") }
-            if let status = filter.status { conditions.append("s.status = \(binds.add(status))") }
+            if let investor = filter.investorId { conditions.append("x.investor_id = \(binds.add(investor))") }
+            if let status = filter.status { conditions.append("x.status = \(binds.add(status))") }
         } else {
-            conditions.append("s.investor_id = \(binds.add(identity.userID ?? UUID())) AND s.status <> 'draft'")
+            // A service token names no investor: it has no statements.
+            guard let userID = identity.userID else { return JSONDocument.page([], nextCursor: nil) }
+            conditions.append("x.investor_id = \(binds.add(userID)) AND x.status <> 'draft'")
         }
-        if let type = filter.type { conditions.append("s.type = \(binds.add(type))") }
-        if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "s")) }
-        // An admin with no filter has no condition at all; `true` keeps the WHERE well formed.
+        if let type = filter.type { conditions.append("x.type = \(binds.add(type))") }
+        conditions.append(page.after(&binds))
         let sql = """
-            SELECT s.id, s.created_at, investments.statement_listing(s)::text FROM investments.statements s
-            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
-            ORDER BY s.created_at DESC, s.id DESC LIMIT \(binds.add(page.limit + 1))
+            SELECT investments.statement_listing(x)::text, \(page.selectKey), x.id FROM investments.statements x
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 
     struct Header: Sendable {
