@@ -68,7 +68,8 @@ struct DistributionController: Sendable {
         let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
         let body = try await request.decode(as: NewDistribution.self, context: context)
         try body.problems().check()
-        return try await self.store.create(body, by: context.identity, claim: claim, logger: context.logger) { id, text in
+        let creator = try context.identity.requireUser("A distribution is made by a signed-in sponsor or admin, not a service client.")
+        return try await self.store.create(body, by: context.identity, creator: creator, claim: claim, logger: context.logger) { id, text in
             JSONDocument(text, status: .created, headers: [.location: "/v1/distributions/\(id.uuidString.lowercased())"])
         }
     }
@@ -113,7 +114,7 @@ struct DistributionStore: Sendable {
     /// `respond` makes the response from the new distribution's id and document: it is what the
     /// `Idempotency-Key` keeps, within the same transaction.
     func create(
-        _ body: DistributionController.NewDistribution, by identity: Identity, claim: IdempotencyClaim, logger: Logger,
+        _ body: DistributionController.NewDistribution, by identity: Identity, creator: UUID, claim: IdempotencyClaim, logger: Logger,
         respond: (_ id: UUID, _ document: String) -> JSONDocument
     ) async throws -> JSONDocument {
         try await self.postgres.transaction(logger: logger) { connection in
@@ -135,7 +136,7 @@ struct DistributionStore: Sendable {
                          waterfall, investors_total, sponsor_total, notes, created_by)
                     VALUES (\(id), \(offering.id), \(offering.propertyId), \(body.distributionType), \(body.distributionDate.description)::date,
                             \(body.totalAmount), \(body.calculationMethod), \(waterfallJSON)::jsonb, \(plan.investors.totalAmount),
-                            \(plan.sponsorTotal), \(body.notes), \(identity.userID ?? UUID()))
+                            \(plan.sponsorTotal), \(body.notes), \(creator))
                     """,
                     logger: logger
                 )

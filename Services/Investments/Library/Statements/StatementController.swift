@@ -70,18 +70,20 @@ struct StatementController: Sendable {
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         try context.identity.requireRole(.admin)
+        let staff = try context.identity.requireUser(Self.staffOnly)
         let body = try await request.decode(as: NewStatement.self, context: context)
         let period = try Self.period(body.type, body.periodStart, body.periodEnd)
-        let draft = try await self.store.draft(for: body.investorId, period: period, by: context.identity, logger: context.logger)
+        let draft = try await self.store.draft(for: body.investorId, period: period, by: staff, logger: context.logger)
         guard draft.created else { return JSONDocument(draft.document) }
         return JSONDocument(draft.document, status: .created, headers: [.location: "/v1/statements/\(draft.id.uuidString.lowercased())"])
     }
 
     @Sendable func run(_ request: Request, context: AuthenticatedContext) async throws -> StatementRunResult {
         try context.identity.requireRole(.admin)
+        let staff = try context.identity.requireUser(Self.staffOnly)
         let body = try await request.decode(as: StatementRun.self, context: context)
         let period = try Self.period(body.type, body.periodStart, body.periodEnd)
-        let (drafted, alreadyFinal) = try await self.store.draftAll(period: period, by: context.identity, logger: context.logger)
+        let (drafted, alreadyFinal) = try await self.store.draftAll(period: period, by: staff, logger: context.logger)
         return StatementRunResult(type: body.type, periodStart: period.start, periodEnd: period.end, drafted: drafted, alreadyFinal: alreadyFinal)
     }
 
@@ -130,6 +132,9 @@ struct StatementController: Sendable {
             throw error.problem()
         }
     }
+
+    /// Statements record who drew them up: an admin user, not a service client.
+    static let staffOnly = "Statements are drawn up by a signed-in admin, not a service client."
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
         try context.parameters.uuid("id", "statement")

@@ -57,15 +57,15 @@ struct StatementStore: Sendable {
 
     /// Creates the draft, or recomputes it if one exists; 409 once the statement is final.
     /// Returns the statement's id, its document and whether it was created.
-    func draft(for investor: UUID, period: StatementPeriod, by identity: Identity, logger: Logger) async throws
+    func draft(for investor: UUID, period: StatementPeriod, by staff: UUID, logger: Logger) async throws
         -> (id: UUID, document: String, created: Bool)
     {
         try await self.postgres.transaction(logger: logger) { connection in
-            try await self.draft(for: investor, period: period, by: identity, on: connection, logger: logger)
+            try await self.draft(for: investor, period: period, by: staff, on: connection, logger: logger)
         }
     }
 
-    private func draft(for investor: UUID, period: StatementPeriod, by identity: Identity, on connection: PostgresConnection, logger: Logger)
+    private func draft(for investor: UUID, period: StatementPeriod, by staff: UUID, on connection: PostgresConnection, logger: Logger)
         async throws -> (id: UUID, document: String, created: Bool)
     {
         let content = try await Self.content(for: investor, period: period, on: connection, logger: logger)
@@ -76,7 +76,7 @@ struct StatementStore: Sendable {
                 (id, investor_id, type, period_start, period_end, summary, transactions, holdings, performance, created_by)
             VALUES (\(self.ids.next()), \(investor), \(period.kind.rawValue), \(period.start.description)::date, \(period.end.description)::date,
                     \(parts.summary)::jsonb, \(parts.transactions)::jsonb, \(parts.holdings)::jsonb, \(parts.performance)::jsonb,
-                    \(identity.userID ?? UUID()))
+                    \(staff))
             ON CONFLICT (investor_id, type, period_start, period_end) DO UPDATE SET
                 summary = EXCLUDED.summary, transactions = EXCLUDED.transactions, holdings = EXCLUDED.holdings,
                 performance = EXCLUDED.performance, updated_at = now()
@@ -91,7 +91,7 @@ struct StatementStore: Sendable {
 
     /// Drafts the period's statement for every investor with ledger entries by its end. Each is its
     /// own transaction, so one investor's failure does not undo the others.
-    func draftAll(period: StatementPeriod, by identity: Identity, logger: Logger) async throws -> (drafted: Int, alreadyFinal: Int) {
+    func draftAll(period: StatementPeriod, by staff: UUID, logger: Logger) async throws -> (drafted: Int, alreadyFinal: Int) {
         let rows = try await self.postgres.query(
             """
             SELECT DISTINCT investor_id FROM investments.transactions WHERE occurred_on <= \(period.end.description)::date
@@ -105,7 +105,7 @@ struct StatementStore: Sendable {
         var alreadyFinal = 0
         for investor in investors {
             do {
-                _ = try await self.draft(for: investor, period: period, by: identity, logger: logger)
+                _ = try await self.draft(for: investor, period: period, by: staff, logger: logger)
                 drafted += 1
             } catch let problem as Problem where problem.status == .conflict {
                 alreadyFinal += 1
