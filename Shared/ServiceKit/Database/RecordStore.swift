@@ -32,6 +32,9 @@ public struct RecordKind: Sendable {
     /// Turns what `document` selected into the response body, for a document Swift must finish
     /// (figures computed from the row); nil to answer it as Postgres built it.
     public var render: (@Sendable (_ selected: String) throws -> String)?
+    /// What a `PATCH` merges over, a SQL `jsonb` expression over `x` whose keys are the columns'
+    /// (`financials.performance_document(x)` where `document` joins more in); nil for `document`.
+    public var stored: String?
 
     public init(
         table: String,
@@ -41,7 +44,8 @@ public struct RecordKind: Sendable {
         deletion: Deletion = .soft,
         touched: String? = "updated_at",
         conflict: @escaping @Sendable (_ constraint: String) -> String? = { _ in nil },
-        render: (@Sendable (_ selected: String) throws -> String)? = nil
+        render: (@Sendable (_ selected: String) throws -> String)? = nil,
+        stored: String? = nil
     ) {
         self.table = table
         self.document = document
@@ -51,6 +55,7 @@ public struct RecordKind: Sendable {
         self.touched = touched
         self.conflict = conflict
         self.render = render
+        self.stored = stored
     }
 
     /// "No unit has this id.".
@@ -112,7 +117,8 @@ public struct RecordParent: Sendable, Equatable {
 /// Investments' financial records fit the same way: `document: "financials.income_document(x)"`,
 /// `deletion: .hard`, parents `[RecordParent("property_id", property)]`, typed columns given as a
 /// JSON object (money as decimal strings, dates as `YYYY-MM-DD`) and `recorded_by` through `also:`;
-/// performance's figures computed in Swift through `render`.
+/// performance's figures computed in Swift through `render`, its `PATCH` merged over `stored:
+/// "financials.performance_document(x)"`.
 public struct RecordStore: Sendable {
     public let kind: RecordKind
     public let postgres: PostgresClient
@@ -163,13 +169,16 @@ public struct RecordStore: Sendable {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> String? {
-        var binds = SQLBinds()
-        let conditions = self.scope(parents, &binds) + ["x.id = \(binds.add(id))"]
-        let sql = """
-            SELECT (\(self.kind.document))::text FROM \(self.kind.table) x
-            WHERE \(conditions.joined(separator: " AND ")) \(lock ? "FOR UPDATE" : "")
-            """
-        return try await self.first(binds.query(sql), on: connection, logger: logger)
+        try await self.select(self.kind.document, id, parents, lock: lock, on: connection, logger: logger)
+    }
+
+    /// What a `PATCH` of live record `id` merges over (the kind's `stored`, else its document,
+    /// as Postgres built it), locked for the rest of the transaction; nil when there is none.
+    public func stored(_ id: UUID, _ parents: [RecordParent], on connection: PostgresConnection, logger: Logger) async throws -> JSONValue? {
+        guard let expression = self.kind.stored else {
+            return try await self.find(id, parents, lock: true, on: connection, logger: logger).map(Self.json)
+        }
+        return try await self.select(expression, id, parents, lock: true, rendered: false, on: connection, logger: logger).map(Self.json)
     }
 
     /// Inserts a record of `parents` with a new id, its `columns` from `values` and the columns of
@@ -265,8 +274,8 @@ public struct RecordStore: Sendable {
         try await self.postgres.withConnection { try await self.insert(parents, values: values, also: also, on: $0, logger: logger) }
     }
 
-    /// A `PATCH`: locks live record `id` (404 when there is none), hands `change` its stored
-    /// document, and writes the values `change` returns (merged and checked: typically
+    /// A `PATCH`: locks live record `id` (404 when there is none), hands `change` what is stored
+    /// (`stored(_:_:on:logger:)`), and writes the values `change` returns (merged and checked: typically
     /// `BodyFields.merging(patch, over: stored, writable: kind.columns)`), all in one transaction.
     public func update(
         _ id: UUID,
@@ -276,8 +285,8 @@ public struct RecordStore: Sendable {
         change: @Sendable (_ stored: JSONValue) async throws -> [String: JSONValue]
     ) async throws -> String {
         try await self.postgres.transaction(logger: logger) { connection in
-            guard let stored = try await self.find(id, parents, lock: true, on: connection, logger: logger) else { throw self.kind.notFound }
-            let values = try await change(try JSONDecoder().decode(JSONValue.self, from: Data(stored.utf8)))
+            guard let stored = try await self.stored(id, parents, on: connection, logger: logger) else { throw self.kind.notFound }
+            let values = try await change(stored)
             guard let updated = try await self.update(id, parents, values: values, also: also, on: connection, logger: logger) else {
                 throw self.kind.notFound
             }
@@ -308,11 +317,36 @@ public struct RecordStore: Sendable {
         return (columns, json)
     }
 
-    /// The first column of the first row `query` returns, with constraint violations as problems.
-    private func first(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+    /// `expression` over live record `id` of `parents`.
+    private func select(
+        _ expression: String,
+        _ id: UUID,
+        _ parents: [RecordParent],
+        lock: Bool,
+        rendered: Bool = true,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> String? {
+        var binds = SQLBinds()
+        let conditions = self.scope(parents, &binds) + ["x.id = \(binds.add(id))"]
+        let sql = """
+            SELECT (\(expression))::text FROM \(self.kind.table) x
+            WHERE \(conditions.joined(separator: " AND ")) \(lock ? "FOR UPDATE" : "")
+            """
+        return try await self.first(binds.query(sql), rendered: rendered, on: connection, logger: logger)
+    }
+
+    private static func json(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    /// The first column of the first row `query` returns (rendered by the kind unless told not
+    /// to), with constraint violations as problems.
+    private func first(_ query: PostgresQuery, rendered: Bool = true, on connection: PostgresConnection, logger: Logger) async throws -> String? {
         try await self.constraintProblems {
             for try await text in try await connection.query(query, logger: logger).decode(String.self) {
-                return try self.kind.render?(text) ?? text
+                guard rendered, let render = self.kind.render else { return text }
+                return try render(text)
             }
             return nil
         }
