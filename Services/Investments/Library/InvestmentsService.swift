@@ -65,19 +65,19 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
             // Property financials: one controller per kind, each at its own path.
             let access = FinancialsAccess(postgres: postgres, properties: properties)
             router.authenticated.addRoutes(
-                FinancialRecordController<IncomeRecord>(store: FinancialRecordStore(postgres: postgres, ids: ids), access: access).endpoints,
+                FinancialRecordController<IncomeRecord>(postgres: postgres, ids: ids, access: access).endpoints,
                 atPath: "/v1/financials/properties/:property_id/income"
             )
             router.authenticated.addRoutes(
-                FinancialRecordController<ExpensesRecord>(store: FinancialRecordStore(postgres: postgres, ids: ids), access: access).endpoints,
+                FinancialRecordController<ExpensesRecord>(postgres: postgres, ids: ids, access: access).endpoints,
                 atPath: "/v1/financials/properties/:property_id/expenses"
             )
             router.authenticated.addRoutes(
-                FinancialRecordController<PerformanceRecord>(store: FinancialRecordStore(postgres: postgres, ids: ids), access: access).endpoints,
+                FinancialRecordController<PerformanceRecord>(postgres: postgres, ids: ids, access: access).endpoints,
                 atPath: "/v1/financials/properties/:property_id/performance"
             )
             router.authenticated.addRoutes(
-                FinancialRecordController<RentRollRecord>(store: FinancialRecordStore(postgres: postgres, ids: ids), access: access).endpoints,
+                FinancialRecordController<RentRollRecord>(postgres: postgres, ids: ids, access: access).endpoints,
                 atPath: "/v1/financials/properties/:property_id/rent-roll"
             )
         }

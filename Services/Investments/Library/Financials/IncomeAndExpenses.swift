@@ -12,6 +12,7 @@ enum IncomeRecord: FinancialRecord {
     static let rowDocument = "financials.income_document"
     static let readers = FinancialsAccess.Need.readRecords
     static let writable = ["period_start", "period_end"] + PropertyIncome.columns.map(\.name)
+    static let stored = Self.writable + ["effective_rental_income", "total_income"]
     static let derived: Set<String> = ["id", "property_id", "effective_rental_income", "total_income", "created_at", "updated_at"]
     static let order = PeriodOrder.newestFirst(Self.table)
     static let conflict = "This property already has an income record for this period; change that one instead."
@@ -49,6 +50,7 @@ enum ExpensesRecord: FinancialRecord {
     static let rowDocument = "financials.expenses_document"
     static let readers = FinancialsAccess.Need.readRecords
     static let writable = ["period_start", "period_end"] + PropertyExpenses.columns.map(\.name)
+    static let stored = Self.writable + ["total_operating_expenses", "total_expenses"]
     static let derived: Set<String> = ["id", "property_id", "total_operating_expenses", "total_expenses", "created_at", "updated_at"]
     static let order = PeriodOrder.newestFirst(Self.table)
     static let conflict = "This property already has an expenses record for this period; change that one instead."

@@ -15,6 +15,7 @@ enum PerformanceRecord: FinancialRecord {
     static let rowDocument = "financials.performance_document"
     static let readers = FinancialsAccess.Need.readPerformance
     static let writable = ["period_start", "period_end", "property_value", "equity", "units_total", "units_occupied", "rent_collected"]
+    static let stored = Self.writable
     static let derived: Set<String> = [
         "id", "property_id", "period_type", "effective_gross_income", "operating_expenses", "debt_service", "noi", "annualized_noi",
         "cap_rate", "debt_service_coverage", "cash_on_cash_return", "occupancy_rate", "collection_rate", "unavailable",

@@ -21,6 +21,7 @@ enum RentRollRecord: FinancialRecord {
         "as_of_date", "unit_id", "unit_number", "tenant_name", "lease_start", "lease_end", "monthly_rent", "security_deposit",
         "current_balance", "days_delinquent",
     ]
+    static let stored = Self.writable
     static let derived: Set<String> = ["id", "property_id", "created_at", "updated_at"]
     /// Newest date first, then unit number: the days from the date to 9999-12-31, zero-padded,
     /// sort ascending as the dates sort descending, so one ascending key gives both.
