@@ -21,6 +21,10 @@ struct InvestmentsFixture: Sendable {
     /// The day every offering, commitment and ledger entry sees.
     static let today = CalendarDate(year: 2026, month: 11, day: 24)!
 
+    /// The service's clock: noon UTC of `today`. Ids stay on the wall clock, so they still sort
+    /// by creation.
+    static let clock = ServiceClock.fixed(Date(timeIntervalSince1970: Double(today.dayNumber) * 86_400 + 12 * 3_600))
+
     @Sendable static func totalsToProperties(_ eventType: String) -> [String] {
         eventType == OfferingTotalsChanged.eventType ? ["properties"] : []
     }
@@ -47,11 +51,12 @@ struct InvestmentsFixture: Sendable {
                 )
                 let investments = try await InvestmentsService.buildApplication(
                     .forTesting(.investments, database: database, jwksURL: jwksURL, port: investmentsPort, peers: peers),
-                    today: { Self.today },
                     overrides: ServiceOverrides(
                         serviceTokens: TestServiceTokens(issuer: issuer, service: .investments),
                         eventSubscribers: deliversTotals ? Self.totalsToProperties : nil,
-                        runsOutboxDispatcher: deliversTotals
+                        runsOutboxDispatcher: deliversTotals,
+                        clock: Self.clock,
+                        ids: .uuidV7(.system)
                     )
                 )
                 try await withRunningApplication(properties, port: propertiesPort) {

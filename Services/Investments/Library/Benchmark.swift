@@ -18,7 +18,7 @@ public enum InvestmentsBenchmark {
                 fundingDate: CalendarDate(year: 2024, month: 1, day: 1)!.adding(days: index % 365)
             )
         }
-        let proRata = DistributionRoutes.NewDistribution(
+        let proRata = DistributionController.NewDistribution(
             offeringId: UUID(), distributionType: "sale_proceeds", distributionDate: CalendarDate(year: 2026, month: 6, day: 30)!,
             totalAmount: Money(cents: 123_456_789_01), calculationMethod: "pro_rata", waterfall: nil,
             withholdingRates: Dictionary(uniqueKeysWithValues: holdings.prefix(500).map { ($0.investorId.uuidString.lowercased(), Decimal(string: "0.24")!) }),

@@ -9,52 +9,79 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.investments
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(settings: InvestmentsSettings.fromEnvironment(), today: { CalendarDate.today() })
+        try Self.definition(settings: InvestmentsSettings.fromEnvironment())
     }
 
-    /// `today` is a dependency so tests can fix the day offerings and ledgers see.
-    static func definition(settings: InvestmentsSettings, today: @escaping @Sendable () -> CalendarDate) throws -> ServiceDefinition {
+    /// Every route, mounted at its literal path; "now" and new ids come from the dependencies
+    /// (`ServiceOverrides.clock` fixes the day in tests).
+    static func definition(settings: InvestmentsSettings) throws -> ServiceDefinition {
         let statementDocument = try StatementDocument.bundled()
         return ServiceDefinition(name: .investments, bundle: .module, eventHandlers: { _ in PropertyCopies.eventHandlers() }) { router, dependencies in
             let postgres = dependencies.postgres
-            let idempotency = IdempotentRequests(schema: "investments")
+            let clock = dependencies.clock
+            let ids = dependencies.ids
+            let idempotency = IdempotentRequests(schema: dependencies.schema)
             let propertiesURL = dependencies.configuration.events.peers[ServiceName.properties.rawValue]
                 ?? URL(string: "http://127.0.0.1:\(ServiceName.properties.defaultPort)")!
             let properties = PropertyCopies(postgres: postgres, internalClient: dependencies.internalClient, propertiesURL: propertiesURL)
-            OfferingRoutes(store: OfferingStore(postgres: postgres), properties: properties).addRoutes(to: router)
-            addFinancialsRoutes(to: router, postgres: postgres, properties: properties)
-            InvestmentRoutes(
-                store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, today: today)
-            ).addRoutes(to: router)
+
+            let offerings = OfferingController(store: OfferingStore(postgres: postgres, ids: ids), properties: properties)
+            router.authenticated.addRoutes(offerings.endpoints, atPath: "/v1/offerings")
+
+            let investments = InvestmentController(
+                store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, clock: clock, ids: ids)
+            )
+            router.authenticated.addRoutes(investments.offeringEndpoints, atPath: "/v1/offerings/:id/investments")
+            router.authenticated.addRoutes(investments.endpoints, atPath: "/v1/investments")
+
+            let distributions = DistributionController(
+                store: DistributionStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, ids: ids)
+            )
+            router.authenticated.addRoutes(distributions.endpoints, atPath: "/v1/distributions")
+
+            let portfolio = PortfolioController(store: PortfolioStore(postgres: postgres), clock: clock)
+            router.authenticated.addRoutes(portfolio.endpoints, atPath: "/v1/portfolio")
+
             let profiles = InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)
-            InvestorProfileRoutes(profiles: profiles).addRoutes(to: router)
-            TaxRoutes(profiles: profiles).addRoutes(to: router)
-            DistributionRoutes(
-                store: DistributionStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency)
-            ).addRoutes(to: router)
-            PortfolioRoutes(store: PortfolioStore(postgres: postgres), today: today).addRoutes(to: router)
-            VerificationRoutes(store: Verifications(postgres: postgres)).addRoutes(to: router)
-            StatementRoutes(
+            router.authenticated.addRoutes(InvestorProfileController(profiles: profiles).endpoints, atPath: "/v1/investor-profile")
+            let verifications = VerificationController(store: Verifications(postgres: postgres, ids: ids), clock: clock)
+            router.authenticated.addRoutes(verifications.ownEndpoints, atPath: "/v1/investor-profile/verifications")
+            router.authenticated.addRoutes(verifications.staffEndpoints, atPath: "/v1/verifications")
+
+            // The same estimate under both names the product uses (see `TaxController`).
+            let tax = TaxController(profiles: profiles)
+            router.addRoutes(tax.publicEndpoints, atPath: "/v1/tax/oz-estimate")
+            router.addRoutes(tax.publicEndpoints, atPath: "/v1/oz/tax-estimate")
+
+            let statements = StatementController(
                 store: StatementStore(
                     postgres: postgres, outbox: dependencies.outbox, document: statementDocument,
                     contacts: InvestorContacts(directory: UserDirectory(dependencies)),
-                    publicURL: settings.publicURL, today: today
+                    publicURL: settings.publicURL, clock: clock, ids: ids
                 )
-            ).addRoutes(to: router)
+            )
+            router.authenticated.addRoutes(statements.endpoints, atPath: "/v1/statements")
+
+            // Property financials: one controller per kind, each at its own path.
+            let access = FinancialsAccess(postgres: postgres, properties: properties)
+            router.authenticated.addRoutes(
+                FinancialRecordController<IncomeRecord>(postgres: postgres, ids: ids, access: access).endpoints,
+                atPath: "/v1/financials/properties/:property_id/income"
+            )
+            router.authenticated.addRoutes(
+                FinancialRecordController<ExpensesRecord>(postgres: postgres, ids: ids, access: access).endpoints,
+                atPath: "/v1/financials/properties/:property_id/expenses"
+            )
+            router.authenticated.addRoutes(
+                FinancialRecordController<PerformanceRecord>(postgres: postgres, ids: ids, access: access).endpoints,
+                atPath: "/v1/financials/properties/:property_id/performance"
+            )
+            router.authenticated.addRoutes(
+                FinancialRecordController<RentRollRecord>(postgres: postgres, ids: ids, access: access).endpoints,
+                atPath: "/v1/financials/properties/:property_id/rent-roll"
+            )
         }
     }
-}
-
-/// Builds the `investments` application with a fixed day (tests).
-func buildApplication(
-    _ configuration: ServiceConfiguration,
-    settings: InvestmentsSettings = InvestmentsSettings(),
-    today: @escaping @Sendable () -> CalendarDate,
-    overrides: ServiceOverrides = ServiceOverrides()
-) async throws -> some ApplicationProtocol {
-    try await buildServiceApplication(
-        configuration, definition: try InvestmentsEntryPoint.definition(settings: settings, today: today), overrides: overrides
-    )
 }
 
 /// Builds the `investments` application; `main` and the tests both call this.

@@ -10,7 +10,7 @@ import ServiceKit
 /// investors pro rata or through a waterfall, with tax withheld per investor. Allocation happens
 /// when the distribution is created (so everyone can see the lines before money moves); completing
 /// it writes each payment to the ledger. Every figure sums exactly to the total.
-struct DistributionRoutes: Sendable {
+struct DistributionController: Sendable {
     let store: DistributionStore
 
     struct NewDistribution: Codable, Sendable {
@@ -26,9 +26,9 @@ struct DistributionRoutes: Sendable {
 
         static let types: Set = ["monthly_income", "quarterly", "refinance", "sale_proceeds"]
 
-        func problems() -> [ProblemDetails.FieldError] {
-            var errors: [ProblemDetails.FieldError] = []
-            func add(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
+        func problems() -> FieldErrors {
+            var errors = FieldErrors()
+            func add(_ field: String, _ message: String) { errors.add(field, message) }
             if !Self.types.contains(self.distributionType) {
                 add("distribution_type", "must be one of monthly_income, quarterly, refinance, sale_proceeds")
             }
@@ -41,7 +41,7 @@ struct DistributionRoutes: Sendable {
                     add("waterfall", "is required: preferred_return_rate, catch_up_rate and carried_interest_rate")
                     break
                 }
-                errors += terms.validate().map { .init(field: "waterfall.\($0.field)", message: $0.message) }
+                errors.add(contentsOf: terms.validate(), under: "waterfall")
             default: add("calculation_method", "must be pro_rata or waterfall")
             }
             for (investor, rate) in self.withholdingRates ?? [:] {
@@ -53,31 +53,43 @@ struct DistributionRoutes: Sendable {
         }
     }
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        let distributions = router.group("v1/distributions", context: AuthenticatedContext.self)
-        distributions.post { request, context -> JSONDocument in
-            var request = request
-            let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
-            let body = try await request.decode(as: NewDistribution.self, context: context)
-            let errors = body.problems()
-            guard errors.isEmpty else { throw Problem.validation(errors) }
-            return try await self.store.create(body, by: context.identity, claim: claim, logger: context.logger)
+    /// Mounted at `/v1/distributions`; every route needs a signed-in caller.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post(use: self.create)
+        routes.get(use: self.list)
+        routes.get(":id", use: self.show)
+        routes.post(":id/complete", use: self.complete)
+        return routes
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        var request = request
+        let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+        let body = try await request.decode(as: NewDistribution.self, context: context)
+        try body.problems().check()
+        let creator = try context.identity.requireUser("A distribution is made by a signed-in sponsor or admin, not a service client.")
+        return try await self.store.create(body, by: context.identity, creator: creator, claim: claim, logger: context.logger) { id, text in
+            JSONDocument(text, status: .created, headers: [.location: "/v1/distributions/\(id.uuidString.lowercased())"])
         }
-        distributions.get { request, context -> JSONDocument in
-            let offering = try request.uri.queryParameters["offering_id"].map { raw -> UUID in
-                guard let id = UUID(uuidString: String(raw)) else { throw Problem.validation(field: "offering_id", "must be a UUID") }
-                return id
-            }
-            return try await self.store.list(offering: offering, for: context.identity, page: try OldPageRequest(request), logger: context.logger)
+    }
+
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let offering = try request.uri.queryParameters["offering_id"].map { raw -> UUID in
+            guard let id = UUID(uuidString: String(raw)) else { throw Problem.validation(field: "offering_id", "must be a UUID") }
+            return id
         }
-        distributions.get(":id") { _, context -> JSONDocument in
-            JSONDocument(try await self.store.find(try Self.id(context), for: context.identity, logger: context.logger))
-        }
-        distributions.post(":id/complete") { request, context -> JSONDocument in
-            var request = request
-            let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
-            return try await self.store.complete(try Self.id(context), by: context.identity, claim: claim, logger: context.logger)
-        }
+        return try await self.store.list(offering: offering, for: context.identity, page: try PageRequest(request), logger: context.logger)
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        JSONDocument(try await self.store.find(try Self.id(context), for: context.identity, logger: context.logger))
+    }
+
+    @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        var request = request
+        let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+        return try await self.store.complete(try Self.id(context), by: context.identity, claim: claim, logger: context.logger) { JSONDocument($0) }
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
@@ -89,6 +101,7 @@ struct DistributionStore: Sendable {
     let postgres: PostgresClient
     let outbox: OutboxPublisher
     let idempotency: IdempotentRequests
+    let ids: IDGenerator
 
     /// A funded position as the allocation sees it.
     struct Holding: Sendable {
@@ -98,9 +111,12 @@ struct DistributionStore: Sendable {
         var fundingDate: CalendarDate
     }
 
-    func create(_ body: DistributionRoutes.NewDistribution, by identity: Identity, claim: IdempotencyClaim, logger: Logger) async throws
-        -> JSONDocument
-    {
+    /// `respond` makes the response from the new distribution's id and document: it is what the
+    /// `Idempotency-Key` keeps, within the same transaction.
+    func create(
+        _ body: DistributionController.NewDistribution, by identity: Identity, creator: UUID, claim: IdempotencyClaim, logger: Logger,
+        respond: (_ id: UUID, _ document: String) -> JSONDocument
+    ) async throws -> JSONDocument {
         try await self.postgres.transaction(logger: logger) { connection in
             try await self.idempotency.run(claim, on: connection, logger: logger) {
                 // Locked: a commitment funded meanwhile would change who shares the money.
@@ -111,7 +127,7 @@ struct DistributionStore: Sendable {
                 let holdings = try await Self.holdings(in: body.offeringId, on: connection, logger: logger)
                 guard !holdings.isEmpty else { throw Problem.conflict("This offering has no funded investors to distribute to.") }
                 let plan = try Self.allocate(body, holdings: holdings)
-                let id = UUIDv7.make()
+                let id = self.ids.next()
                 let waterfallJSON = try plan.waterfall.map { String(decoding: try JSONEncoder.tract.encode($0), as: UTF8.self) }
                 try await connection.query(
                     """
@@ -120,15 +136,15 @@ struct DistributionStore: Sendable {
                          waterfall, investors_total, sponsor_total, notes, created_by)
                     VALUES (\(id), \(offering.id), \(offering.propertyId), \(body.distributionType), \(body.distributionDate.description)::date,
                             \(body.totalAmount), \(body.calculationMethod), \(waterfallJSON)::jsonb, \(plan.investors.totalAmount),
-                            \(plan.sponsorTotal), \(body.notes), \(identity.userID ?? UUID()))
+                            \(plan.sponsorTotal), \(body.notes), \(creator))
                     """,
                     logger: logger
                 )
-                try await Self.insertLines(plan.investors.shares, holdings: holdings, distribution: id, offering: offering, on: connection, logger: logger)
-                return JSONDocument(
-                    try await Self.document(id, for: identity, on: connection, logger: logger),
-                    status: .created, headers: [.location: "/v1/distributions/\(id.uuidString.lowercased())"]
+                let lineIDs = plan.investors.shares.map { _ in self.ids.next() }
+                try await Self.insertLines(
+                    plan.investors.shares, ids: lineIDs, holdings: holdings, distribution: id, offering: offering, on: connection, logger: logger
                 )
+                return respond(id, try await Self.document(id, for: identity, on: connection, logger: logger))
             }
         }
     }
@@ -149,7 +165,7 @@ struct DistributionStore: Sendable {
     /// Pure: who gets what. A waterfall runs on the offering's funded capital, with the preferred
     /// return accruing on each investor's capital from their funding date (so the pool's
     /// `yearsHeld` is the capital-weighted holding period); investors' side is then shared by capital.
-    static func allocate(_ body: DistributionRoutes.NewDistribution, holdings: [Holding]) throws -> Plan {
+    static func allocate(_ body: DistributionController.NewDistribution, holdings: [Holding]) throws -> Plan {
         let positions = holdings.map { holding in
             InvestorPosition(
                 investorId: holding.investorId, capital: holding.capital,
@@ -200,14 +216,14 @@ struct DistributionStore: Sendable {
 
     /// One row per investor in a single statement, whatever their number.
     static func insertLines(
-        _ shares: [InvestorShare], holdings: [Holding], distribution: UUID, offering: Offering, on connection: PostgresConnection, logger: Logger
+        _ shares: [InvestorShare], ids: [UUID], holdings: [Holding], distribution: UUID, offering: Offering, on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
             INSERT INTO investments.investor_distributions
                 (id, distribution_id, investment_id, investor_id, property_id, distribution_amount, tax_withholding, net_distribution)
             SELECT ids, \(distribution), investment, investor, \(offering.propertyId), gross, withheld, net
-            FROM unnest(\(shares.map { _ in UUIDv7.make() }), \(holdings.map(\.investmentId)), \(shares.map(\.investorId)),
+            FROM unnest(\(ids), \(holdings.map(\.investmentId)), \(shares.map(\.investorId)),
                         \(shares.map(\.distributionAmount.description))::numeric[], \(shares.map(\.taxWithholding.description))::numeric[],
                         \(shares.map(\.netDistribution.description))::numeric[])
                 AS line(ids, investment, investor, gross, withheld, net)
@@ -217,7 +233,9 @@ struct DistributionStore: Sendable {
     }
 
     /// Pays every line: ledger entries, running totals on each position, and the event.
-    func complete(_ id: UUID, by identity: Identity, claim: IdempotencyClaim, logger: Logger) async throws -> JSONDocument {
+    func complete(
+        _ id: UUID, by identity: Identity, claim: IdempotencyClaim, logger: Logger, respond: (_ document: String) -> JSONDocument
+    ) async throws -> JSONDocument {
         try await self.postgres.transaction(logger: logger) { connection in
             try await self.idempotency.run(claim, on: connection, logger: logger) {
                 let rows = try await connection.query(
@@ -276,7 +294,7 @@ struct DistributionStore: Sendable {
                     on: connection, logger: logger
                 )
                 try await self.outbox.publish(contentsOf: payments, on: connection, logger: logger)
-                return JSONDocument(try await Self.document(id, for: identity, on: connection, logger: logger))
+                return respond(try await Self.document(id, for: identity, on: connection, logger: logger))
             }
         }
     }
@@ -319,25 +337,28 @@ struct DistributionStore: Sendable {
     }
 
     /// Newest first: an investor's distributions they are in; a sponsor's those of their offerings; admins all.
-    func list(offering: UUID?, for identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(offering: UUID?, for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if !identity.has(role: .admin) {
-            let user = binds.add(identity.userID ?? UUID())
+            // A service token names no user: it is in no distribution and sponsors none.
+            guard let userID = identity.userID else { return JSONDocument.page([], nextCursor: nil) }
+            let user = binds.add(userID)
             conditions.append(
-                "(o.sponsor_id = \(user) OR EXISTS (SELECT 1 FROM investments.investor_distributions x WHERE x.distribution_id = d.id AND x.investor_id = \(user)))"
+                "(o.sponsor_id = \(user) OR EXISTS (SELECT 1 FROM investments.investor_distributions l WHERE l.distribution_id = x.id AND l.investor_id = \(user)))"
             )
         }
-        if let offering { conditions.append("d.offering_id = \(binds.add(offering))") }
-        if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "d")) }
+        if let offering { conditions.append("x.offering_id = \(binds.add(offering))") }
+        conditions.append(page.after(&binds))
         let sql = """
-            SELECT d.id, d.created_at, jsonb_build_object('id', d.id, 'offering_id', d.offering_id, 'property_id', d.property_id,
-                'distribution_type', d.distribution_type, 'distribution_date', d.distribution_date, 'total_amount', d.total_amount::text,
-                'calculation_method', d.calculation_method, 'status', d.status, 'created_at', investments.rfc3339(d.created_at))::text
-            FROM investments.distributions d JOIN investments.offerings o ON o.id = d.offering_id
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY d.created_at DESC, d.id DESC LIMIT \(binds.add(page.limit + 1))
+            SELECT jsonb_build_object('id', x.id, 'offering_id', x.offering_id, 'property_id', x.property_id,
+                'distribution_type', x.distribution_type, 'distribution_date', x.distribution_date, 'total_amount', x.total_amount::text,
+                'calculation_method', x.calculation_method, 'status', x.status, 'created_at', investments.rfc3339(x.created_at))::text,
+                \(page.selectKey), x.id
+            FROM investments.distributions x JOIN investments.offerings o ON o.id = x.offering_id
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 }

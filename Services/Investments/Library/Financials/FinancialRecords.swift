@@ -7,11 +7,10 @@ import PostgresNIO
 import ServiceKit
 
 /// One kind of property financials (seed 001 §2.5): income, expenses, performance, rent roll. All
-/// four are rows of one property with the same five routes (`FinancialRecordRoutes`) and store
-/// (`FinancialRecordStore`); what differs is said here.
+/// four are rows of one property with the same five routes (`FinancialRecordController`, mounted
+/// once per kind at its path in `InvestmentsService.swift`) over the kit's `RecordStore` (`kind`);
+/// what differs is said here.
 protocol FinancialRecord: Sendable {
-    /// The path segment under `/v1/financials/properties/{property_id}/`: `income`, `rent-roll`.
-    static var path: String { get }
     /// "income record", for messages such as "No income record has this id.".
     static var noun: String { get }
     static var table: String { get }
@@ -21,13 +20,15 @@ protocol FinancialRecord: Sendable {
     static var readers: FinancialsAccess.Need { get }
     /// The keys a body may carry; a `PATCH` merges over these of the stored row.
     static var writable: [String] { get }
+    /// Every column a write stores: the writable ones and the totals computed from them.
+    static var stored: [String] { get }
     /// Keys of the document the server computes: refused in a body with a word saying so.
     static var derived: Set<String> { get }
     /// The list order: a SQL text expression over the row `x`, with the id as tie-break.
-    static var order: (key: String, descending: Bool) { get }
+    static var order: Keyset { get }
     /// The 409 detail when a write meets the kind's unique key (one income record per period…).
     static var conflict: String { get }
-    /// A whole body, checked field by field (422 naming each), as the columns to store.
+    /// A whole body, checked field by field (422 naming each), as the columns to store (`stored`).
     static func columns(from body: JSONValue) throws -> [FinancialColumn]
     /// List conditions from the query string, as SQL over `x` with bound values.
     static func filters(_ query: Parameters, _ binds: inout SQLBinds) throws -> [String]
@@ -41,10 +42,24 @@ extension FinancialRecord {
     static func filters(_ query: Parameters, _ binds: inout SQLBinds) throws -> [String] { [] }
     static var select: String { "\(Self.rowDocument)(x)" }
     static func render(_ selected: String) throws -> String { selected }
+
+    /// The kind for the kit's `RecordStore`: rows of a property, deleted for good, a `PATCH`
+    /// merged over the row document (performance answers a joined one), every unique key the
+    /// kind's 409.
+    static var kind: RecordKind {
+        RecordKind(
+            table: Self.table, document: Self.select, noun: Self.noun, columns: Self.stored, deletion: .hard,
+            conflict: { _ in Self.conflict }, render: { try Self.render($0) }, stored: "\(Self.rowDocument)(x)"
+        )
+    }
+
+    /// A whole body, checked, as the values object `RecordStore` writes.
+    static func values(from body: JSONValue) throws -> [String: JSONValue] {
+        Dictionary(uniqueKeysWithValues: try Self.columns(from: body).map { ($0.name, $0.json) })
+    }
 }
 
-/// A column to store and its value, bound with its SQL type. Names come from this module's kinds,
-/// never from a client.
+/// A column to store and its value. Names come from this module's kinds, never from a client.
 struct FinancialColumn: Sendable {
     enum Value: Sendable {
         case money(Money?)
@@ -62,206 +77,93 @@ struct FinancialColumn: Sendable {
         self.value = value
     }
 
-    /// The placeholder (`$3::numeric`), or `NULL`.
-    func bind(_ binds: inout SQLBinds) -> String {
+    /// The value as `jsonb_populate_record` reads it for the column's type: amounts as decimal
+    /// strings, days as `YYYY-MM-DD`, ids as text.
+    var json: JSONValue {
         switch self.value {
-        case .money(let amount): amount.map { "\(binds.add($0))::numeric" } ?? "NULL"
-        case .date(let date): date.map { "\(binds.add($0.description))::date" } ?? "NULL"
-        case .integer(let number): number.map { "\(binds.add($0))::integer" } ?? "NULL"
-        case .text(let text): text.map { binds.add($0) } ?? "NULL"
-        case .uuid(let id): id.map { binds.add($0) } ?? "NULL"
+        case .money(let amount): amount.map { .string($0.description) } ?? .null
+        case .date(let date): date.map { .string($0.description) } ?? .null
+        case .integer(let number): number.map { .number(Double($0)) } ?? .null
+        case .text(let text): text.map { .string($0) } ?? .null
+        case .uuid(let id): id.map { .string($0.uuidString.lowercased()) } ?? .null
         }
     }
 }
 
-/// The five routes of one kind under `/v1/financials/properties/{property_id}/<path>`: list and
-/// create on the collection, read, change (`PATCH`, merged) and delete on `…/{id}`. Every route
+/// The five routes of one kind, mounted at `/v1/financials/properties/:property_id/<kind>`: list
+/// and create on the collection, read, change (`PATCH`, merged) and delete on `…/{id}`. Every route
 /// needs a signed-in caller (401 otherwise); `FinancialsAccess` decides the rest.
 ///
 /// No `Idempotency-Key`: recording financials moves no money and sends nothing, and a retried
 /// create meets the kind's unique key (409) rather than making a second row.
-struct FinancialRecordRoutes<Record: FinancialRecord>: Sendable {
-    let store: FinancialRecordStore<Record>
+struct FinancialRecordController<Record: FinancialRecord>: Sendable {
+    /// Over `Record.kind`.
+    let store: RecordStore
     let access: FinancialsAccess
 
-    func addRoutes(to properties: RouterGroup<AuthenticatedContext>) {
-        let collection = RouterPath(":property_id/\(Record.path)")
-        let item = RouterPath(":property_id/\(Record.path)/:id")
-        properties.get(collection) { request, context -> JSONDocument in
-            let property = try await self.access.require(Record.readers, context: context)
-            return try await self.store.list(property: property, query: request.uri.queryParameters, logger: context.logger)
+    init(postgres: PostgresClient, ids: IDGenerator, access: FinancialsAccess) {
+        self.store = RecordStore(Record.kind, postgres: postgres, ids: ids)
+        self.access = access
+    }
+
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get(use: self.list)
+        routes.post(use: self.create)
+        routes.get(":id", use: self.show)
+        routes.patch(":id", use: self.update)
+        routes.delete(":id", use: self.delete)
+        return routes
+    }
+
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(Record.readers, context: context)
+        let page = try PageRequest(request, order: Record.order)
+        let query = request.uri.queryParameters
+        return try await self.store.list(Self.parents(property), page: page, logger: context.logger) { binds in
+            try Record.filters(query, &binds)
         }
-        properties.post(collection) { request, context -> JSONDocument in
-            let property = try await self.access.require(.write, context: context)
-            let body = try await request.decode(as: JSONValue.self, context: context)
-            let (document, id) = try await self.store.create(property: property, body: body, by: try Self.user(context), logger: context.logger)
-            return JSONDocument(document, status: .created, headers: [.location: "\(request.uri.path)/\(id.uuidString.lowercased())"])
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(.write, context: context)
+        let body = try await request.decode(as: JSONValue.self, context: context)
+        let user = try context.identity.requireUser("Only users record financials.")
+        let values = try Record.values(from: body)
+        let (document, id) = try await self.store.create(Self.parents(property), values: values, also: Self.recorded(by: user), logger: context.logger)
+        return JSONDocument(document, status: .created, headers: [.location: "\(request.uri.path)/\(id.uuidString.lowercased())"])
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(Record.readers, context: context)
+        return JSONDocument(try await self.store.find(try Self.id(context), Self.parents(property), logger: context.logger))
+    }
+
+    /// The stored row with the keys sent laid over it, checked as a whole body, locked throughout.
+    @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let property = try await self.access.require(.write, context: context)
+        let id = try Self.id(context)
+        let patch = try await request.decode(as: JSONValue.self, context: context)
+        let user = try context.identity.requireUser("Only users record financials.")
+        let document = try await self.store.update(id, Self.parents(property), also: Self.recorded(by: user), logger: context.logger) { stored in
+            try Record.values(from: try BodyFields.merging(patch, over: stored, writable: Record.writable))
         }
-        properties.get(item) { _, context -> JSONDocument in
-            let property = try await self.access.require(Record.readers, context: context)
-            return JSONDocument(try await self.store.find(property: property, id: try Self.id(context), logger: context.logger))
-        }
-        properties.patch(item) { request, context -> JSONDocument in
-            let property = try await self.access.require(.write, context: context)
-            let id = try Self.id(context)
-            let body = try await request.decode(as: JSONValue.self, context: context)
-            let document = try await self.store.update(property: property, id: id, patch: body, by: try Self.user(context), logger: context.logger)
-            return JSONDocument(document)
-        }
-        properties.delete(item) { _, context -> HTTPResponse.Status in
-            let property = try await self.access.require(.write, context: context)
-            try await self.store.delete(property: property, id: try Self.id(context), logger: context.logger)
-            return .noContent
-        }
+        return JSONDocument(document)
+    }
+
+    @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let property = try await self.access.require(.write, context: context)
+        try await self.store.delete(try Self.id(context), Self.parents(property), logger: context.logger)
+        return .noContent
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
         try context.parameters.uuid("id", Record.noun)
     }
 
-    /// Who recorded a row: a user, never a service token.
-    static func user(_ context: AuthenticatedContext) throws -> UUID {
-        guard let user = context.identity.userID else { throw Problem.forbidden("Only users record financials.") }
-        return user
-    }
-}
+    /// Every read and write stays within the one property the caller was allowed into.
+    static func parents(_ property: UUID) -> [RecordParent] { [RecordParent("property_id", property)] }
 
-/// Reads and writes one kind, always within one property (the caller was allowed there first).
-struct FinancialRecordStore<Record: FinancialRecord>: Sendable {
-    let postgres: PostgresClient
-
-    private static var notFound: Problem { Problem.notFound("No \(Record.noun) has this id.") }
-
-    func list(property: UUID, query: Parameters, logger: Logger) async throws -> JSONDocument {
-        let limit = try PageRequest.parseLimit(from: query)
-        let cursor = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: Record.table) }
-        var binds = SQLBinds()
-        var conditions = ["x.property_id = \(binds.add(property))"]
-        conditions += try Record.filters(query, &binds)
-        // Keys compare byte by byte ("C"), so the order cannot shift with the database's locale.
-        let (key, descending) = Record.order
-        let sortKey = "(\(key))::text COLLATE \"C\""
-        if let cursor {
-            conditions.append(
-                "(\(sortKey), x.id) \(descending ? "<" : ">") (\(binds.add(cursor.key)) COLLATE \"C\", \(binds.add(cursor.id)))"
-            )
-        }
-        let direction = descending ? " DESC" : ""
-        let sql = """
-            SELECT (\(Record.select))::text, \(sortKey), x.id FROM \(Record.table) x
-            WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY \(sortKey)\(direction), x.id\(direction)
-            LIMIT \(binds.add(limit + 1))
-            """
-        var documents: [String] = []
-        var last: (key: String, id: UUID)?
-        for try await (selected, key, id) in try await self.postgres.query(binds.query(sql), logger: logger).decode((String, String, UUID).self) {
-            guard documents.count < limit else {
-                // The extra row only says another page exists.
-                let next = last.map { KeysetCursor(sort: Record.table, key: $0.key, id: $0.id).encoded }
-                return JSONDocument.page(documents, nextCursor: next)
-            }
-            documents.append(try Record.render(selected))
-            last = (key, id)
-        }
-        return JSONDocument.page(documents, nextCursor: nil)
-    }
-
-    func find(property: UUID, id: UUID, logger: Logger) async throws -> String {
-        try await self.postgres.withConnection { connection in
-            guard let selected = try await Self.select(id, property: property, on: connection, logger: logger) else { throw Self.notFound }
-            return try Record.render(selected)
-        }
-    }
-
-    /// Returns the new row's document and id.
-    func create(property: UUID, body: JSONValue, by user: UUID, logger: Logger) async throws -> (String, UUID) {
-        let columns = try Record.columns(from: body)
-        let id = UUIDv7.make()
-        var binds = SQLBinds()
-        let names = ["id", "property_id", "recorded_by"] + columns.map(\.name)
-        let values = [binds.add(id), binds.add(property), binds.add(user)] + columns.map { $0.bind(&binds) }
-        let sql = "INSERT INTO \(Record.table) (\(names.joined(separator: ", "))) VALUES (\(values.joined(separator: ", ")))"
-        return try await Self.constraintProblems {
-            try await self.postgres.withConnection { connection in
-                try await connection.query(binds.query(sql), logger: logger)
-                guard let selected = try await Self.select(id, property: property, on: connection, logger: logger) else { throw Self.notFound }
-                return (try Record.render(selected), id)
-            }
-        }
-    }
-
-    /// Applies a `PATCH` to row `id`, locked for the duration so two edits cannot interleave.
-    func update(property: UUID, id: UUID, patch: JSONValue, by user: UUID, logger: Logger) async throws -> String {
-        try await Self.constraintProblems {
-            try await self.postgres.transaction(logger: logger) { connection in
-                let stored = try await connection.query(
-                    """
-                    SELECT \(unescaped: Record.rowDocument)(x)::text FROM \(unescaped: Record.table) x
-                    WHERE x.property_id = \(property) AND x.id = \(id) FOR UPDATE
-                    """,
-                    logger: logger
-                )
-                var current: JSONValue?
-                for try await text in stored.decode(String.self) { current = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
-                guard let current else { throw Self.notFound }
-                let columns = try Record.columns(from: try BodyFields.merging(patch, over: current, writable: Record.writable))
-                var binds = SQLBinds()
-                let assignments = columns.map { "\($0.name) = \($0.bind(&binds))" }
-                    + ["recorded_by = \(binds.add(user))", "updated_at = now()"]
-                // Built before `binds.query` reads the binds: its argument would add to them too late.
-                let sql = "UPDATE \(Record.table) SET \(assignments.joined(separator: ", ")) WHERE id = \(binds.add(id))"
-                try await connection.query(binds.query(sql), logger: logger)
-                guard let selected = try await Self.select(id, property: property, on: connection, logger: logger) else { throw Self.notFound }
-                return try Record.render(selected)
-            }
-        }
-    }
-
-    func delete(property: UUID, id: UUID, logger: Logger) async throws {
-        let rows = try await self.postgres.query(
-            "DELETE FROM \(unescaped: Record.table) WHERE property_id = \(property) AND id = \(id) RETURNING id", logger: logger
-        )
-        for try await _ in rows.decode(UUID.self) { return }
-        throw Self.notFound
-    }
-
-    private static func select(_ id: UUID, property: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String? {
-        let rows = try await connection.query(
-            "SELECT (\(unescaped: Record.select))::text FROM \(unescaped: Record.table) x WHERE x.property_id = \(property) AND x.id = \(id)",
-            logger: logger
-        )
-        for try await text in rows.decode(String.self) { return text }
-        return nil
-    }
-
-    /// The constraints behind the checks: a second row for a period (or a race to one) is a 409,
-    /// a failed CHECK a 422 — never a 500.
-    private static func constraintProblems<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        do {
-            return try await body()
-        } catch let error as PSQLError where error.code == .server {
-            switch error.serverInfo?[.sqlState] {
-            case "23505":
-                throw Problem.conflict(Record.conflict)
-            case "23514", "23503":
-                throw Problem.validation(field: "body", "breaks the rule \(error.serverInfo?[.constraintName] ?? "of the table")")
-            default:
-                throw error
-            }
-        }
-    }
-}
-
-/// `/v1/financials/properties/{property_id}/…`: every kind's routes.
-func addFinancialsRoutes(to router: Router<TractRequestContext>, postgres: PostgresClient, properties: PropertyCopies) {
-    let access = FinancialsAccess(postgres: postgres, properties: properties)
-    let group = router.group("v1/financials/properties", context: AuthenticatedContext.self)
-    func routes<Record: FinancialRecord>(_: Record.Type) {
-        FinancialRecordRoutes<Record>(store: FinancialRecordStore(postgres: postgres), access: access).addRoutes(to: group)
-    }
-    routes(IncomeRecord.self)
-    routes(ExpensesRecord.self)
-    routes(PerformanceRecord.self)
-    routes(RentRollRecord.self)
+    /// Who recorded a row (the last writer): a user, never a service token.
+    static func recorded(by user: UUID) -> [String: JSONValue] { ["recorded_by": .string(user.uuidString.lowercased())] }
 }

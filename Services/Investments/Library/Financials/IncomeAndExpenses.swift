@@ -7,14 +7,14 @@ import ServiceKit
 /// sends (left out or null is 0; `gross_rental_income` is required) and the totals the server
 /// computes from them. One record per property and period.
 enum IncomeRecord: FinancialRecord {
-    static let path = "income"
     static let noun = "income record"
     static let table = "financials.property_income"
     static let rowDocument = "financials.income_document"
     static let readers = FinancialsAccess.Need.readRecords
     static let writable = ["period_start", "period_end"] + PropertyIncome.columns.map(\.name)
+    static let stored = Self.writable + ["effective_rental_income", "total_income"]
     static let derived: Set<String> = ["id", "property_id", "effective_rental_income", "total_income", "created_at", "updated_at"]
-    static let order = PeriodOrder.newestFirst
+    static let order = PeriodOrder.newestFirst(Self.table)
     static let conflict = "This property already has an income record for this period; change that one instead."
 
     static func columns(from body: JSONValue) throws -> [FinancialColumn] {
@@ -45,14 +45,14 @@ enum IncomeRecord: FinancialRecord {
 /// out or null is 0. Operating expenses are what NOI deducts; capital improvements and the mortgage
 /// (debt service) are below that line and count only in `total_expenses`.
 enum ExpensesRecord: FinancialRecord {
-    static let path = "expenses"
     static let noun = "expenses record"
     static let table = "financials.property_expenses"
     static let rowDocument = "financials.expenses_document"
     static let readers = FinancialsAccess.Need.readRecords
     static let writable = ["period_start", "period_end"] + PropertyExpenses.columns.map(\.name)
+    static let stored = Self.writable + ["total_operating_expenses", "total_expenses"]
     static let derived: Set<String> = ["id", "property_id", "total_operating_expenses", "total_expenses", "created_at", "updated_at"]
-    static let order = PeriodOrder.newestFirst
+    static let order = PeriodOrder.newestFirst(Self.table)
     static let conflict = "This property already has an expenses record for this period; change that one instead."
 
     static func columns(from body: JSONValue) throws -> [FinancialColumn] {
@@ -78,20 +78,13 @@ enum ExpensesRecord: FinancialRecord {
 /// What the kinds kept per period share: their order and their period columns.
 enum PeriodOrder {
     /// Newest period first: by start, then end (unique within a property with the id as tie-break);
-    /// `YYYY-MM-DD/YYYY-MM-DD` sorts as text the way the periods sort as dates.
-    static let newestFirst = (key: "x.period_start::text || '/' || x.period_end::text", descending: true)
+    /// `YYYY-MM-DD/YYYY-MM-DD` sorts as text the way the periods sort as dates. Named by the
+    /// kind's table, so one kind's cursor is refused by another's list.
+    static func newestFirst(_ table: String) -> Keyset {
+        Keyset(table, key: "x.period_start::text || '/' || x.period_end::text", type: "text", descending: true)
+    }
 
     static func columns(_ period: FinancialPeriod) -> [FinancialColumn] {
         [FinancialColumn("period_start", .date(period.start)), FinancialColumn("period_end", .date(period.end))]
-    }
-}
-
-extension BodyFields {
-    /// A total computed from parts that are each within `numeric(15,2)` can still exceed it: said
-    /// here rather than left to fail the insert.
-    mutating func total(_ key: String, _ amount: Money) {
-        if amount.cents.magnitude > Money.maximum.cents.magnitude {
-            self.add(key, "comes to \(amount), more than an amount can hold (\(Money.maximum))")
-        }
     }
 }

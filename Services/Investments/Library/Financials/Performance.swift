@@ -10,18 +10,18 @@ import ServiceKit
 /// records (`PeriodPerformance`), so correcting an expense corrects the cap rate at once, and every
 /// response carries the inputs it was computed from.
 enum PerformanceRecord: FinancialRecord {
-    static let path = "performance"
     static let noun = "performance record"
     static let table = "financials.property_performance"
     static let rowDocument = "financials.performance_document"
     static let readers = FinancialsAccess.Need.readPerformance
     static let writable = ["period_start", "period_end", "property_value", "equity", "units_total", "units_occupied", "rent_collected"]
+    static let stored = Self.writable
     static let derived: Set<String> = [
         "id", "property_id", "period_type", "effective_gross_income", "operating_expenses", "debt_service", "noi", "annualized_noi",
         "cap_rate", "debt_service_coverage", "cash_on_cash_return", "occupancy_rate", "collection_rate", "unavailable",
         "created_at", "updated_at",
     ]
-    static let order = PeriodOrder.newestFirst
+    static let order = PeriodOrder.newestFirst(Self.table)
     static let conflict = "This property already has a performance record for this period; change that one instead."
 
     static func columns(from body: JSONValue) throws -> [FinancialColumn] {

@@ -13,7 +13,6 @@ import ServiceKit
 /// `unit_number` the sponsor gives it: properties has no service route for units to check it
 /// against, and a row must stay readable if the unit is later renumbered or removed there.
 enum RentRollRecord: FinancialRecord {
-    static let path = "rent-roll"
     static let noun = "rent roll row"
     static let table = "financials.rent_roll"
     static let rowDocument = "financials.rent_roll_document"
@@ -22,10 +21,13 @@ enum RentRollRecord: FinancialRecord {
         "as_of_date", "unit_id", "unit_number", "tenant_name", "lease_start", "lease_end", "monthly_rent", "security_deposit",
         "current_balance", "days_delinquent",
     ]
+    static let stored = Self.writable
     static let derived: Set<String> = ["id", "property_id", "created_at", "updated_at"]
     /// Newest date first, then unit number: the days from the date to 9999-12-31, zero-padded,
     /// sort ascending as the dates sort descending, so one ascending key gives both.
-    static let order = (key: "lpad((date '9999-12-31' - x.as_of_date)::text, 7, '0') || '/' || x.unit_number", descending: false)
+    static let order = Keyset(
+        Self.table, key: "lpad((date '9999-12-31' - x.as_of_date)::text, 7, '0') || '/' || x.unit_number", type: "text", descending: false
+    )
     static let conflict = "This rent roll already has a row for this unit (unit_id or unit_number) on this date; change that one instead."
 
     static func columns(from body: JSONValue) throws -> [FinancialColumn] {

@@ -10,7 +10,7 @@ import ServiceKit
 /// so concurrent commitments can never oversubscribe the target), the sponsor confirms funding,
 /// and later the exit. Every move is one transaction with its ledger entry and event, and every
 /// money-moving POST needs an `Idempotency-Key`.
-struct InvestmentRoutes: Sendable {
+struct InvestmentController: Sendable {
     let store: InvestmentStore
 
     struct NewInvestment: Codable, Sendable {
@@ -26,40 +26,75 @@ struct InvestmentRoutes: Sendable {
         var proceeds: Money?
     }
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        let offerings = router.group("v1/offerings", context: AuthenticatedContext.self)
-        offerings.post(":id/investments") { request, context -> JSONDocument in
-            var request = request
-            let offeringID = try OfferingRoutes.id(context)
-            let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
-            guard let investorID = context.identity.userID else { throw Problem.forbidden("Only users invest.") }
-            let body = try await request.decode(as: NewInvestment.self, context: context)
-            return try await self.store.create(body, in: offeringID, investor: investorID, claim: claim, logger: context.logger)
-        }
-        offerings.get(":id/investments") { request, context -> JSONDocument in
-            let offeringID = try OfferingRoutes.id(context)
-            let page = try OldPageRequest(request)
-            return try await self.store.list(offering: offeringID, by: context.identity, page: page, logger: context.logger)
-        }
+    /// Mounted at `/v1/offerings/:id/investments`: an offering's positions.
+    var offeringEndpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post(use: self.create)
+        routes.get(use: self.listOffering)
+        return routes
+    }
 
-        let investments = router.group("v1/investments", context: AuthenticatedContext.self)
-        investments.get { request, context -> JSONDocument in
-            guard let investorID = context.identity.userID else { throw Problem.forbidden("Only users hold investments.") }
-            return try await self.store.list(investor: investorID, page: try OldPageRequest(request), logger: context.logger)
+    /// Mounted at `/v1/investments`: positions and their moves, one literal route per move.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get(use: self.listOwn)
+        routes.get(":id", use: self.show)
+        routes.post(":id/commit", use: self.commit)
+        routes.post(":id/fund", use: self.fund)
+        routes.post(":id/exit", use: self.exit)
+        routes.post(":id/cancel", use: self.cancel)
+        return routes
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        var request = request
+        let offeringID = try OfferingController.id(context)
+        let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+        let investorID = try context.identity.requireUser("Only users invest.")
+        let body = try await request.decode(as: NewInvestment.self, context: context)
+        return try await self.store.create(body, in: offeringID, investor: investorID, claim: claim, logger: context.logger) { id, text in
+            JSONDocument(text, status: .created, headers: [.location: "/v1/investments/\(id.uuidString.lowercased())"])
         }
-        investments.get(":id") { _, context -> JSONDocument in
-            let id = try Self.id(context)
-            return JSONDocument(try await self.store.find(id, visibleTo: context.identity, logger: context.logger))
-        }
-        for move in InvestmentStatus.Move.allCases {
-            investments.post(":id/\(move.rawValue)") { request, context -> JSONDocument in
-                var request = request
-                let id = try Self.id(context)
-                let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
-                let body = request.headers[.contentType] == nil ? MoveBody() : try await request.decode(as: MoveBody.self, context: context)
-                return try await self.store.move(id, move, body: body, by: context.identity, claim: claim, logger: context.logger)
-            }
-        }
+    }
+
+    @Sendable func listOffering(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let offeringID = try OfferingController.id(context)
+        let page = try PageRequest(request)
+        return try await self.store.list(offering: offeringID, by: context.identity, page: page, logger: context.logger)
+    }
+
+    @Sendable func listOwn(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let investorID = try context.identity.requireUser("Only users hold investments.")
+        return try await self.store.list(investor: investorID, page: try PageRequest(request), logger: context.logger)
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let id = try Self.id(context)
+        return JSONDocument(try await self.store.find(id, visibleTo: context.identity, logger: context.logger))
+    }
+
+    @Sendable func commit(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try await self.move(.commit, request, context: context)
+    }
+
+    @Sendable func fund(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try await self.move(.fund, request, context: context)
+    }
+
+    @Sendable func exit(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try await self.move(.exit, request, context: context)
+    }
+
+    @Sendable func cancel(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try await self.move(.cancel, request, context: context)
+    }
+
+    private func move(_ move: InvestmentStatus.Move, _ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        var request = request
+        let id = try Self.id(context)
+        let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
+        let body = request.headers[.contentType] == nil ? MoveBody() : try await request.decode(as: MoveBody.self, context: context)
+        return try await self.store.move(id, move, body: body, by: context.identity, claim: claim, logger: context.logger) { JSONDocument($0) }
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
@@ -71,7 +106,11 @@ struct InvestmentStore: Sendable {
     let postgres: PostgresClient
     let outbox: OutboxPublisher
     let idempotency: IdempotentRequests
-    let today: @Sendable () -> CalendarDate
+    let clock: ServiceClock
+    let ids: IDGenerator
+
+    /// Today in UTC, by the service's clock.
+    var today: CalendarDate { CalendarDate.day(of: self.clock.now) }
 
     /// A position with the facts the rules need.
     struct Position: Sendable {
@@ -84,12 +123,15 @@ struct InvestmentStore: Sendable {
         var sponsorId: UUID
     }
 
+    /// `respond` makes the response from the new position's id and document: it is what the
+    /// `Idempotency-Key` keeps, within the same transaction.
     func create(
-        _ body: InvestmentRoutes.NewInvestment,
+        _ body: InvestmentController.NewInvestment,
         in offeringID: UUID,
         investor: UUID,
         claim: IdempotencyClaim,
-        logger: Logger
+        logger: Logger,
+        respond: (_ id: UUID, _ document: String) -> JSONDocument
     ) async throws -> JSONDocument {
         try await self.postgres.transaction(logger: logger) { connection in
             try await self.idempotency.run(claim, on: connection, logger: logger) {
@@ -99,12 +141,12 @@ struct InvestmentStore: Sendable {
                 let shareClass = body.shareClass ?? offering.terms.shareClasses[0]
                 var errors = Self.amountProblems(body.amount, offering: offering)
                 if !offering.terms.shareClasses.contains(shareClass) {
-                    errors.append(.init(field: "share_class", message: "must be one of \(offering.terms.shareClasses.joined(separator: ", "))"))
+                    errors.add("share_class", "must be one of \(offering.terms.shareClasses.joined(separator: ", "))")
                 }
-                guard errors.isEmpty else { throw Problem.validation(errors) }
-                try Self.requireOpen(offering, on: self.today())
+                try errors.check()
+                try Self.requireOpen(offering, on: self.today)
                 try await Self.requireAccreditation(offering, investor: investor, on: connection, logger: logger)
-                let id = UUIDv7.make()
+                let id = self.ids.next()
                 let rows = try await connection.query(
                     """
                     INSERT INTO investments.investments AS i (id, offering_id, property_id, investor_id, amount, share_class, expected_exit_date)
@@ -115,27 +157,24 @@ struct InvestmentStore: Sendable {
                     """,
                     logger: logger
                 )
-                for try await text in rows.decode(String.self) {
-                    return JSONDocument(text, status: .created, headers: [.location: "/v1/investments/\(id.uuidString.lowercased())"])
-                }
+                for try await text in rows.decode(String.self) { return respond(id, text) }
                 throw Problem.conflict("You already hold a position in this offering; change or cancel that one.")
             }
         }
     }
 
     /// Minimum, maximum and what is left, as field errors on `amount`.
-    static func amountProblems(_ amount: Money, offering: Offering) -> [ProblemDetails.FieldError] {
+    static func amountProblems(_ amount: Money, offering: Offering) -> FieldErrors {
         let terms = offering.terms
+        var errors = FieldErrors()
         if let minimum = terms.minimumInvestment, amount < minimum {
-            return [.init(field: "amount", message: "must be at least the offering's minimum of \(minimum)")]
+            errors.add("amount", "must be at least the offering's minimum of \(minimum)")
+        } else if let maximum = terms.maximumInvestment, amount > maximum {
+            errors.add("amount", "must be at most the offering's maximum of \(maximum)")
+        } else if let target = terms.targetRaise, amount > target - offering.amountRaised {
+            errors.add("amount", "must be at most the \(target - offering.amountRaised) still open in this offering")
         }
-        if let maximum = terms.maximumInvestment, amount > maximum {
-            return [.init(field: "amount", message: "must be at most the offering's maximum of \(maximum)")]
-        }
-        if let target = terms.targetRaise, amount > target - offering.amountRaised {
-            return [.init(field: "amount", message: "must be at most the \(target - offering.amountRaised) still open in this offering")]
-        }
-        return []
+        return errors
     }
 
     static func requireOpen(_ offering: Offering, on day: CalendarDate) throws {
@@ -167,10 +206,11 @@ struct InvestmentStore: Sendable {
     func move(
         _ id: UUID,
         _ move: InvestmentStatus.Move,
-        body: InvestmentRoutes.MoveBody,
+        body: InvestmentController.MoveBody,
         by identity: Identity,
         claim: IdempotencyClaim,
-        logger: Logger
+        logger: Logger,
+        respond: (_ document: String) -> JSONDocument
     ) async throws -> JSONDocument {
         try await self.postgres.transaction(logger: logger) { connection in
             try await self.idempotency.run(claim, on: connection, logger: logger) {
@@ -179,14 +219,14 @@ struct InvestmentStore: Sendable {
                 guard position.status.allows(move) else {
                     throw Problem.conflict("A \(position.status.rawValue) investment cannot be moved to \(move.target.rawValue).")
                 }
-                let day = body.date ?? self.today()
+                let day = body.date ?? self.today
                 switch move {
                 case .commit: try await self.commit(position, on: connection, logger: logger)
                 case .fund: try await self.fund(position, on: day, connection: connection, logger: logger)
                 case .exit: try await self.exit(position, on: day, proceeds: body.proceeds, connection: connection, logger: logger)
                 case .cancel: try await self.cancel(position, connection: connection, logger: logger)
                 }
-                return JSONDocument(try await Self.document(id, on: connection, logger: logger))
+                return respond(try await Self.document(id, on: connection, logger: logger))
             }
         }
     }
@@ -209,7 +249,7 @@ struct InvestmentStore: Sendable {
         guard let offering = try await OfferingStore.find(position.offeringId, on: connection, lock: false, logger: logger) else {
             throw Problem.notFound("No offering has this id.")
         }
-        try Self.requireOpen(offering, on: self.today())
+        try Self.requireOpen(offering, on: self.today)
         try await Self.requireAccreditation(offering, investor: position.investorId, on: connection, logger: logger)
         // The one place room is taken: the row lock serialises concurrent commitments and Postgres
         // re-checks the condition against the latest committed total, so the sum never passes the target.
@@ -237,12 +277,12 @@ struct InvestmentStore: Sendable {
         }
         try await connection.query(
             """
-            UPDATE investments.investments SET status = 'committed', commitment_date = \(self.today().description)::date, updated_at = now()
+            UPDATE investments.investments SET status = 'committed', commitment_date = \(self.today.description)::date, updated_at = now()
             WHERE id = \(position.id)
             """,
             logger: logger
         )
-        try await Ledger.record(.commitment, amount: .zero - position.amount, for: position, status: "pending", description: "Commitment", on: connection, logger: logger)
+        try await Ledger.record(id: self.ids.next(), .commitment, amount: .zero - position.amount, for: position, status: "pending", description: "Commitment", on: connection, logger: logger)
         try await self.outbox.publish(
             InvestmentCommitted(
                 investmentId: position.id, offeringId: position.offeringId, propertyId: position.propertyId,
@@ -258,7 +298,7 @@ struct InvestmentStore: Sendable {
             "UPDATE investments.investments SET status = 'funded', funding_date = \(day.description)::date, updated_at = now() WHERE id = \(position.id)",
             logger: logger
         )
-        try await Ledger.record(.investment, amount: .zero - position.amount, for: position, dated: day, description: "Capital funded", on: connection, logger: logger)
+        try await Ledger.record(id: self.ids.next(), .investment, amount: .zero - position.amount, for: position, dated: day, description: "Capital funded", on: connection, logger: logger)
         try await self.outbox.publish(
             InvestmentFunded(
                 investmentId: position.id, offeringId: position.offeringId, propertyId: position.propertyId,
@@ -278,7 +318,7 @@ struct InvestmentStore: Sendable {
             """,
             logger: logger
         )
-        try await Ledger.record(.exitProceeds, amount: proceeds, for: position, dated: day, description: "Exit proceeds", on: connection, logger: logger)
+        try await Ledger.record(id: self.ids.next(), .exitProceeds, amount: proceeds, for: position, dated: day, description: "Exit proceeds", on: connection, logger: logger)
     }
 
     private func cancel(_ position: Position, connection: PostgresConnection, logger: Logger) async throws {
@@ -302,7 +342,7 @@ struct InvestmentStore: Sendable {
             )
         }
         if let totals { try await self.outbox.publish(totals, on: connection, logger: logger) }
-        try await Ledger.record(.commitmentReleased, amount: position.amount, for: position, description: "Commitment cancelled", on: connection, logger: logger)
+        try await Ledger.record(id: self.ids.next(), .commitmentReleased, amount: position.amount, for: position, description: "Commitment cancelled", on: connection, logger: logger)
     }
 
     /// The position locked for a move: 404 unless the caller may see it.
@@ -353,25 +393,28 @@ struct InvestmentStore: Sendable {
         throw Problem.notFound("No investment has this id.")
     }
 
-    func list(investor: UUID, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(investor: UUID, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         try await self.page(of: "investor_id", equal: investor, page, logger: logger)
     }
 
     /// Positions in an offering, for its sponsor and admins.
-    func list(offering: UUID, by identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
-        guard let found = try await OfferingStore(postgres: self.postgres).find(offering, logger: logger), found.isVisible(to: identity) else {
-            throw Problem.notFound("No offering has this id.")
+    func list(offering: UUID, by identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+        let found = try await self.postgres.withConnection { connection in
+            try await OfferingStore.find(offering, on: connection, lock: false, logger: logger)
         }
+        guard let found, found.isVisible(to: identity) else { throw Problem.notFound("No offering has this id.") }
         guard found.canManage(identity) else { throw Problem.forbidden("Only the offering's sponsor or an admin sees its investors.") }
         return try await self.page(of: "offering_id", equal: offering, page, logger: logger)
     }
 
     /// Newest-first positions whose `column` (a name from this file, never from a client) is `value`.
-    private func page(of column: String, equal value: UUID, _ page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
+    private func page(of column: String, equal value: UUID, _ page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
-        var sql = "SELECT i.id, i.created_at, investments.investment_document(i)::text FROM investments.investments i WHERE i.\(column) = \(binds.add(value))"
-        if let cursor = page.cursor { sql += " AND " + binds.before(cursor, alias: "i") }
-        sql += " ORDER BY i.created_at DESC, i.id DESC LIMIT \(binds.add(page.limit + 1))"
-        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
+        let sql = """
+            SELECT investments.investment_document(x)::text, \(page.selectKey), x.id FROM investments.investments x
+            WHERE x.\(column) = \(binds.add(value)) AND \(page.after(&binds))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
+            """
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 }

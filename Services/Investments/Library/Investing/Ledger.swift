@@ -19,7 +19,9 @@ enum Ledger {
         case fee
     }
 
+    /// `id`: the entry's id, from the service's `IDGenerator`.
     static func record(
+        id: UUID,
         _ entry: Entry,
         amount: Money,
         for position: InvestmentStore.Position,
@@ -34,7 +36,7 @@ enum Ledger {
             """
             INSERT INTO investments.transactions
                 (id, investor_id, investment_id, offering_id, distribution_id, type, amount, status, description, occurred_on)
-            VALUES (\(UUIDv7.make()), \(position.investorId), \(position.id), \(position.offeringId), \(distributionID),
+            VALUES (\(id), \(position.investorId), \(position.id), \(position.offeringId), \(distributionID),
                     \(entry.rawValue), \(amount), \(status), \(description), coalesce(\(day?.description)::date, current_date))
             """,
             logger: logger

@@ -7,7 +7,7 @@ import ServiceKit
 
 /// The "qualify as an investor" flow (seed 000 `investor_profiles`): the caller's capital-gain
 /// facts, kept one row per user. Creating it tells `auth` (investor role) and `analytics`.
-struct InvestorProfileRoutes: Sendable {
+struct InvestorProfileController: Sendable {
     let profiles: InvestorProfiles
 
     struct Answers: Codable, Sendable {
@@ -17,17 +17,17 @@ struct InvestorProfileRoutes: Sendable {
         var taxBracket: Decimal?
         var geographicalZoneOfInvestment: String?
 
-        func problems() -> [ProblemDetails.FieldError] {
-            var errors: [ProblemDetails.FieldError] = []
-            if let size = self.sizeOfCapGain, size < .zero { errors.append(.init(field: "size_of_cap_gain", message: "must be 0 or more")) }
+        func problems() -> FieldErrors {
+            var errors = FieldErrors()
+            if let size = self.sizeOfCapGain, size < .zero { errors.add("size_of_cap_gain", "must be 0 or more") }
             if let bracket = self.taxBracket, bracket < 0 || bracket > 1 {
-                errors.append(.init(field: "tax_bracket", message: "must be a rate from 0 to 1, e.g. 0.238"))
+                errors.add("tax_bracket", "must be a rate from 0 to 1, e.g. 0.238")
             }
             if let zone = self.geographicalZoneOfInvestment, zone.count > 100 {
-                errors.append(.init(field: "geographical_zone_of_investment", message: "must be at most 100 characters"))
+                errors.add("geographical_zone_of_investment", "must be at most 100 characters")
             }
             if self.capGainOrNot == false, self.sizeOfCapGain.map({ $0 > .zero }) == true {
-                errors.append(.init(field: "size_of_cap_gain", message: "must be empty or 0 when cap_gain_or_not is false"))
+                errors.add("size_of_cap_gain", "must be empty or 0 when cap_gain_or_not is false")
             }
             return errors
         }
@@ -39,23 +39,28 @@ struct InvestorProfileRoutes: Sendable {
         }
     }
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        let profile = router.group("v1/investor-profile", context: AuthenticatedContext.self)
-        profile.get { _, context -> JSONDocument in
-            guard let userID = context.identity.userID else { throw Problem.forbidden("Only users have investor profiles.") }
-            guard let text = try await self.profiles.find(userID, logger: context.logger) else {
-                throw Problem.notFound("You have not qualified as an investor yet; PUT your answers first.")
-            }
-            return JSONDocument(text)
+    /// Mounted at `/v1/investor-profile`: the caller's own profile.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get(use: self.show)
+        routes.put(use: self.save)
+        return routes
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let userID = try context.identity.requireUser("Only users have investor profiles.")
+        guard let text = try await self.profiles.find(userID, logger: context.logger) else {
+            throw Problem.notFound("You have not qualified as an investor yet; PUT your answers first.")
         }
-        profile.put { request, context -> JSONDocument in
-            guard let userID = context.identity.userID else { throw Problem.forbidden("Only users have investor profiles.") }
-            let answers = try await request.decode(as: Answers.self, context: context)
-            let errors = answers.problems()
-            guard errors.isEmpty else { throw Problem.validation(errors) }
-            let (text, created) = try await self.profiles.save(answers, for: userID, logger: context.logger)
-            return JSONDocument(text, status: created ? .created : .ok)
-        }
+        return JSONDocument(text)
+    }
+
+    @Sendable func save(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let userID = try context.identity.requireUser("Only users have investor profiles.")
+        let answers = try await request.decode(as: Answers.self, context: context)
+        try answers.problems().check()
+        let (text, created) = try await self.profiles.save(answers, for: userID, logger: context.logger)
+        return JSONDocument(text, status: created ? .created : .ok)
     }
 }
 
@@ -79,7 +84,7 @@ struct InvestorProfiles: Sendable {
         return nil
     }
 
-    func save(_ answers: InvestorProfileRoutes.Answers, for userID: UUID, logger: Logger) async throws -> (String, Bool) {
+    func save(_ answers: InvestorProfileController.Answers, for userID: UUID, logger: Logger) async throws -> (String, Bool) {
         try await self.postgres.transaction(logger: logger) { connection in
             // `xmax = 0` only on a freshly inserted row: creation told from update atomically.
             let rows = try await connection.query(
@@ -114,7 +119,7 @@ struct InvestorProfiles: Sendable {
 
     /// The tax calculator was used: remembered on the profile (created if need be) and told to analytics.
     func recordTaxEstimate(_ estimate: String, regime: String, gain: Money, gainDate: CalendarDate, taxRate: Decimal, for userID: UUID, logger: Logger) async throws {
-        let answered = InvestorProfileRoutes.Answers(capGainOrNot: true, sizeOfCapGain: gain, timeOfCapGain: gainDate, taxBracket: taxRate)
+        let answered = InvestorProfileController.Answers(capGainOrNot: true, sizeOfCapGain: gain, timeOfCapGain: gainDate, taxBracket: taxRate)
         try await self.postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """

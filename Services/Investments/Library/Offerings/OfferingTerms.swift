@@ -45,9 +45,9 @@ struct OfferingTerms: Sendable, Equatable {
     static let shareClassNames: Set = ["common", "preferred", "class_a", "class_b"]
 
     /// Every invalid field at once; `amountRaised` is what is already committed (0 for a new one).
-    func problems(amountRaised: Money = .zero) -> [ProblemDetails.FieldError] {
-        var errors: [ProblemDetails.FieldError] = []
-        func add(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
+    func problems(amountRaised: Money = .zero) -> FieldErrors {
+        var errors = FieldErrors()
+        func add(_ field: String, _ message: String) { errors.add(field, message) }
         if self.name.trimmingCharacters(in: .whitespaces).isEmpty || self.name.count > 255 {
             add("name", "must be 1–255 characters")
         }

@@ -8,50 +8,59 @@ import ServiceKit
 
 /// `/v1/offerings`: sponsors open an offering on a property they listed; signed-in users browse
 /// the open ones. Offerings are read as `offering_document` JSON built by Postgres.
-struct OfferingRoutes: Sendable {
+struct OfferingController: Sendable {
     let store: OfferingStore
     let properties: PropertyCopies
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        let offerings = router.group("v1/offerings", context: AuthenticatedContext.self)
-        offerings.get { request, context -> JSONDocument in
-            try await self.store.list(for: context.identity, page: try OldPageRequest(request), logger: context.logger)
+    /// Mounted at `/v1/offerings`; every route needs a signed-in caller.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get(use: self.list)
+        routes.post(use: self.create)
+        routes.get(":id", use: self.show)
+        routes.patch(":id", use: self.update)
+        return routes
+    }
+
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try await self.store.list(for: context.identity, page: try PageRequest(request), logger: context.logger)
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try context.identity.requireRole(.sponsor, .admin)
+        let body = try await request.decode(as: NewOffering.self, context: context)
+        let property = try await self.properties.fetch(body.propertyId, context: context.callContext)
+        guard context.identity.has(role: .admin) || property.sponsorId == context.identity.userID else {
+            throw Problem.forbidden("Only the property's sponsor or an admin may open an offering on it.")
         }
-        offerings.post { request, context -> JSONDocument in
-            try context.identity.requireRole(.sponsor, .admin)
-            let body = try await request.decode(as: NewOffering.self, context: context)
-            let property = try await self.properties.fetch(body.propertyId, context: context.callContext)
-            guard context.identity.has(role: .admin) || property.sponsorId == context.identity.userID else {
-                throw Problem.forbidden("Only the property's sponsor or an admin may open an offering on it.")
-            }
-            let terms = OfferingTerms(
-                name: body.name ?? property.propertyName,
-                status: body.status ?? "open",
-                openDate: body.openDate,
-                closeDate: body.closeDate,
-                minimumInvestment: body.minimumInvestment ?? property.minimumInvestment,
-                maximumInvestment: body.maximumInvestment ?? property.maximumInvestment,
-                targetRaise: body.targetRaise ?? property.targetRaise,
-                shareClasses: body.shareClasses ?? ["common"],
-                requiresAccreditation: body.requiresAccreditation ?? true
-            )
-            let errors = terms.problems()
-            guard errors.isEmpty else { throw Problem.validation(errors) }
-            let document = try await self.store.create(terms, property: property, logger: context.logger)
-            return JSONDocument(document.text, status: .created, headers: [.location: "/v1/offerings/\(document.id.uuidString.lowercased())"])
+        let terms = OfferingTerms(
+            name: body.name ?? property.propertyName,
+            status: body.status ?? "open",
+            openDate: body.openDate,
+            closeDate: body.closeDate,
+            minimumInvestment: body.minimumInvestment ?? property.minimumInvestment,
+            maximumInvestment: body.maximumInvestment ?? property.maximumInvestment,
+            targetRaise: body.targetRaise ?? property.targetRaise,
+            shareClasses: body.shareClasses ?? ["common"],
+            requiresAccreditation: body.requiresAccreditation ?? true
+        )
+        try terms.problems().check()
+        let document = try await self.store.create(terms, property: property, logger: context.logger)
+        return JSONDocument(document.text, status: .created, headers: [.location: "/v1/offerings/\(document.id.uuidString.lowercased())"])
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let id = try Self.id(context)
+        guard let offering = try await self.store.find(id, logger: context.logger), offering.isVisible(to: context.identity) else {
+            throw Problem.notFound("No offering has this id.")
         }
-        offerings.get(":id") { _, context -> JSONDocument in
-            let id = try Self.id(context)
-            guard let offering = try await self.store.find(id, logger: context.logger), offering.isVisible(to: context.identity) else {
-                throw Problem.notFound("No offering has this id.")
-            }
-            return JSONDocument(offering.text)
-        }
-        offerings.patch(":id") { request, context -> JSONDocument in
-            let id = try Self.id(context)
-            let change = try await request.decode(as: OfferingChange.self, context: context)
-            return JSONDocument(try await self.store.update(id, change, by: context.identity, logger: context.logger).text)
-        }
+        return JSONDocument(offering.text)
+    }
+
+    @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        let id = try Self.id(context)
+        let change = try await request.decode(as: OfferingChange.self, context: context)
+        return JSONDocument(try await self.store.update(id, change, by: context.identity, logger: context.logger).text)
     }
 
     static func id(_ context: AuthenticatedContext, _ name: String = "id") throws -> UUID {
@@ -81,6 +90,7 @@ struct Offering: Sendable {
 
 struct OfferingStore: Sendable {
     let postgres: PostgresClient
+    let ids: IDGenerator
 
     static let select = """
         SELECT o.id, o.property_id, o.sponsor_id, o.status, o.name, o.open_date::text, o.close_date::text, o.minimum_investment,
@@ -104,7 +114,7 @@ struct OfferingStore: Sendable {
     }
 
     func create(_ terms: OfferingTerms, property: PropertySnapshot, logger: Logger) async throws -> (id: UUID, text: String) {
-        let id = UUIDv7.make()
+        let id = self.ids.next()
         return try await self.postgres.transaction(logger: logger) { connection in
             try await PropertyCopies.save(property, on: connection, logger: logger)
             let rows = try await connection.query(
@@ -146,21 +156,24 @@ struct OfferingStore: Sendable {
 
     /// Open and closed offerings for everyone signed in, newest first; drafts and cancelled ones
     /// only for their sponsor and admins.
-    func list(for identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if !identity.has(role: .admin) {
-            let userID = identity.has(role: .sponsor) ? identity.userID : nil
-            conditions.append("(o.status IN ('open', 'closed') OR o.sponsor_id = \(binds.add(userID ?? UUID())))")
+            if identity.has(role: .sponsor), let userID = identity.userID {
+                conditions.append("(x.status IN ('open', 'closed') OR x.sponsor_id = \(binds.add(userID)))")
+            } else {
+                conditions.append("x.status IN ('open', 'closed')")
+            }
         }
-        if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "o")) }
+        conditions.append(page.after(&binds))
         let sql = """
-            SELECT o.id, o.created_at, investments.offering_document(o, p)::text
-            FROM investments.offerings o JOIN investments.property_copies p USING (property_id)
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY o.created_at DESC, o.id DESC LIMIT \(binds.add(page.limit + 1))
+            SELECT investments.offering_document(x, p)::text, \(page.selectKey), x.id
+            FROM investments.offerings x JOIN investments.property_copies p USING (property_id)
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 
     func update(_ id: UUID, _ change: OfferingChange, by identity: Identity, logger: Logger) async throws -> Offering {
@@ -182,9 +195,9 @@ struct OfferingStore: Sendable {
             terms.requiresAccreditation = change.requiresAccreditation ?? terms.requiresAccreditation
             var errors = terms.problems(amountRaised: current.amountRaised)
             if current.status == "cancelled", terms.status != "cancelled" {
-                errors.append(.init(field: "status", message: "a cancelled offering stays cancelled"))
+                errors.add("status", "a cancelled offering stays cancelled")
             }
-            guard errors.isEmpty else { throw Problem.validation(errors) }
+            try errors.check()
             try await connection.query(
                 """
                 UPDATE investments.offerings SET name = \(terms.name), status = \(terms.status),

@@ -8,16 +8,21 @@ import ServiceKit
 /// `GET /v1/portfolio`: the signed-in investor's positions and what they add up to — invested,
 /// current value, distributions, equity multiple, XIRR from the ledger's dated cash flows, and
 /// allocation by state, city, property type and class (from the property copies events keep).
-struct PortfolioRoutes: Sendable {
+struct PortfolioController: Sendable {
     let store: PortfolioStore
-    let today: @Sendable () -> CalendarDate
+    let clock: ServiceClock
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        router.group("v1/portfolio", context: AuthenticatedContext.self).get { _, context -> Portfolio in
-            guard let investor = context.identity.userID else { throw Problem.forbidden("Only users hold a portfolio.") }
-            let (positions, flows) = try await self.store.load(investor, logger: context.logger)
-            return Portfolio.summarise(positions: positions, cashFlows: flows, asOf: self.today())
-        }
+    /// Mounted at `/v1/portfolio`.
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.get(use: self.show)
+        return routes
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Portfolio {
+        let investor = try context.identity.requireUser("Only users hold a portfolio.")
+        let (positions, flows) = try await self.store.load(investor, logger: context.logger)
+        return Portfolio.summarise(positions: positions, cashFlows: flows, asOf: CalendarDate.day(of: self.clock.now))
     }
 }
 

@@ -65,8 +65,8 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
         return years
     }
 
-    /// Today in UTC.
-    static func today(_ now: Date = Date()) -> CalendarDate {
+    /// The UTC day of `now` (the service's clock, `ServiceDependencies.clock`).
+    static func day(of now: Date) -> CalendarDate {
         CalendarDate(dayNumber: Int((now.timeIntervalSince1970 / 86_400).rounded(.down)))
     }
 

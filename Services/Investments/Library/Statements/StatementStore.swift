@@ -15,7 +15,8 @@ struct StatementStore: Sendable {
     let contacts: InvestorContacts
     /// Base of the link in the email (`PUBLIC_URL`, the app the investor signs in to).
     let publicURL: URL
-    let today: @Sendable () -> CalendarDate
+    let clock: ServiceClock
+    let ids: IDGenerator
 
     /// What the ledger says for the investor and period, read on `connection`.
     static func content(for investor: UUID, period: StatementPeriod, on connection: PostgresConnection, logger: Logger) async throws
@@ -56,15 +57,15 @@ struct StatementStore: Sendable {
 
     /// Creates the draft, or recomputes it if one exists; 409 once the statement is final.
     /// Returns the statement's id, its document and whether it was created.
-    func draft(for investor: UUID, period: StatementPeriod, by identity: Identity, logger: Logger) async throws
+    func draft(for investor: UUID, period: StatementPeriod, by staff: UUID, logger: Logger) async throws
         -> (id: UUID, document: String, created: Bool)
     {
         try await self.postgres.transaction(logger: logger) { connection in
-            try await self.draft(for: investor, period: period, by: identity, on: connection, logger: logger)
+            try await self.draft(for: investor, period: period, by: staff, on: connection, logger: logger)
         }
     }
 
-    private func draft(for investor: UUID, period: StatementPeriod, by identity: Identity, on connection: PostgresConnection, logger: Logger)
+    private func draft(for investor: UUID, period: StatementPeriod, by staff: UUID, on connection: PostgresConnection, logger: Logger)
         async throws -> (id: UUID, document: String, created: Bool)
     {
         let content = try await Self.content(for: investor, period: period, on: connection, logger: logger)
@@ -73,9 +74,9 @@ struct StatementStore: Sendable {
             """
             INSERT INTO investments.statements AS s
                 (id, investor_id, type, period_start, period_end, summary, transactions, holdings, performance, created_by)
-            VALUES (\(UUIDv7.make()), \(investor), \(period.kind.rawValue), \(period.start.description)::date, \(period.end.description)::date,
+            VALUES (\(self.ids.next()), \(investor), \(period.kind.rawValue), \(period.start.description)::date, \(period.end.description)::date,
                     \(parts.summary)::jsonb, \(parts.transactions)::jsonb, \(parts.holdings)::jsonb, \(parts.performance)::jsonb,
-                    \(identity.userID ?? UUID()))
+                    \(staff))
             ON CONFLICT (investor_id, type, period_start, period_end) DO UPDATE SET
                 summary = EXCLUDED.summary, transactions = EXCLUDED.transactions, holdings = EXCLUDED.holdings,
                 performance = EXCLUDED.performance, updated_at = now()
@@ -90,7 +91,7 @@ struct StatementStore: Sendable {
 
     /// Drafts the period's statement for every investor with ledger entries by its end. Each is its
     /// own transaction, so one investor's failure does not undo the others.
-    func draftAll(period: StatementPeriod, by identity: Identity, logger: Logger) async throws -> (drafted: Int, alreadyFinal: Int) {
+    func draftAll(period: StatementPeriod, by staff: UUID, logger: Logger) async throws -> (drafted: Int, alreadyFinal: Int) {
         let rows = try await self.postgres.query(
             """
             SELECT DISTINCT investor_id FROM investments.transactions WHERE occurred_on <= \(period.end.description)::date
@@ -104,7 +105,7 @@ struct StatementStore: Sendable {
         var alreadyFinal = 0
         for investor in investors {
             do {
-                _ = try await self.draft(for: investor, period: period, by: identity, logger: logger)
+                _ = try await self.draft(for: investor, period: period, by: staff, logger: logger)
                 drafted += 1
             } catch let problem as Problem where problem.status == .conflict {
                 alreadyFinal += 1
@@ -119,7 +120,7 @@ struct StatementStore: Sendable {
         try await self.postgres.transaction(logger: logger) { connection in
             let found = try await Self.lockedHeader(id, on: connection, logger: logger)
             guard found.status == "draft" else { throw Problem.conflict("This statement is already \(found.status).") }
-            let today = self.today()
+            let today = CalendarDate.day(of: self.clock.now)
             guard found.period.end < today else {
                 throw Problem.conflict("The period ends on \(found.period.end); a statement can be made final from the day after.")
             }
@@ -232,24 +233,25 @@ struct StatementStore: Sendable {
 
     /// Newest first: an investor's own final and sent statements; for admins every statement,
     /// optionally one investor's, one type or one status.
-    func list(_ filter: StatementRoutes.ListFilter, for identity: Identity, page: OldPageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(_ filter: StatementController.ListFilter, for identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         var conditions: [String] = []
         if identity.has(role: .admin) {
-            if let investor = filter.investorId { conditions.append("s.investor_id = \(binds.add(investor))") }
-            if let status = filter.status { conditions.append("s.status = \(binds.add(status))") }
+            if let investor = filter.investorId { conditions.append("x.investor_id = \(binds.add(investor))") }
+            if let status = filter.status { conditions.append("x.status = \(binds.add(status))") }
         } else {
-            conditions.append("s.investor_id = \(binds.add(identity.userID ?? UUID())) AND s.status <> 'draft'")
+            // A service token names no investor: it has no statements.
+            guard let userID = identity.userID else { return JSONDocument.page([], nextCursor: nil) }
+            conditions.append("x.investor_id = \(binds.add(userID)) AND x.status <> 'draft'")
         }
-        if let type = filter.type { conditions.append("s.type = \(binds.add(type))") }
-        if let cursor = page.cursor { conditions.append(binds.before(cursor, alias: "s")) }
-        // An admin with no filter has no condition at all; `true` keeps the WHERE well formed.
+        if let type = filter.type { conditions.append("x.type = \(binds.add(type))") }
+        conditions.append(page.after(&binds))
         let sql = """
-            SELECT s.id, s.created_at, investments.statement_listing(s)::text FROM investments.statements s
-            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
-            ORDER BY s.created_at DESC, s.id DESC LIMIT \(binds.add(page.limit + 1))
+            SELECT investments.statement_listing(x)::text, \(page.selectKey), x.id FROM investments.statements x
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
-        return try await self.postgres.documentPage(binds.query(sql), limit: page.limit, logger: logger)
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 
     struct Header: Sendable {

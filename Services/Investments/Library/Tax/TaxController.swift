@@ -8,16 +8,17 @@ import ServiceKit
 /// analytics counts in the funnel. The rules are `OZTaxRules`, pure and table-tested.
 /// `POST /v1/oz/tax-estimate` is the same route under the name the product brief also uses, next to
 /// the OZ check (`/v1/oz/check`, properties); the gateway sends that one exact path here.
-struct TaxRoutes: Sendable {
+struct TaxController: Sendable {
     let profiles: InvestorProfiles
 
-    func addRoutes(to router: Router<TractRequestContext>) {
-        for path in ["v1/tax/oz-estimate", "v1/oz/tax-estimate"] {
-            router.post(RouterPath(path)) { request, context in try await self.estimate(request, context: context) }
-        }
+    /// Open to anyone: mounted at `/v1/tax/oz-estimate` and at `/v1/oz/tax-estimate`.
+    var publicEndpoints: RouteCollection<TractRequestContext> {
+        let routes = RouteCollection(context: TractRequestContext.self)
+        routes.post(use: self.estimate)
+        return routes
     }
 
-    func estimate(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
+    @Sendable func estimate(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
         let body = try await request.decode(as: OZTaxEstimateRequest.self, context: context)
         let estimate: OZTaxEstimate
         do {

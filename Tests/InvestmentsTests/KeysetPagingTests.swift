@@ -1,0 +1,185 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Models
+import PostgresNIO
+import ServiceKit
+import Testing
+import TestSupport
+
+@testable import InvestmentsService
+
+/// Every paged list of investments pages through 500 rows made in one statement — one `now()`, so
+/// one `created_at` to the microsecond — seven at a time, showing each row exactly once (issue 12).
+/// The old cursor carried `created_at` as JSON time, which drops the microseconds: its page 2
+/// compared `(created_at, id) < (rounded time, id)`, which no row of the batch passes, so a list
+/// stopped after its first seven rows.
+@Suite struct KeysetPagingTests {
+    static let sponsor = UUID()
+    static let investor = UUID()
+    static let verified = UUID()
+    static let property = UUID()
+    static let offering = UUID()
+    static let otherOffering = UUID()
+
+    @Test func everyListShowsEachRowOnce() async throws {
+        try await TestDatabase.with(services: [.investments]) { database in
+            let issuer = try TestIssuer()
+            try await issuer.serve { jwksURL in
+                let app = try await InvestmentsService.buildApplication(
+                    .forTesting(.investments, database: database, jwksURL: jwksURL),
+                    overrides: ServiceOverrides(runsOutboxDispatcher: false)
+                )
+                let admin = try await issuer.token(roles: [.admin])
+                let investor = try await issuer.token(subject: Self.investor.uuidString.lowercased(), roles: [.investor])
+                let verified = try await issuer.token(subject: Self.verified.uuidString.lowercased(), roles: [.investor])
+                let lists = Self.lists(admin: admin, investor: investor, verified: verified)
+                try await app.test(.router) { client in
+                    let document = try await client.execute(uri: "/openapi.json", method: .get) { response async throws in
+                        try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+                    }
+                    PagingSweep.expectCoverage(of: document, by: lists, except: ["/internal/outbox/dead-letters"])
+                    try await TestDatabase.withAdmin(database: database.name) { postgres in
+                        // Lists after the first show only rows of these: the first sees every offering.
+                        try await PagingSweep.check(lists[0], postgres: postgres, client: client)
+                        try await postgres.query(Self.base)
+                        for list in lists.dropFirst() {
+                            try await PagingSweep.check(list, postgres: postgres, client: client)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A property with two offerings of `sponsor`'s.
+    static let base: PostgresQuery = """
+        WITH copy AS (
+            INSERT INTO investments.property_copies (property_id, sponsor_id, property_name, slug, status, visibility, city, state, in_oz, investment_open)
+            VALUES (\(property), \(sponsor), 'The Elm', 'the-elm', 'active', 'investors', 'Prattville', 'AL', false, true)
+            RETURNING property_id
+        ), other AS (
+            INSERT INTO investments.property_copies (property_id, sponsor_id, property_name, slug, status, visibility, city, state, in_oz, investment_open)
+            VALUES (gen_random_uuid(), \(sponsor), 'The Oak', 'the-oak', 'active', 'investors', 'Prattville', 'AL', false, true)
+            RETURNING property_id
+        )
+        INSERT INTO investments.offerings (id, property_id, sponsor_id, name, minimum_investment, target_raise)
+        SELECT \(offering), property_id, \(sponsor), 'Elm', 1000, 1000000 FROM copy
+        UNION ALL SELECT \(otherOffering), property_id, \(sponsor), 'Oak', 1000, 1000000 FROM other
+        """
+
+    static func lists(admin: String, investor: String, verified: String) -> [PagedList] {
+        let property = Self.property.uuidString.lowercased()
+        let offering = Self.offering.uuidString.lowercased()
+        return [
+            PagedList("/v1/offerings", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    WITH copies AS (
+                        INSERT INTO investments.property_copies (property_id, sponsor_id, property_name, slug, status, visibility, city, state, in_oz, investment_open)
+                        SELECT gen_random_uuid(), \(Self.sponsor), 'P' || g, 'p-' || g, 'active', 'investors', 'Prattville', 'AL', false, true
+                        FROM generate_series(1, 500) g
+                        RETURNING property_id
+                    )
+                    INSERT INTO investments.offerings (id, property_id, sponsor_id, name, minimum_investment, target_raise)
+                    SELECT gen_random_uuid(), property_id, \(Self.sponsor), 'Offering', 1000, 1000000 FROM copies
+                    """
+                )
+            },
+            PagedList("/v1/offerings/{id}/investments", url: "/v1/offerings/\(offering)/investments", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO investments.investments (id, offering_id, property_id, investor_id, amount, share_class)
+                    SELECT gen_random_uuid(), \(Self.offering), \(Self.property), gen_random_uuid(), 1000, 'common' FROM generate_series(1, 500)
+                    """
+                )
+            },
+            // One live position per offering and investor: the investor's 500 are cancelled ones.
+            PagedList("/v1/investments", token: investor) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO investments.investments (id, offering_id, property_id, investor_id, amount, share_class, status)
+                    SELECT gen_random_uuid(), o.id, o.property_id, \(Self.investor), 1000, 'common', 'cancelled'
+                    FROM investments.offerings o, generate_series(1, 500) WHERE o.id = \(Self.otherOffering)
+                    """
+                )
+            },
+            PagedList("/v1/distributions", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO investments.distributions
+                        (id, offering_id, property_id, distribution_type, distribution_date, total_amount, calculation_method, investors_total, created_by)
+                    SELECT gen_random_uuid(), \(Self.offering), \(Self.property), 'quarterly', date '2026-09-30', 100, 'pro_rata', 100, \(Self.sponsor)
+                    FROM generate_series(1, 500)
+                    """
+                )
+            },
+            PagedList("/v1/investor-profile/verifications", token: verified) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO investments.verifications (id, user_id, type) SELECT gen_random_uuid(), \(Self.verified), 'kyc' FROM generate_series(1, 500)
+                    """
+                )
+            },
+            PagedList("/v1/verifications", url: "/v1/verifications?status=rejected", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO investments.verifications (id, user_id, type, status, rejection_reason, reviewed_at)
+                    SELECT gen_random_uuid(), gen_random_uuid(), 'kyc', 'rejected', 'Unreadable', now() FROM generate_series(1, 500)
+                    """
+                )
+            },
+            PagedList("/v1/statements", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO investments.statements (id, investor_id, type, period_start, period_end, summary, transactions, holdings, performance, created_by)
+                    SELECT gen_random_uuid(), gen_random_uuid(), 'monthly', date '2026-10-01', date '2026-10-31', '{}', '[]', '[]', '{}', \(Self.sponsor)
+                    FROM generate_series(1, 500)
+                    """
+                )
+            },
+            // The financial lists are in period (or date and unit) order, each period once.
+            PagedList("/v1/financials/properties/{property_id}/income", url: "/v1/financials/properties/\(property)/income", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO financials.property_income
+                        (id, property_id, period_start, period_end, gross_rental_income, effective_rental_income, total_income, recorded_by)
+                    SELECT gen_random_uuid(), \(Self.property), date '2020-01-01' + g, date '2020-01-01' + g, 0, 0, 0, \(Self.sponsor)
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
+            PagedList("/v1/financials/properties/{property_id}/expenses", url: "/v1/financials/properties/\(property)/expenses", token: admin) {
+                postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO financials.property_expenses (id, property_id, period_start, period_end, total_operating_expenses, total_expenses, recorded_by)
+                    SELECT gen_random_uuid(), \(Self.property), date '2020-01-01' + g, date '2020-01-01' + g, 0, 0, \(Self.sponsor)
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
+            PagedList(
+                "/v1/financials/properties/{property_id}/performance", url: "/v1/financials/properties/\(property)/performance", token: admin
+            ) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO financials.property_performance (id, property_id, period_start, period_end, recorded_by)
+                    SELECT gen_random_uuid(), \(Self.property), date '2020-01-01' + g, date '2020-01-01' + g, \(Self.sponsor)
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
+            PagedList("/v1/financials/properties/{property_id}/rent-roll", url: "/v1/financials/properties/\(property)/rent-roll", token: admin) {
+                postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO financials.rent_roll (id, property_id, as_of_date, unit_id, unit_number, recorded_by)
+                    SELECT gen_random_uuid(), \(Self.property), date '2026-10-31', gen_random_uuid(), 'U' || g, \(Self.sponsor)
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
+        ]
+    }
+}
