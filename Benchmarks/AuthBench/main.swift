@@ -98,7 +98,8 @@ print("  (machine: \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 
 // Argon2id alone, in process, at the production parameters.
 let hasher = PasswordHasher()
-let hashes = await measure("Argon2id hashes (m=19 MiB, t=2, p=1)", states: Array(repeating: 0, count: ProcessInfo.processInfo.activeProcessorCount)) { _ in
+let hashes = await measure("Argon2id hashes (m=19 MiB, t=2, p=1)", states: Array(repeating: 0, count: ProcessInfo.processInfo.activeProcessorCount)) {
+    _ in
     _ = try await hasher.hash(password)
     return true
 }
@@ -115,7 +116,10 @@ let signIns = await measure("password sign-ins (POST /v1/auth/token)", states: u
 var sessions: [String] = []
 for email in users {
     let reply = try await send(.POST, "\(authURL)/v1/auth/token", json: #"{"grant_type":"password","email":"\#(email)","password":"\#(password)"}"#)
-    guard let token = field("refresh_token", in: reply.body) else { print("sign-in failed: \(reply.body)"); exit(1) }
+    guard let token = field("refresh_token", in: reply.body) else {
+        print("sign-in failed: \(reply.body)")
+        exit(1)
+    }
     sessions.append(token)
 }
 let refreshes = await measure("refresh-token rotations (POST /v1/auth/token)", states: sessions) { token in
@@ -126,7 +130,8 @@ let refreshes = await measure("refresh-token rotations (POST /v1/auth/token)", s
 }
 
 // Verification in another service: analytics checks the token (EdDSA, cached JWKS) before routing.
-let access = try accessToken(try await send(.POST, "\(authURL)/v1/auth/token", json: #"{"grant_type":"password","email":"\#(users[0])","password":"\#(password)"}"#))
+let access = try accessToken(
+    try await send(.POST, "\(authURL)/v1/auth/token", json: #"{"grant_type":"password","email":"\#(users[0])","password":"\#(password)"}"#))
 let anonymous = await measure("baseline: analytics, no token (404)", states: Array(repeating: 0, count: concurrency)) { _ in
     try await send(.GET, "\(analyticsURL)/v1/bench").status == 404
 }

@@ -123,9 +123,10 @@ public struct S3Client: Sendable {
         headers: [(name: String, value: String)] = [],
         body: ByteBuffer? = nil
     ) async throws -> Response {
-        let payloadHash = body.map { buffer in
-            buffer.withUnsafeReadableBytes { SigV4Signer.payloadHash(of: $0) }
-        } ?? SigV4Signer.emptyPayloadHash
+        let payloadHash =
+            body.map { buffer in
+                buffer.withUnsafeReadableBytes { SigV4Signer.payloadHash(of: $0) }
+            } ?? SigV4Signer.emptyPayloadHash
         let host: String
         let signature: [(name: String, value: String)]
         do {

@@ -43,9 +43,9 @@ struct S3ErrorDocument: Sendable, Hashable {
             case "apos": result += "'"
             default:
                 let scalar: Unicode.Scalar? =
-                    if entity.hasPrefix("#x") { UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init) }
-                    else if entity.hasPrefix("#") { UInt32(entity.dropFirst()).flatMap(Unicode.Scalar.init) }
-                    else { nil }
+                    if entity.hasPrefix("#x") { UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init) } else if entity.hasPrefix("#") {
+                        UInt32(entity.dropFirst()).flatMap(Unicode.Scalar.init)
+                    } else { nil }
                 result += scalar.map { String(Character($0)) } ?? "&\(entity);"
             }
             rest = rest[rest.index(after: semicolon)...]

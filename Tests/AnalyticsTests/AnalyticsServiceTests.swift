@@ -1,8 +1,8 @@
 import AnalyticsService
 import Models
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct AnalyticsServiceTests {
     @Test func bootsMigratesAndServesItsOperationsRoutes() async throws {

@@ -65,7 +65,8 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<50 {
                     group.addTask {
-                        try await auth.client.post("/v1/auth/signup", #"{"email":"crowd\#(index)@example.com","password":"a fine passphrase"}"#).status
+                        try await auth.client.post("/v1/auth/signup", #"{"email":"crowd\#(index)@example.com","password":"a fine passphrase"}"#)
+                            .status
                     }
                 }
                 var all: [Int] = []
@@ -104,11 +105,13 @@ import Testing
             let email = try await auth.verifiedUser()
             let token = try #require(try await auth.signIn(email).string("access_token"))
             for _ in 0..<3 {
-                let wrong = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"a guess at it","new_password":"a brand new passphrase"}"#, token: token)
+                let wrong = try await auth.client.post(
+                    "/v1/auth/me/password", #"{"current_password":"a guess at it","new_password":"a brand new passphrase"}"#, token: token)
                 #expect(wrong.status == 422)
             }
             // The fourth try of this user waits, even with the right password.
-            let limited = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"correct horse battery","new_password":"a brand new passphrase"}"#, token: token)
+            let limited = try await auth.client.post(
+                "/v1/auth/me/password", #"{"current_password":"correct horse battery","new_password":"a brand new passphrase"}"#, token: token)
             #expect(limited.status == 429)
             #expect(limited.headers.first(name: "Content-Type") == "application/problem+json")
             #expect(Int(limited.headers.first(name: "Retry-After") ?? "") ?? 0 > 0)

@@ -75,14 +75,20 @@ struct AuthFixture: Sendable {
     }
 
     /// Signs up and marks the email verified (the mail path is tested end to end elsewhere).
-    func verifiedUser(_ email: String = "ann.\(UUID().uuidString.prefix(8))@example.com", password: String = "correct horse battery") async throws -> String {
-        let reply = try await self.client.post("/v1/auth/signup", #"{"email":"\#(email)","password":"\#(password)","source":"qualify_as_an_investor"}"#)
+    func verifiedUser(_ email: String = "ann.\(UUID().uuidString.prefix(8))@example.com", password: String = "correct horse battery") async throws
+        -> String
+    {
+        let reply = try await self.client.post(
+            "/v1/auth/signup", #"{"email":"\#(email)","password":"\#(password)","source":"qualify_as_an_investor"}"#)
         precondition(reply.status == 202, reply.text)
         try await self.sql("UPDATE auth.users SET email_verified_at = now() WHERE email = '\(email.lowercased())'")
         return email.lowercased()
     }
 
-    func signIn(_ email: String, password: String = "correct horse battery", userAgent: String = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Chrome/120.0 Safari/537.36") async throws -> JSONClient.Reply {
+    func signIn(
+        _ email: String, password: String = "correct horse battery",
+        userAgent: String = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Chrome/120.0 Safari/537.36"
+    ) async throws -> JSONClient.Reply {
         try await self.client.post(
             "/v1/auth/token",
             #"{"grant_type":"password","email":"\#(email)","password":"\#(password)"}"#,

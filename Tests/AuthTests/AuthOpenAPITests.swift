@@ -23,7 +23,9 @@ import Testing
                 )
                 #expect(found.isEmpty, "\(found)")
             }
-            func call(_ method: HTTPMethod, _ template: String, _ path: String? = nil, json: String? = nil, token: String? = nil) async throws -> JSONClient.Reply {
+            func call(_ method: HTTPMethod, _ template: String, _ path: String? = nil, json: String? = nil, token: String? = nil) async throws
+                -> JSONClient.Reply
+            {
                 let reply = try await auth.client.send(method, path ?? template, json: json, token: token)
                 check(method, template, reply)
                 return reply
@@ -36,7 +38,8 @@ import Testing
             _ = try await call(.POST, "/v1/auth/verify-email", json: #"{"token":"nope"}"#)
             _ = try await call(.POST, "/v1/auth/verify-email", json: #"{"token":"\#(verify)"}"#)
             _ = try await call(.POST, "/v1/auth/token", json: #"{"grant_type":"password","email":"open@example.com","password":"wrong one"}"#)
-            let signIn = try await call(.POST, "/v1/auth/token", json: #"{"grant_type":"password","email":"open@example.com","password":"an open api passphrase"}"#)
+            let signIn = try await call(
+                .POST, "/v1/auth/token", json: #"{"grant_type":"password","email":"open@example.com","password":"an open api passphrase"}"#)
             let access = try #require(signIn.string("access_token"))
             let refresh = try #require(signIn.string("refresh_token"))
             _ = try await call(.POST, "/v1/auth/token", json: #"{"grant_type":"refresh_token","refresh_token":"\#(refresh)"}"#)
@@ -46,7 +49,8 @@ import Testing
             _ = try await call(.PATCH, "/v1/auth/me", json: #"{"first_name":"Open"}"#, token: access)
             _ = try await call(.GET, "/v1/auth/me/login-history", "/v1/auth/me/login-history?limit=2", token: access)
             _ = try await call(.GET, "/v1/auth/me/login-history", "/v1/auth/me/login-history?limit=0", token: access)
-            _ = try await call(.POST, "/v1/auth/me/password", json: #"{"current_password":"wrong","new_password":"a fresh passphrase"}"#, token: access)
+            _ = try await call(
+                .POST, "/v1/auth/me/password", json: #"{"current_password":"wrong","new_password":"a fresh passphrase"}"#, token: access)
             _ = try await call(.GET, "/v1/auth/sessions", token: access)
             _ = try await call(.DELETE, "/v1/auth/sessions/{id}", "/v1/auth/sessions/\(UUID().uuidString)", token: access)
             _ = try await call(.DELETE, "/v1/auth/sessions", token: access)

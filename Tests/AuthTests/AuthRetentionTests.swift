@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import Models
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 11, item 26: auth registers its own tables with the kit's purge. Expired links and tokens,
 /// idle rate-limit buckets and stale failure counts go; live ones stay, and so does a count that
@@ -48,15 +48,20 @@ import TestSupport
 
             let targets = try AuthEntryPoint.definition(settings: settings).purgeTargets
             try await TestDatabase.withClient(auth.database.url(for: .auth)) { client in
-                let purge = RetentionPurge(client: client, targets: targets, interval: .seconds(3600), batchSize: 100, logger: Logger(label: "test.purge"))
+                let purge = RetentionPurge(
+                    client: client, targets: targets, interval: .seconds(3600), batchSize: 100, logger: Logger(label: "test.purge"))
                 // (The running service purges on its own schedule too; either may take these rows.)
                 let deleted = try await purge.purgeOnce()
-                #expect(Set(deleted.keys).isSuperset(of: ["auth.magic_links", "auth.email_tokens", "auth.sign_in_attempts", "auth.rate_limit_buckets"]))
+                #expect(
+                    Set(deleted.keys).isSuperset(of: ["auth.magic_links", "auth.email_tokens", "auth.sign_in_attempts", "auth.rate_limit_buckets"]))
             }
             #expect(try await auth.sql("SELECT token_hash FROM auth.magic_links") == ["new-link"])
             #expect(try await auth.sql("SELECT token_hash FROM auth.email_tokens WHERE token_hash LIKE '%-token'") == ["new-token"])
             #expect(try await auth.sql("SELECT email FROM auth.sign_in_attempts ORDER BY email") == ["locked@example.com", "recent@example.com"])
-            #expect(try await auth.sql("SELECT identifier FROM auth.rate_limit_buckets WHERE action = 'sign_in' AND identifier IN ('idle', 'busy')") == ["busy"])
+            #expect(
+                try await auth.sql("SELECT identifier FROM auth.rate_limit_buckets WHERE action = 'sign_in' AND identifier IN ('idle', 'busy')") == [
+                    "busy"
+                ])
         }
     }
 }

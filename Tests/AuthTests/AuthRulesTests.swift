@@ -45,9 +45,11 @@ import Testing
     }
 
     @Test func userAgentsAreRecognised() {
-        let chromeMac = UserAgent(header: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36")
+        let chromeMac = UserAgent(
+            header: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36")
         #expect(chromeMac == UserAgent(deviceType: "desktop", browser: "Chrome", os: "macOS"))
-        let safariPhone = UserAgent(header: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1")
+        let safariPhone = UserAgent(
+            header: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1")
         #expect(safariPhone == UserAgent(deviceType: "mobile", browser: "Safari", os: "iOS"))
         let edge = UserAgent(header: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0")
         #expect(edge == UserAgent(deviceType: "desktop", browser: "Edge", os: "Windows"))
@@ -83,7 +85,8 @@ import Testing
         let key = SymmetricKey(data: Data(repeating: 1, count: 32))
         let parent = OpaqueToken.make()
         #expect(OpaqueToken.successor(of: parent, key: key) == OpaqueToken.successor(of: parent, key: key))
-        #expect(OpaqueToken.successor(of: parent, key: key) != OpaqueToken.successor(of: parent, key: SymmetricKey(data: Data(repeating: 2, count: 32))))
+        #expect(
+            OpaqueToken.successor(of: parent, key: key) != OpaqueToken.successor(of: parent, key: SymmetricKey(data: Data(repeating: 2, count: 32))))
         #expect(OpaqueToken.hash(parent).count == 64)
         #expect(OpaqueToken.sixDigitCode().count == 6)
     }

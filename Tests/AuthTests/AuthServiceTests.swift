@@ -2,8 +2,8 @@ import AuthService
 import Models
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct AuthServiceTests {
     @Test func bootsMigratesAndServesItsOperationsRoutes() async throws {

@@ -19,7 +19,10 @@ import Testing
             #expect(try await auth.client.post("/v1/auth/verify-email", #"{"token":"\#(token)"}"#).status == 400)
             #expect(try await auth.signIn("vera@example.com").status == 200)
             // Only communications receives mail requests, and they are marked for redaction.
-            #expect(try await auth.count("SELECT count(*) FROM auth.outbox WHERE event_type = 'email.requested' AND (subscriber <> 'communications' OR NOT sensitive)") == 0)
+            #expect(
+                try await auth.count(
+                    "SELECT count(*) FROM auth.outbox WHERE event_type = 'email.requested' AND (subscriber <> 'communications' OR NOT sensitive)")
+                    == 0)
         }
     }
 
@@ -40,9 +43,12 @@ import Testing
 
             let weak = try await auth.client.post("/v1/auth/password-reset/confirm", #"{"token":"\#(token)","new_password":"password1"}"#)
             #expect(weak.status == 422)
-            let done = try await auth.client.post("/v1/auth/password-reset/confirm", #"{"token":"\#(token)","new_password":"a completely new phrase"}"#)
+            let done = try await auth.client.post(
+                "/v1/auth/password-reset/confirm", #"{"token":"\#(token)","new_password":"a completely new phrase"}"#)
             #expect(done.status == 204)
-            #expect(try await auth.client.post("/v1/auth/password-reset/confirm", #"{"token":"\#(token)","new_password":"yet another phrase"}"#).status == 400)
+            #expect(
+                try await auth.client.post("/v1/auth/password-reset/confirm", #"{"token":"\#(token)","new_password":"yet another phrase"}"#).status
+                    == 400)
             #expect(try await auth.refresh(try #require(session.string("refresh_token"))).status == 400)
             #expect(try await auth.signIn(email).status == 400)
             #expect(try await auth.signIn(email, password: "a completely new phrase").status == 200)
@@ -51,7 +57,8 @@ import Testing
 
     @Test func magicLinksConfirmOnGetSignInOnPostAndCreateTheAccount() async throws {
         try await AuthFixture.run { auth in
-            let asked = try await auth.client.post("/v1/auth/magic-links", #"{"email":"Dev@Example.com","source":"check_if_your_development_is_in_an_oz"}"#)
+            let asked = try await auth.client.post(
+                "/v1/auth/magic-links", #"{"email":"Dev@Example.com","source":"check_if_your_development_is_in_an_oz"}"#)
             #expect(asked.status == 202)
             let mail = try #require(try await auth.lastMail(to: "dev@example.com"))
             #expect(mail.template == "magic_link")
@@ -144,7 +151,9 @@ import Testing
             #expect(mail.template == "new_device_sign_in")
             #expect(mail.variables["device"] == "Safari on iOS (mobile)")
             #expect(mail.variables["reset_link"]?.hasSuffix("/reset-password") == true)
-            #expect(try await auth.count("SELECT count(*) FROM auth.outbox WHERE envelope->'payload'->'email'->>'template_key' = 'new_device_sign_in'") == 1)
+            #expect(
+                try await auth.count("SELECT count(*) FROM auth.outbox WHERE envelope->'payload'->'email'->>'template_key' = 'new_device_sign_in'")
+                    == 1)
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import AuthService
 

@@ -28,7 +28,9 @@ import Testing
             let attacker = try await auth.signIn(victim, password: "attacker chosen phrase")
             #expect(attacker.status == 400)
             #expect(attacker.string("type") == "https://tract.dev/problems/invalid-grant")
-            #expect(try await auth.count("SELECT count(*) FROM auth.users WHERE email = '\(victim)' AND password_hash IS NULL AND email_verified_at IS NOT NULL") == 1)
+            #expect(
+                try await auth.count(
+                    "SELECT count(*) FROM auth.users WHERE email = '\(victim)' AND password_hash IS NULL AND email_verified_at IS NOT NULL") == 1)
             // The stranger's verification link (mailed to the victim) cannot bring the password back.
             let first = try await auth.sql(
                 "SELECT envelope->'payload'->'email'->'variables'->>'link' FROM auth.outbox WHERE envelope->'payload'->'email'->>'template_key' = 'verify_email' ORDER BY id LIMIT 1"
@@ -88,7 +90,9 @@ import Testing
             try await auth.sql("UPDATE auth.users SET created_at = now() - interval '8 days' WHERE email = '\(email)'")
             #expect(try await auth.client.post("/v1/auth/signup", #"{"email":"\#(email)","password":"second sign up phrase"}"#).status == 202)
             #expect(try await auth.count("SELECT count(*) FROM auth.users WHERE email = '\(email)' AND deleted_at IS NULL") == 1)
-            #expect(try await auth.count("SELECT count(*) FROM auth.users WHERE email = '\(email)' AND deleted_at IS NOT NULL AND password_hash IS NULL") == 1)
+            #expect(
+                try await auth.count("SELECT count(*) FROM auth.users WHERE email = '\(email)' AND deleted_at IS NOT NULL AND password_hash IS NULL")
+                    == 1)
             #expect(try await auth.count("SELECT count(*) FROM auth.outbox WHERE event_type = 'user.created'") == 2)
             // The expired sign-up's link is dead; the new one verifies the new password.
             #expect(try await auth.client.post("/v1/auth/verify-email", #"{"token":"\#(oldToken)"}"#).status == 400)

@@ -2,8 +2,8 @@ import AuthService
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import AuthService
 
@@ -28,7 +28,8 @@ import TestSupport
             let userID = try #require(try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)
             // Each event comes from the service that publishes its type, with that service's token.
             func deliver(_ type: String, id: String, from source: ServiceName = .properties) async throws -> String {
-                let envelope = #"{"id":"\#(id)","type":"\#(type)","source":"\#(source.rawValue)","occurred_at":"2026-11-22T12:00:00Z","payload":{"user_id":"\#(userID)"}}"#
+                let envelope =
+                    #"{"id":"\#(id)","type":"\#(type)","source":"\#(source.rawValue)","occurred_at":"2026-11-22T12:00:00Z","payload":{"user_id":"\#(userID)"}}"#
                 let reply = try await auth.client.post("/internal/events", envelope, token: try await auth.serviceToken(source))
                 #expect(reply.status == 200)
                 return reply.string("outcome") ?? ""
@@ -46,7 +47,8 @@ import TestSupport
             let token = try #require(try await auth.signIn(email).string("access_token"))
             #expect(try await auth.client.get("/v1/auth/me", token: token).string("current_role") == "both")
             // User tokens may not deliver events.
-            let envelope = #"{"id":"0190c1a0-0000-7000-8000-00000000000c","type":"oz_check.completed","source":"x","occurred_at":"2026-11-22T12:00:00Z","payload":{"user_id":"\#(userID)"}}"#
+            let envelope =
+                #"{"id":"0190c1a0-0000-7000-8000-00000000000c","type":"oz_check.completed","source":"x","occurred_at":"2026-11-22T12:00:00Z","payload":{"user_id":"\#(userID)"}}"#
             #expect(try await auth.client.post("/internal/events", envelope, token: token).status == 403)
         }
     }

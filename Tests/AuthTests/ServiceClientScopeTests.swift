@@ -3,8 +3,8 @@ import Foundation
 import Models
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 11, item 4: a service client gets only what its service needs. Analytics' secret reads no
 /// one's email and delivers no event; a forged `source` is refused; a client taken out of
@@ -24,8 +24,10 @@ import TestSupport
                 let investments = try await auth.client.postForm(
                     "/v1/auth/token", "grant_type=client_credentials&client_id=investments&client_secret=investments-test-secret-0123456789"
                 )
-                #expect(investments.string("scope") == "events:publish internal:emails.send internal:users.read internal:properties.read service"
-                    .split(separator: " ").sorted().joined(separator: " "))
+                #expect(
+                    investments.string("scope")
+                        == "events:publish internal:emails.send internal:users.read internal:properties.read service"
+                        .split(separator: " ").sorted().joined(separator: " "))
                 let tooMuch = try await auth.client.postForm(
                     "/v1/auth/token",
                     "grant_type=client_credentials&client_id=analytics&client_secret=analytics-test-secret-0123456789&scope=internal:users.read"
@@ -80,9 +82,10 @@ import TestSupport
                 #expect(refused.status == 401)
                 #expect(refused.string("type") == "https://tract.dev/problems/invalid-client")
                 #expect(try await auth.sql("SELECT client_id FROM auth.service_clients ORDER BY client_id") == ["investments"])
-                #expect(try await auth.client.postForm(
-                    "/v1/auth/token", "grant_type=client_credentials&client_id=investments&client_secret=investments-test-secret-0123456789"
-                ).status == 200)
+                #expect(
+                    try await auth.client.postForm(
+                        "/v1/auth/token", "grant_type=client_credentials&client_id=investments&client_secret=investments-test-secret-0123456789"
+                    ).status == 200)
             }
         }
     }

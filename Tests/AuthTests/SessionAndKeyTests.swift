@@ -3,8 +3,8 @@ import Foundation
 import Models
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SessionAndKeyTests {
     @Test func usersSeeTheirSessionsAndCanEndThem() async throws {
@@ -15,7 +15,10 @@ import TestSupport
             let laptopToken = try #require(laptop.string("access_token"))
             let list = try await auth.client.get("/v1/auth/sessions", token: laptopToken)
             #expect(list.status == 200)
-            guard case .array(let sessions)? = list["data"] else { Issue.record("no data"); return }
+            guard case .array(let sessions)? = list["data"] else {
+                Issue.record("no data")
+                return
+            }
             #expect(sessions.count == 2)
             #expect(sessions.filter { $0["current"] == .bool(true) }.count == 1)
             #expect(list.text.contains(#""browser":"Chrome""#) && list.text.contains(#""device_type":"mobile""#))
@@ -40,9 +43,11 @@ import TestSupport
             let mine = try await auth.signIn(email)
             let other = try await auth.signIn(email)
             let token = try #require(mine.string("access_token"))
-            let wrong = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"nope nope","new_password":"a brand new passphrase"}"#, token: token)
+            let wrong = try await auth.client.post(
+                "/v1/auth/me/password", #"{"current_password":"nope nope","new_password":"a brand new passphrase"}"#, token: token)
             #expect(wrong.status == 422)
-            let changed = try await auth.client.post("/v1/auth/me/password", #"{"current_password":"correct horse battery","new_password":"a brand new passphrase"}"#, token: token)
+            let changed = try await auth.client.post(
+                "/v1/auth/me/password", #"{"current_password":"correct horse battery","new_password":"a brand new passphrase"}"#, token: token)
             #expect(changed.status == 204)
             #expect(try await auth.refresh(try #require(other.string("refresh_token"))).status == 400)
             #expect(try await auth.refresh(try #require(mine.string("refresh_token"))).status == 200)
@@ -83,10 +88,13 @@ import TestSupport
     @Test func profileUpdatesAreValidated() async throws {
         try await AuthFixture.run { auth in
             let token = try #require(try await auth.signIn(try await auth.verifiedUser()).string("access_token"))
-            let bad = try await auth.client.send(.PATCH, "/v1/auth/me", json: #"{"timezone":"Mars/Olympus","avatar_url":"http://x.test/a.png","privacy_settings":[1]}"#, token: token)
+            let bad = try await auth.client.send(
+                .PATCH, "/v1/auth/me", json: #"{"timezone":"Mars/Olympus","avatar_url":"http://x.test/a.png","privacy_settings":[1]}"#, token: token)
             #expect(bad.status == 422)
             #expect(Set(bad.text.matches(of: /"field":"([a-z_]+)"/).map { String($0.1) }) == ["timezone", "avatar_url", "privacy_settings"])
-            let good = try await auth.client.send(.PATCH, "/v1/auth/me", json: #"{"first_name":"Ann","timezone":"America/New_York","privacy_settings":{"show_portfolio":false}}"#, token: token)
+            let good = try await auth.client.send(
+                .PATCH, "/v1/auth/me", json: #"{"first_name":"Ann","timezone":"America/New_York","privacy_settings":{"show_portfolio":false}}"#,
+                token: token)
             #expect(good.status == 200)
             #expect(good.string("first_name") == "Ann")
             #expect(good.string("timezone") == "America/New_York")
@@ -106,7 +114,8 @@ import TestSupport
                 #expect(refused.text.contains(#""field":"privacy_settings""#))
             }
             let kept = try await auth.client.send(
-                .PATCH, "/v1/auth/me", json: #"{"privacy_settings": {"show_portfolio": false, "directory": "investors_only", "radius_km": 25}}"#, token: token
+                .PATCH, "/v1/auth/me", json: #"{"privacy_settings": {"show_portfolio": false, "directory": "investors_only", "radius_km": 25}}"#,
+                token: token
             )
             #expect(kept.status == 200, "\(kept.text)")
             #expect(kept["privacy_settings"]?["directory"] == .string("investors_only"))
@@ -150,12 +159,16 @@ import TestSupport
             try await replica { client in
                 let rotated = try await client.get("/.well-known/jwks.json")
                 #expect(rotated.headers.first(name: "Cache-Control") == "public, max-age=300")
-                guard case .array(let published)? = rotated["keys"] else { Issue.record("no keys"); return }
+                guard case .array(let published)? = rotated["keys"] else {
+                    Issue.record("no keys")
+                    return
+                }
                 #expect(published.count == 2)
                 #expect(published.contains { $0["kid"] == .string(kid) })
-                let token = try #require(try await client.post(
-                    "/v1/auth/token", #"{"grant_type":"password","email":"\#(try await auth.verifiedUser())","password":"correct horse battery"}"#
-                ).string("access_token"))
+                let token = try #require(
+                    try await client.post(
+                        "/v1/auth/token", #"{"grant_type":"password","email":"\#(try await auth.verifiedUser())","password":"correct horse battery"}"#
+                    ).string("access_token"))
                 #expect(try signingKey(of: token) == kid, "a published successor does not sign yet")
             }
             let successor = try #require(try await auth.sql("SELECT kid FROM auth.signing_keys WHERE kid <> '\(kid)'").first)
@@ -165,9 +178,10 @@ import TestSupport
             // and tokens of either key verify everywhere.
             try await auth.sql("UPDATE auth.signing_keys SET activates_at = now() - interval '1 second' WHERE activates_at > now()")
             try await replica { client in
-                let after = try #require(try await client.post(
-                    "/v1/auth/token", #"{"grant_type":"password","email":"\#(try await auth.verifiedUser())","password":"correct horse battery"}"#
-                ).string("access_token"))
+                let after = try #require(
+                    try await client.post(
+                        "/v1/auth/token", #"{"grant_type":"password","email":"\#(try await auth.verifiedUser())","password":"correct horse battery"}"#
+                    ).string("access_token"))
                 #expect(try signingKey(of: after) == successor)
                 #expect(try await auth.client.get("/v1/auth/me", token: after).status == 200)
                 #expect(try await client.get("/v1/auth/me", token: before).status == 200)

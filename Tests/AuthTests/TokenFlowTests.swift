@@ -1,15 +1,16 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// Sign-in, refresh rotation with its grace window and reuse detection, sign-out.
 @Suite struct TokenFlowTests {
     @Test func signUpVerifySignInUseRefreshAndSignOut() async throws {
         try await AuthFixture.run { auth in
             let email = "Mixed.Case+tract@Example.com "
-            let signUp = try await auth.client.post("/v1/auth/signup", #"{"email":"\#(email)","password":"correct horse battery","source":"qualify_as_an_investor"}"#)
+            let signUp = try await auth.client.post(
+                "/v1/auth/signup", #"{"email":"\#(email)","password":"correct horse battery","source":"qualify_as_an_investor"}"#)
             #expect(signUp.status == 202)
             #expect(signUp.text == #"{"email":"mixed.case+tract@example.com","status":"verification_sent"}"#)
 
@@ -103,9 +104,11 @@ import TestSupport
             let refused = try await auth.client.postForm("/v1/auth/token", form.replacingOccurrences(of: "0123456789", with: "wrong"))
             #expect(refused.status == 401)
             #expect(refused.string("type") == "https://tract.dev/problems/invalid-client")
-            let unknown = try await auth.client.postForm("/v1/auth/token", form.replacingOccurrences(of: "client_id=properties", with: "client_id=nobody"))
-            #expect(unknown.text.replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression)
-                == refused.text.replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression))
+            let unknown = try await auth.client.postForm(
+                "/v1/auth/token", form.replacingOccurrences(of: "client_id=properties", with: "client_id=nobody"))
+            #expect(
+                unknown.text.replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression)
+                    == refused.text.replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression))
         }
     }
 }

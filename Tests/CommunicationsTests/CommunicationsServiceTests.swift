@@ -1,8 +1,8 @@
 import CommunicationsService
 import Models
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CommunicationsServiceTests {
     @Test func bootsMigratesAndServesItsOperationsRoutes() async throws {

@@ -8,7 +8,8 @@ import Testing
 
 /// Email requests from other services, over HTTP and as events, delivered to a real SMTP server.
 @Suite struct EmailSendTests {
-    static let magicLink = #"{"template_key":"magic_link","to":"Zoe@Example.com","variables":{"link":"https://app.tract.example/magic-link?token=abc&x=<1>","code":"482913","expires_in_minutes":"15"}}"#
+    static let magicLink =
+        #"{"template_key":"magic_link","to":"Zoe@Example.com","variables":{"link":"https://app.tract.example/magic-link?token=abc&x=<1>","code":"482913","expires_in_minutes":"15"}}"#
 
     @Test func aServiceRequestIsRenderedSentAndRecordedOnce() async throws {
         try await CommunicationsFixture.run { fixture in
@@ -33,8 +34,10 @@ import Testing
             #expect(again.status == 200)
             #expect(again.string("id")?.lowercased() == id)
             #expect(try fixture.sink.messages().count == 1)
-            #expect(try await fixture.sql("SELECT status || ' ' || template_key || ' ' || to_email || ' ' || requested_by FROM communications.email_sends")
-                == ["sent magic_link Zoe@Example.com auth"])
+            #expect(
+                try await fixture.sql(
+                    "SELECT status || ' ' || template_key || ' ' || to_email || ' ' || requested_by FROM communications.email_sends")
+                    == ["sent magic_link Zoe@Example.com auth"])
         }
     }
 
@@ -50,7 +53,9 @@ import Testing
             #expect(mail.text?.contains("482913") == true)
             #expect(mail.text?.contains("https://app.tract.example/magic-link?token=abc") == true)
             #expect(try await fixture.sql("SELECT subject FROM communications.email_sends") == ["Your Tract sign-in code: [redacted]"])
-            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.email_sends WHERE row_to_json(email_sends)::text LIKE '%482913%'") == ["0"])
+            #expect(
+                try await fixture.sql("SELECT count(*)::text FROM communications.email_sends WHERE row_to_json(email_sends)::text LIKE '%482913%'")
+                    == ["0"])
         }
     }
 
@@ -72,7 +77,10 @@ import Testing
     @Test(arguments: [
         (#"{"template_key":"magic_link","to":"zoe@example.com","variables":{"code":"1"}}"#, "magic-0004", "variables.expires_in_minutes"),
         (#"{"template_key":"newsletter","to":"zoe@example.com","variables":{}}"#, "magic-0005", "template_key"),
-        (#"{"template_key":"magic_link","to":"zoe@example.com\r\nBcc: eve@example.com","variables":{"link":"l","code":"1","expires_in_minutes":"1"}}"#, "magic-0006", "to"),
+        (
+            #"{"template_key":"magic_link","to":"zoe@example.com\r\nBcc: eve@example.com","variables":{"link":"l","code":"1","expires_in_minutes":"1"}}"#,
+            "magic-0006", "to"
+        ),
         (magicLink, "short", "Idempotency-Key"),
     ])
     func badRequestsNameTheFieldAndSendNothing(body: String, key: String, field: String) async throws {
@@ -109,8 +117,10 @@ import Testing
                 #expect(reply.status == 202)
                 #expect(reply.string("status") == "failed")
             }
-            #expect(try await fixture.sql("SELECT status || ' ' || retry_count || ' ' || (error_message LIKE '%550%')::text FROM communications.email_sends")
-                == ["failed 1 true"])
+            #expect(
+                try await fixture.sql(
+                    "SELECT status || ' ' || retry_count || ' ' || (error_message LIKE '%550%')::text FROM communications.email_sends")
+                    == ["failed 1 true"])
         }
     }
 
@@ -197,7 +207,9 @@ import Testing
             let rendered = try templates.render(key, variables: variables)
             #expect(!rendered.subject.isEmpty && !rendered.subject.contains("\n"))
             for variable in required where variable != "expires_in_minutes" {
-                #expect(rendered.text.contains("value-of-\(variable)") || rendered.subject.contains("value-of-\(variable)"), "\(key).text lacks \(variable)")
+                #expect(
+                    rendered.text.contains("value-of-\(variable)") || rendered.subject.contains("value-of-\(variable)"),
+                    "\(key).text lacks \(variable)")
             }
         }
     }

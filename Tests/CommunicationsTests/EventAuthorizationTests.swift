@@ -77,8 +77,10 @@ import Testing
             #expect(try await fixture.sql("SELECT count(*)::text FROM communications.email_sends") == ["0"])
             #expect(try fixture.sink.messages().isEmpty)
 
-            let statement = #"{"template_key":"statement_ready","to":"ivy@example.com","variables":{"greeting_name":"Ivy","statement_title":"Q3 statement","period":"Q3 2026","link":"https://app.tract.example/statements/1"}}"#
-            let sent = try await fixture.client.post("/internal/v1/emails", statement, token: investments, headers: [("Idempotency-Key", "statement-0001")])
+            let statement =
+                #"{"template_key":"statement_ready","to":"ivy@example.com","variables":{"greeting_name":"Ivy","statement_title":"Q3 statement","period":"Q3 2026","link":"https://app.tract.example/statements/1"}}"#
+            let sent = try await fixture.client.post(
+                "/internal/v1/emails", statement, token: investments, headers: [("Idempotency-Key", "statement-0001")])
             #expect(sent.status == 200)
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 
@@ -29,7 +29,8 @@ import TestSupport
     @Test func proRataSharesSumToTheCentAndWithholdingIsPerInvestor() async throws {
         try await InvestmentsFixture.run { fixture in
             let sponsor = try await fixture.token(.sponsor)
-            let (offering, investors) = try await Self.fundedOffering(fixture, sponsor: sponsor, amounts: ["100000", "100000", "100000"], fundedOn: "2025-01-01")
+            let (offering, investors) = try await Self.fundedOffering(
+                fixture, sponsor: sponsor, amounts: ["100000", "100000", "100000"], fundedOn: "2025-01-01")
             let foreign = investors[2].0.uuidString.lowercased()
             let body = """
                 {"offering_id": "\(offering)", "distribution_type": "quarterly", "distribution_date": "2025-12-31",

@@ -2,8 +2,8 @@ import Foundation
 import Models
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 
@@ -57,7 +57,10 @@ import TestSupport
             // The first terms change, delivered again late: the offering keeps the newer terms.
             #expect(try await Self.replay("property.offering_changed", fixture) == "applied")
             #expect(try await fixture.investments.get("/v1/offerings/\(offering)", token: sponsor).string("target_raise") == "5000000.00")
-            #expect(try await fixture.sql("SELECT target_raise::text FROM investments.property_copies WHERE property_id = '\(property)'") == ["5000000.00"])
+            #expect(
+                try await fixture.sql("SELECT target_raise::text FROM investments.property_copies WHERE property_id = '\(property)'") == [
+                    "5000000.00"
+                ])
 
             #expect(try await fixture.properties.send(.DELETE, "/v1/properties/\(property)", token: sponsor).status == 204)
             #expect(

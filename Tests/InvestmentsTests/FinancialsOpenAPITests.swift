@@ -2,8 +2,8 @@ import Foundation
 import Models
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 

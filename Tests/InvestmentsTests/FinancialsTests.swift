@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 
@@ -11,10 +11,13 @@ import TestSupport
 @Suite struct FinancialsTests {
     /// The issue's year: income and expenses whose NOI is 650,000 with 480,000 of debt service.
     static let year = #""period_start": "2025-01-01", "period_end": "2025-12-31""#
-    static let income = #"{\#(year), "gross_rental_income": "1000000", "vacancy_loss": "50000", "concessions": "10000", "bad_debt": "5000", "parking_income": "12000", "laundry_income": "3000", "pet_income": "2000", "application_fees": "1000", "late_fees": "500", "other_income": "1500"}"#
-    static let expenses = #"{\#(year), "property_management": "40000", "maintenance_repairs": "60000", "utilities": "30000", "insurance": "25000", "property_taxes": "100000", "payroll": "35000", "advertising": "5000", "legal_professional": "6000", "landscaping": "4000", "capital_improvements": "250000", "mortgage_principal": "180000", "mortgage_interest": "300000"}"#
+    static let income =
+        #"{\#(year), "gross_rental_income": "1000000", "vacancy_loss": "50000", "concessions": "10000", "bad_debt": "5000", "parking_income": "12000", "laundry_income": "3000", "pet_income": "2000", "application_fees": "1000", "late_fees": "500", "other_income": "1500"}"#
+    static let expenses =
+        #"{\#(year), "property_management": "40000", "maintenance_repairs": "60000", "utilities": "30000", "insurance": "25000", "property_taxes": "100000", "payroll": "35000", "advertising": "5000", "legal_professional": "6000", "landscaping": "4000", "capital_improvements": "250000", "mortgage_principal": "180000", "mortgage_interest": "300000"}"#
     static let performance = #"{\#(year), "property_value": "10000000", "equity": "3500000", "units_total": 24, "units_occupied": 22}"#
-    static let rentRow = #"{"as_of_date": "2025-12-31", "unit_id": "\#(UUID())", "unit_number": "101", "tenant_name": "A. Tenant", "lease_start": "2025-01-01", "lease_end": "2025-12-31", "monthly_rent": "1450.00", "security_deposit": "1450", "current_balance": "-25.00", "days_delinquent": 0}"#
+    static let rentRow =
+        #"{"as_of_date": "2025-12-31", "unit_id": "\#(UUID())", "unit_number": "101", "tenant_name": "A. Tenant", "lease_start": "2025-01-01", "lease_end": "2025-12-31", "monthly_rent": "1450.00", "security_deposit": "1450", "current_balance": "-25.00", "days_delinquent": 0}"#
 
     /// A sponsor's property with an open offering, an investor holding a committed position in it,
     /// and the path of its financials.
@@ -78,7 +81,8 @@ import TestSupport
             #expect(read["collection_rate"] == .null)
             #expect(read["unavailable"] == ["collection_rate": "needs rent_collected and this period's income"])
             // Issue 11, item 25: built in SQL, yet the suite's one format (UTC, Z, microseconds).
-            #expect(read.string("created_at")?.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z/) != nil, "\(read.text)")
+            #expect(
+                read.string("created_at")?.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z/) != nil, "\(read.text)")
             // The exact decimals, not a float's approximation of them.
             #expect(read.text.contains(#""cap_rate":0.065,"#))
             #expect(read.text.contains(#""debt_service_coverage":1.354167,"#))
@@ -95,7 +99,9 @@ import TestSupport
             #expect(patched.string("property_taxes") == "100000.00")
             let unlevered = try await fixture.investments.get("\(holding.base)/performance/\(id)", token: holding.investor)
             #expect(unlevered["debt_service_coverage"] == .null)
-            #expect(unlevered["unavailable"]?["debt_service_coverage"] == .string("no debt service in this period (mortgage_principal + mortgage_interest is 0)"))
+            #expect(
+                unlevered["unavailable"]?["debt_service_coverage"]
+                    == .string("no debt service in this period (mortgage_principal + mortgage_interest is 0)"))
             #expect(unlevered["cash_on_cash_return"] == .number(0.185714))
             let listed = try await fixture.investments.get("\(holding.base)/performance", token: holding.investor)
             #expect(listed["data"]?[0]?["id"] == .string(id))
@@ -133,7 +139,9 @@ import TestSupport
             func status(_ method: HTTPMethod, _ path: String, _ token: String?, json: String? = nil) async throws -> Int {
                 try await fixture.investments.send(method, base + path, json: json, token: token).status
             }
-            let reads = ["/performance", "/performance/\(performanceID)", "/income", "/income/\(incomeID)", "/expenses", "/rent-roll", "/rent-roll/\(rowID)"]
+            let reads = [
+                "/performance", "/performance/\(performanceID)", "/income", "/income/\(incomeID)", "/expenses", "/rent-roll", "/rent-roll/\(rowID)",
+            ]
             let writes: [(HTTPMethod, String, String?)] = [
                 (.POST, "/expenses", Self.expenses), (.PATCH, "/income/\(incomeID)", #"{"late_fees": "600"}"#),
                 (.PATCH, "/performance/\(performanceID)", #"{"units_occupied": 23}"#), (.DELETE, "/rent-roll/\(rowID)", nil),
@@ -168,7 +176,9 @@ import TestSupport
 
             // Another property's record through this property's path is not there.
             let otherProperty = try await fixture.listProperty(sponsor: holding.sponsor, name: "The Oak Lofts")
-            #expect(try await fixture.investments.get("/v1/financials/properties/\(otherProperty)/income/\(incomeID)", token: holding.sponsor).status == 404)
+            #expect(
+                try await fixture.investments.get("/v1/financials/properties/\(otherProperty)/income/\(incomeID)", token: holding.sponsor).status
+                    == 404)
             // A property nobody listed, and a path id that is not one.
             #expect(try await fixture.investments.post("/v1/financials/properties/\(UUID())/income", Self.income, token: admin).status == 404)
             #expect(try await fixture.investments.get("/v1/financials/properties/nope/income", token: admin).status == 404)
@@ -206,7 +216,8 @@ import TestSupport
             )
             #expect(income.status == 422)
             #expect(income.headers.first(name: "Content-Type")?.hasPrefix("application/problem+json") == true)
-            #expect(Set(Self.fields(income)) == ["period_start", "gross_rental_income", "vacancy_loss", "parking_incom", "total_income", "late_fees"])
+            #expect(
+                Set(Self.fields(income)) == ["period_start", "gross_rental_income", "vacancy_loss", "parking_incom", "total_income", "late_fees"])
             #expect(income.text.contains(#"{"field":"total_income","message":"is computed by the server; leave it out"}"#))
 
             let backwards = try await post("/income", #"{"period_start": "2025-02-01", "period_end": "2025-01-31", "gross_rental_income": "1"}"#)
@@ -228,7 +239,8 @@ import TestSupport
             #expect(malformed.status == 400)
 
             let performance = try await post(
-                "/performance", #"{\#(Self.year), "property_value": "0", "equity": "-1", "units_total": 10, "units_occupied": 11, "rent_collected": "x", "cap_rate": 0.1}"#
+                "/performance",
+                #"{\#(Self.year), "property_value": "0", "equity": "-1", "units_total": 10, "units_occupied": 11, "rent_collected": "x", "cap_rate": 0.1}"#
             )
             #expect(Set(Self.fields(performance)) == ["property_value", "equity", "units_occupied", "rent_collected", "cap_rate"])
             let occupiedAlone = try await post("/performance", #"{\#(Self.year), "units_occupied": 3, "units_total": 2.5}"#)
@@ -264,7 +276,10 @@ import TestSupport
                 .PATCH, "\(base)/income/\(q1ID)", json: #"{"gross_rental_income": null, "total_income": "1"}"#, token: holding.sponsor
             )
             #expect(Set(Self.fields(badPatch)) == ["gross_rental_income", "total_income"])
-            #expect(try await fixture.sql("SELECT gross_rental_income::text FROM financials.property_income ORDER BY period_start") == ["1000000.00", "250000.00"])
+            #expect(
+                try await fixture.sql("SELECT gross_rental_income::text FROM financials.property_income ORDER BY period_start") == [
+                    "1000000.00", "250000.00",
+                ])
         }
     }
 
@@ -315,7 +330,8 @@ import TestSupport
             #expect(december["data"]?[2] == nil)
             #expect(december["data"]?[0]?["tenant_name"] == .null)
             #expect(december["data"]?[0]?["current_balance"] == .string("0.00"))
-            #expect(Self.fields(try await fixture.investments.get("\(base)/rent-roll?as_of_date=12/31/2025", token: holding.sponsor)) == ["as_of_date"])
+            #expect(
+                Self.fields(try await fixture.investments.get("\(base)/rent-roll?as_of_date=12/31/2025", token: holding.sponsor)) == ["as_of_date"])
             let duplicate = #"{"as_of_date": "2025-12-31", "unit_id": "\#(UUID())", "unit_number": "101"}"#
             #expect(try await fixture.investments.post("\(base)/rent-roll", duplicate, token: holding.sponsor).status == 409)
         }

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 
@@ -23,7 +23,8 @@ import TestSupport
                 "/v1/offerings", #"{"property_id": "\#(property)"}"#, token: try await fixture.token(.sponsor)
             )
             #expect(stranger.status == 403)
-            let investorTry = try await fixture.investments.post("/v1/offerings", #"{"property_id": "\#(property)"}"#, token: try await fixture.token(.investor))
+            let investorTry = try await fixture.investments.post(
+                "/v1/offerings", #"{"property_id": "\#(property)"}"#, token: try await fixture.token(.investor))
             #expect(investorTry.status == 403)
             let missing = try await fixture.investments.post("/v1/offerings", #"{"property_id": "\#(UUID())"}"#, token: sponsor)
             #expect(missing.status == 422)
@@ -70,12 +71,15 @@ import TestSupport
                 token: sponsor
             )
             #expect(bad.status == 422)
-            let fields = Set((bad["errors"].flatMap { value -> [JSONValue]? in if case .array(let a) = value { a } else { nil } } ?? []).compactMap { error -> String? in
-                if case .string(let field)? = error["field"] { field } else { nil }
-            })
+            let fields = Set(
+                (bad["errors"].flatMap { value -> [JSONValue]? in if case .array(let a) = value { a } else { nil } } ?? []).compactMap {
+                    error -> String? in
+                    if case .string(let field)? = error["field"] { field } else { nil }
+                })
             #expect(fields == ["maximum_investment", "target_raise", "share_classes", "close_date", "status"])
             #expect(try await fixture.sql("SELECT count(*)::text FROM investments.offerings") == ["0"])
-            let wrongType = try await fixture.investments.post("/v1/offerings", #"{"property_id": "\#(property)", "target_raise": 100}"#, token: sponsor)
+            let wrongType = try await fixture.investments.post(
+                "/v1/offerings", #"{"property_id": "\#(property)", "target_raise": 100}"#, token: sponsor)
             #expect(wrongType.status == 422)
             #expect(wrongType["errors"]?[0]?["field"] == .string("target_raise"))
         }
@@ -222,16 +226,23 @@ import TestSupport
             #expect(submitted.status == 201)
             #expect(submitted.string("status") == "pending")
             let verification = try #require(submitted.string("id"))
-            #expect(try await fixture.investments.post("/v1/investor-profile/verifications", #"{"type": "accredited"}"#, token: investor).status == 409)
+            #expect(
+                try await fixture.investments.post("/v1/investor-profile/verifications", #"{"type": "accredited"}"#, token: investor).status == 409)
             // Investors do not review; a rejection needs a reason.
-            #expect(try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "approve"}"#, token: investor).status == 403)
+            #expect(
+                try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "approve"}"#, token: investor).status
+                    == 403)
             let admin = try await fixture.token(.admin)
             let queue = try await fixture.investments.get("/v1/verifications?status=pending", token: admin)
             #expect(queue["data"]?[0]?["id"] == .string(verification))
-            #expect(try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "reject"}"#, token: admin).status == 422)
+            #expect(
+                try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "reject"}"#, token: admin).status == 422
+            )
             let approved = try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "approve"}"#, token: admin)
             #expect(approved.string("status") == "approved")
-            #expect(try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "approve"}"#, token: admin).status == 409)
+            #expect(
+                try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "approve"}"#, token: admin).status
+                    == 409)
             #expect(try await fixture.post("/v1/offerings/\(offering)/investments", #"{"amount": "25000"}"#, token: investor).status == 201)
 
             // An approval that has run out no longer counts.
@@ -252,15 +263,20 @@ import TestSupport
             #expect(created.string("size_of_cap_gain") == "1000000.00")
             #expect(created["profile_completion_score"] == .number(80))
             let updated = try await fixture.investments.send(
-                .PUT, "/v1/investor-profile", json: #"{"cap_gain_or_not": true, "size_of_cap_gain": "1000000.00", "time_of_cap_gain": "2026-08-01", "tax_bracket": 0.238, "geographical_zone_of_investment": "AL"}"#,
+                .PUT, "/v1/investor-profile",
+                json:
+                    #"{"cap_gain_or_not": true, "size_of_cap_gain": "1000000.00", "time_of_cap_gain": "2026-08-01", "tax_bracket": 0.238, "geographical_zone_of_investment": "AL"}"#,
                 token: investor
             )
             #expect(updated.status == 200)
             #expect(updated["profile_completion_score"] == .number(100))
-            let bad = try await fixture.investments.send(.PUT, "/v1/investor-profile", json: #"{"tax_bracket": 2, "size_of_cap_gain": "-5"}"#, token: investor)
+            let bad = try await fixture.investments.send(
+                .PUT, "/v1/investor-profile", json: #"{"tax_bracket": 2, "size_of_cap_gain": "-5"}"#, token: investor)
             #expect(bad.status == 422)
             #expect(
-                try await fixture.sql("SELECT event_type FROM investments.outbox WHERE subscriber = 'auth' ORDER BY id") == ["investor_profile.created"]
+                try await fixture.sql("SELECT event_type FROM investments.outbox WHERE subscriber = 'auth' ORDER BY id") == [
+                    "investor_profile.created"
+                ]
             )
             #expect(try await fixture.investments.get("/v1/investor-profile").status == 401)
         }

@@ -3,8 +3,8 @@ import Models
 import NIOHTTP1
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 @testable import PropertiesService

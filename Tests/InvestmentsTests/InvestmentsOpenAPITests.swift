@@ -2,8 +2,8 @@ import Foundation
 import Models
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 
@@ -43,33 +43,45 @@ import TestSupport
             _ = try await call(.GET, "/v1/offerings/{id}", "/v1/offerings/\(UUID())", token: investor)
             _ = try await call(.PATCH, "/v1/offerings/{id}", "/v1/offerings/\(offering)", json: #"{"close_date": "2027-06-30"}"#, token: sponsor)
             _ = try await call(.PATCH, "/v1/offerings/{id}", "/v1/offerings/\(offering)", json: #"{"close_date": "2027-06-30"}"#, token: investor)
-            _ = try await call(.POST, "/v1/offerings/{id}/investments", "/v1/offerings/\(offering)/investments", json: #"{"amount": "1"}"#, token: investor, key: true)
+            _ = try await call(
+                .POST, "/v1/offerings/{id}/investments", "/v1/offerings/\(offering)/investments", json: #"{"amount": "1"}"#, token: investor,
+                key: true)
             let investment = try #require(
-                try await call(.POST, "/v1/offerings/{id}/investments", "/v1/offerings/\(offering)/investments", json: #"{"amount": "30000"}"#, token: investor, key: true)
-                    .string("id")
+                try await call(
+                    .POST, "/v1/offerings/{id}/investments", "/v1/offerings/\(offering)/investments", json: #"{"amount": "30000"}"#, token: investor,
+                    key: true
+                )
+                .string("id")
             )
             _ = try await call(.GET, "/v1/offerings/{id}/investments", "/v1/offerings/\(offering)/investments", token: sponsor)
             _ = try await call(.GET, "/v1/investments", token: investor)
             _ = try await call(.GET, "/v1/investments/{id}", "/v1/investments/\(investment)", token: investor)
             _ = try await call(.POST, "/v1/investments/{id}/fund", "/v1/investments/\(investment)/fund", token: sponsor, key: true)
             _ = try await call(.POST, "/v1/investments/{id}/commit", "/v1/investments/\(investment)/commit", token: investor, key: true)
-            _ = try await call(.POST, "/v1/investments/{id}/fund", "/v1/investments/\(investment)/fund", json: #"{"date": "2025-11-24"}"#, token: sponsor, key: true)
+            _ = try await call(
+                .POST, "/v1/investments/{id}/fund", "/v1/investments/\(investment)/fund", json: #"{"date": "2025-11-24"}"#, token: sponsor, key: true)
             _ = try await call(.POST, "/v1/investments/{id}/cancel", "/v1/investments/\(investment)/cancel", token: investor, key: true)
             let distribution = try #require(
                 try await call(
                     .POST, "/v1/distributions",
-                    json: #"{"offering_id": "\#(offering)", "distribution_type": "quarterly", "distribution_date": "2026-11-01", "total_amount": "900.00", "calculation_method": "pro_rata"}"#,
+                    json:
+                        #"{"offering_id": "\#(offering)", "distribution_type": "quarterly", "distribution_date": "2026-11-01", "total_amount": "900.00", "calculation_method": "pro_rata"}"#,
                     token: sponsor, key: true
                 ).string("id")
             )
             _ = try await call(.GET, "/v1/distributions", token: investor)
             _ = try await call(.GET, "/v1/distributions/{id}", "/v1/distributions/\(distribution)", token: investor)
             _ = try await call(.POST, "/v1/distributions/{id}/complete", "/v1/distributions/\(distribution)/complete", token: sponsor, key: true)
-            _ = try await call(.POST, "/v1/investments/{id}/exit", "/v1/investments/\(investment)/exit", json: #"{"proceeds": "31000.00"}"#, token: sponsor, key: true)
+            _ = try await call(
+                .POST, "/v1/investments/{id}/exit", "/v1/investments/\(investment)/exit", json: #"{"proceeds": "31000.00"}"#, token: sponsor,
+                key: true)
             _ = try await call(.GET, "/v1/portfolio", token: investor)
             let october = #""type": "monthly", "period_start": "2026-10-01", "period_end": "2026-10-31""#
             _ = try await call(.POST, "/v1/statements", json: #"{"investor_id": "\#(investorID)", \#(october)}"#, token: investor)
-            _ = try await call(.POST, "/v1/statements", json: #"{"investor_id": "\#(investorID)", "type": "monthly", "period_start": "2026-10-02", "period_end": "2026-10-31"}"#, token: admin)
+            _ = try await call(
+                .POST, "/v1/statements",
+                json: #"{"investor_id": "\#(investorID)", "type": "monthly", "period_start": "2026-10-02", "period_end": "2026-10-31"}"#, token: admin
+            )
             let statement = try #require(
                 try await call(.POST, "/v1/statements", json: #"{"investor_id": "\#(investorID)", \#(october)}"#, token: admin).string("id")
             )
@@ -92,15 +104,18 @@ import TestSupport
             _ = try await call(.GET, "/v1/investor-profile/verifications", token: investor)
             _ = try await call(.GET, "/v1/verifications", token: investor)
             _ = try await call(.GET, "/v1/verifications", "/v1/verifications?status=pending", token: admin)
-            _ = try await call(.POST, "/v1/verifications/{id}/review", "/v1/verifications/\(verification)/review", json: #"{"decision": "approve"}"#, token: admin)
+            _ = try await call(
+                .POST, "/v1/verifications/{id}/review", "/v1/verifications/\(verification)/review", json: #"{"decision": "approve"}"#, token: admin)
             _ = try await call(
                 .POST, "/v1/tax/oz-estimate",
-                json: #"{"gain_amount": "100000", "gain_date": "2027-01-10", "investment_date": "2027-03-01", "investment_amount": "100000", "tax_rate": 0.2, "fund_type": "rural"}"#
+                json:
+                    #"{"gain_amount": "100000", "gain_date": "2027-01-10", "investment_date": "2027-03-01", "investment_amount": "100000", "tax_rate": 0.2, "fund_type": "rural"}"#
             )
             _ = try await call(.POST, "/v1/tax/oz-estimate", json: #"{"gain_amount": 5}"#)
             _ = try await call(
                 .POST, "/v1/oz/tax-estimate",
-                json: #"{"gain_amount": "1000000", "gain_date": "2019-01-02", "investment_date": "2019-06-30", "investment_amount": "1000000", "tax_rate": 0.238, "fund_type": "standard"}"#
+                json:
+                    #"{"gain_amount": "1000000", "gain_date": "2019-01-02", "investment_date": "2019-06-30", "investment_amount": "1000000", "tax_rate": 0.238, "fund_type": "standard"}"#
             )
 
             // Every documented operation was exercised (internal and kit routes have tests of their own).
@@ -148,7 +163,8 @@ import TestSupport
             #expect(signed.allSatisfy { $0.hasSuffix(".current_balance") }, "\(signed.sorted())")
             #expect(!signed.isEmpty)
             let property = try await fixture.listProperty(sponsor: sponsor)
-            let negative = try await fixture.investments.post("/v1/offerings", #"{"property_id": "\#(property)", "target_raise": "-5.00"}"#, token: sponsor)
+            let negative = try await fixture.investments.post(
+                "/v1/offerings", #"{"property_id": "\#(property)", "target_raise": "-5.00"}"#, token: sponsor)
             #expect(negative.status == 422)
         }
     }

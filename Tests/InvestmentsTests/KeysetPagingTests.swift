@@ -4,8 +4,8 @@ import HummingbirdTesting
 import Models
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 
@@ -139,7 +139,8 @@ import TestSupport
                 )
             },
             // The financial lists are in period (or date and unit) order, each period once.
-            PagedList("/v1/financials/properties/{property_id}/income", url: "/v1/financials/properties/\(property)/income", token: admin) { postgres in
+            PagedList("/v1/financials/properties/{property_id}/income", url: "/v1/financials/properties/\(property)/income", token: admin) {
+                postgres in
                 try await postgres.query(
                     """
                     INSERT INTO financials.property_income

@@ -47,16 +47,17 @@ import Testing
 
     /// Table: what each ratio is, or why it is not, as inputs go missing or to zero. No input
     /// divides by zero; a loss is a negative yield, not a missing one.
-    @Test(arguments: [
-        // noi, debt service, value, equity → cap rate, DSCR, cash-on-cash (nil: unavailable)
-        ("650000", "480000", "10000000", "3500000", "0.065", "1.354167", "0.048571"),
-        ("650000", "0", "10000000", "3500000", "0.065", nil, "0.185714"),
-        ("650000", "480000", "0", "3500000", nil, "1.354167", "0.048571"),
-        ("650000", "480000", "10000000", "0", "0.065", "1.354167", nil),
-        ("650000", "480000", nil, nil, nil, "1.354167", nil),
-        ("-100000", "480000", "10000000", "3500000", "-0.01", "-0.208333", "-0.165714"),
-        ("0", "0", "0", "0", nil, nil, nil),
-    ] as [(String, String, String?, String?, String?, String?, String?)])
+    @Test(
+        arguments: [
+            // noi, debt service, value, equity → cap rate, DSCR, cash-on-cash (nil: unavailable)
+            ("650000", "480000", "10000000", "3500000", "0.065", "1.354167", "0.048571"),
+            ("650000", "0", "10000000", "3500000", "0.065", nil, "0.185714"),
+            ("650000", "480000", "0", "3500000", nil, "1.354167", "0.048571"),
+            ("650000", "480000", "10000000", "0", "0.065", "1.354167", nil),
+            ("650000", "480000", nil, nil, nil, "1.354167", nil),
+            ("-100000", "480000", "10000000", "3500000", "-0.01", "-0.208333", "-0.165714"),
+            ("0", "0", "0", "0", nil, nil, nil),
+        ] as [(String, String, String?, String?, String?, String?, String?)])
     func ratiosOrWhyNot(
         noi: String, debtService: String, value: String?, equity: String?, capRate: String?, coverage: String?, cashOnCash: String?
     ) {

@@ -10,11 +10,13 @@ import Testing
     static let elm = UUID()
     static let oak = UUID()
     static let positions = [
-        StatementPosition(investmentId: elm, propertyName: "Elm Residences", city: "Prattville", state: "AL", shareClass: "A", amount: Money("100000")!),
+        StatementPosition(
+            investmentId: elm, propertyName: "Elm Residences", city: "Prattville", state: "AL", shareClass: "A", amount: Money("100000")!),
         StatementPosition(investmentId: oak, propertyName: "Oak Lofts", city: "Mobile", state: "AL", shareClass: "A", amount: Money("50000")!),
     ]
 
-    static func line(_ date: String, _ type: Ledger.Entry, _ amount: String, _ investment: UUID, status: String = "completed") -> StatementLedgerLine {
+    static func line(_ date: String, _ type: Ledger.Entry, _ amount: String, _ investment: UUID, status: String = "completed") -> StatementLedgerLine
+    {
         StatementLedgerLine(
             date: CalendarDate(date)!, type: type.rawValue, status: status, amount: Money(amount)!, investmentId: investment,
             propertyName: investment == elm ? "Elm Residences" : "Oak Lofts", description: type.rawValue
@@ -96,7 +98,8 @@ import Testing
             return line
         }
         let content = StatementContent.build(period: period, positions: positions, ledger: ledger)
-        let rendered = try StatementDocument.bundled().render(content, period: period, statementID: UUID(), investorID: UUID(), issuedOn: CalendarDate("2026-10-01")!)
+        let rendered = try StatementDocument.bundled().render(
+            content, period: period, statementID: UUID(), investorID: UUID(), issuedOn: CalendarDate("2026-10-01")!)
         #expect(!rendered.html.contains("<script>"))
         #expect(rendered.html.contains("&lt;script&gt;"))
         #expect(rendered.html.contains("$2,020.00"))

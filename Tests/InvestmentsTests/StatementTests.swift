@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvestmentsService
 
@@ -81,7 +81,8 @@ import TestSupport
             #expect(digest == hash)
             #expect(document.text.contains("Q3 2026"))
             #expect(document.text.contains("$760.00"))
-            let cached = try await fixture.investments.send(.GET, "/v1/statements/\(id)/document", token: investorToken, headers: [("If-None-Match", "\"\(hash)\"")])
+            let cached = try await fixture.investments.send(
+                .GET, "/v1/statements/\(id)/document", token: investorToken, headers: [("If-None-Match", "\"\(hash)\"")])
             #expect(cached.status == 304)
             #expect(try await fixture.investments.get("/v1/statements/\(id)", token: investorToken).string("viewed_at") != nil)
             #expect(try await fixture.investments.get("/v1/statements", token: investorToken)["data"]?[0]?["net_cash_received"] == .string("760.00"))
@@ -172,7 +173,10 @@ import TestSupport
             #expect(send.status == 503)
             #expect(send.headers.first(name: "Content-Type") == "application/problem+json")
             #expect(try await fixture.investments.get("/v1/statements/\(id)", token: admin).string("status") == "final")
-            #expect(try await fixture.sql("SELECT count(*)::text FROM investments.outbox WHERE event_type IN ('email.requested', 'statement.sent')") == ["0"])
+            #expect(
+                try await fixture.sql("SELECT count(*)::text FROM investments.outbox WHERE event_type IN ('email.requested', 'statement.sent')") == [
+                    "0"
+                ])
 
             let again = try await fixture.investments.post("/v1/statements/runs", "{\(Self.q3)}", token: admin)
             #expect(again["drafted"] == .number(1))

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -18,7 +18,11 @@ import TestSupport
             let target = "postgres://\(admin.username):\(admin.password ?? "")@\(admin.host):\(admin.port)/\(fixture.database.name)"
             func load() async throws -> String {
                 let loaded = try await RepositoryScripts.run(
-                    "/usr/bin/env", ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "sponsor=\(Self.demoSponsor)", "-f", "scripts/sql/demo-properties.sql"]
+                    "/usr/bin/env",
+                    [
+                        "psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "sponsor=\(Self.demoSponsor)", "-f",
+                        "scripts/sql/demo-properties.sql",
+                    ]
                 )
                 try #require(loaded.status == 0, "\(loaded.output)")
                 return try await Self.inventory(fixture)

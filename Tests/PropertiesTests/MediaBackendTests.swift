@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import S3
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -24,7 +24,9 @@ import TestSupport
         let settings: MediaSettings.S3Settings
 
         var client: S3Client {
-            S3Client(configuration: S3Configuration(endpoint: self.settings.endpoint, region: self.settings.region, credentials: self.settings.credentials))
+            S3Client(
+                configuration: S3Configuration(endpoint: self.settings.endpoint, region: self.settings.region, credentials: self.settings.credentials)
+            )
         }
     }
 
@@ -181,7 +183,8 @@ import TestSupport
             let documentID = try #require(document.string("id"))
             let base = media.base.client.baseURL
 
-            let stranger = try await Self.getWithoutFollowing("\(base)/v1/media/documents/\(documentID)?redirect=true", token: try await media.base.token(.investor))
+            let stranger = try await Self.getWithoutFollowing(
+                "\(base)/v1/media/documents/\(documentID)?redirect=true", token: try await media.base.token(.investor))
             #expect(stranger.status == .notFound)
             #expect(stranger.headers.first(name: "Location") == nil)
 

@@ -3,8 +3,8 @@ import HTTPTypes
 import Models
 import ServiceKit
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 

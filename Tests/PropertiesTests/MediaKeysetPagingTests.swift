@@ -6,8 +6,8 @@ import Models
 import NIOCore
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 

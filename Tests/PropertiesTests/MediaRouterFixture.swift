@@ -5,8 +5,8 @@ import HummingbirdTesting
 import Models
 import NIOCore
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -46,7 +46,8 @@ struct MediaRouterFixture: Sendable {
 
     /// A listing by the caller (a prospect: only its sponsor sees it).
     func property(token: String) async throws -> UUID {
-        let created = try await self.send(.post, "/v1/properties", token: token, contentType: "application/json", body: Array(PropertyListingTests.elm.utf8))
+        let created = try await self.send(
+            .post, "/v1/properties", token: token, contentType: "application/json", body: Array(PropertyListingTests.elm.utf8))
         #expect(created.status == .created)
         var id: UUID?
         if case .string(let text)? = created.json["id"] { id = UUID(uuidString: text) }
@@ -67,7 +68,8 @@ struct MediaRouterFixture: Sendable {
     func send(_ method: HTTPRequest.Method, _ uri: String, token: String, contentType: String? = nil, body: [UInt8]? = nil) async throws -> Reply {
         var headers: HTTPFields = [.authorization: "Bearer \(token)"]
         if let contentType { headers[.contentType] = contentType }
-        return try await self.client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) }) { response async throws in
+        return try await self.client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) }) {
+            response async throws in
             let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))) ?? .null
             return Reply(status: response.status, headers: response.headers, json: json)
         }

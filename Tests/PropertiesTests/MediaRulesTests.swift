@@ -18,7 +18,8 @@ import Testing
         #expect(MediaInspection.imageSize(gif, mimeType: "image/gif")! == (320, 240))
         // WebP lossless (VP8L): 14-bit width-1 and height-1 packed after the 0x2f signature.
         let bits = UInt32(99) | UInt32(49) << 14
-        let vp8l = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8L".utf8) + [0, 0, 0, 0, 0x2F]
+        let vp8l =
+            Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8L".utf8) + [0, 0, 0, 0, 0x2F]
             + [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)] + [0, 0, 0, 0, 0]
         #expect(MediaInspection.sniff(vp8l)?.mimeType == "image/webp")
         #expect(MediaInspection.imageSize(vp8l, mimeType: "image/webp")! == (100, 50))
@@ -83,8 +84,9 @@ import Testing
         #expect(MediaKey(stored: key.path) == key)
         #expect(MediaKey(stored: "photos/../../etc/passwd") == nil)
         #expect(MediaKey(stored: "/etc/passwd") == nil)
-        #expect(MediaDelivery.disposition(
-            StoredFile(key: key, size: 1, mimeType: "application/pdf", sha256: "", fileName: "a\"b;\r\nc.pdf", attachment: true)
-        ) == "attachment; filename=\"a_b___c.pdf\"")
+        #expect(
+            MediaDelivery.disposition(
+                StoredFile(key: key, size: 1, mimeType: "application/pdf", sha256: "", fileName: "a\"b;\r\nc.pdf", attachment: true)
+            ) == "attachment; filename=\"a_b___c.pdf\"")
     }
 }

@@ -78,7 +78,8 @@ enum MediaSamples {
     }
 
     private static func adler32(_ bytes: [UInt8]) -> UInt32 {
-        var a: UInt32 = 1, b: UInt32 = 0
+        var a: UInt32 = 1
+        var b: UInt32 = 0
         for byte in bytes {
             a = (a + UInt32(byte)) % 65_521
             b = (b + a) % 65_521
@@ -102,10 +103,6 @@ struct RawClient: Sendable {
             if case .string(let value)? = self.json[key] { return value }
             return nil
         }
-    }
-
-    init(baseURL: String) {
-        self.baseURL = baseURL
     }
 
     /// `streamed`: sent chunked in 1 KiB pieces with no `Content-Length`, so only counting can stop it.

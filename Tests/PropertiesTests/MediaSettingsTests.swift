@@ -1,8 +1,8 @@
 import Foundation
 import S3
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 

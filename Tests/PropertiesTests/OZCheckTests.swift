@@ -4,8 +4,8 @@ import Models
 import NIOHTTP1
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -38,7 +38,8 @@ import TestSupport
             } else {
                 matches = "[]"
             }
-            let json = #"{"result":{"input":{"address":{"address":"x"},"benchmark":{"benchmarkName":"Public_AR_Current"}},"addressMatches":\#(matches)}}"#
+            let json =
+                #"{"result":{"input":{"address":{"address":"x"},"benchmark":{"benchmarkName":"Public_AR_Current"}},"addressMatches":\#(matches)}}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: json)))
         }
         return router
@@ -49,10 +50,12 @@ import TestSupport
             try await Self.withProperties(geocoderURL: geocoder) { client, _ in
                 let lic = try await client.post("/v1/oz/check", #"{"tract_geoid":"01001020700"}"#)
                 #expect(lic.status == 200)
-                #expect(lic.json == .object([
-                    "tract_geoid": "01001020700", "designated": true, "tract_type": "Low-Income Community",
-                    "designation_round": 2018, "state": "Alabama", "county": "Autauga", "checked_by": "tract_geoid",
-                ]))
+                #expect(
+                    lic.json
+                        == .object([
+                            "tract_geoid": "01001020700", "designated": true, "tract_type": "Low-Income Community",
+                            "designation_round": 2018, "state": "Alabama", "county": "Autauga", "checked_by": "tract_geoid",
+                        ]))
                 let contiguous = try await client.post("/v1/oz/check", #"{"tract_geoid":"01003010400"}"#)
                 #expect(contiguous.string("tract_type") == "Non-LIC Contiguous")
                 #expect(contiguous["designated"] == .bool(true))

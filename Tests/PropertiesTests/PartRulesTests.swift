@@ -30,10 +30,16 @@ import Testing
         #expect(merged.appliances == [])
         #expect(merged.hasBalcony == true)
         // Stored values take part in rules across fields.
-        #expect(Self.problem { try PartBody.merge(["lease_end_date": "2024-12-31"], over: stored, as: UnitFields.self, currentYear: 2025) } == ["lease_end_date"])
+        #expect(
+            Self.problem { try PartBody.merge(["lease_end_date": "2024-12-31"], over: stored, as: UnitFields.self, currentYear: 2025) } == [
+                "lease_end_date"
+            ])
         // `null` clears what may be absent, never what must be there; server fields are not fields.
         #expect(try PartBody.merge(["lease_start_date": nil], over: stored, as: UnitFields.self, currentYear: 2025).leaseStartDate == nil)
-        #expect(Self.problem { try PartBody.merge(["has_patio": nil, "id": "y"], over: stored, as: UnitFields.self, currentYear: 2025) } == ["has_patio", "id"])
+        #expect(
+            Self.problem { try PartBody.merge(["has_patio": nil, "id": "y"], over: stored, as: UnitFields.self, currentYear: 2025) } == [
+                "has_patio", "id",
+            ])
     }
 
     @Test func aNewPartStartsWithItsDefaults() throws {

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -15,7 +15,9 @@ import TestSupport
         var property, floorPlan, unit, spareUnit, comparable, valuation, project, unitRenovation, progressUpdate, marketArea: String
     }
 
-    static func targets(_ fixture: PropertiesFixture, owner: String, admin: String, tag: String, visibility: String? = "investors") async throws -> Targets {
+    static func targets(_ fixture: PropertiesFixture, owner: String, admin: String, tag: String, visibility: String? = "investors") async throws
+        -> Targets
+    {
         let property = try await fixture.listing(owner, visibility: visibility, name: "Elm \(tag)")
         let base = "/v1/properties/\(property)"
         let floorPlan = try await fixture.createID("\(base)/floor-plans", #"{"name": "Willow"}"#, token: owner)
@@ -28,7 +30,8 @@ import TestSupport
             valuation: try await fixture.createID("\(base)/valuations", #"{"valuation_date": "2025-03-31"}"#, token: owner),
             project: project,
             unitRenovation: try await fixture.createID("\(base)/renovations/\(project)/unit-renovations", #"{"unit_id": "\#(unit)"}"#, token: owner),
-            progressUpdate: try await fixture.createID("\(base)/renovations/\(project)/progress-updates", #"{"update_date": "2025-05-01"}"#, token: owner),
+            progressUpdate: try await fixture.createID(
+                "\(base)/renovations/\(project)/progress-updates", #"{"update_date": "2025-05-01"}"#, token: owner),
             marketArea: try await fixture.createID("/v1/market-areas", #"{"market_name": "Market \#(tag)"}"#, token: admin)
         )
     }
@@ -99,7 +102,8 @@ import TestSupport
     ) async throws -> [String: Int] {
         var statuses: [String: Int] = [:]
         for collection in Self.collections where only(collection) {
-            let path = collection.path(targets), item = "\(collection.path(targets))/\(collection.target(targets))"
+            let path = collection.path(targets)
+            let item = "\(collection.path(targets))/\(collection.target(targets))"
             let itemTemplate = "\(collection.template)/\(collection.item)"
             let attempts: [(String, String, JSONClient.Reply)] = [
                 ("POST", collection.template, try await fixture.client.send(.POST, path, json: collection.create(targets), token: token)),
@@ -161,8 +165,14 @@ import TestSupport
                 ("investor", investor, shown, Self.expected(propertyParts: (403, 403, 403), marketData: (403, 403, 403)), { _ in true }),
                 ("other sponsor", rival, shown, Self.expected(propertyParts: (403, 403, 403), marketData: (403, 403, 403)), { _ in true }),
                 // A private prospect is not theirs to know of: 404, as for a property that is not there.
-                ("investor, private property", investor, hidden, Self.expected(propertyParts: (404, 404, 404), marketData: (403, 403, 403)), { !$0.adminOnly }),
-                ("other sponsor, private property", rival, hidden, Self.expected(propertyParts: (404, 404, 404), marketData: (403, 403, 403)), { !$0.adminOnly }),
+                (
+                    "investor, private property", investor, hidden, Self.expected(propertyParts: (404, 404, 404), marketData: (403, 403, 403)),
+                    { !$0.adminOnly }
+                ),
+                (
+                    "other sponsor, private property", rival, hidden, Self.expected(propertyParts: (404, 404, 404), marketData: (403, 403, 403)),
+                    { !$0.adminOnly }
+                ),
             ]
             for (caller, token, targets, expected, only) in refusals {
                 let statuses = try await Self.writeEverywhere(fixture, targets, token: token, only: only, exchanges: &exchanges)
@@ -209,7 +219,10 @@ import TestSupport
                 ("investors", members, [("anonymous", nil, 404), ("investor", investor, 200), ("other sponsor", rival, 200)]),
                 (
                     "private", hidden,
-                    [("anonymous", nil, 404), ("investor", investor, 404), ("other sponsor", rival, 404), ("owner", owner, 200), ("admin", admin, 200)]
+                    [
+                        ("anonymous", nil, 404), ("investor", investor, 404), ("other sponsor", rival, 404), ("owner", owner, 200),
+                        ("admin", admin, 200),
+                    ]
                 ),
             ]
             for (visibility, targets, callers) in cases {
@@ -217,7 +230,9 @@ import TestSupport
                     for collection in Self.collections where !collection.adminOnly {
                         let list = try await fixture.client.get(collection.path(targets), token: token)
                         let item = try await fixture.client.get("\(collection.path(targets))/\(collection.target(targets))", token: token)
-                        #expect(list.status == status && item.status == status, "\(caller) reading \(collection.template) of a \(visibility) property: \(list.status) \(item.status)")
+                        #expect(
+                            list.status == status && item.status == status,
+                            "\(caller) reading \(collection.template) of a \(visibility) property: \(list.status) \(item.status)")
                         if status == 200 { #expect(list.column("id").contains(collection.target(targets))) }
                         for (template, reply) in [(collection.template, list), ("\(collection.template)/\(collection.item)", item)] {
                             let found = OpenAPIConformance.problems(

@@ -2,8 +2,8 @@ import Foundation
 import Models
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -82,7 +82,10 @@ struct MediaFixture: Sendable {
             guard case .array(let photos)? = gallery["data"] else { throw Failure("no data") }
             #expect(photos.map { $0["mime_type"] } == ["image/png", "image/jpeg"])
             #expect(media.files.count == 2)
-            #expect(try await media.base.events().filter { $0.hasPrefix("media.") } == ["media.photo_added", "media.primary_photo_changed", "media.photo_added"])
+            #expect(
+                try await media.base.events().filter { $0.hasPrefix("media.") } == [
+                    "media.photo_added", "media.primary_photo_changed", "media.photo_added",
+                ])
         }
     }
 
@@ -199,7 +202,10 @@ struct MediaFixture: Sendable {
                 .PATCH, "/v1/properties/\(publicID)/photos/\(photoID)", json: patch, token: try await media.base.token(.sponsor)
             )
             #expect(stranger.status == 403)
-            #expect(try await media.base.client.send(.DELETE, "/v1/properties/\(privateID)/photos/\(photoID)", token: try await media.base.token(.investor)).status == 404)
+            #expect(
+                try await media.base.client.send(
+                    .DELETE, "/v1/properties/\(privateID)/photos/\(photoID)", token: try await media.base.token(.investor)
+                ).status == 404)
         }
     }
 
@@ -221,7 +227,8 @@ struct MediaFixture: Sendable {
             #expect(changed.string("caption") == "Pool")
             let primaries = try await media.base.sql("SELECT id::text FROM media.property_photos WHERE is_primary AND deleted_at IS NULL")
             #expect(primaries == [ids[2]])
-            let invalid = try await media.base.client.send(.PATCH, "/v1/properties/\(id)/photos/\(ids[2])", json: #"{"category":"selfie"}"#, token: sponsor)
+            let invalid = try await media.base.client.send(
+                .PATCH, "/v1/properties/\(id)/photos/\(ids[2])", json: #"{"category":"selfie"}"#, token: sponsor)
             #expect(invalid.status == 422)
             #expect(invalid.text.contains(#""field":"category""#))
 
@@ -281,7 +288,8 @@ extension PhotoTests {
             let admin = TestDatabase.adminURL
             let target = "postgres://\(admin.username):\(admin.password ?? "")@\(admin.host):\(admin.port)/\(media.base.database.name)"
             let loaded = try await RepositoryScripts.run(
-                "/usr/bin/env", ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "sponsor=\(Self.demoSponsor)", "-f", "scripts/sql/demo-properties.sql"]
+                "/usr/bin/env",
+                ["psql", target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "sponsor=\(Self.demoSponsor)", "-f", "scripts/sql/demo-properties.sql"]
             )
             try #require(loaded.status == 0, "\(loaded.output)")
             for _ in 0..<2 {

@@ -1,8 +1,8 @@
-import PropertiesService
 import Models
+import PropertiesService
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct PropertiesServiceTests {
     @Test func bootsMigratesAndServesItsOperationsRoutes() async throws {

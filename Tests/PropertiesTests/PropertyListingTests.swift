@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -77,7 +77,8 @@ import TestSupport
                 ]
             )
             // Amounts are strings: a JSON number is refused with the field named.
-            let number = try await fixture.client.post("/v1/properties", Self.elm.replacingOccurrences(of: #""25000""#, with: "25000"), token: sponsor)
+            let number = try await fixture.client.post(
+                "/v1/properties", Self.elm.replacingOccurrences(of: #""25000""#, with: "25000"), token: sponsor)
             #expect(number.status == 422)
             #expect(number.text.contains(#""field":"minimum_investment""#))
             let missing = try await fixture.client.post("/v1/properties", #"{"property_name": "A"}"#, token: sponsor)
@@ -146,7 +147,8 @@ import TestSupport
             let sponsor = try await fixture.token(.sponsor)
             // Named by the sponsor: Autauga County tract 207 is a designated low-income community.
             let named = try await fixture.client.post(
-                "/v1/properties", Self.elm.replacingOccurrences(of: #""total_units": 24"#, with: #""total_units": 24, "oz_tract_geoid": "01001020700""#),
+                "/v1/properties",
+                Self.elm.replacingOccurrences(of: #""total_units": 24"#, with: #""total_units": 24, "oz_tract_geoid": "01001020700""#),
                 token: sponsor
             )
             #expect(named["in_oz"] == true)
@@ -159,14 +161,16 @@ import TestSupport
                 """
             )
             let located = try await fixture.client.post(
-                "/v1/properties", Self.elm.replacingOccurrences(of: #""total_units": 24"#, with: #""total_units": 24, "latitude": 32.46447, "longitude": -86.47646"#),
+                "/v1/properties",
+                Self.elm.replacingOccurrences(of: #""total_units": 24"#, with: #""total_units": 24, "latitude": 32.46447, "longitude": -86.47646"#),
                 token: sponsor
             )
             #expect(located.string("oz_tract_geoid") == "01001020700")
             #expect(located["in_oz"] == true)
             // Moving it out of the tract clears the status.
             let id = try #require(located.string("id"))
-            let moved = try await fixture.client.send(.PATCH, "/v1/properties/\(id)", json: #"{"latitude": 33.5, "longitude": -86.8}"#, token: sponsor)
+            let moved = try await fixture.client.send(
+                .PATCH, "/v1/properties/\(id)", json: #"{"latitude": 33.5, "longitude": -86.8}"#, token: sponsor)
             #expect(moved["in_oz"] == false)
             #expect(moved["oz_tract_geoid"] == nil)
 
@@ -195,9 +199,22 @@ import TestSupport
             exchanges.append(("GET", "/v1/properties", try await fixture.client.get("/v1/properties?near=x")))
             exchanges.append(("GET", "/v1/properties/{id}", try await fixture.client.get("/v1/properties/\(id)", token: sponsor)))
             exchanges.append(("GET", "/v1/properties/{id}", try await fixture.client.get("/v1/properties/nothing-here")))
-            exchanges.append(("PATCH", "/v1/properties/{id}", try await fixture.client.send(.PATCH, "/v1/properties/\(id)", json: #"{"status":"active","visibility":"investors"}"#, token: sponsor)))
-            exchanges.append(("PATCH", "/v1/properties/{id}", try await fixture.client.send(.PATCH, "/v1/properties/\(id)", json: #"{"status":"x"}"#, token: sponsor)))
-            exchanges.append(("DELETE", "/v1/properties/{id}", try await fixture.client.send(.DELETE, "/v1/properties/\(id)", token: try await fixture.token(.investor))))
+            exchanges.append(
+                (
+                    "PATCH", "/v1/properties/{id}",
+                    try await fixture.client.send(
+                        .PATCH, "/v1/properties/\(id)", json: #"{"status":"active","visibility":"investors"}"#, token: sponsor)
+                ))
+            exchanges.append(
+                (
+                    "PATCH", "/v1/properties/{id}",
+                    try await fixture.client.send(.PATCH, "/v1/properties/\(id)", json: #"{"status":"x"}"#, token: sponsor)
+                ))
+            exchanges.append(
+                (
+                    "DELETE", "/v1/properties/{id}",
+                    try await fixture.client.send(.DELETE, "/v1/properties/\(id)", token: try await fixture.token(.investor))
+                ))
             exchanges.append(("DELETE", "/v1/properties/{id}", try await fixture.client.send(.DELETE, "/v1/properties/\(id)", token: sponsor)))
             exchanges.append(("GET", "/v1/oz/developer-profile", try await fixture.client.get("/v1/oz/developer-profile", token: sponsor)))
             #expect(exchanges.map(\.2.status) == [201, 422, 401, 200, 422, 200, 404, 200, 422, 403, 204, 404])

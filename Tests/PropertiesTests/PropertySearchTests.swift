@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -37,9 +37,12 @@ import TestSupport
 
     /// Prattville and Montgomery are 20 km apart; Birmingham 130 km north; Austin far away.
     static let catalogue: [Listing] = [
-        Listing(name: "Magnolia Court", city: "Prattville", state: "AL", lat: 32.464, lng: -86.459, units: 120, raise: "5000000", open: true, tract: "01001020700"),
-        Listing(name: "Riverside Lofts", city: "Montgomery", state: "AL", lat: 32.377, lng: -86.300, type: "mixed_use", propertyClass: "A",
-                description: "Loft conversions on the riverfront with retail below."),
+        Listing(
+            name: "Magnolia Court", city: "Prattville", state: "AL", lat: 32.464, lng: -86.459, units: 120, raise: "5000000", open: true,
+            tract: "01001020700"),
+        Listing(
+            name: "Riverside Lofts", city: "Montgomery", state: "AL", lat: 32.377, lng: -86.300, type: "mixed_use", propertyClass: "A",
+            description: "Loft conversions on the riverfront with retail below."),
         Listing(name: "Oak Hollow", city: "Birmingham", state: "AL", lat: 33.520, lng: -86.802, propertyClass: "C", units: 8, raise: "900000"),
         Listing(name: "Congress Flats", city: "Austin", state: "TX", lat: 30.267, lng: -97.743, units: 60, open: true),
         Listing(name: "Quiet Draft", city: "Prattville", state: "AL", lat: 32.47, lng: -86.46, status: "prospect"),
@@ -57,7 +60,8 @@ import TestSupport
                 try #require(created.status == 201, "\(created.text)")
                 if listing.status != "prospect" {
                     let id = try #require(created.string("id"))
-                    let moved = try await fixture.client.send(.PATCH, "/v1/properties/\(id)", json: #"{"status":"\#(listing.status)"}"#, token: sponsor)
+                    let moved = try await fixture.client.send(
+                        .PATCH, "/v1/properties/\(id)", json: #"{"status":"\#(listing.status)"}"#, token: sponsor)
                     try #require(moved.status == 200)
                 }
             }
@@ -78,7 +82,10 @@ import TestSupport
             // Signed in, investor-only listings appear; the sponsor also sees their draft.
             let investor = try await fixture.token(.investor)
             #expect(try await Self.names(client.get("/v1/properties", token: investor)).contains("Members Place"))
-            #expect(try await Self.names(client.get("/v1/properties?city=prattville", token: sponsor)).sorted() == ["Magnolia Court", "Members Place", "Quiet Draft"])
+            #expect(
+                try await Self.names(client.get("/v1/properties?city=prattville", token: sponsor)).sorted() == [
+                    "Magnolia Court", "Members Place", "Quiet Draft",
+                ])
 
             #expect(try await Self.names(client.get("/v1/properties?state=TX")) == ["Congress Flats"])
             #expect(try await Self.names(client.get("/v1/properties?state=al,tx&class=A")) == ["Riverside Lofts"])

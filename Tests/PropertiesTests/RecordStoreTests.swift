@@ -4,8 +4,8 @@ import Logging
 import Models
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -69,12 +69,16 @@ import TestSupport
                 #expect(twin?.detail == "That unit number is taken.")
                 let sameID = await Self.problem { _ = try await store.create(parents, values: ["unit_number": "B9"], logger: Self.logger) }
                 #expect(sameID?.detail == "Another unit already has these details.")
-                let high = await Self.problem { _ = try await random.create(parents, values: ["unit_number": "C1", "floor": 999], logger: Self.logger) }
+                let high = await Self.problem {
+                    _ = try await random.create(parents, values: ["unit_number": "C1", "floor": 999], logger: Self.logger)
+                }
                 #expect(high?.status == .unprocessableContent)
                 #expect(high?.errors.map(\.field) == ["body"])
 
                 // A page in the given order, narrowed by filters, with a cursor to the rest.
-                for number in ["D4", "B2", "C3"] { _ = try await random.create(parents, values: ["unit_number": .string(number), "floor": 2], logger: Self.logger) }
+                for number in ["D4", "B2", "C3"] {
+                    _ = try await random.create(parents, values: ["unit_number": .string(number), "floor": 2], logger: Self.logger)
+                }
                 let order = Keyset("units", key: "lower(x.unit_number)", type: "text", descending: false)
                 let first = try await random.list(parents, page: PageRequest(limit: 2, order: order), logger: Self.logger) { binds in
                     ["x.floor = \(binds.add(2))"]
@@ -94,7 +98,9 @@ import TestSupport
                 // A PATCH merges over `stored` (the row's own columns) and writes the whole record.
                 let patched = try await store.update(id, parents, logger: Self.logger) { stored in
                     #expect(stored["unit_number"] == "A1")
-                    guard case .object(let merged) = try BodyFields.merging(["current_rent": nil], over: stored, writable: ["unit_number", "current_rent", "floor"])
+                    guard
+                        case .object(let merged) = try BodyFields.merging(
+                            ["current_rent": nil], over: stored, writable: ["unit_number", "current_rent", "floor"])
                     else { return [:] }
                     return merged
                 }

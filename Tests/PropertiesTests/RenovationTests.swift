@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -105,9 +105,13 @@ import TestSupport
                 "\(base)/progress-updates", #"{"update_date": "2025-06-01", "completion_percentage": 101, "units_completed": 3}"#, token: sponsor
             )
             #expect(wrong.invalidFields == ["completion_percentage"])
-            let overcounted = try await fixture.client.post("\(base)/progress-updates", #"{"update_date": "2025-06-01", "units_completed": 3}"#, token: sponsor)
+            let overcounted = try await fixture.client.post(
+                "\(base)/progress-updates", #"{"update_date": "2025-06-01", "units_completed": 3}"#, token: sponsor)
             #expect(overcounted.text.contains(#"{"field":"units_completed","message":"must not be more than the project's units_affected (2)"}"#))
-            #expect(try await fixture.client.post("\(base)/progress-updates", #"{"completion_percentage": 50}"#, token: sponsor).invalidFields == ["update_date"])
+            #expect(
+                try await fixture.client.post("\(base)/progress-updates", #"{"completion_percentage": 50}"#, token: sponsor).invalidFields == [
+                    "update_date"
+                ])
             #expect(try await fixture.rows("renovation_progress_updates") == "1/1")
 
             // Each new or corrected update is told to analytics, with where the project stands.
@@ -159,7 +163,8 @@ import TestSupport
             roof.expectBody(["project_name": "Roof", "status": "planning", "completion_percentage": 0, "common_areas_affected": []])
             let id = try #require(roof.string("id"))
             let finished = try await fixture.patch(
-                "\(path)/\(id)", #"{"status": "completed", "actual_start_date": "2025-01-05", "actual_end_date": "2025-02-01", "actual_cost": "88000"}"#,
+                "\(path)/\(id)",
+                #"{"status": "completed", "actual_start_date": "2025-01-05", "actual_end_date": "2025-02-01", "actual_cost": "88000"}"#,
                 token: sponsor
             )
             #expect(finished.status == 200)

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 @testable import PropertiesService
 
@@ -66,7 +66,8 @@ import TestSupport
             // A change is merged over the stored unit; `null` clears an optional field.
             try await Task.sleep(for: .milliseconds(5))
             let changed = try await fixture.patch(
-                "/v1/properties/\(property)/units/\(unitID)", #"{"occupancy_status": "notice", "notice_date": "2025-11-01", "building_number": null}"#,
+                "/v1/properties/\(property)/units/\(unitID)",
+                #"{"occupancy_status": "notice", "notice_date": "2025-11-01", "building_number": null}"#,
                 token: sponsor
             )
             #expect(changed.status == 200)
@@ -77,7 +78,8 @@ import TestSupport
             #expect(changed.string("created_at") == unit.string("created_at"))
             #expect(try #require(changed.string("updated_at")) > unit.string("updated_at")!)
             // Required fields cannot be cleared, and rules hold against the stored values.
-            let cleared = try await fixture.patch("/v1/properties/\(property)/units/\(unitID)", #"{"unit_number": null, "has_patio": null}"#, token: sponsor)
+            let cleared = try await fixture.patch(
+                "/v1/properties/\(property)/units/\(unitID)", #"{"unit_number": null, "has_patio": null}"#, token: sponsor)
             #expect(cleared.status == 422)
             #expect(cleared.invalidFields == ["has_patio", "unit_number"])
             let early = try await fixture.patch("/v1/properties/\(property)/units/\(unitID)", #"{"lease_end_date": "2024-06-30"}"#, token: sponsor)
@@ -134,7 +136,8 @@ import TestSupport
             let owned = try await fixture.client.post(path, #"{"unit_number": "1", "property_id": "x", "id": "y"}"#, token: sponsor)
             #expect(owned.invalidFields == ["id", "property_id"])
             #expect(owned.text.contains(#"{"field":"id","message":"is not a field you can set"}"#))
-            #expect(try await fixture.client.post(path, #"{"unit_number": "1", "current_rent": 1150}"#, token: sponsor).invalidFields == ["current_rent"])
+            #expect(
+                try await fixture.client.post(path, #"{"unit_number": "1", "current_rent": 1150}"#, token: sponsor).invalidFields == ["current_rent"])
             #expect(try await fixture.client.post(path, #"{"floor": 2}"#, token: sponsor).invalidFields == ["unit_number"])
             #expect(try await fixture.client.post(path, "[]", token: sponsor).invalidFields == ["body"])
             #expect(try await fixture.client.post(path, #"{"unit_number": "1\u0000"}"#, token: sponsor).invalidFields == ["unit_number"])

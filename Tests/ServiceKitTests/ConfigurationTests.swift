@@ -7,7 +7,10 @@ import Testing
 @Suite struct ConfigurationTests {
     @Test func parsesADatabaseURLWithEscapesAndTLS() throws {
         let url = try DatabaseURL(parsing: "postgresql://tract%5Fauth:p%40ss%3Aword@db.internal:6543/tract?sslmode=verify-full")
-        #expect(url == DatabaseURL(host: "db.internal", port: 6543, username: "tract_auth", password: "p@ss:word", database: "tract", tlsMode: .verifyFull))
+        #expect(
+            url
+                == DatabaseURL(
+                    host: "db.internal", port: 6543, username: "tract_auth", password: "p@ss:word", database: "tract", tlsMode: .verifyFull))
         #expect(url.redacted == "postgres://tract_auth:***@db.internal:6543/tract")
     }
 

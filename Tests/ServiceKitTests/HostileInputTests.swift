@@ -5,8 +5,8 @@ import HummingbirdTesting
 import Models
 import NIOCore
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 11, items 13, 16, 17 and 18: what a careless or hostile client sends is a 4xx naming the
 /// field as it was sent, never a 500 and never a guess.
@@ -24,7 +24,8 @@ import TestSupport
 
     /// Posts `body` to each echo route and returns the problem's status and field errors.
     func post(_ client: any TestClientProtocol, _ uri: String, _ body: String) async throws -> (Int, [ProblemDetails.FieldError]) {
-        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: .init(string: body)) { response async throws in
+        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: .init(string: body)) {
+            response async throws in
             guard response.status != .ok else { return (200, []) }
             #expect(response.headers[.contentType] == "application/problem+json")
             let problem = try JSONDecoder.tract.decode(ProblemDetails.self, from: Data(response.body.readableBytesView))

@@ -4,8 +4,8 @@ import Hummingbird
 import NIOConcurrencyHelpers
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Internal calls carry the caller's request id and trace, a service token, and are retried only
 /// where repeating them is safe.
@@ -28,7 +28,8 @@ import TestSupport
         try await withLocalServer(router) { base async throws in
             let client = InternalHTTPClient(tokens: StaticToken())
             let trace = try #require(TraceParent(header: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
-            let reply = try await client.send(.GET, base.appendingPathComponent("echo"), context: CallContext(requestID: "req-42", traceParent: trace))
+            let reply = try await client.send(
+                .GET, base.appendingPathComponent("echo"), context: CallContext(requestID: "req-42", traceParent: trace))
             #expect(reply.status == 200)
             let headers = seen.withLockedValue { $0 }
             #expect(headers["request_id"] == "req-42")
@@ -43,7 +44,10 @@ import TestSupport
         let calls = NIOLockedValueBox<[String: Int]>([:])
         let router = Router()
         router.get("flaky") { _, _ -> Response in
-            let count = calls.withLockedValue { $0["get", default: 0] += 1; return $0["get"]! }
+            let count = calls.withLockedValue {
+                $0["get", default: 0] += 1
+                return $0["get"]!
+            }
             return Response(status: count < 3 ? .serviceUnavailable : .ok)
         }
         router.post("flaky") { _, _ -> Response in

@@ -5,8 +5,8 @@ import Logging
 import Models
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// The kit's one pager (issue 12): rows made in one transaction share `created_at` to the
 /// microsecond, and every order must still show each of them exactly once. The cursor it replaced

@@ -2,13 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import Logging
 import Models
+import NIOCore
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct MigratorTests {
     let logger = Logger(label: "test.migrator")

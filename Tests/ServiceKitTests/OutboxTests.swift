@@ -3,13 +3,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Models
 import NIOCore
 import NIOHTTP1
-import Models
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Events published in a committed transaction reach each subscriber exactly once, whatever
 /// happens to the subscriber or the publisher in between (ARCHITECTURE.md, "Events").
@@ -202,9 +202,11 @@ import TestSupport
                 let client = JSONClient(port: port)
                 #expect(try await client.post("/v1/widgets", #"{"name":"poison"}"#).status == 201)
                 // The subscriber is down throughout: three attempts, then the row is dead.
-                #expect(try await eventually {
-                    try await fixture.count("SELECT count(*)::int FROM analytics.outbox WHERE dead_at IS NOT NULL", in: fixture.publisherDatabase) == 1
-                })
+                #expect(
+                    try await eventually {
+                        try await fixture.count("SELECT count(*)::int FROM analytics.outbox WHERE dead_at IS NOT NULL", in: fixture.publisherDatabase)
+                            == 1
+                    })
                 try await Task.sleep(for: .milliseconds(600))
                 #expect(try await fixture.count("SELECT max(attempts)::int FROM analytics.outbox", in: fixture.publisherDatabase) == 3)
 
@@ -248,7 +250,9 @@ import TestSupport
                     #expect(try await eventually { try await fixture.delivered == 1 })
                     #expect(try await fixture.received == 1)
                 }
-                #expect(try await fixture.count("SELECT count(*)::int FROM analytics.outbox WHERE dead_at IS NOT NULL", in: fixture.publisherDatabase) == 0)
+                #expect(
+                    try await fixture.count("SELECT count(*)::int FROM analytics.outbox WHERE dead_at IS NOT NULL", in: fixture.publisherDatabase)
+                        == 0)
                 // What is no longer dead cannot be retried.
                 #expect(try await client.post("/internal/outbox/dead-letters/\(id)/retry", "", token: admin).status == 404)
             }

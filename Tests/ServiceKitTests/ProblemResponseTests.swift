@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import Models
+import NIOCore
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Bad input gets a 4xx problem+json naming what is wrong; nothing gets a stack trace.
 @Suite struct ProblemResponseTests {
@@ -28,7 +28,8 @@ import TestSupport
 
     @Test func malformedJSONIsA400() async throws {
         try await self.withFixture { client async throws in
-            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: "{\"name\": ")) { response async throws in
+            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: "{\"name\": "))
+            { response async throws in
                 #expect(response.status == .badRequest)
                 let problem = try self.problem(response)
                 #expect(problem.status == 400)
@@ -41,19 +42,28 @@ import TestSupport
 
     @Test func missingAndMistypedFieldsAreNamed() async throws {
         try await self.withFixture { client async throws in
-            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: #"{"name": "a"}"#)) { response async throws in
+            try await client.execute(
+                uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: #"{"name": "a"}"#)
+            ) { response async throws in
                 #expect(response.status == .unprocessableContent)
                 #expect(try self.problem(response).errors == [.init(field: "count", message: "is required")])
             }
-            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: #"{"name": "a", "count": "three"}"#)) { response async throws in
+            try await client.execute(
+                uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: #"{"name": "a", "count": "three"}"#)
+            ) { response async throws in
                 #expect(response.status == .unprocessableContent)
                 #expect(try self.problem(response).errors == [.init(field: "count", message: "must be an integer")])
             }
-            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: #"{"name": "a", "count": 3, "address": {"zip": 12345}}"#)) { response async throws in
+            try await client.execute(
+                uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"],
+                body: .init(string: #"{"name": "a", "count": 3, "address": {"zip": 12345}}"#)
+            ) { response async throws in
                 #expect(try self.problem(response).errors == [.init(field: "address.zip", message: "must be a string")])
             }
             // And a good body goes through, snake_case in and out.
-            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: #"{"name": "a", "count": 3}"#)) { response async throws in
+            try await client.execute(
+                uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: #"{"name": "a", "count": 3}"#)
+            ) { response async throws in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == #"{"count":3,"name":"a"}"#)
             }
@@ -62,7 +72,9 @@ import TestSupport
 
     @Test func wrongContentTypeIsA415() async throws {
         try await self.withFixture { client async throws in
-            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "text/plain"], body: .init(string: #"{"name":"a","count":1}"#)) { response async throws in
+            try await client.execute(
+                uri: "/v1/echo", method: .post, headers: [.contentType: "text/plain"], body: .init(string: #"{"name":"a","count":1}"#)
+            ) { response async throws in
                 #expect(response.status == .unsupportedMediaType)
                 #expect(try self.problem(response).detail?.contains("application/json") == true)
             }
@@ -72,7 +84,8 @@ import TestSupport
     @Test func oversizedBodyIsA413() async throws {
         try await self.withFixture { client async throws in
             let big = #"{"name": ""# + String(repeating: "x", count: 4096) + #"", "count": 1}"#
-            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: big)) { response async throws in
+            try await client.execute(uri: "/v1/echo", method: .post, headers: [.contentType: "application/json"], body: .init(string: big)) {
+                response async throws in
                 #expect(response.status == .contentTooLarge)
                 #expect(try self.problem(response).detail == "The request body is larger than the limit of 1024 bytes.")
             }
@@ -109,7 +122,8 @@ import TestSupport
                 #expect(response.headers[.requestID] == "abc-123")
             }
             // A header that could poison logs is replaced, not echoed.
-            try await client.execute(uri: "/health/live", method: .get, headers: [.requestID: String(repeating: "a", count: 500)]) { response async throws in
+            try await client.execute(uri: "/health/live", method: .get, headers: [.requestID: String(repeating: "a", count: 500)]) {
+                response async throws in
                 #expect(response.headers[.requestID]?.count == 36)
             }
         }

@@ -30,7 +30,8 @@ import Testing
 @Suite struct RetryScheduleTests {
     @Test func doublesUpToTheCeiling() {
         let schedule = RetrySchedule(base: .seconds(1), maximum: .seconds(10))
-        #expect((1...6).map { schedule.ceiling(afterAttempts: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
+        #expect(
+            (1...6).map { schedule.ceiling(afterAttempts: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
         #expect(schedule.ceiling(afterAttempts: 10_000) == .seconds(10))
     }
 
@@ -129,7 +130,8 @@ import Testing
 
     @Test func hopsAreReadFromTheRightPastTrustedProxies() {
         // The client made up the first entry; the gateway's own view is the last untrusted hop.
-        #expect(ClientAddress.resolve(peer: "10.0.0.5", forwardedFor: "1.2.3.4, 198.51.100.7, 10.0.0.9", trustedProxies: self.gateway) == "198.51.100.7")
+        #expect(
+            ClientAddress.resolve(peer: "10.0.0.5", forwardedFor: "1.2.3.4, 198.51.100.7, 10.0.0.9", trustedProxies: self.gateway) == "198.51.100.7")
         #expect(ClientAddress.resolve(peer: "::ffff:127.0.0.1", forwardedFor: "2001:db8::1", trustedProxies: self.gateway) == "2001:db8::1")
     }
 

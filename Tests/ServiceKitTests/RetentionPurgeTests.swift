@@ -5,8 +5,8 @@ import Logging
 import Models
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 11, item 26: the kit's bookkeeping no longer grows forever. Rows past their retention go,
 /// recent rows and work still to do stay, and replicas purging at the same time do not get in each

@@ -1,8 +1,8 @@
 import Models
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Each service's role reaches only its own schemas (ARCHITECTURE.md, "Shape").
 @Suite struct RoleIsolationTests {

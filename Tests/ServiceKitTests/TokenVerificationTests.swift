@@ -2,13 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import JWTKit
 import Logging
 import Models
+import NIOCore
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// The JWT guard every service uses, against a JWKS served over real HTTP.
 @Suite struct TokenVerificationTests {
@@ -50,7 +50,9 @@ import TestSupport
             var signature = Array(parts[2])
             signature[5] = signature[5] == "A" ? "B" : "A"
             let tampered = parts[0] + "." + parts[1] + "." + String(signature)
-            let forgedPayload = parts[0] + "." + Self.base64URL(#"{"sub":"admin","roles":["admin"],"aud":["tract"],"iss":"tract-auth","exp":4102444800}"#) + "." + parts[2]
+            let forgedPayload =
+                parts[0] + "." + Self.base64URL(#"{"sub":"admin","roles":["admin"],"aud":["tract"],"iss":"tract-auth","exp":4102444800}"#) + "."
+                + parts[2]
             let cases: [(String, String)] = [
                 ("expired", try await issuer.token(expiresIn: -120)),
                 ("wrong audience", try await issuer.token(audience: "someone-else")),
@@ -96,10 +98,15 @@ import TestSupport
             // /internal/ routes need the service scope, which user tokens lack.
             let envelope = #"{"id":"0190c1a0-0000-7000-8000-000000000001","type":"x","source":"t","occurred_at":"2026-01-01T00:00:00Z","payload":{}}"#
             let userToken = try await issuer.token(roles: [.admin])
-            try await client.execute(uri: "/internal/events", method: .post, headers: [.authorization: "Bearer \(userToken)", .contentType: "application/json"], body: .init(string: envelope)) { response async throws in
+            try await client.execute(
+                uri: "/internal/events", method: .post, headers: [.authorization: "Bearer \(userToken)", .contentType: "application/json"],
+                body: .init(string: envelope)
+            ) { response async throws in
                 #expect(response.status == .forbidden)
             }
-            try await client.execute(uri: "/internal/events", method: .post, headers: [.contentType: "application/json"], body: .init(string: envelope)) { response async throws in
+            try await client.execute(
+                uri: "/internal/events", method: .post, headers: [.contentType: "application/json"], body: .init(string: envelope)
+            ) { response async throws in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate] == #"Bearer error="invalid_request""#)
             }

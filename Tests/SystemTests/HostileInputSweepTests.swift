@@ -3,8 +3,8 @@ import Foundation
 import Models
 import NIOCore
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 11's acceptance: every operation each service documents, sent a NUL in every string, the
 /// wrong type and out-of-range numbers for every field, a key given twice and ids that are not
@@ -61,7 +61,8 @@ import TestSupport
             var sent = 0
             for service in services {
                 let base = suite.urls[service] ?? ""
-                let document = try JSONDecoder().decode(JSONValue.self, from: Data(try await SystemClient.send(.GET, "\(base)/openapi.json").text.utf8))
+                let document = try JSONDecoder().decode(
+                    JSONValue.self, from: Data(try await SystemClient.send(.GET, "\(base)/openapi.json").text.utf8))
                 let requests = HostileRequests(document: document) { template, parameter in
                     if parameter == "property_id" || (template.hasPrefix("/v1/properties/{id}") && parameter == "id") { return propertyID }
                     if parameter == "offering_id" || (template.hasPrefix("/v1/offerings/{id}") && parameter == "id") { return offeringID }

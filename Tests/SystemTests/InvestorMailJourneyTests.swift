@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// What investors hear about their money, across real processes: investments finds the investor's
 /// address through auth's internal route (or communications does, for events), and the email goes
@@ -133,7 +133,8 @@ import TestSupport
     /// Signs up, confirms the email from the sink, signs in and gives a first name.
     static func verifiedAccount(_ suite: RunningSuite, email: String, firstName: String) async throws -> Account {
         let password = "a statement journey passphrase"
-        let signUp = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/signup",
+        let signUp = try await SystemClient.send(
+            .POST, "\(suite.auth)/v1/auth/signup",
             #"{"email":"\#(email)","password":"\#(password)"}"#)
         try #require(signUp.status == 202, "\(signUp.text)")
         let mail = try await suite.sink.waitForMessage(to: email, timeout: .seconds(30))

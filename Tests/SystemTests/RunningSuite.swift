@@ -3,8 +3,8 @@ import Models
 import NIOHTTP1
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Some of the suite's services as real processes, configured as `make run` configures them, on a
 /// test database of their own, with communications delivering over SMTP to a real server (the sink).
@@ -33,9 +33,10 @@ struct RunningSuite: Sendable {
             for service in services { ports[service] = try await freePort() }
             let secrets = Dictionary(uniqueKeysWithValues: services.map { ($0, "\($0.rawValue)-journey-secret-0123456789") })
             // A service that is not started is unreachable (the discard port), as when it is down.
-            let urls = Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { service in
-                (service, ports[service].map { "http://127.0.0.1:\($0)" } ?? "http://127.0.0.1:9")
-            })
+            let urls = Dictionary(
+                uniqueKeysWithValues: ServiceName.allCases.map { service in
+                    (service, ports[service].map { "http://127.0.0.1:\($0)" } ?? "http://127.0.0.1:9")
+                })
             let auth = urls[.auth]!
             var processes: [ServiceProcess] = []
             defer { for process in processes where process.process.isRunning { process.process.terminate() } }

@@ -4,8 +4,8 @@ import Models
 import NIOCore
 import NIOHTTP1
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// What a new investor does on the first day, across real processes: auth, communications and
 /// properties as `make run` starts them, mail delivered over SMTP to a real server (the sink),
@@ -15,7 +15,8 @@ import TestSupport
         try await RunningSuite.with([.auth, .communications, .properties]) { suite in
             let email = "journey.\(UUID().uuidString.prefix(6).lowercased())@example.com"
             let password = "a long journey passphrase"
-            let signUp = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/signup",
+            let signUp = try await SystemClient.send(
+                .POST, "\(suite.auth)/v1/auth/signup",
                 #"{"email":"\#(email)","password":"\#(password)","source":"qualify_as_an_investor"}"#)
             #expect(signUp.status == 202)
 
@@ -49,7 +50,8 @@ import TestSupport
             #expect(me.string("email") == email)
             #expect(me.string("current_role") == "investor")
 
-            let refreshed = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/token",
+            let refreshed = try await SystemClient.send(
+                .POST, "\(suite.auth)/v1/auth/token",
                 #"{"grant_type":"refresh_token","refresh_token":"\#(refresh)"}"#)
             #expect(refreshed.status == 200)
             let newAccess = try #require(refreshed.string("access_token"))
@@ -58,7 +60,8 @@ import TestSupport
 
             let loggedOut = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/logout", token: newAccess)
             #expect(loggedOut.status == 204)
-            let afterLogout = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/token",
+            let afterLogout = try await SystemClient.send(
+                .POST, "\(suite.auth)/v1/auth/token",
                 #"{"grant_type":"refresh_token","refresh_token":"\#(newRefresh)"}"#)
             // OAuth's invalid_grant (RFC 6749 §5.2): 400, saying why.
             #expect(afterLogout.status == 400)
@@ -70,7 +73,8 @@ import TestSupport
     @Test func aMagicLinkCreatesTheAccountAndScannersDoNotSpendIt() async throws {
         try await RunningSuite.with([.auth, .communications, .properties]) { suite in
             let email = "magic.\(UUID().uuidString.prefix(6).lowercased())@example.com"
-            let request = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/magic-links",
+            let request = try await SystemClient.send(
+                .POST, "\(suite.auth)/v1/auth/magic-links",
                 #"{"email":"\#(email)","source":"check_if_your_development_is_in_an_oz"}"#)
             #expect(request.status == 202)
             let mail = try await suite.sink.waitForMessage(to: email, timeout: .seconds(30))

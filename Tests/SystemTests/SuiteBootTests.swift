@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 import S3
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// The five executables started as separate processes against the local Postgres, as `make run`
 /// starts them: each migrates, becomes ready, serves its probes, metrics and OpenAPI document, and
@@ -178,8 +178,10 @@ import TestSupport
         for line in readme[heading.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
             guard line.hasPrefix("|") else { break }
             let first = line.split(separator: "|").first ?? ""  // the variable column
-            variables += first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
-                .filter { $0.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } && !$0.isEmpty }
+            variables += first.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            }
+            .filter { $0.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } && !$0.isEmpty }
         }
         return variables
     }

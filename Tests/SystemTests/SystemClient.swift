@@ -31,7 +31,8 @@ enum SystemClient {
     }
 
     static func signIn(_ suite: RunningSuite, _ email: String, _ password: String) async throws -> Reply {
-        try await send(.POST, "\(suite.auth)/v1/auth/token",
+        try await send(
+            .POST, "\(suite.auth)/v1/auth/token",
             #"{"grant_type":"password","email":"\#(email)","password":"\#(password)"}"#)
     }
 

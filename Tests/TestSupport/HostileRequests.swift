@@ -62,14 +62,19 @@ public struct HostileRequests {
 
         for name in pathParameters {
             for (variant, value) in [("not a UUID", "not-a-uuid"), ("NUL", "%00"), ("huge number", "99999999999999999999999")] {
-                requests.append(.init(method: method, path: self.fill(template, parameters: pathParameters, override: (name, value)), body: baseBodyText, variant: "path \(name): \(variant)"))
+                requests.append(
+                    .init(
+                        method: method, path: self.fill(template, parameters: pathParameters, override: (name, value)), body: baseBodyText,
+                        variant: "path \(name): \(variant)"))
             }
         }
         for parameter in queryParameters {
             guard let name = parameter["name"]?.text else { continue }
             let type = parameter["schema"].map(self.resolve)?["type"]?.text
             var values = [("NUL", "a%00b")]
-            if type == "integer" || type == "number" { values += [("wrong type", "abc"), ("huge number", "99999999999999999999999"), ("negative", "-1")] }
+            if type == "integer" || type == "number" {
+                values += [("wrong type", "abc"), ("huge number", "99999999999999999999999"), ("negative", "-1")]
+            }
             if type == "boolean" { values.append(("wrong type", "maybe")) }
             if parameter["schema"].map(self.resolve)?["format"] == "uuid" { values.append(("not a UUID", "not-a-uuid")) }
             for (variant, value) in values {
@@ -78,14 +83,17 @@ public struct HostileRequests {
         }
         guard let schema, let baseBody else { return requests }
 
-        for (variant, body) in [("body: an array", "[]"), ("body: a string", "\"x\""), ("body: null", "null"), ("body: a NUL key", #"{"\u0000": 1}"#)] {
+        for (variant, body) in [
+            ("body: an array", "[]"), ("body: a string", "\"x\""), ("body: null", "null"), ("body: a NUL key", #"{"\u0000": 1}"#),
+        ] {
             requests.append(.init(method: method, path: path, body: body, variant: variant))
         }
         guard case .object(let fields) = baseBody, case .object(let properties)? = schema["properties"] else { return requests }
         if let (key, value) = fields.sorted(by: { $0.key < $1.key }).first {
             // A key given twice: the first with a value no check would pass.
             let rest = Self.text(.object(fields.filter { $0.key != key }))
-            let duplicated = "{" + Self.text(.string(key)) + ": \"\\u0000\", " + Self.text(.string(key)) + ": " + Self.text(value)
+            let duplicated =
+                "{" + Self.text(.string(key)) + ": \"\\u0000\", " + Self.text(.string(key)) + ": " + Self.text(value)
                 + (rest == "{}" ? "}" : ", " + rest.dropFirst())
             requests.append(.init(method: method, path: path, body: duplicated, variant: "body: \(key) given twice"))
         }
@@ -111,7 +119,10 @@ public struct HostileRequests {
             if schema["format"] == "uuid" { values.append(("not a UUID", .string("not-a-uuid"))) }
             if schema["format"] == "date" || schema["format"] == "date-time" { values.append(("not a date", .string("2026-02-30"))) }
         case "integer", "number":
-            values += [("wrong type", .string("x")), ("huge number", .number(1e308)), ("beyond Int64", .string(Self.beyondInt64)), ("fraction", .number(1.5)), ("negative", .number(-1))]
+            values += [
+                ("wrong type", .string("x")), ("huge number", .number(1e308)), ("beyond Int64", .string(Self.beyondInt64)),
+                ("fraction", .number(1.5)), ("negative", .number(-1)),
+            ]
         case "boolean":
             values += [("wrong type", .string("yes"))]
         case "array":

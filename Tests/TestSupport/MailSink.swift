@@ -30,7 +30,8 @@ public final class MailSink: Sendable {
     public init(options: [String] = [], tls: TestCertificate? = nil) throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let python = ProcessInfo.processInfo.environment["TRACT_PYTHON"]
+        let python =
+            ProcessInfo.processInfo.environment["TRACT_PYTHON"]
             ?? repository.appendingPathComponent(".data/venv/bin/python").path
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tract-mail-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -45,8 +45,9 @@ public enum PagingSweep {
         guard case .object(let paths)? = document["paths"] else { return [] }
         var paged: Set<String> = []
         for (path, item) in paths {
-            guard let schema = item["get"]?["responses"]?["200"].map({ OpenAPIConformance.resolve($0, in: document) })?["content"]?[
-                "application/json"]?["schema"]
+            guard
+                let schema = item["get"]?["responses"]?["200"].map({ OpenAPIConformance.resolve($0, in: document) })?["content"]?[
+                    "application/json"]?["schema"]
             else { continue }
             let resolved = OpenAPIConformance.resolve(schema, in: document)
             if case .object(let properties)? = resolved["properties"], properties["data"] != nil, properties["next_cursor"] != nil {

@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Models
-import ServiceKit
 import NIOHTTP1
+import ServiceKit
 import ServiceLifecycle
 
 extension ServiceConfiguration {

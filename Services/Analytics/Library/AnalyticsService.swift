@@ -13,7 +13,7 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
             bundle: .module,
             routes: { _, _ in
                 // The service's own controllers arrive with its issue, mounted here at literal paths
-                // (`router.authenticated.addRoutes(controller.endpoints, atPath: "/v1/analytics/…")`);
+                // (`router.mount(controller, at: "/v1/analytics/…")`);
                 // the kit already serves probes, metrics, the OpenAPI document and the event inbox.
             }
         )

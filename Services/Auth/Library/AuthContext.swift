@@ -41,8 +41,12 @@ struct AuthContext: Sendable {
             try await self.mail.warnOfNewDevice(user, device: device, on: connection, logger: logger)
             let opened = try await self.sessions.open(userID: user.id, method: method, device: device, on: connection, logger: logger)
             try await connection.query("UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id)", logger: logger)
-            try await self.history.record(.signInSucceeded, userID: user.id, email: user.email, method: method, ip: device.ip, userAgent: device.userAgent, success: true, on: connection, logger: logger)
-            try await self.outbox.publish(UserSignedIn(userId: user.id, sessionId: opened.sessionID, authMethod: method, source: source ?? user.firstAuthSource), on: connection, logger: logger)
+            try await self.history.record(
+                .signInSucceeded, userID: user.id, email: user.email, method: method, ip: device.ip, userAgent: device.userAgent, success: true,
+                on: connection, logger: logger)
+            try await self.outbox.publish(
+                UserSignedIn(userId: user.id, sessionId: opened.sessionID, authMethod: method, source: source ?? user.firstAuthSource),
+                on: connection, logger: logger)
             return opened
         }
         let accessToken = try await self.accessTokens.issue(

@@ -33,15 +33,16 @@ public enum AuthEntryPoint: ServiceEntryPoint {
             purgeTargets: AuthRetention.purgeTargets(settings),
             routes: { router, dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
-                router.addRoutes(JWKSController(keys: auth.keys).publicEndpoints, atPath: "/.well-known/jwks.json")
-                router.addRoutes(TokenController(auth: auth).publicEndpoints, atPath: "/v1/auth/token")
+                router.mount(JWKSController(keys: auth.keys), at: "/.well-known/jwks.json")
+                router.mount(TokenController(auth: auth), at: "/v1/auth/token")
+                // Signing up is open; the account itself is the signed-in user's.
                 let accounts = AccountController(auth: auth)
                 router.addRoutes(accounts.publicEndpoints, atPath: "/v1/auth/signup")
                 router.authenticated.addRoutes(accounts.endpoints, atPath: "/v1/auth/me")
-                router.authenticated.addRoutes(SessionController(auth: auth).endpoints, atPath: "/v1/auth")
-                router.addRoutes(EmailFlowController(auth: auth).publicEndpoints, atPath: "/v1/auth")
-                router.addRoutes(MagicLinkController(auth: auth).publicEndpoints, atPath: "/v1/auth/magic-links")
-                router.authenticated.addRoutes(InternalUserController(users: auth.users).endpoints, atPath: "/internal/v1/users")
+                router.mount(SessionController(auth: auth), at: "/v1/auth")
+                router.mount(EmailFlowController(auth: auth), at: "/v1/auth")
+                router.mount(MagicLinkController(auth: auth), at: "/v1/auth/magic-links")
+                router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
             }
         )
     }

@@ -106,9 +106,10 @@ public struct AuthSettings: Sendable {
             clients.append((parts[0], parts[1]))
         }
         return AuthSettings(
-            accessTokenLifetime: .seconds(try environment.integer(
-                "ACCESS_TOKEN_TTL_SECONDS", default: 300, range: 60...Int(Self.maximumAccessTokenLifetime.components.seconds)
-            )),
+            accessTokenLifetime: .seconds(
+                try environment.integer(
+                    "ACCESS_TOKEN_TTL_SECONDS", default: 300, range: 60...Int(Self.maximumAccessTokenLifetime.components.seconds)
+                )),
             refreshTokenLifetime: .seconds(86400 * (try environment.integer("REFRESH_TOKEN_TTL_DAYS", default: 30, range: 1...365))),
             refreshReuseGrace: .seconds(try environment.integer("REFRESH_REUSE_GRACE_SECONDS", default: 10, range: 0...120)),
             keyEncryptionKey: SymmetricKey(data: bytes),
@@ -183,15 +184,24 @@ public struct RateLimits: Sendable {
 
     static func fromEnvironment(_ environment: EnvironmentReader) throws -> RateLimits {
         RateLimits(
-            emailSendsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_EMAIL_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600)),
-            emailSendsPerAddress: TokenBucket(1, per: .seconds(try environment.integer("RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS", default: 60, range: 1...86400))),
-            refreshesPerIP: TokenBucket(try environment.integer("RATE_LIMIT_REFRESH_PER_5MIN_PER_IP", default: 150, range: 1...1_000_000), per: .seconds(300)),
-            verificationsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_VERIFY_PER_5MIN_PER_IP", default: 30, range: 1...100_000), per: .seconds(300)),
-            codeAttemptsPerAddress: TokenBucket(try environment.integer("RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS", default: 20, range: 1...10_000), per: .seconds(86400)),
-            signInsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP", default: 60, range: 1...1_000_000), per: .seconds(300)),
-            signUpsPerIP: TokenBucket(try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600)),
-            passwordChangesPerUser: TokenBucket(try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER", default: 5, range: 1...10_000), per: .seconds(3600)),
-            passwordChangesPerIP: TokenBucket(try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP", default: 20, range: 1...100_000), per: .seconds(3600))
+            emailSendsPerIP: TokenBucket(
+                try environment.integer("RATE_LIMIT_EMAIL_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600)),
+            emailSendsPerAddress: TokenBucket(
+                1, per: .seconds(try environment.integer("RATE_LIMIT_EMAIL_PER_ADDRESS_SECONDS", default: 60, range: 1...86400))),
+            refreshesPerIP: TokenBucket(
+                try environment.integer("RATE_LIMIT_REFRESH_PER_5MIN_PER_IP", default: 150, range: 1...1_000_000), per: .seconds(300)),
+            verificationsPerIP: TokenBucket(
+                try environment.integer("RATE_LIMIT_VERIFY_PER_5MIN_PER_IP", default: 30, range: 1...100_000), per: .seconds(300)),
+            codeAttemptsPerAddress: TokenBucket(
+                try environment.integer("RATE_LIMIT_CODE_ATTEMPTS_PER_DAY_PER_ADDRESS", default: 20, range: 1...10_000), per: .seconds(86400)),
+            signInsPerIP: TokenBucket(
+                try environment.integer("RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP", default: 60, range: 1...1_000_000), per: .seconds(300)),
+            signUpsPerIP: TokenBucket(
+                try environment.integer("RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP", default: 30, range: 1...100_000), per: .seconds(3600)),
+            passwordChangesPerUser: TokenBucket(
+                try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_USER", default: 5, range: 1...10_000), per: .seconds(3600)),
+            passwordChangesPerIP: TokenBucket(
+                try environment.integer("RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP", default: 20, range: 1...100_000), per: .seconds(3600))
         )
     }
 }

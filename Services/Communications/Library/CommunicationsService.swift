@@ -29,7 +29,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 return handlers
             },
             routes: { router, dependencies in
-                router.authenticated.addRoutes(EmailController(sends: sends(dependencies)).endpoints, atPath: "/internal/v1/emails")
+                router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
             }
         )
     }

@@ -21,12 +21,14 @@ public enum InvestmentsBenchmark {
         let proRata = DistributionController.NewDistribution(
             offeringId: UUID(), distributionType: "sale_proceeds", distributionDate: CalendarDate(year: 2026, month: 6, day: 30)!,
             totalAmount: Money(cents: 123_456_789_01), calculationMethod: "pro_rata", waterfall: nil,
-            withholdingRates: Dictionary(uniqueKeysWithValues: holdings.prefix(500).map { ($0.investorId.uuidString.lowercased(), Decimal(string: "0.24")!) }),
+            withholdingRates: Dictionary(
+                uniqueKeysWithValues: holdings.prefix(500).map { ($0.investorId.uuidString.lowercased(), Decimal(string: "0.24")!) }),
             notes: nil
         )
         var waterfall = proRata
         waterfall.calculationMethod = "waterfall"
-        waterfall.waterfall = WaterfallTerms(preferredReturnRate: Decimal(string: "0.08")!, catchUpRate: 1, carriedInterestRate: Decimal(string: "0.2")!)
+        waterfall.waterfall = WaterfallTerms(
+            preferredReturnRate: Decimal(string: "0.08")!, catchUpRate: 1, carriedInterestRate: Decimal(string: "0.2")!)
 
         let positions = (0..<200).map { index in
             PortfolioPosition(

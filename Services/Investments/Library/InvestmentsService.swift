@@ -16,71 +16,62 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
     /// (`ServiceOverrides.clock` fixes the day in tests).
     static func definition(settings: InvestmentsSettings) throws -> ServiceDefinition {
         let statementDocument = try StatementDocument.bundled()
-        return ServiceDefinition(name: .investments, bundle: .module, eventHandlers: { _ in PropertyCopies.eventHandlers() }) { router, dependencies in
-            let postgres = dependencies.postgres
-            let clock = dependencies.clock
-            let ids = dependencies.ids
-            let idempotency = IdempotentRequests(schema: dependencies.schema)
-            let propertiesURL = dependencies.configuration.events.peers[ServiceName.properties.rawValue]
-                ?? URL(string: "http://127.0.0.1:\(ServiceName.properties.defaultPort)")!
-            let properties = PropertyCopies(postgres: postgres, internalClient: dependencies.internalClient, propertiesURL: propertiesURL)
+        return ServiceDefinition(
+            name: .investments,
+            bundle: .module,
+            eventHandlers: { _ in PropertyCopies.eventHandlers() },
+            routes: { router, dependencies in
+                let postgres = dependencies.postgres
+                let clock = dependencies.clock
+                let ids = dependencies.ids
+                let idempotency = IdempotentRequests(schema: dependencies.schema)
+                let propertiesURL =
+                    dependencies.configuration.events.peers[ServiceName.properties.rawValue]
+                    ?? URL(string: "http://127.0.0.1:\(ServiceName.properties.defaultPort)")!
+                let properties = PropertyCopies(postgres: postgres, internalClient: dependencies.internalClient, propertiesURL: propertiesURL)
 
-            let offerings = OfferingController(store: OfferingStore(postgres: postgres, ids: ids), properties: properties)
-            router.authenticated.addRoutes(offerings.endpoints, atPath: "/v1/offerings")
+                router.mount(OfferingController(store: OfferingStore(postgres: postgres, ids: ids), properties: properties), at: "/v1/offerings")
 
-            let investments = InvestmentController(
-                store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, clock: clock, ids: ids)
-            )
-            router.authenticated.addRoutes(investments.offeringEndpoints, atPath: "/v1/offerings/:id/investments")
-            router.authenticated.addRoutes(investments.endpoints, atPath: "/v1/investments")
+                let investments = InvestmentController(
+                    store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, clock: clock, ids: ids)
+                )
+                router.mount(investments, at: "/v1/investments")
+                // An offering's investments: the same controller, seen from the offering.
+                router.authenticated.addRoutes(investments.offeringEndpoints, atPath: "/v1/offerings/:id/investments")
 
-            let distributions = DistributionController(
-                store: DistributionStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, ids: ids)
-            )
-            router.authenticated.addRoutes(distributions.endpoints, atPath: "/v1/distributions")
+                let distributions = DistributionStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, ids: ids)
+                router.mount(DistributionController(store: distributions), at: "/v1/distributions")
+                router.mount(PortfolioController(store: PortfolioStore(postgres: postgres), clock: clock), at: "/v1/portfolio")
 
-            let portfolio = PortfolioController(store: PortfolioStore(postgres: postgres), clock: clock)
-            router.authenticated.addRoutes(portfolio.endpoints, atPath: "/v1/portfolio")
+                let profiles = InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)
+                router.mount(InvestorProfileController(profiles: profiles), at: "/v1/investor-profile")
+                // Investors submit their own verifications; staff review everyone's.
+                let verifications = VerificationController(store: Verifications(postgres: postgres, ids: ids), clock: clock)
+                router.authenticated.addRoutes(verifications.ownEndpoints, atPath: "/v1/investor-profile/verifications")
+                router.authenticated.addRoutes(verifications.staffEndpoints, atPath: "/v1/verifications")
 
-            let profiles = InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)
-            router.authenticated.addRoutes(InvestorProfileController(profiles: profiles).endpoints, atPath: "/v1/investor-profile")
-            let verifications = VerificationController(store: Verifications(postgres: postgres, ids: ids), clock: clock)
-            router.authenticated.addRoutes(verifications.ownEndpoints, atPath: "/v1/investor-profile/verifications")
-            router.authenticated.addRoutes(verifications.staffEndpoints, atPath: "/v1/verifications")
+                // The same estimate under both names the product uses (see `TaxController`).
+                router.mount(TaxController(profiles: profiles), at: "/v1/tax/oz-estimate")
+                router.mount(TaxController(profiles: profiles), at: "/v1/oz/tax-estimate")
 
-            // The same estimate under both names the product uses (see `TaxController`).
-            let tax = TaxController(profiles: profiles)
-            router.addRoutes(tax.publicEndpoints, atPath: "/v1/tax/oz-estimate")
-            router.addRoutes(tax.publicEndpoints, atPath: "/v1/oz/tax-estimate")
-
-            let statements = StatementController(
-                store: StatementStore(
+                let statements = StatementStore(
                     postgres: postgres, outbox: dependencies.outbox, document: statementDocument,
                     contacts: InvestorContacts(directory: UserDirectory(dependencies)),
                     publicURL: settings.publicURL, clock: clock, ids: ids
                 )
-            )
-            router.authenticated.addRoutes(statements.endpoints, atPath: "/v1/statements")
+                router.mount(StatementController(store: statements), at: "/v1/statements")
 
-            // Property financials: one controller per kind, each at its own path.
-            let access = FinancialsAccess(postgres: postgres, properties: properties)
-            router.authenticated.addRoutes(
-                FinancialRecordController<IncomeRecord>(postgres: postgres, ids: ids, access: access).endpoints,
-                atPath: "/v1/financials/properties/:property_id/income"
-            )
-            router.authenticated.addRoutes(
-                FinancialRecordController<ExpensesRecord>(postgres: postgres, ids: ids, access: access).endpoints,
-                atPath: "/v1/financials/properties/:property_id/expenses"
-            )
-            router.authenticated.addRoutes(
-                FinancialRecordController<PerformanceRecord>(postgres: postgres, ids: ids, access: access).endpoints,
-                atPath: "/v1/financials/properties/:property_id/performance"
-            )
-            router.authenticated.addRoutes(
-                FinancialRecordController<RentRollRecord>(postgres: postgres, ids: ids, access: access).endpoints,
-                atPath: "/v1/financials/properties/:property_id/rent-roll"
-            )
-        }
+                // Property financials: one controller per kind, each at its own path.
+                let access = FinancialsAccess(postgres: postgres, properties: properties)
+                func financials<Record: FinancialRecord>(_: Record.Type) -> FinancialRecordController<Record> {
+                    FinancialRecordController(postgres: postgres, ids: ids, access: access)
+                }
+                router.mount(financials(IncomeRecord.self), at: "/v1/financials/properties/:property_id/income")
+                router.mount(financials(ExpensesRecord.self), at: "/v1/financials/properties/:property_id/expenses")
+                router.mount(financials(PerformanceRecord.self), at: "/v1/financials/properties/:property_id/performance")
+                router.mount(financials(RentRollRecord.self), at: "/v1/financials/properties/:property_id/rent-roll")
+            }
+        )
     }
 }
 

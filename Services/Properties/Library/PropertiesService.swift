@@ -23,74 +23,57 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
             onStart: { dependencies in
                 try await MediaControllers.storage(for: settings.media.backend, logger: dependencies.logger).prepare()
             },
-            purgeTargets: [.rateLimitBuckets(schema: ServiceName.properties.schemas[0], longestRefill: settings.ozChecksPerIP.refillTime)]
-        ) { router, dependencies in
-            let postgres = dependencies.postgres, outbox = dependencies.outbox, clock = dependencies.clock, ids = dependencies.ids
+            purgeTargets: [.rateLimitBuckets(schema: ServiceName.properties.schemas[0], longestRefill: settings.ozChecksPerIP.refillTime)],
+            routes: { router, dependencies in
+                let postgres = dependencies.postgres
+                let outbox = dependencies.outbox
+                let clock = dependencies.clock
+                let ids = dependencies.ids
 
-            // Opportunity Zones: the public check and the caller's developer profile.
-            let oz = OZCheckController(
-                tracts: OZTracts(postgres: postgres),
-                geocoder: CensusGeocoder(baseURL: settings.censusGeocoderURL),
-                profiles: DeveloperProfiles(postgres: postgres, outbox: outbox),
-                limiter: RateLimiter(postgres: postgres, schema: dependencies.schema),
-                checksPerIP: settings.ozChecksPerIP,
-                trustedProxies: dependencies.configuration.trustedProxies
-            )
-            router.addRoutes(oz.publicEndpoints, atPath: "/v1/oz")
-            router.authenticated.addRoutes(oz.endpoints, atPath: "/v1/oz")
+                // Opportunity Zones: the public check and the caller's developer profile.
+                let oz = OZCheckController(
+                    tracts: OZTracts(postgres: postgres),
+                    geocoder: CensusGeocoder(baseURL: settings.censusGeocoderURL),
+                    profiles: DeveloperProfiles(postgres: postgres, outbox: outbox),
+                    limiter: RateLimiter(postgres: postgres, schema: dependencies.schema),
+                    checksPerIP: settings.ozChecksPerIP,
+                    trustedProxies: dependencies.configuration.trustedProxies
+                )
+                router.mount(oz, at: "/v1/oz")
 
-            // Listings.
-            let store = PropertyStore(postgres: postgres, outbox: outbox, ids: ids)
-            let properties = PropertyController(store: store, clock: clock)
-            router.addRoutes(properties.publicEndpoints, atPath: "/v1/properties")
-            router.authenticated.addRoutes(properties.endpoints, atPath: "/v1/properties")
-            router.authenticated.addRoutes(InternalPropertyController(store: store).endpoints, atPath: "/internal/v1/properties")
+                // Listings.
+                let store = PropertyStore(postgres: postgres, outbox: outbox, ids: ids)
+                router.mount(PropertyController(store: store, clock: clock), at: "/v1/properties")
+                router.mount(InternalPropertyController(store: store), at: "/internal/v1/properties")
 
-            // The parts of a property, and market data: one `PartController` per kind.
-            func parts<Part: PropertyPart>(_: Part.Type) -> PartController<Part> {
-                PartController(store: PartStore(postgres: postgres, outbox: outbox, clock: clock, ids: ids))
+                // The parts of a property, and market data: one `PartController` per kind.
+                func parts<Part: PropertyPart>(_: Part.Type) -> PartController<Part> {
+                    PartController(store: PartStore(postgres: postgres, outbox: outbox, clock: clock, ids: ids))
+                }
+                router.mount(parts(Units.self), at: "/v1/properties/:id/units")
+                router.mount(parts(FloorPlans.self), at: "/v1/properties/:id/floor-plans")
+                router.mount(parts(Comparables.self), at: "/v1/properties/:id/comparables")
+                router.mount(parts(Valuations.self), at: "/v1/properties/:id/valuations")
+                router.mount(parts(RenovationProjects.self), at: "/v1/properties/:id/renovations")
+                router.mount(parts(UnitRenovations.self), at: "/v1/properties/:id/renovations/:project_id/unit-renovations")
+                router.mount(parts(ProgressUpdates.self), at: "/v1/properties/:id/renovations/:project_id/progress-updates")
+                // Market data is for signed-in callers only: all its routes are on the authenticated collection.
+                router.mount(parts(MarketAreas.self), at: "/v1/market-areas")
+
+                // Listing media: photos, documents with their shares and signature requests, the bytes
+                // of both, and videos and virtual tours.
+                let media = try MediaControllers(settings: settings.media, properties: store, dependencies: dependencies)
+                router.mount(media.photos, at: "/v1/properties/:id/photos")
+                router.mount(media.propertyDocuments, at: "/v1/properties/:id/documents")
+                router.mount(media.documents, at: "/v1/documents")
+                router.mount(media.shares, at: "/v1/documents/:id")
+                router.mount(media.files, at: "/v1/media")
+                let videos = try ListingMediaController<VideoFields>(postgres: postgres, ids: ids, gate: media.gate, rules: media.listingMediaRules)
+                router.mount(videos, at: "/v1/properties/:id/videos")
+                let tours = try ListingMediaController<TourFields>(postgres: postgres, ids: ids, gate: media.gate, rules: media.listingMediaRules)
+                router.mount(tours, at: "/v1/properties/:id/virtual-tours")
             }
-            let units = parts(Units.self)
-            router.addRoutes(units.publicEndpoints, atPath: "/v1/properties/:id/units")
-            router.authenticated.addRoutes(units.endpoints, atPath: "/v1/properties/:id/units")
-            let floorPlans = parts(FloorPlans.self)
-            router.addRoutes(floorPlans.publicEndpoints, atPath: "/v1/properties/:id/floor-plans")
-            router.authenticated.addRoutes(floorPlans.endpoints, atPath: "/v1/properties/:id/floor-plans")
-            let comparables = parts(Comparables.self)
-            router.addRoutes(comparables.publicEndpoints, atPath: "/v1/properties/:id/comparables")
-            router.authenticated.addRoutes(comparables.endpoints, atPath: "/v1/properties/:id/comparables")
-            let valuations = parts(Valuations.self)
-            router.addRoutes(valuations.publicEndpoints, atPath: "/v1/properties/:id/valuations")
-            router.authenticated.addRoutes(valuations.endpoints, atPath: "/v1/properties/:id/valuations")
-            let renovations = parts(RenovationProjects.self)
-            router.addRoutes(renovations.publicEndpoints, atPath: "/v1/properties/:id/renovations")
-            router.authenticated.addRoutes(renovations.endpoints, atPath: "/v1/properties/:id/renovations")
-            let unitRenovations = parts(UnitRenovations.self)
-            router.addRoutes(unitRenovations.publicEndpoints, atPath: "/v1/properties/:id/renovations/:project_id/unit-renovations")
-            router.authenticated.addRoutes(unitRenovations.endpoints, atPath: "/v1/properties/:id/renovations/:project_id/unit-renovations")
-            let progressUpdates = parts(ProgressUpdates.self)
-            router.addRoutes(progressUpdates.publicEndpoints, atPath: "/v1/properties/:id/renovations/:project_id/progress-updates")
-            router.authenticated.addRoutes(progressUpdates.endpoints, atPath: "/v1/properties/:id/renovations/:project_id/progress-updates")
-            // Market data is for signed-in callers only: all its routes are on the authenticated collection.
-            router.authenticated.addRoutes(parts(MarketAreas.self).endpoints, atPath: "/v1/market-areas")
-
-            // Listing media: photos, documents with their shares and signature requests, the bytes
-            // of both, and videos and virtual tours.
-            let media = try MediaControllers(settings: settings.media, properties: store, dependencies: dependencies)
-            router.addRoutes(media.photos.publicEndpoints, atPath: "/v1/properties/:id/photos")
-            router.authenticated.addRoutes(media.photos.endpoints, atPath: "/v1/properties/:id/photos")
-            router.addRoutes(media.propertyDocuments.publicEndpoints, atPath: "/v1/properties/:id/documents")
-            router.authenticated.addRoutes(media.propertyDocuments.endpoints, atPath: "/v1/properties/:id/documents")
-            router.addRoutes(media.documents.publicEndpoints, atPath: "/v1/documents")
-            router.authenticated.addRoutes(media.shares.endpoints, atPath: "/v1/documents/:id")
-            router.addRoutes(media.files.publicEndpoints, atPath: "/v1/media")
-            let videos = try ListingMediaController<VideoFields>(postgres: postgres, ids: ids, gate: media.gate, rules: media.listingMediaRules)
-            router.addRoutes(videos.publicEndpoints, atPath: "/v1/properties/:id/videos")
-            router.authenticated.addRoutes(videos.endpoints, atPath: "/v1/properties/:id/videos")
-            let tours = try ListingMediaController<TourFields>(postgres: postgres, ids: ids, gate: media.gate, rules: media.listingMediaRules)
-            router.addRoutes(tours.publicEndpoints, atPath: "/v1/properties/:id/virtual-tours")
-            router.authenticated.addRoutes(tours.endpoints, atPath: "/v1/properties/:id/virtual-tours")
-        }
+        )
     }
 }
 

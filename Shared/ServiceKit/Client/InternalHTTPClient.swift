@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Models
 import NIOCore
-
 import NIOHTTP1
 
 /// The request id and trace an internal call continues.

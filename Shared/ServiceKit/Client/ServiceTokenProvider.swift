@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import Models
 import NIOCore
-
 import NIOHTTP1
 
 /// Supplies the bearer token a service presents when it calls another service's `/internal/` routes.

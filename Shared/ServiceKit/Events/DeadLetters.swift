@@ -106,25 +106,24 @@ public struct DeadLetters: Sendable {
     /// users with the admin role. Under `/internal/` because the gateway does not route it: an
     /// operator reaches a service directly (README, "Dead letters").
     public var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get { request, context -> Page<Letter> in
-            try context.identity.requireRole(.admin)
-            return try await self.list(try PageRequest(request, order: Self.order), logger: context.logger)
-        }
-        routes.post(":id/retry") { _, context -> Letter in
-            try context.identity.requireRole(.admin)
-            guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0,
-                let letter = try await self.retry(id, logger: context.logger)
-            else {
-                throw Problem.notFound("No dead letter has this id.")
+        RouteCollection(context: AuthenticatedContext.self)
+            .get { request, context -> Page<Letter> in
+                try context.identity.requireRole(.admin)
+                return try await self.list(try PageRequest(request, order: Self.order), logger: context.logger)
             }
-            context.logger.notice(
-                "dead letter retried",
-                metadata: ["outbox_id": .stringConvertible(id), "event_type": .string(letter.eventType), "by": .string(context.identity.subject)]
-            )
-            return letter
-        }
-        return routes
+            .post(":id/retry") { _, context -> Letter in
+                try context.identity.requireRole(.admin)
+                guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0,
+                    let letter = try await self.retry(id, logger: context.logger)
+                else {
+                    throw Problem.notFound("No dead letter has this id.")
+                }
+                context.logger.notice(
+                    "dead letter retried",
+                    metadata: ["outbox_id": .stringConvertible(id), "event_type": .string(letter.eventType), "by": .string(context.identity.subject)]
+                )
+                return letter
+            }
     }
 }
 

@@ -32,9 +32,11 @@ public struct EventHandlers: Sendable {
         _ type: Event.Type,
         _ handler: @escaping @Sendable (Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
     ) {
-        self.on(type, prepare: { _, _, _ in () }, apply: { _, event, envelope, connection, logger in
-            try await handler(event, envelope, connection, logger)
-        })
+        self.on(
+            type, prepare: { _, _, _ in () },
+            apply: { _, event, envelope, connection, logger in
+                try await handler(event, envelope, connection, logger)
+            })
     }
 
     /// Registers a handler whose whole work is I/O before the inbox transaction (a mail, a call):
@@ -158,9 +160,9 @@ public struct EventInbox: Sendable {
 
     /// `POST /internal/events`, open only to service tokens that may publish events.
     public var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.add(middleware: RequireScopeMiddleware(Scope.publishEvents))
-        routes.post { request, context -> Receipt in
+        RouteCollection(context: AuthenticatedContext.self)
+            .add(middleware: RequireScopeMiddleware(Scope.publishEvents))
+            .post { request, context -> Receipt in
                 let envelope = try await request.decode(as: EventEnvelope.self, context: context)
                 try self.authorize(envelope, from: context.identity)
                 let outcome = try await self.receive(envelope, logger: context.logger)
@@ -173,6 +175,5 @@ public struct EventInbox: Sendable {
                 )
                 return Receipt(eventId: envelope.id, outcome: outcome)
             }
-        return routes
     }
 }

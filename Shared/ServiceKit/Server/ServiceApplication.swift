@@ -59,7 +59,7 @@ public func buildServiceApplication(
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPI: openAPI)))
     router.add(middleware: QueryGuardMiddleware())
     router.add(middleware: IdentityMiddleware(verifier: verifier))
-    let operations = OperationsRoutes(
+    let operations = OperationsController(
         postgres: postgres,
         migrator: migrator,
         openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),

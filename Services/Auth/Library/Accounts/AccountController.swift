@@ -110,24 +110,22 @@ struct PasswordChange: Decodable, Sendable {
 }
 
 /// Sign-up (`/v1/auth/signup`) and the signed-in user's own account (`/v1/auth/me`).
-struct AccountController: Sendable {
+struct AccountController: RouteController {
     let auth: AuthContext
 
     /// Mounted at `/v1/auth/signup`.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.post(use: self.signUp)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .post(use: self.signUp)
     }
 
     /// Mounted at `/v1/auth/me`.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get(use: self.show)
-        routes.patch(use: self.update)
-        routes.post("password", use: self.changePassword)
-        routes.get("login-history", use: self.loginHistory)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get(use: self.show)
+            .patch(use: self.update)
+            .post("password", use: self.changePassword)
+            .get("login-history", use: self.loginHistory)
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Profile {
@@ -171,12 +169,18 @@ struct AccountController: Sendable {
         try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
         let passwordHash = try await self.auth.hasher.hash(body.password)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            try await self.auth.users.expireUnverified(email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: context.logger)
+            try await self.auth.users.expireUnverified(
+                email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: context.logger)
             let userID: UUID
-            if let created = try await self.auth.users.create(email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger) {
-                try await self.auth.history.record(.signUp, userID: created, email: email, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
+            if let created = try await self.auth.users.create(
+                email: email, passwordHash: passwordHash, source: body.source, verified: false, on: connection, logger: context.logger)
+            {
+                try await self.auth.history.record(
+                    .signUp, userID: created, email: email, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
                 try await self.auth.outbox.publish(
-                    UserCreated(userId: created, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source, authMethod: "password"),
+                    UserCreated(
+                        userId: created, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: body.source,
+                        authMethod: "password"),
                     on: connection,
                     logger: context.logger
                 )
@@ -184,12 +188,15 @@ struct AccountController: Sendable {
             } else if let pending = try await self.auth.users.unverifiedID(email: email, on: connection, logger: context.logger) {
                 // Nobody has proven this address yet, and this may be its owner after a stranger
                 // signed it up: they get a link of their own, which keeps *their* password.
-                try await self.auth.history.record(.signUp, userID: pending, email: email, method: "password", ip: ip, success: true, reason: "repeated_for_unverified_address", on: connection, logger: context.logger)
+                try await self.auth.history.record(
+                    .signUp, userID: pending, email: email, method: "password", ip: ip, success: true, reason: "repeated_for_unverified_address",
+                    on: connection, logger: context.logger)
                 userID = pending
             } else {
                 return
             }
-            let token = try await self.auth.emailTokens.issue(.verifyEmail, userID: userID, signUpPasswordHash: passwordHash, on: connection, logger: context.logger)
+            let token = try await self.auth.emailTokens.issue(
+                .verifyEmail, userID: userID, signUpPasswordHash: passwordHash, on: connection, logger: context.logger)
             try await self.auth.mail.request(
                 "verify_email", to: email,
                 variables: ["email": email, "link": self.auth.mail.link("verify-email", token: token), "expires_in_minutes": "1440"],
@@ -206,7 +213,8 @@ struct AccountController: Sendable {
         let ip = self.auth.clientIP(request, context)
         // Taken before the current password is checked: each try is a guess at it.
         let limits = self.auth.settings.limits
-        try await self.auth.limiter.take("password_change_user", for: user.id.uuidString.lowercased(), bucket: limits.passwordChangesPerUser, logger: context.logger)
+        try await self.auth.limiter.take(
+            "password_change_user", for: user.id.uuidString.lowercased(), bucket: limits.passwordChangesPerUser, logger: context.logger)
         try await self.auth.limiter.take("password_change_ip", for: ip ?? "unknown", bucket: limits.passwordChangesPerIP, logger: context.logger)
         guard let stored = user.passwordHash, try await self.auth.hasher.verify(body.currentPassword, against: stored) else {
             throw Problem.validation(field: "current_password", "is not your current password")
@@ -217,12 +225,17 @@ struct AccountController: Sendable {
         let newHash = try await self.auth.hasher.hash(body.newPassword)
         let current = context.identity.sessionID.flatMap(UUID.init(uuidString:))
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            try await connection.query("UPDATE auth.users SET password_hash = \(newHash), password_changed_at = now(), updated_at = now() WHERE id = \(user.id)", logger: context.logger)
-            let revoked = try await self.auth.sessions.revokeAll(userID: user.id, except: current, reason: "password_changed", on: connection, logger: context.logger)
+            try await connection.query(
+                "UPDATE auth.users SET password_hash = \(newHash), password_changed_at = now(), updated_at = now() WHERE id = \(user.id)",
+                logger: context.logger)
+            let revoked = try await self.auth.sessions.revokeAll(
+                userID: user.id, except: current, reason: "password_changed", on: connection, logger: context.logger)
             for sessionID in revoked {
-                try await self.auth.outbox.publish(SessionRevoked(userId: user.id, sessionId: sessionID, reason: "password_changed"), on: connection, logger: context.logger)
+                try await self.auth.outbox.publish(
+                    SessionRevoked(userId: user.id, sessionId: sessionID, reason: "password_changed"), on: connection, logger: context.logger)
             }
-            try await self.auth.history.record(.passwordChanged, userID: user.id, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
+            try await self.auth.history.record(
+                .passwordChanged, userID: user.id, method: "password", ip: ip, success: true, on: connection, logger: context.logger)
         }
         return .noContent
     }

@@ -6,15 +6,14 @@ import ServiceKit
 /// `GET /internal/v1/users/{id}`: a user's contact details for services that write to them
 /// (investments sends statements), for service tokens only. Other services keep no copy of email
 /// addresses; they ask here when they need one, so a changed address is used at once.
-struct InternalUserController: Sendable {
+struct InternalUserController: RouteController {
     let users: Users
 
     /// Mounted at `/internal/v1/users`.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.add(middleware: RequireScopeMiddleware(Scope.readUsers))
-        routes.get(":id", use: self.show)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .add(middleware: RequireScopeMiddleware(Scope.readUsers))
+            .get(":id", use: self.show)
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> UserContactResponse {

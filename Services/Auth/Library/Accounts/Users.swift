@@ -183,7 +183,9 @@ struct Users: Sendable {
     /// stranger's password or session still works. An account already verified is left alone (its
     /// owner proved the address before; a later link must not change their password). Returns the
     /// revoked sessions, for `session.revoked` events.
-    func verifyEmail(userID: UUID, password: PasswordOnVerification, reason: String, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
+    func verifyEmail(userID: UUID, password: PasswordOnVerification, reason: String, on connection: PostgresConnection, logger: Logger) async throws
+        -> [UUID]
+    {
         var clears = false
         var pendingHash: String?
         switch password {

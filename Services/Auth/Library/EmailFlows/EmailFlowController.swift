@@ -33,16 +33,15 @@ struct StatusReply: Encodable, ResponseGenerator, Sendable {
 }
 
 /// Email verification and password reset. Mounted at `/v1/auth`.
-struct EmailFlowController: Sendable {
+struct EmailFlowController: RouteController {
     let auth: AuthContext
     var mail: AuthMail { self.auth.mail }
 
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.post("verify-email", use: self.verifyEmail)
-        routes.post("password-reset", use: self.requestPasswordReset)
-        routes.post("password-reset/confirm", use: self.confirmPasswordReset)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .post("verify-email", use: self.verifyEmail)
+            .post("password-reset", use: self.requestPasswordReset)
+            .post("password-reset/confirm", use: self.confirmPasswordReset)
     }
 
     @Sendable func verifyEmail(_ request: Request, context: TractRequestContext) async throws -> StatusReply {
@@ -51,7 +50,8 @@ struct EmailFlowController: Sendable {
         try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             guard let spent = try await self.auth.emailTokens.consume(.verifyEmail, token: body.token, on: connection, logger: context.logger) else {
-                throw Problem(.badRequest, detail: "This verification link is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
+                throw Problem(
+                    .badRequest, detail: "This verification link is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
             }
             // The one who clicks proved the address for the sign-up this mail was sent for, so
             // that sign-up's password is the one kept (README, "Unverified accounts").
@@ -60,7 +60,8 @@ struct EmailFlowController: Sendable {
                 reason: "email_verified", on: connection, logger: context.logger
             )
             for sessionID in revoked {
-                try await self.auth.outbox.publish(SessionRevoked(userId: spent.userID, sessionId: sessionID, reason: "email_verified"), on: connection, logger: context.logger)
+                try await self.auth.outbox.publish(
+                    SessionRevoked(userId: spent.userID, sessionId: sessionID, reason: "email_verified"), on: connection, logger: context.logger)
             }
             try await self.auth.history.record(.emailVerified, userID: spent.userID, ip: ip, success: true, on: connection, logger: context.logger)
         }
@@ -93,7 +94,10 @@ struct EmailFlowController: Sendable {
         try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
         let newHash = try await self.auth.hasher.hash(body.newPassword)
         let email: String = try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            guard let userID = try await self.auth.emailTokens.consume(.passwordReset, token: body.token, on: connection, logger: context.logger)?.userID else {
+            guard
+                let userID = try await self.auth.emailTokens.consume(.passwordReset, token: body.token, on: connection, logger: context.logger)?
+                    .userID
+            else {
                 throw Problem(.badRequest, detail: "This reset link is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
             }
             let rows = try await connection.query("SELECT email FROM auth.users WHERE id = \(userID)", logger: context.logger)
@@ -111,10 +115,14 @@ struct EmailFlowController: Sendable {
                 """,
                 logger: context.logger
             )
-            for sessionID in try await self.auth.sessions.revokeAll(userID: userID, except: nil, reason: "password_reset", on: connection, logger: context.logger) {
-                try await self.auth.outbox.publish(SessionRevoked(userId: userID, sessionId: sessionID, reason: "password_reset"), on: connection, logger: context.logger)
+            for sessionID in try await self.auth.sessions.revokeAll(
+                userID: userID, except: nil, reason: "password_reset", on: connection, logger: context.logger)
+            {
+                try await self.auth.outbox.publish(
+                    SessionRevoked(userId: userID, sessionId: sessionID, reason: "password_reset"), on: connection, logger: context.logger)
             }
-            try await self.auth.history.record(.passwordReset, userID: userID, method: "email_link", ip: ip, success: true, on: connection, logger: context.logger)
+            try await self.auth.history.record(
+                .passwordReset, userID: userID, method: "email_link", ip: ip, success: true, on: connection, logger: context.logger)
             return email
         }
         // A reset is the way out of a hard lockout (NIST SP 800-63B §5.2.2).

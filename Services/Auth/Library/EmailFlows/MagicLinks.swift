@@ -32,7 +32,7 @@ struct MagicLinkPreview: Encodable, ResponseEncodable, Sendable {
 /// are limited per link, per IP and per address. Opening the link (GET) only confirms it, because mail
 /// scanners open links (supabase/auth#1214, kratos#1142); the POST spends it. Signing in this way
 /// creates the account when there is none, recording where the user came from.
-struct MagicLinkController: Sendable {
+struct MagicLinkController: RouteController {
     static let lifetime: Duration = .seconds(15 * 60)
     static let maximumCodeAttempts = 5
 
@@ -41,7 +41,8 @@ struct MagicLinkController: Sendable {
     /// Codes are six digits: hashed with a keyed HMAC so a leaked table cannot be brute-forced
     /// offline in a million tries.
     var codeKey: SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: self.auth.settings.keyEncryptionKey, info: Data("tract magic-link code v1".utf8), outputByteCount: 32)
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: self.auth.settings.keyEncryptionKey, info: Data("tract magic-link code v1".utf8), outputByteCount: 32)
     }
 
     func codeHash(_ code: String, email: String) -> String {
@@ -50,11 +51,10 @@ struct MagicLinkController: Sendable {
 
     /// Mounted at `/v1/auth/magic-links`.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.post(use: self.send)
-        routes.get(":token", use: self.preview)
-        routes.post("verify", use: self.verify)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .post(use: self.send)
+            .get(":token", use: self.preview)
+            .post("verify", use: self.verify)
     }
 
     @Sendable func send(_ request: Request, context: TractRequestContext) async throws -> StatusReply {
@@ -122,7 +122,8 @@ struct MagicLinkController: Sendable {
     /// Spends the link or the code, once. Code attempts are counted in the same statement that
     /// checks them, so five is five even under concurrent guesses.
     func consume(_ body: MagicLinkVerification, logger: Logger) async throws -> (email: String, source: String?) {
-        let invalid = Problem(.badRequest, detail: "This sign-in link or code is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
+        let invalid = Problem(
+            .badRequest, detail: "This sign-in link or code is invalid, used or expired.", type: "https://tract.dev/problems/invalid-token")
         if let token = body.token {
             let rows = try await self.auth.postgres.query(
                 """
@@ -166,22 +167,32 @@ struct MagicLinkController: Sendable {
     /// password, so the password goes and any session ends in the statement that verifies it.
     func findOrCreate(email: String, source: String?, ip: String?, logger: Logger) async throws -> User {
         try await self.auth.postgres.transaction(logger: logger) { connection in
-            try await self.auth.users.expireUnverified(email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: logger)
+            try await self.auth.users.expireUnverified(
+                email: email, lifetime: self.auth.settings.unverifiedAccountLifetime, on: connection, logger: logger)
             guard let pending = try await self.auth.users.unverifiedID(email: email, on: connection, logger: logger) else { return }
-            let revoked = try await self.auth.users.verifyEmail(userID: pending, password: .cleared, reason: "email_verified_by_magic_link", on: connection, logger: logger)
+            let revoked = try await self.auth.users.verifyEmail(
+                userID: pending, password: .cleared, reason: "email_verified_by_magic_link", on: connection, logger: logger)
             for sessionID in revoked {
-                try await self.auth.outbox.publish(SessionRevoked(userId: pending, sessionId: sessionID, reason: "email_verified_by_magic_link"), on: connection, logger: logger)
+                try await self.auth.outbox.publish(
+                    SessionRevoked(userId: pending, sessionId: sessionID, reason: "email_verified_by_magic_link"), on: connection, logger: logger)
             }
-            try await self.auth.history.record(.emailVerified, userID: pending, email: email, method: "magic_link", ip: ip, success: true, reason: "password_cleared", on: connection, logger: logger)
+            try await self.auth.history.record(
+                .emailVerified, userID: pending, email: email, method: "magic_link", ip: ip, success: true, reason: "password_cleared",
+                on: connection, logger: logger)
         }
         if let user = try await self.auth.users.find(email: email, logger: logger) {
             return user
         }
         try await self.auth.postgres.transaction(logger: logger) { connection in
-            guard let userID = try await self.auth.users.create(email: email, passwordHash: nil, source: source, verified: true, on: connection, logger: logger) else { return }
-            try await self.auth.history.record(.signUp, userID: userID, email: email, method: "magic_link", ip: ip, success: true, on: connection, logger: logger)
+            guard
+                let userID = try await self.auth.users.create(
+                    email: email, passwordHash: nil, source: source, verified: true, on: connection, logger: logger)
+            else { return }
+            try await self.auth.history.record(
+                .signUp, userID: userID, email: email, method: "magic_link", ip: ip, success: true, on: connection, logger: logger)
             try await self.auth.outbox.publish(
-                UserCreated(userId: userID, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: source, authMethod: "magic_link"),
+                UserCreated(
+                    userId: userID, email: email, currentRole: AccountRole.investor.rawValue, firstAuthSource: source, authMethod: "magic_link"),
                 on: connection, logger: logger
             )
         }

@@ -24,19 +24,18 @@ struct LogoutRequest: Decodable, Sendable {
 }
 
 /// The caller's sessions: list them, end one, end all the others, sign out. Mounted at `/v1/auth`.
-struct SessionController: Sendable {
+struct SessionController: RouteController {
     let auth: AuthContext
 
     /// Only user tokens have sessions.
     static let userOnly = "Only user tokens have sessions."
 
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get("sessions", use: self.list)
-        routes.delete("sessions", use: self.revokeOthers)
-        routes.delete("sessions/:id", use: self.revokeOne)
-        routes.post("logout", use: self.logout)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get("sessions", use: self.list)
+            .delete("sessions", use: self.revokeOthers)
+            .delete("sessions/:id", use: self.revokeOne)
+            .post("logout", use: self.logout)
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<SessionView> {
@@ -48,7 +47,8 @@ struct SessionController: Sendable {
     @Sendable func revokeOthers(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let userID = try context.identity.requireUser(Self.userOnly)
         try await self.revoke(userID: userID, context: context) { connection in
-            try await self.auth.sessions.revokeAll(userID: userID, except: self.currentSession(context), reason: "signed_out_elsewhere", on: connection, logger: context.logger)
+            try await self.auth.sessions.revokeAll(
+                userID: userID, except: self.currentSession(context), reason: "signed_out_elsewhere", on: connection, logger: context.logger)
         }
         return .noContent
     }
@@ -87,8 +87,10 @@ struct SessionController: Sendable {
     ) async throws {
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             for sessionID in try await body(connection) {
-                try await self.auth.history.record(.sessionRevoked, userID: userID, ip: nil, success: true, reason: "session \(sessionID)", on: connection, logger: context.logger)
-                try await self.auth.outbox.publish(SessionRevoked(userId: userID, sessionId: sessionID, reason: "signed_out"), on: connection, logger: context.logger)
+                try await self.auth.history.record(
+                    .sessionRevoked, userID: userID, ip: nil, success: true, reason: "session \(sessionID)", on: connection, logger: context.logger)
+                try await self.auth.outbox.publish(
+                    SessionRevoked(userId: userID, sessionId: sessionID, reason: "signed_out"), on: connection, logger: context.logger)
             }
         }
     }

@@ -1,13 +1,13 @@
 import Crypto
 import Foundation
+import HTTPTypes
+import Hummingbird
 import JWTKit
 import Logging
 import Models
 import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
-import HTTPTypes
-import Hummingbird
 import ServiceKit
 import ServiceLifecycle
 
@@ -155,14 +155,13 @@ final class SigningKeys: Sendable {
 }
 
 /// `/.well-known/jwks.json`: the public keys every service verifies access tokens with.
-struct JWKSController: Sendable {
+struct JWKSController: RouteController {
     let keys: SigningKeys
 
     /// Mounted at `/.well-known/jwks.json`.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get(use: self.show)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get(use: self.show)
     }
 
     @Sendable func show(_ request: Request, context: TractRequestContext) async throws -> Response {

@@ -46,14 +46,13 @@ extension Problem {
     }
 }
 
-struct TokenController: Sendable {
+struct TokenController: RouteController {
     let auth: AuthContext
 
     /// Mounted at `/v1/auth/token`.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.post(use: self.token)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .post(use: self.token)
     }
 
     @Sendable func token(_ request: Request, context: TractRequestContext) async throws -> TokenResponse {
@@ -97,7 +96,9 @@ struct TokenController: Sendable {
         case .admitted:
             break
         case .wait(let seconds):
-            try await self.auth.history.record(.lockedOut, userID: nil, email: email, method: "password", ip: device.ip, userAgent: device.userAgent, success: false, reason: "progressive_delay", logger: logger)
+            try await self.auth.history.record(
+                .lockedOut, userID: nil, email: email, method: "password", ip: device.ip, userAgent: device.userAgent, success: false,
+                reason: "progressive_delay", logger: logger)
             throw Problem.tooManyRequests(retryAfterSeconds: seconds, detail: "Too many failed sign-ins. Try again later or reset your password.")
         case .lockedUntilReset:
             throw Problem.tooManyRequests(retryAfterSeconds: 3600, detail: "Too many failed sign-ins. Reset your password to sign in again.")
@@ -107,13 +108,17 @@ struct TokenController: Sendable {
         // Unknown emails and passwordless accounts pay the same hashing cost as a real check.
         let matches = try await self.auth.hasher.verify(password, against: user?.passwordHash ?? self.auth.decoyHash)
         guard let user, matches, user.passwordHash != nil else {
-            try await self.auth.history.record(.signInFailed, userID: user?.id, email: email, method: "password", ip: device.ip, userAgent: device.userAgent, success: false, reason: user == nil ? "unknown_email" : "wrong_password", logger: logger)
+            try await self.auth.history.record(
+                .signInFailed, userID: user?.id, email: email, method: "password", ip: device.ip, userAgent: device.userAgent, success: false,
+                reason: user == nil ? "unknown_email" : "wrong_password", logger: logger)
             throw Problem.invalidGrant("The email or password is incorrect.")
         }
         try await self.auth.lockout.reset(email: email, logger: logger)
         guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
         guard user.emailVerifiedAt != nil else {
-            throw Problem(.forbidden, detail: "Verify your email address before signing in; we sent you a link.", type: "https://tract.dev/problems/email-not-verified")
+            throw Problem(
+                .forbidden, detail: "Verify your email address before signing in; we sent you a link.",
+                type: "https://tract.dev/problems/email-not-verified")
         }
         if self.auth.hasher.needsRehash(user.passwordHash ?? "") {
             let upgraded = try await self.auth.hasher.hash(password)
@@ -129,19 +134,26 @@ struct TokenController: Sendable {
         try await self.auth.limiter.take("refresh", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.refreshesPerIP, logger: logger)
         let history = self.auth.history
         let rotation = try await self.auth.sessions.rotate(presented, logger: logger) { userID, connection in
-            try await history.record(.refresh, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: true, on: connection, logger: logger)
+            try await history.record(
+                .refresh, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: true, on: connection,
+                logger: logger)
         }
         switch rotation {
         case .rotated(let sessionID, let userID, let refreshToken):
             guard let user = try await self.auth.users.find(id: userID, logger: logger), user.status == "active" else {
                 throw Problem.invalidGrant("The refresh token is no longer valid.")
             }
-            let accessToken = try await self.auth.accessTokens.issue(subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user], logger: logger)
+            let accessToken = try await self.auth.accessTokens.issue(
+                subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user],
+                logger: logger)
             return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
         case .reused(let sessionID, let userID):
             try await self.auth.postgres.transaction(logger: logger) { connection in
-                try await self.auth.history.record(.refreshReuseDetected, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: false, reason: "rotated_token_presented_again", on: connection, logger: logger)
-                try await self.auth.outbox.publish(SessionRevoked(userId: userID, sessionId: sessionID, reason: "refresh_token_reuse"), on: connection, logger: logger)
+                try await self.auth.history.record(
+                    .refreshReuseDetected, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: false,
+                    reason: "rotated_token_presented_again", on: connection, logger: logger)
+                try await self.auth.outbox.publish(
+                    SessionRevoked(userId: userID, sessionId: sessionID, reason: "refresh_token_reuse"), on: connection, logger: logger)
             }
             throw Problem.invalidGrant("This refresh token was already used; the session has been signed out for safety.")
         case .invalid:

@@ -7,15 +7,14 @@ import ServiceKit
 
 /// `POST /internal/v1/emails` for services, and the `email.requested` event for those that send
 /// through their outbox (auth does, so a mail goes out if and only if its token was committed).
-struct EmailController: Sendable {
+struct EmailController: RouteController {
     let sends: EmailSends
 
     /// Mounted at `/internal/v1/emails`.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.add(middleware: RequireScopeMiddleware(Scope.sendEmails))
-        routes.post(use: self.send)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .add(middleware: RequireScopeMiddleware(Scope.sendEmails))
+            .post(use: self.send)
     }
 
     @Sendable func send(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -38,7 +37,8 @@ struct EmailController: Sendable {
             // Sent before the inbox transaction, so no connection waits on the mail server. The event
             // id is the idempotency key, claimed before sending: a redelivered event sends nothing twice.
             prepare: { event, envelope, logger in
-                _ = try await sends.send(event.email, idempotencyKey: envelope.id.uuidString.lowercased(), requestedBy: envelope.source, logger: logger)
+                _ = try await sends.send(
+                    event.email, idempotencyKey: envelope.id.uuidString.lowercased(), requestedBy: envelope.source, logger: logger)
             }
         )
     }

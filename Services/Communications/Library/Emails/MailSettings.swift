@@ -31,7 +31,8 @@ struct MailSettings: Sendable {
         var credentials: SMTPConfiguration.Credentials?
         if let username = environment.optionalString("SMTP_USERNAME") {
             guard security != .none else {
-                throw ConfigurationError(variable: "SMTP_USERNAME", reason: "needs SMTP_SECURITY=starttls or tls: credentials are never sent in the clear")
+                throw ConfigurationError(
+                    variable: "SMTP_USERNAME", reason: "needs SMTP_SECURITY=starttls or tls: credentials are never sent in the clear")
             }
             credentials = .init(username: username, password: environment.string("SMTP_PASSWORD", default: ""))
         }

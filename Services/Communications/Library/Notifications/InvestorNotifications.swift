@@ -22,7 +22,9 @@ struct InvestorNotifications: Sendable {
         handlers.on(
             InvestmentCommitted.self,
             prepare: { event, envelope, logger in
-                try await self.notify(event.investorId, template: "investment_committed", variables: ["amount": event.amount.dollars], envelope: envelope, logger: logger)
+                try await self.notify(
+                    event.investorId, template: "investment_committed", variables: ["amount": event.amount.dollars], envelope: envelope,
+                    logger: logger)
             }
         )
         handlers.on(

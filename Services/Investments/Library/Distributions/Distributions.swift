@@ -10,7 +10,7 @@ import ServiceKit
 /// investors pro rata or through a waterfall, with tax withheld per investor. Allocation happens
 /// when the distribution is created (so everyone can see the lines before money moves); completing
 /// it writes each payment to the ledger. Every figure sums exactly to the total.
-struct DistributionController: Sendable {
+struct DistributionController: RouteController {
     let store: DistributionStore
 
     struct NewDistribution: Codable, Sendable {
@@ -28,39 +28,37 @@ struct DistributionController: Sendable {
 
         func problems() -> FieldErrors {
             var errors = FieldErrors()
-            func add(_ field: String, _ message: String) { errors.add(field, message) }
             if !Self.types.contains(self.distributionType) {
-                add("distribution_type", "must be one of monthly_income, quarterly, refinance, sale_proceeds")
+                errors.add("distribution_type", "must be one of monthly_income, quarterly, refinance, sale_proceeds")
             }
-            if self.totalAmount <= .zero { add("total_amount", "must be more than 0") }
+            if self.totalAmount <= .zero { errors.add("total_amount", "must be more than 0") }
             switch self.calculationMethod {
             case "pro_rata":
-                if self.waterfall != nil { add("waterfall", "is only for calculation_method waterfall") }
+                if self.waterfall != nil { errors.add("waterfall", "is only for calculation_method waterfall") }
             case "waterfall":
                 guard let terms = self.waterfall else {
-                    add("waterfall", "is required: preferred_return_rate, catch_up_rate and carried_interest_rate")
+                    errors.add("waterfall", "is required: preferred_return_rate, catch_up_rate and carried_interest_rate")
                     break
                 }
                 errors.add(contentsOf: terms.validate(), under: "waterfall")
-            default: add("calculation_method", "must be pro_rata or waterfall")
+            default: errors.add("calculation_method", "must be pro_rata or waterfall")
             }
             for (investor, rate) in self.withholdingRates ?? [:] {
-                if UUID(uuidString: investor) == nil { add("withholding_rates", "keys must be investor ids") }
-                if rate < 0 || rate > 1 { add("withholding_rates.\(investor)", "must be a rate from 0 to 1") }
+                if UUID(uuidString: investor) == nil { errors.add("withholding_rates", "keys must be investor ids") }
+                if rate < 0 || rate > 1 { errors.add("withholding_rates.\(investor)", "must be a rate from 0 to 1") }
             }
-            if (self.notes?.count ?? 0) > 2000 { add("notes", "must be at most 2000 characters") }
+            if (self.notes?.count ?? 0) > 2000 { errors.add("notes", "must be at most 2000 characters") }
             return errors
         }
     }
 
     /// Mounted at `/v1/distributions`; every route needs a signed-in caller.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.create)
-        routes.get(use: self.list)
-        routes.get(":id", use: self.show)
-        routes.post(":id/complete", use: self.complete)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.create)
+            .get(use: self.list)
+            .get(":id", use: self.show)
+            .post(":id/complete", use: self.complete)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -209,14 +207,16 @@ struct DistributionStore: Sendable {
         )
         var holdings: [Holding] = []
         for try await (id, investor, amount, funded) in rows.decode((UUID, UUID, Money, String).self) {
-            holdings.append(Holding(investmentId: id, investorId: investor, capital: amount, fundingDate: CalendarDate(funded) ?? CalendarDate(dayNumber: 0)))
+            holdings.append(
+                Holding(investmentId: id, investorId: investor, capital: amount, fundingDate: CalendarDate(funded) ?? CalendarDate(dayNumber: 0)))
         }
         return holdings
     }
 
     /// One row per investor in a single statement, whatever their number.
     static func insertLines(
-        _ shares: [InvestorShare], ids: [UUID], holdings: [Holding], distribution: UUID, offering: Offering, on connection: PostgresConnection, logger: Logger
+        _ shares: [InvestorShare], ids: [UUID], holdings: [Holding], distribution: UUID, offering: Offering, on connection: PostgresConnection,
+        logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -290,7 +290,8 @@ struct DistributionStore: Sendable {
                     )
                 }
                 try await self.outbox.publish(
-                    DistributionCompleted(distributionId: id, offeringId: offering, propertyId: property, totalAmount: total, investorCount: payments.count),
+                    DistributionCompleted(
+                        distributionId: id, offeringId: offering, propertyId: property, totalAmount: total, investorCount: payments.count),
                     on: connection, logger: logger
                 )
                 try await self.outbox.publish(contentsOf: payments, on: connection, logger: logger)

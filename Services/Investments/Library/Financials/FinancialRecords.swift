@@ -96,7 +96,7 @@ struct FinancialColumn: Sendable {
 ///
 /// No `Idempotency-Key`: recording financials moves no money and sends nothing, and a retried
 /// create meets the kind's unique key (409) rather than making a second row.
-struct FinancialRecordController<Record: FinancialRecord>: Sendable {
+struct FinancialRecordController<Record: FinancialRecord>: RouteController {
     /// Over `Record.kind`.
     let store: RecordStore
     let access: FinancialsAccess
@@ -107,13 +107,12 @@ struct FinancialRecordController<Record: FinancialRecord>: Sendable {
     }
 
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get(use: self.list)
-        routes.post(use: self.create)
-        routes.get(":id", use: self.show)
-        routes.patch(":id", use: self.update)
-        routes.delete(":id", use: self.delete)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get(use: self.list)
+            .post(use: self.create)
+            .get(":id", use: self.show)
+            .patch(":id", use: self.update)
+            .delete(":id", use: self.delete)
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -130,7 +129,8 @@ struct FinancialRecordController<Record: FinancialRecord>: Sendable {
         let body = try await request.decode(as: JSONValue.self, context: context)
         let user = try context.identity.requireUser("Only users record financials.")
         let values = try Record.values(from: body)
-        let (document, id) = try await self.store.create(Self.parents(property), values: values, also: Self.recorded(by: user), logger: context.logger)
+        let (document, id) = try await self.store.create(
+            Self.parents(property), values: values, also: Self.recorded(by: user), logger: context.logger)
         return JSONDocument(document, status: .created, headers: [.location: "\(request.uri.path)/\(id.uuidString.lowercased())"])
     }
 

@@ -10,7 +10,7 @@ import ServiceKit
 /// so concurrent commitments can never oversubscribe the target), the sponsor confirms funding,
 /// and later the exit. Every move is one transaction with its ledger entry and event, and every
 /// money-moving POST needs an `Idempotency-Key`.
-struct InvestmentController: Sendable {
+struct InvestmentController: RouteController {
     let store: InvestmentStore
 
     struct NewInvestment: Codable, Sendable {
@@ -28,22 +28,20 @@ struct InvestmentController: Sendable {
 
     /// Mounted at `/v1/offerings/:id/investments`: an offering's positions.
     var offeringEndpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.create)
-        routes.get(use: self.listOffering)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.create)
+            .get(use: self.listOffering)
     }
 
     /// Mounted at `/v1/investments`: positions and their moves, one literal route per move.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get(use: self.listOwn)
-        routes.get(":id", use: self.show)
-        routes.post(":id/commit", use: self.commit)
-        routes.post(":id/fund", use: self.fund)
-        routes.post(":id/exit", use: self.exit)
-        routes.post(":id/cancel", use: self.cancel)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get(use: self.listOwn)
+            .get(":id", use: self.show)
+            .post(":id/commit", use: self.commit)
+            .post(":id/fund", use: self.fund)
+            .post(":id/exit", use: self.exit)
+            .post(":id/cancel", use: self.cancel)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -282,7 +280,9 @@ struct InvestmentStore: Sendable {
             """,
             logger: logger
         )
-        try await Ledger.record(id: self.ids.next(), .commitment, amount: .zero - position.amount, for: position, status: "pending", description: "Commitment", on: connection, logger: logger)
+        try await Ledger.record(
+            id: self.ids.next(), .commitment, amount: .zero - position.amount, for: position, status: "pending", description: "Commitment",
+            on: connection, logger: logger)
         try await self.outbox.publish(
             InvestmentCommitted(
                 investmentId: position.id, offeringId: position.offeringId, propertyId: position.propertyId,
@@ -298,7 +298,9 @@ struct InvestmentStore: Sendable {
             "UPDATE investments.investments SET status = 'funded', funding_date = \(day.description)::date, updated_at = now() WHERE id = \(position.id)",
             logger: logger
         )
-        try await Ledger.record(id: self.ids.next(), .investment, amount: .zero - position.amount, for: position, dated: day, description: "Capital funded", on: connection, logger: logger)
+        try await Ledger.record(
+            id: self.ids.next(), .investment, amount: .zero - position.amount, for: position, dated: day, description: "Capital funded",
+            on: connection, logger: logger)
         try await self.outbox.publish(
             InvestmentFunded(
                 investmentId: position.id, offeringId: position.offeringId, propertyId: position.propertyId,
@@ -309,7 +311,9 @@ struct InvestmentStore: Sendable {
     }
 
     private func exit(_ position: Position, on day: CalendarDate, proceeds: Money?, connection: PostgresConnection, logger: Logger) async throws {
-        guard let proceeds, proceeds >= .zero else { throw Problem.validation(field: "proceeds", "is required: what the investor received, 0 or more") }
+        guard let proceeds, proceeds >= .zero else {
+            throw Problem.validation(field: "proceeds", "is required: what the investor received, 0 or more")
+        }
         try await connection.query(
             """
             UPDATE investments.investments SET status = 'exited', actual_exit_date = \(day.description)::date,
@@ -318,7 +322,9 @@ struct InvestmentStore: Sendable {
             """,
             logger: logger
         )
-        try await Ledger.record(id: self.ids.next(), .exitProceeds, amount: proceeds, for: position, dated: day, description: "Exit proceeds", on: connection, logger: logger)
+        try await Ledger.record(
+            id: self.ids.next(), .exitProceeds, amount: proceeds, for: position, dated: day, description: "Exit proceeds", on: connection,
+            logger: logger)
     }
 
     private func cancel(_ position: Position, connection: PostgresConnection, logger: Logger) async throws {
@@ -342,7 +348,9 @@ struct InvestmentStore: Sendable {
             )
         }
         if let totals { try await self.outbox.publish(totals, on: connection, logger: logger) }
-        try await Ledger.record(id: self.ids.next(), .commitmentReleased, amount: position.amount, for: position, description: "Commitment cancelled", on: connection, logger: logger)
+        try await Ledger.record(
+            id: self.ids.next(), .commitmentReleased, amount: position.amount, for: position, description: "Commitment cancelled", on: connection,
+            logger: logger)
     }
 
     /// The position locked for a move: 404 unless the caller may see it.

@@ -7,7 +7,7 @@ import ServiceKit
 
 /// The "qualify as an investor" flow (seed 000 `investor_profiles`): the caller's capital-gain
 /// facts, kept one row per user. Creating it tells `auth` (investor role) and `analytics`.
-struct InvestorProfileController: Sendable {
+struct InvestorProfileController: RouteController {
     let profiles: InvestorProfiles
 
     struct Answers: Codable, Sendable {
@@ -34,17 +34,18 @@ struct InvestorProfileController: Sendable {
 
         /// 0–100: each of the five answers is a fifth of the profile.
         var completionScore: Int {
-            [self.capGainOrNot != nil, self.sizeOfCapGain != nil, self.timeOfCapGain != nil, self.taxBracket != nil,
-             self.geographicalZoneOfInvestment?.isEmpty == false].filter { $0 }.count * 20
+            [
+                self.capGainOrNot != nil, self.sizeOfCapGain != nil, self.timeOfCapGain != nil, self.taxBracket != nil,
+                self.geographicalZoneOfInvestment?.isEmpty == false,
+            ].filter { $0 }.count * 20
         }
     }
 
     /// Mounted at `/v1/investor-profile`: the caller's own profile.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get(use: self.show)
-        routes.put(use: self.save)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get(use: self.show)
+            .put(use: self.save)
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -118,7 +119,9 @@ struct InvestorProfiles: Sendable {
     }
 
     /// The tax calculator was used: remembered on the profile (created if need be) and told to analytics.
-    func recordTaxEstimate(_ estimate: String, regime: String, gain: Money, gainDate: CalendarDate, taxRate: Decimal, for userID: UUID, logger: Logger) async throws {
+    func recordTaxEstimate(
+        _ estimate: String, regime: String, gain: Money, gainDate: CalendarDate, taxRate: Decimal, for userID: UUID, logger: Logger
+    ) async throws {
         let answered = InvestorProfileController.Answers(capGainOrNot: true, sizeOfCapGain: gain, timeOfCapGain: gainDate, taxBracket: taxRate)
         try await self.postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(

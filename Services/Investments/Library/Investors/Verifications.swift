@@ -31,18 +31,16 @@ struct VerificationController: Sendable {
 
     /// Mounted at `/v1/investor-profile/verifications`: the caller's own.
     var ownEndpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.submit)
-        routes.get(use: self.listOwn)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.submit)
+            .get(use: self.listOwn)
     }
 
     /// Mounted at `/v1/verifications`: staff review.
     var staffEndpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get(use: self.list)
-        routes.post(":id/review", use: self.review)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get(use: self.list)
+            .post(":id/review", use: self.review)
     }
 
     @Sendable func submit(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {

@@ -2,18 +2,18 @@ import Foundation
 import Models
 import ServiceKit
 
-/// The body of `POST /v1/offerings`. Terms left out are taken from the property's listing.
-struct NewOffering: Codable, Sendable {
+/// The body of `POST /v1/offerings`: the property and any of the terms a change may carry; terms
+/// left out are taken from the property's listing.
+struct NewOffering: Decodable, Sendable {
     var propertyId: UUID
-    var name: String?
-    var status: String?
-    var openDate: CalendarDate?
-    var closeDate: CalendarDate?
-    var minimumInvestment: Money?
-    var maximumInvestment: Money?
-    var targetRaise: Money?
-    var shareClasses: [String]?
-    var requiresAccreditation: Bool?
+    var terms: OfferingChange
+
+    enum CodingKeys: String, CodingKey { case propertyId }
+
+    init(from decoder: any Decoder) throws {
+        self.propertyId = try decoder.container(keyedBy: CodingKeys.self).decode(UUID.self, forKey: .propertyId)
+        self.terms = try OfferingChange(from: decoder)
+    }
 }
 
 /// The body of `PATCH /v1/offerings/{id}`: any of these, merged over the stored terms.
@@ -47,30 +47,29 @@ struct OfferingTerms: Sendable, Equatable {
     /// Every invalid field at once; `amountRaised` is what is already committed (0 for a new one).
     func problems(amountRaised: Money = .zero) -> FieldErrors {
         var errors = FieldErrors()
-        func add(_ field: String, _ message: String) { errors.add(field, message) }
         if self.name.trimmingCharacters(in: .whitespaces).isEmpty || self.name.count > 255 {
-            add("name", "must be 1–255 characters")
+            errors.add("name", "must be 1–255 characters")
         }
-        if !Self.statuses.contains(self.status) { add("status", "must be one of draft, open, closed, cancelled") }
+        if !Self.statuses.contains(self.status) { errors.add("status", "must be one of draft, open, closed, cancelled") }
         if let open = self.openDate, let close = self.closeDate, close < open {
-            add("close_date", "must not be before open_date")
+            errors.add("close_date", "must not be before open_date")
         }
         switch self.minimumInvestment {
-        case nil: add("minimum_investment", "is required (the listing has none)")
-        case let minimum? where minimum <= .zero: add("minimum_investment", "must be more than 0")
+        case nil: errors.add("minimum_investment", "is required (the listing has none)")
+        case let minimum? where minimum <= .zero: errors.add("minimum_investment", "must be more than 0")
         default: break
         }
         if let maximum = self.maximumInvestment, let minimum = self.minimumInvestment, maximum < minimum {
-            add("maximum_investment", "must be at least minimum_investment")
+            errors.add("maximum_investment", "must be at least minimum_investment")
         }
         switch self.targetRaise {
-        case nil: add("target_raise", "is required (the listing has none)")
+        case nil: errors.add("target_raise", "is required (the listing has none)")
         case let target?:
-            if let minimum = self.minimumInvestment, target < minimum { add("target_raise", "must be at least minimum_investment") }
-            if target < amountRaised { add("target_raise", "must not be below the \(amountRaised) already committed") }
+            if let minimum = self.minimumInvestment, target < minimum { errors.add("target_raise", "must be at least minimum_investment") }
+            if target < amountRaised { errors.add("target_raise", "must not be below the \(amountRaised) already committed") }
         }
         if self.shareClasses.isEmpty || self.shareClasses.count > 10 || !self.shareClasses.allSatisfy(Self.shareClassNames.contains) {
-            add("share_classes", "must be 1–10 of common, preferred, class_a, class_b")
+            errors.add("share_classes", "must be 1–10 of common, preferred, class_a, class_b")
         }
         return errors
     }

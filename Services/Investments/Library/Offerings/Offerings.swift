@@ -8,18 +8,17 @@ import ServiceKit
 
 /// `/v1/offerings`: sponsors open an offering on a property they listed; signed-in users browse
 /// the open ones. Offerings are read as `offering_document` JSON built by Postgres.
-struct OfferingController: Sendable {
+struct OfferingController: RouteController {
     let store: OfferingStore
     let properties: PropertyCopies
 
     /// Mounted at `/v1/offerings`; every route needs a signed-in caller.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get(use: self.list)
-        routes.post(use: self.create)
-        routes.get(":id", use: self.show)
-        routes.patch(":id", use: self.update)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get(use: self.list)
+            .post(use: self.create)
+            .get(":id", use: self.show)
+            .patch(":id", use: self.update)
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -33,16 +32,17 @@ struct OfferingController: Sendable {
         guard context.identity.has(role: .admin) || property.sponsorId == context.identity.userID else {
             throw Problem.forbidden("Only the property's sponsor or an admin may open an offering on it.")
         }
+        let asked = body.terms
         let terms = OfferingTerms(
-            name: body.name ?? property.propertyName,
-            status: body.status ?? "open",
-            openDate: body.openDate,
-            closeDate: body.closeDate,
-            minimumInvestment: body.minimumInvestment ?? property.minimumInvestment,
-            maximumInvestment: body.maximumInvestment ?? property.maximumInvestment,
-            targetRaise: body.targetRaise ?? property.targetRaise,
-            shareClasses: body.shareClasses ?? ["common"],
-            requiresAccreditation: body.requiresAccreditation ?? true
+            name: asked.name ?? property.propertyName,
+            status: asked.status ?? "open",
+            openDate: asked.openDate,
+            closeDate: asked.closeDate,
+            minimumInvestment: asked.minimumInvestment ?? property.minimumInvestment,
+            maximumInvestment: asked.maximumInvestment ?? property.maximumInvestment,
+            targetRaise: asked.targetRaise ?? property.targetRaise,
+            shareClasses: asked.shareClasses ?? ["common"],
+            requiresAccreditation: asked.requiresAccreditation ?? true
         )
         try terms.problems().check()
         let document = try await self.store.create(terms, property: property, logger: context.logger)

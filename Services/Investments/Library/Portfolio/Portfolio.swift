@@ -8,15 +8,14 @@ import ServiceKit
 /// `GET /v1/portfolio`: the signed-in investor's positions and what they add up to — invested,
 /// current value, distributions, equity multiple, XIRR from the ledger's dated cash flows, and
 /// allocation by state, city, property type and class (from the property copies events keep).
-struct PortfolioController: Sendable {
+struct PortfolioController: RouteController {
     let store: PortfolioStore
     let clock: ServiceClock
 
     /// Mounted at `/v1/portfolio`.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get(use: self.show)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get(use: self.show)
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Portfolio {
@@ -101,7 +100,9 @@ struct Portfolio: Codable, Sendable, ResponseEncodable {
 
     static func slices(_ positions: [PortfolioPosition], _ total: Money, key: (PortfolioPosition) -> String) -> [Slice] {
         var sums: [String: Money] = [:]
-        for position in positions where position.currentValue > .zero { sums[key(position), default: .zero] = sums[key(position), default: .zero] + position.currentValue }
+        for position in positions where position.currentValue > .zero {
+            sums[key(position), default: .zero] = sums[key(position), default: .zero] + position.currentValue
+        }
         return sums.map { name, value in
             var share = total.cents == 0 ? Decimal(0) : Decimal(value.cents) / Decimal(total.cents)
             var rounded = Decimal()
@@ -126,7 +127,9 @@ struct PortfolioStore: Sendable {
             logger: logger
         )
         var positions: [PortfolioPosition] = []
-        for try await row in positionRows.decode((UUID, UUID, UUID, String, String, String, String?, String?, String, Money, String?, Money, Money?).self) {
+        for try await row in positionRows.decode(
+            (UUID, UUID, UUID, String, String, String, String?, String?, String, Money, String?, Money, Money?).self)
+        {
             positions.append(
                 PortfolioPosition(
                     investmentId: row.0, offeringId: row.1, propertyId: row.2, propertyName: row.3, city: row.4, state: row.5,

@@ -79,7 +79,9 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     var description: String {
-        let y = String(self.year), m = String(self.month), d = String(self.day)
+        let y = String(self.year)
+        let m = String(self.month)
+        let d = String(self.day)
         return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + (m.count == 1 ? "0" : "") + m + "-" + (d.count == 1 ? "0" : "") + d
     }
 

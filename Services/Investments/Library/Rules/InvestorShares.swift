@@ -34,17 +34,16 @@ extension Waterfall {
         -> InvestorDistribution
     {
         var errors: [RuleFieldError] = []
-        func add(_ field: String, _ message: String) { errors.append(RuleFieldError(field: field, message: message)) }
-        if !(Money.zero...Money.maximum).contains(total) { add("total", "must be 0 or more and at most \(Money.maximum)") }
+        if !(Money.zero...Money.maximum).contains(total) { errors.add("total", "must be 0 or more and at most \(Money.maximum)") }
         for (index, position) in positions.enumerated() {
-            if position.capital < .zero { add("positions[\(index)].capital", "must be 0 or more") }
+            if position.capital < .zero { errors.add("positions[\(index)].capital", "must be 0 or more") }
             let rate = position.withholdingRate
             if rate.isNaN || rate < 0 || rate > 1 {
-                add("positions[\(index)].withholding_rate", "must be a rate from 0 to 1, e.g. 0.24")
+                errors.add("positions[\(index)].withholding_rate", "must be a rate from 0 to 1, e.g. 0.24")
             }
         }
         if !positions.contains(where: { $0.capital > .zero }) {
-            add("positions", "need at least one investor with capital above 0")
+            errors.add("positions", "need at least one investor with capital above 0")
         }
         guard errors.isEmpty else { throw RuleValidationError(errors: errors) }
 

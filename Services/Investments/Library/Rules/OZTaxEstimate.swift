@@ -21,30 +21,29 @@ struct OZTaxEstimateRequest: Codable, Sendable, Equatable {
     /// Every invalid field at once, named in snake_case as the client sent it.
     func validate() -> [RuleFieldError] {
         var errors: [RuleFieldError] = []
-        func add(_ field: String, _ message: String) { errors.append(RuleFieldError(field: field, message: message)) }
         let positiveAmounts = Money(cents: 1)...Money.maximum
-        if !positiveAmounts.contains(self.gainAmount) { add("gain_amount", "must be more than 0 and at most \(Money.maximum)") }
+        if !positiveAmounts.contains(self.gainAmount) { errors.add("gain_amount", "must be more than 0 and at most \(Money.maximum)") }
         if !positiveAmounts.contains(self.investmentAmount) {
-            add("investment_amount", "must be more than 0 and at most \(Money.maximum)")
+            errors.add("investment_amount", "must be more than 0 and at most \(Money.maximum)")
         }
         if self.taxRate.isNaN || self.taxRate < 0 || self.taxRate > 1 {
-            add("tax_rate", "must be a rate from 0 to 1, e.g. 0.238")
+            errors.add("tax_rate", "must be a rate from 0 to 1, e.g. 0.238")
         }
         if self.gainDate < OZTaxRules.enactmentDate {
-            add("gain_date", "must be on or after \(OZTaxRules.enactmentDate), when IRC §1400Z-2 was enacted")
+            errors.add("gain_date", "must be on or after \(OZTaxRules.enactmentDate), when IRC §1400Z-2 was enacted")
         }
         let lastDay = OZTaxRules.lastInvestmentDate(forGainOn: self.gainDate)
         if self.investmentDate < self.gainDate || self.investmentDate > lastDay {
-            add("investment_date", "must fall in the 180 days that begin on gain_date: \(self.gainDate) to \(lastDay)")
+            errors.add("investment_date", "must fall in the 180 days that begin on gain_date: \(self.gainDate) to \(lastDay)")
         }
         if let exit = self.expectedExitDate, exit <= self.investmentDate {
-            add("expected_exit_date", "must be after investment_date")
+            errors.add("expected_exit_date", "must be after investment_date")
         }
         if let growth = self.expectedAnnualGrowth, growth.isNaN || growth < -1 || growth > 1 {
-            add("expected_annual_growth", "must be a rate from -1 to 1, e.g. 0.07")
+            errors.add("expected_annual_growth", "must be a rate from -1 to 1, e.g. 0.07")
         }
         if let value = self.fundValueAtInclusion, !(Money.zero...Money.maximum).contains(value) {
-            add("fund_value_at_inclusion", "must be 0 or more and at most \(Money.maximum)")
+            errors.add("fund_value_at_inclusion", "must be 0 or more and at most \(Money.maximum)")
         }
         if errors.isEmpty,
             OZTaxRules.appreciationOutcome(
@@ -54,7 +53,7 @@ struct OZTaxEstimateRequest: Codable, Sendable, Equatable {
                 annualGrowth: self.expectedAnnualGrowth
             ) == nil
         {
-            add("expected_annual_growth", "projects an exit value beyond \(Money.maximum)")
+            errors.add("expected_annual_growth", "projects an exit value beyond \(Money.maximum)")
         }
         return errors
     }

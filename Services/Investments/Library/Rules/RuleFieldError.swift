@@ -13,3 +13,8 @@ struct RuleValidationError: Error, Sendable, Equatable, CustomStringConvertible 
 
     var description: String { self.errors.map(\.description).joined(separator: "; ") }
 }
+
+extension [RuleFieldError] {
+    /// How a rule notes one more invalid field.
+    mutating func add(_ field: String, _ message: String) { self.append(RuleFieldError(field: field, message: message)) }
+}

@@ -122,14 +122,16 @@ struct StatementContent: Codable, Sendable, Equatable {
         )
 
         let transactions = ledger.filter { period.contains($0.date) }.map {
-            Transaction(date: $0.date, type: $0.type, status: $0.status, propertyName: $0.propertyName, description: $0.description, amount: $0.amount)
+            Transaction(
+                date: $0.date, type: $0.type, status: $0.status, propertyName: $0.propertyName, description: $0.description, amount: $0.amount)
         }
         let holdings = states.compactMap { position, history -> Holding? in
             guard let status = history.status(on: period.end), history.isRelevant(to: period) else { return nil }
             return Holding(
                 investmentId: position.investmentId, propertyName: position.propertyName, location: "\(position.city), \(position.state)",
                 shareClass: position.shareClass, status: status, capital: position.amount, fundedOn: history.fundedOn,
-                distributionsToDate: total(history.lines.filter { $0.status == "completed" && $0.date <= period.end }, .distribution, .returnOfCapital),
+                distributionsToDate: total(
+                    history.lines.filter { $0.status == "completed" && $0.date <= period.end }, .distribution, .returnOfCapital),
                 exitProceeds: history.exit.flatMap { $0.date <= period.end ? $0.amount : nil }
             )
         }
@@ -148,7 +150,8 @@ struct StatementContent: Codable, Sendable, Equatable {
         let performance = Performance(
             asOf: period.end, totalInvested: invested, valueAtPeriodEnd: closing, distributionsToDate: distributedToDate,
             exitProceedsToDate: exitedToDate,
-            equityMultiple: InvestmentReturns.equityMultiple(totalDistributions: distributedToDate + exitedToDate, currentValue: closing, totalInvested: invested),
+            equityMultiple: InvestmentReturns.equityMultiple(
+                totalDistributions: distributedToDate + exitedToDate, currentValue: closing, totalInvested: invested),
             xirr: xirr, xirrUnavailable: unavailable
         )
         return StatementContent(summary: summary, transactions: transactions, holdings: holdings, performance: performance)

@@ -13,15 +13,14 @@ struct WaterfallTerms: Codable, Sendable, Equatable {
 
     func validate() -> [RuleFieldError] {
         var errors: [RuleFieldError] = []
-        func add(_ field: String, _ message: String) { errors.append(RuleFieldError(field: field, message: message)) }
         func isRate(_ rate: Decimal) -> Bool { !rate.isNaN && rate >= 0 && rate <= 1 }
-        if !isRate(self.preferredReturnRate) { add("preferred_return_rate", "must be a rate from 0 to 1, e.g. 0.08") }
+        if !isRate(self.preferredReturnRate) { errors.add("preferred_return_rate", "must be a rate from 0 to 1, e.g. 0.08") }
         if !isRate(self.carriedInterestRate) || self.carriedInterestRate == 1 {
-            add("carried_interest_rate", "must be a rate from 0 to less than 1, e.g. 0.20")
+            errors.add("carried_interest_rate", "must be a rate from 0 to less than 1, e.g. 0.20")
         }
         // A catch-up no larger than the carry never brings the sponsor up to its share.
         if !isRate(self.catchUpRate) || (self.catchUpRate > 0 && self.catchUpRate <= self.carriedInterestRate) {
-            add("catch_up_rate", "must be 0 (no catch-up) or a rate above carried_interest_rate up to 1, e.g. 1")
+            errors.add("catch_up_rate", "must be 0 (no catch-up) or a rate above carried_interest_rate up to 1, e.g. 1")
         }
         return errors
     }
@@ -152,20 +151,19 @@ enum Waterfall {
     /// Every invalid term and deal at once; totals must fit `numeric(15,2)`.
     private static func check(_ deals: [WaterfallDeal], terms: WaterfallTerms) throws(RuleValidationError) {
         var errors = terms.validate()
-        func add(_ field: String, _ message: String) { errors.append(RuleFieldError(field: field, message: message)) }
         for (index, deal) in deals.enumerated() {
-            if !(Money.zero...Money.maximum).contains(deal.capital) { add("deals[\(index)].capital", "must be 0 or more") }
-            if !(Money.zero...Money.maximum).contains(deal.proceeds) { add("deals[\(index)].proceeds", "must be 0 or more") }
+            if !(Money.zero...Money.maximum).contains(deal.capital) { errors.add("deals[\(index)].capital", "must be 0 or more") }
+            if !(Money.zero...Money.maximum).contains(deal.proceeds) { errors.add("deals[\(index)].proceeds", "must be 0 or more") }
             if deal.yearsHeld.isNaN || deal.yearsHeld < 0 || deal.yearsHeld > 100 {
-                add("deals[\(index)].years_held", "must be from 0 to 100")
+                errors.add("deals[\(index)].years_held", "must be from 0 to 100")
             }
         }
         let maximum = Int128(Money.maximum.cents)
         if deals.reduce(Int128(0), { $0 + Int128($1.capital.cents) }) > maximum {
-            add("deals", "capital adds up to more than \(Money.maximum)")
+            errors.add("deals", "capital adds up to more than \(Money.maximum)")
         }
         if deals.reduce(Int128(0), { $0 + Int128($1.proceeds.cents) }) > maximum {
-            add("deals", "proceeds add up to more than \(Money.maximum)")
+            errors.add("deals", "proceeds add up to more than \(Money.maximum)")
         }
         guard errors.isEmpty else { throw RuleValidationError(errors: errors) }
     }

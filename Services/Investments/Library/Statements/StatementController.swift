@@ -8,7 +8,7 @@ import ServiceKit
 /// `/v1/statements`: monthly, quarterly, annual and tax statements per investor (seed 001
 /// `investments.statements`). Staff (admins) draw them up, make them final and send them; an
 /// investor reads their own once final. `draft → final → sent`, never back.
-struct StatementController: Sendable {
+struct StatementController: RouteController {
     let store: StatementStore
 
     struct NewStatement: Decodable, Sendable {
@@ -49,7 +49,9 @@ struct StatementController: Sendable {
                 return String(raw)
             }
             self.status = try query["status"].map { raw in
-                guard ["draft", "final", "sent"].contains(String(raw)) else { throw Problem.validation(field: "status", "must be draft, final or sent") }
+                guard ["draft", "final", "sent"].contains(String(raw)) else {
+                    throw Problem.validation(field: "status", "must be draft, final or sent")
+                }
                 return String(raw)
             }
         }
@@ -57,15 +59,14 @@ struct StatementController: Sendable {
 
     /// Mounted at `/v1/statements`; every route needs a signed-in caller.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.create)
-        routes.post("runs", use: self.run)
-        routes.get(use: self.list)
-        routes.get(":id", use: self.show)
-        routes.get(":id/document", use: self.document)
-        routes.post(":id/finalize", use: self.finalize)
-        routes.post(":id/send", use: self.send)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.create)
+            .post("runs", use: self.run)
+            .get(use: self.list)
+            .get(":id", use: self.show)
+            .get(":id/document", use: self.document)
+            .post(":id/finalize", use: self.finalize)
+            .post(":id/send", use: self.send)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {

@@ -40,10 +40,34 @@ struct StatementDocument: Sendable {
 
 /// What the template sees: every figure already formatted, so the template holds no logic.
 private struct StatementView {
-    struct Row { var label: String; var value: String }
-    struct PropertyRow { var name: String; var contributions: String; var distributions: String; var exits: String; var withheld: String }
-    struct TransactionRow { var date: String; var property: String; var kind: String; var description: String; var amount: String; var pending: Bool }
-    struct HoldingRow { var property: String; var location: String; var shareClass: String; var status: String; var capital: String; var fundedOn: String; var distributions: String }
+    struct Row {
+        var label: String
+        var value: String
+    }
+    struct PropertyRow {
+        var name: String
+        var contributions: String
+        var distributions: String
+        var exits: String
+        var withheld: String
+    }
+    struct TransactionRow {
+        var date: String
+        var property: String
+        var kind: String
+        var description: String
+        var amount: String
+        var pending: Bool
+    }
+    struct HoldingRow {
+        var property: String
+        var location: String
+        var shareClass: String
+        var status: String
+        var capital: String
+        var fundedOn: String
+        var distributions: String
+    }
 
     var title: String
     var periodLabel: String
@@ -83,18 +107,21 @@ private struct StatementView {
             Row(label: "Capital at end of period", value: summary.closingCapital.dollars),
         ]
         self.properties = summary.byProperty.map {
-            PropertyRow(name: $0.propertyName, contributions: $0.contributions.dollars, distributions: $0.distributions.dollars,
-                        exits: $0.exitProceeds.dollars, withheld: $0.taxWithheld.dollars)
+            PropertyRow(
+                name: $0.propertyName, contributions: $0.contributions.dollars, distributions: $0.distributions.dollars,
+                exits: $0.exitProceeds.dollars, withheld: $0.taxWithheld.dollars)
         }
         self.hasProperties = !self.properties.isEmpty
         self.transactions = content.transactions.map {
-            TransactionRow(date: $0.date.description, property: $0.propertyName, kind: $0.type.replacingOccurrences(of: "_", with: " "),
-                           description: $0.description ?? "", amount: $0.amount.dollars, pending: $0.status != "completed")
+            TransactionRow(
+                date: $0.date.description, property: $0.propertyName, kind: $0.type.replacingOccurrences(of: "_", with: " "),
+                description: $0.description ?? "", amount: $0.amount.dollars, pending: $0.status != "completed")
         }
         self.hasTransactions = !self.transactions.isEmpty
         self.holdings = content.holdings.map {
-            HoldingRow(property: $0.propertyName, location: $0.location, shareClass: $0.shareClass, status: $0.status,
-                       capital: $0.capital.dollars, fundedOn: $0.fundedOn?.description ?? "—", distributions: $0.distributionsToDate.dollars)
+            HoldingRow(
+                property: $0.propertyName, location: $0.location, shareClass: $0.shareClass, status: $0.status,
+                capital: $0.capital.dollars, fundedOn: $0.fundedOn?.description ?? "—", distributions: $0.distributionsToDate.dollars)
         }
         self.hasHoldings = !self.holdings.isEmpty
         self.performance = [
@@ -103,7 +130,9 @@ private struct StatementView {
             Row(label: "Distributions to date", value: performance.distributionsToDate.dollars),
             Row(label: "Exit proceeds to date", value: performance.exitProceedsToDate.dollars),
             Row(label: "Equity multiple", value: performance.equityMultiple.map { "\($0)×" } ?? "—"),
-            Row(label: "IRR (XIRR)", value: performance.xirr.map { String(format: "%.2f%%", $0 * 100) } ?? "— (\(performance.xirrUnavailable ?? "not available"))"),
+            Row(
+                label: "IRR (XIRR)",
+                value: performance.xirr.map { String(format: "%.2f%%", $0 * 100) } ?? "— (\(performance.xirrUnavailable ?? "not available"))"),
         ]
         self.isTaxStatement = period.kind == .tax
     }

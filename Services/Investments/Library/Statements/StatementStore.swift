@@ -49,7 +49,8 @@ struct StatementStore: Sendable {
         for try await row in ledgerRows.decode((String, String, String, Money, UUID?, String, String?).self) {
             guard let day = CalendarDate(row.0) else { continue }
             ledger.append(
-                StatementLedgerLine(date: day, type: row.1, status: row.2, amount: row.3, investmentId: row.4, propertyName: row.5, description: row.6)
+                StatementLedgerLine(
+                    date: day, type: row.1, status: row.2, amount: row.3, investmentId: row.4, propertyName: row.5, description: row.6)
             )
         }
         return StatementContent.build(period: period, positions: positions, ledger: ledger)

@@ -8,14 +8,13 @@ import ServiceKit
 /// analytics counts in the funnel. The rules are `OZTaxRules`, pure and table-tested.
 /// `POST /v1/oz/tax-estimate` is the same route under the name the product brief also uses, next to
 /// the OZ check (`/v1/oz/check`, properties); the gateway sends that one exact path here.
-struct TaxController: Sendable {
+struct TaxController: RouteController {
     let profiles: InvestorProfiles
 
     /// Open to anyone: mounted at `/v1/tax/oz-estimate` and at `/v1/oz/tax-estimate`.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.post(use: self.estimate)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .post(use: self.estimate)
     }
 
     @Sendable func estimate(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {

@@ -34,7 +34,8 @@ struct PropertyPatch: Sendable {
         let fields = try BodyFields(merged, allowed: Set(PropertyFields.columns), required: Self.required).decode(PropertyFields.self)
         var errors = FieldErrors()
         errors.add(contentsOf: fields.problems(currentYear: currentYear))
-        let from = property.status, to = fields.status ?? from
+        let from = property.status
+        let to = fields.status ?? from
         if !from.canMove(to: to) {
             let allowed = from.next.map(\.rawValue).sorted()
             errors.add(

@@ -172,7 +172,8 @@ struct PropertyStore: Sendable {
 
     /// The JSON keys whose values differ.
     static func changedFields(_ old: PropertyFields, _ new: PropertyFields) throws -> [String] {
-        let before = try JSONValue(encoding: old), after = try JSONValue(encoding: new)
+        let before = try JSONValue(encoding: old)
+        let after = try JSONValue(encoding: new)
         return PropertyFields.columns.filter { before[$0] != after[$0] }
     }
 

@@ -41,7 +41,8 @@ struct ByteRange: Equatable {
         guard header.lowercased().hasPrefix("bytes=") else { return nil }
         let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
-        let firstText = spec[..<dash], lastText = spec[spec.index(after: dash)...]
+        let firstText = spec[..<dash]
+        let lastText = spec[spec.index(after: dash)...]
         guard firstText.allSatisfy(\.isASCIIDigit), lastText.allSatisfy(\.isASCIIDigit), !(firstText.isEmpty && lastText.isEmpty),
             firstText.count <= 18, lastText.count <= 18
         else { return nil }

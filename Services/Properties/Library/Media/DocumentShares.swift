@@ -15,7 +15,7 @@ import ServiceKit
 /// share expires or is revoked. The token is `<share id>.<secret>`: the row is found by id and the
 /// secret's SHA-256 compared in constant time, so only the hash is stored and lookups leak nothing
 /// about it.
-struct DocumentShareController: Sendable {
+struct DocumentShareController: RouteController {
     let store: DocumentShareStore
     let gate: PropertyGate
     let trustedProxies: TrustedProxies
@@ -25,14 +25,13 @@ struct DocumentShareController: Sendable {
 
     /// Mounted at `/v1/documents/:id`: sharing and signing are for signed-in users.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post("shares", use: self.share)
-        routes.get("shares", use: self.shares)
-        routes.delete("shares/:share_id", use: self.revoke)
-        routes.post("signature-requests", use: self.requestSignature)
-        routes.get("signature-requests", use: self.signatureRequests)
-        routes.patch("signature-requests/:signature_id", use: self.answer)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post("shares", use: self.share)
+            .get("shares", use: self.shares)
+            .delete("shares/:share_id", use: self.revoke)
+            .post("signature-requests", use: self.requestSignature)
+            .get("signature-requests", use: self.signatureRequests)
+            .patch("signature-requests/:signature_id", use: self.answer)
     }
 
     @Sendable func share(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -62,7 +61,8 @@ struct DocumentShareController: Sendable {
         try body.check()
         let user = try context.identity.requireUser("Only users change listing media.")
         let (id, json) = try await self.store.requestSignature(of: document, body, by: user, logger: context.logger)
-        return JSONDocument(json, status: .created, headers: [.location: "/v1/documents/\(document.id.lowercased)/signature-requests/\(id.lowercased)"])
+        return JSONDocument(
+            json, status: .created, headers: [.location: "/v1/documents/\(document.id.lowercased)/signature-requests/\(id.lowercased)"])
     }
 
     @Sendable func signatureRequests(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -331,7 +331,8 @@ enum ShareToken {
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }

@@ -10,7 +10,7 @@ import ServiceKit
 /// versioned files of a property. Uploading under a name the property already has adds version
 /// n + 1 and keeps the earlier versions. A version is read at `/v1/documents/{id}`
 /// (`DocumentController`) and its bytes fetched at `/v1/media/documents/{id}` (`MediaFileController`).
-struct PropertyDocumentController: Sendable {
+struct PropertyDocumentController: RouteController {
     let store: DocumentStore
     let gate: PropertyGate
     let delivery: MediaDelivery
@@ -18,16 +18,14 @@ struct PropertyDocumentController: Sendable {
 
     /// Mounted at `/v1/properties/:id/documents`: the latest versions the caller may read.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get(use: self.list)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get(use: self.list)
     }
 
     /// Mounted at `/v1/properties/:id/documents`: uploads, by the property's editors.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.upload)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.upload)
     }
 
     @Sendable func list(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
@@ -76,16 +74,15 @@ struct PropertyDocumentController: Sendable {
 /// `/v1/documents/{id}`: one document version and the versions of its name, each to whoever may
 /// read it (its property's readers by its visibility, and the users it was shared with or sent to
 /// for signing).
-struct DocumentController: Sendable {
+struct DocumentController: RouteController {
     let store: DocumentStore
     let gate: PropertyGate
 
     /// Mounted at `/v1/documents`.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get(":id", use: self.show)
-        routes.get(":id/versions", use: self.versions)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get(":id", use: self.show)
+            .get(":id/versions", use: self.versions)
     }
 
     @Sendable func show(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
@@ -359,7 +356,9 @@ struct DocumentStore: Sendable {
                     logger: logger
                 )
                 var record: DocumentRecord?
-                for try await (json, storedKey) in rows.decode((String, String).self) { record = try DocumentRecord(json: json, storageKey: storedKey) }
+                for try await (json, storedKey) in rows.decode((String, String).self) {
+                    record = try DocumentRecord(json: json, storageKey: storedKey)
+                }
                 guard let record else { throw MediaStorageError.failed("the document row was not written") }
                 try await self.outbox.publish(
                     MediaDocumentVersionAdded(

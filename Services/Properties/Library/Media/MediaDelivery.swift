@@ -74,17 +74,18 @@ struct MediaDelivery: Sendable {
     static func disposition(_ file: StoredFile) -> String {
         let kind = file.attachment ? "attachment" : "inline"
         guard let name = file.fileName else { return kind }
-        let safe = String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F && !"\"\\;/".unicodeScalars.contains(scalar)
-                ? Character(scalar) : "_"
-        }.prefix(200))
+        let safe = String(
+            name.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F && !"\"\\;/".unicodeScalars.contains(scalar)
+                    ? Character(scalar) : "_"
+            }.prefix(200))
         return "\(kind); filename=\"\(safe)\""
     }
 }
 
 /// `/v1/media/…`: the bytes of photos, document versions and share links, each served by
 /// `MediaDelivery` to whoever may read the record they belong to.
-struct MediaFileController: Sendable {
+struct MediaFileController: RouteController {
     let photos: PhotoController
     let documents: DocumentController
     let shares: DocumentShareStore
@@ -92,11 +93,10 @@ struct MediaFileController: Sendable {
 
     /// Mounted at `/v1/media`.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get("photos/:photo_id", use: self.photo)
-        routes.get("documents/:id", use: self.document)
-        routes.get("shares/:token", use: self.shared)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get("photos/:photo_id", use: self.photo)
+            .get("documents/:id", use: self.document)
+            .get("shares/:token", use: self.shared)
     }
 
     @Sendable func photo(_ request: Request, context: TractRequestContext) async throws -> Response {

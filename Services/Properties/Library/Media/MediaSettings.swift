@@ -76,7 +76,8 @@ struct MediaSettings: Sendable {
             } catch {
                 throw ConfigurationError(
                     variable: "S3_BUCKET",
-                    reason: "must be an S3 bucket name (3 to 63 of a-z, 0-9, '-' and '.', starting and ending with a letter or digit), got \"\(bucket)\""
+                    reason:
+                        "must be an S3 bucket name (3 to 63 of a-z, 0-9, '-' and '.', starting and ending with a letter or digit), got \"\(bucket)\""
                 )
             }
             guard settings.maxUploadBytes <= Self.largestS3Upload else {

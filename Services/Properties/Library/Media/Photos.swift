@@ -9,7 +9,7 @@ import ServiceKit
 /// `/v1/properties/{id}/photos` (seed 001 §2.7 `media.property_photos`): uploads by the property's
 /// editors, the gallery for whoever sees the property, in `display_order`, with at most one
 /// primary photo. The bytes are served by `MediaFileController` (`/v1/media/photos/{photo_id}`).
-struct PhotoController: Sendable {
+struct PhotoController: RouteController {
     let store: PhotoStore
     let gate: PropertyGate
     let delivery: MediaDelivery
@@ -18,19 +18,17 @@ struct PhotoController: Sendable {
     /// Mounted at `/v1/properties/:id/photos`: the gallery and a photo's record, for whoever sees
     /// the property (archived photos for its editors only).
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get(use: self.list)
-        routes.get(":photo_id", use: self.show)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get(use: self.list)
+            .get(":photo_id", use: self.show)
     }
 
     /// Mounted at `/v1/properties/:id/photos`: uploads and changes, by the property's editors.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.upload)
-        routes.patch(":photo_id", use: self.update)
-        routes.delete(":photo_id", use: self.remove)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.upload)
+            .patch(":photo_id", use: self.update)
+            .delete(":photo_id", use: self.remove)
     }
 
     @Sendable func list(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
@@ -61,7 +59,8 @@ struct PhotoController: Sendable {
         }
         let userID = try context.identity.requireUser("Only users change listing media.")
         let photo = try await self.store.add(metadata, file: spooled, kind: kind, property: property.id, by: userID, logger: context.logger)
-        return JSONDocument(photo.document, status: .created, headers: [.location: "/v1/properties/\(property.id.lowercased)/photos/\(photo.id.lowercased)"])
+        return JSONDocument(
+            photo.document, status: .created, headers: [.location: "/v1/properties/\(property.id.lowercased)/photos/\(photo.id.lowercased)"])
     }
 
     @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
@@ -69,7 +68,8 @@ struct PhotoController: Sendable {
         let property = try await self.gate.editable(try context.parameters.uuid("id", "property"), access: access, logger: context.logger)
         let change = try await request.decode(as: PhotoChange.self, context: context)
         try change.check()
-        let photo = try await self.store.update(try context.parameters.uuid("photo_id", "photo"), of: property.id, change: change, logger: context.logger)
+        let photo = try await self.store.update(
+            try context.parameters.uuid("photo_id", "photo"), of: property.id, change: change, logger: context.logger)
         return JSONDocument(photo.document)
     }
 
@@ -150,7 +150,9 @@ struct PhotoUpload: Sendable, Equatable {
             .filter { !$0.isEmpty }
         errors.list("tags", self.tags)
         if let order = text("display_order") {
-            if let value = Int(order), value >= 0, value <= 1_000_000 { self.displayOrder = value } else {
+            if let value = Int(order), value >= 0, value <= 1_000_000 {
+                self.displayOrder = value
+            } else {
                 errors.add("display_order", "must be a whole number from 0 to 1000000")
             }
         }

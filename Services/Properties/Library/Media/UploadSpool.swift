@@ -68,6 +68,8 @@ enum UploadSpool {
 
 extension Problem {
     static func uploadTooLarge(limit: Int) -> Problem {
-        Problem(.contentTooLarge, detail: "The upload is larger than the limit of \(limit) bytes.", errors: [.init(field: "file", message: "must be at most \(limit) bytes")])
+        Problem(
+            .contentTooLarge, detail: "The upload is larger than the limit of \(limit) bytes.",
+            errors: [.init(field: "file", message: "must be at most \(limit) bytes")])
     }
 }

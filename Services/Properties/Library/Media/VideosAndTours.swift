@@ -12,7 +12,7 @@ import ServiceKit
 /// Rows of a property kept by the kit's `RecordStore`: documents by `media.video_document` /
 /// `media.tour_document`, writes through `jsonb_populate_record`; a `PATCH` is the stored record
 /// with the keys sent laid over it. Mounted once per kind at its literal path.
-struct ListingMediaController<Fields: ListingMediaFields>: Sendable {
+struct ListingMediaController<Fields: ListingMediaFields>: RouteController {
     let records: RecordStore
     let gate: PropertyGate
     let rules: ListingMediaRules
@@ -28,18 +28,16 @@ struct ListingMediaController<Fields: ListingMediaFields>: Sendable {
 
     /// Routes anonymous callers may reach too.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get(use: self.list)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get(use: self.list)
     }
 
     /// Routes for the property's editors (401 without a token).
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.create)
-        routes.patch(":item_id", use: self.update)
-        routes.delete(":item_id", use: self.delete)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.create)
+            .patch(":item_id", use: self.update)
+            .delete(":item_id", use: self.delete)
     }
 
     @Sendable func list(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
@@ -83,7 +81,8 @@ struct ListingMediaController<Fields: ListingMediaFields>: Sendable {
 
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let property = try await self.editable(context)
-        try await self.records.delete(try context.parameters.uuid("item_id", Fields.noun), [RecordParent("property_id", property.id)], logger: context.logger)
+        try await self.records.delete(
+            try context.parameters.uuid("item_id", Fields.noun), [RecordParent("property_id", property.id)], logger: context.logger)
         return .noContent
     }
 

@@ -58,8 +58,14 @@ struct CensusGeocoder: Sendable {
         struct Reply: Decodable {
             struct Result: Decodable { var addressMatches: [AddressMatch] }
             struct AddressMatch: Decodable {
-                struct Coordinates: Decodable { var x: Double; var y: Double }
-                struct Tract: Decodable { var GEOID: String }
+                struct Coordinates: Decodable {
+                    var x: Double
+                    var y: Double
+                }
+                struct Tract: Decodable {
+                    var geoid: String
+                    enum CodingKeys: String, CodingKey { case geoid = "GEOID" }
+                }
                 var matchedAddress: String
                 var coordinates: Coordinates
                 var geographies: [String: [Tract]]
@@ -70,7 +76,7 @@ struct CensusGeocoder: Sendable {
             throw .unavailable("the geocoder's answer is not in the Census format")
         }
         guard let match = reply.result.addressMatches.first else { throw .noMatch }
-        guard let geoid = match.geographies["Census Tracts"]?.first?.GEOID, let tract = TractGEOID(geoid) else {
+        guard let geoid = match.geographies["Census Tracts"]?.first?.geoid, let tract = TractGEOID(geoid) else {
             throw .unavailable("the geocoder's match has no census tract")
         }
         return Match(tract: tract, matchedAddress: match.matchedAddress, lat: match.coordinates.y, lng: match.coordinates.x)

@@ -19,7 +19,8 @@ enum FloorPlans: PropertyPart {
             logger: write.logger
         )
         for try await count in rows.decode(Int.self) where count > 0 {
-            throw Problem.conflict("\(count) unit\(count == 1 ? " is" : "s are") built to this floor plan; move or delete \(count == 1 ? "it" : "them") first.")
+            throw Problem.conflict(
+                "\(count) unit\(count == 1 ? " is" : "s are") built to this floor plan; move or delete \(count == 1 ? "it" : "them") first.")
         }
     }
 }

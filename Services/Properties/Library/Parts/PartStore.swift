@@ -56,7 +56,8 @@ struct PartStore<Part: PropertyPart>: Sendable {
             // Who may write is settled before what they wrote is judged.
             let fields = try PartBody.create(body, as: Part.Fields.self, currentYear: currentYear)
             try await Self.checkReferences(fields, in: write)
-            let (created, id) = try await self.records.insert(write.scope.parents, values: try PartBody.values(fields), on: connection, logger: logger)
+            let (created, id) = try await self.records.insert(
+                write.scope.parents, values: try PartBody.values(fields), on: connection, logger: logger)
             try await Part.didWrite(.created, document: created, id: id, in: write)
             return (created, id)
         }
@@ -72,7 +73,9 @@ struct PartStore<Part: PropertyPart>: Sendable {
             }
             let fields = try PartBody.merge(body, over: stored, as: Part.Fields.self, currentYear: currentYear)
             try await Self.checkReferences(fields, in: write)
-            guard let updated = try await self.records.update(id, write.scope.parents, values: try PartBody.values(fields), on: connection, logger: logger)
+            guard
+                let updated = try await self.records.update(
+                    id, write.scope.parents, values: try PartBody.values(fields), on: connection, logger: logger)
             else { throw Part.kind.notFound }
             try await Part.didWrite(.updated, document: updated, id: id, in: write)
             return updated

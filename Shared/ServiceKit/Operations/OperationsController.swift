@@ -7,7 +7,7 @@ import PostgresNIO
 
 /// `GET /health/live`, `GET /health/ready`, `GET /metrics` and `GET /openapi.json`: the same on
 /// every service, so probes and scrapers need no per-service setup.
-struct OperationsRoutes: Sendable {
+struct OperationsController: Sendable {
     let postgres: PostgresClient
     let migrator: Migrator
     let openAPIDocument: ByteBuffer
@@ -19,25 +19,24 @@ struct OperationsRoutes: Sendable {
     }
 
     var endpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get("health/live") { _, _ in Health(status: "ok", checks: [:]) }
-        routes.get("health/ready") { _, context in try await self.readiness(logger: context.logger) }
-        routes.get("metrics") { _, _ in
-            let text = PrometheusMetrics.render()
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: text))
-            )
-        }
-        routes.get("openapi.json") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: self.openAPIDocument)
-            )
-        }
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get("health/live") { _, _ in Health(status: "ok", checks: [:]) }
+            .get("health/ready") { _, context in try await self.readiness(logger: context.logger) }
+            .get("metrics") { _, _ in
+                let text = PrometheusMetrics.render()
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: text))
+                )
+            }
+            .get("openapi.json") { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: self.openAPIDocument)
+                )
+            }
     }
 
     /// Ready means: Postgres answers within the timeout and every migration this build knows is

@@ -7,7 +7,7 @@ import ServiceKit
 /// `POST /v1/oz/check`, public and limited per client address: "check if your development is in an
 /// OZ" before signing up. Signed in, `"save": true` keeps the answer on the caller's developer
 /// profile (`GET /v1/oz/developer-profile`).
-struct OZCheckController: Sendable {
+struct OZCheckController: RouteController {
     let tracts: OZTracts
     let geocoder: CensusGeocoder
     let profiles: DeveloperProfiles
@@ -19,16 +19,14 @@ struct OZCheckController: Sendable {
 
     /// `POST /v1/oz/check`: anonymous callers may check too.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.post("check", use: self.checkSite)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .post("check", use: self.checkSite)
     }
 
     /// `GET /v1/oz/developer-profile`: the signed-in user's own.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.get("developer-profile", use: self.developerProfile)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .get("developer-profile", use: self.developerProfile)
     }
 
     @Sendable func checkSite(_ request: Request, context: TractRequestContext) async throws -> OZCheckResult {

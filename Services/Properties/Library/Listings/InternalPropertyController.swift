@@ -6,15 +6,14 @@ import ServiceKit
 /// `GET /internal/v1/properties/{id}`: what other services may know of a property (the same
 /// snapshot `property.*` events carry), for service tokens only. `investments` calls it when an
 /// offering is created, before any event about the property may have reached it.
-struct InternalPropertyController: Sendable {
+struct InternalPropertyController: RouteController {
     let store: PropertyStore
 
     /// Signed-in callers with the `properties:read` scope.
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.add(middleware: RequireScopeMiddleware(Scope.readProperties))
-        routes.get(":id", use: self.show)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .add(middleware: RequireScopeMiddleware(Scope.readProperties))
+            .get(":id", use: self.show)
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> PropertySnapshotResponse {

@@ -11,7 +11,7 @@ import ServiceKit
 /// delete (soft) on `…/{part_id}`. Reads follow the parents' visibility (market data: signed-in
 /// callers only); writes need a signed-in caller (`AuthenticatedContext`, else 401) with the right
 /// to change the parents.
-struct PartController<Part: PropertyPart>: Sendable {
+struct PartController<Part: PropertyPart>: RouteController {
     let store: PartStore<Part>
 
     /// The reads anonymous callers may reach too (none for market data).

@@ -6,26 +6,24 @@ import ServiceKit
 
 /// `/v1/properties`: search and read for everyone the listing is visible to; create, change and
 /// delete for its sponsor and admins.
-struct PropertyController: Sendable {
+struct PropertyController: RouteController {
     let store: PropertyStore
     let clock: ServiceClock
 
     /// Routes anonymous callers may reach too.
     var publicEndpoints: RouteCollection<TractRequestContext> {
-        let routes = RouteCollection(context: TractRequestContext.self)
-        routes.get(use: self.search)
-        // `:id` takes an id or a slug; the router needs one parameter name per position.
-        routes.get(":id", use: self.show)
-        return routes
+        RouteCollection(context: TractRequestContext.self)
+            .get(use: self.search)
+            // `:id` takes an id or a slug; the router needs one parameter name per position.
+            .get(":id", use: self.show)
     }
 
     /// Routes for signed-in callers (401 without a token).
     var endpoints: RouteCollection<AuthenticatedContext> {
-        let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post(use: self.create)
-        routes.patch(":id", use: self.update)
-        routes.delete(":id", use: self.delete)
-        return routes
+        RouteCollection(context: AuthenticatedContext.self)
+            .post(use: self.create)
+            .patch(":id", use: self.update)
+            .delete(":id", use: self.delete)
     }
 
     /// The year the service's clock says it is: the bound of "built at most five years ahead".
@@ -66,7 +64,8 @@ struct PropertyController: Sendable {
     }
 
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
-        try await self.store.delete(try context.parameters.uuid("id", "property"), access: PropertyAccess(identity: context.identity), logger: context.logger)
+        try await self.store.delete(
+            try context.parameters.uuid("id", "property"), access: PropertyAccess(identity: context.identity), logger: context.logger)
         return .noContent
     }
 }

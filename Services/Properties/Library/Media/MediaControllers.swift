@@ -25,7 +25,8 @@ struct MediaControllers: Sendable {
         let storage = try Self.storage(for: settings.backend, logger: dependencies.logger)
         let gate = PropertyGate(properties: properties)
         let delivery = MediaDelivery(storage: storage, signedURLLifetime: settings.signedURLLifetime)
-        let postgres = dependencies.postgres, outbox = dependencies.outbox
+        let postgres = dependencies.postgres
+        let outbox = dependencies.outbox
         let documents = DocumentStore(postgres: postgres, outbox: outbox, storage: storage, ids: dependencies.ids)
         let shares = DocumentShareStore(documents: documents, clock: dependencies.clock, ids: dependencies.ids)
         let photos = PhotoController(
