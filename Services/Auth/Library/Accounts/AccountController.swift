@@ -122,8 +122,7 @@ struct AccountController: RouteController {
     /// Mounted at `/v1/auth/me`.
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get(use: self.show)
-            .patch(use: self.update)
+            .get(use: self.show).patch(use: self.update)
             .post("password", use: self.changePassword)
             .get("login-history", use: self.loginHistory)
     }

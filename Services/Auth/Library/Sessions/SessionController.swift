@@ -32,8 +32,7 @@ struct SessionController: RouteController {
 
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get("sessions", use: self.list)
-            .delete("sessions", use: self.revokeOthers)
+            .get("sessions", use: self.list).delete("sessions", use: self.revokeOthers)
             .delete("sessions/:id", use: self.revokeOne)
             .post("logout", use: self.logout)
     }

@@ -55,8 +55,7 @@ struct DistributionController: RouteController {
     /// Mounted at `/v1/distributions`; every route needs a signed-in caller.
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post(use: self.create)
-            .get(use: self.list)
+            .post(use: self.create).get(use: self.list)
             .get(":id", use: self.show)
             .post(":id/complete", use: self.complete)
     }

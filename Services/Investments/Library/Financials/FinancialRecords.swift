@@ -108,11 +108,8 @@ struct FinancialRecordController<Record: FinancialRecord>: RouteController {
 
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get(use: self.list)
-            .post(use: self.create)
-            .get(":id", use: self.show)
-            .patch(":id", use: self.update)
-            .delete(":id", use: self.delete)
+            .get(use: self.list).post(use: self.create)
+            .get(":id", use: self.show).patch(":id", use: self.update).delete(":id", use: self.delete)
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {

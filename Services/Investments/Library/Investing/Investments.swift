@@ -29,8 +29,7 @@ struct InvestmentController: RouteController {
     /// Mounted at `/v1/offerings/:id/investments`: an offering's positions.
     var offeringEndpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post(use: self.create)
-            .get(use: self.listOffering)
+            .post(use: self.create).get(use: self.listOffering)
     }
 
     /// Mounted at `/v1/investments`: positions and their moves, one literal route per move.

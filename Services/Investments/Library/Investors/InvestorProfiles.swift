@@ -44,8 +44,7 @@ struct InvestorProfileController: RouteController {
     /// Mounted at `/v1/investor-profile`: the caller's own profile.
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get(use: self.show)
-            .put(use: self.save)
+            .get(use: self.show).put(use: self.save)
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {

@@ -32,8 +32,7 @@ struct VerificationController: Sendable {
     /// Mounted at `/v1/investor-profile/verifications`: the caller's own.
     var ownEndpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post(use: self.submit)
-            .get(use: self.listOwn)
+            .post(use: self.submit).get(use: self.listOwn)
     }
 
     /// Mounted at `/v1/verifications`: staff review.

@@ -15,10 +15,8 @@ struct OfferingController: RouteController {
     /// Mounted at `/v1/offerings`; every route needs a signed-in caller.
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get(use: self.list)
-            .post(use: self.create)
-            .get(":id", use: self.show)
-            .patch(":id", use: self.update)
+            .get(use: self.list).post(use: self.create)
+            .get(":id", use: self.show).patch(":id", use: self.update)
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {

@@ -60,9 +60,8 @@ struct StatementController: RouteController {
     /// Mounted at `/v1/statements`; every route needs a signed-in caller.
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post(use: self.create)
+            .post(use: self.create).get(use: self.list)
             .post("runs", use: self.run)
-            .get(use: self.list)
             .get(":id", use: self.show)
             .get(":id/document", use: self.document)
             .post(":id/finalize", use: self.finalize)

@@ -22,8 +22,7 @@ struct PropertyController: RouteController {
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
             .post(use: self.create)
-            .patch(":id", use: self.update)
-            .delete(":id", use: self.delete)
+            .patch(":id", use: self.update).delete(":id", use: self.delete)
     }
 
     /// The year the service's clock says it is: the bound of "built at most five years ahead".

@@ -26,11 +26,9 @@ struct DocumentShareController: RouteController {
     /// Mounted at `/v1/documents/:id`: sharing and signing are for signed-in users.
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post("shares", use: self.share)
-            .get("shares", use: self.shares)
+            .post("shares", use: self.share).get("shares", use: self.shares)
             .delete("shares/:share_id", use: self.revoke)
-            .post("signature-requests", use: self.requestSignature)
-            .get("signature-requests", use: self.signatureRequests)
+            .post("signature-requests", use: self.requestSignature).get("signature-requests", use: self.signatureRequests)
             .patch("signature-requests/:signature_id", use: self.answer)
     }
 

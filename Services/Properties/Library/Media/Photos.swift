@@ -27,8 +27,7 @@ struct PhotoController: RouteController {
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
             .post(use: self.upload)
-            .patch(":photo_id", use: self.update)
-            .delete(":photo_id", use: self.remove)
+            .patch(":photo_id", use: self.update).delete(":photo_id", use: self.remove)
     }
 
     @Sendable func list(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {

@@ -36,8 +36,7 @@ struct ListingMediaController<Fields: ListingMediaFields>: RouteController {
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
             .post(use: self.create)
-            .patch(":item_id", use: self.update)
-            .delete(":item_id", use: self.delete)
+            .patch(":item_id", use: self.update).delete(":item_id", use: self.delete)
     }
 
     @Sendable func list(_ request: Request, context: TractRequestContext) async throws -> JSONDocument {
