@@ -18,12 +18,10 @@ struct StatementPeriod: Sendable, Hashable {
         let expected = Self.covering(start, kind: kind)
         var errors: [RuleFieldError] = []
         if start != expected.start {
-            errors.append(RuleFieldError(field: "period_start", message: "must be the first day of a \(kind.periodNoun) (\(expected.start))"))
+            errors.add("period_start", "must be the first day of a \(kind.periodNoun) (\(expected.start))")
         }
         if start == expected.start, end != expected.end {
-            errors.append(
-                RuleFieldError(
-                    field: "period_end", message: "must be the last day of the \(kind.periodNoun) that starts on \(start) (\(expected.end))"))
+            errors.add("period_end", "must be the last day of the \(kind.periodNoun) that starts on \(start) (\(expected.end))")
         }
         guard errors.isEmpty else { throw RuleValidationError(errors: errors) }
         return expected
