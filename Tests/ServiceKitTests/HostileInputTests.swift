@@ -79,6 +79,21 @@ import Testing
         }
     }
 
+    @Test func everyOperationInTheDocumentListsTheQueryRefusal() throws {
+        let document = try OpenAPIDocument.build(service: nil)
+        guard case .object(let root) = document, case .object(let paths) = root["paths"] else {
+            Issue.record("no paths")
+            return
+        }
+        #expect(paths.count > 1)
+        for case (let path, .object(let operations)) in paths {
+            for case (let method, .object(let operation)) in operations {
+                guard case .object(let responses) = operation["responses"] else { continue }
+                #expect(responses["422"] != nil, "\(method) \(path) does not list 422")
+            }
+        }
+    }
+
     @Test func undecodableStoredJSONIsTheServersFault() async throws {
         try await self.withFixture { client async throws in
             try await client.execute(uri: "/v1/stored-garbage", method: .get) { response async throws in

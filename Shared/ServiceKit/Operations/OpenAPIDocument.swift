@@ -23,8 +23,29 @@ public enum OpenAPIDocument {
                 document = Self.merge(document, fragment)
             }
         }
-        return document
+        return Self.documentingQueryRefusal(document)
     }
+
+    /// Every operation can answer 422: `QueryGuardMiddleware` refuses a NUL in any query parameter
+    /// before a route runs, so the document says so once here rather than in every fragment.
+    static func documentingQueryRefusal(_ document: JSONValue) -> JSONValue {
+        guard case .object(var root) = document, case .object(var paths) = root["paths"] else { return document }
+        let problem = JSONValue.object(["$ref": .string("#/components/responses/Problem")])
+        for (path, item) in paths {
+            guard case .object(var operations) = item else { continue }
+            for (method, operation) in operations where Self.methods.contains(method) {
+                guard case .object(var fields) = operation, case .object(var responses) = fields["responses"] else { continue }
+                if responses["422"] == nil { responses["422"] = problem }
+                fields["responses"] = .object(responses)
+                operations[method] = .object(fields)
+            }
+            paths[path] = .object(operations)
+        }
+        root["paths"] = .object(paths)
+        return .object(root)
+    }
+
+    private static let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 
     /// Objects merge key by key (the fragment wins on conflicts); anything else is replaced.
     static func merge(_ base: JSONValue, _ overlay: JSONValue) -> JSONValue {
