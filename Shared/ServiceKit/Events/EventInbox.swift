@@ -20,8 +20,22 @@ public struct EventHandlers: Sendable {
     typealias Handler = @Sendable (EventEnvelope, Logger) async throws -> Application
 
     var handlers: [String: Handler] = [:]
+    /// Run for a type with no handler of its own (`onEvery`).
+    var everyOther: Handler?
 
     public init() {}
+
+    /// The handler an event of `eventType` gets: its own, else the catch-all, else none (ignored).
+    func handler(for eventType: String) -> Handler? {
+        self.handlers[eventType] ?? self.everyOther
+    }
+
+    /// Registers a handler for every type that has no handler of its own, run inside the inbox
+    /// transaction: for a subscriber that keeps everything it is sent (analytics records each
+    /// domain event), so nothing it receives is only acknowledged.
+    public mutating func onEvery(_ handler: @escaping EventHandler) {
+        self.everyOther = { envelope, _ in { connection, logger in try await handler(envelope, connection, logger) } }
+    }
 
     public mutating func on(_ eventType: String, _ handler: @escaping EventHandler) {
         self.handlers[eventType] = { envelope, _ in { connection, logger in try await handler(envelope, connection, logger) } }
@@ -106,7 +120,7 @@ public struct EventInbox: Sendable {
         // The handler's I/O happens first, with no transaction open; an event already recorded is
         // not prepared again (the insert below still decides, should two deliveries race).
         var application: EventHandlers.Application?
-        if let handler = self.handlers.handlers[envelope.type] {
+        if let handler = self.handlers.handler(for: envelope.type) {
             if try await self.isRecorded(envelope.id, logger: logger) { return .duplicate }
             application = try await handler(envelope, logger)
         }
