@@ -59,7 +59,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         ],
         ["SMTP"]
     ),
-    ("AnalyticsService", "analytics", "Analytics", [], []),
+    // The analytics tests start real auth and investments services to publish their events.
+    ("AnalyticsService", "analytics", "Analytics", [], ["AuthService", "InvestmentsService"]),
 ]
 
 /// What every test target may use: the kit, the harness and the packages tests talk through.

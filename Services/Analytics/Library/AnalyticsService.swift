@@ -8,13 +8,21 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.analytics
 
     public static func definition() throws -> ServiceDefinition {
-        ServiceDefinition(
+        let partitions = try PartitionSettings.fromEnvironment()
+        @Sendable func maintenance(_ dependencies: ServiceDependencies) -> PartitionMaintenance {
+            PartitionMaintenance(postgres: dependencies.postgres, settings: partitions, clock: dependencies.clock, logger: dependencies.logger)
+        }
+        return ServiceDefinition(
             name: .analytics,
             bundle: .module,
-            routes: { _, _ in
-                // The service's own controllers arrive with its issue, mounted here at literal paths
-                // (`router.mount(controller, at: "/v1/analytics/…")`);
-                // the kit already serves probes, metrics, the OpenAPI document and the event inbox.
+            eventHandlers: { dependencies in DomainEventRecorder(clock: dependencies.clock).eventHandlers() },
+            // Partitions from the retention's first month to months ahead exist before the server listens.
+            onStart: { dependencies in await maintenance(dependencies).passLoggingFailure() },
+            backgroundServices: { dependencies in [maintenance(dependencies)] },
+            purgeTargets: [partitions.eventIDPurge],
+            routes: { router, dependencies in
+                // The kit already serves probes, metrics, the OpenAPI document and the event inbox.
+                router.mount(JourneyController(postgres: dependencies.postgres), at: "/v1/analytics/users")
             }
         )
     }

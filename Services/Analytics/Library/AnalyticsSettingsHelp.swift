@@ -1,0 +1,7 @@
+import ServiceKit
+
+extension AnalyticsEntryPoint {
+    public static var settingsHelp: String {
+        PartitionSettings.help
+    }
+}
