@@ -43,9 +43,9 @@ import Testing
 
             let journey = try await fixture.analytics.get("/v1/analytics/users/\(user.uuidString.lowercased())/journey", token: investor)
             #expect(journey.status == 200, "\(journey.text)")
-            #expect(journey["journeys"]?[0]?["entry_point"] == "qualify_as_an_investor")
-            #expect(journey["journeys"]?[0]?["completing_event"] == "investor_qualification.submitted")
-            #expect(journey["interests"] == .null)
+            #expect(journey["journeys"]?[0]?["entry_point"] == .string("qualify_as_an_investor"))
+            #expect(journey["journeys"]?[0]?["completing_event"] == .string("investor_qualification.submitted"))
+            #expect(journey["interests"] == JSONValue.null)
             // Newest first: the profile's events after the sign-up.
             let names = (journey["recent_events"]?["data"]).flatMap { value -> [String]? in
                 guard case .array(let rows) = value else { return nil }

@@ -68,7 +68,7 @@ struct PartitionMaintenance: Service {
             var outcome = Outcome(ranAlone: true)
             let firstMonth = Self.day(plan.firstMonth)
             for try await created in try await connection.query(
-                "SELECT analytics.ensure_event_partitions(\(firstMonth)::date, \(plan.months))", logger: self.logger
+                "SELECT analytics.ensure_event_partitions(\(firstMonth)::date, \(plan.months)::integer)", logger: self.logger
             ).decode(Int.self) {
                 outcome.created = created
             }
