@@ -80,7 +80,8 @@ struct AnalyticsFixture: Sendable {
         }
     }
 
-    private static func running(_ apps: ArraySlice<(any ApplicationProtocol, Int)>, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    private static func running(_ apps: ArraySlice<(any ApplicationProtocol, Int)>, _ body: @escaping @Sendable () async throws -> Void) async throws
+    {
         guard let (app, port) = apps.first else { return try await body() }
         try await Self.runOne(app, port: port) { try await Self.running(apps.dropFirst(), body) }
     }

@@ -12,7 +12,8 @@ import Testing
 
     static func event(_ name: String, _ minute: Double, _ properties: [String: JSONValue] = [:], referrer: String? = nil) -> RecordedEvent {
         RecordedEvent(
-            id: UUID(), name: name, origin: name.contains(".") ? "investments" : "client", occurredAt: Self.at(minute), receivedAt: Self.at(minute + 1),
+            id: UUID(), name: name, origin: name.contains(".") ? "investments" : "client", occurredAt: Self.at(minute),
+            receivedAt: Self.at(minute + 1),
             userID: Self.user, referrer: referrer, properties: .object(properties))
     }
 
@@ -21,12 +22,16 @@ import Testing
     @Test func eachEntryPointStartsFromItsSignInAndEndsWithItsEvent() {
         let auth = Self.event(
             "auth_initiated", 0,
-            ["source_endpoint": "check_how_much_tax_you_can_save", "first_auth": true, "auth_method": "google", "referrer": "https://blog.example/oz"])
+            [
+                "source_endpoint": "check_how_much_tax_you_can_save", "first_auth": true, "auth_method": "google",
+                "referrer": "https://blog.example/oz",
+            ])
         let used = Self.event("tax_calculator.used", 5, ["regime": "oz"])
         let changes = JourneyRules.changes(for: [(Self.user, used), (Self.user, auth)])
         #expect(
             changes.starts == [
-                Self.key(.taxSavings): .init(at: Self.at(0), eventID: auth.id, firstAuth: true, authMethod: "google", referrer: "https://blog.example/oz")
+                Self.key(.taxSavings): .init(
+                    at: Self.at(0), eventID: auth.id, firstAuth: true, authMethod: "google", referrer: "https://blog.example/oz")
             ])
         #expect(changes.completions == [Self.key(.taxSavings): .init(at: Self.at(5), eventID: used.id, eventName: "tax_calculator.used")])
         #expect(changes.interests.isEmpty)
@@ -45,7 +50,10 @@ import Testing
         let created = Self.event("user.created", 10, ["first_auth_source": "see_oz_listings", "auth_method": "password"])
         let unknown = Self.event("user.created", 10, ["first_auth_source": "somewhere_else"])
         let changes = JourneyRules.changes(for: [(Self.user, signedIn), (Self.user, created), (Self.user, unknown)])
-        #expect(changes.starts == [Self.key(.listings): .init(at: Self.at(10), eventID: created.id, firstAuth: true, authMethod: "password", referrer: nil)])
+        #expect(
+            changes.starts == [
+                Self.key(.listings): .init(at: Self.at(10), eventID: created.id, firstAuth: true, authMethod: "password", referrer: nil)
+            ])
     }
 
     @Test func aCompletionWithNothingEarlierStartsItsOwnJourney() {

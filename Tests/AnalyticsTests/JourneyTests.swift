@@ -22,7 +22,8 @@ import Testing
             let signedUp = try await auth.post(
                 "/v1/auth/signup", #"{"email":"\#(email)","password":"correct horse battery","source":"qualify_as_an_investor"}"#)
             #expect(signedUp.status == 202)
-            let user = try #require(UUID(uuidString: try #require(try await fixture.rows("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)))
+            let user = try #require(
+                UUID(uuidString: try #require(try await fixture.rows("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)))
             let investor = try await fixture.token(.investor, user: user)
             let profile = try await investments.send(
                 .PUT, "/v1/investor-profile",
@@ -79,7 +80,8 @@ import Testing
                     }
                 }
                 let signIn = event(
-                    "auth_initiated", -60, ["source_endpoint": "see_oz_listings", "first_auth": true, "auth_method": "google"], anonymous: "visitor-1")
+                    "auth_initiated", -60, ["source_endpoint": "see_oz_listings", "first_auth": true, "auth_method": "google"], anonymous: "visitor-1"
+                )
                 try await store([signIn, event("page_viewed", -50, anonymous: "visitor-1")])
                 #expect(try await fixture.count("SELECT count(*) FROM analytics.journeys") == 0)
 

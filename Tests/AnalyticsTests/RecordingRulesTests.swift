@@ -21,7 +21,8 @@ import Testing
         func payload(_ event: some DomainEvent) throws -> JSONValue {
             try JSONDecoder.tract.decode(JSONValue.self, from: JSONEncoder.tract.encode(event))
         }
-        let created = try payload(UserCreated(userId: user, email: "ann@example.com", currentRole: "investor", firstAuthSource: nil, authMethod: "password"))
+        let created = try payload(
+            UserCreated(userId: user, email: "ann@example.com", currentRole: "investor", firstAuthSource: nil, authMethod: "password"))
         #expect(EventSubjects.user(of: "user.created", in: created) == user)
         let committed = try payload(
             InvestmentCommitted(investmentId: UUID(), offeringId: UUID(), propertyId: UUID(), investorId: user, amount: Money(cents: 2_500_000)))

@@ -29,10 +29,12 @@ import Testing
                 """)
             #expect(rows == ["user.created|auth|\(user)|\(user)|qualify_as_an_investor|password|false|true|true"])
             #expect(
-                try await fixture.rows("SELECT entry_point, first_auth::text, auth_method, completed_at FROM analytics.journeys WHERE user_id = '\(user)'")
+                try await fixture.rows(
+                    "SELECT entry_point, first_auth::text, auth_method, completed_at FROM analytics.journeys WHERE user_id = '\(user)'")
                     == ["qualify_as_an_investor|true|password|∅"])
 
-            try await fixture.rows("UPDATE auth.outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = now() WHERE event_type = 'user.created'")
+            try await fixture.rows(
+                "UPDATE auth.outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = now() WHERE event_type = 'user.created'")
             #expect(
                 try await eventually(timeout: .seconds(30)) {
                     try await fixture.count("SELECT count(*) FROM auth.outbox WHERE event_type = 'user.created' AND delivered_at IS NOT NULL") == 1
@@ -77,7 +79,8 @@ import Testing
                 #expect(again.string("outcome") == "duplicate", "\(envelope.type): \(again.text)")
             }
             let recorded = try await fixture.rows(
-                "SELECT name, origin, user_id::text, (properties ? 'email')::text, properties->>'kind' FROM analytics.events ORDER BY name COLLATE \"C\"")
+                "SELECT name, origin, user_id::text, (properties ? 'email')::text, properties->>'kind' FROM analytics.events ORDER BY name COLLATE \"C\""
+            )
             #expect(recorded == expected)
         }
     }

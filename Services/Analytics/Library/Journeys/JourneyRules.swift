@@ -115,7 +115,7 @@ public enum JourneyRules {
         var changes = Changes()
         for (user, event) in events {
             changes.receivedAt = max(changes.receivedAt, event.receivedAt)
-            if case let (entryPoint, start)? = Self.start(of: event) {
+            if case (let entryPoint, let start)? = Self.start(of: event) {
                 changes.starts[Key(user: user, entryPoint: entryPoint), default: start].merge(start)
             }
             if let entryPoint = Self.completions[event.name] {

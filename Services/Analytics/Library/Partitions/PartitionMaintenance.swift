@@ -84,7 +84,8 @@ struct PartitionMaintenance: Service {
             for name in names where plan.isPastRetention(name) {
                 // Names come from the catalogue and match `events_yYYYYmMM` (`isPastRetention`), so
                 // they are safe to splice as identifiers.
-                try await connection.query(PostgresQuery(unsafeSQL: "ALTER TABLE analytics.events DETACH PARTITION analytics.\(name)"), logger: self.logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "ALTER TABLE analytics.events DETACH PARTITION analytics.\(name)"), logger: self.logger)
                 outcome.detached.append(name)
                 if self.settings.dropsDetached {
                     try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE analytics.\(name)"), logger: self.logger)
