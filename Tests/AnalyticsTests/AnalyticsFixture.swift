@@ -1,6 +1,7 @@
 import AuthService
 import Crypto
 import Foundation
+import Hummingbird
 import Models
 import PostgresNIO
 import ServiceKit

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Models
+import NIOHTTP1
 import PostgresNIO
 import ServiceKit
 import TestSupport
@@ -22,8 +23,8 @@ import Testing
             let signedUp = try await auth.post(
                 "/v1/auth/signup", #"{"email":"\#(email)","password":"correct horse battery","source":"qualify_as_an_investor"}"#)
             #expect(signedUp.status == 202)
-            let user = try #require(
-                UUID(uuidString: try #require(try await fixture.rows("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)))
+            let userText = try await fixture.rows("SELECT id::text FROM auth.users WHERE email = '\(email)'").first
+            let user = try #require(userText.flatMap(UUID.init(uuidString:)))
             let investor = try await fixture.token(.investor, user: user)
             let profile = try await investments.send(
                 .PUT, "/v1/investor-profile",

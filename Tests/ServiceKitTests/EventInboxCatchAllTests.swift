@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdTesting
 import Logging
 import Models
 import NIOConcurrencyHelpers
@@ -34,7 +35,7 @@ import Testing
             var plain = EventHandlers()
             plain.on(WidgetCreated.self) { _, _, _, _ in }
 
-            try await TestDatabase.withClient(database.url(for: .analytics)) { client in
+            try await TestDatabase.withClient(database.url(for: .analytics)) { client async throws in
                 let logger = Logger(label: "test.inbox")
                 let inbox = EventInbox(client: client, schema: "analytics", handlers: handlers, accepts: { _, _ in true })
                 let widget = EventEnvelope(
