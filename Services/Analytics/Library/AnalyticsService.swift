@@ -8,16 +8,42 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.analytics
 
     public static func definition() throws -> ServiceDefinition {
+        try Self.definition(ingestion: IngestionSettings.fromEnvironment())
+    }
+
+    static func definition(ingestion: IngestionSettings) throws -> ServiceDefinition {
         ServiceDefinition(
             name: .analytics,
             bundle: .module,
-            routes: { _, _ in
-                // The service's own controllers arrive with its issue, mounted here at literal paths
-                // (`router.mount(controller, at: "/v1/analytics/…")`);
-                // the kit already serves probes, metrics, the OpenAPI document and the event inbox.
+            purgeTargets: [
+                .rateLimitBuckets(schema: ServiceName.analytics.schemas[0], longestRefill: ingestion.anonymousRequestsPerIP.refillTime)
+            ],
+            routes: { router, dependencies in
+                let postgres = dependencies.postgres
+
+                // Ingestion from clients: events, batches, identify; the allowed event names.
+                let ingestionController = IngestionController(
+                    store: IngestionStore(postgres: postgres),
+                    limiter: RateLimiter(postgres: postgres, schema: dependencies.schema),
+                    settings: ingestion,
+                    trustedProxies: dependencies.configuration.trustedProxies,
+                    clock: dependencies.clock,
+                    ids: dependencies.ids
+                )
+                router.mount(ingestionController, at: "/v1/analytics")
+                router.mount(EventNameController(postgres: postgres, clock: dependencies.clock), at: "/v1/analytics/event-names")
             }
         )
     }
+}
+
+/// Builds the `analytics` application with ingestion settings of the caller's choosing (tests).
+func buildApplication(
+    _ configuration: ServiceConfiguration,
+    ingestion: IngestionSettings,
+    overrides: ServiceOverrides = ServiceOverrides()
+) async throws -> some ApplicationProtocol {
+    try await buildServiceApplication(configuration, definition: try AnalyticsEntryPoint.definition(ingestion: ingestion), overrides: overrides)
 }
 
 /// Builds the `analytics` application; `main` and the tests both call this.
