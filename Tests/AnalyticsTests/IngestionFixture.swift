@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import NIOHTTP1
 import PostgresNIO
 import ServiceKit
 import TestSupport
@@ -62,8 +63,8 @@ func eventJSON(_ fields: [String: JSONValue]) -> String {
     String(decoding: try! JSONEncoder().encode(JSONValue.object(fields)), as: UTF8.self)
 }
 
-func batchJSON(_ events: [[String: JSONValue]]) -> String {
-    String(decoding: try! JSONEncoder().encode(JSONValue.object(["events": .array(events.map { .object($0) })])), as: UTF8.self)
+func batchJSON(_ events: [JSONValue]) -> String {
+    String(decoding: try! JSONEncoder().encode(JSONValue.object(["events": .array(events)])), as: UTF8.self)
 }
 
 func lower(_ id: UUID) -> String { id.uuidString.lowercased() }

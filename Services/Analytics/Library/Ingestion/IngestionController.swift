@@ -65,7 +65,7 @@ struct IngestionController: RouteController {
         case .linkedToAnotherUser:
             throw Problem.conflict("This anonymous id is already linked to another user.")
         case .linked(let rewritten):
-            let answer = IdentifyAnswer(anonymousId: anonymousID, userId: user, eventsJoined: rewritten)
+            let answer = IdentifyAnswer(anonymousId: anonymousID, userId: user.uuidString.lowercased(), eventsJoined: rewritten)
             return JSONDocument(String(decoding: try JSONEncoder.tract.encode(answer), as: UTF8.self))
         }
     }
@@ -113,7 +113,7 @@ struct IngestionController: RouteController {
         let stored = try await DatabaseOutage.mapping { try await self.store.store(events.map(\.event), logger: context.logger) }
         var counted: Set<UUID> = []
         for (index, event) in events {
-            receipt.ids[index] = event.id
+            receipt.ids[index] = event.id.uuidString.lowercased()
             // An id sent twice in one batch is stored once: the second is its duplicate.
             if stored.contains(event.id) && counted.insert(event.id).inserted {
                 receipt.accepted += 1
@@ -131,7 +131,7 @@ struct IngestionController: RouteController {
 
 struct IdentifyAnswer: Codable, Sendable {
     var anonymousId: String
-    var userId: UUID
+    var userId: String
     /// Earlier events of the visitor moved to the user's journey by this call.
     var eventsJoined: Int
 }

@@ -13,6 +13,6 @@ struct IngestionReceipt: Codable, Sendable, Equatable {
     var dropped = 0
     /// Each item's event id (the client's, or the one the server gave it), null for a refused or
     /// dropped item: a client that sent no ids can still retry safely with these.
-    var ids: [UUID?] = []
+    var ids: [String?] = []
     var errors: [ProblemDetails.FieldError] = []
 }
