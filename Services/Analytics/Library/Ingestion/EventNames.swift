@@ -82,8 +82,10 @@ struct EventNameController: RouteController {
         throw Problem.notFound("No event name \(name).")
     }
 
+    /// `id` repeats the name, which is the resource's identity (the DELETE path takes it): every
+    /// listed row has an `id`, as the paging sweep reads them.
     static let document = """
-        json_build_object('name', x.name, 'description', x.description, 'created_by', x.created_by,
+        json_build_object('id', x.name, 'name', x.name, 'description', x.description, 'created_by', x.created_by,
             'created_at', analytics.rfc3339(x.created_at))::text
         """
 }
