@@ -243,6 +243,21 @@ targets.append(
     )
 )
 
+targets.append(
+    .executableTarget(
+        name: "ingest-bench",
+        dependencies: [
+            "AnalyticsService", "ServiceKit",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ],
+        path: "Benchmarks/IngestBench",
+        swiftSettings: swiftSettings
+    )
+)
+
 let package = Package(
     name: "tract",
     platforms: [.macOS(.v15)],

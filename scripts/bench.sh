@@ -5,10 +5,12 @@
 #   1. auth (issue 3): Benchmarks/AuthBench against auth and analytics with rate limits out of the way.
 #   3. investments (issue 5): Benchmarks/InvestmentsBench, one distribution over 10,000 investors
 #      (pro rata, waterfall) and a 200-position portfolio with XIRR, beside a baseline sum.
+#   4. ingestion (issue 13): Benchmarks/IngestBench, 500-event batches through POST /v1/analytics/batch
+#      beside a raw COPY of as many rows into analytics.events (BENCH_INGEST_CONCURRENCY, 8).
 #   2. property search (issue 4): 100k listings (Benchmarks/PropertySearch/load-properties.sql),
 #      typical searches over HTTP with wrk, p50/p99 beside GET /health/live on the same service.
 # Never part of `make test`: timings on a shared 2-core machine are not pass/fail material.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments),
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -57,6 +59,7 @@ start() {  # start SERVICE PORT
         AUTH_URL="http://127.0.0.1:$AUTH_PORT" ANALYTICS_URL="http://127.0.0.1:$ANALYTICS_PORT" \
         RATE_LIMIT_REFRESH_PER_5MIN_PER_IP=1000000 RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP=1000000 \
         RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP=100000 RATE_LIMIT_EMAIL_PER_HOUR_PER_IP=100000 \
+        RATE_LIMIT_ANALYTICS_PER_MIN_PER_IP=100000000 \
         "$bin/$svc" serve >"$DATA_DIR/logs/bench-$svc.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
@@ -75,7 +78,16 @@ out="$OUT_DIR/investments-$stamp.txt"
 log "saved $out"
 fi
 
-if [ "$ONLY" != search ] && [ "$ONLY" != investments ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then
+INGEST_PORT=18185
+start analytics $INGEST_PORT   # migrates tract_bench's analytics schema
+out="$OUT_DIR/ingest-$stamp.txt"
+ANALYTICS_URL="http://127.0.0.1:$INGEST_PORT" BENCH_DATABASE_URL="postgres://postgres:tract-local-admin@127.0.0.1:55432/$DB" \
+    BENCH_SECONDS="$SECONDS_EACH" BENCH_CONCURRENCY="${BENCH_INGEST_CONCURRENCY:-8}" "$bin/ingest-bench" | tee "$out"
+log "saved $out"
+fi
+
+if [ "$ONLY" != search ] && [ "$ONLY" != investments ] && [ "$ONLY" != ingest ]; then
 start auth $AUTH_PORT
 start analytics $ANALYTICS_PORT
 
@@ -87,7 +99,7 @@ out="$OUT_DIR/auth-$stamp.txt"
 log "saved $out"
 fi
 
-if [ "$ONLY" != auth ] && [ "$ONLY" != investments ]; then
+if [ "$ONLY" != auth ] && [ "$ONLY" != investments ] && [ "$ONLY" != ingest ]; then
 ensure_apt wrk
 PROPERTIES_PORT=18082
 COUNT=${BENCH_PROPERTIES:-100000}

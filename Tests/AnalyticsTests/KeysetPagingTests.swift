@@ -39,6 +39,12 @@ import Testing
     static func lists(admin: String) -> [PagedList] {
         let user = Self.user.uuidString.lowercased()
         return [
+            // The migration allows 16 names; 484 more make 500.
+            PagedList("/v1/analytics/event-names", token: admin) { postgres in
+                try await postgres.query(
+                    "INSERT INTO analytics.event_names (name) SELECT 'generated_' || g FROM generate_series(1, 484) g"
+                )
+            },
             PagedList("/v1/analytics/users/{id}/events", url: "/v1/analytics/users/\(user)/events", token: admin) { postgres in
                 try await postgres.query(
                     """
@@ -47,7 +53,7 @@ import Testing
                     FROM generate_series(1, 500)
                     """
                 )
-            }
+            },
         ]
     }
 }

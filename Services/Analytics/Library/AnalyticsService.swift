@@ -8,24 +8,53 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.analytics
 
     public static func definition() throws -> ServiceDefinition {
-        let partitions = try PartitionSettings.fromEnvironment()
+        try Self.definition(ingestion: IngestionSettings.fromEnvironment(), partitions: PartitionSettings.fromEnvironment())
+    }
+
+    static func definition(ingestion: IngestionSettings, partitions: PartitionSettings = PartitionSettings()) throws -> ServiceDefinition {
         @Sendable func maintenance(_ dependencies: ServiceDependencies) -> PartitionMaintenance {
             PartitionMaintenance(postgres: dependencies.postgres, settings: partitions, clock: dependencies.clock, logger: dependencies.logger)
         }
         return ServiceDefinition(
             name: .analytics,
             bundle: .module,
+            // Every domain event received becomes an events row (Recording/).
             eventHandlers: { dependencies in DomainEventRecorder(clock: dependencies.clock).eventHandlers() },
             // Partitions from the retention's first month to months ahead exist before the server listens.
             onStart: { dependencies in await maintenance(dependencies).passLoggingFailure() },
             backgroundServices: { dependencies in [maintenance(dependencies)] },
-            purgeTargets: [partitions.eventIDPurge],
+            purgeTargets: [
+                .rateLimitBuckets(schema: ServiceName.analytics.schemas[0], longestRefill: ingestion.anonymousRequestsPerIP.refillTime),
+                partitions.eventIDPurge,
+            ],
             routes: { router, dependencies in
-                // The kit already serves probes, metrics, the OpenAPI document and the event inbox.
-                router.mount(JourneyController(postgres: dependencies.postgres), at: "/v1/analytics/users")
+                let postgres = dependencies.postgres
+
+                // Ingestion from clients: events, batches, identify; the allowed event names.
+                let ingestionController = IngestionController(
+                    store: IngestionStore(postgres: postgres),
+                    limiter: RateLimiter(postgres: postgres, schema: dependencies.schema),
+                    settings: ingestion,
+                    trustedProxies: dependencies.configuration.trustedProxies,
+                    clock: dependencies.clock,
+                    ids: dependencies.ids
+                )
+                router.mount(ingestionController, at: "/v1/analytics")
+                router.mount(EventNameController(postgres: postgres, clock: dependencies.clock), at: "/v1/analytics/event-names")
+                // A user's journeys, interests and events (Journeys/).
+                router.mount(JourneyController(postgres: postgres), at: "/v1/analytics/users")
             }
         )
     }
+}
+
+/// Builds the `analytics` application with ingestion settings of the caller's choosing (tests).
+func buildApplication(
+    _ configuration: ServiceConfiguration,
+    ingestion: IngestionSettings,
+    overrides: ServiceOverrides = ServiceOverrides()
+) async throws -> some ApplicationProtocol {
+    try await buildServiceApplication(configuration, definition: try AnalyticsEntryPoint.definition(ingestion: ingestion), overrides: overrides)
 }
 
 /// Builds the `analytics` application; `main` and the tests both call this.

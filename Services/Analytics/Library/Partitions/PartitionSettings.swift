@@ -33,10 +33,15 @@ struct PartitionSettings: Sendable, Equatable {
     }
 
     static let help = """
-          ANALYTICS_RETENTION_MONTHS  months of events kept; older monthly partitions are detached (13)
-          ANALYTICS_DROP_DETACHED     drop detached partitions instead of keeping them as tables (false)
-          ANALYTICS_PARTITION_MONTHS_AHEAD  monthly partitions created ahead of the current month (3)
-          ANALYTICS_PARTITION_INTERVAL_SECONDS  how often partitions are checked (3600)
-          ANALYTICS_DEDUPE_WINDOW_DAYS  days an event id is remembered to refuse a repeat (30)
+          ANALYTICS_RETENTION_MONTHS  months of events kept: older monthly partitions
+                                      are detached (13)
+          ANALYTICS_DROP_DETACHED     drop detached partitions instead of keeping them
+                                      as tables (false)
+          ANALYTICS_PARTITION_MONTHS_AHEAD
+                                      monthly partitions made ahead of this one (3)
+          ANALYTICS_PARTITION_INTERVAL_SECONDS
+                                      how often partitions are looked after (3600)
+          ANALYTICS_DEDUPE_WINDOW_DAYS
+                                      days an event id is kept to refuse a repeat (30)
         """
 }
