@@ -58,6 +58,42 @@ import Testing
         }
     }
 
+    /// "Check how much tax you can save": a returning user signs in from the calculator (auth's
+    /// `user.signed_in` with its source) and uses it (investments' `tax_calculator.used`).
+    @Test func theTaxCalculatorJourneyStartsAtSignInAndEndsWithTheEstimate() async throws {
+        try await AnalyticsFixture.run(withAuth: true, withInvestments: true) { fixture in
+            let auth = try #require(fixture.auth)
+            let investments = try #require(fixture.investments)
+            let email = "cy.\(UUID().uuidString.prefix(8).lowercased())@example.com"
+            let signedUp = try await auth.post("/v1/auth/signup", #"{"email":"\#(email)","password":"correct horse battery"}"#)
+            #expect(signedUp.status == 202)
+            try await fixture.rows("UPDATE auth.users SET email_verified_at = now() WHERE email = '\(email)' RETURNING 'ok'")
+            let signedIn = try await auth.post(
+                "/v1/auth/token",
+                #"{"grant_type":"password","email":"\#(email)","password":"correct horse battery","source":"check_how_much_tax_you_can_save"}"#)
+            #expect(signedIn.status == 200, "\(signedIn.text)")
+            let userText = try await fixture.rows("SELECT id::text FROM auth.users WHERE email = '\(email)'").first
+            let user = try #require(userText.flatMap(UUID.init(uuidString:)))
+            let estimate = try await investments.post(
+                "/v1/tax/oz-estimate",
+                #"{"gain_amount": "1000000.00", "gain_date": "2019-06-01", "investment_date": "2019-06-30", "investment_amount": "1000000.00", "tax_rate": 0.238, "fund_type": "standard"}"#,
+                token: try await fixture.token(.investor, user: user))
+            #expect(estimate.status == 200, "\(estimate.text)")
+            let completed = try await eventually(timeout: .seconds(30)) {
+                try await fixture.count("SELECT count(*) FROM analytics.journeys WHERE completing_event = 'tax_calculator.used'") == 1
+            }
+            #expect(completed)
+            // Signed up with no source: only the sign-in names an entry point, and it was not the first.
+            #expect(
+                try await fixture.rows(
+                    """
+                    SELECT j.entry_point, j.first_auth::text, j.auth_method, (j.started_by = s.id)::text
+                    FROM analytics.journeys j JOIN analytics.events s ON s.name = 'user.signed_in'
+                    """) == ["check_how_much_tax_you_can_save|false|password|true"])
+            #expect(try await fixture.count("SELECT count(*) FROM analytics.events WHERE user_id = '\(user)' AND name = 'user.created'") == 1)
+        }
+    }
+
     /// Client events (from ingestion) move journeys and interests in the transaction that stores
     /// them; a visitor's `auth_initiated` before sign-in joins their journey once `identify` links
     /// them (`replay`).
