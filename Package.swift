@@ -59,8 +59,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         ],
         ["SMTP"]
     ),
-    // The analytics tests start real auth and investments services to publish their events.
-    ("AnalyticsService", "analytics", "Analytics", [], ["AuthService", "InvestmentsService"]),
+    // The analytics tests start real auth, investments and properties services to publish their events.
+    ("AnalyticsService", "analytics", "Analytics", [], ["AuthService", "InvestmentsService", "PropertiesService"]),
 ]
 
 /// What every test target may use: the kit, the harness and the packages tests talk through.

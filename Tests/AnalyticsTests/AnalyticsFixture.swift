@@ -10,6 +10,7 @@ import Testing
 
 @testable import AnalyticsService
 @testable import InvestmentsService
+@testable import PropertiesService
 
 /// `analytics` on a real port, with the services whose events a test follows publishing to it for
 /// real: `auth` (sign-ups, sign-ins) and `investments` (qualification, the tax calculator), each
@@ -20,6 +21,7 @@ struct AnalyticsFixture: Sendable {
     let analytics: JSONClient
     let auth: JSONClient?
     let investments: JSONClient?
+    let properties: JSONClient?
     let database: TestDatabase
     let issuer: TestIssuer
 
@@ -29,7 +31,7 @@ struct AnalyticsFixture: Sendable {
     }
 
     static func run(
-        withAuth: Bool = false, withInvestments: Bool = false, clock: ServiceClock = .system,
+        withAuth: Bool = false, withInvestments: Bool = false, withProperties: Bool = false, clock: ServiceClock = .system,
         _ body: @escaping @Sendable (AnalyticsFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
@@ -37,6 +39,7 @@ struct AnalyticsFixture: Sendable {
             var services: [ServiceName] = [.analytics]
             if withAuth { services.append(.auth) }
             if withInvestments { services.append(.investments) }
+            if withProperties { services.append(.properties) }
             try await TestDatabase.with(services: services) { database in
                 let analyticsPort = try await freePort()
                 let peers = ["analytics": URL(string: "http://127.0.0.1:\(analyticsPort)")!]
@@ -47,6 +50,7 @@ struct AnalyticsFixture: Sendable {
                 try await withRunningApplication(analytics, port: analyticsPort) {
                     var auth: JSONClient?
                     var investments: JSONClient?
+                    var properties: JSONClient?
                     var apps: [(any ApplicationProtocol, Int)] = []
                     if withAuth {
                         let port = try await freePort()
@@ -73,8 +77,23 @@ struct AnalyticsFixture: Sendable {
                             ))
                         investments = JSONClient(port: port)
                     }
+                    if withProperties {
+                        let port = try await freePort()
+                        apps.append(
+                            (
+                                try await PropertiesService.buildApplication(
+                                    .forTesting(.properties, database: database, jwksURL: jwksURL, port: port, peers: peers),
+                                    // OZ checks by tract need no geocoder.
+                                    settings: PropertiesSettings(censusGeocoderURL: URL(string: "http://127.0.0.1:1")!),
+                                    overrides: ServiceOverrides(
+                                        serviceTokens: TestServiceTokens(issuer: issuer, service: .properties), eventSubscribers: Self.toAnalytics)
+                                ), port
+                            ))
+                        properties = JSONClient(port: port)
+                    }
                     let fixture = AnalyticsFixture(
-                        analytics: JSONClient(port: analyticsPort), auth: auth, investments: investments, database: database, issuer: issuer)
+                        analytics: JSONClient(port: analyticsPort), auth: auth, investments: investments, properties: properties, database: database,
+                        issuer: issuer)
                     try await Self.running(apps[...]) { try await body(fixture) }
                 }
             }

@@ -94,6 +94,41 @@ import Testing
         }
     }
 
+    /// "Check if your development is in an OZ": the sign-up names it, the saved check (properties'
+    /// `oz_check.completed`) completes it; the new developer profile is recorded beside it.
+    @Test func theOZCheckJourneyEndsWithASavedCheck() async throws {
+        try await AnalyticsFixture.run(withAuth: true, withProperties: true) { fixture in
+            let auth = try #require(fixture.auth)
+            let properties = try #require(fixture.properties)
+            let email = "di.\(UUID().uuidString.prefix(8).lowercased())@example.com"
+            let signedUp = try await auth.post(
+                "/v1/auth/signup",
+                #"{"email":"\#(email)","password":"correct horse battery","source":"check_if_your_development_is_in_an_oz"}"#)
+            #expect(signedUp.status == 202)
+            let userText = try await fixture.rows("SELECT id::text FROM auth.users WHERE email = '\(email)'").first
+            let user = try #require(userText.flatMap(UUID.init(uuidString:)))
+            let check = try await properties.post(
+                "/v1/oz/check", #"{"tract_geoid":"01001020700","save":true}"#, token: try await fixture.token(.investor, user: user))
+            #expect(check.status == 200, "\(check.text)")
+            let completed = try await eventually(timeout: .seconds(30)) {
+                try await fixture.count("SELECT count(*) FROM analytics.journeys WHERE completing_event = 'oz_check.completed'") == 1
+            }
+            #expect(completed)
+            #expect(
+                try await fixture.rows("SELECT entry_point, first_auth::text, auth_method FROM analytics.journeys WHERE user_id = '\(user)'")
+                    == ["check_if_your_development_is_in_an_oz|true|password"])
+            #expect(
+                try await fixture.rows(
+                    "SELECT name, origin, properties->>'tract_geoid', properties->>'designated' FROM analytics.events WHERE name = 'oz_check.completed'"
+                ) == ["oz_check.completed|properties|01001020700|true"])
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    try await fixture.count("SELECT count(*) FROM analytics.events WHERE name = 'developer_profile.created' AND user_id = '\(user)'")
+                        == 1
+                })
+        }
+    }
+
     /// Client events (from ingestion) move journeys and interests in the transaction that stores
     /// them; a visitor's `auth_initiated` before sign-in joins their journey once `identify` links
     /// them (`replay`).
