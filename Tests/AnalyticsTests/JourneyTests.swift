@@ -54,6 +54,25 @@ import Testing
                 return rows.compactMap { if case .string(let name)? = $0["name"] { name } else { nil } }
             }
             #expect(names?.last == "user.created")
+            // Both routes answer as the OpenAPI document says, refusals included.
+            let document = try await fixture.analytics.get("/openapi.json").json
+            let events = try await fixture.analytics.get("/v1/analytics/users/\(user.uuidString.lowercased())/events?limit=2", token: investor)
+            let refused = try await fixture.analytics.get(
+                "/v1/analytics/users/\(user.uuidString.lowercased())/events", token: try await fixture.token(.investor))
+            for (path, reply) in [
+                ("/v1/analytics/users/{id}/journey", journey), ("/v1/analytics/users/{id}/events", events),
+                ("/v1/analytics/users/{id}/events", refused),
+            ] {
+                let found = OpenAPIConformance.problems(
+                    in: document, method: "GET", path: path, status: reply.status, contentType: reply.headers.first(name: "Content-Type") ?? "",
+                    body: reply.text)
+                #expect(found.isEmpty, "\(path) \(reply.status): \(found)")
+                if let schema = OpenAPIConformance.responseSchema(in: document, method: "GET", path: path, status: reply.status) {
+                    let mismatches = OpenAPIConformance.schemaProblems(reply.json, against: schema, in: document)
+                    #expect(mismatches.isEmpty, "\(path) \(reply.status): \(mismatches)")
+                }
+            }
+            #expect(events["next_cursor"] != JSONValue.null)
             #expect(Set(names ?? []) == ["user.created", "investor_profile.created", "investor_qualification.submitted"])
         }
     }
