@@ -8,6 +8,7 @@ import ServiceKit
 struct IngestionStore: Sendable {
     let postgres: PostgresClient
     let writer = EventWriter()
+    let journeys = JourneyWriter()
 
     /// Which of `names` clients may send, and the months the event store holds, in one round trip.
     func lookup(names: Set<String>, logger: Logger) async throws -> (allowed: Set<String>, months: EventMonths) {
@@ -25,8 +26,14 @@ struct IngestionStore: Sendable {
         return ([], EventMonths(partitions: []))
     }
 
+    /// Stores `events` and, in the same transaction, the journeys and interests the newly stored
+    /// ones move (seed 000: `auth_initiated`, `dashboard_viewed`, `listings_viewed` …).
     func store(_ events: [RecordedEvent], logger: Logger) async throws -> Set<UUID> {
-        try await self.writer.write(events, on: self.postgres, logger: logger)
+        try await self.postgres.transaction(logger: logger) { connection in
+            let stored = try await self.writer.write(events, on: connection, logger: logger)
+            try await self.journeys.apply(events: events.filter { stored.contains($0.id) }, on: connection, logger: logger)
+            return stored
+        }
     }
 
     enum Link: Equatable {
@@ -77,6 +84,8 @@ struct IngestionStore: Sendable {
             )
             var count = 0
             for try await n in updated.decode(Int.self) { count = n }
+            // The visitor's `auth_initiated` and views are the user's now: their journey too.
+            if count > 0 { try await self.journeys.replay(user: user, on: connection, logger: logger) }
             return .linked(rewritten: count)
         }
     }
