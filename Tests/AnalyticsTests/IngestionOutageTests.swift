@@ -25,8 +25,8 @@ import Testing
             let database = app.database.name
             let cutOff = try await TestDatabase.withAdmin(database: database) { admin in
                 try await admin.withConnection { holder in
-                    try await holder.query("BEGIN")
-                    try await holder.query("LOCK TABLE analytics.event_ids IN ACCESS EXCLUSIVE MODE")
+                    try await holder.query("BEGIN").get()
+                    try await holder.query("LOCK TABLE analytics.event_ids IN ACCESS EXCLUSIVE MODE").get()
                     async let reply = app.post("/v1/analytics/batch", batchJSON(events), token: token)
                     let waiting = try await eventually(timeout: .seconds(20)) {
                         let rows = try await admin.query(
@@ -43,7 +43,7 @@ import Testing
                     try await admin.query(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database) AND usename = \(role)")
                     let answer = try await reply
-                    try await holder.query("ROLLBACK")
+                    try await holder.query("ROLLBACK").get()
                     return answer
                 }
             }

@@ -29,7 +29,11 @@ struct IngestionStore: Sendable {
     /// Stores `events` and, in the same transaction, the journeys and interests the newly stored
     /// ones move (seed 000: `auth_initiated`, `dashboard_viewed`, `listings_viewed` …).
     func store(_ events: [RecordedEvent], logger: Logger) async throws -> Set<UUID> {
-        try await self.postgres.transaction(logger: logger) { connection in
+        // Most batches move no journey (page views, clicks): one statement, no transaction.
+        guard events.contains(where: { JourneyRules.relevantNames.contains($0.name) }) else {
+            return try await self.writer.write(events, on: self.postgres, logger: logger)
+        }
+        return try await self.postgres.transaction(logger: logger) { connection in
             let stored = try await self.writer.write(events, on: connection, logger: logger)
             try await self.journeys.apply(events: events.filter { stored.contains($0.id) }, on: connection, logger: logger)
             return stored
