@@ -59,7 +59,15 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         ],
         ["SMTP"]
     ),
-    ("AnalyticsService", "analytics", "Analytics", [], []),
+    (
+        "AnalyticsService", "analytics", "Analytics",
+        [
+            // `analytics demo-events` (make run's demo data); the dashboard links' token hashes.
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        []
+    ),
 ]
 
 /// What every test target may use: the kit, the harness and the packages tests talk through.

@@ -11,10 +11,14 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
         ServiceDefinition(
             name: .analytics,
             bundle: .module,
-            routes: { _, _ in
-                // The service's own controllers arrive with its issue, mounted here at literal paths
-                // (`router.mount(controller, at: "/v1/analytics/…")`);
-                // the kit already serves probes, metrics, the OpenAPI document and the event inbox.
+            purgeTargets: [DashboardLinks.purgeTarget],
+            routes: { router, dependencies in
+                let reports = AnalyticsReports(postgres: dependencies.postgres, clock: dependencies.clock)
+                let links = DashboardLinks(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids)
+                router.mount(
+                    DashboardController(loader: DashboardLoader(reports: reports), links: links, clock: dependencies.clock),
+                    at: "/v1/analytics/dashboard"
+                )
             }
         )
     }

@@ -65,7 +65,7 @@ enum DashboardPage {
         let presets = [7, 30, 90].map { days -> String in
             let preset = DashboardRange.last(days, endingOn: data.today)
             let current = preset == data.range ? #" aria-current="page""# : ""
-            return #"<a class="preset" href="\#(self.path)?\#(preset.query)"\#(current)>\#(days) days</a>"#
+            return #"<a class="preset" href="\#(HTMLText.escape("\(self.path)?\(preset.query)"))"\#(current)>\#(days) days</a>"#
         }
         return """
             <nav class="picker" aria-label="Date range">

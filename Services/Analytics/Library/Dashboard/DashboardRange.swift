@@ -24,7 +24,7 @@ struct DashboardRange: Equatable, Sendable {
         var errors = FieldErrors()
         let today = Self.startOfDay(today)
         let last = Self.parse(to, field: "to", errors: &errors) ?? today
-        let first = Self.parse(from, field: "from", errors: &errors) ?? last - Double(Self.defaultDays - 1) * Self.day
+        let first = Self.parse(from, field: "from", errors: &errors) ?? last.addingTimeInterval(-Double(Self.defaultDays - 1) * Self.day)
         if errors.isEmpty {
             if first > last {
                 errors.add("from", "must be on or before to")
@@ -39,7 +39,7 @@ struct DashboardRange: Equatable, Sendable {
     /// The last `days` days ending `today`.
     static func last(_ days: Int, endingOn today: Date) -> DashboardRange {
         let end = self.startOfDay(today)
-        return DashboardRange(first: end - Double(days - 1) * self.day, last: end)
+        return DashboardRange(first: end.addingTimeInterval(-Double(days - 1) * self.day), last: end)
     }
 
     var days: Int { Int(((self.last - self.first) / Self.day).rounded()) + 1 }
@@ -49,7 +49,7 @@ struct DashboardRange: Equatable, Sendable {
 
     /// The same number of days just before, for "change vs the previous period".
     var previous: DashboardRange {
-        DashboardRange(first: self.first - Double(self.days) * Self.day, last: self.first - Self.day)
+        DashboardRange(first: self.first.addingTimeInterval(-Double(self.days) * Self.day), last: self.first.addingTimeInterval(-Self.day))
     }
 
     /// Every day shown, `yyyy-MM-dd`.

@@ -180,7 +180,7 @@ enum SVGCharts {
         let trackWidth = width - labelWidth - noteWidth
         let height = top + rowHeight * Double(steps.count)
         let scale = ChartScale(values: [first])
-        func width(_ value: Double) -> Double { value > 0 ? max(trackWidth * min(value / scale.maximum, 1), 2) : 0 }
+        func length(_ value: Double) -> Double { value > 0 ? max(trackWidth * min(value / scale.maximum, 1), 2) : 0 }
         var body = ""
         for (index, step) in steps.enumerated() {
             let y = top + rowHeight * Double(index)
@@ -192,9 +192,9 @@ enum SVGCharts {
                 #"<text class="label" x="\#(svgNumber(labelWidth - 12))" y="\#(svgNumber(y + 21))" text-anchor="end">\#(HTMLText.escape(HTMLText.short(step.name, 24)))</text>"#
             body += self.rect(class: "track", x: labelWidth, y: y + 6, width: trackWidth, height: 22)
             if index > 0 {
-                body += self.rect(class: "lost", x: labelWidth, y: y + 6, width: width(previous), height: 22)
+                body += self.rect(class: "lost", x: labelWidth, y: y + 6, width: length(previous), height: 22)
             }
-            body += self.rect(class: "bar", x: labelWidth, y: y + 6, width: width(reached), height: 22)
+            body += self.rect(class: "bar", x: labelWidth, y: y + 6, width: length(reached), height: 22)
             body +=
                 #"<text class="value" x="\#(svgNumber(labelWidth + trackWidth + 12))" y="\#(svgNumber(y + 21))">\#(HTMLText.escape(NumberText.count(reached))) · \#(HTMLText.escape(NumberText.percent(share)))</text>"#
             if index > 0 {
