@@ -250,6 +250,16 @@ targets.append(
     )
 )
 
+targets.append(
+    .executableTarget(
+        name: "analytics-funnel-bench",
+        dependencies: ["AnalyticsService"],
+        path: "Benchmarks/AnalyticsFunnel",
+        exclude: ["generate-events.sql"],
+        swiftSettings: swiftSettings
+    )
+)
+
 let package = Package(
     name: "tract",
     platforms: [.macOS(.v15)],

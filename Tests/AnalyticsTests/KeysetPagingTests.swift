@@ -1,14 +1,65 @@
 import AnalyticsService
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import Models
+import PostgresNIO
 import ServiceKit
 import TestSupport
 import Testing
 
-/// analytics has no paged list yet (the dead letters are the kit's, swept there): the first one
-/// fails this until it has a `PagedList` here (issue 12).
+/// Every paged list of analytics pages through its rows made in one statement, seven at a time,
+/// showing each row exactly once (issue 12).
 @Suite struct KeysetPagingTests {
-    @Test func everyPagedListIsSwept() throws {
-        let document = try OpenAPIDocument.build(service: AnalyticsEntryPoint.definition().bundle)
-        PagingSweep.expectCoverage(of: document, by: [], except: ["/internal/outbox/dead-letters"])
+    static let segment = UUID()
+
+    @Test func everyListShowsEachRowOnce() async throws {
+        try await TestDatabase.with(services: [.analytics]) { database in
+            let issuer = try TestIssuer()
+            try await issuer.serve { jwksURL in
+                let app = try await AnalyticsService.buildApplication(.forTesting(.analytics, database: database, jwksURL: jwksURL))
+                let admin = try await issuer.token(roles: [.admin])
+                let communications = try await issuer.serviceToken(for: .communications)
+                let lists = Self.lists(admin: admin, communications: communications)
+                try await app.test(.router) { client in
+                    let document = try await client.execute(uri: "/openapi.json", method: .get) { response async throws in
+                        try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+                    }
+                    PagingSweep.expectCoverage(of: document, by: lists, except: ["/internal/outbox/dead-letters"])
+                    try await TestDatabase.withAdmin(database: database.name) { postgres in
+                        for list in lists { try await PagingSweep.check(list, postgres: postgres, client: client) }
+                    }
+                }
+            }
+        }
+    }
+
+    static func lists(admin: String, communications: String) -> [PagedList] {
+        // The members lists page the same 500 rows: the segment is made with the first list's rows.
+        let members: @Sendable (PostgresClient) async throws -> Void = { postgres in
+            try await postgres.query(
+                """
+                INSERT INTO analytics.segment_members (segment_id, user_id, added_at)
+                SELECT \(Self.segment), gen_random_uuid(), now() FROM generate_series(1, 500)
+                ON CONFLICT DO NOTHING
+                """
+            )
+        }
+        return [
+            PagedList("/v1/analytics/segments", token: admin, count: 501) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO analytics.segments (id, name, rules, created_at, updated_at)
+                    SELECT CASE WHEN g = 0 THEN \(Self.segment) ELSE gen_random_uuid() END, 'segment ' || g, '{"event": "listing_viewed"}', now(), now()
+                    FROM generate_series(0, 500) g
+                    """
+                )
+            },
+            PagedList("/v1/analytics/segments/{id}/members", url: "/v1/analytics/segments/\(Self.segment)/members", token: admin, seed: members),
+            PagedList(
+                "/internal/v1/segments/{id}/members", url: "/internal/v1/segments/\(Self.segment)/members", token: communications,
+                seed: { _ in }
+            ),
+        ]
     }
 }

@@ -28,7 +28,7 @@ struct DashboardRange: Equatable, Sendable {
         if errors.isEmpty {
             if first > last {
                 errors.add("from", "must be on or before to")
-            } else if Int(((last - first) / Self.day).rounded()) + 1 > Self.maximumDays {
+            } else if Int((last.timeIntervalSince(first) / Self.day).rounded()) + 1 > Self.maximumDays {
                 errors.add("to", "a range is at most \(Self.maximumDays) days")
             }
         }
@@ -42,7 +42,7 @@ struct DashboardRange: Equatable, Sendable {
         return DashboardRange(first: end.addingTimeInterval(-Double(days - 1) * self.day), last: end)
     }
 
-    var days: Int { Int(((self.last - self.first) / Self.day).rounded()) + 1 }
+    var days: Int { Int((self.last.timeIntervalSince(self.first) / Self.day).rounded()) + 1 }
 
     /// [first, last + 1 day): what `AnalyticsReports` is asked for.
     var dayRange: DayRange { DayRange(from: self.first, to: self.last + Self.day) }
