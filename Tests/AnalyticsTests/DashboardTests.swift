@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Models
+import NIOHTTP1
 import PostgresNIO
 import ServiceKit
 import TestSupport
@@ -23,7 +24,13 @@ import Testing
                 try await withRunningApplication(app, port: port) {
                     try await TestDatabase.withClient(database.url(for: .analytics)) { client in
                         let options = DemoAnalytics.Options(visitors: 400, days: 90, seed: 13, demoUsers: [], offerings: [])
-                        _ = try await DemoLoader(postgres: client, clock: .fixed(now)).load(options, logger: Logger(label: "test.demo"))
+                        do {
+                            _ = try await DemoLoader(postgres: client, clock: .fixed(now)).load(options, logger: Logger(label: "test.demo"))
+                        } catch {
+                            // PSQLError hides its message from `description`.
+                            Issue.record("demo load: \(String(reflecting: error))")
+                            throw error
+                        }
                     }
                     try await body(JSONClient(port: port), issuer, database, port)
                 }
