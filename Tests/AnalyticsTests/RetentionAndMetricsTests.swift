@@ -66,8 +66,12 @@ import Testing
             #expect(Self.numbers(monthly.json["cohorts"]?[0]?["retained"]) == [1, 1])
             #expect(Self.numbers(monthly.json["cohorts"]?[1]?["retained"]) == [4])
 
-            let csv = try await fixture.client.get("/v1/analytics/retention?period=week&from=2026-11-02&to=2026-11-24&periods=2&format=csv", token: staff)
-            #expect(csv.text == "cohort_start,size,week_0,week_1,week_2\r\n2026-11-02,2,2,1,0\r\n2026-11-09,1,1,1,0\r\n2026-11-16,1,1,0,\r\n2026-11-23,0,0,,\r\n")
+            let csv = try await fixture.client.get(
+                "/v1/analytics/retention?period=week&from=2026-11-02&to=2026-11-24&periods=2&format=csv", token: staff)
+            #expect(
+                csv.text
+                    == "cohort_start,size,week_0,week_1,week_2\r\n2026-11-02,2,2,1,0\r\n2026-11-09,1,1,1,0\r\n2026-11-16,1,1,0,\r\n2026-11-23,0,0,,\r\n"
+            )
         }
     }
 
@@ -82,7 +86,9 @@ import Testing
             let s4 = "b2b2b2b2-0000-4000-8000-000000000004"
             try await fixture.insert([
                 .init(actor: s1, name: "user.created", at: "2026-11-10T09:00:00Z", properties: #"{"first_auth_source":"check_oz"}"#),
-                .init(actor: s1, name: "oz_check.completed", at: "2026-11-12T09:00:00Z", properties: #"{"tract_geoid":"01001020100","designated":true}"#),
+                .init(
+                    actor: s1, name: "oz_check.completed", at: "2026-11-12T09:00:00Z", properties: #"{"tract_geoid":"01001020100","designated":true}"#
+                ),
                 .init(actor: s2, name: "user.created", at: "2026-11-10T15:00:00Z"),
                 .init(actor: s2, name: "investment.committed", at: "2026-11-18T15:00:01Z"),
                 .init(actor: "anon:v1", name: "page_viewed", at: "2026-11-10T10:00:00Z"),

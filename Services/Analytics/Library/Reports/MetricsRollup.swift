@@ -61,7 +61,7 @@ struct MetricsRollup: Sendable {
                 SELECT d.day, activity.users, activity.visitors, coalesce(signups.total, 0), coalesce(signups.by_source, '{}'),
                     CASE WHEN coalesce(signups.total, 0) > 0 AND d.day + 8 <= (\(now) AT TIME ZONE 'UTC')::date
                         THEN round(signups.activated::numeric / signups.total, 4) END,
-                    CASE WHEN returning.base > 0 THEN round(returning.back::numeric / returning.base, 4) END,
+                    CASE WHEN returned.base > 0 THEN round(returned.back::numeric / returned.base, 4) END,
                     \(now)
                 FROM (
                     SELECT g::date AS day
@@ -94,7 +94,7 @@ struct MetricsRollup: Sendable {
                             WHERE n.actor = b.actor AND n.day > d.day - 7 AND n.day <= d.day
                         ))::int AS back
                     FROM analytics.activity_daily b WHERE b.day = d.day - 7 AND b.actor NOT LIKE 'anon:%'
-                ) AS returning
+                ) AS returned
                 ON CONFLICT (day) DO UPDATE SET
                     active_users = excluded.active_users, visitors = excluded.visitors, sign_ups = excluded.sign_ups,
                     sign_ups_by_source = excluded.sign_ups_by_source, activation_rate = excluded.activation_rate,
@@ -118,7 +118,9 @@ struct MetricsRollup: Sendable {
             logger: logger
         )
         var days: [DailyMetrics] = []
-        for try await (day, users, visitors, signUps, bySource, activation, retention) in rows.decode((Date, Int32, Int32, Int32, String, Double?, Double?).self) {
+        for try await (day, users, visitors, signUps, bySource, activation, retention) in rows.decode(
+            (Date, Int32, Int32, Int32, String, Double?, Double?).self)
+        {
             days.append(
                 DailyMetrics(
                     day: ReportDays.name(day), activeUsers: Int(users), visitors: Int(visitors), signUps: Int(signUps),
