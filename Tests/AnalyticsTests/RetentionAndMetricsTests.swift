@@ -155,4 +155,25 @@ import Testing
             #expect(try await fixture.client.get("/v1/analytics/sources?format=xml", token: staff).status == 422)
         }
     }
+
+    /// The rollup's sessions: a visit from 23:50 to 00:10 belongs to the day it began; 30 minutes
+    /// idle continues a visit, a second more ends it.
+    @Test func theRollupStoresSessionsByTheDayTheyBegan() async throws {
+        try await ReportsFixture.run { fixture in
+            try await fixture.insert([
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-09T23:50:00Z", utmSource: "newsletter"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T00:10:00Z"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T10:00:00Z", referrer: "https://www.google.com/"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T10:30:00Z"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T11:00:01Z"),
+            ])
+            let staff = try await fixture.staff()
+            let sessions =
+                "SELECT to_char(started_at AT TIME ZONE 'UTC', 'DD HH24:MI:SS') || ' ' || events || ' ' || source FROM analytics.sessions ORDER BY started_at"
+            #expect(try await fixture.client.post("/v1/analytics/metrics/rollup?from=2026-11-10&to=2026-11-10", "", token: staff).status == 200)
+            #expect(try await fixture.sql(sessions) == ["10 10:00:00 2 google.com", "10 11:00:01 1 direct"])
+            #expect(try await fixture.client.post("/v1/analytics/metrics/rollup?from=2026-11-09&to=2026-11-10", "", token: staff).status == 200)
+            #expect(try await fixture.sql(sessions) == ["09 23:50:00 2 newsletter", "10 10:00:00 2 google.com", "10 11:00:01 1 direct"])
+        }
+    }
 }
