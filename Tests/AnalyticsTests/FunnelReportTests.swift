@@ -46,7 +46,8 @@ import Testing
         .init(actor: "anon:v7", name: "listing_details_opened", at: "2026-11-10T10:01:00Z", properties: #"{"plan":"basic"}"#),
     ]
 
-    static let path = "/v1/analytics/funnels?steps=listing_viewed,listing_details_opened,documents_downloaded&window=3600&from=2026-11-01&to=2026-11-30"
+    static let path =
+        "/v1/analytics/funnels?steps=listing_viewed,listing_details_opened,documents_downloaded&window=3600&from=2026-11-01&to=2026-11-30"
 
     static func steps(_ value: JSONValue?) -> [Int] {
         (0..<10).compactMap { value?[$0]?["actors"] }.compactMap { if case .number(let n) = $0 { Int(n) } else { nil } }
@@ -121,7 +122,8 @@ import Testing
                     + journey(Self.u3, other, all) + journey(Self.u4, offering, Array(all.prefix(1)))
             )
             let staff = try await fixture.staff()
-            let one = try await fixture.client.get("/v1/analytics/funnels/investment?offering_id=\(offering)&from=2026-11-01&to=2026-11-24", token: staff)
+            let one = try await fixture.client.get(
+                "/v1/analytics/funnels/investment?offering_id=\(offering)&from=2026-11-01&to=2026-11-24", token: staff)
             #expect(one.status == 200, "\(one.text)")
             #expect(Self.steps(one.json["steps"]) == [3, 2, 2, 1, 1])
             #expect(one.json["steps"]?[1]?["drop_off"] == .number(1))

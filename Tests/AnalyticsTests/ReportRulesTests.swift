@@ -53,4 +53,30 @@ import Testing
         #expect(!EventNameRules.isEventName("x."))
         #expect(!EventNameRules.isEventName(""))
     }
+
+    @Test func sessionsEndAfterThirtyIdleMinutesOrADay() {
+        let start = Date(timeIntervalSince1970: 1_795_521_600)
+        func at(_ seconds: TimeInterval, _ page: String? = nil) -> Sessionizer.Event {
+            Sessionizer.Event(at: start.addingTimeInterval(seconds), pageURL: page, utmSource: nil, referrer: nil)
+        }
+        // Exactly 30 minutes idle continues; a second more starts anew.
+        let idle = Sessionizer.sessions([at(0, "/a"), at(1_800), at(3_601, "/b")])
+        #expect(idle.map(\.events) == [2, 1])
+        #expect(idle.map(\.entryPage) == ["/a", "/b"])
+        #expect(idle[0].endedAt == start.addingTimeInterval(1_800))
+        // Busy for more than a day: cut at 24 hours after the first event (exactly 24 h belongs).
+        let busy = Sessionizer.sessions(stride(from: 0.0, through: 86_400 + 600, by: 600).map { at($0) })
+        #expect(busy.map(\.events) == [145, 1])
+        #expect(busy[1].startedAt == start.addingTimeInterval(87_000))
+        // Equal timestamps are one session.
+        #expect(Sessionizer.sessions([at(5), at(5)]).map(\.events) == [2])
+        #expect(Sessionizer.sessions([]).isEmpty)
+    }
+
+    @Test func aSessionsSourceIsUTMThenReferrerHostThenDirect() {
+        #expect(Sessionizer.source(utmSource: "Newsletter", referrer: "https://google.com") == "newsletter")
+        #expect(Sessionizer.source(utmSource: "", referrer: "https://www.Google.com/search?q=oz") == "google.com")
+        #expect(Sessionizer.source(utmSource: nil, referrer: "not a url") == "direct")
+        #expect(Sessionizer.source(utmSource: nil, referrer: nil) == "direct")
+    }
 }

@@ -66,8 +66,12 @@ import Testing
             #expect(Self.numbers(monthly.json["cohorts"]?[0]?["retained"]) == [1, 1])
             #expect(Self.numbers(monthly.json["cohorts"]?[1]?["retained"]) == [4])
 
-            let csv = try await fixture.client.get("/v1/analytics/retention?period=week&from=2026-11-02&to=2026-11-24&periods=2&format=csv", token: staff)
-            #expect(csv.text == "cohort_start,size,week_0,week_1,week_2\r\n2026-11-02,2,2,1,0\r\n2026-11-09,1,1,1,0\r\n2026-11-16,1,1,0,\r\n2026-11-23,0,0,,\r\n")
+            let csv = try await fixture.client.get(
+                "/v1/analytics/retention?period=week&from=2026-11-02&to=2026-11-24&periods=2&format=csv", token: staff)
+            #expect(
+                csv.text
+                    == "cohort_start,size,week_0,week_1,week_2\r\n2026-11-02,2,2,1,0\r\n2026-11-09,1,1,1,0\r\n2026-11-16,1,1,0,\r\n2026-11-23,0,0,,\r\n"
+            )
         }
     }
 
@@ -82,7 +86,9 @@ import Testing
             let s4 = "b2b2b2b2-0000-4000-8000-000000000004"
             try await fixture.insert([
                 .init(actor: s1, name: "user.created", at: "2026-11-10T09:00:00Z", properties: #"{"first_auth_source":"check_oz"}"#),
-                .init(actor: s1, name: "oz_check.completed", at: "2026-11-12T09:00:00Z", properties: #"{"tract_geoid":"01001020100","designated":true}"#),
+                .init(
+                    actor: s1, name: "oz_check.completed", at: "2026-11-12T09:00:00Z", properties: #"{"tract_geoid":"01001020100","designated":true}"#
+                ),
                 .init(actor: s2, name: "user.created", at: "2026-11-10T15:00:00Z"),
                 .init(actor: s2, name: "investment.committed", at: "2026-11-18T15:00:01Z"),
                 .init(actor: "anon:v1", name: "page_viewed", at: "2026-11-10T10:00:00Z"),
@@ -147,6 +153,27 @@ import Testing
             #expect(csv.headers["Content-Disposition"].first == #"attachment; filename="sources.csv""#)
             #expect(csv.text == "source,visitors,sign_ups\r\nexample.com,2,1\r\n\"'=sum(1,2)\",1,0\r\ndirect,1,0\r\n\"say \"\"hi\"\"\",1,0\r\n")
             #expect(try await fixture.client.get("/v1/analytics/sources?format=xml", token: staff).status == 422)
+        }
+    }
+
+    /// The rollup's sessions: a visit from 23:50 to 00:10 belongs to the day it began; 30 minutes
+    /// idle continues a visit, a second more ends it.
+    @Test func theRollupStoresSessionsByTheDayTheyBegan() async throws {
+        try await ReportsFixture.run { fixture in
+            try await fixture.insert([
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-09T23:50:00Z", utmSource: "newsletter"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T00:10:00Z"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T10:00:00Z", referrer: "https://www.google.com/"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T10:30:00Z"),
+                .init(actor: "anon:s", name: "page_viewed", at: "2026-11-10T11:00:01Z"),
+            ])
+            let staff = try await fixture.staff()
+            let sessions =
+                "SELECT to_char(started_at AT TIME ZONE 'UTC', 'DD HH24:MI:SS') || ' ' || events || ' ' || source FROM analytics.sessions ORDER BY started_at"
+            #expect(try await fixture.client.post("/v1/analytics/metrics/rollup?from=2026-11-10&to=2026-11-10", "", token: staff).status == 200)
+            #expect(try await fixture.sql(sessions) == ["10 10:00:00 2 google.com", "10 11:00:01 1 direct"])
+            #expect(try await fixture.client.post("/v1/analytics/metrics/rollup?from=2026-11-09&to=2026-11-10", "", token: staff).status == 200)
+            #expect(try await fixture.sql(sessions) == ["09 23:50:00 2 newsletter", "10 10:00:00 2 google.com", "10 11:00:01 1 direct"])
         }
     }
 }

@@ -90,7 +90,8 @@ import Testing
             // A narrower rule by PATCH: only those who also viewed at least 4 listings ever.
             let patched = try await fixture.client.send(
                 .PATCH, "/v1/analytics/segments/\(id)",
-                json: #"{"rules": {"all": [{"event": "listing_viewed", "count": {"gte": 4}}, {"not": {"event": "investment.committed", "count": {"gte": 1}}}]}}"#,
+                json:
+                    #"{"rules": {"all": [{"event": "listing_viewed", "count": {"gte": 4}}, {"not": {"event": "investment.committed", "count": {"gte": 1}}}]}}"#,
                 token: staff
             )
             #expect(patched.status == 200, "\(patched.text)")

@@ -47,7 +47,8 @@ public enum AnalyticsFunnelBenchmark {
             }
             times.sort()
             lines.append(
-                String(format: "  last %3d days: median %7.1f ms (min %7.1f, max %7.1f) over %d runs; actors per step %@", days,
+                String(
+                    format: "  last %3d days: median %7.1f ms (min %7.1f, max %7.1f) over %d runs; actors per step %@", days,
                     times[times.count / 2], times[0], times[times.count - 1], repetitions,
                     report.steps.map { String($0.actors) }.joined(separator: " → "))
             )
@@ -66,7 +67,8 @@ public enum AnalyticsFunnelBenchmark {
             var lines = ["  plan of the whole-year query:"]
             for try await line in try await connection.query(explain, logger: logger).decode(String.self) {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
-                let keep = trimmed.hasPrefix("CTE") || trimmed.contains("Execution Time") || trimmed.contains("Planning Time")
+                let keep =
+                    trimmed.hasPrefix("CTE") || trimmed.contains("Execution Time") || trimmed.contains("Planning Time")
                     || (trimmed.contains("actual time") && !trimmed.contains("Index Only Scan using events_y")
                         && !trimmed.contains("Index Scan using events_y"))
                 if keep { lines.append("    " + line) }

@@ -54,6 +54,7 @@ struct MetricsRollup: Sendable {
                 """,
                 logger: logger
             )
+            try await Self.rewriteSessions(from: from, to: to, on: connection, logger: logger)
             try await connection.query(
                 """
                 INSERT INTO analytics.metrics_daily
@@ -61,7 +62,7 @@ struct MetricsRollup: Sendable {
                 SELECT d.day, activity.users, activity.visitors, coalesce(signups.total, 0), coalesce(signups.by_source, '{}'),
                     CASE WHEN coalesce(signups.total, 0) > 0 AND d.day + 8 <= (\(now) AT TIME ZONE 'UTC')::date
                         THEN round(signups.activated::numeric / signups.total, 4) END,
-                    CASE WHEN returning.base > 0 THEN round(returning.back::numeric / returning.base, 4) END,
+                    CASE WHEN returned.base > 0 THEN round(returned.back::numeric / returned.base, 4) END,
                     \(now)
                 FROM (
                     SELECT g::date AS day
@@ -94,7 +95,7 @@ struct MetricsRollup: Sendable {
                             WHERE n.actor = b.actor AND n.day > d.day - 7 AND n.day <= d.day
                         ))::int AS back
                     FROM analytics.activity_daily b WHERE b.day = d.day - 7 AND b.actor NOT LIKE 'anon:%'
-                ) AS returning
+                ) AS returned
                 ON CONFLICT (day) DO UPDATE SET
                     active_users = excluded.active_users, visitors = excluded.visitors, sign_ups = excluded.sign_ups,
                     sign_ups_by_source = excluded.sign_ups_by_source, activation_rate = excluded.activation_rate,
@@ -103,6 +104,55 @@ struct MetricsRollup: Sendable {
                 logger: logger
             )
             return true
+        }
+    }
+
+    /// The sessions that started in [from, to), a week at a time: each actor's events from a day
+    /// before (a visit may have begun the evening before) to a day after, through `Sessionizer`.
+    static func rewriteSessions(from: Date, to: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("DELETE FROM analytics.sessions WHERE started_at >= \(from) AND started_at < \(to)", logger: logger)
+        var chunkStart = from
+        while chunkStart < to {
+            let chunkEnd = min(to, chunkStart.addingTimeInterval(7 * ReportDays.secondsPerDay))
+            let rows = try await connection.query(
+                """
+                SELECT actor, occurred_at, page_url, utm_source, referrer FROM analytics.events
+                WHERE occurred_at >= \(chunkStart.addingTimeInterval(-Sessionizer.longest))
+                    AND occurred_at < \(chunkEnd.addingTimeInterval(Sessionizer.longest))
+                ORDER BY actor, occurred_at
+                """,
+                logger: logger
+            )
+            var actors: [String] = []
+            var sessions: [Sessionizer.Session] = []
+            var current: (actor: String, events: [Sessionizer.Event])?
+            func flush() {
+                guard let (actor, events) = current else { return }
+                for session in Sessionizer.sessions(events) where session.startedAt >= chunkStart && session.startedAt < chunkEnd {
+                    actors.append(actor)
+                    sessions.append(session)
+                }
+            }
+            for try await (actor, at, page, utm, referrer) in rows.decode((String, Date, String?, String?, String?).self) {
+                if current?.actor != actor {
+                    flush()
+                    current = (actor, [])
+                }
+                current?.events.append(Sessionizer.Event(at: at, pageURL: page, utmSource: utm, referrer: referrer))
+            }
+            flush()
+            if !actors.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO analytics.sessions (actor, started_at, ended_at, events, entry_page, source)
+                    SELECT a, s, e, n, nullif(p, ''), src FROM unnest(\(actors)::text[], \(sessions.map(\.startedAt))::timestamptz[], \(sessions.map(\.endedAt))::timestamptz[],
+                        \(sessions.map(\.events))::int[], \(sessions.map { $0.entryPage ?? "" })::text[], \(sessions.map(\.source))::text[]) AS u(a, s, e, n, p, src)
+                    ON CONFLICT (actor, started_at) DO NOTHING
+                    """,
+                    logger: logger
+                )
+            }
+            chunkStart = chunkEnd
         }
     }
 
@@ -118,7 +168,9 @@ struct MetricsRollup: Sendable {
             logger: logger
         )
         var days: [DailyMetrics] = []
-        for try await (day, users, visitors, signUps, bySource, activation, retention) in rows.decode((Date, Int32, Int32, Int32, String, Double?, Double?).self) {
+        for try await (day, users, visitors, signUps, bySource, activation, retention) in rows.decode(
+            (Date, Int32, Int32, Int32, String, Double?, Double?).self)
+        {
             days.append(
                 DailyMetrics(
                     day: ReportDays.name(day), activeUsers: Int(users), visitors: Int(visitors), signUps: Int(signUps),

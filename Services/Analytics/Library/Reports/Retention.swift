@@ -35,7 +35,9 @@ struct RetentionQuery: Sendable {
         let from = ReportDays.date(dayNumber: self.firstCohort)
         let to = ReportDays.date(dayNumber: self.endDay)
         // The last period a cohort may report ends `periods` periods after the last cohort.
-        let horizon = ReportDays.date(dayNumber: ReportDays.periodStart(after: ReportDays.periodStart(self.endDay, self.request.period), self.request.periods + 1, self.request.period))
+        let horizon = ReportDays.date(
+            dayNumber: ReportDays.periodStart(
+                after: ReportDays.periodStart(self.endDay, self.request.period), self.request.periods + 1, self.request.period))
         let periods = self.request.periods
         return """
             WITH cohort AS (

@@ -64,7 +64,8 @@ struct SegmentController: RouteController {
 
     @Sendable func members(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         try ReportController.requireStaff(context)
-        return try await self.store.members(try Self.id(context), page: try PageRequest(request, order: SegmentStore.memberOrder), logger: context.logger)
+        return try await self.store.members(
+            try Self.id(context), page: try PageRequest(request, order: SegmentStore.memberOrder), logger: context.logger)
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
@@ -101,7 +102,8 @@ struct SegmentBody: Sendable {
 
     static func read(_ body: JSONValue, stored: JSONValue?) throws -> SegmentBody {
         let merged = try stored.map { try BodyFields.merging(body, over: $0, writable: Self.writable) } ?? body
-        var fields = try BodyFields(merged, allowed: Set(Self.writable), derived: ["id", "member_count", "refreshed_at"], required: ["name", "rules"])
+        var fields = try BodyFields(
+            merged, allowed: Set(Self.writable), derived: ["id", "member_count", "refreshed_at"], required: ["name", "rules"])
         let name = fields.text("name", max: 200, required: true)
         let description = fields.text("description", max: 2000) ?? ""
         var rule: SegmentRule?

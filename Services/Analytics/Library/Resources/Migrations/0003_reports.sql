@@ -52,3 +52,17 @@ CREATE TABLE segment_members (
     added_at timestamptz NOT NULL,
     PRIMARY KEY (segment_id, user_id)
 );
+
+-- Visits (Sessionizer: 30 minutes idle or 24 hours at most), by the UTC day they started; the
+-- rollup rewrites the days it recomputes.
+CREATE TABLE sessions (
+    actor text NOT NULL,
+    started_at timestamptz NOT NULL,
+    ended_at timestamptz NOT NULL,
+    events integer NOT NULL,
+    entry_page text,
+    -- utm_source, else the referrer's host, else 'direct'.
+    source text NOT NULL,
+    PRIMARY KEY (actor, started_at)
+);
+CREATE INDEX sessions_started ON sessions (started_at);
