@@ -39,7 +39,8 @@ import Testing
             SVGCharts.columns(id: "a", title: "t", summary: "s", bars: [], legend: nil, emptyMessage: "No sign-ups in this period"),
             SVGCharts.horizontalBars(id: "a", title: "t", summary: "s", bars: [], legend: nil, emptyMessage: "No sign-ups in this period"),
             SVGCharts.funnel(id: "a", title: "t", summary: "s", steps: [], emptyMessage: "No sign-ups in this period"),
-            SVGCharts.heatGrid(id: "a", title: "t", summary: "s", columns: ["W0"], rows: [], rowHeading: "c", emptyMessage: "No sign-ups in this period"),
+            SVGCharts.heatGrid(
+                id: "a", title: "t", summary: "s", columns: ["W0"], rows: [], rowHeading: "c", emptyMessage: "No sign-ups in this period"),
         ]
         for svg in charts {
             #expect(svg.contains(#"data-empty="true""#))
@@ -60,8 +61,11 @@ import Testing
                 id: "f", title: hostile, summary: hostile,
                 steps: [FunnelBarStep(name: hostile, actors: 3, conversionFromPrevious: 1, conversionFromFirst: 1, dropOff: 0)],
                 emptyMessage: hostile),
-            SVGCharts.columns(id: "c", title: hostile, summary: hostile, bars: [ChartBar(label: hostile, value: 1)], legend: (hostile, hostile), emptyMessage: ""),
-            SVGCharts.heatGrid(id: "h", title: hostile, summary: hostile, columns: [hostile], rows: [HeatRow(label: hostile, shares: [0.5])], rowHeading: hostile, emptyMessage: ""),
+            SVGCharts.columns(
+                id: "c", title: hostile, summary: hostile, bars: [ChartBar(label: hostile, value: 1)], legend: (hostile, hostile), emptyMessage: ""),
+            SVGCharts.heatGrid(
+                id: "h", title: hostile, summary: hostile, columns: [hostile], rows: [HeatRow(label: hostile, shares: [0.5])], rowHeading: hostile,
+                emptyMessage: ""),
             SVGCharts.line(id: #""><x"#, title: hostile, summary: hostile, points: [ChartBar(label: hostile, value: 1)], emptyMessage: hostile),
         ]
         for svg in svgs {
@@ -142,7 +146,8 @@ import Testing
             DailyMetrics(day: "d1", activeUsers: 10, visitors: 40, signUps: 2, signUpsBySource: [:], activationRate: 0.5, retentionRate: 0.2),
             DailyMetrics(day: "d2", activeUsers: 30, visitors: 90, signUps: 6, signUpsBySource: [:], activationRate: 0.25, retentionRate: nil),
         ]
-        let numbers = HeadlineNumbers(metrics: metrics, sources: [SourceCount(source: "a", visitors: 70, signUps: 5), SourceCount(source: "b", visitors: 30, signUps: 3)])
+        let numbers = HeadlineNumbers(
+            metrics: metrics, sources: [SourceCount(source: "a", visitors: 70, signUps: 5), SourceCount(source: "b", visitors: 30, signUps: 3)])
         // Activation (0.5·2 + 0.25·6) / 8 = 0.3125; retention only d1 has one.
         #expect(numbers == HeadlineNumbers(visitors: 100, signUps: 8, activationRate: 0.3125, retentionRate: 0.2))
         #expect(HeadlineChange.count(120, 100) == HeadlineChange(direction: .up, text: "+20%"))

@@ -79,15 +79,17 @@ import Testing
         // Roughly a quarter of visitors sign up; checks land in several states; every entry point is used.
         let signUps = first.events.filter { $0.name == "user.created" }.count
         #expect((45...120).contains(signUps), "\(signUps) sign-ups")
-        let states = Set(first.events.filter { $0.name == "oz_check.completed" }.compactMap { event -> String? in
-            guard case .object(let fields) = event.properties, case .string(let geoid) = fields["tract_geoid"] else { return nil }
-            return String(geoid.prefix(2))
-        })
+        let states = Set(
+            first.events.filter { $0.name == "oz_check.completed" }.compactMap { event -> String? in
+                guard case .object(let fields) = event.properties, case .string(let geoid) = fields["tract_geoid"] else { return nil }
+                return String(geoid.prefix(2))
+            })
         #expect(states.count >= 6)
-        let entries = Set(first.events.filter { $0.name == "auth_initiated" }.compactMap { event -> String? in
-            guard case .object(let fields) = event.properties, case .string(let entry) = fields["source_endpoint"] else { return nil }
-            return entry
-        })
+        let entries = Set(
+            first.events.filter { $0.name == "auth_initiated" }.compactMap { event -> String? in
+                guard case .object(let fields) = event.properties, case .string(let entry) = fields["source_endpoint"] else { return nil }
+                return entry
+            })
         #expect(entries.count == 7)
         // Returning visitors: many actors are seen on more than one day.
         #expect(first.events.contains { $0.userID == options.demoUsers[0] })

@@ -122,7 +122,8 @@ struct DashboardController: RouteController {
         }
         if let access = request.uri.queryParameters["access"] {
             guard try await self.links.open(String(access), logger: context.logger) else {
-                throw Problem.unauthorized("This dashboard link has expired or was already used: ask for a new one (POST /v1/analytics/dashboard/links).")
+                throw Problem.unauthorized(
+                    "This dashboard link has expired or was already used: ask for a new one (POST /v1/analytics/dashboard/links).")
             }
             return (true, String(access))
         }
@@ -131,7 +132,8 @@ struct DashboardController: RouteController {
         {
             return (true, nil)
         }
-        throw Problem.unauthorized("The dashboard is for staff: send an admin's bearer token, or open a link from POST /v1/analytics/dashboard/links.")
+        throw Problem.unauthorized(
+            "The dashboard is for staff: send an admin's bearer token, or open a link from POST /v1/analytics/dashboard/links.")
     }
 
     private func exportRange(_ request: Request, _ context: TractRequestContext) async throws -> DashboardRange {

@@ -75,9 +75,10 @@ struct DashboardLinks: Sendable {
 
     /// 43 base64url characters: anything else is refused before a query.
     static func isWellFormed(_ secret: String) -> Bool {
-        secret.utf8.count == 43 && secret.utf8.allSatisfy { byte in
-            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
-        }
+        secret.utf8.count == 43
+            && secret.utf8.allSatisfy { byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
+            }
     }
 
     static func hash(_ secret: String) -> String {

@@ -42,7 +42,7 @@ enum DashboardPage {
             </section>
             <section class="panels">
             \(self.panel("Sign-ups over time", "New accounts per day (user.created).", self.signUpChart(data), wide: true))
-            \(self.panel("Investment funnel", "Viewed a listing → funded, each step within 30 days of the first (seed 001).", self.funnelChart(data)))
+            \(self.panel("Investment funnel", "Viewed a listing → funded, each step within 90 days of the first (seed 001).", self.funnelChart(data)))
             \(self.panel("Top sources", "Visitors by first-touch source, and how many of them signed up.", self.sourceChart(data)))
             \(self.panel("Weekly retention", "Visitors by the week they were first seen: the share active again in each later week.", self.retentionChart(data), wide: true))
             \(self.panel("OZ checks by state", "Opportunity Zone checks run, by the checked tract's state, and how many were in a designated zone.", self.ozChart(data), wide: true))

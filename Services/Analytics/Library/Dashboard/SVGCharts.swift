@@ -187,7 +187,8 @@ enum SVGCharts {
             let reached = counts[index]
             let previous = index == 0 ? reached : counts[index - 1]
             let share = first > 0 ? reached / first : 0
-            body += "<g><title>\(HTMLText.escape("\(step.name): \(NumberText.count(reached)) (\(NumberText.percent(share)) of the first step)"))</title>"
+            body +=
+                "<g><title>\(HTMLText.escape("\(step.name): \(NumberText.count(reached)) (\(NumberText.percent(share)) of the first step)"))</title>"
             body +=
                 #"<text class="label" x="\#(svgNumber(labelWidth - 12))" y="\#(svgNumber(y + 21))" text-anchor="end">\#(HTMLText.escape(HTMLText.short(step.name, 24)))</text>"#
             body += self.rect(class: "track", x: labelWidth, y: y + 6, width: trackWidth, height: 22)

@@ -170,13 +170,25 @@ struct DemoAnalytics {
 
     private func entryPage(_ entry: String, _ visit: inout Visit) {
         switch entry {
-        case "see_oz_listings": visit.page("/listings"); visit.client("listings_viewed", [:])
-        case "check_if_your_development_is_in_an_oz": visit.page("/oz-check"); visit.client("oz_check_started", [:])
-        case "check_how_much_tax_you_can_save": visit.page("/tax-calculator"); visit.client("tax_calculator_opened", [:])
-        case "qualify_as_an_investor": visit.page("/qualify"); visit.client("qualification_started", [:])
+        case "see_oz_listings":
+            visit.page("/listings")
+            visit.client("listings_viewed", [:])
+        case "check_if_your_development_is_in_an_oz":
+            visit.page("/oz-check")
+            visit.client("oz_check_started", [:])
+        case "check_how_much_tax_you_can_save":
+            visit.page("/tax-calculator")
+            visit.client("tax_calculator_opened", [:])
+        case "qualify_as_an_investor":
+            visit.page("/qualify")
+            visit.client("qualification_started", [:])
         case "see_dashboard": visit.page("/dashboard")
-        case "speak_to_the_team": visit.page("/contact"); visit.client("team_contact_opened", [:])
-        default: visit.page("/community"); visit.client("community_opened", [:])
+        case "speak_to_the_team":
+            visit.page("/contact")
+            visit.client("team_contact_opened", [:])
+        default:
+            visit.page("/community")
+            visit.client("community_opened", [:])
         }
     }
 
