@@ -59,8 +59,16 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
         ],
         ["SMTP"]
     ),
-    // The analytics tests start real auth, investments and properties services to publish their events.
-    ("AnalyticsService", "analytics", "Analytics", [], ["AuthService", "InvestmentsService", "PropertiesService"]),
+    (
+        "AnalyticsService", "analytics", "Analytics",
+        [
+            // `analytics demo-events` (make run's demo data); the dashboard links' token hashes.
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        // The analytics tests start real auth, investments and properties services to publish their events.
+        ["AuthService", "InvestmentsService", "PropertiesService"]
+    ),
 ]
 
 /// What every test target may use: the kit, the harness and the packages tests talk through.
@@ -254,6 +262,16 @@ targets.append(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         path: "Benchmarks/IngestBench",
+        swiftSettings: swiftSettings
+    )
+)
+
+targets.append(
+    .executableTarget(
+        name: "analytics-funnel-bench",
+        dependencies: ["AnalyticsService"],
+        path: "Benchmarks/AnalyticsFunnel",
+        exclude: ["generate-events.sql"],
         swiftSettings: swiftSettings
     )
 )

@@ -10,7 +10,10 @@
 #   2. property search (issue 4): 100k listings (Benchmarks/PropertySearch/load-properties.sql),
 #      typical searches over HTTP with wrk, p50/p99 beside GET /health/live on the same service.
 # Never part of `make test`: timings on a shared 2-core machine are not pass/fail material.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest),
+#   5. analytics funnel (issue 13): Benchmarks/AnalyticsFunnel/generate-events.sql makes BENCH_EVENTS
+#      events (10,000,000: ~200k actors, 30 names, 12 months, skewed), then analytics-funnel-bench
+#      times the 5-step investment funnel over 30, 90 and 365 days and prints the year's plan.
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -70,15 +73,17 @@ start() {  # start SERVICE PORT
     die "$svc did not become ready"
 }
 ONLY=${BENCH_ONLY:-}
+# Whether the benchmark named runs: all of them without BENCH_ONLY, else only that one.
+runs() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
-if [ -z "$ONLY" ] || [ "$ONLY" = investments ]; then
+if runs investments; then
 out="$OUT_DIR/investments-$stamp.txt"
 "$bin/investments-bench" | tee "$out"
 log "saved $out"
 fi
 
-if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then
+if runs ingest; then
 INGEST_PORT=18185
 start analytics $INGEST_PORT   # migrates tract_bench's analytics schema
 out="$OUT_DIR/ingest-$stamp.txt"
@@ -87,7 +92,7 @@ ANALYTICS_URL="http://127.0.0.1:$INGEST_PORT" BENCH_DATABASE_URL="postgres://pos
 log "saved $out"
 fi
 
-if [ "$ONLY" != search ] && [ "$ONLY" != investments ] && [ "$ONLY" != ingest ]; then
+if runs auth; then
 start auth $AUTH_PORT
 start analytics $ANALYTICS_PORT
 
@@ -99,7 +104,7 @@ out="$OUT_DIR/auth-$stamp.txt"
 log "saved $out"
 fi
 
-if [ "$ONLY" != auth ] && [ "$ONLY" != investments ] && [ "$ONLY" != ingest ]; then
+if runs search; then
 ensure_apt wrk
 PROPERTIES_PORT=18082
 COUNT=${BENCH_PROPERTIES:-100000}
@@ -138,5 +143,17 @@ out="$OUT_DIR/search-$stamp.txt"
         printf '%-72s %9s %9.2f %9.2f %9.1fx\n' "$path" "$rps" "$p50_ms" "$p99_ms" "$(awk -v a="$p99_ms" -v b="$base_p99" 'BEGIN {print a / b}')"
     done
 } | tee "$out"
+log "saved $out"
+fi
+
+if runs funnel; then
+EVENTS=${BENCH_EVENTS:-10000000}
+ANALYTICS_URL_BENCH="postgres://tract_analytics:tract_analytics_local@127.0.0.1:55432/$DB"
+DATABASE_URL="$ANALYTICS_URL_BENCH" "$bin/analytics" migrate >/dev/null
+log "generating $EVENTS analytics events (minutes on 2 cores)"
+PGPASSWORD=tract_analytics_local psql -h 127.0.0.1 -p 55432 -U tract_analytics -d $DB -v ON_ERROR_STOP=1 -q \
+    -v events="$EVENTS" -f Benchmarks/AnalyticsFunnel/generate-events.sql >/dev/null
+out="$OUT_DIR/funnel-$stamp.txt"
+DATABASE_URL="$ANALYTICS_URL_BENCH" "$bin/analytics-funnel-bench" | tee "$out"
 log "saved $out"
 fi

@@ -7,6 +7,9 @@
 #      (scripts/demo-photos.py, filesystem media storage only)
 #   3. offerings on two listings, funded positions, a completed distribution and a sent statement
 #      (scripts/demo-investing.py investing)
+#   4. analytics: 90 days of generated visitors and the demo accounts' own browsing, written through
+#      the same EventWriter as real traffic (`analytics demo-events`, seeded ids: a rerun adds
+#      nothing), then the daily rollup over them, so the staff dashboard has a quarter to show
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -25,10 +28,23 @@ fi
 count=$(curl -sf "$GATEWAY_URL/v1/properties?limit=200" | grep -o '"slug"' | wc -l)
 log "demo data: $count public listings (try $GATEWAY_URL/v1/properties?oz=true)"
 python3 scripts/demo-investing.py investing
+bin=$(swift build -c "${CONFIGURATION:-debug}" --show-bin-path)
+demo_args=()
+for id in $(scripts/db.sh psql -X -q -At -c "SELECT id FROM auth.users WHERE email LIKE '%@demo.tract.test' AND deleted_at IS NULL ORDER BY email"); do
+    demo_args+=(--user "$id")
+done
+for id in $(scripts/db.sh psql -X -q -At -c "SELECT id FROM investments.offerings ORDER BY id LIMIT 6"); do
+    demo_args+=(--offering "$id")
+done
+"$bin/analytics" demo-events "${demo_args[@]}" >&2
 cat <<TEXT
 
 Demo accounts (sign in with POST $GATEWAY_URL/v1/auth/token, grant_type=password):
   investor  investor@demo.tract.test  "demo investor passphrase"   GET /v1/portfolio, /v1/statements
   sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    owns the demo listings and offerings
-  admin     admin@demo.tract.test     "demo admin passphrase"      statements, verifications
+  admin     admin@demo.tract.test     "demo admin passphrase"      statements, verifications, analytics
+
+Analytics dashboard (staff): as the admin, POST $GATEWAY_URL/v1/analytics/dashboard/links and open
+  $GATEWAY_URL + the "url" it answers in a browser (works once, within 5 minutes), e.g.
+  python3 scripts/demo-investing.py dashboard-link
 TEXT

@@ -8,6 +8,9 @@ API as the apps would do it. Standard library only.
   scripts/demo-investing.py investing    offerings on two demo listings, funded positions, one
                                          completed distribution, a quarter's property financials
                                          and a sent quarterly statement
+  scripts/demo-investing.py dashboard-link
+                                         a one-use link (5 minutes) to the staff analytics
+                                         dashboard, minted as the demo admin
 
 Idempotent: accounts that exist are kept, and the investing step is skipped once the demo
 offerings exist. GATEWAY_URL defaults to http://127.0.0.1:8080.
@@ -160,8 +163,10 @@ def main():
         print(ensure_accounts()[SPONSOR[0]])
     elif step == "investing":
         investing(dict(sql("SELECT email, id FROM auth.users WHERE deleted_at IS NULL AND email LIKE '%@demo.tract.test'")))
+    elif step == "dashboard-link":
+        print(GATEWAY + call("POST", "/v1/analytics/dashboard/links", token=sign_in(ADMIN))["url"])
     else:
-        sys.exit("usage: scripts/demo-investing.py accounts|investing")
+        sys.exit("usage: scripts/demo-investing.py accounts|investing|dashboard-link")
 
 
 if __name__ == "__main__":

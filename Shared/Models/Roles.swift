@@ -21,4 +21,6 @@ public enum Scope {
     public static let readProperties = "internal:properties.read"
     /// `POST /internal/v1/emails` in communications.
     public static let sendEmails = "internal:emails.send"
+    /// `GET /internal/v1/segments/{id}/members` in analytics: a segment's users, for campaigns.
+    public static let readSegments = "internal:segments.read"
 }

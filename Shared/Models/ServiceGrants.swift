@@ -58,6 +58,9 @@ public enum ServiceGrants {
         // POST /internal/v1/emails in communications: the synchronous twin of `email.requested`,
         // so exactly its publishers.
         Scope.sendEmails: EventPublishers.table[EmailRequested.eventType] ?? [],
+        // GET /internal/v1/segments/{id}/members in analytics: communications sends campaigns to
+        // a segment's members.
+        Scope.readSegments: [.communications],
     ]
 
     /// The scopes of `service`'s client, sorted.

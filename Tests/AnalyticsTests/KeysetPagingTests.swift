@@ -12,6 +12,7 @@ import Testing
 /// one time to the microsecond — seven at a time, showing each row exactly once (issue 12).
 @Suite struct KeysetPagingTests {
     static let user = UUID()
+    static let segment = UUID()
 
     @Test func everyListShowsEachRowOnce() async throws {
         try await TestDatabase.with(services: [.analytics]) { database in
@@ -22,7 +23,8 @@ import Testing
                     overrides: ServiceOverrides(runsOutboxDispatcher: false)
                 )
                 let admin = try await issuer.token(roles: [.admin])
-                let lists = Self.lists(admin: admin)
+                let communications = try await issuer.serviceToken(for: .communications)
+                let lists = Self.lists(admin: admin, communications: communications)
                 try await app.test(.router) { client in
                     let document = try await client.execute(uri: "/openapi.json", method: .get) { response async throws in
                         try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
@@ -36,8 +38,18 @@ import Testing
         }
     }
 
-    static func lists(admin: String) -> [PagedList] {
+    static func lists(admin: String, communications: String) -> [PagedList] {
         let user = Self.user.uuidString.lowercased()
+        // The members lists page the same 500 rows: the segment is made with the first list's rows.
+        let members: @Sendable (PostgresClient) async throws -> Void = { postgres in
+            try await postgres.query(
+                """
+                INSERT INTO analytics.segment_members (segment_id, user_id, added_at)
+                SELECT \(Self.segment), gen_random_uuid(), now() FROM generate_series(1, 500)
+                ON CONFLICT DO NOTHING
+                """
+            )
+        }
         return [
             // The migration allows 16 names; 484 more make 500.
             PagedList("/v1/analytics/event-names", token: admin) { postgres in
@@ -54,6 +66,20 @@ import Testing
                     """
                 )
             },
+            PagedList("/v1/analytics/segments", token: admin, count: 501) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO analytics.segments (id, name, rules, created_at, updated_at)
+                    SELECT CASE WHEN g = 0 THEN \(Self.segment) ELSE gen_random_uuid() END, 'segment ' || g, '{"event": "listing_viewed"}', now(), now()
+                    FROM generate_series(0, 500) g
+                    """
+                )
+            },
+            PagedList("/v1/analytics/segments/{id}/members", url: "/v1/analytics/segments/\(Self.segment)/members", token: admin, seed: members),
+            PagedList(
+                "/internal/v1/segments/{id}/members", url: "/internal/v1/segments/\(Self.segment)/members", token: communications,
+                seed: { _ in }
+            ),
         ]
     }
 }

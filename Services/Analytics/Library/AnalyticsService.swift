@@ -8,10 +8,18 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.analytics
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(ingestion: IngestionSettings.fromEnvironment(), partitions: PartitionSettings.fromEnvironment())
+        try Self.definition(
+            ingestion: IngestionSettings.fromEnvironment(),
+            partitions: PartitionSettings.fromEnvironment(),
+            reports: ReportSettings.fromEnvironment()
+        )
     }
 
-    static func definition(ingestion: IngestionSettings, partitions: PartitionSettings = PartitionSettings()) throws -> ServiceDefinition {
+    static func definition(
+        ingestion: IngestionSettings,
+        partitions: PartitionSettings = PartitionSettings(),
+        reports: ReportSettings = ReportSettings()
+    ) throws -> ServiceDefinition {
         @Sendable func maintenance(_ dependencies: ServiceDependencies) -> PartitionMaintenance {
             PartitionMaintenance(postgres: dependencies.postgres, settings: partitions, clock: dependencies.clock, logger: dependencies.logger)
         }
@@ -22,10 +30,24 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
             eventHandlers: { dependencies in DomainEventRecorder(clock: dependencies.clock).eventHandlers() },
             // Partitions from the retention's first month to months ahead exist before the server listens.
             onStart: { dependencies in await maintenance(dependencies).passLoggingFailure() },
-            backgroundServices: { dependencies in [maintenance(dependencies)] },
+            backgroundServices: { dependencies in
+                [
+                    maintenance(dependencies),
+                    // Daily metrics and sessions for the last days, and segment memberships, kept fresh.
+                    MetricsRollupSchedule(
+                        rollup: MetricsRollup(postgres: dependencies.postgres, clock: dependencies.clock),
+                        days: reports.rollupDays, interval: .seconds(reports.rollupIntervalSeconds), logger: dependencies.logger
+                    ),
+                    SegmentRefreshSchedule(
+                        store: SegmentStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids),
+                        interval: .seconds(reports.segmentRefreshSeconds), logger: dependencies.logger
+                    ),
+                ]
+            },
             purgeTargets: [
                 .rateLimitBuckets(schema: ServiceName.analytics.schemas[0], longestRefill: ingestion.anonymousRequestsPerIP.refillTime),
                 partitions.eventIDPurge,
+                DashboardLinks.purgeTarget,
             ],
             routes: { router, dependencies in
                 let postgres = dependencies.postgres
@@ -43,6 +65,20 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
                 router.mount(EventNameController(postgres: postgres, clock: dependencies.clock), at: "/v1/analytics/event-names")
                 // A user's journeys, interests and events (Journeys/).
                 router.mount(JourneyController(postgres: postgres), at: "/v1/analytics/users")
+                // Staff reports (funnels, retention, metrics, sources, OZ checks) as JSON or CSV.
+                let reportQueries = AnalyticsReports(postgres: postgres, clock: dependencies.clock)
+                let rollup = MetricsRollup(postgres: postgres, clock: dependencies.clock)
+                router.mount(ReportController(reports: reportQueries, rollup: rollup, clock: dependencies.clock), at: "/v1/analytics")
+                // Segments: staff define them; communications reads members for campaigns.
+                let segments = SegmentStore(postgres: postgres, clock: dependencies.clock, ids: dependencies.ids)
+                router.mount(SegmentController(store: segments), at: "/v1/analytics/segments")
+                router.mount(InternalSegmentController(store: segments), at: "/internal/v1/segments")
+                // The staff dashboard (HTML, inline SVG) and its one-use links.
+                let links = DashboardLinks(postgres: postgres, clock: dependencies.clock, ids: dependencies.ids)
+                router.mount(
+                    DashboardController(loader: DashboardLoader(reports: reportQueries), links: links, clock: dependencies.clock),
+                    at: "/v1/analytics/dashboard"
+                )
             }
         )
     }

@@ -9,6 +9,10 @@ extension AnalyticsEntryPoint {
           RATE_LIMIT_ANALYTICS_PER_MIN_PER_IP
                                       event requests per minute from one address
                                       without a signed-in user (600)
+          METRICS_ROLLUP_DAYS         days (today included) each scheduled metrics rollup recomputes (3)
+          METRICS_ROLLUP_INTERVAL_SECONDS
+                                      seconds between metrics rollups (300)
+          SEGMENT_REFRESH_SECONDS     seconds between segment refreshes (3600)
 
         """ + PartitionSettings.help
     }

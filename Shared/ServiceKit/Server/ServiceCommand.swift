@@ -14,10 +14,13 @@ public protocol ServiceEntryPoint {
     /// The service's own settings for `--help`, after the kit's: one line per variable, aligned as
     /// the kit's are. Empty when it has none.
     static var settingsHelp: String { get }
+    /// Subcommands of the service's own beside `serve` and `migrate` (analytics' `demo-events`).
+    static var commands: [any AsyncParsableCommand.Type] { get }
 }
 
 extension ServiceEntryPoint {
     public static var settingsHelp: String { "" }
+    public static var commands: [any AsyncParsableCommand.Type] { [] }
 }
 
 /// `<service> [serve]`, `<service> migrate` and `--help`, the same for all five executables.
@@ -28,7 +31,7 @@ public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
             abstract: "The Tract \(Entry.name.rawValue) service.",
             discussion: ServiceConfiguration.environmentHelp(for: Entry.name)
                 + (Entry.settingsHelp.isEmpty ? "" : "\n\n\(Entry.name.rawValue) only:\n\(Entry.settingsHelp)"),
-            subcommands: [Serve.self, Migrate.self],
+            subcommands: [Serve.self, Migrate.self] + Entry.commands,
             defaultSubcommand: Serve.self
         )
     }
@@ -86,7 +89,7 @@ public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
     }
 
     /// Reads the environment, or stops with one line naming the bad variable.
-    static func loadConfiguration() throws -> ServiceConfiguration {
+    public static func loadConfiguration() throws -> ServiceConfiguration {
         do {
             return try ServiceConfiguration.fromEnvironment(service: Entry.name)
         } catch let error as ConfigurationError {

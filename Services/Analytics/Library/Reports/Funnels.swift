@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// Funnels (README "Funnels"): whom each step of an ordered list of event names kept.
+///
+/// - The actor is `events.actor` (a user, or an anonymous visitor until `identify` joins them up).
+/// - Step 1 is the actor's first step-1 event in the range (after the filters).
+/// - Step k is the actor's first step-k event strictly after step k-1's and at most
+///   `windowSeconds` after step 1 (exactly at the window counts; a second past does not). Events
+///   with the same timestamp are not "in order": a step needs a later time than the one before, so
+///   a repeated name (`listing_viewed` twice) means two separate events.
+/// - Order is by `occurred_at`, never by arrival.
+/// - Filters (`properties ->> key = value`) apply to every step's event; the breakdown is the
+///   first step's event's property value.
+///
+/// The query is one statement with one CTE per step: step 1 reads its name's slice of the range
+/// from `events_name_time` (index only, actor included), and each later step is a join of the
+/// previous step's actors with that step's name slice in [from, to + window) — a hash join over
+/// the slice when many actors remain, probes on `events_actor_name_time` when few do; the planner
+/// picks from the statistics. Every step's time bounds are constants, so partitions outside the
+/// range are pruned at plan time. It runs with `FunnelQuery.settings`: enough memory to hash the
+/// actors rather than sort them to disk, merge joins off (sorting half a million actors to merge
+/// them cost twice the hash join on 10M events), and no JIT (its compile time is most of a
+/// sub-second query).
+struct FunnelQuery: Sendable {
+    static let maximumFilters = 5
+    static let stepRange = 2...10
+    static let windowRange = 1...(90 * 86_400)
+
+    let request: FunnelRequest
+
+    /// Set for the funnel's transaction only (see above); measured in `make bench`.
+    static let settings: [PostgresQuery] = [
+        "SET LOCAL work_mem = '64MB'", "SET LOCAL enable_mergejoin = off", "SET LOCAL jit = off",
+    ]
+
+    /// Checks the request's shape (names, window, range, filters), naming each bad field.
+    static func problems(_ request: FunnelRequest) -> FieldErrors {
+        var errors = FieldErrors()
+        if !stepRange.contains(request.steps.count) {
+            errors.add("steps", "must list 2 to 10 event names")
+        }
+        for (index, name) in request.steps.enumerated() where !EventNameRules.isEventName(name) {
+            errors.add("steps[\(index)]", "is not an event name (a client name like listing_viewed or a domain type like investment.funded)")
+        }
+        if !windowRange.contains(request.windowSeconds) {
+            errors.add("window", "must be from 1 second to 90 days (7776000 seconds)")
+        }
+        errors.add(contentsOf: ReportRange.problems(request.range).all)
+        if request.filters.count > maximumFilters {
+            errors.add("filter", "at most \(maximumFilters) filters")
+        }
+        for (index, filter) in request.filters.enumerated() where !EventNameRules.isPropertyKey(filter.key) {
+            errors.add("filter[\(index)]", "the key must be a property name (letters, digits, _ and -, up to 64)")
+        }
+        if let breakdown = request.breakdown, !EventNameRules.isPropertyKey(breakdown) {
+            errors.add("breakdown", "must be a property name (letters, digits, _ and -, up to 64)")
+        }
+        return errors
+    }
+
+    /// The statement and its binds. Only step numbers and placeholders are written into the text;
+    /// every name, time and property goes in as a bind.
+    func statement() -> PostgresQuery {
+        var binds = SQLBinds()
+        let from = binds.add(self.request.range.from)
+        let to = binds.add(self.request.range.to)
+        // Later steps may fall up to a window past the range's end; a constant bound keeps pruning.
+        let laterTo = binds.add(self.request.range.to.addingTimeInterval(TimeInterval(self.request.windowSeconds)))
+        let window = binds.add(self.request.windowSeconds)
+        let filters = self.request.filters.map { filter in
+            let key = binds.add(filter.key)
+            let value = binds.add(filter.value)
+            return " AND e.properties ->> \(key) = \(value)"
+        }.joined()
+        let bucket = self.request.breakdown.map { "e.properties ->> \(binds.add($0))" } ?? "NULL::text"
+
+        let first = binds.add(self.request.steps[0])
+        // Without a breakdown, the first time per actor is a hash aggregate (no sort of the slice);
+        // with one, the first event's row is needed, which DISTINCT ON picks.
+        var ctes = [
+            self.request.breakdown == nil
+                ? """
+                step1 AS (
+                    SELECT e.actor, min(e.occurred_at) AS first_at, min(e.occurred_at) AS at, NULL::text AS bucket
+                    FROM analytics.events e
+                    WHERE e.name = \(first) AND e.occurred_at >= \(from) AND e.occurred_at < \(to)\(filters)
+                    GROUP BY e.actor
+                )
+                """
+                : """
+                step1 AS (
+                    SELECT DISTINCT ON (e.actor) e.actor, e.occurred_at AS first_at, e.occurred_at AS at, \(bucket) AS bucket
+                    FROM analytics.events e
+                    WHERE e.name = \(first) AND e.occurred_at >= \(from) AND e.occurred_at < \(to)\(filters)
+                    ORDER BY e.actor, e.occurred_at
+                )
+                """
+        ]
+        for step in 2...self.request.steps.count {
+            ctes.append(
+                """
+                step\(step) AS (
+                    SELECT p.actor, p.first_at, min(e.occurred_at) AS at, p.bucket
+                    FROM step\(step - 1) p
+                    JOIN analytics.events e ON e.actor = p.actor
+                    WHERE e.name = \(binds.add(self.request.steps[step - 1]))
+                        AND e.occurred_at >= \(from) AND e.occurred_at < \(laterTo)
+                        AND e.occurred_at > p.at AND e.occurred_at <= p.first_at + \(window) * interval '1 second'\(filters)
+                    GROUP BY p.actor, p.first_at, p.bucket
+                )
+                """
+            )
+        }
+        let counts = (1...self.request.steps.count).map { step in
+            "SELECT \(step) AS step, bucket, count(*)::int8 AS actors FROM step\(step) GROUP BY bucket"
+        }
+        return binds.query("WITH " + ctes.joined(separator: ",\n") + "\n" + counts.joined(separator: "\nUNION ALL\n"))
+    }
+
+    /// The counts (step, bucket, actors) the statement answers, as a report.
+    static func report(steps: [String], counts: [(step: Int, bucket: String?, actors: Int)], breakdown: Bool) -> FunnelReport {
+        func funnel(_ rows: [(step: Int, bucket: String?, actors: Int)]) -> [FunnelStep] {
+            var byStep = [Int](repeating: 0, count: steps.count)
+            for row in rows { byStep[row.step - 1] += row.actors }
+            return FunnelMath.steps(names: steps, actors: byStep)
+        }
+        guard breakdown else { return FunnelReport(steps: funnel(counts)) }
+        let groups = Dictionary(grouping: counts, by: { $0.bucket })
+        let values = groups.map { bucket, rows in FunnelBreakdown(value: bucket, steps: funnel(rows)) }
+            // Largest first; values of the same size by name (none last), so the order is stable.
+            .sorted { a, b in
+                let (x, y) = (a.steps.first?.actors ?? 0, b.steps.first?.actors ?? 0)
+                if x != y { return x > y }
+                return (a.value ?? "\u{10FFFF}") < (b.value ?? "\u{10FFFF}")
+            }
+        return FunnelReport(steps: funnel(counts), breakdown: values)
+    }
+}
+
+/// Conversion and drop-off from the actors at each step.
+enum FunnelMath {
+    static func steps(names: [String], actors: [Int]) -> [FunnelStep] {
+        names.indices.map { index in
+            let count = actors[index]
+            let previous = index == 0 ? count : actors[index - 1]
+            let first = actors[0]
+            return FunnelStep(
+                name: names[index],
+                actors: count,
+                conversionFromPrevious: index == 0 ? 1 : ratio(count, previous),
+                conversionFromFirst: index == 0 ? 1 : ratio(count, first),
+                dropOff: index == 0 ? 0 : previous - count
+            )
+        }
+    }
+
+    /// Four decimals: a rate people read, the same on every machine.
+    static func ratio(_ part: Int, _ whole: Int) -> Double {
+        whole == 0 ? 0 : (Double(part) / Double(whole) * 10_000).rounded() / 10_000
+    }
+}
+
+/// What an event name and a property key may look like in a report's request.
+enum EventNameRules {
+    /// A client name (`listing_viewed`, as `event_names` allows) or a domain type (`investment.funded`).
+    static func isEventName(_ name: String) -> Bool {
+        name.wholeMatch(of: /[a-z][a-z0-9_]{0,63}/) != nil || name.wholeMatch(of: /[a-z][a-z0-9_]{0,40}(\.[a-z][a-z0-9_]{0,40}){1,3}/) != nil
+    }
+
+    static func isPropertyKey(_ key: String) -> Bool {
+        key.wholeMatch(of: /[A-Za-z0-9_\-]{1,64}/) != nil
+    }
+}
+
+/// A report's day range: whole days, `from` before `to`, at most two years.
+enum ReportRange {
+    static let maximumDays = 731
+
+    static func problems(_ range: DayRange) -> FieldErrors {
+        var errors = FieldErrors()
+        if range.to <= range.from {
+            errors.add("to", "must be after from")
+        } else if range.to.timeIntervalSince(range.from) > Double(maximumDays) * ReportDays.secondsPerDay {
+            errors.add("to", "the range may cover at most \(maximumDays) days")
+        }
+        return errors
+    }
+}
