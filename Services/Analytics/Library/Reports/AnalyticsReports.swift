@@ -18,7 +18,7 @@ struct AnalyticsReports: Sendable {
 
     /// An ordered funnel (see `FunnelQuery` for what counts); refuses a malformed request with 422.
     func funnel(_ request: FunnelRequest, logger: Logger) async throws -> FunnelReport {
-        try FunnelQuery.problems(request).check()
+        try await self.funnelProblems(request, logger: logger).check()
         let query = FunnelQuery(request: request)
         let counts = try await self.postgres.transaction(logger: logger) { connection in
             for setting in FunnelQuery.settings { try await connection.query(setting, logger: logger) }
@@ -30,6 +30,24 @@ struct AnalyticsReports: Sendable {
             return counts
         }
         return FunnelQuery.report(steps: request.steps, counts: counts, breakdown: request.breakdown != nil)
+    }
+
+    /// What is wrong with a funnel request, every field named: its shape, and client names not on
+    /// the allow-list (`event_names`) — a misspelt step would otherwise answer a funnel of zeros
+    /// that looks like a finding.
+    func funnelProblems(_ request: FunnelRequest, logger: Logger) async throws -> FieldErrors {
+        var errors = FieldErrors()
+        let clientNames = request.steps.filter { !$0.contains(".") && EventNameRules.isEventName($0) }
+        if !clientNames.isEmpty {
+            var known: Set<String> = []
+            let rows = try await self.postgres.query("SELECT name FROM analytics.event_names WHERE name = ANY(\(clientNames))", logger: logger)
+            for try await name in rows.decode(String.self) { known.insert(name) }
+            for (index, name) in request.steps.enumerated() where clientNames.contains(name) && !known.contains(name) {
+                errors.add("steps[\(index)]", "is not an allowed event name (see the event names admin route)")
+            }
+        }
+        errors.add(contentsOf: FunnelQuery.problems(request).all)
+        return errors
     }
 
     /// Seed 001's investment funnel, for one offering (every step's `offering_id`) or for all,
