@@ -54,6 +54,16 @@ struct MetricsRollup: Sendable {
                 """,
                 logger: logger
             )
+            try await connection.query(
+                """
+                INSERT INTO analytics.actor_first_seen (actor, first_day)
+                SELECT actor, min(day) FROM analytics.activity_daily
+                WHERE day >= (\(from) AT TIME ZONE 'UTC')::date AND day < (\(to) AT TIME ZONE 'UTC')::date
+                GROUP BY actor
+                ON CONFLICT (actor) DO UPDATE SET first_day = least(actor_first_seen.first_day, excluded.first_day)
+                """,
+                logger: logger
+            )
             try await Self.rewriteSessions(from: from, to: to, on: connection, logger: logger)
             try await connection.query(
                 """
