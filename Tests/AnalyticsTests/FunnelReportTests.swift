@@ -146,6 +146,11 @@ import Testing
             #expect(Set(fields) == [.string("from"), .string("filter"), .string("steps[1]"), .string("window")], "\(bad.text)")
             let one = try await fixture.client.get("/v1/analytics/funnels?steps=listing_viewed", token: staff)
             #expect(one.status == 422)
+            // Well-formed but unknown: a client name not on the allow-list, a type nobody publishes.
+            let unknown = try await fixture.client.get("/v1/analytics/funnels?steps=listing_veiwed,listing_viewed,investment.exploded", token: staff)
+            #expect(unknown.status == 422)
+            #expect(
+                Set((0..<5).compactMap { unknown.json["errors"]?[$0]?["field"] }) == [.string("steps[0]"), .string("steps[2]")], "\(unknown.text)")
 
             #expect(try await fixture.client.get(Self.path).status == 401)
             #expect(try await fixture.client.get(Self.path, token: try await fixture.investor()).status == 403)

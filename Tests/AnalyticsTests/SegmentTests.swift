@@ -1,6 +1,8 @@
 import Foundation
 import Models
 import NIOHTTP1
+import PostgresNIO
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -135,5 +137,61 @@ import Testing
             #expect(try await fixture.client.post("/v1/analytics/segments", Self.example, token: staff).status == 201)
             #expect(try await fixture.client.post("/v1/analytics/segments", Self.example, token: staff).status == 409)
         }
+    }
+
+    /// Interest flags (`user_interests`, kept by the journeys) combine with event history: here
+    /// "wants the team to call, has not invested, or has any listing view in 30 days but not the
+    /// community". The table is made here when this branch runs without the journeys' migration.
+    @Test func interestFlagsCombineWithEventHistory() async throws {
+        try await ReportsFixture.run { fixture in
+            try await fixture.sql(
+                """
+                CREATE TABLE IF NOT EXISTS analytics.user_interests (
+                    user_id uuid PRIMARY KEY, needs_team_contact boolean NOT NULL DEFAULT false,
+                    community_member boolean NOT NULL DEFAULT false, viewed_listings boolean NOT NULL DEFAULT false,
+                    dashboard_accessed boolean NOT NULL DEFAULT false)
+                """
+            )
+            try await fixture.sql("GRANT SELECT ON analytics.user_interests TO tract_analytics")
+            try await fixture.insert(Self.history)
+            try await fixture.sql(
+                """
+                INSERT INTO analytics.user_interests (user_id, needs_team_contact, community_member)
+                VALUES ('\(Self.g1)', true, false), ('\(Self.g4)', true, false), ('\(Self.g2)', false, true)
+                ON CONFLICT (user_id) DO UPDATE SET needs_team_contact = excluded.needs_team_contact, community_member = excluded.community_member
+                """
+            )
+            let staff = try await fixture.staff()
+            let created = try await fixture.client.post(
+                "/v1/analytics/segments",
+                #"""
+                {"name": "call or browse", "rules": {"any": [
+                    {"all": [{"interest": "needs_team_contact"}, {"not": {"event": "investment.committed"}}]},
+                    {"all": [{"event": "listing_viewed", "within_days": 30}, {"interest": "community_member", "is": false}, {"not": {"interest": "needs_team_contact"}}]}
+                ]}}
+                """#,
+                token: staff
+            )
+            #expect(created.status == 201, "\(created.text)")
+            // g1: calls, not invested. g4: calls but invested; no view rule (flagged). g2: community.
+            // g3, g5: recent views, not community, no flag.
+            let members = try await fixture.client.get("/v1/analytics/segments/\(try #require(created.string("id")))/members", token: staff)
+            #expect(Self.ids(members.json) == [Self.g1, Self.g3, Self.g5])
+        }
+    }
+
+    /// The compiled statement carries names and values as binds, never in its text.
+    @Test func rulesCompileToBindsOnly() throws {
+        var errors = FieldErrors()
+        let json = try JSONDecoder().decode(
+            JSONValue.self,
+            from: Data(
+                #"{"all": [{"event": "tax_calculator.used", "where": {"note": {"eq": "x'; DROP TABLE y; --"}, "capital_gain": {"gt": 500000}}}]}"#
+                    .utf8))
+        let rule = try #require(SegmentRule.parse(json, at: "rules", errors: &errors))
+        var binds = SQLBinds()
+        let sql = rule.condition(&binds, now: ReportsFixture.now)
+        #expect(!sql.contains("DROP") && !sql.contains("500000") && !sql.contains("tax_calculator") && !sql.contains("capital_gain"))
+        #expect(binds.bindings.count == 5)  // the name, and each property's key and value
     }
 }

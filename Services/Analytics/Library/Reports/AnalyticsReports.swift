@@ -18,7 +18,7 @@ struct AnalyticsReports: Sendable {
 
     /// An ordered funnel (see `FunnelQuery` for what counts); refuses a malformed request with 422.
     func funnel(_ request: FunnelRequest, logger: Logger) async throws -> FunnelReport {
-        try FunnelQuery.problems(request).check()
+        try await self.funnelProblems(request, logger: logger).check()
         let query = FunnelQuery(request: request)
         let counts = try await self.postgres.transaction(logger: logger) { connection in
             for setting in FunnelQuery.settings { try await connection.query(setting, logger: logger) }
@@ -30,6 +30,24 @@ struct AnalyticsReports: Sendable {
             return counts
         }
         return FunnelQuery.report(steps: request.steps, counts: counts, breakdown: request.breakdown != nil)
+    }
+
+    /// What is wrong with a funnel request, every field named: its shape, and client names not on
+    /// the allow-list (`event_names`) — a misspelt step would otherwise answer a funnel of zeros
+    /// that looks like a finding.
+    func funnelProblems(_ request: FunnelRequest, logger: Logger) async throws -> FieldErrors {
+        var errors = FieldErrors()
+        let clientNames = request.steps.filter { !$0.contains(".") && EventNameRules.isEventName($0) }
+        if !clientNames.isEmpty {
+            var known: Set<String> = []
+            let rows = try await self.postgres.query("SELECT name FROM analytics.event_names WHERE name = ANY(\(clientNames))", logger: logger)
+            for try await name in rows.decode(String.self) { known.insert(name) }
+            for (index, name) in request.steps.enumerated() where clientNames.contains(name) && !known.contains(name) {
+                errors.add("steps[\(index)]", "is not an allowed event name (see the event names admin route)")
+            }
+        }
+        errors.add(contentsOf: FunnelQuery.problems(request).all)
+        return errors
     }
 
     /// Seed 001's investment funnel, for one offering (every step's `offering_id`) or for all,
@@ -85,38 +103,37 @@ struct AnalyticsReports: Sendable {
         return days
     }
 
-    /// Visitors by first-touch source in the range (their first event's utm_source, else the
-    /// referrer's host, else `direct`), and how many of them signed up in the range.
+    /// Sources by first touch, from the rollup's sessions (as fresh as the last rollup): visitors
+    /// whose first session in the range came from each source (utm_source, else the referrer's
+    /// host, else `direct`), how many of them signed up in the range, and all sessions per source.
     func topSources(range: DayRange, limit: Int, logger: Logger) async throws -> [SourceCount] {
         try ReportRange.problems(range).check()
         let limit = min(max(limit, 1), 100)
         let rows = try await self.postgres.query(
             """
-            WITH first_touch AS (
-                SELECT DISTINCT ON (actor) actor,
-                    coalesce(
-                        nullif(lower(utm_source), ''),
-                        nullif(regexp_replace(lower(substring(referrer FROM '^[A-Za-z][A-Za-z0-9+.-]*://([^/:?#]+)')), '^www\\.', ''), ''),
-                        'direct'
-                    ) AS source
-                FROM analytics.events
-                WHERE occurred_at >= \(range.from) AND occurred_at < \(range.to)
-                ORDER BY actor, occurred_at
+            WITH in_range AS (
+                SELECT actor, started_at, source FROM analytics.sessions
+                WHERE started_at >= \(range.from) AND started_at < \(range.to)
+            ), first_touch AS (
+                SELECT DISTINCT ON (actor) actor, source FROM in_range ORDER BY actor, started_at
             ), signed_up AS (
                 SELECT DISTINCT actor FROM analytics.events
                 WHERE name = 'user.created' AND occurred_at >= \(range.from) AND occurred_at < \(range.to)
+            ), visitors AS (
+                SELECT f.source, count(*)::int8 AS visitors, count(s.actor)::int8 AS sign_ups
+                FROM first_touch f LEFT JOIN signed_up s ON s.actor = f.actor
+                GROUP BY f.source
             )
-            SELECT f.source, count(*)::int8, count(s.actor)::int8
-            FROM first_touch f LEFT JOIN signed_up s ON s.actor = f.actor
-            GROUP BY f.source
-            ORDER BY count(*) DESC, f.source COLLATE "C"
+            SELECT v.source, v.visitors, v.sign_ups, (SELECT count(*) FROM in_range i WHERE i.source = v.source)::int8
+            FROM visitors v
+            ORDER BY v.visitors DESC, v.source COLLATE "C"
             LIMIT \(limit)
             """,
             logger: logger
         )
         var sources: [SourceCount] = []
-        for try await (source, visitors, signUps) in rows.decode((String, Int64, Int64).self) {
-            sources.append(SourceCount(source: source, visitors: Int(visitors), signUps: Int(signUps)))
+        for try await (source, visitors, signUps, sessions) in rows.decode((String, Int64, Int64, Int64).self) {
+            sources.append(SourceCount(source: source, visitors: Int(visitors), signUps: Int(signUps), sessions: Int(sessions)))
         }
         return sources
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Models
 import PostgresNIO
 import ServiceKit
 
@@ -165,9 +166,10 @@ enum FunnelMath {
 
 /// What an event name and a property key may look like in a report's request.
 enum EventNameRules {
-    /// A client name (`listing_viewed`, as `event_names` allows) or a domain type (`investment.funded`).
+    /// A client name (`listing_viewed`, shaped as `event_names` allows; whether staff allowed it
+    /// is the database's to say) or a domain type the suite publishes (`investment.funded`).
     static func isEventName(_ name: String) -> Bool {
-        name.wholeMatch(of: /[a-z][a-z0-9_]{0,63}/) != nil || name.wholeMatch(of: /[a-z][a-z0-9_]{0,40}(\.[a-z][a-z0-9_]{0,40}){1,3}/) != nil
+        name.wholeMatch(of: /[a-z][a-z0-9_]{0,63}/) != nil || EventPublishers.table[name] != nil
     }
 
     static func isPropertyKey(_ key: String) -> Bool {

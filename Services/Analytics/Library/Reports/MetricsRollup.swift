@@ -54,6 +54,16 @@ struct MetricsRollup: Sendable {
                 """,
                 logger: logger
             )
+            try await connection.query(
+                """
+                INSERT INTO analytics.actor_first_seen (actor, first_day)
+                SELECT actor, min(day) FROM analytics.activity_daily
+                WHERE day >= (\(from) AT TIME ZONE 'UTC')::date AND day < (\(to) AT TIME ZONE 'UTC')::date
+                GROUP BY actor
+                ON CONFLICT (actor) DO UPDATE SET first_day = least(actor_first_seen.first_day, excluded.first_day)
+                """,
+                logger: logger
+            )
             try await Self.rewriteSessions(from: from, to: to, on: connection, logger: logger)
             try await connection.query(
                 """
@@ -184,7 +194,7 @@ struct MetricsRollup: Sendable {
 }
 
 /// Reruns the rollup for the last `days` days (today included) every `interval`. Replicas skip a
-/// run another holds the lock for. Until migrations have run the first runs fail and are retried.
+/// run another holds the lock for. A failed run (migrations not applied yet) is retried within 10 s.
 struct MetricsRollupSchedule: Service {
     let rollup: MetricsRollup
     let days: Int
@@ -193,14 +203,18 @@ struct MetricsRollupSchedule: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            var pause = self.interval
             do {
                 let today = ReportDays.dayNumber(self.rollup.clock.now)
                 let range = DayRange(from: ReportDays.date(dayNumber: today - self.days + 1), to: ReportDays.date(dayNumber: today + 1))
                 try await self.rollup.recompute(range: range, wait: false, logger: self.logger)
             } catch {
+                // Before migrations have run, or the database is away: try again soon, not in an interval.
+                pause = min(pause, .seconds(10))
                 self.logger.warning("metrics rollup failed", metadata: ["error": .string(String(reflecting: error))])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            let wait = pause
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
         }
     }
 }

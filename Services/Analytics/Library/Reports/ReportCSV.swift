@@ -73,7 +73,10 @@ enum ReportCSV {
     }
 
     static func sources(_ sources: [SourceCount]) -> String {
-        document(header: ["source", "visitors", "sign_ups"], rows: sources.map { [.text($0.source), .number($0.visitors), .number($0.signUps)] })
+        document(
+            header: ["source", "visitors", "sign_ups", "sessions"],
+            rows: sources.map { [.text($0.source), .number($0.visitors), .number($0.signUps), .number($0.sessions)] }
+        )
     }
 
     static func states(_ states: [StateCount]) -> String {

@@ -42,7 +42,7 @@ struct ReportController: RouteController {
             filters: query.filters(),
             breakdown: query.text("breakdown")
         )
-        query.errors.add(contentsOf: FunnelQuery.problems(funnel).all)
+        query.errors.add(contentsOf: try await self.reports.funnelProblems(funnel, logger: context.logger).all)
         try query.check()
         let report = try await self.reports.funnel(funnel, logger: context.logger)
         return try Self.respond(report, format, csv: ReportCSV.funnel, name: "funnel")

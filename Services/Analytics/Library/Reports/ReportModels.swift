@@ -172,13 +172,18 @@ public struct DailyMetrics: Codable, Sendable, Equatable {
 public struct SourceCount: Codable, Sendable, Equatable {
     /// utm_source, else the referrer's host, else `direct`.
     public var source: String
+    /// Actors whose first session in the range came from this source (first touch).
     public var visitors: Int
+    /// Of those, how many signed up in the range.
     public var signUps: Int
+    /// Every session in the range that came from this source.
+    public var sessions: Int
 
-    public init(source: String, visitors: Int, signUps: Int) {
+    public init(source: String, visitors: Int, signUps: Int, sessions: Int = 0) {
         self.source = source
         self.visitors = visitors
         self.signUps = signUps
+        self.sessions = sessions
     }
 }
 

@@ -11,8 +11,8 @@ import ServiceKit
 /// Cohorts are those whose period starts in [from's period, to). Periods that have not begun by
 /// today are left off the end of a cohort's row.
 ///
-/// It reads `activity_daily` (one row per actor per day), not the events: first-seen is a probe
-/// of `activity_daily_actor` per actor active in the range.
+/// It reads the rollup's tables, not the events: the cohort is an index range of
+/// `actor_first_seen`, the cells each cohort actor's rows of `activity_daily`.
 struct RetentionQuery: Sendable {
     static let periodRange = 0...60
 
@@ -39,16 +39,18 @@ struct RetentionQuery: Sendable {
             dayNumber: ReportDays.periodStart(
                 after: ReportDays.periodStart(self.endDay, self.request.period), self.request.periods + 1, self.request.period))
         let periods = self.request.periods
+        let (months, days): (Int, Int) =
+            switch self.request.period {
+            case .day: (0, periods + 1)
+            case .week: (0, 7 * (periods + 1))
+            case .month: (periods + 1, 0)
+            }
         return """
             WITH cohort AS (
-                SELECT a.actor, date_trunc(\(unit), min(a.day)::timestamp)::date AS cohort
-                FROM analytics.activity_daily a
-                WHERE a.day >= (\(from) AT TIME ZONE 'UTC')::date AND a.day < (\(to) AT TIME ZONE 'UTC')::date
-                    AND NOT EXISTS (
-                        SELECT 1 FROM analytics.activity_daily b
-                        WHERE b.actor = a.actor AND b.day < (\(from) AT TIME ZONE 'UTC')::date
-                    )
-                GROUP BY a.actor
+                SELECT f.actor, date_trunc(\(unit), f.first_day::timestamp)::date AS cohort
+                FROM analytics.actor_first_seen f
+                WHERE f.first_day >= (\(from) AT TIME ZONE 'UTC')::date AND f.first_day < (\(to) AT TIME ZONE 'UTC')::date
+                    AND EXISTS (SELECT 1 FROM analytics.activity_daily a WHERE a.day = f.first_day AND a.actor = f.actor)
             ), cells AS (
                 SELECT DISTINCT c.cohort, c.actor,
                     CASE \(unit)
@@ -60,6 +62,8 @@ struct RetentionQuery: Sendable {
                 FROM cohort c
                 JOIN analytics.activity_daily a ON a.actor = c.actor
                     AND a.day >= c.cohort AND a.day < (\(horizon) AT TIME ZONE 'UTC')::date
+                    -- Only the days the cohort's row reports: each actor reads at most `periods + 1` periods.
+                    AND a.day < (c.cohort + make_interval(months => \(months)::int, days => \(days)::int))::date
             )
             SELECT cohort::timestamp AT TIME ZONE 'UTC', offset_::int8, count(*)::int8
             FROM cells WHERE offset_ <= \(periods)

@@ -300,12 +300,16 @@ struct SegmentRefreshSchedule: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            var pause = self.interval
             do {
                 try await self.store.refreshStale(olderThan: self.interval, logger: self.logger)
             } catch {
+                // Before migrations have run, or the database is away: try again soon.
+                pause = min(pause, .seconds(10))
                 self.logger.warning("segment refresh failed", metadata: ["error": .string(String(reflecting: error))])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            let wait = pause
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
         }
     }
 }

@@ -9,8 +9,17 @@ CREATE TABLE activity_daily (
     events integer NOT NULL,
     PRIMARY KEY (day, actor)
 );
--- "Was this actor seen before the cohort's range?" is one probe per actor.
+-- One actor's days, for the retention grid's cells.
 CREATE INDEX activity_daily_actor ON activity_daily (actor, day);
+
+-- Each actor's first day (retention's cohort), kept by the rollup as the least it has seen, so a
+-- cohort is an index range on first_day rather than a scan of every earlier day. An actor that
+-- `identify` merged away keeps a row whose day no longer has activity; retention skips those.
+CREATE TABLE actor_first_seen (
+    actor text PRIMARY KEY,
+    first_day date NOT NULL
+);
+CREATE INDEX actor_first_seen_day ON actor_first_seen (first_day);
 
 -- Seed 003 metrics_daily: one row per UTC day.
 CREATE TABLE metrics_daily (
