@@ -13,6 +13,10 @@ export TRACT_TEST_ADMIN_URL=${TRACT_TEST_ADMIN_URL:-postgres://postgres:tract-lo
 ensure_venv
 export TRACT_PYTHON="$VENV_DIR/bin/python"
 
+# The analytics dashboard's test renders the page in real headless Chromium (fonts named: ensure_apt
+# installs without recommends, and a page drawn without fonts would be blank text).
+ensure_apt chromium fonts-liberation
+
 ensure_build_deps
 log "swift build --build-tests"
 swift build --build-tests

@@ -141,23 +141,15 @@ import Testing
 
     /// Interest flags (`user_interests`, kept by the journeys) combine with event history: here
     /// "wants the team to call, has not invested, or has any listing view in 30 days but not the
-    /// community". The table is made here when this branch runs without the journeys' migration.
+    /// community".
     @Test func interestFlagsCombineWithEventHistory() async throws {
         try await ReportsFixture.run { fixture in
-            try await fixture.sql(
-                """
-                CREATE TABLE IF NOT EXISTS analytics.user_interests (
-                    user_id uuid PRIMARY KEY, needs_team_contact boolean NOT NULL DEFAULT false,
-                    community_member boolean NOT NULL DEFAULT false, viewed_listings boolean NOT NULL DEFAULT false,
-                    dashboard_accessed boolean NOT NULL DEFAULT false)
-                """
-            )
-            try await fixture.sql("GRANT SELECT ON analytics.user_interests TO tract_analytics")
             try await fixture.insert(Self.history)
             try await fixture.sql(
                 """
-                INSERT INTO analytics.user_interests (user_id, needs_team_contact, community_member)
-                VALUES ('\(Self.g1)', true, false), ('\(Self.g4)', true, false), ('\(Self.g2)', false, true)
+                INSERT INTO analytics.user_interests (user_id, needs_team_contact, community_member, created_at, updated_at)
+                VALUES ('\(Self.g1)', true, false, now(), now()), ('\(Self.g4)', true, false, now(), now()),
+                       ('\(Self.g2)', false, true, now(), now())
                 ON CONFLICT (user_id) DO UPDATE SET needs_team_contact = excluded.needs_team_contact, community_member = excluded.community_member
                 """
             )
