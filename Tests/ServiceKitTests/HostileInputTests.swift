@@ -90,6 +90,9 @@ import Testing
             for case (let method, .object(let operation)) in operations {
                 guard case .object(let responses) = operation["responses"] else { continue }
                 #expect(responses["422"] != nil, "\(method) \(path) does not list 422")
+                if operation["requestBody"] != nil {
+                    #expect(responses["400"] != nil && responses["413"] != nil && responses["415"] != nil, "\(method) \(path)")
+                }
             }
         }
     }

@@ -27,7 +27,9 @@ public enum OpenAPIDocument {
     }
 
     /// Every operation can answer 422: `QueryGuardMiddleware` refuses a NUL in any query parameter
-    /// before a route runs, so the document says so once here rather than in every fragment.
+    /// before a route runs. An operation with a body can also answer what the kit's body reader
+    /// answers for every body: 400 (malformed), 413 (too large), 415 (not the declared type). The
+    /// document says so once here rather than in every fragment.
     static func documentingQueryRefusal(_ document: JSONValue) -> JSONValue {
         guard case .object(var root) = document, case .object(var paths) = root["paths"] else { return document }
         let problem = JSONValue.object(["$ref": .string("#/components/responses/Problem")])
@@ -35,7 +37,8 @@ public enum OpenAPIDocument {
             guard case .object(var operations) = item else { continue }
             for (method, operation) in operations where Self.methods.contains(method) {
                 guard case .object(var fields) = operation, case .object(var responses) = fields["responses"] else { continue }
-                if responses["422"] == nil { responses["422"] = problem }
+                let kitAnswers = fields["requestBody"] == nil ? ["422"] : ["400", "413", "415", "422"]
+                for status in kitAnswers where responses[status] == nil { responses[status] = problem }
                 fields["responses"] = .object(responses)
                 operations[method] = .object(fields)
             }
