@@ -18,6 +18,8 @@ public struct BodyFields: Sendable {
     public init(_ value: JSONValue, allowed: Set<String>, derived: Set<String> = [], required: Set<String> = []) throws {
         guard case .object(let object) = value else { throw Problem.validation(field: "body", "must be a JSON object") }
         self.object = object
+        // Keys are sorted (for errors in a stable order) only when one of them is wrong.
+        guard object.contains(where: { key, value in !allowed.contains(key) || (value == .null && required.contains(key)) }) else { return }
         for key in object.keys.sorted() {
             if !allowed.contains(key) {
                 self.errors.add(key, derived.contains(key) ? "is computed by the server; leave it out" : "is not a field you can set")
@@ -119,6 +121,16 @@ public struct BodyFields: Sendable {
             self.add(key, "must be a string")
             return nil
         }
+        // Most text is printable ASCII with no space at either end: nothing to trim, one character
+        // per byte, no control character; the same answer as below without Foundation's trimming,
+        // which cost more than the rest of a 500-event analytics batch's checks together.
+        if let length = Self.plainASCIILength(raw) {
+            guard length <= max else {
+                self.add(key, "must be 1 to \(max) characters")
+                return nil
+            }
+            return raw
+        }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty || text.count > max {
             self.add(key, "must be 1 to \(max) characters")
@@ -128,6 +140,19 @@ public struct BodyFields: Sendable {
             return text
         }
         return nil
+    }
+
+    /// The length of a non-empty string of printable ASCII (space to `~`) that neither starts nor
+    /// ends with a space; nil for any other string.
+    static func plainASCIILength(_ text: String) -> Int? {
+        var count = 0
+        var last: UInt8 = 0x20
+        for byte in text.utf8 {
+            guard (0x20...0x7E).contains(byte), count > 0 || byte != 0x20 else { return nil }
+            last = byte
+            count += 1
+        }
+        return last == 0x20 ? nil : count
     }
 }
 
