@@ -117,4 +117,18 @@ import Testing
         #expect(EventIntake.depth(of: ["a": ["b": [1, ["c": true]]]]) == 4)
         #expect(EventIntake.depth(of: [:]) == 1)
     }
+
+    /// The 8 KiB limit counts the bytes `JSONEncoder()` writes, and Postgres reads the same value.
+    @Test(
+        arguments: [
+            ["path": "/listings/1", "position": 3, "ratio": 0.25, "big": 9_007_199_254_740_991, "neg": -2, "tiny": 1e-7, "flag": true, "none": nil],
+            ["text": "quote \" backslash \\ tab \t newline \n bell \u{07} del \u{7F} é 😀 \u{2028}", "list": [1, "two", [3], ["four": 4.5]]],
+            [:],
+            ["whole": 1e15, "fraction": 123.456, "negative zero": -0.0],
+        ] as [JSONValue])
+    func propertiesAreWrittenAsJSONEncoderWritesThem(properties: JSONValue) throws {
+        let text = PropertiesJSON.text(properties)
+        #expect(text.utf8.count == (try JSONEncoder().encode(properties)).count)
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == properties)
+    }
 }
