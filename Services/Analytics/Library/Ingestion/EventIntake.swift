@@ -111,7 +111,7 @@ struct EventIntake: Sendable {
         }
         if Self.depth(of: value) > Self.propertiesMaximumDepth {
             body.add("properties", "nests deeper than \(Self.propertiesMaximumDepth) levels")
-        } else if case let size = PropertiesJSON.text(value).utf8.count, size > Self.propertiesMaximumBytes {
+        } else if case let size = PropertiesJSON.size(of: value), size > Self.propertiesMaximumBytes {
             body.add("properties", "is \(size) bytes as JSON; at most \(Self.propertiesMaximumBytes) are kept")
         } else if Self.hasInexactNumber(value) {
             body.add("properties", "holds a number beyond ±9007199254740991, which would not be kept exactly; send it as a string")

@@ -42,6 +42,32 @@ enum PropertiesJSON {
         }
     }
 
+    /// The length of `text(value)` in bytes, counted without writing it (the size check runs on
+    /// every event; only the writer needs the text).
+    static func size(of value: JSONValue) -> Int {
+        switch value {
+        case .null: 4
+        case .bool(let flag): flag ? 4 : 5
+        case .number(let number): number.description.hasSuffix(".0") ? number.description.utf8.count - 2 : number.description.utf8.count
+        case .string(let text): Self.size(ofString: text)
+        case .array(let items): 2 + max(items.count - 1, 0) + items.reduce(0) { $0 + Self.size(of: $1) }
+        case .object(let members):
+            2 + max(members.count - 1, 0) + members.reduce(0) { $0 + Self.size(ofString: $1.key) + 1 + Self.size(of: $1.value) }
+        }
+    }
+
+    static func size(ofString text: String) -> Int {
+        var count = 2
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), 0x08, 0x0C, 0x0A, 0x0D, 0x09: count += 2
+            case 0x00..<0x20: count += 6
+            default: count += 1
+            }
+        }
+        return count
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func write(string: String, into out: inout [UInt8]) {
