@@ -47,3 +47,33 @@ import Testing
         #expect(throws: Problem.self) { try RequestJSON.decode(JSONValue.self, from: Array("[1,]".utf8)) }
     }
 }
+
+/// `BodyFields`' shortcuts answer as Foundation does where they answer at all.
+@Suite struct BodyFieldsShortcutTests {
+    @Test(arguments: [
+        "0b6a4f62-3f4e-4b9e-9d5e-0f1f2f3f4f5f", "0B6A4F62-3F4E-4B9E-9D5E-0F1F2F3F4F5F", "00000000-0000-0000-0000-000000000000",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    ])
+    func canonicalUUIDsReadAsFoundationReadsThem(text: String) throws {
+        #expect(BodyFields.canonicalUUID(text) == (try #require(UUID(uuidString: text))))
+    }
+
+    @Test(arguments: [
+        "", "0b6a4f62-3f4e-4b9e-9d5e-0f1f2f3f4f5", "0b6a4f62-3f4e-4b9e-9d5e-0f1f2f3f4f5f0", "0b6a4f62x3f4e-4b9e-9d5e-0f1f2f3f4f5f",
+        "0b6a4f62-3f4e-4b9e-9d5e-0f1f2f3f4f5g", "{0b6a4f62-3f4e-4b9e-9d5e-0f1f2f3f4f5f}", "0b6a4f623f4e4b9e9d5e0f1f2f3f4f5f",
+    ])
+    func otherTextIsLeftToFoundation(text: String) {
+        #expect(BodyFields.canonicalUUID(text) == nil)
+    }
+
+    @Test(arguments: ["a", "page_viewed", "https://tract.dev/x?a=1 b", "x y", "~!"])
+    func plainASCIINeedsNoTrimming(text: String) {
+        #expect(BodyFields.plainASCIILength(text) == text.count)
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == text)
+    }
+
+    @Test(arguments: ["", " a", "a ", "a\tb", "é", "a\u{7F}", "\u{A0}a", "a\n"])
+    func anythingElseTakesTheGeneralRules(text: String) {
+        #expect(BodyFields.plainASCIILength(text) == nil)
+    }
+}
