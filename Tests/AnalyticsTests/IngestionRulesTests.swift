@@ -117,4 +117,27 @@ import Testing
         #expect(EventIntake.depth(of: ["a": ["b": [1, ["c": true]]]]) == 4)
         #expect(EventIntake.depth(of: [:]) == 1)
     }
+
+    @Test func theReceiptIsWhatTheEncoderWrites() throws {
+        var receipt = IngestionReceipt(accepted: 2, duplicates: 1, rejected: 1, dropped: 0)
+        receipt.ids = ["0b6a4f62-3f4e-4b9e-9d5e-0f1f2f3f4f5f", nil, "7d1e2f3a-0000-4000-8000-000000000001", "7d1e2f3a-0000-4000-8000-000000000001"]
+        receipt.errors = [.init(field: "events[1].name", message: "is not an allowed \"name\" / see the list")]
+        #expect(try receipt.json() == String(decoding: try JSONEncoder.tract.encode(receipt), as: UTF8.self))
+        #expect(try IngestionReceipt().json() == String(decoding: try JSONEncoder.tract.encode(IngestionReceipt()), as: UTF8.self))
+    }
+
+    /// The 8 KiB limit counts the bytes `JSONEncoder()` writes, and Postgres reads the same value.
+    @Test(
+        arguments: [
+            ["path": "/listings/1", "position": 3, "ratio": 0.25, "big": 9_007_199_254_740_991, "neg": -2, "tiny": 1e-7, "flag": true, "none": nil],
+            ["text": "quote \" backslash \\ tab \t newline \n bell \u{07} del \u{7F} é 😀 \u{2028}", "list": [1, "two", [3], ["four": 4.5]]],
+            [:],
+            ["whole": 1e15, "fraction": 123.456, "negative zero": -0.0],
+        ] as [JSONValue])
+    func propertiesAreWrittenAsJSONEncoderWritesThem(properties: JSONValue) throws {
+        let text = PropertiesJSON.text(properties)
+        #expect(text.utf8.count == (try JSONEncoder().encode(properties)).count)
+        #expect(PropertiesJSON.size(of: properties) == text.utf8.count)
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == properties)
+    }
 }

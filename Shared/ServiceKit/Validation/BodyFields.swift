@@ -18,6 +18,8 @@ public struct BodyFields: Sendable {
     public init(_ value: JSONValue, allowed: Set<String>, derived: Set<String> = [], required: Set<String> = []) throws {
         guard case .object(let object) = value else { throw Problem.validation(field: "body", "must be a JSON object") }
         self.object = object
+        // Keys are sorted (for errors in a stable order) only when one of them is wrong.
+        guard object.contains(where: { key, value in !allowed.contains(key) || (value == .null && required.contains(key)) }) else { return }
         for key in object.keys.sorted() {
             if !allowed.contains(key) {
                 self.errors.add(key, derived.contains(key) ? "is computed by the server; leave it out" : "is not a field you can set")
@@ -102,11 +104,46 @@ public struct BodyFields: Sendable {
             if required { self.add(key, "is required") }
             return nil
         }
-        guard case .string(let text) = value, let id = UUID(uuidString: text) else {
+        guard case .string(let text) = value, let id = Self.canonicalUUID(text) ?? UUID(uuidString: text) else {
             self.add(key, "must be a UUID")
             return nil
         }
         return id
+    }
+
+    /// A UUID in its usual form (8-4-4-4-12 hex digits, either case) read by hand: Foundation's
+    /// parser goes through `sscanf`, 4% of an analytics batch's CPU. Any other text is nil here
+    /// and Foundation's verdict stands.
+    static func canonicalUUID(_ text: String) -> UUID? {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        var nibbles = 0
+        var position = 0
+        for byte in text.utf8 {
+            defer { position += 1 }
+            if position == 8 || position == 13 || position == 18 || position == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let nibble: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if nibbles < 16 { bytes.0 = bytes.0 << 4 | UInt64(nibble) } else { bytes.1 = bytes.1 << 4 | UInt64(nibble) }
+            nibbles += 1
+        }
+        guard position == 36, nibbles == 32 else { return nil }
+        let high = bytes.0.bigEndian
+        let low = bytes.1.bigEndian
+        return withUnsafeBytes(of: (high, low)) { raw in
+            UUID(
+                uuid: (
+                    raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10], raw[11], raw[12], raw[13],
+                    raw[14], raw[15]
+                ))
+        }
     }
 
     /// One line of text, trimmed, 1 to `max` characters.
@@ -119,6 +156,16 @@ public struct BodyFields: Sendable {
             self.add(key, "must be a string")
             return nil
         }
+        // Most text is printable ASCII with no space at either end: nothing to trim, one character
+        // per byte, no control character; the same answer as below without Foundation's trimming,
+        // which cost more than the rest of a 500-event analytics batch's checks together.
+        if let length = Self.plainASCIILength(raw) {
+            guard length <= max else {
+                self.add(key, "must be 1 to \(max) characters")
+                return nil
+            }
+            return raw
+        }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty || text.count > max {
             self.add(key, "must be 1 to \(max) characters")
@@ -128,6 +175,19 @@ public struct BodyFields: Sendable {
             return text
         }
         return nil
+    }
+
+    /// The length of a non-empty string of printable ASCII (space to `~`) that neither starts nor
+    /// ends with a space; nil for any other string.
+    static func plainASCIILength(_ text: String) -> Int? {
+        var count = 0
+        var last: UInt8 = 0x20
+        for byte in text.utf8 {
+            guard (0x20...0x7E).contains(byte), count > 0 || byte != 0x20 else { return nil }
+            last = byte
+            count += 1
+        }
+        return last == 0x20 ? nil : count
     }
 }
 

@@ -27,9 +27,11 @@ struct EventIntake: Sendable {
     /// different number from the one sent.
     static let largestExactNumber = 9_007_199_254_740_991.0
 
-    /// The event, or the item's errors with `prefix` before each field (`events[3].`).
-    func read(_ item: JSONValue, prefix: String = "", newID: () -> UUID) -> Result<RecordedEvent, Rejection> {
+    /// The event, or the item's errors with `prefix` before each field (`events[3].`), made only
+    /// for an item with errors.
+    func read(_ item: JSONValue, prefix: @autoclosure () -> String = "", newID: () -> UUID) -> Result<RecordedEvent, Rejection> {
         guard case .object = item else {
+            let prefix = prefix()
             return .failure(Rejection([.init(field: prefix.isEmpty ? "body" : String(prefix.dropLast()), message: "must be a JSON object")]))
         }
         // `BodyFields` only throws for a non-object, ruled out above.
@@ -54,6 +56,7 @@ struct EventIntake: Sendable {
             properties: self.properties(&body)
         )
         guard body.errors.isEmpty else {
+            let prefix = prefix()
             return .failure(Rejection(body.errors.all.map { .init(field: prefix + $0.field, message: $0.message) }))
         }
         return .success(event)
@@ -108,7 +111,7 @@ struct EventIntake: Sendable {
         }
         if Self.depth(of: value) > Self.propertiesMaximumDepth {
             body.add("properties", "nests deeper than \(Self.propertiesMaximumDepth) levels")
-        } else if let size = try? JSONEncoder().encode(value).count, size > Self.propertiesMaximumBytes {
+        } else if case let size = PropertiesJSON.size(of: value), size > Self.propertiesMaximumBytes {
             body.add("properties", "is \(size) bytes as JSON; at most \(Self.propertiesMaximumBytes) are kept")
         } else if Self.hasInexactNumber(value) {
             body.add("properties", "holds a number beyond ±9007199254740991, which would not be kept exactly; send it as a string")
@@ -151,26 +154,32 @@ struct EventIntake: Sendable {
 struct EventMonths: Sendable, Equatable {
     var months: Set<Int>
 
+    /// Read by hand, not with a regex literal: it runs on every batch, and a literal is parsed
+    /// again each time (it was most of a batch's lookup).
     init(partitions: [String]) {
-        self.months = Set(
-            partitions.compactMap { name in
-                guard let match = name.wholeMatch(of: /events_y([0-9]{4})m([0-9]{2})/), let year = Int(match.1), let month = Int(match.2)
-                else { return nil }
-                return year * 12 + month - 1
-            })
+        self.months = Set(partitions.compactMap(Self.month(ofPartition:)))
     }
 
+    /// `events_yYYYYmMM` as months since year 0; nil for any other name.
+    static func month(ofPartition name: String) -> Int? {
+        let bytes = Array(name.utf8)
+        let prefix = Array("events_y".utf8)
+        guard bytes.count == 15, bytes.starts(with: prefix), bytes[12] == UInt8(ascii: "m") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(8..<12), let month = number(13..<15) else { return nil }
+        return year * 12 + month - 1
+    }
+
+    /// Partition bounds are UTC months (the cluster runs in UTC): the civil date of the UTC day.
     func contains(_ date: Date) -> Bool {
-        let parts = Self.calendar.dateComponents([.year, .month], from: date)
-        return self.months.contains((parts.year ?? 0) * 12 + (parts.month ?? 1) - 1)
+        let (year, month, _) = CivilDate.fromDays(Int64((date.timeIntervalSince1970 / 86_400).rounded(.down)))
+        return self.months.contains(Int(year) * 12 + Int(month) - 1)
     }
-}
-
-extension EventMonths {
-    /// Partition bounds are UTC months (the cluster runs in UTC).
-    fileprivate static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
 }

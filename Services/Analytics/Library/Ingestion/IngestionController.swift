@@ -125,7 +125,7 @@ struct IngestionController: RouteController {
     }
 
     private static func document(_ receipt: IngestionReceipt) throws -> JSONDocument {
-        JSONDocument(String(decoding: try JSONEncoder.tract.encode(receipt), as: UTF8.self), status: .accepted)
+        JSONDocument(try receipt.json(), status: .accepted)
     }
 }
 

@@ -16,3 +16,21 @@ struct IngestionReceipt: Codable, Sendable, Equatable {
     var ids: [String?] = []
     var errors: [ProblemDetails.FieldError] = []
 }
+
+extension IngestionReceipt {
+    /// The receipt as `JSONEncoder.tract` writes it (keys sorted, no spaces), the ids written
+    /// directly: through the encoder, 500 of them were 8% of a batch's CPU. The errors, rare and
+    /// holding client text, still go through the encoder.
+    func json() throws -> String {
+        let errors = self.errors.isEmpty ? "[]" : String(decoding: try JSONEncoder.tract.encode(self.errors), as: UTF8.self)
+        var text = #"{"accepted":\#(self.accepted),"dropped":\#(self.dropped),"duplicates":\#(self.duplicates),"errors":\#(errors),"ids":["#
+        text.reserveCapacity(text.utf8.count + self.ids.count * 40 + 20)
+        for (index, id) in self.ids.enumerated() {
+            if index > 0 { text += "," }
+            // Ids are the server's lower-case UUID text: nothing in them to escape.
+            if let id { text += "\"" + id + "\"" } else { text += "null" }
+        }
+        text += #"],"rejected":\#(self.rejected)}"#
+        return text
+    }
+}
