@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Models
 import NIOHTTP1
 import TestSupport
@@ -104,6 +105,34 @@ import Testing
                 )
             )
             #expect(csv.text.contains("\r\n,1,listing_viewed,1,1.0000,1.0000,0\r\n"))
+        }
+    }
+
+    /// The statement joins a step's whole name slice when the step before kept many actors and
+    /// probes per actor when it kept few; both forms count the fixture alike.
+    @Test func theHashJoinAndThePerActorProbesCountAlike() async throws {
+        try await ReportsFixture.run { fixture in
+            try await fixture.insert(Self.events)
+            let range = DayRange(from: try Date("2026-11-01T00:00:00Z", strategy: .iso8601), to: try Date("2026-11-30T00:00:00Z", strategy: .iso8601))
+            let steps = ["listing_viewed", "listing_details_opened", "documents_downloaded"]
+            try await TestDatabase.withClient(fixture.database.url(for: .analytics)) { client in
+                let reports = AnalyticsReports(postgres: client)
+                for probeLimit in [0, Int.max] {
+                    func actors(_ request: FunnelRequest) async throws -> [[Int]] {
+                        let report = try await reports.funnel(request, probeLimit: probeLimit, logger: Logger(label: "test"))
+                        return [report.steps.map(\.actors)] + (report.breakdown ?? []).map { $0.steps.map(\.actors) }
+                    }
+                    let plain = try await actors(FunnelRequest(steps: steps, windowSeconds: 3600, range: range))
+                    #expect(plain == [[7, 5, 2]], "probe limit \(probeLimit)")
+                    let wider = try await actors(FunnelRequest(steps: steps, windowSeconds: 3601, range: range))
+                    #expect(wider == [[7, 5, 3]], "probe limit \(probeLimit)")
+                    let filtered = try await actors(
+                        FunnelRequest(steps: steps, windowSeconds: 3600, range: range, filters: [.init(key: "plan", value: "pro")]))
+                    #expect(filtered == [[4, 3, 1]], "probe limit \(probeLimit)")
+                    let broken = try await actors(FunnelRequest(steps: steps, windowSeconds: 3600, range: range, breakdown: "plan"))
+                    #expect(broken == [[7, 5, 2], [4, 4, 1], [2, 1, 1], [1, 0, 0]], "probe limit \(probeLimit)")
+                }
+            }
         }
     }
 

@@ -18,8 +18,13 @@ struct AnalyticsReports: Sendable {
 
     /// An ordered funnel (see `FunnelQuery` for what counts); refuses a malformed request with 422.
     func funnel(_ request: FunnelRequest, logger: Logger) async throws -> FunnelReport {
+        try await self.funnel(request, probeLimit: FunnelQuery.probeLimit, logger: logger)
+    }
+
+    /// The funnel with a given switch between hash joins and per-actor probes (tests run both).
+    func funnel(_ request: FunnelRequest, probeLimit: Int, logger: Logger) async throws -> FunnelReport {
         try await self.funnelProblems(request, logger: logger).check()
-        let query = FunnelQuery(request: request)
+        let query = FunnelQuery(request: request, probeLimit: probeLimit)
         let counts = try await self.postgres.transaction(logger: logger) { connection in
             for setting in FunnelQuery.settings { try await connection.query(setting, logger: logger) }
             var counts: [(step: Int, bucket: String?, actors: Int)] = []
