@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import Models
 import NIOHTTP1
+import PostgresNIO
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -104,6 +107,46 @@ import Testing
                 )
             )
             #expect(csv.text.contains("\r\n,1,listing_viewed,1,1.0000,1.0000,0\r\n"))
+        }
+    }
+
+    /// The statement joins a step's whole name slice when the step before kept many actors and
+    /// probes per actor when it kept few, and a first step without filters reads the rolled-up
+    /// days from `funnel_firsts` (and the days since from the events): every form counts alike.
+    @Test func theHashJoinTheProbesAndTheRollupCountAlike() async throws {
+        try await ReportsFixture.run { fixture in
+            try await fixture.insert(Self.events)
+            func day(_ text: String) throws -> Date { try Date(text + "T00:00:00Z", strategy: .iso8601) }
+            let range = DayRange(from: try day("2026-11-01"), to: try day("2026-11-30"))
+            let steps = ["listing_viewed", "listing_details_opened", "documents_downloaded"]
+            try await TestDatabase.withClient(fixture.database.url(for: .analytics)) { client in
+                let reports = AnalyticsReports(postgres: client)
+                let logger = Logger(label: "test")
+                // Days up to 11-23 were over when the rollup (at 11-24 12:00) made them.
+                try await MetricsRollup(postgres: client, clock: .fixed(ReportsFixture.now))
+                    .recompute(range: DayRange(from: try day("2026-11-01"), to: try day("2026-11-25")), logger: logger)
+                try await fixture.insert([.init(actor: "anon:v8", name: "listing_viewed", at: "2026-11-24T09:00:00Z")])
+                let until = try await client.withConnection { try await FunnelQuery.rolledUpUntil(range, on: $0, logger: logger) }
+                #expect(until == (try day("2026-11-24")))
+                let forms: [(probeLimit: Int, rollupDays: Int)] = [(0, Int.max), (Int.max, Int.max), (Int.max, 1), (0, 1)]
+                for form in forms {
+                    func actors(_ request: FunnelRequest) async throws -> [[Int]] {
+                        let report = try await reports.funnel(
+                            request, probeLimit: form.probeLimit, rollupMinimumDays: form.rollupDays, logger: logger)
+                        let groups: [[Int]] = (report.breakdown ?? []).map { (group: FunnelBreakdown) in group.steps.map { $0.actors } }
+                        return [report.steps.map { $0.actors }] + groups
+                    }
+                    let plain = try await actors(FunnelRequest(steps: steps, windowSeconds: 3600, range: range))
+                    #expect(plain == [[8, 5, 2]], "\(form)")
+                    let wider = try await actors(FunnelRequest(steps: steps, windowSeconds: 3601, range: range))
+                    #expect(wider == [[8, 5, 3]], "\(form)")
+                    let filtered = try await actors(
+                        FunnelRequest(steps: steps, windowSeconds: 3600, range: range, filters: [.init(key: "plan", value: "pro")]))
+                    #expect(filtered == [[4, 3, 1]], "\(form)")
+                    let broken = try await actors(FunnelRequest(steps: steps, windowSeconds: 3600, range: range, breakdown: "plan"))
+                    #expect(broken == [[8, 5, 2], [4, 4, 1], [2, 1, 1], [2, 0, 0]], "\(form)")
+                }
+            }
         }
     }
 

@@ -18,10 +18,17 @@ struct AnalyticsReports: Sendable {
 
     /// An ordered funnel (see `FunnelQuery` for what counts); refuses a malformed request with 422.
     func funnel(_ request: FunnelRequest, logger: Logger) async throws -> FunnelReport {
+        try await self.funnel(request, probeLimit: FunnelQuery.probeLimit, rollupMinimumDays: FunnelQuery.rollupMinimumDays, logger: logger)
+    }
+
+    /// The funnel with a given switch between hash joins and per-actor probes, and the fewest
+    /// rolled-up days worth reading from the rollup (tests run every form).
+    func funnel(_ request: FunnelRequest, probeLimit: Int, rollupMinimumDays: Int, logger: Logger) async throws -> FunnelReport {
         try await self.funnelProblems(request, logger: logger).check()
-        let query = FunnelQuery(request: request)
         let counts = try await self.postgres.transaction(logger: logger) { connection in
             for setting in FunnelQuery.settings { try await connection.query(setting, logger: logger) }
+            let query = try await FunnelQuery.prepare(
+                request, probeLimit: probeLimit, rollupMinimumDays: rollupMinimumDays, on: connection, logger: logger)
             var counts: [(step: Int, bucket: String?, actors: Int)] = []
             let rows = try await connection.query(query.statement(), logger: logger)
             for try await (step, bucket, actors) in rows.decode((Int, String?, Int64).self) {

@@ -32,26 +32,48 @@ public enum AnalyticsFunnelBenchmark {
         let reports = AnalyticsReports(postgres: client)
         let end = ReportDays.dayNumber(last) + 1
         var lines = ["analytics funnel: \(total) events; 5 steps (\(InvestmentFunnel.steps.joined(separator: " → "))), 7-day window"]
+        // What the scheduled rollup would have made of the year's days (a long funnel's first step
+        // reads it), then vacuumed as autovacuum would, so its scans are index-only.
+        let rollup = ContinuousClock.now
+        let year = DayRange(from: ReportDays.date(dayNumber: end - 365), to: ReportDays.date(dayNumber: end))
+        try await client.transaction(logger: logger) { connection in
+            // Only the days not rolled up yet (a second run reuses the first's).
+            let until = try await FunnelQuery.rolledUpUntil(year, on: connection, logger: logger)
+            guard until < year.to else { return }
+            try await MetricsRollup.rewriteFunnelFirsts(from: until, to: year.to, now: year.to, on: connection, logger: logger)
+        }
+        try await client.query("VACUUM (ANALYZE) analytics.funnel_firsts", logger: logger)
+        lines.append("  funnel_firsts for the year rolled up and vacuumed in \(ContinuousClock.now - rollup)")
+        // The plan as it was before the rollup and the probes (every step on the events, every
+        // later step a hash join), for comparison in the same sitting.
+        let forms: [(label: String, probeLimit: Int, rollupDays: Int)] = [
+            ("", FunnelQuery.probeLimit, FunnelQuery.rollupMinimumDays), (" (events only, hash joins only)", 0, Int.max),
+        ]
         for days in [30, 90, 365] {
             let request = FunnelRequest(
                 steps: InvestmentFunnel.steps, windowSeconds: 7 * 86_400,
                 range: DayRange(from: ReportDays.date(dayNumber: end - days), to: ReportDays.date(dayNumber: end))
             )
-            var report = try await reports.funnel(request, logger: logger)  // warm-up: pages into the cache
-            var times: [Double] = []
-            for _ in 0..<repetitions {
-                let start = ContinuousClock.now
-                report = try await reports.funnel(request, logger: logger)
-                let elapsed = ContinuousClock.now - start
-                times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            for form in forms {
+                func run() async throws -> FunnelReport {
+                    try await reports.funnel(request, probeLimit: form.probeLimit, rollupMinimumDays: form.rollupDays, logger: logger)
+                }
+                var report = try await run()  // warm-up: pages into the cache
+                var times: [Double] = []
+                for _ in 0..<repetitions {
+                    let start = ContinuousClock.now
+                    report = try await run()
+                    let elapsed = ContinuousClock.now - start
+                    times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                }
+                times.sort()
+                lines.append(
+                    String(
+                        format: "  last %3d days%@: median %7.1f ms (min %7.1f, max %7.1f) over %d runs; actors per step %@", days, form.label,
+                        times[times.count / 2], times[0], times[times.count - 1], repetitions,
+                        report.steps.map { String($0.actors) }.joined(separator: " → "))
+                )
             }
-            times.sort()
-            lines.append(
-                String(
-                    format: "  last %3d days: median %7.1f ms (min %7.1f, max %7.1f) over %d runs; actors per step %@", days,
-                    times[times.count / 2], times[0], times[times.count - 1], repetitions,
-                    report.steps.map { String($0.actors) }.joined(separator: " → "))
-            )
             if days == 365 { lines += try await Self.plan(request, client: client, logger: logger) }
         }
         return lines.joined(separator: "\n")
@@ -59,11 +81,10 @@ public enum AnalyticsFunnelBenchmark {
 
     /// The year's plan, one line per node with its actual time and rows (buffers and conditions left out).
     static func plan(_ request: FunnelRequest, client: PostgresClient, logger: Logger) async throws -> [String] {
-        let statement = FunnelQuery(request: request).statement()
-        return try await client.transaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             for setting in FunnelQuery.settings { try await connection.query(setting, logger: logger) }
-            var explain = statement
-            explain.sql = "EXPLAIN (ANALYZE, BUFFERS) " + statement.sql
+            var explain = try await FunnelQuery.prepare(request, on: connection, logger: logger).statement()
+            explain.sql = "EXPLAIN (ANALYZE, BUFFERS) " + explain.sql
             var lines = ["  plan of the whole-year query:"]
             for try await line in try await connection.query(explain, logger: logger).decode(String.self) {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -4,8 +4,8 @@ import PostgresNIO
 import ServiceKit
 import ServiceLifecycle
 
-/// The daily rollup (seed 003 `recompute_metrics_daily`): for each UTC day, `activity_daily` from
-/// the events, then that day's `metrics_daily` row. Whole days are deleted and rewritten in one
+/// The daily rollup (seed 003 `recompute_metrics_daily`): for each UTC day, `activity_daily` and
+/// `funnel_firsts` from the events, then that day's `metrics_daily` row. Whole days are deleted and rewritten in one
 /// transaction, so a rerun gives the same rows; a transaction-level advisory lock keeps two
 /// replicas (or a staff rerun and the schedule) from interleaving.
 ///
@@ -64,6 +64,7 @@ struct MetricsRollup: Sendable {
                 """,
                 logger: logger
             )
+            try await Self.rewriteFunnelFirsts(from: from, to: to, now: now, on: connection, logger: logger)
             try await Self.rewriteSessions(from: from, to: to, on: connection, logger: logger)
             try await connection.query(
                 """
@@ -115,6 +116,32 @@ struct MetricsRollup: Sendable {
             )
             return true
         }
+    }
+
+    /// Each actor's first event of each name per day of [from, to) (`funnel_firsts`), and the
+    /// days marked as made at `now` (`funnel_days`).
+    static func rewriteFunnelFirsts(from: Date, to: Date, now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "DELETE FROM analytics.funnel_firsts WHERE day >= (\(from) AT TIME ZONE 'UTC')::date AND day < (\(to) AT TIME ZONE 'UTC')::date",
+            logger: logger
+        )
+        try await connection.query(
+            """
+            INSERT INTO analytics.funnel_firsts (name, actor, day, first_at)
+            SELECT name, actor, (occurred_at AT TIME ZONE 'UTC')::date, min(occurred_at)
+            FROM analytics.events WHERE occurred_at >= \(from) AND occurred_at < \(to)
+            GROUP BY 1, 2, 3
+            """,
+            logger: logger
+        )
+        try await connection.query(
+            """
+            INSERT INTO analytics.funnel_days (day, computed_at)
+            SELECT g::date, \(now) FROM generate_series((\(from) AT TIME ZONE 'UTC')::date, (\(to) AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS g
+            ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at
+            """,
+            logger: logger
+        )
     }
 
     /// The sessions that started in [from, to), a week at a time: each actor's events from a day
