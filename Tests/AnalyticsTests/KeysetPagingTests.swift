@@ -66,11 +66,13 @@ import Testing
                     """
                 )
             },
+            // Refreshed just now, so the scheduled refresh (which would recompute the members from
+            // events and drop the seeded ones mid-sweep) leaves them alone.
             PagedList("/v1/analytics/segments", token: admin, count: 501) { postgres in
                 try await postgres.query(
                     """
-                    INSERT INTO analytics.segments (id, name, rules, created_at, updated_at)
-                    SELECT CASE WHEN g = 0 THEN \(Self.segment) ELSE gen_random_uuid() END, 'segment ' || g, '{"event": "listing_viewed"}', now(), now()
+                    INSERT INTO analytics.segments (id, name, rules, created_at, updated_at, refreshed_at)
+                    SELECT CASE WHEN g = 0 THEN \(Self.segment) ELSE gen_random_uuid() END, 'segment ' || g, '{"event": "listing_viewed"}', now(), now(), now()
                     FROM generate_series(0, 500) g
                     """
                 )
