@@ -110,7 +110,9 @@ struct IngestionController: RouteController {
                 receipt.errors += rejection.errors
             }
         }
-        let stored = try await DatabaseOutage.mapping { try await self.store.store(events.map(\.event), logger: context.logger) }
+        let stored = try await DatabaseOutage.mapping {
+            try await self.store.store(events.map(\.event), today: self.clock.now, logger: context.logger)
+        }
         var counted: Set<UUID> = []
         for (index, event) in events {
             receipt.ids[index] = event.id.uuidString.lowercased()

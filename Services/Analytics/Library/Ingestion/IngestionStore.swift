@@ -28,16 +28,22 @@ struct IngestionStore: Sendable {
 
     /// Stores `events` and, in the same transaction, the journeys and interests the newly stored
     /// ones move (seed 000: `auth_initiated`, `dashboard_viewed`, `listings_viewed` …).
-    func store(_ events: [RecordedEvent], logger: Logger) async throws -> Set<UUID> {
-        // Most batches move no journey (page views, clicks): one statement, no transaction.
-        guard events.contains(where: { JourneyRules.relevantNames.contains($0.name) }) else {
-            return try await self.writer.write(events, on: self.postgres, logger: logger)
+    func store(_ events: [RecordedEvent], today: Date, logger: Logger) async throws -> Set<UUID> {
+        let lateDays = RollupDays.before(today, in: events)
+        // Most batches move no journey (page views, clicks) and are today's: one statement, no transaction.
+        guard lateDays.isEmpty, !events.contains(where: { JourneyRules.relevantNames.contains($0.name) }) else {
+            return try await self.postgres.transaction(logger: logger) { connection in
+                let stored = try await self.writer.write(events, on: connection, logger: logger)
+                try await self.journeys.apply(events: events.filter { stored.contains($0.id) }, on: connection, logger: logger)
+                // An event of a day the rollup has done may be an actor's first of its name that
+                // day: the funnel reads those days from the events until the rollup redoes them.
+                if !lateDays.isEmpty {
+                    try await connection.query("DELETE FROM analytics.funnel_days WHERE day = ANY(\(lateDays)::date[])", logger: logger)
+                }
+                return stored
+            }
         }
-        return try await self.postgres.transaction(logger: logger) { connection in
-            let stored = try await self.writer.write(events, on: connection, logger: logger)
-            try await self.journeys.apply(events: events.filter { stored.contains($0.id) }, on: connection, logger: logger)
-            return stored
-        }
+        return try await self.writer.write(events, on: self.postgres, logger: logger)
     }
 
     enum Link: Equatable {
@@ -80,7 +86,13 @@ struct IngestionStore: Sendable {
                 WITH moved AS (
                     UPDATE analytics.events SET actor = \(actor)
                     WHERE anonymous_id = \(anonymousID) AND user_id IS NULL AND actor <> \(actor)
-                    RETURNING 1
+                    RETURNING occurred_at
+                ),
+                -- Those days' per-actor firsts name the visitor, not the user: the funnel reads
+                -- them from the events until the rollup has done them again.
+                stale AS (
+                    DELETE FROM analytics.funnel_days
+                    WHERE day IN (SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM moved)
                 )
                 SELECT count(*)::integer FROM moved
                 """,
