@@ -75,13 +75,11 @@ struct ReportController: RouteController {
     }
 
     @Sendable func metrics(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        try Self.requireStaff(context)
-        let format = try ReportFormat(request)
-        var query = ReportQuery(request, today: self.clock.now)
-        let range = query.range()
-        try query.check()
-        let days = try await self.reports.dailyMetrics(range: range, logger: context.logger)
-        return try Self.respond(Days(days: days), format, csv: { ReportCSV.metrics($0.days) }, name: "metrics")
+        try await self.rangeReport(
+            request, context, name: "metrics", csv: { ReportCSV.metrics($0.days) },
+            load: { range in
+                Days(days: try await self.reports.dailyMetrics(range: range, logger: context.logger))
+            })
     }
 
     /// Recomputes the range's days now (after a backfill, or a change to what counts), waiting
@@ -98,13 +96,11 @@ struct ReportController: RouteController {
     }
 
     @Sendable func signUps(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        try Self.requireStaff(context)
-        let format = try ReportFormat(request)
-        var query = ReportQuery(request, today: self.clock.now)
-        let range = query.range()
-        try query.check()
-        let days = try await self.reports.signUps(range: range, logger: context.logger)
-        return try Self.respond(SignUpDays(days: days), format, csv: { ReportCSV.signUps($0.days) }, name: "sign-ups")
+        try await self.rangeReport(
+            request, context, name: "sign-ups", csv: { ReportCSV.signUps($0.days) },
+            load: { range in
+                SignUpDays(days: try await self.reports.signUps(range: range, logger: context.logger))
+            })
     }
 
     @Sendable func sources(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -119,13 +115,24 @@ struct ReportController: RouteController {
     }
 
     @Sendable func ozChecks(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        try await self.rangeReport(
+            request, context, name: "oz-checks-by-state", csv: { ReportCSV.states($0.states) },
+            load: { range in
+                States(states: try await self.reports.ozChecksByState(range: range, logger: context.logger))
+            })
+    }
+
+    /// A report asked for by its date range alone: staff only, JSON or CSV.
+    private func rangeReport<Report: Encodable>(
+        _ request: Request, _ context: AuthenticatedContext, name: String, csv: (Report) -> String,
+        load: (DayRange) async throws -> Report
+    ) async throws -> Response {
         try Self.requireStaff(context)
         let format = try ReportFormat(request)
         var query = ReportQuery(request, today: self.clock.now)
         let range = query.range()
         try query.check()
-        let states = try await self.reports.ozChecksByState(range: range, logger: context.logger)
-        return try Self.respond(States(states: states), format, csv: { ReportCSV.states($0.states) }, name: "oz-checks-by-state")
+        return try Self.respond(try await load(range), format, csv: csv, name: name)
     }
 
     struct Days: Codable { var days: [DailyMetrics] }
