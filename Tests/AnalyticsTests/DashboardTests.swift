@@ -103,7 +103,7 @@ import Testing
                 }
                 return hashes
             }
-            #expect(stored == [DashboardLinks.hash(secret)])
+            #expect(stored == [SecretToken.hash(secret)])
             // A made-up cookie or link opens nothing.
             #expect(
                 try await client.send(.GET, "/v1/analytics/dashboard", headers: [("Cookie", "tract_dashboard=\(String(repeating: "a", count: 43))")])

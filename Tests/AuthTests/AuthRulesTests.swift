@@ -83,11 +83,11 @@ import Testing
 
     @Test func refreshSuccessorsAreDeterministicAndKeyed() {
         let key = SymmetricKey(data: Data(repeating: 1, count: 32))
-        let parent = OpaqueToken.make()
+        let parent = SecretToken.make()
         #expect(OpaqueToken.successor(of: parent, key: key) == OpaqueToken.successor(of: parent, key: key))
         #expect(
             OpaqueToken.successor(of: parent, key: key) != OpaqueToken.successor(of: parent, key: SymmetricKey(data: Data(repeating: 2, count: 32))))
-        #expect(OpaqueToken.hash(parent).count == 64)
+        #expect(SecretToken.hash(parent).count == 64)
         #expect(OpaqueToken.sixDigitCode().count == 6)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import NIOHTTP1
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -120,7 +121,7 @@ import Testing
             // Only the hash is kept; a wrong secret for a real share id is no share at all.
             #expect(
                 try await media.base.sql(
-                    "SELECT count(*)::text FROM media.document_shares WHERE token_hash = '\(ShareToken.hash(String(token.split(separator: ".")[1])))'"
+                    "SELECT count(*)::text FROM media.document_shares WHERE token_hash = '\(SecretToken.hash(String(token.split(separator: ".")[1])))'"
                 ) == ["1"])
             #expect(try await media.raw.get("/v1/media/shares/\(token.split(separator: ".")[0]).\(String(repeating: "A", count: 43))").status == 404)
 

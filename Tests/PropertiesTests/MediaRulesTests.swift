@@ -66,7 +66,7 @@ import Testing
 
     @Test func shareTokensKeepOnlyAHash() throws {
         let id = UUID()
-        let secret = ShareToken.newSecret()
+        let secret = SecretToken.make()
         #expect(secret.count == 43)
         let token = ShareToken.format(id: id, secret: secret)
         let (parsedID, parsedSecret) = try #require(ShareToken.parse(token))
@@ -74,9 +74,9 @@ import Testing
         #expect(parsedSecret == secret)
         #expect(ShareToken.parse("not-a-token") == nil)
         #expect(ShareToken.parse("\(id.uuidString).short") == nil)
-        #expect(ShareToken.constantTimeEqual(ShareToken.hash(secret), ShareToken.hash(secret)))
-        #expect(!ShareToken.constantTimeEqual(ShareToken.hash(secret), ShareToken.hash(secret + "x")))
-        #expect(ShareToken.hash(secret).count == 64)
+        #expect(ShareToken.constantTimeEqual(SecretToken.hash(secret), SecretToken.hash(secret)))
+        #expect(!ShareToken.constantTimeEqual(SecretToken.hash(secret), SecretToken.hash(secret + "x")))
+        #expect(SecretToken.hash(secret).count == 64)
     }
 
     @Test func storageKeysAreMadeOfIdsOnly() {

@@ -17,7 +17,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
         let policy = try PasswordPolicy.bundled()
         let hasher = PasswordHasher()
         // Made once per process; only its verification cost matters (see AuthContext.decoyHash).
-        let decoyHash = try hasher.hashNow(OpaqueToken.make())
+        let decoyHash = try hasher.hashNow(SecretToken.make())
         return ServiceDefinition(
             name: .auth,
             bundle: .module,

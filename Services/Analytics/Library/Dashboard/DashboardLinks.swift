@@ -24,13 +24,13 @@ struct DashboardLinks: Sendable {
 
     /// A new link for `user`: the secret (shown this once) and when the URL stops working.
     func mint(for user: UUID, logger: Logger) async throws -> (secret: String, expiresAt: Date) {
-        let secret = Self.newSecret()
+        let secret = SecretToken.make()
         let now = self.clock.now
         let expiresAt = now.addingTimeInterval(Self.linkLifetime)
         try await self.postgres.query(
             """
             INSERT INTO analytics.dashboard_links (id, token_hash, created_by, created_at, expires_at)
-            VALUES (\(self.ids.next()), \(Self.hash(secret)), \(user), \(now), \(expiresAt))
+            VALUES (\(self.ids.next()), \(SecretToken.hash(secret)), \(user), \(now), \(expiresAt))
             """,
             logger: logger
         )
@@ -40,12 +40,12 @@ struct DashboardLinks: Sendable {
     /// Spends an unopened, unexpired link in one statement (two tabs racing: one wins); true when
     /// it was this call that opened it.
     func open(_ secret: String, logger: Logger) async throws -> Bool {
-        guard Self.isWellFormed(secret) else { return false }
+        guard SecretToken.isWellFormed(secret) else { return false }
         let now = self.clock.now
         let rows = try await self.postgres.query(
             """
             UPDATE analytics.dashboard_links SET opened_at = \(now), session_expires_at = \(now.addingTimeInterval(Self.sessionLifetime))
-            WHERE token_hash = \(Self.hash(secret)) AND opened_at IS NULL AND expires_at > \(now)
+            WHERE token_hash = \(SecretToken.hash(secret)) AND opened_at IS NULL AND expires_at > \(now)
             RETURNING id
             """,
             logger: logger
@@ -56,33 +56,16 @@ struct DashboardLinks: Sendable {
 
     /// Whether `secret` is an opened link whose browser session is still running.
     func isSession(_ secret: String, logger: Logger) async throws -> Bool {
-        guard Self.isWellFormed(secret) else { return false }
+        guard SecretToken.isWellFormed(secret) else { return false }
         let rows = try await self.postgres.query(
             """
             SELECT id FROM analytics.dashboard_links
-            WHERE token_hash = \(Self.hash(secret)) AND opened_at IS NOT NULL AND session_expires_at > \(self.clock.now)
+            WHERE token_hash = \(SecretToken.hash(secret)) AND opened_at IS NOT NULL AND session_expires_at > \(self.clock.now)
             """,
             logger: logger
         )
         for try await _ in rows.decode(UUID.self) { return true }
         return false
-    }
-
-    static func newSecret() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    /// 43 base64url characters: anything else is refused before a query.
-    static func isWellFormed(_ secret: String) -> Bool {
-        secret.utf8.count == 43
-            && secret.utf8.allSatisfy { byte in
-                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
-            }
-    }
-
-    static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     static var purgeTarget: PurgeTarget {

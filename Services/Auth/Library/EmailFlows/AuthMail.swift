@@ -83,12 +83,12 @@ struct EmailTokens: Sendable {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> String {
-        let token = OpaqueToken.make()
+        let token = SecretToken.make()
         let seconds = Double(purpose.lifetime.components.seconds)
         try await connection.query(
             """
             INSERT INTO auth.email_tokens (id, user_id, purpose, token_hash, password_hash, expires_at)
-            VALUES (\(self.ids.next()), \(userID), \(purpose.rawValue), \(OpaqueToken.hash(token)), \(signUpPasswordHash),
+            VALUES (\(self.ids.next()), \(userID), \(purpose.rawValue), \(SecretToken.hash(token)), \(signUpPasswordHash),
                     now() + make_interval(secs => \(seconds)))
             """,
             logger: logger
@@ -107,7 +107,7 @@ struct EmailTokens: Sendable {
         let rows = try await connection.query(
             """
             UPDATE auth.email_tokens SET used_at = now()
-            WHERE token_hash = \(OpaqueToken.hash(token)) AND purpose = \(purpose.rawValue) AND used_at IS NULL AND expires_at > now()
+            WHERE token_hash = \(SecretToken.hash(token)) AND purpose = \(purpose.rawValue) AND used_at IS NULL AND expires_at > now()
               AND user_id IN (SELECT id FROM auth.users WHERE deleted_at IS NULL)
             RETURNING user_id, password_hash
             """,

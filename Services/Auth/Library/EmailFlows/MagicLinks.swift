@@ -66,7 +66,7 @@ struct MagicLinkController: RouteController {
         try errors.check()
         let ip = self.auth.clientIP(request, context)
         try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
-        let token = OpaqueToken.make()
+        let token = SecretToken.make()
         let code = OpaqueToken.sixDigitCode()
         let seconds = Double(Self.lifetime.components.seconds)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
@@ -78,7 +78,7 @@ struct MagicLinkController: RouteController {
             try await connection.query(
                 """
                 INSERT INTO auth.magic_links (id, email, token_hash, code_hash, source, ip_address, expires_at)
-                VALUES (\(self.auth.ids.next()), \(email), \(OpaqueToken.hash(token)), \(self.codeHash(code, email: email)), \(body.source),
+                VALUES (\(self.auth.ids.next()), \(email), \(SecretToken.hash(token)), \(self.codeHash(code, email: email)), \(body.source),
                         \(ip)::inet, now() + make_interval(secs => \(seconds)))
                 """,
                 logger: context.logger
@@ -98,7 +98,7 @@ struct MagicLinkController: RouteController {
         let rows = try await self.auth.postgres.query(
             """
             SELECT email, expires_at FROM auth.magic_links
-            WHERE token_hash = \(OpaqueToken.hash(token)) AND used_at IS NULL AND expires_at > now()
+            WHERE token_hash = \(SecretToken.hash(token)) AND used_at IS NULL AND expires_at > now()
             """,
             logger: context.logger
         )
@@ -128,7 +128,7 @@ struct MagicLinkController: RouteController {
             let rows = try await self.auth.postgres.query(
                 """
                 UPDATE auth.magic_links SET used_at = now()
-                WHERE token_hash = \(OpaqueToken.hash(token)) AND used_at IS NULL AND expires_at > now()
+                WHERE token_hash = \(SecretToken.hash(token)) AND used_at IS NULL AND expires_at > now()
                 RETURNING email, source
                 """,
                 logger: logger

@@ -27,7 +27,7 @@ struct Sessions: Sendable {
     /// Opens a session for a user who just proved who they are.
     func open(userID: UUID, method: String, device: Device, on connection: PostgresConnection, logger: Logger) async throws -> Opened {
         let sessionID = self.ids.next()
-        let refreshToken = OpaqueToken.make()
+        let refreshToken = SecretToken.make()
         let agent = device.userAgent
         let lifetime = Double(self.refreshLifetime.components.seconds)
         try await connection.query(
@@ -40,7 +40,7 @@ struct Sessions: Sendable {
             logger: logger
         )
         try await connection.query(
-            "INSERT INTO auth.refresh_tokens (id, session_id, token_hash) VALUES (\(self.ids.next()), \(sessionID), \(OpaqueToken.hash(refreshToken)))",
+            "INSERT INTO auth.refresh_tokens (id, session_id, token_hash) VALUES (\(self.ids.next()), \(sessionID), \(SecretToken.hash(refreshToken)))",
             logger: logger
         )
         return Opened(sessionID: sessionID, refreshToken: refreshToken)
@@ -67,7 +67,7 @@ struct Sessions: Sendable {
         logger: Logger,
         record: @Sendable (_ userID: UUID, _ connection: PostgresConnection) async throws -> Void = { _, _ in }
     ) async throws -> Rotation {
-        let presentedHash = OpaqueToken.hash(presented)
+        let presentedHash = SecretToken.hash(presented)
         let successor = OpaqueToken.successor(of: presented, key: self.successorKey)
         let graceSeconds = Double(self.reuseGrace.components.seconds)
         let lifetime = Double(self.refreshLifetime.components.seconds)
@@ -84,7 +84,7 @@ struct Sessions: Sendable {
                     RETURNING t.id AS token_id, s.id AS session_id, s.user_id
                 ), successor AS (
                     INSERT INTO auth.refresh_tokens (id, session_id, token_hash, parent_id)
-                    SELECT \(self.ids.next()), session_id, \(OpaqueToken.hash(successor)), token_id FROM won
+                    SELECT \(self.ids.next()), session_id, \(SecretToken.hash(successor)), token_id FROM won
                 ), slid AS (
                     UPDATE auth.sessions SET last_active_at = now(), expires_at = now() + make_interval(secs => \(lifetime))
                     WHERE id IN (SELECT session_id FROM won)
@@ -183,7 +183,7 @@ struct Sessions: Sendable {
         let rows = try await self.postgres.query(
             """
             SELECT s.id, s.user_id FROM auth.refresh_tokens t JOIN auth.sessions s ON s.id = t.session_id
-            WHERE t.token_hash = \(OpaqueToken.hash(token)) AND s.revoked_at IS NULL
+            WHERE t.token_hash = \(SecretToken.hash(token)) AND s.revoked_at IS NULL
             """,
             logger: logger
         )

@@ -20,7 +20,7 @@ struct ServiceClients: Sendable {
                 let scopes = ServiceName(rawValue: client.id).map(ServiceGrants.scopes(of:)) ?? []
                 try await connection.query(
                     """
-                    INSERT INTO auth.service_clients (client_id, secret_hash, scopes) VALUES (\(client.id), \(OpaqueToken.hash(client.secret)), \(scopes))
+                    INSERT INTO auth.service_clients (client_id, secret_hash, scopes) VALUES (\(client.id), \(SecretToken.hash(client.secret)), \(scopes))
                     ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, scopes = excluded.scopes, updated_at = now()
                     """,
                     logger: logger
@@ -46,8 +46,8 @@ struct ServiceClients: Sendable {
         var found: (String, [String])?
         for try await row in rows.decode((String, [String]).self) { found = row }
         // Hash even for unknown clients so timing does not tell which ids exist.
-        let presented = Data(OpaqueToken.hash(secret).utf8)
-        let stored = Data((found?.0 ?? OpaqueToken.hash("unknown-client")).utf8)
+        let presented = Data(SecretToken.hash(secret).utf8)
+        let stored = Data((found?.0 ?? SecretToken.hash("unknown-client")).utf8)
         let matches = presented.withUnsafeBytes { left in
             stored.withUnsafeBytes { right in safeCompare(left, right) }
         }

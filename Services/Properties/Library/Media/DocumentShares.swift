@@ -133,9 +133,9 @@ struct DocumentShareStore: Sendable {
         var token: String?
         var tokenHash: String?
         if body.sharedWith == nil {
-            let secret = ShareToken.newSecret()
+            let secret = SecretToken.make()
             token = ShareToken.format(id: id, secret: secret)
-            tokenHash = ShareToken.hash(secret)
+            tokenHash = SecretToken.hash(secret)
         }
         return try await self.postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(
@@ -290,7 +290,7 @@ struct DocumentShareStore: Sendable {
             var found: (String, Bool, Bool, Bool, UUID)?
             for try await row in rows.decode((String, Bool, Bool, Bool, UUID).self) { found = row }
             guard let (storedHash, revoked, expired, canDownload, documentID) = found,
-                ShareToken.constantTimeEqual(storedHash, ShareToken.hash(secret))
+                ShareToken.constantTimeEqual(storedHash, SecretToken.hash(secret))
             else { throw notFound }
             if revoked { throw Problem(.gone, detail: "This share was revoked.", type: "https://tract.dev/problems/share-revoked") }
             if expired { throw Problem(.gone, detail: "This share has expired.", type: "https://tract.dev/problems/share-expired") }
@@ -307,14 +307,8 @@ struct DocumentShareStore: Sendable {
     }
 }
 
-/// Link-share tokens (pure).
+/// Link-share tokens (pure): `<share id>.<SecretToken secret>`.
 enum ShareToken {
-    static func newSecret() -> String {
-        let key = SymmetricKey(size: .bits256)
-        return key.withUnsafeBytes { Data($0) }.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
     static func format(id: UUID, secret: String) -> String { "\(id.lowercased).\(secret)" }
 
     static func parse(_ token: String) -> (UUID, String)? {
@@ -322,10 +316,6 @@ enum ShareToken {
         let secret = String(token[token.index(after: dot)...])
         guard secret.count >= 32 else { return nil }
         return (id, secret)
-    }
-
-    static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -1,0 +1,32 @@
+import Crypto
+import Foundation
+
+/// Bearer secrets handed to clients (refresh tokens, email links, share links, dashboard links):
+/// 256 random bits, base64url. Only their SHA-256 is stored, so a database leak yields nothing
+/// usable; a fast hash is right here because the secret itself has full entropy (unlike a password).
+public enum SecretToken {
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return self.base64URL((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// The hex SHA-256 that is stored in place of the secret.
+    public static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Whether `secret` has the shape `make()` gives (43 base64url characters), so anything else
+    /// is refused before a query.
+    public static func isWellFormed(_ secret: String) -> Bool {
+        secret.utf8.count == 43
+            && secret.utf8.allSatisfy { byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
+            }
+    }
+
+    public static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
