@@ -29,6 +29,9 @@ public enum EventSubscriptions {
             // Investors hear of their money's steps. Emails go to communications only: their
             // variables carry one-time links and codes, which no other service needs to see.
             "investment.committed", "investment.funded", "distribution.paid", "email.requested",
+            // Notifications (issue 14): statements, documents and signatures for their users, a
+            // renovation's progress for the property's investors.
+            "statement.sent", "media.document_shared", "media.signature_requested", "renovation.progress_updated",
         ]),
     ]
 

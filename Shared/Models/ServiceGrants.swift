@@ -32,6 +32,9 @@ public enum EventPublishers {
         "media.document_share_revoked": [.properties],
         "media.signature_requested": [.properties],
         "media.signature_answered": [.properties],
+        "team_contact.requested": [.communications],
+        "community.joined": [.communications],
+        "community.left": [.communications],
         // auth mails links and codes; investments mails statements.
         "email.requested": [.auth, .investments],
     ]
@@ -53,8 +56,8 @@ public enum ServiceGrants {
         // notifies investors.
         Scope.readUsers: [.investments, .communications],
         // GET /internal/v1/properties/{id} in properties: investments checks a listing when an
-        // offering is created.
-        Scope.readProperties: [.investments],
+        // offering is created; communications finds an offering's sponsor ("ask the sponsor").
+        Scope.readProperties: [.investments, .communications],
         // POST /internal/v1/emails in communications: the synchronous twin of `email.requested`,
         // so exactly its publishers.
         Scope.sendEmails: EventPublishers.table[EmailRequested.eventType] ?? [],

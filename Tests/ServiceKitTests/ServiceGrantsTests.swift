@@ -18,7 +18,10 @@ import Testing
 
     @Test func eachServiceGetsOnlyWhatItDoes() {
         #expect(ServiceGrants.scopes(of: .analytics) == ["service"])
-        #expect(ServiceGrants.scopes(of: .communications) == ["internal:segments.read", "internal:users.read", "service"])
+        #expect(
+            ServiceGrants.scopes(of: .communications) == [
+                "events:publish", "internal:properties.read", "internal:segments.read", "internal:users.read", "service",
+            ])
         #expect(ServiceGrants.scopes(of: .properties) == ["events:publish", "service"])
         #expect(ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "service"])
         #expect(
