@@ -154,7 +154,8 @@ struct AccountController: RouteController {
     /// Answers the same whether or not the email already has an account (no enumeration): the
     /// owner of an existing account gets a mail instead of a second account.
     @Sendable func signUp(_ request: Request, context: TractRequestContext) async throws -> SignUpAccepted {
-        let body = try await request.decode(as: SignUpRequest.self, context: context)
+        var body = try await request.decode(as: SignUpRequest.self, context: context)
+        body.source = AuthSource.canonical(body.source)
         let email = EmailAddress.normalize(body.email)
         var errors = FieldErrors()
         if !EmailAddress.isValid(email) { errors.add("email", "must be a valid email address") }
@@ -241,9 +242,10 @@ struct AccountController: RouteController {
 }
 
 extension FieldErrors {
-    /// `source`: where a new user came from (seed 000 `first_auth_source`), when given.
+    /// `source`: where a new user came from (seed 000 `first_auth_source`), when given; an old
+    /// spelling (`AuthSource.aliases`) passes.
     mutating func add(source: String?) {
-        if let source, AuthSource(rawValue: source) == nil {
+        if let source, AuthSource(rawValue: source) == nil, AuthSource.aliases[source] == nil {
             self.add("source", "must be one of \(AuthSource.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }

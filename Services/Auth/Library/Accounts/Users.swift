@@ -20,15 +20,26 @@ enum AccountRole: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// Seed 000 `first_auth_source`: the entry point a user first came through.
+/// Seed 000 `first_auth_source`: the entry point a user first came through, spelt as seed 000
+/// spells its entry points (analytics' journeys use the same names).
 enum AuthSource: String, Codable, Sendable, CaseIterable {
     case checkIfYourDevelopmentIsInAnOz = "check_if_your_development_is_in_an_oz"
     case qualifyAsAnInvestor = "qualify_as_an_investor"
     case seeOzListings = "see_oz_listings"
     case checkHowMuchTaxYouCanSave = "check_how_much_tax_you_can_save"
     case speakToTheTeam = "speak_to_the_team"
-    case joinTheCommunity = "join_the_community"
+    case joinOurCommunity = "join_our_community"
     case direct
+
+    /// Spellings clients sent before, still accepted and stored as today's: auth said
+    /// `join_the_community` until issue 14 matched seed 000's `join_our_community`.
+    static let aliases: [String: AuthSource] = ["join_the_community": .joinOurCommunity]
+
+    /// A client's `source` in today's spelling: an alias becomes its current name; anything else is
+    /// returned as sent, for `FieldErrors.add(source:)` to judge.
+    static func canonical(_ source: String?) -> String? {
+        source.map { Self.aliases[$0]?.rawValue ?? $0 }
+    }
 }
 
 struct User: Sendable {

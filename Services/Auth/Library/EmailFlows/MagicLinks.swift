@@ -58,7 +58,8 @@ struct MagicLinkController: RouteController {
     }
 
     @Sendable func send(_ request: Request, context: TractRequestContext) async throws -> StatusReply {
-        let body = try await request.decode(as: MagicLinkRequest.self, context: context)
+        var body = try await request.decode(as: MagicLinkRequest.self, context: context)
+        body.source = AuthSource.canonical(body.source)
         let email = EmailAddress.normalize(body.email)
         var errors = FieldErrors()
         if !EmailAddress.isValid(email) { errors.add("email", "must be a valid email address") }
@@ -109,7 +110,8 @@ struct MagicLinkController: RouteController {
     }
 
     @Sendable func verify(_ request: Request, context: TractRequestContext) async throws -> TokenResponse {
-        let body = try await request.decode(as: MagicLinkVerification.self, context: context)
+        var body = try await request.decode(as: MagicLinkVerification.self, context: context)
+        body.source = AuthSource.canonical(body.source)
         let ip = self.auth.clientIP(request, context)
         try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
         let (email, source) = try await self.consume(body, logger: context.logger)
