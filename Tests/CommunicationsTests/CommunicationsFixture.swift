@@ -17,6 +17,7 @@ struct CommunicationsFixture: Sendable {
 
     static func run(
         sinkOptions: [String] = [],
+        team: TeamSettings = TeamSettings(),
         _ body: @escaping @Sendable (CommunicationsFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
@@ -35,7 +36,7 @@ struct CommunicationsFixture: Sendable {
                     from: try EmailAddress("no-reply@tract.example", name: "Tract")
                 )
                 let app = try await buildApplication(
-                    configuration, mail: mail, overrides: ServiceOverrides(runsOutboxDispatcher: false)
+                    configuration, mail: mail, team: team, overrides: ServiceOverrides(runsOutboxDispatcher: false)
                 )
                 try await withRunningApplication(app, port: port) {
                     try await body(CommunicationsFixture(client: JSONClient(port: port), database: database, issuer: issuer, sink: sink))

@@ -10,14 +10,19 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(mail: MailSettings.fromEnvironment())
+        try Self.definition(mail: MailSettings.fromEnvironment(), team: TeamSettings.fromEnvironment())
     }
 
-    static func definition(mail: MailSettings) throws -> ServiceDefinition {
+    static func definition(mail: MailSettings, team: TeamSettings = TeamSettings()) throws -> ServiceDefinition {
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
             EmailSends(templates: templates, mail: mail, smtp: smtp, postgres: dependencies.postgres, ids: dependencies.ids)
+        }
+        let teamMails: @Sendable (ServiceDependencies) -> TeamMails = { dependencies in
+            TeamMails(
+                sends: sends(dependencies), directory: UserDirectory(dependencies), postgres: dependencies.postgres,
+                clock: dependencies.clock, retry: team.mailRetry)
         }
         return ServiceDefinition(
             name: .communications,
@@ -28,8 +33,31 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 InvestorNotifications(sends: sends(dependencies), directory: UserDirectory(dependencies)).register(in: &handlers)
                 return handlers
             },
+            // Owed team mails whose first try failed (mail server or auth down) go out later.
+            backgroundServices: { dependencies in
+                [TeamMailer(mails: teamMails(dependencies), interval: team.mailRetryInterval, logger: dependencies.logger)]
+            },
+            purgeTargets: [
+                .rateLimitBuckets(schema: ServiceName.communications.schemas[0], longestRefill: team.longestRefill),
+                PurgeTarget(
+                    table: "communications.team_request_mails", timeColumn: "created_at", alsoRequires: "status <> 'pending'",
+                    retention: TeamSettings.sentMailRetention),
+            ],
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
+
+                // Speak to the team, and join our community (seed 000 entry points 5 and 6).
+                let teamRequests = TeamRequestStore(
+                    postgres: dependencies.postgres, outbox: dependencies.outbox, idempotency: IdempotentRequests(schema: dependencies.schema),
+                    conversations: Conversations(dependencies), mails: teamMails(dependencies), clock: dependencies.clock, ids: dependencies.ids)
+                let teamController = TeamRequestController(
+                    store: teamRequests, limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema), settings: team,
+                    trustedProxies: dependencies.configuration.trustedProxies, clock: dependencies.clock)
+                router.mount(teamController, at: "/v1/communications/team-requests")
+                let community = CommunityStore(
+                    postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, ids: dependencies.ids,
+                    digestAllowed: CommunityStore.communityMailAllowed)
+                router.mount(CommunityController(store: community), at: "/v1/communications/community/membership")
             }
         )
     }
@@ -43,11 +71,14 @@ public func buildApplication(
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
 }
 
-/// The same with mail settings of the caller's choosing (tests point it at their own sink).
+/// The same with mail settings of the caller's choosing (tests point it at their own sink), and
+/// team-request settings (tests lower the rate limits).
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
+    team: TeamSettings = TeamSettings(),
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
-    try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(mail: mail), overrides: overrides)
+    try await buildServiceApplication(
+        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, team: team), overrides: overrides)
 }

@@ -10,6 +10,9 @@ extension CommunicationsEntryPoint {
           SMTP_CA_FILE                PEM roots for the server (system roots)
           SMTP_HELO_NAME              EHLO name (MAIL_FROM's domain)
           MAIL_FROM                   sender (Tract <no-reply@tract.local>)
+          RATE_LIMIT_TEAM_REQUESTS_PER_HOUR_PER_IP        team requests per client address (10)
+          RATE_LIMIT_TEAM_REQUESTS_PER_DAY_PER_REQUESTER  team requests per email address or user (5)
+          TEAM_MAIL_RETRY_SECONDS     retry interval for team mails not sent at once (30)
         """
     }
 }

@@ -37,6 +37,8 @@ struct EmailTemplates: Sendable {
         "investment_committed": ["greeting_name", "amount"],
         "investment_funded": ["greeting_name", "amount", "funding_date"],
         "distribution_paid": ["greeting_name", "distribution_kind", "payment_date", "gross_amount", "tax_withheld", "net_amount"],
+        "team_request_received": ["greeting_name", "topic", "reference"],
+        "team_request_answered": ["greeting_name", "topic", "answer", "reference"],
     ]
 
     /// Variable values are short texts; a cap keeps a caller from mailing a novel.

@@ -15,6 +15,9 @@ enum TemplateRequesters {
         "investment_committed": [.investments],
         "investment_funded": [.investments],
         "distribution_paid": [.investments],
+        // communications' own mail to people who asked to speak to the team.
+        "team_request_received": [.communications],
+        "team_request_answered": [.communications],
     ]
 
     /// 403 when `requester` may not send `template`; unknown templates are the renderer's 422.

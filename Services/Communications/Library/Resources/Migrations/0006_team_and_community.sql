@@ -61,6 +61,8 @@ CREATE TABLE team_request_mails (
     to_email varchar(255),
     to_user uuid,
     variables jsonb NOT NULL DEFAULT '{}',
+    -- `failed`: the mail server refused it for good (an unknown mailbox) or the account is gone.
+    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
     attempts integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL,
     last_error text,
@@ -69,8 +71,8 @@ CREATE TABLE team_request_mails (
     CHECK ((to_email IS NULL) <> (to_user IS NULL))
 );
 
-CREATE INDEX team_request_mails_due ON team_request_mails (next_attempt_at) WHERE sent_at IS NULL;
-CREATE INDEX team_request_mails_sent ON team_request_mails (sent_at) WHERE sent_at IS NOT NULL;
+CREATE INDEX team_request_mails_due ON team_request_mails (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX team_request_mails_request ON team_request_mails (request_id);
 
 -- Community members (seed 000 entry point 6). Leaving deletes the row: membership is a state, and
 -- its history is the community.joined / community.left events analytics records.
