@@ -13,7 +13,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
         try Self.definition(mail: MailSettings.fromEnvironment())
     }
 
-    static func definition(mail: MailSettings) throws -> ServiceDefinition {
+    static func definition(mail: MailSettings, messaging: MessagingSettings? = nil) throws -> ServiceDefinition {
+        let messaging = try messaging ?? MessagingSettings.fromEnvironment()
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
@@ -30,6 +31,14 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
             },
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
+                // Messaging: conversations and their messages, connections and blocks (Messaging/, Connections/).
+                let conversations = Conversations(dependencies, settings: messaging)
+                let conversationStore = ConversationStore(postgres: dependencies.postgres, conversations: conversations)
+                let conversationController = ConversationController(
+                    store: conversationStore, lookups: PropertyLookups(dependencies), idempotency: IdempotentRequests(schema: dependencies.schema))
+                router.mount(conversationController, at: "/v1/communications/conversations")
+                let connections = ConnectionStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids)
+                router.mount(ConnectionController(store: connections, notices: conversations.notices), at: "/v1/communications/connections")
             }
         )
     }
@@ -43,11 +52,13 @@ public func buildApplication(
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
 }
 
-/// The same with mail settings of the caller's choosing (tests point it at their own sink).
+/// The same with mail (and messaging) settings of the caller's choosing (tests point it at their own sink).
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
+    messaging: MessagingSettings? = nil,
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
-    try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(mail: mail), overrides: overrides)
+    try await buildServiceApplication(
+        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, messaging: messaging), overrides: overrides)
 }
