@@ -10,15 +10,17 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(mail: MailSettings.fromEnvironment())
+        try Self.definition(mail: MailSettings.fromEnvironment(), live: LiveSettings.fromEnvironment())
     }
 
-    static func definition(mail: MailSettings) throws -> ServiceDefinition {
+    static func definition(mail: MailSettings, live: LiveSettings = LiveSettings()) throws -> ServiceDefinition {
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
             EmailSends(templates: templates, mail: mail, smtp: smtp, postgres: dependencies.postgres, ids: dependencies.ids)
         }
+        // One per process: the LISTEN connection wakes the streams the routes opened.
+        let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
             name: .communications,
             bundle: .module,
@@ -28,8 +30,18 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 InvestorNotifications(sends: sends(dependencies), directory: UserDirectory(dependencies)).register(in: &handlers)
                 return handlers
             },
+            backgroundServices: { dependencies in
+                [LiveListener(postgres: dependencies.postgres, hub: liveHub, logger: dependencies.logger)]
+            },
+            purgeTargets: [live.feedPurge],
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
+                router.mount(
+                    LiveStreamController(
+                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
+                    ),
+                    at: "/v1/communications/stream"
+                )
             }
         )
     }
@@ -47,7 +59,10 @@ public func buildApplication(
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
+    live: LiveSettings = LiveSettings(),
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
-    try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(mail: mail), overrides: overrides)
+    try await buildServiceApplication(
+        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, live: live), overrides: overrides
+    )
 }
