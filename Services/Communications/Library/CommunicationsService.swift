@@ -10,16 +10,20 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(mail: MailSettings.fromEnvironment())
+        try Self.definition(mail: MailSettings.fromEnvironment(), live: LiveSettings.fromEnvironment())
     }
 
-    static func definition(mail: MailSettings, messaging: MessagingSettings? = nil) throws -> ServiceDefinition {
+    static func definition(mail: MailSettings, live: LiveSettings = LiveSettings(), messaging: MessagingSettings? = nil) throws
+        -> ServiceDefinition
+    {
         let messaging = try messaging ?? MessagingSettings.fromEnvironment()
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
             EmailSends(templates: templates, mail: mail, smtp: smtp, postgres: dependencies.postgres, ids: dependencies.ids)
         }
+        // One per process: the LISTEN connection wakes the streams the routes opened.
+        let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
             name: .communications,
             bundle: .module,
@@ -29,6 +33,10 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 InvestorNotifications(sends: sends(dependencies), directory: UserDirectory(dependencies)).register(in: &handlers)
                 return handlers
             },
+            backgroundServices: { dependencies in
+                [LiveListener(postgres: dependencies.postgres, hub: liveHub, logger: dependencies.logger)]
+            },
+            purgeTargets: [live.feedPurge],
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
                 // Messaging: conversations and their messages, connections and blocks (Messaging/, Connections/).
@@ -39,6 +47,12 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 router.mount(conversationController, at: "/v1/communications/conversations")
                 let connections = ConnectionStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids)
                 router.mount(ConnectionController(store: connections, notices: conversations.notices), at: "/v1/communications/connections")
+                router.mount(
+                    LiveStreamController(
+                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
+                    ),
+                    at: "/v1/communications/stream"
+                )
             }
         )
     }
@@ -56,9 +70,11 @@ public func buildApplication(
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
+    live: LiveSettings = LiveSettings(),
     messaging: MessagingSettings? = nil,
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(
-        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, messaging: messaging), overrides: overrides)
+        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, live: live, messaging: messaging), overrides: overrides
+    )
 }
