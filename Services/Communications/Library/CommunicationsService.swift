@@ -10,10 +10,13 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(mail: MailSettings.fromEnvironment(), team: TeamSettings.fromEnvironment())
+        try Self.definition(mail: MailSettings.fromEnvironment(), live: LiveSettings.fromEnvironment(), team: TeamSettings.fromEnvironment())
     }
 
-    static func definition(mail: MailSettings, team: TeamSettings = TeamSettings()) throws -> ServiceDefinition {
+    static func definition(
+        mail: MailSettings, live: LiveSettings = LiveSettings(), messaging: MessagingSettings? = nil, team: TeamSettings = TeamSettings()
+    ) throws -> ServiceDefinition {
+        let messaging = try messaging ?? MessagingSettings.fromEnvironment()
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
@@ -24,6 +27,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 sends: sends(dependencies), directory: UserDirectory(dependencies), postgres: dependencies.postgres,
                 clock: dependencies.clock, retry: team.mailRetry)
         }
+        // One per process: the LISTEN connection wakes the streams the routes opened.
+        let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
             name: .communications,
             bundle: .module,
@@ -33,11 +38,15 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 InvestorNotifications(sends: sends(dependencies), directory: UserDirectory(dependencies)).register(in: &handlers)
                 return handlers
             },
-            // Owed team mails whose first try failed (mail server or auth down) go out later.
             backgroundServices: { dependencies in
-                [TeamMailer(mails: teamMails(dependencies), interval: team.mailRetryInterval, logger: dependencies.logger)]
+                [
+                    LiveListener(postgres: dependencies.postgres, hub: liveHub, logger: dependencies.logger),
+                    // Owed team mails whose first try failed (mail server or auth down) go out later.
+                    TeamMailer(mails: teamMails(dependencies), interval: team.mailRetryInterval, logger: dependencies.logger),
+                ]
             },
             purgeTargets: [
+                live.feedPurge,
                 .rateLimitBuckets(schema: ServiceName.communications.schemas[0], longestRefill: team.longestRefill),
                 PurgeTarget(
                     table: "communications.team_request_mails", timeColumn: "created_at", alsoRequires: "status <> 'pending'",
@@ -45,11 +54,25 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
             ],
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
+                // Messaging: conversations and their messages, connections and blocks (Messaging/, Connections/).
+                let conversations = Conversations(dependencies, settings: messaging)
+                let conversationStore = ConversationStore(postgres: dependencies.postgres, conversations: conversations)
+                let conversationController = ConversationController(
+                    store: conversationStore, lookups: PropertyLookups(dependencies), idempotency: IdempotentRequests(schema: dependencies.schema))
+                router.mount(conversationController, at: "/v1/communications/conversations")
+                let connections = ConnectionStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids)
+                router.mount(ConnectionController(store: connections, notices: conversations.notices), at: "/v1/communications/connections")
+                router.mount(
+                    LiveStreamController(
+                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
+                    ),
+                    at: "/v1/communications/stream"
+                )
 
                 // Speak to the team, and join our community (seed 000 entry points 5 and 6).
                 let teamRequests = TeamRequestStore(
                     postgres: dependencies.postgres, outbox: dependencies.outbox, idempotency: IdempotentRequests(schema: dependencies.schema),
-                    conversations: Conversations(dependencies), mails: teamMails(dependencies), clock: dependencies.clock, ids: dependencies.ids)
+                    conversations: conversations, mails: teamMails(dependencies), clock: dependencies.clock, ids: dependencies.ids)
                 let teamController = TeamRequestController(
                     store: teamRequests, limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema), settings: team,
                     trustedProxies: dependencies.configuration.trustedProxies, clock: dependencies.clock)
@@ -71,14 +94,18 @@ public func buildApplication(
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
 }
 
-/// The same with mail settings of the caller's choosing (tests point it at their own sink), and
-/// team-request settings (tests lower the rate limits).
+/// The same with mail (and messaging, and team-request) settings of the caller's choosing (tests
+/// point it at their own sink, lower the rate limits).
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
+    live: LiveSettings = LiveSettings(),
+    messaging: MessagingSettings? = nil,
     team: TeamSettings = TeamSettings(),
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(
-        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, team: team), overrides: overrides)
+        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, live: live, messaging: messaging, team: team),
+        overrides: overrides
+    )
 }

@@ -13,6 +13,11 @@ extension CommunicationsEntryPoint {
           RATE_LIMIT_TEAM_REQUESTS_PER_HOUR_PER_IP        team requests per client address (10)
           RATE_LIMIT_TEAM_REQUESTS_PER_DAY_PER_REQUESTER  team requests per email address or user (5)
           TEAM_MAIL_RETRY_SECONDS     retry interval for team mails not sent at once (30)
-        """
+          MESSAGE_MAX_CHARACTERS      a message body's length limit (4000)
+          MESSAGE_EDIT_WINDOW_SECONDS how long a sender may edit a message (900)
+          MESSAGE_MAX_ATTACHMENTS     media documents per message (10)
+          CONVERSATION_MAX_MEMBERS    members of a group conversation (50)
+
+        """ + LiveSettings.help
     }
 }

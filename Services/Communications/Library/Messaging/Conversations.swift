@@ -16,15 +16,17 @@ struct Conversations: Sendable {
     let settings: MessagingSettings
     let clock: ServiceClock
     let ids: IDGenerator
+    let notices: MessagingNotices
 
-    init(settings: MessagingSettings, clock: ServiceClock, ids: IDGenerator) {
+    init(settings: MessagingSettings, clock: ServiceClock, ids: IDGenerator, notices: MessagingNotices) {
         self.settings = settings
         self.clock = clock
         self.ids = ids
+        self.notices = notices
     }
 
     init(_ dependencies: ServiceDependencies, settings: MessagingSettings = MessagingSettings()) {
-        self.init(settings: settings, clock: dependencies.clock, ids: dependencies.ids)
+        self.init(settings: settings, clock: dependencies.clock, ids: dependencies.ids, notices: MessagingNotices(dependencies))
     }
 
     /// Opens a conversation (`direct`, `group`, `team`; `sponsor` through `openSponsor`) with these
@@ -217,9 +219,18 @@ struct Conversations: Sendable {
         throw Problem.notFound("No conversation has this id.")
     }
 
-    /// A new message's other members: their live feeds and notifications (filled in where the
-    /// live feed and notifier are wired).
-    func deliver(_ posted: MessagePosted, on connection: PostgresConnection, logger: Logger) async throws {}
+    /// A new message's other current members: their live feeds and notifications.
+    func deliver(_ posted: MessagePosted, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT user_id FROM communications.conversation_members
+            WHERE conversation_id = \(posted.conversation) AND left_at IS NULL AND user_id IS DISTINCT FROM \(posted.sender)
+            """,
+            logger: logger)
+        var recipients: [UUID] = []
+        for try await user in rows.decode(UUID.self) { recipients.append(user) }
+        try await self.notices.messagePosted(posted, to: recipients, on: connection, logger: logger)
+    }
 
     static func distinct(_ ids: [UUID]) -> [UUID] {
         var seen = Set<UUID>()
