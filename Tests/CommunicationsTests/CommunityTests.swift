@@ -18,7 +18,7 @@ import Testing
             let token = try await fixture.issuer.token(subject: user)
             let before = try await fixture.client.get(Self.path, token: token)
             #expect(before.status == 200)
-            #expect(before.text == #"{"digest": null, "member": false, "joined_at": null}"#)
+            #expect(before.json == .object(["member": false, "joined_at": .null, "digest": .null]))
 
             let joined = try await fixture.client.send(.POST, Self.path, token: token)
             #expect(joined.status == 201, "\(joined.text)")
@@ -37,11 +37,42 @@ import Testing
             let left = try await fixture.client.send(.DELETE, Self.path, token: token)
             #expect(left.status == 204)
             #expect(try await fixture.client.send(.DELETE, Self.path, token: token).status == 204)
-            #expect(try await fixture.client.get(Self.path, token: token).text == before.text)
+            #expect(try await fixture.client.get(Self.path, token: token).json == before.json)
             #expect(try await fixture.sql("SELECT count(*)::text FROM communications.email_subscriptions") == ["0"])
             #expect(
                 try await fixture.sql("SELECT event_type || ' ' || lower(envelope->'payload'->>'user_id') FROM communications.outbox ORDER BY id")
                     == ["community.joined \(user)", "community.left \(user)"])
+        }
+    }
+
+    /// The digest respects the user's preferences: muted community email signs them up inactive,
+    /// and muting it after joining shows at once.
+    @Test func theDigestFollowsTheCommunityPreference() async throws {
+        try await CommunicationsFixture.run { fixture in
+            let muted = UUID().uuidString.lowercased()
+            let mutedToken = try await fixture.issuer.token(subject: muted)
+            let listening = UUID().uuidString.lowercased()
+            let listeningToken = try await fixture.issuer.token(subject: listening)
+            _ = try await fixture.sql(
+                """
+                INSERT INTO communications.notification_preferences
+                    (id, user_id, category, event_type, email_enabled, in_app_enabled, frequency, created_at, updated_at)
+                VALUES (gen_random_uuid(), '\(muted)', 'community', '*', false, true, 'instant', now(), now())
+                """)
+            let joined = try await fixture.client.send(.POST, Self.path, token: mutedToken)
+            #expect(joined.status == 201)
+            #expect(joined["digest"] == .object(["email_type": "community_digest", "active": false]))
+            #expect(try await fixture.sql("SELECT is_active::text FROM communications.email_subscriptions WHERE user_id = '\(muted)'") == ["false"])
+
+            #expect(try await fixture.client.send(.POST, Self.path, token: listeningToken)["digest"]?["active"] == .bool(true))
+            _ = try await fixture.sql(
+                """
+                INSERT INTO communications.notification_preferences
+                    (id, user_id, category, event_type, email_enabled, in_app_enabled, frequency, created_at, updated_at)
+                VALUES (gen_random_uuid(), '\(listening)', 'community', 'community_digest', false, true, 'instant', now(), now())
+                """)
+            #expect(try await fixture.client.get(Self.path, token: listeningToken)["digest"]?["active"] == .bool(false))
+            #expect(try await fixture.client.get(Self.path, token: listeningToken)["member"] == .bool(true))
         }
     }
 

@@ -98,26 +98,62 @@ struct CommunityStore: Sendable {
     }
 
     /// `{"member": true, "joined_at": "…", "digest": {"email_type": "community_digest", "active": true}}`,
-    /// or `member: false` with nulls.
+    /// or `member: false` with nulls. `active` is what the user gets now: signed up, and not muted
+    /// since in their preferences (a digest sender checks the same at send time).
     func membership(_ user: UUID, logger: Logger) async throws -> String {
-        let rows = try await self.postgres.query(
-            """
-            SELECT jsonb_build_object(
-                'member', m.user_id IS NOT NULL, 'joined_at', communications.rfc3339(m.joined_at),
-                'digest', CASE WHEN s.id IS NULL THEN NULL ELSE jsonb_build_object('email_type', s.email_type, 'active', s.is_active) END)::text
-            FROM (SELECT \(user)::uuid AS user_id) u
-            LEFT JOIN communications.community_members m ON m.user_id = u.user_id
-            LEFT JOIN communications.email_subscriptions s ON s.user_id = u.user_id AND s.email_type = \(Self.digest)
-            """,
-            logger: logger
-        )
-        for try await text in rows.decode(String.self) { return text }
-        throw Problem(.internalServerError, detail: "The membership could not be read.")
+        try await self.postgres.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT m.joined_at, s.is_active
+                FROM (SELECT \(user)::uuid AS user_id) u
+                LEFT JOIN communications.community_members m ON m.user_id = u.user_id
+                LEFT JOIN communications.email_subscriptions s ON s.user_id = u.user_id AND s.email_type = \(Self.digest)
+                """,
+                logger: logger
+            )
+            var membership = Membership(member: false, joinedAt: nil, digest: nil)
+            for try await (joinedAt, subscribed) in rows.decode((Date?, Bool?).self) {
+                membership.member = joinedAt != nil
+                membership.joinedAt = joinedAt
+                if let subscribed {
+                    let allowed = try await self.digestAllowed(user, connection, logger)
+                    membership.digest = .init(emailType: Self.digest, active: subscribed && allowed)
+                }
+            }
+            return String(decoding: try JSONEncoder.tract.encode(membership), as: UTF8.self)
+        }
+    }
+
+    struct Membership: Encodable {
+        struct Digest: Encodable {
+            var emailType: String
+            var active: Bool
+        }
+
+        var member: Bool
+        var joinedAt: Date?
+        var digest: Digest?
+
+        /// Nulls are written out: a client reads `joined_at: null`, not a missing key.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.member, forKey: .member)
+            try container.encode(self.joinedAt, forKey: .joinedAt)
+            try container.encode(self.digest, forKey: .digest)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case member, joinedAt, digest
+        }
     }
 }
 
 extension CommunityStore {
-    /// Whether the user's preferences let community mail through. Until the preferences (issue 14,
-    /// part A) say otherwise, everyone who joins is signed up.
-    static let communityMailAllowed: @Sendable (UUID, PostgresConnection, Logger) async throws -> Bool = { _, _, _ in true }
+    /// Whether the user's notification preferences let the community digest through by email:
+    /// the `community` category's choice, or the `community_digest` type's where they made one
+    /// (seed 004 §1.3, the same rule the Notifier plans by).
+    static let communityMailAllowed: @Sendable (UUID, PostgresConnection, Logger) async throws -> Bool = { user, connection, logger in
+        let settings = try await NotificationSettingsStore.load([user], on: connection, logger: logger)[user] ?? UserNotificationSettings()
+        return settings.choice(for: .community, type: CommunityStore.digest).email
+    }
 }
