@@ -303,6 +303,41 @@ import Testing
         }
     }
 
+    /// A mail server that refuses for now delays the confirmation, never loses it: the request
+    /// stands, the mail stays owed, and TeamMailer tries again (here every 200 ms) until it goes;
+    /// a permanent refusal is recorded and not retried.
+    @Test func owedMailsAreRetriedUntilSentAndPermanentRefusalsAreNot() async throws {
+        var team = TeamSettings()
+        team.mailRetryInterval = .milliseconds(200)
+        team.mailRetry = RetrySchedule(base: .milliseconds(100), maximum: .milliseconds(200))
+        let options = ["--refuse", "full@example.com=452 4.2.2 Mailbox full", "--refuse", "gone@example.com=550 5.1.1 No such user"]
+        try await CommunicationsFixture.run(sinkOptions: options, team: team) { fixture in
+            #expect(try await fixture.client.post(Self.path, Self.anonymous(email: "full@example.com")).status == 201)
+            #expect(try await fixture.client.post(Self.path, Self.anonymous(email: "gone@example.com")).status == 201)
+            let retried = try await eventually(timeout: .seconds(10), interval: .milliseconds(100)) {
+                let rows = try await fixture.sql(
+                    "SELECT status || ' ' || (attempts > 2)::text FROM communications.team_request_mails WHERE to_email = 'full@example.com'")
+                return rows == ["pending true"]
+            }
+            #expect(retried, "the mailbox-full confirmation is tried again and again")
+            #expect(
+                try await fixture.sql("SELECT status || ' ' || attempts FROM communications.team_request_mails WHERE to_email = 'gone@example.com'")
+                    == ["failed 1"])
+
+            // The mailbox has room again (the row now names one the sink takes): the next pass sends it.
+            _ = try await fixture.sql(
+                "UPDATE communications.team_request_mails SET to_email = 'roomy@example.com' WHERE to_email = 'full@example.com'")
+            let mail = try await fixture.sink.waitForMessage(to: "roomy@example.com")
+            #expect(mail.subject == "We received your request to speak to the Tract team")
+            let sent = try await eventually(timeout: .seconds(5), interval: .milliseconds(50)) {
+                try await fixture.sql("SELECT status FROM communications.team_request_mails WHERE to_email = 'roomy@example.com'") == ["sent"]
+            }
+            #expect(sent)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try fixture.sink.messages().count == 1)
+        }
+    }
+
     @Test func theDocumentIsTrueOfTheRunningService() async throws {
         var team = TeamSettings()
         team.requestsPerRequester = TokenBucket(1, per: .seconds(86400))
