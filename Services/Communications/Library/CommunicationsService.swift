@@ -41,8 +41,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
             backgroundServices: { dependencies in
                 [
                     LiveListener(postgres: dependencies.postgres, hub: liveHub, logger: dependencies.logger),
-                    // Owed team mails whose first try failed (mail server or auth down) go out later.
-                    TeamMailer(mails: teamMails(dependencies), interval: team.mailRetryInterval, logger: dependencies.logger),
+                    // Team confirmations and answers, sent after their commit (and retried while the mail server or auth is down).
+                    TeamMailer(mails: teamMails(dependencies), interval: team.mailPollInterval, logger: dependencies.logger),
                 ]
             },
             purgeTargets: [
@@ -72,7 +72,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 // Speak to the team, and join our community (seed 000 entry points 5 and 6).
                 let teamRequests = TeamRequestStore(
                     postgres: dependencies.postgres, outbox: dependencies.outbox, idempotency: IdempotentRequests(schema: dependencies.schema),
-                    conversations: conversations, mails: teamMails(dependencies), clock: dependencies.clock, ids: dependencies.ids)
+                    conversations: conversations, clock: dependencies.clock, ids: dependencies.ids)
                 let teamController = TeamRequestController(
                     store: teamRequests, limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema), settings: team,
                     trustedProxies: dependencies.configuration.trustedProxies, clock: dependencies.clock)

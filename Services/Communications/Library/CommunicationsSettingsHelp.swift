@@ -12,7 +12,7 @@ extension CommunicationsEntryPoint {
           MAIL_FROM                   sender (Tract <no-reply@tract.local>)
           RATE_LIMIT_TEAM_REQUESTS_PER_HOUR_PER_IP        team requests per client address (10)
           RATE_LIMIT_TEAM_REQUESTS_PER_DAY_PER_REQUESTER  team requests per email address or user (5)
-          TEAM_MAIL_RETRY_SECONDS     retry interval for team mails not sent at once (30)
+          TEAM_MAIL_POLL_MS           how often team mails due are sent (500)
           MESSAGE_MAX_CHARACTERS      a message body's length limit (4000)
           MESSAGE_EDIT_WINDOW_SECONDS how long a sender may edit a message (900)
           MESSAGE_MAX_ATTACHMENTS     media documents per message (10)

@@ -21,6 +21,23 @@ public struct RateLimiter: Sendable {
     /// Takes one token or throws 429 with `Retry-After`.
     public func take(_ action: String, for identifier: String, bucket: TokenBucket, logger: Logger) async throws {
         let (allowed, tokens) = try await self.check(action, identifier: identifier, bucket: bucket, logger: logger)
+        try Self.admit(allowed, tokens: tokens, action: action, bucket: bucket, logger: logger)
+    }
+
+    /// The same on `connection`, inside the caller's transaction: a request that already holds a
+    /// pooled connection must not wait for a second one (under load every holder would wait on the
+    /// others), and a token taken by work that rolls back is given back with it. The bucket's row
+    /// stays locked until the transaction ends, so keep such transactions short.
+    public func take(
+        _ action: String, for identifier: String, bucket: TokenBucket, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let rows = try await connection.query(self.upsert(action, identifier: identifier, bucket: bucket), logger: logger)
+        var outcome: (Bool, Double) = (false, 0)
+        for try await row in rows.decode((Bool, Double).self) { outcome = row }
+        try Self.admit(outcome.0, tokens: outcome.1, action: action, bucket: bucket, logger: logger)
+    }
+
+    private static func admit(_ allowed: Bool, tokens: Double, action: String, bucket: TokenBucket, logger: Logger) throws {
         guard allowed else {
             let retryAfter = Int(((1 - tokens) / bucket.perSecond).rounded(.up))
             logger.notice("rate limited", metadata: ["action": .string(action)])
@@ -29,25 +46,28 @@ public struct RateLimiter: Sendable {
     }
 
     public func check(_ action: String, identifier: String, bucket: TokenBucket, logger: Logger) async throws -> (Bool, Double) {
-        // The refill expression appears three times because SQL cannot name it once; it is the
-        // same arithmetic as TokenBucket.take.
-        let rows = try await self.postgres.query(
-            """
-            INSERT INTO \(unescaped: self.schema).rate_limit_buckets AS b (action, identifier, tokens, allowed, updated_at)
-            VALUES (\(action), \(identifier), \(bucket.burst) - 1, true, now())
-            ON CONFLICT (action, identifier) DO UPDATE SET
-                allowed = LEAST(\(bucket.burst), b.tokens + extract(epoch FROM now() - b.updated_at) * \(bucket.perSecond)) >= 1,
-                tokens = CASE
-                    WHEN LEAST(\(bucket.burst), b.tokens + extract(epoch FROM now() - b.updated_at) * \(bucket.perSecond)) >= 1
-                    THEN LEAST(\(bucket.burst), b.tokens + extract(epoch FROM now() - b.updated_at) * \(bucket.perSecond)) - 1
-                    ELSE LEAST(\(bucket.burst), b.tokens + extract(epoch FROM now() - b.updated_at) * \(bucket.perSecond))
-                END,
-                updated_at = now()
-            RETURNING allowed, tokens
-            """,
-            logger: logger
-        )
+        let rows = try await self.postgres.query(self.upsert(action, identifier: identifier, bucket: bucket), logger: logger)
         for try await (allowed, tokens) in rows.decode((Bool, Double).self) { return (allowed, tokens) }
         return (false, 0)
+    }
+
+    /// One bucket's refill and take, as one statement.
+    private func upsert(_ action: String, identifier: String, bucket: TokenBucket) -> PostgresQuery {
+        // The refill expression appears three times because SQL cannot name it once; it is the
+        // same arithmetic as TokenBucket.take. `statement_timestamp()`, not `now()`: inside a
+        // caller's transaction `now()` is when the transaction began, and the refill would lag.
+        """
+        INSERT INTO \(unescaped: self.schema).rate_limit_buckets AS b (action, identifier, tokens, allowed, updated_at)
+        VALUES (\(action), \(identifier), \(bucket.burst) - 1, true, statement_timestamp())
+        ON CONFLICT (action, identifier) DO UPDATE SET
+            allowed = LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond)) >= 1,
+            tokens = CASE
+                WHEN LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond)) >= 1
+                THEN LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond)) - 1
+                ELSE LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond))
+            END,
+            updated_at = statement_timestamp()
+        RETURNING allowed, tokens
+        """
     }
 }

@@ -7,8 +7,9 @@ import ServiceLifecycle
 
 /// Mail owed to people who asked to speak to the team: the confirmation, and the team's answers to
 /// anonymous visitors (`team_request_mails`). A mail is recorded in the transaction that makes it
-/// owed and sent after the commit — at once by the route, and again by `TeamMailer` while the mail
-/// server or auth cannot be reached — so a down peer delays it and never loses it.
+/// owed and sent after the commit by `TeamMailer`, in the background — within its poll interval,
+/// and again with backoff while the mail server or auth cannot be reached — so a down peer delays
+/// it and never loses it, and no request waits on SMTP.
 ///
 /// A sender leases a row (one `UPDATE … FOR UPDATE SKIP LOCKED` that pushes `next_attempt_at`
 /// forward) before the SMTP conversation and holds no transaction through it, so replicas never send
@@ -59,21 +60,20 @@ struct TeamMails: Sendable {
         )
     }
 
-    /// Sends what is due — all of it, or only `ids` (the route's own, right after its commit) —
-    /// and answers how many went out. Failures are recorded on their rows, never thrown: the
-    /// requester's request stands whatever the mail server says.
+    /// Sends a batch of what is due and answers how many it took on (a full batch: more may be
+    /// waiting). Failures are recorded on their rows, never thrown: the requester's request stands
+    /// whatever the mail server says.
     @discardableResult
-    func sendDue(only ids: [UUID]? = nil, logger: Logger) async -> Int {
+    func sendDue(logger: Logger) async -> Int {
         let leased: [Owed]
         do {
-            leased = try await self.lease(only: ids, logger: logger)
+            leased = try await self.lease(logger: logger)
         } catch {
             logger.warning("team mails not leased", metadata: ["error": .string(String(reflecting: error))])
             return 0
         }
-        var sent = 0
-        for owed in leased where await self.send(owed, logger: logger) { sent += 1 }
-        return sent
+        for owed in leased { await self.send(owed, logger: logger) }
+        return leased.count
     }
 
     struct Owed: Sendable {
@@ -85,7 +85,7 @@ struct TeamMails: Sendable {
         var attempts: Int
     }
 
-    private func lease(only ids: [UUID]?, logger: Logger) async throws -> [Owed] {
+    private func lease(logger: Logger) async throws -> [Owed] {
         let now = self.clock.now
         let until = now.addingTimeInterval(Self.lease)
         let rows = try await self.postgres.query(
@@ -93,7 +93,7 @@ struct TeamMails: Sendable {
             UPDATE communications.team_request_mails m SET next_attempt_at = \(until), attempts = m.attempts + 1
             WHERE m.id IN (
                 SELECT id FROM communications.team_request_mails
-                WHERE status = 'pending' AND next_attempt_at <= \(now) AND (\(ids == nil) OR id = ANY(\(ids ?? [])))
+                WHERE status = 'pending' AND next_attempt_at <= \(now)
                 ORDER BY next_attempt_at LIMIT \(Self.batchSize)
                 FOR UPDATE SKIP LOCKED)
             RETURNING m.id, m.template_key, m.to_email, m.to_user, m.variables::text, m.attempts
@@ -109,6 +109,7 @@ struct TeamMails: Sendable {
     }
 
     /// One leased mail: sent and marked, or its failure recorded with the next attempt's time.
+    @discardableResult
     private func send(_ owed: Owed, logger: Logger) async -> Bool {
         let key = owed.id.uuidString.lowercased()
         do {
@@ -166,8 +167,8 @@ struct TeamMails: Sendable {
     }
 }
 
-/// Tries again, every interval, the team mails whose first attempt failed. Safe with several
-/// replicas: each row is leased by one of them at a time (`TeamMails`).
+/// Sends the team mails that are due, every poll interval (and at once again while a pass finds a
+/// full batch). Safe with several replicas: each row is leased by one of them at a time (`TeamMails`).
 struct TeamMailer: Service {
     let mails: TeamMails
     let interval: Duration
@@ -177,7 +178,7 @@ struct TeamMailer: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            await self.mails.sendDue(logger: self.logger)
+            while await self.mails.sendDue(logger: self.logger) == TeamMails.batchSize, !Task.isCancelled {}
         }
     }
 }

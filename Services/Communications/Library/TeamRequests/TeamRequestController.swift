@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Models
+import PostgresNIO
 import ServiceKit
 
 /// `/v1/communications/team-requests`: "speak to the team" (seed 000 entry point 5). Anyone may
@@ -41,12 +42,15 @@ struct TeamRequestController: RouteController {
         let body = try await request.decode(as: JSONValue.self, context: context)
         let form = try TeamRequestForm.read(body, signedIn: requester != nil, now: self.clock.now)
         let address = ClientAddress.of(request, remote: context.remoteAddress, trustedProxies: self.trustedProxies) ?? "unknown"
-        // Taken inside the idempotent work, so a retry that replays the first answer costs nothing;
-        // and only for well-formed requests, so typos do not burn anyone's quota.
-        let limits: @Sendable () async throws -> Void = {
-            try await self.limiter.take("team_request_ip", for: address, bucket: self.settings.requestsPerIP, logger: context.logger)
-            let who = requester.map { "user:\($0.uuidString.lowercased())" } ?? "email:\(form.email?.lowercased() ?? "")"
-            try await self.limiter.take("team_request_requester", for: who, bucket: self.settings.requestsPerRequester, logger: context.logger)
+        // Only well-formed requests count, so typos burn nobody's quota. The client address pays
+        // for every attempt, refused or replayed (it guards against floods); the requester's
+        // allowance (it guards their mailbox) is taken inside the idempotent work on its
+        // transaction, so a replayed retry or a request that fails costs it nothing.
+        try await self.limiter.take("team_request_ip", for: address, bucket: self.settings.requestsPerIP, logger: context.logger)
+        let who = requester.map { "user:\($0.uuidString.lowercased())" } ?? "email:\(form.email?.lowercased() ?? "")"
+        let limits: (PostgresConnection) async throws -> Void = { connection in
+            try await self.limiter.take(
+                "team_request_requester", for: who, bucket: self.settings.requestsPerRequester, on: connection, logger: context.logger)
         }
         return try await self.store.create(form, requester: requester, claim: claim, limits: limits, logger: context.logger)
     }

@@ -18,24 +18,22 @@ struct TeamRequestStore: Sendable {
     let outbox: OutboxPublisher
     let idempotency: IdempotentRequests
     let conversations: Conversations
-    let mails: TeamMails
     let clock: ServiceClock
     let ids: IDGenerator
 
     /// Stores the request with its conversation, owes the requester a confirmation and tells
-    /// analytics, in one transaction; then sends the confirmation. `limits` runs inside the
-    /// idempotent work, so a replayed retry is not counted again.
+    /// analytics, in one transaction (`TeamMailer` sends the mail). `limits` runs inside the
+    /// idempotent work on the transaction, so a replayed retry is not counted again.
     func create(
         _ form: TeamRequestForm,
         requester: UUID?,
         claim: IdempotencyClaim,
-        limits: () async throws -> Void,
+        limits: (PostgresConnection) async throws -> Void,
         logger: Logger
     ) async throws -> JSONDocument {
-        let mailID = self.ids.next()
-        let document = try await self.postgres.transaction(logger: logger) { connection in
+        try await self.postgres.transaction(logger: logger) { connection in
             try await self.idempotency.run(claim, on: connection, logger: logger) {
-                try await limits()
+                try await limits(connection)
                 let id = self.ids.next()
                 let now = self.clock.now
                 let conversation = try await self.conversations.open(
@@ -62,7 +60,7 @@ struct TeamRequestStore: Sendable {
                 var variables = ["topic": Self.topicLabel(form.topic), "reference": id.uuidString.lowercased()]
                 if let name = form.name { variables["greeting_name"] = name }
                 try await TeamMails.owe(
-                    mailID, request: id, template: "team_request_received",
+                    self.ids.next(), request: id, template: "team_request_received",
                     to: requester.map { .user($0) } ?? .address(form.email ?? ""), variables: variables, now: now,
                     on: connection, logger: logger)
                 try await self.outbox.publish(
@@ -72,9 +70,6 @@ struct TeamRequestStore: Sendable {
                     headers: [.location: "/v1/communications/team-requests/\(id.uuidString.lowercased())"])
             }
         }
-        // After the commit: the mail is owed whatever happens now, and TeamMailer retries it.
-        await self.mails.sendDue(only: [mailID], logger: logger)
-        return document
     }
 
     /// Staff's inbox, newest first, optionally of one status.
@@ -131,8 +126,7 @@ struct TeamRequestStore: Sendable {
     /// Posts the answer into the conversation as the team (`sender: nil`, shown as "Tract team"; a
     /// signed-in requester gets it in-app), and owes an anonymous requester a mail of it.
     func answer(_ id: UUID, message: String, claim: IdempotencyClaim, logger: Logger) async throws -> JSONDocument {
-        var mailID: UUID?
-        let document = try await self.postgres.transaction(logger: logger) { connection in
+        try await self.postgres.transaction(logger: logger) { connection in
             try await self.idempotency.run(claim, on: connection, logger: logger) {
                 let rows = try await connection.query(
                     "SELECT conversation_id, status, email, name, topic FROM communications.team_requests WHERE id = \(id) FOR UPDATE",
@@ -150,19 +144,15 @@ struct TeamRequestStore: Sendable {
                     logger: logger
                 )
                 if let email {
-                    let owed = self.ids.next()
                     var variables = ["topic": Self.topicLabel(topic), "answer": message, "reference": id.uuidString.lowercased()]
                     if let name { variables["greeting_name"] = name }
                     try await TeamMails.owe(
-                        owed, request: id, template: "team_request_answered", to: .address(email), variables: variables, now: now,
+                        self.ids.next(), request: id, template: "team_request_answered", to: .address(email), variables: variables, now: now,
                         on: connection, logger: logger)
-                    mailID = owed
                 }
                 return JSONDocument(try await Self.document(id, thread: true, on: connection, logger: logger))
             }
         }
-        if let mailID { await self.mails.sendDue(only: [mailID], logger: logger) }
-        return document
     }
 
     /// Closing a closed request changes nothing and answers the same.
