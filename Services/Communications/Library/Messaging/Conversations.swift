@@ -170,19 +170,21 @@ struct Conversations: Sendable {
             """
             WITH bumped AS (
                 UPDATE communications.conversations SET last_seq = last_seq + 1, last_message_at = \(now), updated_at = \(now)
-                WHERE id = \(conversation) RETURNING id, last_seq
+                WHERE id = \(conversation) RETURNING id, last_seq, name
+            ), added AS (
+                INSERT INTO communications.messages (id, conversation_id, seq, sender_id, body, attachments, created_at)
+                SELECT \(id), bumped.id, bumped.last_seq, \(sender), \(text), \(Self.distinct(attachments))::uuid[], \(now) FROM bumped
             )
-            INSERT INTO communications.messages (id, conversation_id, seq, sender_id, body, attachments, created_at)
-            SELECT \(id), bumped.id, bumped.last_seq, \(sender), \(text), \(Self.distinct(attachments))::uuid[], \(now) FROM bumped
-            RETURNING seq
+            SELECT last_seq, name FROM bumped
             """,
             logger: logger
         )
-        var seq: Int64?
-        for try await value in rows.decode(Int64.self) { seq = value }
-        guard let seq else { throw Problem.notFound("No conversation has this id.") }
-        try await self.deliver(
-            MessagePosted(conversation: conversation, message: id, seq: seq, sender: sender, text: text), on: connection, logger: logger)
+        var posted: MessagePosted?
+        for try await (seq, name) in rows.decode((Int64, String?).self) {
+            posted = MessagePosted(conversation: conversation, message: id, seq: seq, sender: sender, text: text, title: name)
+        }
+        guard let posted else { throw Problem.notFound("No conversation has this id.") }
+        try await self.deliver(posted, on: connection, logger: logger)
         return id
     }
 
@@ -223,12 +225,12 @@ struct Conversations: Sendable {
     func deliver(_ posted: MessagePosted, on connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query(
             """
-            SELECT user_id FROM communications.conversation_members
+            SELECT user_id, last_read_seq FROM communications.conversation_members
             WHERE conversation_id = \(posted.conversation) AND left_at IS NULL AND user_id IS DISTINCT FROM \(posted.sender)
             """,
             logger: logger)
-        var recipients: [UUID] = []
-        for try await user in rows.decode(UUID.self) { recipients.append(user) }
+        var recipients: [(user: UUID, readSeq: Int64)] = []
+        for try await (user, readSeq) in rows.decode((UUID, Int64).self) { recipients.append((user, readSeq)) }
         try await self.notices.messagePosted(posted, to: recipients, on: connection, logger: logger)
     }
 
@@ -245,4 +247,6 @@ struct MessagePosted: Sendable {
     var seq: Int64
     var sender: UUID?
     var text: String
+    /// The conversation's name, if it has one (a group's, a property's).
+    var title: String?
 }
