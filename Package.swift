@@ -57,7 +57,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ],
-        ["SMTP"]
+        // The messaging tests start a real properties service ("ask the sponsor", attachments).
+        ["SMTP", "PropertiesService"]
     ),
     (
         "AnalyticsService", "analytics", "Analytics",

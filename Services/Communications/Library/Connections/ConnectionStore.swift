@@ -192,7 +192,7 @@ struct ConnectionStore: Sendable {
     func blocks(by user: UUID, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         let sql = """
-            SELECT jsonb_build_object('user_id', x.blocked_id, 'created_at', communications.rfc3339(x.created_at))::text,
+            SELECT jsonb_build_object('id', x.blocked_id, 'user_id', x.blocked_id, 'created_at', communications.rfc3339(x.created_at))::text,
                 \(page.selectKey), x.blocked_id
             FROM communications.blocks x WHERE x.blocker_id = \(binds.add(user)) AND \(page.after(&binds))
             ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)

@@ -146,7 +146,7 @@ struct ConversationStore: Sendable {
             _ = try await self.requireMember(conversation, user, on: connection, logger: logger)
             var binds = SQLBinds()
             let sql = """
-                SELECT jsonb_build_object('user_id', x.user_id, 'role', x.role, 'joined_at', communications.rfc3339(x.joined_at),
+                SELECT jsonb_build_object('id', x.user_id, 'user_id', x.user_id, 'role', x.role, 'joined_at', communications.rfc3339(x.joined_at),
                         'last_read_message_id', (SELECT r.id FROM communications.messages r WHERE r.conversation_id = x.conversation_id AND r.seq = x.last_read_seq),
                         'last_read_at', communications.rfc3339(x.last_read_at))::text,
                     \(page.selectKey), x.user_id
