@@ -95,6 +95,45 @@ import Testing
         }
     }
 
+    @Test func concurrentWritersReachTwoStreamsInOrderWithoutGapsOrRepeats() async throws {
+        try await LiveFixture.run(replicas: 2) { fixture in
+            let alice = UUID()
+            let token = try await fixture.token(for: alice)
+            let (onA, _) = try await LiveClient.open(port: fixture.ports[0], token: token)
+            let (onB, _) = try await LiveClient.open(port: fixture.ports[1], token: token)
+            defer { [onA, onB].forEach { $0.close() } }
+            for client in [onA, onB] { #expect(try await client.waitFor { $0.count == 1 }) }
+            // 20 writers × 10 appends; some writers also hand alice two items in one append.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<20 {
+                    group.addTask {
+                        for n in 0..<10 {
+                            if writer.isMultiple(of: 5), n.isMultiple(of: 3) {
+                                let logger = Logger(label: "test.live")
+                                try await fixture.feedClient.transaction(logger: logger) { connection in
+                                    try await LiveFeed().append(
+                                        [(alice, LiveFixture.item("w\(writer)-\(n)a")), (alice, LiveFixture.item("w\(writer)-\(n)b"))],
+                                        on: connection, logger: logger
+                                    )
+                                }
+                            } else {
+                                try await fixture.append(LiveFixture.item("w\(writer)-\(n)"), to: [alice])
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let total = try #require(Int(try await fixture.sql("SELECT last_seq::text FROM communications.live_heads").first ?? ""))
+            #expect(total == 216)
+            for client in [onA, onB] {
+                #expect(try await client.waitFor(timeout: .seconds(10)) { $0.count == total + 1 })
+                #expect(client.items.map(\.id) == (1...total).map(String.init))
+                #expect(Set(client.items.map(\.data)).count == total)
+            }
+        }
+    }
+
     @Test func callersWithoutAUserTokenOrWithABadResumePointAreRefused() async throws {
         try await LiveFixture.run { fixture in
             let document = try await JSONClient(port: fixture.ports[0]).get("/openapi.json").json
