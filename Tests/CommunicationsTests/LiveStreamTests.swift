@@ -77,7 +77,7 @@ import Testing
             let (bobOnA, _) = try await LiveClient.open(port: fixture.ports[0], token: try await fixture.token(for: bob))
             let (carolOnB, _) = try await LiveClient.open(port: fixture.ports[1], token: try await fixture.token(for: carol))
             let (aliceOnB, _) = try await LiveClient.open(port: fixture.ports[1], token: try await fixture.token(for: alice))
-            defer { [onA, bobOnA, carolOnB, aliceOnB].forEach { $0.close() } }
+            defer { for client in [onA, bobOnA, carolOnB, aliceOnB] { client.close() } }
             for client in [onA, bobOnA, carolOnB, aliceOnB] { #expect(try await client.waitFor { $0.count == 1 }) }
 
             // One fan-out to alice and carol: each replica's listener wakes its own streams.
@@ -101,7 +101,7 @@ import Testing
             let token = try await fixture.token(for: alice)
             let (onA, _) = try await LiveClient.open(port: fixture.ports[0], token: token)
             let (onB, _) = try await LiveClient.open(port: fixture.ports[1], token: token)
-            defer { [onA, onB].forEach { $0.close() } }
+            defer { for client in [onA, onB] { client.close() } }
             for client in [onA, onB] { #expect(try await client.waitFor { $0.count == 1 }) }
             // 20 writers × 10 appends; some writers also hand alice two items in one append.
             try await withThrowingTaskGroup(of: Void.self) { group in
