@@ -34,7 +34,12 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 return handlers
             },
             backgroundServices: { dependencies in
-                [LiveListener(postgres: dependencies.postgres, hub: liveHub, logger: dependencies.logger)]
+                [
+                    LiveListener(
+                        postgres: dependencies.postgres, hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres),
+                        logger: dependencies.logger
+                    )
+                ]
             },
             purgeTargets: [live.feedPurge],
             routes: { router, dependencies in

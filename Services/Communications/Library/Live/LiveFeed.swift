@@ -5,12 +5,12 @@ import PostgresNIO
 
 /// Something new for a user's open clients: a notification, a message, a read receipt…
 /// `kind` becomes the SSE `event:` name, `payload` its `data:`.
-struct LiveItem: Sendable, Equatable {
-    var kind: String
-    var id: UUID
-    var payload: JSONValue
+package struct LiveItem: Sendable, Equatable {
+    package var kind: String
+    package var id: UUID
+    package var payload: JSONValue
 
-    init(kind: String, id: UUID, payload: JSONValue) {
+    package init(kind: String, id: UUID, payload: JSONValue) {
         self.kind = kind
         self.id = id
         self.payload = payload
@@ -21,22 +21,22 @@ struct LiveItem: Sendable, Equatable {
 /// commit-ordered sequence (a per-user head row locked by the append), so a client resuming from
 /// its last sequence number misses nothing; on commit, open streams on every replica are woken
 /// (LISTEN/NOTIFY on `LiveFeed.channel`). Set-based: one statement per call, whatever the number
-/// of users.
+/// of users. (`package` so the live-latency benchmark appends exactly as the service does.)
 ///
 /// Callers appending to many users in one transaction should do it in one call: the heads are
 /// locked in user-id order within a call, so two calls from different transactions cannot
 /// deadlock on each other's heads.
-struct LiveFeed: Sendable {
+package struct LiveFeed: Sendable {
     /// The NOTIFY channel. Its payloads carry only `user:seq` pairs, never content: anyone who can
     /// LISTEN on the database learns who got something, not what.
     static let channel = "communications_live"
     /// Pairs per NOTIFY payload: 150 × ~45 bytes stays under Postgres's 8,000-byte payload limit.
     static let pairsPerNotification = 150
 
-    init() {}
+    package init() {}
 
     /// Appends `item` to each of `users`' feeds (a user listed twice gets it once).
-    func append(_ item: LiveItem, to users: [UUID], on connection: PostgresConnection, logger: Logger) async throws {
+    package func append(_ item: LiveItem, to users: [UUID], on connection: PostgresConnection, logger: Logger) async throws {
         var seen = Set<UUID>()
         let unique = users.filter { seen.insert($0).inserted }
         try await self.append(unique.map { (user: $0, item: item) }, on: connection, logger: logger)
@@ -44,7 +44,7 @@ struct LiveFeed: Sendable {
 
     /// The same when each user gets their own item (one notification row per user). A user listed
     /// several times gets each of their items, in the order given.
-    func append(_ items: [(user: UUID, item: LiveItem)], on connection: PostgresConnection, logger: Logger) async throws {
+    package func append(_ items: [(user: UUID, item: LiveItem)], on connection: PostgresConnection, logger: Logger) async throws {
         guard !items.isEmpty else { return }
         let payloads = try items.map { String(decoding: try JSONEncoder.tract.encode($0.item.payload), as: UTF8.self) }
         // One statement: number the rows per user (heads bumped by each user's count, in user-id
