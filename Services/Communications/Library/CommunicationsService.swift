@@ -4,32 +4,69 @@ import Models
 import SMTP
 import ServiceKit
 
-/// The `communications` service: email, investor notifications by email; in-app notifications, messages, webinars and webhooks with
-/// their issues. Other services ask it for mail by HTTP or, with the outbox's guarantee, by event.
+/// The `communications` service: email, in-app notifications with their email channel,
+/// preferences and digests; messages, webinars and webhooks with their issues. Other services ask
+/// it for mail by HTTP or, with the outbox's guarantee, by event.
 public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(mail: MailSettings.fromEnvironment())
+        try Self.definition(mail: MailSettings.fromEnvironment(), notifications: NotificationSettings.fromEnvironment())
     }
 
-    static func definition(mail: MailSettings) throws -> ServiceDefinition {
+    static func definition(mail: MailSettings, notifications: NotificationSettings = NotificationSettings()) throws -> ServiceDefinition {
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
             EmailSends(templates: templates, mail: mail, smtp: smtp, postgres: dependencies.postgres, ids: dependencies.ids)
+        }
+        @Sendable func unsubscribeKey(_ dependencies: ServiceDependencies) -> UnsubscribeKey {
+            UnsubscribeKey(configured: notifications.unsubscribeKey, postgres: dependencies.postgres)
         }
         return ServiceDefinition(
             name: .communications,
             bundle: .module,
             eventHandlers: { dependencies in
                 var handlers = EventHandlers()
-                EmailController(sends: sends(dependencies)).register(in: &handlers)
-                InvestorNotifications(sends: sends(dependencies), directory: UserDirectory(dependencies)).register(in: &handlers)
+                EmailController(sends: sends(dependencies)).register(in: &handlers, notifier: Notifier(dependencies))
+                // Notifications from investments', properties' and media events (Notifications/).
+                NotificationEvents(notifier: Notifier(dependencies), settings: notifications).register(in: &handlers)
                 return handlers
             },
+            backgroundServices: { dependencies in
+                [
+                    // The email channel of notifications: due mails and digests (Notifications/).
+                    NotificationDelivery(
+                        postgres: dependencies.postgres, sends: sends(dependencies), directory: UserDirectory(dependencies),
+                        unsubscribeKey: unsubscribeKey(dependencies), settings: notifications, clock: dependencies.clock,
+                        ids: dependencies.ids, logger: dependencies.logger
+                    )
+                ]
+            },
+            purgeTargets: NotificationRetention.targets(notifications.retention),
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
+                // A user's notifications; staff send them to a user or a segment.
+                let staff = StaffNotifications(
+                    postgres: dependencies.postgres, notifier: Notifier(dependencies), internalClient: dependencies.internalClient,
+                    analyticsURL: dependencies.configuration.events.peers[ServiceName.analytics.rawValue]
+                        ?? URL(string: "http://127.0.0.1:\(ServiceName.analytics.defaultPort)")!,
+                    settings: notifications, clock: dependencies.clock, ids: dependencies.ids
+                )
+                router.mount(
+                    NotificationController(store: NotificationStore(postgres: dependencies.postgres, clock: dependencies.clock), staff: staff),
+                    at: "/v1/communications/notifications"
+                )
+                // Preferences, and one-click unsubscribe from a mail (RFC 8058; no session).
+                router.mount(
+                    PreferenceController(store: PreferenceStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids)),
+                    at: "/v1/communications/preferences"
+                )
+                router.mount(
+                    UnsubscribeController(
+                        key: unsubscribeKey(dependencies), clock: dependencies.clock, ids: dependencies.ids, postgres: dependencies.postgres),
+                    at: "/v1/communications/unsubscribe"
+                )
             }
         )
     }
@@ -43,11 +80,14 @@ public func buildApplication(
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
 }
 
-/// The same with mail settings of the caller's choosing (tests point it at their own sink).
+/// The same with mail and notification settings of the caller's choosing (tests point it at their
+/// own sink and deliver often).
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
+    notifications: NotificationSettings = NotificationSettings(),
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
-    try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(mail: mail), overrides: overrides)
+    try await buildServiceApplication(
+        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, notifications: notifications), overrides: overrides)
 }
