@@ -56,6 +56,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             "SMTP",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            // HMAC-SHA256 of one-click unsubscribe links (RFC 8058).
+            .product(name: "Crypto", package: "swift-crypto"),
         ],
         // The messaging tests start a real properties service ("ask the sponsor", attachments).
         ["SMTP", "PropertiesService"]

@@ -97,6 +97,18 @@ import Testing
                     """
                 )
             },
+            // A user's notifications, all made at one instant (a fan-out's are).
+            PagedList("/v1/communications/notifications", token: user) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.notifications
+                        (id, user_id, type, category, title, message, priority, channels, dedupe_key, created_at)
+                    SELECT gen_random_uuid(), \(Self.user), 'staff.notice', 'product', 'Note ' || g, 'Hello', 'normal', ARRAY['in_app'],
+                           'sweep:' || g, now()
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
         ]
     }
 }
