@@ -228,6 +228,19 @@ import Testing
             #expect(answer.status == 201, "\(answer.text)")
             let history = try await fixture.client.get(messages, token: investor.token)
             #expect(history["data"]?[0]?["attachments"] == .array([.string(closed.uuidString.lowercased())]))
+            // Properties' answer to communications, by scope: only communications' token asks it,
+            // and it answers for the reader it names.
+            let document = "/internal/v1/documents/\(closed.uuidString.lowercased())"
+            let asCommunications = try await fixture.issuer.serviceToken(for: .communications)
+            let readable = try await properties.get("\(document)?reader=\(sponsor.path)&roles=sponsor", token: asCommunications)
+            #expect(readable.status == 200, "\(readable.text)")
+            #expect(readable.string("id") == closed.uuidString.lowercased())
+            expectProblem(try await properties.get("\(document)?reader=\(investor.path)&roles=investor", token: asCommunications), 404)
+            expectProblem(try await properties.get(document, token: asCommunications), 422)
+            expectProblem(try await properties.get("\(document)?reader=\(investor.path)&roles=pope", token: asCommunications), 422)
+            expectProblem(
+                try await properties.get("\(document)?reader=\(sponsor.path)", token: try await fixture.issuer.serviceToken(for: .investments)), 403)
+            expectProblem(try await properties.get("\(document)?reader=\(sponsor.path)", token: sponsor.token), 403)
             // Nobody else sees the messages or what they reference.
             let outsider = try await fixture.user()
             expectProblem(try await fixture.client.get(messages, token: outsider.token), 404)
