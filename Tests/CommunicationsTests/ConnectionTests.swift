@@ -96,6 +96,21 @@ import Testing
         }
     }
 
+    /// Requests notify, so one account may have only so many waiting: the next is 429 until one is answered.
+    @Test func pendingRequestsAreCapped() async throws {
+        try await MessagingFixture.run(messaging: MessagingSettings(maxPendingRequests: 2)) { fixture in
+            let ann = try await fixture.user()
+            let (bob, cat, dan) = (try await fixture.user(), try await fixture.user(), try await fixture.user())
+            #expect(try await fixture.client.post("/v1/communications/connections", #"{"user_id":"\#(bob.path)"}"#, token: ann.token).status == 201)
+            let toCat = try await fixture.client.post("/v1/communications/connections", #"{"user_id":"\#(cat.path)"}"#, token: ann.token)
+            #expect(toCat.status == 201)
+            expectProblem(try await fixture.client.post("/v1/communications/connections", #"{"user_id":"\#(dan.path)"}"#, token: ann.token), 429)
+            let catID = try #require(toCat.string("id"))
+            #expect(try await fixture.client.post("/v1/communications/connections/\(catID)/accept", "", token: cat.token).status == 200)
+            #expect(try await fixture.client.post("/v1/communications/connections", #"{"user_id":"\#(dan.path)"}"#, token: ann.token).status == 201)
+        }
+    }
+
     @Test func badInputIsRefusedFieldByField() async throws {
         try await MessagingFixture.run { fixture in
             let ann = try await fixture.user()

@@ -48,7 +48,8 @@ struct MessagingFixture: Sendable {
                     from: try EmailAddress("no-reply@tract.example", name: "Tract")
                 )
                 let app = try await buildApplication(
-                    .forTesting(.communications, database: database, jwksURL: jwksURL, port: port, peers: peers), mail: mail, messaging: messaging,
+                    .forTesting(.communications, database: database, jwksURL: jwksURL, port: port, peers: peers), mail: mail,
+                    messaging: messaging,
                     overrides: ServiceOverrides(
                         serviceTokens: TestServiceTokens(issuer: issuer, service: .communications), runsOutboxDispatcher: false,
                         clock: clock.serviceClock, ids: .uuidV7(.system))

@@ -63,7 +63,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 let conversationController = ConversationController(
                     store: conversationStore, lookups: PropertyLookups(dependencies), idempotency: IdempotentRequests(schema: dependencies.schema))
                 router.mount(conversationController, at: "/v1/communications/conversations")
-                let connections = ConnectionStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids)
+                let connections = ConnectionStore(
+                    postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids, maxPending: messaging.maxPendingRequests)
                 router.mount(ConnectionController(store: connections, notices: conversations.notices), at: "/v1/communications/connections")
                 router.mount(
                     LiveStreamController(
