@@ -87,9 +87,20 @@ import Testing
                 422)
             #expect(try await fixture.client.post("/v1/communications/conversations/\(id)/leave", "", token: cat.token).status == 204)
             expectProblem(try await fixture.client.get("/v1/communications/conversations/\(id)", token: cat.token), 404)
+            #expect(try await fixture.post(id, "Before Dan", by: bob).status == 201)
             let added = try await fixture.client.post(
                 "/v1/communications/conversations/\(id)/members", #"{"member_ids":["\#(dan.path)"]}"#, token: ann.token)
             #expect(added.status == 200, "\(added.text)")
+            // A newcomer reads the history, but what was said before they came is not unread news.
+            let danView = try await fixture.client.get("/v1/communications/conversations/\(id)", token: dan.token)
+            #expect(danView["unread_count"] == .number(0))
+            #expect(danView["last_message"]?["body"] == .string("Before Dan"))
+            #expect(try await fixture.post(id, "Welcome, Dan", by: bob).status == 201)
+            #expect(try await fixture.client.get("/v1/communications/conversations/\(id)", token: dan.token)["unread_count"] == .number(1))
+            #expect(
+                try await fixture.sql("SELECT title FROM communications.notifications WHERE user_id = '\(dan.path)' AND category = 'messages'") == [
+                    "New message in Deal room"
+                ])
             let members = try await fixture.client.get("/v1/communications/conversations/\(id)/members", token: dan.token)
             let ids = Set(
                 items(members["data"]).compactMap { item -> String? in

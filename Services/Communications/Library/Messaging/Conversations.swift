@@ -124,7 +124,9 @@ struct Conversations: Sendable {
         throw Problem.conflict("The conversation could not be opened; try again.")
     }
 
-    /// Adds members in one statement; those in `rejoin` who had left are members again.
+    /// Adds members in one statement; those in `rejoin` who had left are members again. A member
+    /// starts having read what was said before they joined: the history is theirs to read, but it
+    /// is not news.
     func addMembers(
         _ users: [UUID], role: String, to conversation: UUID, rejoin: [UUID], on connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -132,9 +134,10 @@ struct Conversations: Sendable {
         let now = self.clock.now
         try await connection.query(
             """
-            INSERT INTO communications.conversation_members (conversation_id, user_id, role, joined_at)
-            SELECT \(conversation), u, \(role), \(now) FROM unnest(\(users)::uuid[]) AS u
-            ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = \(now)
+            INSERT INTO communications.conversation_members (conversation_id, user_id, role, joined_at, last_read_seq)
+            SELECT \(conversation), u, \(role), \(now), c.last_seq
+            FROM unnest(\(users)::uuid[]) AS u, communications.conversations c WHERE c.id = \(conversation)
+            ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = \(now), last_read_seq = EXCLUDED.last_read_seq
             WHERE communications.conversation_members.left_at IS NOT NULL
               AND communications.conversation_members.user_id = ANY(\(rejoin)::uuid[])
             """,
@@ -221,16 +224,22 @@ struct Conversations: Sendable {
         throw Problem.notFound("No conversation has this id.")
     }
 
-    /// A new message's other current members: their live feeds and notifications.
+    /// A new message's other current members: their live feeds, and a notification for those to
+    /// whom it is the first unread message from someone else (the others were notified of this
+    /// unread streak already, and the notifier would only find the same dedupe key).
     func deliver(_ posted: MessagePosted, on connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query(
             """
-            SELECT user_id, last_read_seq FROM communications.conversation_members
-            WHERE conversation_id = \(posted.conversation) AND left_at IS NULL AND user_id IS DISTINCT FROM \(posted.sender)
+            SELECT m.user_id, m.last_read_seq, NOT EXISTS (
+                SELECT 1 FROM communications.messages g
+                WHERE g.conversation_id = m.conversation_id AND g.seq > m.last_read_seq AND g.seq < \(posted.seq)
+                  AND g.sender_id IS DISTINCT FROM m.user_id)
+            FROM communications.conversation_members m
+            WHERE m.conversation_id = \(posted.conversation) AND m.left_at IS NULL AND m.user_id IS DISTINCT FROM \(posted.sender)
             """,
             logger: logger)
-        var recipients: [(user: UUID, readSeq: Int64)] = []
-        for try await (user, readSeq) in rows.decode((UUID, Int64).self) { recipients.append((user, readSeq)) }
+        var recipients: [(user: UUID, readSeq: Int64, first: Bool)] = []
+        for try await (user, readSeq, first) in rows.decode((UUID, Int64, Bool).self) { recipients.append((user, readSeq, first)) }
         try await self.notices.messagePosted(posted, to: recipients, on: connection, logger: logger)
     }
 

@@ -25,7 +25,8 @@ struct MessagingNotices: Sendable {
     /// the member has not read yet makes one notification, and the next one after they read
     /// makes a new one.
     func messagePosted(
-        _ posted: MessagePosted, to recipients: [(user: UUID, readSeq: Int64)], on connection: PostgresConnection, logger: Logger
+        _ posted: MessagePosted, to recipients: [(user: UUID, readSeq: Int64, first: Bool)], on connection: PostgresConnection,
+        logger: Logger
     ) async throws {
         guard !recipients.isEmpty else { return }
         let document = try await Self.messageJSON(posted.message, on: connection, logger: logger)
@@ -33,12 +34,13 @@ struct MessagingNotices: Sendable {
             LiveItem(kind: "message", id: posted.message, payload: document), to: recipients.map(\.user), on: connection, logger: logger)
         let conversation = posted.conversation.uuidString.lowercased()
         let title = posted.sender == nil ? "New message from the Tract team" : posted.title.map { "New message in \($0)" } ?? "New message"
-        let drafts = recipients.map { recipient in
+        let drafts = recipients.filter(\.first).map { recipient in
             NotificationDraft(
                 userID: recipient.user, type: "message.received", category: .messages, title: title,
                 message: Self.preview(posted.text), actionURL: "/messages/\(conversation)",
                 dedupeKey: "conversation:\(conversation):after:\(recipient.readSeq)")
         }
+        guard !drafts.isEmpty else { return }
         _ = try await self.notifier.notify(drafts, on: connection, logger: logger)
     }
 
