@@ -67,7 +67,11 @@ import Testing
             let receipts = try await fixture.client.get("/v1/communications/conversations/\(id)/members?limit=200", token: senders[0].token)
             let ownerRow = items(receipts["data"]).first { $0["user_id"] == .string(owner.path) }
             #expect(ownerRow?["last_read_message_id"] == .string(fortieth))
-            let all = try await fixture.client.post("/v1/communications/conversations/\(id)/read", "", token: owner.token)
+            #expect(
+                try await fixture.sql(
+                    "SELECT payload->>'user_id' FROM communications.live_items WHERE user_id = '\(senders[0].path)' AND kind = 'conversation.read'")
+                    == [owner.path])
+            let all = try await fixture.client.send(.POST, "/v1/communications/conversations/\(id)/read", token: owner.token)
             #expect(all["unread_count"] == .number(0))
             // Each member's notifications collapsed: one per unread streak, not one per message.
             #expect(

@@ -190,16 +190,20 @@ struct ConversationController: RouteController {
         let id = try Self.id(context)
         _ = try await self.store.requireMember(id, user, logger: context.logger)
         var message: UUID?
-        if let length = request.headers[.contentLength], length != "0" {
+        var request = request
+        // The body is optional: an empty one (however it was framed) means "up to the latest".
+        if try await request.collectBody(upTo: context.maxUploadSize).readableBytes > 0 {
             var fields = try BodyFields(try await request.decode(as: JSONValue.self, context: context), allowed: ["message_id"])
             message = fields.uuid("message_id")
             try fields.check()
         }
         let logger = context.logger
         return try await self.store.postgres.transaction(logger: logger) { connection in
-            let seq = try await self.store.markRead(id, by: user, upTo: message, on: connection, logger: logger)
-            let others = try await self.store.otherMembers(of: id, than: user, on: connection, logger: logger)
-            try await self.conversations.notices.conversationRead(id, by: user, upTo: seq, to: others, on: connection, logger: logger)
+            let (seq, moved) = try await self.store.markRead(id, by: user, upTo: message, on: connection, logger: logger)
+            if moved {
+                let others = try await self.store.otherMembers(of: id, than: user, on: connection, logger: logger)
+                try await self.conversations.notices.conversationRead(id, by: user, upTo: seq, to: others, on: connection, logger: logger)
+            }
             return JSONDocument(try await self.store.document(id, for: user, on: connection, logger: logger))
         }
     }
