@@ -270,6 +270,24 @@ targets.append(
 
 targets.append(
     .executableTarget(
+        name: "live-latency-bench",
+        dependencies: [
+            "CommunicationsService", "ServiceKit", "Models",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ],
+        path: "Benchmarks/LiveLatency",
+        swiftSettings: swiftSettings
+    )
+)
+
+targets.append(
+    .executableTarget(
         name: "analytics-funnel-bench",
         dependencies: ["AnalyticsService"],
         path: "Benchmarks/AnalyticsFunnel",

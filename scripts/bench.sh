@@ -13,7 +13,11 @@
 #   5. analytics funnel (issue 13): Benchmarks/AnalyticsFunnel/generate-events.sql makes BENCH_EVENTS
 #      events (10,000,000: ~200k actors, 30 names, 12 months, skewed), then analytics-funnel-bench
 #      times the 5-step investment funnel over 30, 90 and 365 days and prints the year's plan.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel),
+#   6. live delivery (issue 14): Benchmarks/LiveLatency, BENCH_LIVE_CONNECTIONS (1000) open SSE streams
+#      on GET /v1/communications/stream over BENCH_LIVE_USERS (250) users, BENCH_LIVE_RATE (100)
+#      appends/s then fan-outs to everyone: commit → client p50/p99, beside the same append read back
+#      by a plain poll and GET /health/live, in the same run.
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -58,7 +62,7 @@ start() {  # start SERVICE PORT
     local svc=$1 port=$2
     env PORT="$port" LOG_LEVEL=warning \
         DATABASE_URL="postgres://tract_$svc:tract_${svc}_local@127.0.0.1:55432/$DB" \
-        AUTH_JWKS_URL="http://127.0.0.1:$AUTH_PORT/.well-known/jwks.json" \
+        AUTH_JWKS_URL="${BENCH_JWKS_URL:-http://127.0.0.1:$AUTH_PORT/.well-known/jwks.json}" \
         AUTH_URL="http://127.0.0.1:$AUTH_PORT" ANALYTICS_URL="http://127.0.0.1:$ANALYTICS_PORT" \
         RATE_LIMIT_REFRESH_PER_5MIN_PER_IP=1000000 RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP=1000000 \
         RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP=100000 RATE_LIMIT_EMAIL_PER_HOUR_PER_IP=100000 \
@@ -155,5 +159,21 @@ PGPASSWORD=tract_analytics_local psql -h 127.0.0.1 -p 55432 -U tract_analytics -
     -v events="$EVENTS" -f Benchmarks/AnalyticsFunnel/generate-events.sql >/dev/null
 out="$OUT_DIR/funnel-$stamp.txt"
 DATABASE_URL="$ANALYTICS_URL_BENCH" "$bin/analytics-funnel-bench" | tee "$out"
+log "saved $out"
+fi
+
+if runs live; then
+LIVE_PORT=18184
+JWKS_PORT=18190
+CONNECTIONS_LIVE=${BENCH_LIVE_CONNECTIONS:-1000}
+# A socket per stream on each side, beside the database's.
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+# The bench signs the tokens and serves their JWKS itself (as the tests' issuer does).
+BENCH_JWKS_URL="http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" LIVE_MAX_STREAMS_PER_USER=100 \
+    LIVE_MAX_STREAMS=$((CONNECTIONS_LIVE + 100)) start communications $LIVE_PORT   # migrates tract_bench's communications schema
+out="$OUT_DIR/live-$stamp.txt"
+COMMUNICATIONS_URL="http://127.0.0.1:$LIVE_PORT" BENCH_JWKS_PORT=$JWKS_PORT BENCH_SECONDS="$SECONDS_EACH" \
+    BENCH_DATABASE_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB" \
+    BENCH_LIVE_CONNECTIONS="$CONNECTIONS_LIVE" "$bin/live-latency-bench" | tee "$out"
 log "saved $out"
 fi

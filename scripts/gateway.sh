@@ -86,6 +86,12 @@ $1 == "route" {
     if ($2 in owner) fail("duplicate prefix " $2)
     owner[$2] = $3; routes[++r] = $2; next
 }
+$1 == "stream" {
+    if (NF != 4 || $2 !~ /^\/[A-Za-z0-9\/._~-]+$/ || $4 !~ /^[0-9]+$/) fail("expected: stream /<path> <service> <read timeout seconds>")
+    if (!($3 in port)) fail("stream to undeclared service " $3)
+    if ($2 in stream_owner) fail("duplicate stream " $2)
+    stream_owner[$2] = $3; stream_timeout[$2] = $4; streams[++stream_count] = $2; next
+}
 $1 == "secret" {
     if (NF < 2 || $2 !~ /^\/.*\/$/) fail("expected: secret /<prefix>/ [<route name>...]")
     if ($2 !~ /^[A-Za-z0-9\/._~-]+$/) fail("secret prefix with characters other than letters, digits and /._~-")
@@ -174,6 +180,23 @@ END {
         s = order[i]
         printf "        location = /v1/%s/health/live { proxy_pass http://%s/health/live; }\n", s, s
         printf "        location = /v1/%s/health/ready { proxy_pass http://%s/health/ready; }\n", s, s
+    }
+    print ""
+    if (stream_count > 0) {
+        print "        # Long-lived streams (Server-Sent Events), exact matches: passed on as they arrive, never"
+        print "        # buffered, and a read timeout longer than the service's heartbeat interval. The added"
+        print "        # X-Accel-Buffering tells a proxy in front (the Ingress controller's nginx) the same;"
+        print "        # nginx does not pass the service's own on."
+    }
+    for (i = 1; i <= stream_count; i++) {
+        p = streams[i]
+        printf "        location = %s {\n", p
+        printf "            proxy_pass http://%s;\n", stream_owner[p]
+        printf "            proxy_buffering off;\n"
+        printf "            proxy_cache off;\n"
+        printf "            proxy_read_timeout %ds;\n", stream_timeout[p]
+        printf "            add_header X-Accel-Buffering no;\n"
+        printf "        }\n"
     }
     print ""
     print "        # Public prefixes, path passed unchanged."

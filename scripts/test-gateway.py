@@ -47,13 +47,31 @@ class StandIn(http.server.BaseHTTPRequestHandler):
     body = json.dumps({"type": "https://tract.dev/problems/share-expired", "title": "Gone", "status": 410,
                        "detail": "This share link expired."}).encode()
 
+    # The live stream's second event waits for this, so a test can tell streamed from buffered.
+    release_stream = threading.Event()
+
     def do_GET(self):
         StandIn.paths.append(self.path)
+        if self.path.startswith("/v1/communications/stream"):
+            self.stream()
+            return
         self.send_response(410)
         self.send_header("Content-Type", "application/problem+json")
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
         self.wfile.write(self.body)
+
+    def stream(self):
+        """communications' live stream: one event now, the next only once the test has seen it."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("X-Accel-Buffering", "no")
+        self.end_headers()
+        self.wfile.write(b"id: 1\nevent: ready\ndata: {}\n\n")
+        self.wfile.flush()
+        StandIn.release_stream.wait(10)
+        self.wfile.write(b"id: 2\nevent: notification\ndata: {}\n\n")
+        self.wfile.flush()
 
     def log_message(self, *args):
         pass
@@ -87,7 +105,7 @@ class GatewayTests(unittest.TestCase):
         conf, listens = re.subn(r"listen 127\.0\.0\.1:8080;", f"listen 127.0.0.1:{cls.port};", rendered)
         assert listens == 1, "the local render listens on 127.0.0.1:8080"
         conf, upstreams = re.subn(r"upstream (\w+) \{ server 127\.0\.0\.1:\d+;",
-                                  lambda m: f"upstream {m[1]} {{ server 127.0.0.1:{properties if m[1] == 'properties' else down};",
+                                  lambda m: f"upstream {m[1]} {{ server 127.0.0.1:{properties if m[1] in ('properties', 'communications') else down};",
                                   conf)
         assert upstreams >= 5, "one upstream per service"
         cls.body_limit_mib = int(re.search(r"client_max_body_size (\d+)m;", conf)[1])
@@ -187,6 +205,32 @@ class GatewayTests(unittest.TestCase):
         answer = self.get("/v1/media/shares/expired.share")
         self.assertEqual(answer.status, 410)
         self.assertEqual(answer.text.encode(), StandIn.body)
+
+    def test_the_live_stream_is_passed_on_as_it_comes_not_buffered(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:
+            connection.sendall(b"GET /v1/communications/stream HTTP/1.1\r\nHost: gateway.test\r\n"
+                               b"Accept: text/event-stream\r\nConnection: close\r\n\r\n")
+            response = http.client.HTTPResponse(connection)
+            response.begin()
+            self.assertEqual(response.status, 200)
+            self.assertEqual(response.headers.get("Content-Type"), "text/event-stream")
+            # For a proxy in front of the gateway (the Ingress controller's nginx).
+            self.assertEqual(response.headers.get("X-Accel-Buffering"), "no")
+            # The first event arrives while the service still holds the second one back.
+            first = b""
+            while b"\n\n" not in first:
+                first += response.read1(4096)
+            self.assertEqual(first, b"id: 1\nevent: ready\ndata: {}\n\n")
+            StandIn.release_stream.set()
+            self.assertEqual(response.read(), b"id: 2\nevent: notification\ndata: {}\n\n")
+
+    def test_the_live_stream_location_waits_longer_than_a_heartbeat(self):
+        conf = (self.dir / "nginx.conf").read_text()
+        location = re.search(r"location = /v1/communications/stream \{(.*?)\}", conf, re.S)
+        self.assertIsNotNone(location, "the stream has a location of its own")
+        self.assertIn("proxy_buffering off;", location[1])
+        timeout = int(re.search(r"proxy_read_timeout (\d+)s;", location[1])[1])
+        self.assertGreater(timeout, 300, "LIVE_HEARTBEAT_SECONDS may be up to 300")
 
     # the access log
 

@@ -11,10 +11,13 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static let name = ServiceName.communications
 
     public static func definition() throws -> ServiceDefinition {
-        try Self.definition(mail: MailSettings.fromEnvironment(), notifications: NotificationSettings.fromEnvironment())
+        try Self.definition(
+            mail: MailSettings.fromEnvironment(), notifications: NotificationSettings.fromEnvironment(), live: LiveSettings.fromEnvironment())
     }
 
-    static func definition(mail: MailSettings, notifications: NotificationSettings = NotificationSettings()) throws -> ServiceDefinition {
+    static func definition(
+        mail: MailSettings, notifications: NotificationSettings = NotificationSettings(), live: LiveSettings = LiveSettings()
+    ) throws -> ServiceDefinition {
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
@@ -23,6 +26,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
         @Sendable func unsubscribeKey(_ dependencies: ServiceDependencies) -> UnsubscribeKey {
             UnsubscribeKey(configured: notifications.unsubscribeKey, postgres: dependencies.postgres)
         }
+        // One per process: the LISTEN connection wakes the streams the routes opened.
+        let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
             name: .communications,
             bundle: .module,
@@ -40,10 +45,14 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                         postgres: dependencies.postgres, sends: sends(dependencies), directory: UserDirectory(dependencies),
                         unsubscribeKey: unsubscribeKey(dependencies), settings: notifications, clock: dependencies.clock,
                         ids: dependencies.ids, logger: dependencies.logger
-                    )
+                    ),
+                    LiveListener(
+                        postgres: dependencies.postgres, hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres),
+                        logger: dependencies.logger
+                    ),
                 ]
             },
-            purgeTargets: NotificationRetention.targets(notifications.retention),
+            purgeTargets: NotificationRetention.targets(notifications.retention) + [live.feedPurge],
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
                 // A user's notifications; staff send them to a user or a segment.
@@ -67,6 +76,12 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                         key: unsubscribeKey(dependencies), clock: dependencies.clock, ids: dependencies.ids, postgres: dependencies.postgres),
                     at: "/v1/communications/unsubscribe"
                 )
+                router.mount(
+                    LiveStreamController(
+                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
+                    ),
+                    at: "/v1/communications/stream"
+                )
             }
         )
     }
@@ -86,8 +101,10 @@ func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
     notifications: NotificationSettings = NotificationSettings(),
+    live: LiveSettings = LiveSettings(),
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(
-        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, notifications: notifications), overrides: overrides)
+        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, notifications: notifications, live: live),
+        overrides: overrides)
 }

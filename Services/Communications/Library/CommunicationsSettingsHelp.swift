@@ -10,6 +10,7 @@ extension CommunicationsEntryPoint {
           SMTP_CA_FILE                PEM roots for the server (system roots)
           SMTP_HELO_NAME              EHLO name (MAIL_FROM's domain)
           MAIL_FROM                   sender (Tract <no-reply@tract.local>)
-        """
+
+        """ + LiveSettings.help
     }
 }

@@ -10,19 +10,24 @@ public struct Identity: Sendable, Equatable {
     public var roles: Set<Role>
     public var organizationID: String?
     public var scopes: Set<String>
+    /// `exp`: when the token stops being accepted. A long-lived response (communications' live
+    /// stream) ends here, so a revoked session stops receiving once its last token runs out.
+    public var expiresAt: Date?
 
     public init(
         subject: String,
         sessionID: String? = nil,
         roles: Set<Role> = [],
         organizationID: String? = nil,
-        scopes: Set<String> = []
+        scopes: Set<String> = [],
+        expiresAt: Date? = nil
     ) {
         self.subject = subject
         self.sessionID = sessionID
         self.roles = roles
         self.organizationID = organizationID
         self.scopes = scopes
+        self.expiresAt = expiresAt
     }
 
     init(claims: AccessTokenClaims) {
@@ -32,7 +37,8 @@ public struct Identity: Sendable, Equatable {
             // Roles this build does not know are dropped rather than trusted.
             roles: Set((claims.roles ?? []).compactMap(Role.init(rawValue:))),
             organizationID: claims.org,
-            scopes: Set((claims.scope ?? "").split(separator: " ").map(String.init))
+            scopes: Set((claims.scope ?? "").split(separator: " ").map(String.init)),
+            expiresAt: claims.exp.value
         )
     }
 

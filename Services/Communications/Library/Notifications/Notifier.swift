@@ -114,6 +114,27 @@ extension Notifier {
     /// The service's notifier: its clock and ids, feeding the live feed. Every part of
     /// communications builds its notifier here, so all of them feed the same live stream.
     init(_ dependencies: ServiceDependencies) {
-        self.init(clock: dependencies.clock, ids: dependencies.ids)
+        self.init(clock: dependencies.clock, ids: dependencies.ids, live: Self.liveFeed(LiveFeed()))
+    }
+
+    /// Appends each notification to its user's live feed (kind `notification`, the list's fields),
+    /// one call for all of them, so a fan-out is one statement there too.
+    static func liveFeed(_ feed: LiveFeed) -> LiveSink {
+        { created, connection, logger in
+            try await feed.append(created.map { (user: $0.userID, item: Self.liveItem($0)) }, on: connection, logger: logger)
+        }
+    }
+
+    static func liveItem(_ notification: CreatedNotification) -> LiveItem {
+        LiveItem(
+            kind: "notification", id: notification.id,
+            payload: .object([
+                "id": .string(notification.id.uuidString.lowercased()), "type": .string(notification.type),
+                "category": .string(notification.category.rawValue), "title": .string(notification.title),
+                "message": .string(notification.message), "action_url": notification.actionURL.map(JSONValue.string) ?? .null,
+                "priority": .string(notification.priority.rawValue), "read": .bool(false),
+                "created_at": .string(RFC3339.string(from: notification.createdAt)),
+            ])
+        )
     }
 }
