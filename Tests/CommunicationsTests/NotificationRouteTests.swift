@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import Models
 import NIOHTTP1
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -208,6 +210,29 @@ import Testing
                     body: reply.text)
                 #expect(found.isEmpty, "\(method) \(path): \(found)")
             }
+        }
+    }
+
+    /// Read or deleted notifications, and finished mails, go once past retention; unread ones and
+    /// mail still to send stay, however old.
+    @Test func theRetentionPurgeTakesOnlyWhatIsDone() async throws {
+        try await NotificationFixture.run { fixture in
+            _ = try await Self.seed(fixture)
+            _ = try await fixture.sql(
+                """
+                UPDATE communications.notifications SET read_at = now() - interval '3 days', created_at = now() - interval '4 days'
+                WHERE title IN ('First', 'Second')
+                """)
+            _ = try await fixture.sql("UPDATE communications.notifications SET created_at = now() - interval '4 days' WHERE title = 'Bob''s'")
+            let deleted = try await TestDatabase.withAdmin(database: fixture.database.name) { admin in
+                try await RetentionPurge(
+                    client: admin, targets: NotificationRetention.targets(.seconds(2 * 86400)), interval: .seconds(60), batchSize: 1,
+                    logger: Logger(label: "test.purge")
+                ).purgeOnce()
+            }
+            #expect(deleted["communications.notifications"] == 2)
+            #expect(try await fixture.titles(Self.ada) == ["Third"])
+            #expect(try await fixture.titles(Self.bob) == ["Bob's"])
         }
     }
 }
