@@ -66,6 +66,15 @@ import Testing
             let rest = try await fixture.client.post("/v1/communications/notifications/read", #"{"all":true}"#, token: ada)
             #expect(rest.text == #"{"marked_read":1}"#)
             #expect(try await fixture.titles(Self.ada, query: "?unread=true") == [])
+            // Reading again changes nothing and tells nobody.
+            #expect(try await fixture.client.post("/v1/communications/notifications/\(all[0])/read", "", token: ada).status == 200)
+            // Ada's other open clients heard of each change, with the count left.
+            #expect(
+                try await fixture.sql(
+                    """
+                    SELECT jsonb_array_length(payload->'ids') || ' ' || (payload->>'unread_count') FROM communications.live_items
+                    WHERE user_id = '\(Self.ada.uuidString.lowercased())' AND kind = 'notification.read' ORDER BY seq
+                    """) == ["1 2", "1 1", "1 0"])
 
             let deleted = try await fixture.client.send(.DELETE, "/v1/communications/notifications/\(all[1])", token: ada)
             #expect(deleted.status == 204)

@@ -63,7 +63,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     settings: notifications, clock: dependencies.clock, ids: dependencies.ids
                 )
                 router.mount(
-                    NotificationController(store: NotificationStore(postgres: dependencies.postgres, clock: dependencies.clock), staff: staff),
+                    NotificationController(
+                        store: NotificationStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids), staff: staff),
                     at: "/v1/communications/notifications"
                 )
                 // Preferences, and one-click unsubscribe from a mail (RFC 8058; no session).
