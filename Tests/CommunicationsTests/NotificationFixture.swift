@@ -39,10 +39,11 @@ struct NotificationFixture: Sendable {
         segments: [UUID: [UUID]] = [:],
         start: Date = NotificationFixture.start,
         settings: NotificationSettings = NotificationSettings(),
+        sinkOptions: [String] = [],
         _ body: @escaping @Sendable (NotificationFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
-        let sink = try MailSink()
+        let sink = try MailSink(options: sinkOptions)
         let clock = TestClock(start)
         try await issuer.serve { jwksURL in
             try await withLocalServer(Self.peers(accounts: accounts, segments: segments)) { peers in
