@@ -82,6 +82,16 @@ import Testing
                 == DeliveryPlan(inApp: true, email: nil))
     }
 
+    @Test func aDraftTooLongForItsColumnsIsCutNotRefused() {
+        let draft = NotificationDraft(
+            userID: UUID(), type: "message.received", category: .messages, title: String(repeating: "é", count: 300), message: "m",
+            actionURL: "/" + String(repeating: "a", count: 600), dedupeKey: "k")
+        let fitted = Notifier.fitted(draft)
+        #expect(fitted.title.count == 255 && fitted.title.hasSuffix("…"))
+        #expect(fitted.actionURL == nil)
+        #expect(Notifier.fitted(fitted) == fitted)
+    }
+
     @Test func anUnsubscribeTokenIsSignedAndExpires() throws {
         let key = SymmetricKey(size: .bits256)
         let now = Self.date("2026-12-07T15:00:00Z")

@@ -95,9 +95,11 @@ struct NotificationStore: Sendable {
             "SELECT count(*)::integer FROM communications.notifications x WHERE \(Self.visible(&binds, user: user, now: self.clock.now)) AND x.read_at IS NULL"
         var unread = 0
         for try await count in try await connection.query(binds.query(sql), logger: logger).decode(Int.self) { unread = count }
-        let payload = JSONValue.object([
-            "ids": .array(read.map { .string($0.uuidString.lowercased()) }), "unread_count": .number(Double(unread)),
-        ])
+        // A long list (mark all read) is said as `all`: the count is what a badge needs.
+        let payload = JSONValue.object(
+            read.count > NotificationStore.maximumIDs
+                ? ["all": .bool(true), "unread_count": .number(Double(unread))]
+                : ["ids": .array(read.map { .string($0.uuidString.lowercased()) }), "unread_count": .number(Double(unread))])
         try await self.live.append(
             LiveItem(kind: "notification.read", id: self.ids.next(), payload: payload), to: [user], on: connection, logger: logger)
     }

@@ -26,6 +26,8 @@ struct Notifier: Sendable {
     @discardableResult
     func notify(_ drafts: [NotificationDraft], on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
         guard !drafts.isEmpty else { return [] }
+        // Titles and links past the columns' sizes are cut rather than failing the caller's transaction.
+        let drafts = drafts.map(Self.fitted)
         let now = self.clock.now
         let users = Array(Set(drafts.map(\.userID)))
         let settings = try await NotificationSettingsStore.load(users, on: connection, logger: logger)
@@ -102,6 +104,15 @@ struct Notifier: Sendable {
         if !shown.isEmpty { try await self.live(shown, connection, logger) }
         logger.debug("notifications created", metadata: ["created": .stringConvertible(newIDs.count), "mail": .stringConvertible(mail.count)])
         return newIDs
+    }
+
+    static func fitted(_ draft: NotificationDraft) -> NotificationDraft {
+        guard draft.title.count > 255 || (draft.actionURL?.count ?? 0) > 500 || draft.type.count > 100 else { return draft }
+        var fitted = draft
+        if fitted.title.count > 255 { fitted.title = String(fitted.title.prefix(254)) + "…" }
+        if (fitted.actionURL?.count ?? 0) > 500 { fitted.actionURL = nil }
+        fitted.type = String(fitted.type.prefix(100))
+        return fitted
     }
 
     /// The channels a notification goes to, as `string_to_array` reads them.
