@@ -60,5 +60,30 @@ import Testing
         }
     }
 
+    /// Two replicas' workers share the due mails (SKIP LOCKED claims): each mail goes once.
+    @Test func twoReplicasSendEachMailOnce() async throws {
+        let users = (0..<30).map { UserContact(id: UUID(), email: "reader\($0)@example.com", firstName: "R\($0)", emailVerified: true) }
+        try await NotificationFixture.run(accounts: users, secondReplica: true) { fixture in
+            let staff = try await fixture.token(UUID(), roles: [.admin])
+            for user in users {
+                let made = try await fixture.client.post(
+                    "/v1/communications/notifications",
+                    #"{"user_id":"\#(user.id.uuidString.lowercased())","category":"community","title":"Hello","message":"Hi","email":true}"#,
+                    token: staff)
+                try #require(made.status == 201)
+            }
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    try await fixture.sql("SELECT status || ' ' || count(*) FROM communications.notification_deliveries GROUP BY status") == [
+                        "sent 30"
+                    ]
+                })
+            try await fixture.letTheWorkerRun()
+            let mails = try fixture.sink.messages()
+            #expect(mails.count == 30)
+            #expect(Set(mails.flatMap(\.rcptTos)) == Set(users.map(\.email)))
+        }
+    }
+
     static func quoted(_ date: Date) -> String { "'\(RFC3339.string(from: date))'::timestamptz" }
 }
