@@ -315,6 +315,16 @@ targets.append(
     )
 )
 
+// `make bench` BENCH_ONLY=fanout: one renovation update fanned out to 10,000 investors' notifications.
+targets.append(
+    .executableTarget(
+        name: "notification-fanout-bench",
+        dependencies: ["CommunicationsService"],
+        path: "Benchmarks/NotificationFanout",
+        swiftSettings: swiftSettings
+    )
+)
+
 let package = Package(
     name: "tract",
     platforms: [.macOS(.v15)],

@@ -89,6 +89,12 @@ import Testing
             #expect(try await fixture.titles(Self.hugo.id) == ["Your signature is requested", "Your $50,000.00 commitment is confirmed"])
             #expect(try await fixture.titles(Self.ines.id) == ["A document was shared with you"])
             #expect(try await fixture.sql("SELECT count(*)::text FROM communications.notifications") == ["8"])
+            // Each is in its user's live feed, in order, for open clients (Live/).
+            #expect(
+                try await fixture.sql(
+                    "SELECT payload->>'title' FROM communications.live_items WHERE user_id = '\(grace)' AND kind = 'notification' ORDER BY seq DESC LIMIT 1"
+                ) == ["Renovation progress on a property you invested in"])
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.live_items WHERE kind = 'notification'") == ["8"])
 
             // The investor emails of before are these notifications' email channel.
             let commitment = try await fixture.sink.waitForMessage(to: Self.grace.email, subjectPrefix: "Your $50,000.00 commitment")
@@ -132,6 +138,7 @@ import Testing
             _ = try await fixture.sql("DELETE FROM communications.inbox")
             try await fixture.deliver("renovation.progress_updated", from: .properties, id: update, payload: progress)
             #expect(try await fixture.titles(Self.grace.id).count == 2)
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.live_items") == ["2"])
         }
     }
 

@@ -39,10 +39,12 @@ struct NotificationFixture: Sendable {
         segments: [UUID: [UUID]] = [:],
         start: Date = NotificationFixture.start,
         settings: NotificationSettings = NotificationSettings(),
+        sinkOptions: [String] = [],
+        secondReplica: Bool = false,
         _ body: @escaping @Sendable (NotificationFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
-        let sink = try MailSink()
+        let sink = try MailSink(options: sinkOptions)
         let clock = TestClock(start)
         try await issuer.serve { jwksURL in
             try await withLocalServer(Self.peers(accounts: accounts, segments: segments)) { peers in
@@ -59,16 +61,22 @@ struct NotificationFixture: Sendable {
                     var notifications = settings
                     notifications.deliveryInterval = .milliseconds(50)
                     notifications.publicURL = URL(string: "https://app.tract.example")!
-                    let app = try await buildApplication(
-                        configuration, mail: mail, notifications: notifications,
-                        overrides: ServiceOverrides(
-                            serviceTokens: TestServiceTokens(issuer: issuer, service: .communications), runsOutboxDispatcher: false,
-                            clock: clock.serviceClock, ids: .uuidV7(.system)
-                        )
+                    let overrides = ServiceOverrides(
+                        serviceTokens: TestServiceTokens(issuer: issuer, service: .communications), runsOutboxDispatcher: false,
+                        clock: clock.serviceClock, ids: .uuidV7(.system)
                     )
+                    let delivery = notifications
+                    let app = try await buildApplication(configuration, mail: mail, notifications: delivery, overrides: overrides)
+                    let fixture = NotificationFixture(client: JSONClient(port: port), database: database, issuer: issuer, sink: sink, clock: clock)
                     try await withRunningApplication(app, port: port) {
-                        try await body(
-                            NotificationFixture(client: JSONClient(port: port), database: database, issuer: issuer, sink: sink, clock: clock))
+                        guard secondReplica else { return try await body(fixture) }
+                        // Another replica on the same database, started once the first has migrated: its
+                        // delivery worker competes for the same rows.
+                        let secondPort = try await freePort()
+                        var second = configuration
+                        second.port = secondPort
+                        let replica = try await buildApplication(second, mail: mail, notifications: delivery, overrides: overrides)
+                        try await withRunningApplication(replica, port: secondPort) { try await body(fixture) }
                     }
                 }
             }

@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import Models
 import NIOHTTP1
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -64,6 +66,15 @@ import Testing
             let rest = try await fixture.client.post("/v1/communications/notifications/read", #"{"all":true}"#, token: ada)
             #expect(rest.text == #"{"marked_read":1}"#)
             #expect(try await fixture.titles(Self.ada, query: "?unread=true") == [])
+            // Reading again changes nothing and tells nobody.
+            #expect(try await fixture.client.post("/v1/communications/notifications/\(all[0])/read", "", token: ada).status == 200)
+            // Ada's other open clients heard of each change, with the count left.
+            #expect(
+                try await fixture.sql(
+                    """
+                    SELECT jsonb_array_length(payload->'ids') || ' ' || (payload->>'unread_count') FROM communications.live_items
+                    WHERE user_id = '\(Self.ada.uuidString.lowercased())' AND kind = 'notification.read' ORDER BY seq
+                    """) == ["1 2", "1 1", "1 0"])
 
             let deleted = try await fixture.client.send(.DELETE, "/v1/communications/notifications/\(all[1])", token: ada)
             #expect(deleted.status == 204)
@@ -208,6 +219,29 @@ import Testing
                     body: reply.text)
                 #expect(found.isEmpty, "\(method) \(path): \(found)")
             }
+        }
+    }
+
+    /// Read or deleted notifications, and finished mails, go once past retention; unread ones and
+    /// mail still to send stay, however old.
+    @Test func theRetentionPurgeTakesOnlyWhatIsDone() async throws {
+        try await NotificationFixture.run { fixture in
+            _ = try await Self.seed(fixture)
+            _ = try await fixture.sql(
+                """
+                UPDATE communications.notifications SET read_at = now() - interval '3 days', created_at = now() - interval '4 days'
+                WHERE title IN ('First', 'Second')
+                """)
+            _ = try await fixture.sql("UPDATE communications.notifications SET created_at = now() - interval '4 days' WHERE title = 'Bob''s'")
+            let deleted = try await TestDatabase.withAdmin(database: fixture.database.name) { admin in
+                try await RetentionPurge(
+                    client: admin, targets: NotificationRetention.targets(.seconds(2 * 86400)), interval: .seconds(60), batchSize: 1,
+                    logger: Logger(label: "test.purge")
+                ).purgeOnce()
+            }
+            #expect(deleted["communications.notifications"] == 2)
+            #expect(try await fixture.titles(Self.ada) == ["Third"])
+            #expect(try await fixture.titles(Self.bob) == ["Bob's"])
         }
     }
 }

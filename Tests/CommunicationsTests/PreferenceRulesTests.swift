@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import ServiceKit
+import TestSupport
 import Testing
 
 @testable import CommunicationsService
@@ -80,6 +82,16 @@ import Testing
                 == DeliveryPlan(inApp: true, email: nil))
     }
 
+    @Test func aDraftTooLongForItsColumnsIsCutNotRefused() {
+        let draft = NotificationDraft(
+            userID: UUID(), type: "message.received", category: .messages, title: String(repeating: "é", count: 300), message: "m",
+            actionURL: "/" + String(repeating: "a", count: 600), dedupeKey: "k")
+        let fitted = Notifier.fitted(draft)
+        #expect(fitted.title.count == 255 && fitted.title.hasSuffix("…"))
+        #expect(fitted.actionURL == nil)
+        #expect(Notifier.fitted(fitted) == fitted)
+    }
+
     @Test func anUnsubscribeTokenIsSignedAndExpires() throws {
         let key = SymmetricKey(size: .bits256)
         let now = Self.date("2026-12-07T15:00:00Z")
@@ -98,6 +110,39 @@ import Testing
         #expect(throws: UnsubscribeToken.Refusal.invalid) { try UnsubscribeToken.verify(security, key: key, now: now) }
         for garbage in ["", ".", "abc", "a.b.c", String(repeating: "x", count: 500)] {
             #expect(throws: UnsubscribeToken.Refusal.invalid) { try UnsubscribeToken.verify(garbage, key: key, now: now) }
+        }
+    }
+}
+
+/// Every variable notifications read is in `--help` and the README's configuration table.
+@Suite struct NotificationSettingsTests {
+    static let names = [
+        "PUBLIC_URL", "NOTIFICATION_DELIVERY_INTERVAL_MS", "NOTIFICATION_DELIVERY_BATCH", "NOTIFICATION_MAX_ATTEMPTS",
+        "NOTIFICATION_RETENTION_DAYS", "UNSUBSCRIBE_SIGNING_KEY", "UNSUBSCRIBE_LINK_DAYS",
+    ]
+
+    @Test func everySettingIsDocumented() throws {
+        let readme = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let help = Set(CommunicationsEntryPoint.settingsHelp.split(whereSeparator: \.isWhitespace).map(String.init))
+        for name in Self.names {
+            #expect(help.contains(name), "--help lists \(name)")
+            #expect(readme.contains("`\(name)`"), "README lists \(name)")
+        }
+    }
+
+    @Test func settingsAreReadAndCheckedFromTheEnvironment() throws {
+        let key = Data(repeating: 3, count: 32).base64EncodedString()
+        let settings = try NotificationSettings.fromEnvironment(
+            EnvironmentReader([
+                "NOTIFICATION_DELIVERY_INTERVAL_MS": "250", "UNSUBSCRIBE_SIGNING_KEY": key, "UNSUBSCRIBE_LINK_DAYS": "30",
+                "PUBLIC_URL": "https://tract.example",
+            ]))
+        #expect(settings.deliveryInterval == .milliseconds(250))
+        #expect(settings.unsubscribeKey != nil)
+        #expect(settings.unsubscribeLinkLifetime == .seconds(30 * 86400))
+        #expect(settings.link("/documents/1") == "https://tract.example/documents/1")
+        #expect(throws: ConfigurationError.self) {
+            try NotificationSettings.fromEnvironment(EnvironmentReader(["UNSUBSCRIBE_SIGNING_KEY": "c2hvcnQ="]))
         }
     }
 }

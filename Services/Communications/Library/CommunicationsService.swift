@@ -12,11 +12,11 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
 
     public static func definition() throws -> ServiceDefinition {
         try Self.definition(
-            mail: MailSettings.fromEnvironment(), live: LiveSettings.fromEnvironment(), notifications: NotificationSettings.fromEnvironment())
+            mail: MailSettings.fromEnvironment(), notifications: NotificationSettings.fromEnvironment(), live: LiveSettings.fromEnvironment())
     }
 
     static func definition(
-        mail: MailSettings, live: LiveSettings = LiveSettings(), notifications: NotificationSettings = NotificationSettings(),
+        mail: MailSettings, notifications: NotificationSettings = NotificationSettings(), live: LiveSettings = LiveSettings(),
         messaging: MessagingSettings? = nil
     ) throws -> ServiceDefinition {
         let messaging = try messaging ?? MessagingSettings.fromEnvironment()
@@ -25,11 +25,11 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
             EmailSends(templates: templates, mail: mail, smtp: smtp, postgres: dependencies.postgres, ids: dependencies.ids)
         }
-        // One per process: the LISTEN connection wakes the streams the routes opened.
-        let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         @Sendable func unsubscribeKey(_ dependencies: ServiceDependencies) -> UnsubscribeKey {
             UnsubscribeKey(configured: notifications.unsubscribeKey, postgres: dependencies.postgres)
         }
+        // One per process: the LISTEN connection wakes the streams the routes opened.
+        let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
             name: .communications,
             bundle: .module,
@@ -42,19 +42,19 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
             },
             backgroundServices: { dependencies in
                 [
-                    LiveListener(
-                        postgres: dependencies.postgres, hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres),
-                        logger: dependencies.logger
-                    ),
                     // The email channel of notifications: due mails and digests (Notifications/).
                     NotificationDelivery(
                         postgres: dependencies.postgres, sends: sends(dependencies), directory: UserDirectory(dependencies),
                         unsubscribeKey: unsubscribeKey(dependencies), settings: notifications, clock: dependencies.clock,
                         ids: dependencies.ids, logger: dependencies.logger
                     ),
+                    LiveListener(
+                        postgres: dependencies.postgres, hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres),
+                        logger: dependencies.logger
+                    ),
                 ]
             },
-            purgeTargets: [live.feedPurge] + NotificationRetention.targets(notifications.retention),
+            purgeTargets: NotificationRetention.targets(notifications.retention) + [live.feedPurge],
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
                 // Messaging: conversations and their messages, connections and blocks (Messaging/, Connections/).
@@ -66,12 +66,6 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 let connections = ConnectionStore(
                     postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids, maxPending: messaging.maxPendingRequests)
                 router.mount(ConnectionController(store: connections, notices: conversations.notices), at: "/v1/communications/connections")
-                router.mount(
-                    LiveStreamController(
-                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
-                    ),
-                    at: "/v1/communications/stream"
-                )
                 // A user's notifications; staff send them to a user or a segment.
                 let staff = StaffNotifications(
                     postgres: dependencies.postgres, notifier: Notifier(dependencies), internalClient: dependencies.internalClient,
@@ -80,7 +74,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     settings: notifications, clock: dependencies.clock, ids: dependencies.ids
                 )
                 router.mount(
-                    NotificationController(store: NotificationStore(postgres: dependencies.postgres, clock: dependencies.clock), staff: staff),
+                    NotificationController(
+                        store: NotificationStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids), staff: staff),
                     at: "/v1/communications/notifications"
                 )
                 // Preferences, and one-click unsubscribe from a mail (RFC 8058; no session).
@@ -92,6 +87,12 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     UnsubscribeController(
                         key: unsubscribeKey(dependencies), clock: dependencies.clock, ids: dependencies.ids, postgres: dependencies.postgres),
                     at: "/v1/communications/unsubscribe"
+                )
+                router.mount(
+                    LiveStreamController(
+                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
+                    ),
+                    at: "/v1/communications/stream"
                 )
             }
         )
@@ -106,19 +107,18 @@ public func buildApplication(
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
 }
 
-/// The same with mail, live, notification and messaging settings of the caller's choosing (tests
+/// The same with mail, notification, live and messaging settings of the caller's choosing (tests
 /// point it at their own sink and deliver often).
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
-    live: LiveSettings = LiveSettings(),
     notifications: NotificationSettings = NotificationSettings(),
+    live: LiveSettings = LiveSettings(),
     messaging: MessagingSettings? = nil,
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(
         configuration,
-        definition: try CommunicationsEntryPoint.definition(mail: mail, live: live, notifications: notifications, messaging: messaging),
-        overrides: overrides
-    )
+        definition: try CommunicationsEntryPoint.definition(mail: mail, notifications: notifications, live: live, messaging: messaging),
+        overrides: overrides)
 }

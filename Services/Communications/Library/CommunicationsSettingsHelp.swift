@@ -16,6 +16,6 @@ extension CommunicationsEntryPoint {
           CONVERSATION_MAX_MEMBERS    members of a group conversation (50)
           CONNECTION_MAX_PENDING      connection requests awaiting an answer per user (100)
 
-        """ + LiveSettings.help
+        """ + NotificationSettings.help + LiveSettings.help
     }
 }

@@ -21,6 +21,18 @@ struct NotificationSettings: Sendable {
     /// Backoff between attempts of one mail.
     var retries = RetrySchedule(base: .seconds(30), maximum: .seconds(3600))
 
+    /// The lines of `--help` for these settings.
+    static let help = """
+          PUBLIC_URL                  base of links in notification mails (http://127.0.0.1:8080)
+          NOTIFICATION_DELIVERY_INTERVAL_MS  how often due mails and digests are looked for (1000)
+          NOTIFICATION_DELIVERY_BATCH  mails claimed per pass (100)
+          NOTIFICATION_MAX_ATTEMPTS   attempts before a notification mail is failed (8)
+          NOTIFICATION_RETENTION_DAYS  read/deleted notifications and finished mails kept (180)
+          UNSUBSCRIBE_SIGNING_KEY     base64, 32+ bytes, signs unsubscribe links (unset: one kept in the database)
+          UNSUBSCRIBE_LINK_DAYS       how long an unsubscribe link works (90)
+
+        """
+
     static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> NotificationSettings {
         var settings = NotificationSettings()
         settings.deliveryInterval = try environment.duration("NOTIFICATION_DELIVERY_INTERVAL_MS", defaultMilliseconds: 1000, range: 10...600_000)

@@ -1,13 +1,20 @@
 import Foundation
 import Logging
+import Models
 import PostgresNIO
 import ServiceKit
 
 /// A user's own notifications: the list, the unread count, marking read and deleting. Every
 /// statement names the user, so another user's notification is the same 404 as none.
+///
+/// Marking read is told to the user's other open clients through the live feed
+/// (`notification.read`: the ids and the new unread count), in the same transaction, so every
+/// badge agrees.
 struct NotificationStore: Sendable {
     let postgres: PostgresClient
     let clock: ServiceClock
+    let ids: IDGenerator
+    var live = LiveFeed()
 
     /// At most this many ids in one "mark several read".
     static let maximumIDs = 200
@@ -46,32 +53,55 @@ struct NotificationStore: Sendable {
 
     /// Marks one read (again is fine) and answers it.
     func markRead(_ id: UUID, user: UUID, logger: Logger) async throws -> String {
-        var binds = SQLBinds()
-        let now = binds.add(self.clock.now)
-        let sql = """
-            UPDATE communications.notifications x SET read_at = coalesce(x.read_at, \(now))
-            WHERE x.id = \(binds.add(id)) AND x.user_id = \(binds.add(user)) AND x.deleted_at IS NULL
-            RETURNING \(Self.documentSQL)::text
-            """
-        for try await document in try await self.postgres.query(binds.query(sql), logger: logger).decode(String.self) { return document }
-        throw Problem.notFound("No notification has this id.")
+        try await self.postgres.transaction(logger: logger) { connection in
+            var binds = SQLBinds()
+            let now = binds.add(self.clock.now)
+            let sql = """
+                WITH before AS (SELECT read_at FROM communications.notifications WHERE id = \(binds.add(id)))
+                UPDATE communications.notifications x SET read_at = coalesce(x.read_at, \(now))
+                WHERE x.id = \(binds.add(id)) AND x.user_id = \(binds.add(user)) AND x.deleted_at IS NULL
+                RETURNING \(Self.documentSQL)::text, (SELECT read_at IS NULL FROM before)
+                """
+            for try await (document, changed) in try await connection.query(binds.query(sql), logger: logger).decode((String, Bool).self) {
+                if changed { try await self.tell(user, read: [id], on: connection, logger: logger) }
+                return document
+            }
+            throw Problem.notFound("No notification has this id.")
+        }
     }
 
     /// Marks the user's unread ones among `ids` (all of them when nil) read; answers how many changed.
     func markRead(_ ids: [UUID]?, user: UUID, logger: Logger) async throws -> Int {
-        var binds = SQLBinds()
-        let now = binds.add(self.clock.now)
-        let only = ids.map { "AND x.id = ANY(\(binds.add($0))::uuid[])" } ?? ""
-        let sql = """
-            WITH changed AS (
+        try await self.postgres.transaction(logger: logger) { connection in
+            var binds = SQLBinds()
+            let now = binds.add(self.clock.now)
+            let only = ids.map { "AND x.id = ANY(\(binds.add($0))::uuid[])" } ?? ""
+            let sql = """
                 UPDATE communications.notifications x SET read_at = \(now)
                 WHERE x.user_id = \(binds.add(user)) AND x.read_at IS NULL AND x.deleted_at IS NULL \(only)
-                RETURNING 1
-            )
-            SELECT count(*)::integer FROM changed
-            """
-        for try await count in try await self.postgres.query(binds.query(sql), logger: logger).decode(Int.self) { return count }
-        return 0
+                RETURNING x.id
+                """
+            var changed: [UUID] = []
+            for try await id in try await connection.query(binds.query(sql), logger: logger).decode(UUID.self) { changed.append(id) }
+            if !changed.isEmpty { try await self.tell(user, read: changed, on: connection, logger: logger) }
+            return changed.count
+        }
+    }
+
+    /// `notification.read` to the user's live feed: which were read and how many are left.
+    private func tell(_ user: UUID, read: [UUID], on connection: PostgresConnection, logger: Logger) async throws {
+        var binds = SQLBinds()
+        let sql =
+            "SELECT count(*)::integer FROM communications.notifications x WHERE \(Self.visible(&binds, user: user, now: self.clock.now)) AND x.read_at IS NULL"
+        var unread = 0
+        for try await count in try await connection.query(binds.query(sql), logger: logger).decode(Int.self) { unread = count }
+        // A long list (mark all read) is said as `all`: the count is what a badge needs.
+        let payload = JSONValue.object(
+            read.count > NotificationStore.maximumIDs
+                ? ["all": .bool(true), "unread_count": .number(Double(unread))]
+                : ["ids": .array(read.map { .string($0.uuidString.lowercased()) }), "unread_count": .number(Double(unread))])
+        try await self.live.append(
+            LiveItem(kind: "notification.read", id: self.ids.next(), payload: payload), to: [user], on: connection, logger: logger)
     }
 
     /// Soft delete: the row stays for its mail's record until the purge takes it.

@@ -12,6 +12,11 @@ enum NotificationTypes {
         "renovation.progress_updated": .propertyUpdates,
         "security.new_device_sign_in": .security,
         "staff.notice": .product,
+        // Messaging and connections (Messaging/, Connections/), the community digest (Community/).
+        "message.received": .messages,
+        "connection.requested": .connections,
+        "connection.accepted": .connections,
+        "community_digest": .community,
     ]
 
     /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.
