@@ -159,7 +159,7 @@ import Testing
             // Bob's client heard of the edit and the delete.
             #expect(
                 try await fixture.sql(
-                    "SELECT kind FROM communications.live_items WHERE user_id = '\(bob.path)' ORDER BY seq") == [
+                    "SELECT kind FROM communications.live_items WHERE user_id = '\(bob.path)' AND kind LIKE 'message%' ORDER BY seq") == [
                         "message", "message.edited", "message.deleted",
                     ])
         }
