@@ -56,8 +56,11 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             "SMTP",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            // HMAC-SHA256 of one-click unsubscribe links (RFC 8058).
+            .product(name: "Crypto", package: "swift-crypto"),
         ],
-        ["SMTP"]
+        // The messaging tests start a real properties service ("ask the sponsor", attachments).
+        ["SMTP", "PropertiesService"]
     ),
     (
         "AnalyticsService", "analytics", "Analytics",
@@ -286,10 +289,38 @@ targets.append(
 
 targets.append(
     .executableTarget(
+        name: "messaging-bench",
+        dependencies: [
+            "ServiceKit", "Models",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ],
+        path: "Benchmarks/Messaging",
+        swiftSettings: swiftSettings
+    )
+)
+
+targets.append(
+    .executableTarget(
         name: "analytics-funnel-bench",
         dependencies: ["AnalyticsService"],
         path: "Benchmarks/AnalyticsFunnel",
         exclude: ["generate-events.sql"],
+        swiftSettings: swiftSettings
+    )
+)
+
+// `make bench` BENCH_ONLY=fanout: one renovation update fanned out to 10,000 investors' notifications.
+targets.append(
+    .executableTarget(
+        name: "notification-fanout-bench",
+        dependencies: ["CommunicationsService"],
+        path: "Benchmarks/NotificationFanout",
         swiftSettings: swiftSettings
     )
 )

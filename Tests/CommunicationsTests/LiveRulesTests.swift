@@ -61,3 +61,18 @@ import Testing
         #expect(hub.admits(alice) == nil)
     }
 }
+
+extension LiveRulesTests {
+    @Test func aStreamTakesHandedRowsOnlyWhenTheyFollowItsCursor() {
+        func rows(_ seqs: [Int64]) -> [LiveFeedReader.Row] { seqs.map { LiveFeedReader.Row(seq: $0, kind: "k", payload: "{}") } }
+        #expect(LiveHub.Wake().rows(after: 3) == nil)
+        #expect(LiveHub.Wake(rows: rows([4])).rows(after: 3) == rows([4]))
+        #expect(LiveHub.Wake(rows: rows([4, 5])).rows(after: 3) == rows([4, 5]))
+        // Already sent (the stream read the table first): nothing to do, no read.
+        #expect(LiveHub.Wake(rows: rows([3])).rows(after: 3) == [])
+        #expect(LiveHub.Wake(rows: rows([2, 3, 4])).rows(after: 3) == rows([4]))
+        // A gap (a coalesced wake, or several items for one user in one append): read the table.
+        #expect(LiveHub.Wake(rows: rows([5])).rows(after: 3) == nil)
+        #expect(LiveHub.Wake(rows: rows([4, 6])).rows(after: 3) == nil)
+    }
+}

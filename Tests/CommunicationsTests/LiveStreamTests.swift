@@ -77,7 +77,7 @@ import Testing
             let (bobOnA, _) = try await LiveClient.open(port: fixture.ports[0], token: try await fixture.token(for: bob))
             let (carolOnB, _) = try await LiveClient.open(port: fixture.ports[1], token: try await fixture.token(for: carol))
             let (aliceOnB, _) = try await LiveClient.open(port: fixture.ports[1], token: try await fixture.token(for: alice))
-            defer { [onA, bobOnA, carolOnB, aliceOnB].forEach { $0.close() } }
+            defer { for client in [onA, bobOnA, carolOnB, aliceOnB] { client.close() } }
             for client in [onA, bobOnA, carolOnB, aliceOnB] { #expect(try await client.waitFor { $0.count == 1 }) }
 
             // One fan-out to alice and carol: each replica's listener wakes its own streams.
@@ -92,6 +92,45 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(300))
             #expect(bobOnA.items.isEmpty)
+        }
+    }
+
+    @Test func concurrentWritersReachTwoStreamsInOrderWithoutGapsOrRepeats() async throws {
+        try await LiveFixture.run(replicas: 2) { fixture in
+            let alice = UUID()
+            let token = try await fixture.token(for: alice)
+            let (onA, _) = try await LiveClient.open(port: fixture.ports[0], token: token)
+            let (onB, _) = try await LiveClient.open(port: fixture.ports[1], token: token)
+            defer { for client in [onA, onB] { client.close() } }
+            for client in [onA, onB] { #expect(try await client.waitFor { $0.count == 1 }) }
+            // 20 writers × 10 appends; some writers also hand alice two items in one append.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<20 {
+                    group.addTask {
+                        for n in 0..<10 {
+                            if writer.isMultiple(of: 5), n.isMultiple(of: 3) {
+                                let logger = Logger(label: "test.live")
+                                try await fixture.feedClient.transaction(logger: logger) { connection in
+                                    try await LiveFeed().append(
+                                        [(alice, LiveFixture.item("w\(writer)-\(n)a")), (alice, LiveFixture.item("w\(writer)-\(n)b"))],
+                                        on: connection, logger: logger
+                                    )
+                                }
+                            } else {
+                                try await fixture.append(LiveFixture.item("w\(writer)-\(n)"), to: [alice])
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let total = try #require(Int(try await fixture.sql("SELECT last_seq::text FROM communications.live_heads").first ?? ""))
+            #expect(total == 216)
+            for client in [onA, onB] {
+                #expect(try await client.waitFor(timeout: .seconds(10)) { $0.count == total + 1 })
+                #expect(client.items.map(\.id) == (1...total).map(String.init))
+                #expect(Set(client.items.map(\.data)).count == total)
+            }
         }
     }
 

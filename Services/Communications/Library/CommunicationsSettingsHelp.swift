@@ -17,7 +17,8 @@ extension CommunicationsEntryPoint {
           MESSAGE_EDIT_WINDOW_SECONDS how long a sender may edit a message (900)
           MESSAGE_MAX_ATTACHMENTS     media documents per message (10)
           CONVERSATION_MAX_MEMBERS    members of a group conversation (50)
+          CONNECTION_MAX_PENDING      connection requests awaiting an answer per user (100)
 
-        """ + LiveSettings.help
+        """ + NotificationSettings.help + LiveSettings.help
     }
 }

@@ -42,7 +42,8 @@ struct ConnectionController: RouteController {
         let requested = try await self.store.postgres.transaction(logger: context.logger) { connection in
             let requested = try await self.store.request(from: user, to: addressee, note: note, on: connection, logger: context.logger)
             if requested.notify {
-                try await self.notices.connectionRequested(requested.id, from: user, to: addressee, on: connection, logger: context.logger)
+                try await self.notices.connectionRequested(
+                    requested.id, from: user, to: addressee, note: note, at: self.store.clock.now, on: connection, logger: context.logger)
             }
             return requested
         }

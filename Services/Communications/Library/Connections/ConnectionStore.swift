@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import Models
 import PostgresNIO
@@ -16,6 +17,9 @@ struct ConnectionStore: Sendable {
     let postgres: PostgresClient
     let clock: ServiceClock
     let ids: IDGenerator
+    /// Requests one user may have waiting for an answer: requests notify, so this caps what one
+    /// account can push into strangers' notifications (LinkedIn caps pending invitations too).
+    var maxPending = 100
 
     static let notFound = Problem.notFound("No connection has this id.")
     static let order = Keyset.newestFirst
@@ -75,6 +79,7 @@ struct ConnectionStore: Sendable {
             case ("declined", true): throw Problem.conflict("This person declined your request.")
             default:
                 // They asked once and were declined by this requester, who now asks them.
+                try await self.requireRoomForRequest(from: requester, on: connection, logger: logger)
                 try await connection.query(
                     """
                     UPDATE communications.connections SET requester_id = \(requester), addressee_id = \(addressee), status = 'pending',
@@ -85,6 +90,7 @@ struct ConnectionStore: Sendable {
                 return Requested(id: id, created: true, notify: !hidden)
             }
         }
+        try await self.requireRoomForRequest(from: requester, on: connection, logger: logger)
         let id = self.ids.next()
         try await connection.query(
             """
@@ -93,6 +99,24 @@ struct ConnectionStore: Sendable {
             """,
             logger: logger)
         return Requested(id: id, created: true, notify: !hidden)
+    }
+
+    /// 429 when the requester has `maxPending` requests waiting already (hidden ones count: the
+    /// answer must not differ for them).
+    func requireRoomForRequest(from requester: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM communications.connections WHERE requester_id = \(requester) AND status = 'pending' LIMIT \(self.maxPending)
+            ) waiting
+            """,
+            logger: logger)
+        for try await waiting in rows.decode(Int.self) where waiting >= self.maxPending {
+            throw Problem(
+                .tooManyRequests,
+                detail: "You have \(self.maxPending) connection requests waiting for an answer; withdraw some or wait for answers before asking more."
+            )
+        }
     }
 
     /// The addressee answers a pending request: `accepted` or `declined`.
@@ -192,7 +216,7 @@ struct ConnectionStore: Sendable {
     func blocks(by user: UUID, page: PageRequest, logger: Logger) async throws -> JSONDocument {
         var binds = SQLBinds()
         let sql = """
-            SELECT jsonb_build_object('user_id', x.blocked_id, 'created_at', communications.rfc3339(x.created_at))::text,
+            SELECT jsonb_build_object('id', x.blocked_id, 'user_id', x.blocked_id, 'created_at', communications.rfc3339(x.created_at))::text,
                 \(page.selectKey), x.blocked_id
             FROM communications.blocks x WHERE x.blocker_id = \(binds.add(user)) AND \(page.after(&binds))
             ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)

@@ -28,6 +28,24 @@ struct LiveFeedReader: Sendable {
         return LiveResume.Position(head: 0, oldestKept: nil)
     }
 
+    /// The rows a NOTIFY announced (each user's new head), in one query on `connection` (the
+    /// listener's own, so it does not wait for the pool the streams use).
+    func rows(at heads: [(user: UUID, seq: Int64)], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: [Row]] {
+        let rows = try await connection.query(
+            """
+            SELECT i.user_id, i.seq, i.kind, i.payload::text
+            FROM unnest(\(heads.map(\.user))::uuid[], \(heads.map(\.seq))::bigint[]) AS h (user_id, seq)
+            JOIN communications.live_items i ON i.user_id = h.user_id AND i.seq = h.seq
+            """,
+            logger: logger
+        )
+        var result: [UUID: [Row]] = [:]
+        for try await (user, seq, kind, payload) in rows.decode((UUID, Int64, String, String).self) {
+            result[user, default: []].append(Row(seq: seq, kind: kind, payload: payload))
+        }
+        return result
+    }
+
     /// Up to `limit` rows after `seq`, in order.
     func rows(of user: UUID, after seq: Int64, limit: Int, logger: Logger) async throws -> [Row] {
         let rows = try await self.postgres.query(

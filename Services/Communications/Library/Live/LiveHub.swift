@@ -2,19 +2,28 @@ import Foundation
 import Synchronization
 
 /// This replica's open streams by user, so the one LISTEN connection can wake the streams a
-/// NOTIFY names. It holds no items: a woken stream reads its rows from the feed table, which is the
-/// only source of truth, so a replica that loses its hub (or never hears a NOTIFY) delivers late,
-/// never wrongly.
+/// NOTIFY names. The feed table stays the only source of truth: a wake may hand a stream the rows
+/// the listener just read for it (one query for every stream a NOTIFY names, instead of one each),
+/// but a stream takes them only when they continue exactly from its cursor, and reads the table
+/// itself otherwise. A replica that loses its hub (or never hears a NOTIFY) delivers late, never
+/// wrongly.
 final class LiveHub: Sendable {
-    /// One open stream's wake-ups. Wakes coalesce (a stream that is busy writing sees one wake for
-    /// any number of NOTIFYs), as every wake means the same thing: read the feed after your cursor.
+    /// What a stream is woken with: rows to send if they follow its cursor, or none (read the
+    /// table after your cursor).
+    struct Wake: Sendable, Equatable {
+        var rows: [LiveFeedReader.Row] = []
+    }
+
+    /// One open stream's wake-ups. Wakes coalesce to the newest (a stream that is busy writing sees
+    /// one wake for any number of NOTIFYs); a dropped wake's rows leave a gap before the next
+    /// wake's, which sends the stream to the table, so nothing is lost.
     struct Subscription: Sendable {
         let id: Int
         let user: UUID
-        let wakes: AsyncStream<Void>
-        fileprivate let continuation: AsyncStream<Void>.Continuation
+        let wakes: AsyncStream<Wake>
+        fileprivate let continuation: AsyncStream<Wake>.Continuation
 
-        func wake() { self.continuation.yield() }
+        func wake() { self.continuation.yield(Wake()) }
         /// Ends `wakes`, so the stream's loop returns (shutdown).
         func finish() { self.continuation.finish() }
     }
@@ -25,7 +34,7 @@ final class LiveHub: Sendable {
     }
 
     private struct State {
-        var streams: [UUID: [Int: AsyncStream<Void>.Continuation]] = [:]
+        var streams: [UUID: [Int: AsyncStream<Wake>.Continuation]] = [:]
         var total = 0
         var nextID = 0
         var listening = false
@@ -47,7 +56,7 @@ final class LiveHub: Sendable {
     }
 
     func open(_ user: UUID) -> Result<Subscription, Refusal> {
-        let (wakes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (wakes, continuation) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(1))
         return self.state.withLock { state in
             if let refusal = Self.refusal(for: user, in: state, maxPerUser: self.maxPerUser, maxTotal: self.maxTotal) {
                 return .failure(refusal)
@@ -68,17 +77,24 @@ final class LiveHub: Sendable {
         subscription.continuation.finish()
     }
 
-    /// Wakes the streams of `users` (a NOTIFY's list).
-    func wake(_ users: some Sequence<UUID>) {
-        let woken = self.state.withLock { state in users.flatMap { state.streams[$0].map { Array($0.values) } ?? [] } }
-        for continuation in woken { continuation.yield() }
+    /// Those of `users` with a stream open here: the only ones worth reading rows for.
+    func watched(_ users: [UUID]) -> Set<UUID> {
+        self.state.withLock { state in Set(users.filter { state.streams[$0] != nil }) }
     }
 
-    /// Wakes every stream: after the listener (re)connects, anything committed while it was not
-    /// listening has been announced to no one.
+    /// Wakes the streams of each user, handing them the rows read for that user (none: read yourself).
+    func wake(_ rows: [UUID: [LiveFeedReader.Row]]) {
+        let woken = self.state.withLock { state in
+            rows.flatMap { user, rows in (state.streams[user]?.values).map { $0.map { ($0, rows) } } ?? [] }
+        }
+        for (continuation, rows) in woken { continuation.yield(Wake(rows: rows)) }
+    }
+
+    /// Wakes every stream to read the table: after the listener (re)connects, anything committed
+    /// while it was not listening has been announced to no one.
     func wakeAll() {
         let woken = self.state.withLock { state in state.streams.values.flatMap(\.values) }
-        for continuation in woken { continuation.yield() }
+        for continuation in woken { continuation.yield(Wake()) }
     }
 
     var openStreams: Int { self.state.withLock { $0.total } }
@@ -92,5 +108,16 @@ final class LiveHub: Sendable {
         if (state.streams[user]?.count ?? 0) >= maxPerUser { return .tooManyForUser }
         if state.total >= maxTotal { return .tooManyForReplica }
         return nil
+    }
+}
+
+extension LiveHub.Wake {
+    /// The rows this wake hands a stream at `cursor`: all of them after the cursor when they follow
+    /// it without a gap; nil when the stream must read the table (no rows, or a gap).
+    func rows(after cursor: Int64) -> [LiveFeedReader.Row]? {
+        let fresh = self.rows.filter { $0.seq > cursor }
+        if fresh.isEmpty { return self.rows.isEmpty ? nil : [] }
+        for (offset, row) in fresh.enumerated() where row.seq != cursor + 1 + Int64(offset) { return nil }
+        return fresh
     }
 }

@@ -118,32 +118,30 @@ struct LiveStreamController: RouteController {
 
         var endReason = "shutting_down"
         try await withGracefulShutdownHandler {
-            for await _ in subscription.wakes {
+            for await wake in subscription.wakes {
                 if clock.now >= deadline {
                     endReason = lifetime.reason
                     break
                 }
-                do {
-                    while true {
-                        let rows = try await self.reader.rows(of: user, after: cursor, limit: self.settings.batchSize, logger: logger)
-                        guard !rows.isEmpty else { break }
-                        var text = ""
-                        for row in rows {
-                            if row.seq != cursor + 1 {
-                                // Rows between were purged while this stream was behind.
-                                text += ServerSentEvents.event(
-                                    id: row.seq - 1, event: "reset", data: Self.resetData(reason: "purged", resumedAfter: row.seq - 1))
-                            }
-                            text += ServerSentEvents.event(id: row.seq, event: row.kind, data: row.payload)
-                            cursor = row.seq
-                        }
-                        try await writer.write(ByteBuffer(string: text))
+                if let handed = wake.rows(after: cursor) {
+                    // The listener read them for every stream of this user at once.
+                    if !handed.isEmpty {
+                        try await writer.write(ByteBuffer(string: Self.events(handed, cursor: &cursor)))
                         lastWrite = clock.now
-                        if rows.count < self.settings.batchSize { break }
                     }
-                } catch let error as PSQLError {
-                    // The database is away (a restart): keep the stream and read again at the next wake.
-                    logger.debug("live stream read failed", metadata: ["error": .string(String(reflecting: error))])
+                } else {
+                    do {
+                        while true {
+                            let rows = try await self.reader.rows(of: user, after: cursor, limit: self.settings.batchSize, logger: logger)
+                            guard !rows.isEmpty else { break }
+                            try await writer.write(ByteBuffer(string: Self.events(rows, cursor: &cursor)))
+                            lastWrite = clock.now
+                            if rows.count < self.settings.batchSize { break }
+                        }
+                    } catch let error as PSQLError {
+                        // The database is away (a restart): keep the stream and read again at the next wake.
+                        logger.debug("live stream read failed", metadata: ["error": .string(String(reflecting: error))])
+                    }
                 }
                 if clock.now - lastWrite >= heartbeat {
                     try await writer.write(ByteBuffer(string: ServerSentEvents.comment("keep-alive")))
@@ -155,6 +153,20 @@ struct LiveStreamController: RouteController {
         }
         try await writer.write(ByteBuffer(string: ServerSentEvents.event(id: nil, event: "end", data: #"{"reason":"\#(endReason)"}"#)))
         try await writer.finish(nil)
+    }
+
+    /// The rows as events, moving `cursor`; a gap before a row (rows purged while this stream was
+    /// behind) is announced with a `reset`.
+    private static func events(_ rows: [LiveFeedReader.Row], cursor: inout Int64) -> String {
+        var text = ""
+        for row in rows {
+            if row.seq != cursor + 1 {
+                text += ServerSentEvents.event(id: row.seq - 1, event: "reset", data: Self.resetData(reason: "purged", resumedAfter: row.seq - 1))
+            }
+            text += ServerSentEvents.event(id: row.seq, event: row.kind, data: row.payload)
+            cursor = row.seq
+        }
+        return text
     }
 
     private static func resetData(reason: String, resumedAfter: Int64) -> String {

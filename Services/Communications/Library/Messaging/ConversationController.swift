@@ -151,11 +151,12 @@ struct ConversationController: RouteController {
     @Sendable func addMembers(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         let user = try context.identity.requireUser()
         let id = try Self.id(context)
+        let logger = context.logger
+        _ = try await self.store.requireMember(id, user, logger: logger)
         var fields = try BodyFields(try await request.decode(as: JSONValue.self, context: context), allowed: ["member_ids"], required: ["member_ids"])
         let members = Self.uuids("member_ids", in: &fields, required: true).filter { $0 != user }
         if members.isEmpty, fields.errors.isEmpty { fields.add("member_ids", "must name at least one other person") }
         try fields.check()
-        let logger = context.logger
         try await self.store.postgres.transaction(logger: logger) { connection in
             let (kind, _) = try await self.store.requireMember(id, user, on: connection, logger: logger)
             guard kind == "group" else { throw Problem.conflict("Only a group conversation takes new members.") }
@@ -187,17 +188,22 @@ struct ConversationController: RouteController {
     @Sendable func read(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         let user = try context.identity.requireUser()
         let id = try Self.id(context)
+        _ = try await self.store.requireMember(id, user, logger: context.logger)
         var message: UUID?
-        if let length = request.headers[.contentLength], length != "0" {
+        var request = request
+        // The body is optional: an empty one (however it was framed) means "up to the latest".
+        if try await request.collectBody(upTo: context.maxUploadSize).readableBytes > 0 {
             var fields = try BodyFields(try await request.decode(as: JSONValue.self, context: context), allowed: ["message_id"])
             message = fields.uuid("message_id")
             try fields.check()
         }
         let logger = context.logger
         return try await self.store.postgres.transaction(logger: logger) { connection in
-            let seq = try await self.store.markRead(id, by: user, upTo: message, on: connection, logger: logger)
-            let others = try await self.store.otherMembers(of: id, than: user, on: connection, logger: logger)
-            try await self.conversations.notices.conversationRead(id, by: user, upTo: seq, to: others, on: connection, logger: logger)
+            let (seq, moved) = try await self.store.markRead(id, by: user, upTo: message, on: connection, logger: logger)
+            if moved {
+                let others = try await self.store.otherMembers(of: id, than: user, on: connection, logger: logger)
+                try await self.conversations.notices.conversationRead(id, by: user, upTo: seq, to: others, on: connection, logger: logger)
+            }
             return JSONDocument(try await self.store.document(id, for: user, on: connection, logger: logger))
         }
     }
@@ -215,6 +221,9 @@ struct ConversationController: RouteController {
         var request = request
         let user = try context.identity.requireUser()
         let id = try Self.id(context)
+        let logger = context.logger
+        // Membership first: a non-member learns nothing, not even what is wrong with their body.
+        _ = try await self.store.requireMember(id, user, logger: logger)
         let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize, required: false)
         var fields = try BodyFields(
             try await request.decode(as: JSONValue.self, context: context), allowed: ["body", "attachments"],
@@ -226,10 +235,7 @@ struct ConversationController: RouteController {
         }
         try fields.check()
         guard let body else { throw Problem.validation(field: "body", "is required") }
-        let logger = context.logger
-        // Membership first, so a non-member's attachments are never looked up; then properties,
-        // outside any transaction.
-        _ = try await self.store.requireMember(id, user, logger: logger)
+        // Properties is asked outside any transaction.
         if !attachments.isEmpty {
             let refused = try await self.lookups.unreadable(attachments, reader: context.identity, context: context.callContext)
             guard refused.isEmpty else {
@@ -256,6 +262,7 @@ struct ConversationController: RouteController {
         let user = try context.identity.requireUser()
         let id = try Self.id(context)
         let message = try context.parameters.uuid("message_id", "message in this conversation")
+        _ = try await self.store.requireMember(id, user, logger: context.logger)
         var fields = try BodyFields(
             try await request.decode(as: JSONValue.self, context: context), allowed: ["body"],
             derived: ["id", "seq", "sender_id", "attachments", "created_at", "edited_at", "deleted_at"], required: ["body"])

@@ -146,7 +146,7 @@ struct ConversationStore: Sendable {
             _ = try await self.requireMember(conversation, user, on: connection, logger: logger)
             var binds = SQLBinds()
             let sql = """
-                SELECT jsonb_build_object('user_id', x.user_id, 'role', x.role, 'joined_at', communications.rfc3339(x.joined_at),
+                SELECT jsonb_build_object('id', x.user_id, 'user_id', x.user_id, 'role', x.role, 'joined_at', communications.rfc3339(x.joined_at),
                         'last_read_message_id', (SELECT r.id FROM communications.messages r WHERE r.conversation_id = x.conversation_id AND r.seq = x.last_read_seq),
                         'last_read_at', communications.rfc3339(x.last_read_at))::text,
                     \(page.selectKey), x.user_id
@@ -159,9 +159,10 @@ struct ConversationStore: Sendable {
     }
 
     /// Moves the member's read position forward to `message` (default: the latest); never back,
-    /// so receipts arriving out of order cannot un-read anything. Returns the new position's seq.
+    /// so receipts arriving out of order cannot un-read anything. Returns the position's seq and
+    /// whether it moved.
     func markRead(_ conversation: UUID, by user: UUID, upTo message: UUID?, on connection: PostgresConnection, logger: Logger) async throws
-        -> Int64
+        -> (seq: Int64, moved: Bool)
     {
         _ = try await self.requireMember(conversation, user, on: connection, logger: logger)
         var seq: Int64?
@@ -177,15 +178,12 @@ struct ConversationStore: Sendable {
         let target = seq ?? 0
         let rows = try await connection.query(
             """
-            UPDATE communications.conversation_members
-            SET last_read_seq = greatest(last_read_seq, \(target)),
-                last_read_at = CASE WHEN \(target) > last_read_seq THEN \(self.clock.now) ELSE last_read_at END
-            WHERE conversation_id = \(conversation) AND user_id = \(user) RETURNING last_read_seq
+            UPDATE communications.conversation_members SET last_read_seq = \(target), last_read_at = \(self.clock.now)
+            WHERE conversation_id = \(conversation) AND user_id = \(user) AND last_read_seq < \(target) RETURNING last_read_seq
             """,
             logger: logger)
-        var position: Int64 = target
-        for try await value in rows.decode(Int64.self) { position = value }
-        return position
+        for try await value in rows.decode(Int64.self) { return (value, true) }
+        return (target, false)
     }
 
     /// The sender's own message, still editable: within the window and not deleted.

@@ -124,7 +124,9 @@ struct Conversations: Sendable {
         throw Problem.conflict("The conversation could not be opened; try again.")
     }
 
-    /// Adds members in one statement; those in `rejoin` who had left are members again.
+    /// Adds members in one statement; those in `rejoin` who had left are members again. A member
+    /// starts having read what was said before they joined: the history is theirs to read, but it
+    /// is not news.
     func addMembers(
         _ users: [UUID], role: String, to conversation: UUID, rejoin: [UUID], on connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -132,9 +134,10 @@ struct Conversations: Sendable {
         let now = self.clock.now
         try await connection.query(
             """
-            INSERT INTO communications.conversation_members (conversation_id, user_id, role, joined_at)
-            SELECT \(conversation), u, \(role), \(now) FROM unnest(\(users)::uuid[]) AS u
-            ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = \(now)
+            INSERT INTO communications.conversation_members (conversation_id, user_id, role, joined_at, last_read_seq)
+            SELECT \(conversation), u, \(role), \(now), c.last_seq
+            FROM unnest(\(users)::uuid[]) AS u, communications.conversations c WHERE c.id = \(conversation)
+            ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = \(now), last_read_seq = EXCLUDED.last_read_seq
             WHERE communications.conversation_members.left_at IS NOT NULL
               AND communications.conversation_members.user_id = ANY(\(rejoin)::uuid[])
             """,
@@ -170,19 +173,21 @@ struct Conversations: Sendable {
             """
             WITH bumped AS (
                 UPDATE communications.conversations SET last_seq = last_seq + 1, last_message_at = \(now), updated_at = \(now)
-                WHERE id = \(conversation) RETURNING id, last_seq
+                WHERE id = \(conversation) RETURNING id, last_seq, name
+            ), added AS (
+                INSERT INTO communications.messages (id, conversation_id, seq, sender_id, body, attachments, created_at)
+                SELECT \(id), bumped.id, bumped.last_seq, \(sender), \(text), \(Self.distinct(attachments))::uuid[], \(now) FROM bumped
             )
-            INSERT INTO communications.messages (id, conversation_id, seq, sender_id, body, attachments, created_at)
-            SELECT \(id), bumped.id, bumped.last_seq, \(sender), \(text), \(Self.distinct(attachments))::uuid[], \(now) FROM bumped
-            RETURNING seq
+            SELECT last_seq, name FROM bumped
             """,
             logger: logger
         )
-        var seq: Int64?
-        for try await value in rows.decode(Int64.self) { seq = value }
-        guard let seq else { throw Problem.notFound("No conversation has this id.") }
-        try await self.deliver(
-            MessagePosted(conversation: conversation, message: id, seq: seq, sender: sender, text: text), on: connection, logger: logger)
+        var posted: MessagePosted?
+        for try await (seq, name) in rows.decode((Int64, String?).self) {
+            posted = MessagePosted(conversation: conversation, message: id, seq: seq, sender: sender, text: text, title: name)
+        }
+        guard let posted else { throw Problem.notFound("No conversation has this id.") }
+        try await self.deliver(posted, on: connection, logger: logger)
         return id
     }
 
@@ -219,16 +224,22 @@ struct Conversations: Sendable {
         throw Problem.notFound("No conversation has this id.")
     }
 
-    /// A new message's other current members: their live feeds and notifications.
+    /// A new message's other current members: their live feeds, and a notification for those to
+    /// whom it is the first unread message from someone else (the others were notified of this
+    /// unread streak already, and the notifier would only find the same dedupe key).
     func deliver(_ posted: MessagePosted, on connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query(
             """
-            SELECT user_id FROM communications.conversation_members
-            WHERE conversation_id = \(posted.conversation) AND left_at IS NULL AND user_id IS DISTINCT FROM \(posted.sender)
+            SELECT m.user_id, m.last_read_seq, NOT EXISTS (
+                SELECT 1 FROM communications.messages g
+                WHERE g.conversation_id = m.conversation_id AND g.seq > m.last_read_seq AND g.seq < \(posted.seq)
+                  AND g.sender_id IS DISTINCT FROM m.user_id)
+            FROM communications.conversation_members m
+            WHERE m.conversation_id = \(posted.conversation) AND m.left_at IS NULL AND m.user_id IS DISTINCT FROM \(posted.sender)
             """,
             logger: logger)
-        var recipients: [UUID] = []
-        for try await user in rows.decode(UUID.self) { recipients.append(user) }
+        var recipients: [(user: UUID, readSeq: Int64, first: Bool)] = []
+        for try await (user, readSeq, first) in rows.decode((UUID, Int64, Bool).self) { recipients.append((user, readSeq, first)) }
         try await self.notices.messagePosted(posted, to: recipients, on: connection, logger: logger)
     }
 
@@ -245,4 +256,6 @@ struct MessagePosted: Sendable {
     var seq: Int64
     var sender: UUID?
     var text: String
+    /// The conversation's name, if it has one (a group's, a property's).
+    var title: String?
 }

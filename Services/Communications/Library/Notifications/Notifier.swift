@@ -26,6 +26,8 @@ struct Notifier: Sendable {
     @discardableResult
     func notify(_ drafts: [NotificationDraft], on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
         guard !drafts.isEmpty else { return [] }
+        // Titles and links past the columns' sizes are cut rather than failing the caller's transaction.
+        let drafts = drafts.map(Self.fitted)
         let now = self.clock.now
         let users = Array(Set(drafts.map(\.userID)))
         let settings = try await NotificationSettingsStore.load(users, on: connection, logger: logger)
@@ -104,6 +106,15 @@ struct Notifier: Sendable {
         return newIDs
     }
 
+    static func fitted(_ draft: NotificationDraft) -> NotificationDraft {
+        guard draft.title.count > 255 || (draft.actionURL?.count ?? 0) > 500 || draft.type.count > 100 else { return draft }
+        var fitted = draft
+        if fitted.title.count > 255 { fitted.title = String(fitted.title.prefix(254)) + "…" }
+        if (fitted.actionURL?.count ?? 0) > 500 { fitted.actionURL = nil }
+        fitted.type = String(fitted.type.prefix(100))
+        return fitted
+    }
+
     /// The channels a notification goes to, as `string_to_array` reads them.
     static func channels(_ plan: DeliveryPlan) -> String {
         [plan.inApp ? "in_app" : nil, plan.email == nil ? nil : "email"].compactMap { $0 }.joined(separator: ",")
@@ -114,6 +125,27 @@ extension Notifier {
     /// The service's notifier: its clock and ids, feeding the live feed. Every part of
     /// communications builds its notifier here, so all of them feed the same live stream.
     init(_ dependencies: ServiceDependencies) {
-        self.init(clock: dependencies.clock, ids: dependencies.ids)
+        self.init(clock: dependencies.clock, ids: dependencies.ids, live: Self.liveFeed(LiveFeed()))
+    }
+
+    /// Appends each notification to its user's live feed (kind `notification`, the list's fields),
+    /// one call for all of them, so a fan-out is one statement there too.
+    static func liveFeed(_ feed: LiveFeed) -> LiveSink {
+        { created, connection, logger in
+            try await feed.append(created.map { (user: $0.userID, item: Self.liveItem($0)) }, on: connection, logger: logger)
+        }
+    }
+
+    static func liveItem(_ notification: CreatedNotification) -> LiveItem {
+        LiveItem(
+            kind: "notification", id: notification.id,
+            payload: .object([
+                "id": .string(notification.id.uuidString.lowercased()), "type": .string(notification.type),
+                "category": .string(notification.category.rawValue), "title": .string(notification.title),
+                "message": .string(notification.message), "action_url": notification.actionURL.map(JSONValue.string) ?? .null,
+                "priority": .string(notification.priority.rawValue), "read": .bool(false),
+                "created_at": .string(RFC3339.string(from: notification.createdAt)),
+            ])
+        )
     }
 }

@@ -13,11 +13,15 @@ struct NotificationSchedule: Sendable, Equatable {
     var digestHour: Int
     /// 0 = Sunday … 6 = Saturday, for weekly digests.
     var digestWeekday: Int
+    /// The IANA name as the user gave it (Foundation on Linux calls UTC "GMT").
+    var zoneName: String? = nil
+
+    var timeZoneName: String { self.zoneName ?? self.timeZone.identifier }
 
     /// The seed's defaults: UTC, quiet hours off (22:00–08:00 every day once turned on), digests at 08:00 on Monday.
     static let standard = NotificationSchedule(
         timeZone: TimeZone(identifier: "UTC") ?? .gmt, quietHoursEnabled: false, quietStart: 22 * 60, quietEnd: 8 * 60,
-        quietDays: Set(0...6), digestHour: 8, digestWeekday: 1
+        quietDays: Set(0...6), digestHour: 8, digestWeekday: 1, zoneName: "UTC"
     )
 
     private var calendar: Calendar {

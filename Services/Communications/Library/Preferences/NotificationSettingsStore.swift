@@ -40,7 +40,7 @@ enum NotificationSettingsStore {
         {
             settings[user, default: UserNotificationSettings()].schedule = NotificationSchedule(
                 timeZone: TimeZone(identifier: zone) ?? NotificationSchedule.standard.timeZone, quietHoursEnabled: enabled,
-                quietStart: start, quietEnd: end, quietDays: Set(days), digestHour: hour, digestWeekday: weekday
+                quietStart: start, quietEnd: end, quietDays: Set(days), digestHour: hour, digestWeekday: weekday, zoneName: zone
             )
         }
         return settings
