@@ -43,7 +43,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
                 router.mount(
                     LiveStreamController(
-                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
+                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, tokenClock: .system
                     ),
                     at: "/v1/communications/stream"
                 )
