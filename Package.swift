@@ -56,6 +56,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             "SMTP",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            // HMAC-SHA256 of one-click unsubscribe links (RFC 8058).
+            .product(name: "Crypto", package: "swift-crypto"),
         ],
         ["SMTP"]
     ),
@@ -290,6 +292,16 @@ targets.append(
         dependencies: ["AnalyticsService"],
         path: "Benchmarks/AnalyticsFunnel",
         exclude: ["generate-events.sql"],
+        swiftSettings: swiftSettings
+    )
+)
+
+// `make bench` BENCH_ONLY=fanout: one renovation update fanned out to 10,000 investors' notifications.
+targets.append(
+    .executableTarget(
+        name: "notification-fanout-bench",
+        dependencies: ["CommunicationsService"],
+        path: "Benchmarks/NotificationFanout",
         swiftSettings: swiftSettings
     )
 )

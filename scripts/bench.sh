@@ -17,7 +17,10 @@
 #      on GET /v1/communications/stream over BENCH_LIVE_USERS (250) users, BENCH_LIVE_RATE (100)
 #      appends/s then fan-outs to everyone: commit → client p50/p99, beside the same append read back
 #      by a plain poll and GET /health/live, in the same run.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live),
+#   7. notification fan-out (issue 14): Benchmarks/NotificationFanout, one renovation.progress_updated to
+#      BENCH_FANOUT_INVESTORS (10,000) investors through the notification handler's transaction
+#      (notifications, planned mails, live items), beside plain INSERT … SELECT baselines.
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -175,5 +178,14 @@ out="$OUT_DIR/live-$stamp.txt"
 COMMUNICATIONS_URL="http://127.0.0.1:$LIVE_PORT" BENCH_JWKS_PORT=$JWKS_PORT BENCH_SECONDS="$SECONDS_EACH" \
     BENCH_DATABASE_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB" \
     BENCH_LIVE_CONNECTIONS="$CONNECTIONS_LIVE" "$bin/live-latency-bench" | tee "$out"
+log "saved $out"
+fi
+
+if runs fanout; then
+# Migrations alone (`communications migrate`): no delivery worker is running to mail the 10,000.
+COMMUNICATIONS_BENCH_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB"
+DATABASE_URL="$COMMUNICATIONS_BENCH_URL" LOG_LEVEL=warning "$bin/communications" migrate
+out="$OUT_DIR/fanout-$stamp.txt"
+BENCH_DATABASE_URL="$COMMUNICATIONS_BENCH_URL" "$bin/notification-fanout-bench" | tee "$out"
 log "saved $out"
 fi

@@ -9,11 +9,15 @@ public struct EmailRequest: Codable, Sendable, Equatable {
     public var templateKey: String
     public var to: String
     public var variables: [String: String]
+    /// The recipient's account, when the mail is about one (auth's `new_device_sign_in`):
+    /// `communications` then makes it a notification whose email channel is this mail.
+    public var userId: UUID?
 
-    public init(templateKey: String, to: String, variables: [String: String]) {
+    public init(templateKey: String, to: String, variables: [String: String], userId: UUID? = nil) {
         self.templateKey = templateKey
         self.to = to
         self.variables = variables
+        self.userId = userId
     }
 }
 

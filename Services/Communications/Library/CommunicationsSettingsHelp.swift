@@ -11,6 +11,6 @@ extension CommunicationsEntryPoint {
           SMTP_HELO_NAME              EHLO name (MAIL_FROM's domain)
           MAIL_FROM                   sender (Tract <no-reply@tract.local>)
 
-        """ + LiveSettings.help
+        """ + NotificationSettings.help + LiveSettings.help
     }
 }

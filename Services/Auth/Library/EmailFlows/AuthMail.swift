@@ -20,9 +20,12 @@ struct AuthMail: Sendable {
         try await self.limiter.take("email_address", for: email, bucket: self.limits.emailSendsPerAddress, logger: logger)
     }
 
-    func request(_ template: String, to email: String, variables: [String: String], on connection: PostgresConnection, logger: Logger) async throws {
+    func request(
+        _ template: String, to email: String, variables: [String: String], about user: UUID? = nil, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         try await self.outbox.publish(
-            EmailRequested(email: EmailRequest(templateKey: template, to: email, variables: variables)),
+            EmailRequested(email: EmailRequest(templateKey: template, to: email, variables: variables, userId: user)),
             on: connection,
             sensitive: true,
             logger: logger
@@ -48,7 +51,8 @@ struct AuthMail: Sendable {
                 "reset_link": self.publicURL.appendingPathComponent("reset-password").absoluteString,
             ]
             if let ip = device.ip { variables["ip_address"] = ip }
-            try await self.request("new_device_sign_in", to: user.email, variables: variables, on: connection, logger: logger)
+            // With the user's id, communications makes it a critical security notification (issue 14).
+            try await self.request("new_device_sign_in", to: user.email, variables: variables, about: user.id, on: connection, logger: logger)
         }
     }
 

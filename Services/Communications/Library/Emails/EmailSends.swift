@@ -30,6 +30,8 @@ struct EmailSends: Sendable {
         _ request: EmailRequest,
         idempotencyKey: String,
         requestedBy: String,
+        recipientID: UUID? = nil,
+        headers: [(name: String, value: String)] = [],
         logger: Logger
     ) async throws -> EmailReceipt {
         let recipient: EmailAddress
@@ -45,8 +47,8 @@ struct EmailSends: Sendable {
         let claimed = try await self.postgres.query(
             """
             INSERT INTO communications.email_sends
-                (id, requested_by, idempotency_key, template_key, to_email, from_email, subject, status)
-            VALUES (\(id), \(requestedBy), \(idempotencyKey), \(request.templateKey), \(recipient.address),
+                (id, recipient_id, requested_by, idempotency_key, template_key, to_email, from_email, subject, status)
+            VALUES (\(id), \(recipientID), \(requestedBy), \(idempotencyKey), \(request.templateKey), \(recipient.address),
                     \(mail.from.address), left(\(rendered.recordedSubject), 255), 'pending')
             ON CONFLICT (requested_by, idempotency_key) DO UPDATE SET updated_at = now()
             WHERE communications.email_sends.status = 'pending'
@@ -65,7 +67,7 @@ struct EmailSends: Sendable {
         let email = Email(
             from: mail.from, to: [recipient], subject: rendered.subject,
             textBody: rendered.text, htmlBody: rendered.html,
-            extraHeaders: [(name: "X-Entity-Ref-ID", value: sendID.uuidString.lowercased())]
+            extraHeaders: [(name: "X-Entity-Ref-ID", value: sendID.uuidString.lowercased())] + headers
         )
         do {
             let receipt = try await smtp.send(email, logger: logger)

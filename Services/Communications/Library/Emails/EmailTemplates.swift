@@ -37,6 +37,9 @@ struct EmailTemplates: Sendable {
         "investment_committed": ["greeting_name", "amount"],
         "investment_funded": ["greeting_name", "amount", "funding_date"],
         "distribution_paid": ["greeting_name", "distribution_kind", "payment_date", "gross_amount", "tax_withheld", "net_amount"],
+        // Issue 14: a notification's mail (`unsubscribe_url` optional, added to non-critical mail) and a digest.
+        "notification": ["greeting_name", "title", "message", "link"],
+        "notification_digest": ["greeting_name", "count", "items", "noun"],
     ]
 
     /// Variable values are short texts; a cap keeps a caller from mailing a novel.

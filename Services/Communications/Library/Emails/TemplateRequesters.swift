@@ -9,12 +9,17 @@ enum TemplateRequesters {
         "verify_email": [.auth],
         "password_reset": [.auth],
         "magic_link": [.auth],
-        "new_device_sign_in": [.auth],
+        // communications itself mails it as the email channel of a security notification (issue 14).
+        "new_device_sign_in": [.auth, .communications],
         "statement_ready": [.investments],
-        // Sent by communications on investments' events; the event's source is the requester.
-        "investment_committed": [.investments],
-        "investment_funded": [.investments],
-        "distribution_paid": [.investments],
+        // The email channel of notifications made from investments' events (issue 14): the delivery
+        // worker sends them as communications.
+        "investment_committed": [.investments, .communications],
+        "investment_funded": [.investments, .communications],
+        "distribution_paid": [.investments, .communications],
+        // Notifications' own mails, and the digest gathering them: nobody else sends these.
+        "notification": [.communications],
+        "notification_digest": [.communications],
     ]
 
     /// 403 when `requester` may not send `template`; unknown templates are the renderer's 422.

@@ -1,0 +1,27 @@
+/// The notification types users may set preferences for, each with its category (a preference
+/// for a type of a category that cannot be turned off cannot turn it off either). Every part of
+/// communications that creates notifications lists its types here.
+enum NotificationTypes {
+    static let categories: [String: NotificationCategory] = [
+        "investment.committed": .investments,
+        "investment.funded": .money,
+        "distribution.paid": .money,
+        "statement.sent": .documents,
+        "media.document_shared": .documents,
+        "media.signature_requested": .legal,
+        "renovation.progress_updated": .propertyUpdates,
+        "security.new_device_sign_in": .security,
+        "staff.notice": .product,
+        // Messaging and connections (Messaging/, Connections/), the community digest (Community/).
+        "message.received": .messages,
+        "connection.requested": .connections,
+        "connection.accepted": .connections,
+        "community_digest": .community,
+    ]
+
+    /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.
+    static func isWellFormed(_ type: String) -> Bool {
+        type.count <= 100 && !type.isEmpty && type.first?.isLetter == true
+            && type.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" }
+    }
+}

@@ -1,0 +1,41 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The key unsubscribe links are signed with: `UNSUBSCRIBE_SIGNING_KEY` when set (base64, at least
+/// 32 bytes), else one made once and kept in `communications.unsubscribe_keys`, so every replica
+/// signs and checks with the same key and links outlive restarts with nothing to configure.
+final class UnsubscribeKey: Sendable {
+    let postgres: PostgresClient
+    private let cached: Mutex<SymmetricKey?>
+
+    init(configured: SymmetricKey?, postgres: PostgresClient) {
+        self.postgres = postgres
+        self.cached = Mutex(configured)
+    }
+
+    func key(logger: Logger) async throws -> SymmetricKey {
+        if let key = self.cached.withLock({ $0 }) { return key }
+        let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let rows = try await self.postgres.query(
+            """
+            WITH made AS (
+                INSERT INTO communications.unsubscribe_keys (id, secret, created_at) VALUES (1, \(fresh), now())
+                ON CONFLICT (id) DO NOTHING RETURNING secret
+            )
+            SELECT secret FROM made UNION ALL SELECT secret FROM communications.unsubscribe_keys WHERE id = 1
+            """,
+            logger: logger
+        )
+        var secret: Data?
+        for try await value in rows.decode(Data.self) where secret == nil { secret = value }
+        guard let secret else { throw UnsubscribeKeyMissing() }
+        let key = SymmetricKey(data: secret)
+        self.cached.withLock { $0 = key }
+        return key
+    }
+}
+
+struct UnsubscribeKeyMissing: Error {}
