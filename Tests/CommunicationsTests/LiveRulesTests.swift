@@ -41,24 +41,30 @@ import Testing
         #expect(parsed.map(\.seq) == [3, 12])
     }
 
-    @Test func theHubCountsStreamsPerUserAndInAll() {
+    @Test func theHubReplacesAUsersOldestAndCountsStreamsInAll() async {
         let hub = LiveHub(maxPerUser: 2, maxTotal: 3)
         let (alice, bob) = (UUID(), UUID())
-        guard case .success(let first) = hub.open(alice), case .success = hub.open(alice) else {
-            Issue.record("the first two streams must open")
+        guard case .success(let first) = hub.open(alice), case .success(let second) = hub.open(alice),
+            case .success(let third) = hub.open(alice)
+        else {
+            Issue.record("a user at their limit is never refused")
             return
         }
-        #expect(hub.admits(alice) == .tooManyForUser)
-        #expect(hub.admits(bob) == nil)
+        #expect(hub.openStreams == 2)
+        var firstWakes = first.wakes.makeAsyncIterator()
+        #expect(await firstWakes.next() == LiveHub.Wake(end: "replaced"))
+        #expect(await firstWakes.next() == nil)
         guard case .success = hub.open(bob) else {
             Issue.record("bob's first stream must open")
             return
         }
         #expect(hub.admits(bob) == .tooManyForReplica)
-        hub.close(first)
-        hub.close(first)
-        #expect(hub.openStreams == 2)
         #expect(hub.admits(alice) == nil)
+        hub.close(first)
+        #expect(hub.openStreams == 3)
+        hub.close(second)
+        hub.close(third)
+        #expect(hub.openStreams == 1)
     }
 }
 

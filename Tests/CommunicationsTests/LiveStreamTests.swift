@@ -174,35 +174,33 @@ import Testing
         }
     }
 
-    @Test func openStreamsAreLimitedPerUserAndPerReplica() async throws {
-        try await LiveFixture.run(live: LiveSettings(maxStreamsPerUser: 2, maxStreams: 3, heartbeat: .seconds(2))) { fixture in
+    @Test func aUsersOldestStreamMakesWayAndAFullReplicaRefuses() async throws {
+        try await LiveFixture.run(live: LiveSettings(maxStreamsPerUser: 2, maxStreams: 3, heartbeat: .seconds(10))) { fixture in
             let (alice, bob) = (UUID(), UUID())
             let aliceToken = try await fixture.token(for: alice)
             let (a1, _) = try await LiveClient.open(port: fixture.ports[0], token: aliceToken)
             let (a2, _) = try await LiveClient.open(port: fixture.ports[0], token: aliceToken)
             for client in [a1, a2] { #expect(try await client.waitFor { $0.count == 1 }) }
-            let (a3, tooMany) = try await LiveClient.open(port: fixture.ports[0], token: aliceToken)
-            #expect(a3.status == 429)
-            #expect(a3.header("Retry-After") == "2")
-            #expect(tooMany?.contains("At most 2 live streams") == true, "\(tooMany ?? "")")
+            // A third (a reloaded page, say) ends the oldest, which is told why.
+            let (a3, _) = try await LiveClient.open(port: fixture.ports[0], token: aliceToken)
+            #expect(a3.status == 200)
+            #expect(try await a1.waitFor { $0.last?.event == "end" })
+            #expect(a1.events.last == .init(id: nil, event: "end", data: #"{"reason":"replaced"}"#))
+            #expect(try await eventually(timeout: .seconds(2)) { a1.ended })
+            try await fixture.append(LiveFixture.item("still live"), to: [alice])
+            for client in [a2, a3] { #expect(try await client.waitFor(timeout: .seconds(1)) { $0.count == 2 }) }
+            #expect(a1.items.isEmpty)
 
+            // The replica holds 3: bob's first takes the last place, his second is refused for now.
             let bobToken = try await fixture.token(for: bob)
             let (b1, _) = try await LiveClient.open(port: fixture.ports[0], token: bobToken)
             #expect(try await b1.waitFor { $0.count == 1 })
             let (b2, full) = try await LiveClient.open(port: fixture.ports[0], token: bobToken)
             #expect(b2.status == 503)
-            #expect(full?.contains("as many live streams") == true)
-
-            // A closed stream frees its place (found gone at its next write, the heartbeat at the latest).
-            a1.close()
-            #expect(
-                try await eventually(timeout: .seconds(12)) {
-                    let (again, _) = try await LiveClient.open(port: fixture.ports[0], token: bobToken)
-                    defer { again.close() }
-                    return again.status == 200
-                })
-            a2.close()
-            b1.close()
+            #expect(b2.header("Retry-After") == "10")
+            #expect(b2.header("Content-Type") == "application/problem+json")
+            #expect(full?.contains("as many live streams") == true, "\(full ?? "")")
+            for client in [a1, a2, a3, b1] { client.close() }
         }
     }
 

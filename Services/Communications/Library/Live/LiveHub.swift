@@ -12,6 +12,9 @@ final class LiveHub: Sendable {
     /// table after your cursor).
     struct Wake: Sendable, Equatable {
         var rows: [LiveFeedReader.Row] = []
+        /// Set on the last wake of a stream the hub ended (`replaced`: the user opened one more
+        /// than `maxPerUser`).
+        var end: String? = nil
     }
 
     /// One open stream's wake-ups. Wakes coalesce to the newest (a stream that is busy writing sees
@@ -28,8 +31,10 @@ final class LiveHub: Sendable {
         func finish() { self.continuation.finish() }
     }
 
+    /// The replica is full. (A user at their own limit is never refused: their oldest stream ends
+    /// instead, as a page that reloads opens its new stream before the server learns the old one
+    /// has gone — the next heartbeat's write — and must not be locked out until then.)
     enum Refusal: Error, Equatable {
-        case tooManyForUser
         case tooManyForReplica
     }
 
@@ -55,16 +60,30 @@ final class LiveHub: Sendable {
         self.state.withLock { state in Self.refusal(for: user, in: state, maxPerUser: self.maxPerUser, maxTotal: self.maxTotal) }
     }
 
+    /// Registers a stream for `user`; when they already hold `maxPerUser`, their oldest ends.
     func open(_ user: UUID) -> Result<Subscription, Refusal> {
         let (wakes, continuation) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(1))
-        return self.state.withLock { state in
+        let opened: Result<(Subscription, AsyncStream<Wake>.Continuation?), Refusal> = self.state.withLock { state in
             if let refusal = Self.refusal(for: user, in: state, maxPerUser: self.maxPerUser, maxTotal: self.maxTotal) {
                 return .failure(refusal)
+            }
+            var replaced: AsyncStream<Wake>.Continuation?
+            if let streams = state.streams[user], streams.count >= self.maxPerUser, let oldest = streams.keys.min() {
+                replaced = state.streams[user]?.removeValue(forKey: oldest)
+                state.total -= 1
             }
             state.nextID += 1
             state.streams[user, default: [:]][state.nextID] = continuation
             state.total += 1
-            return .success(Subscription(id: state.nextID, user: user, wakes: wakes, continuation: continuation))
+            return .success((Subscription(id: state.nextID, user: user, wakes: wakes, continuation: continuation), replaced))
+        }
+        switch opened {
+        case .failure(let refusal):
+            return .failure(refusal)
+        case .success(let (subscription, replaced)):
+            replaced?.yield(Wake(end: "replaced"))
+            replaced?.finish()
+            return .success(subscription)
         }
     }
 
@@ -105,9 +124,9 @@ final class LiveHub: Sendable {
     }
 
     private static func refusal(for user: UUID, in state: State, maxPerUser: Int, maxTotal: Int) -> Refusal? {
-        if (state.streams[user]?.count ?? 0) >= maxPerUser { return .tooManyForUser }
-        if state.total >= maxTotal { return .tooManyForReplica }
-        return nil
+        // A user at their limit replaces a stream of theirs: the total does not grow.
+        if (state.streams[user]?.count ?? 0) >= maxPerUser { return nil }
+        return state.total >= maxTotal ? .tooManyForReplica : nil
     }
 }
 

@@ -4,7 +4,7 @@ import ServiceKit
 /// Limits and timings of the live stream (`GET /v1/communications/stream`) and its feed.
 struct LiveSettings: Sendable, Equatable {
     /// `LIVE_MAX_STREAMS_PER_USER` (5): open streams one user may hold on one replica (tabs,
-    /// devices); one more is refused with 429.
+    /// devices); one more ends their oldest (`end` event, reason `replaced`).
     var maxStreamsPerUser = 5
     /// `LIVE_MAX_STREAMS` (10000): open streams on one replica; one more is refused with 503 so a
     /// load balancer or the client's retry tries elsewhere.
@@ -38,7 +38,8 @@ struct LiveSettings: Sendable, Equatable {
     }
 
     static let help = """
-          LIVE_MAX_STREAMS_PER_USER   open live streams per user and replica (5)
+          LIVE_MAX_STREAMS_PER_USER   open live streams per user and replica; one more
+                                      ends the oldest (5)
           LIVE_MAX_STREAMS            open live streams per replica (10000)
           LIVE_HEARTBEAT_SECONDS      keep-alive comment and feed re-read interval (15)
           LIVE_MAX_STREAM_SECONDS     longest a live stream stays open (3600)

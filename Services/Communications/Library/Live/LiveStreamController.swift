@@ -12,13 +12,15 @@ import ServiceLifecycle
 /// event's `id:` is the user's sequence number, `event:` the item's kind, `data:` its JSON payload.
 /// A client resumes with `Last-Event-ID` (or `?after=`) and gets everything after that id, then
 /// live items; the stream ends when the access token expires (so a revoked session stops
-/// receiving with its last token) or after `LIVE_MAX_STREAM_SECONDS`, with an `end` event saying
-/// why.
+/// receiving with its last token), after `LIVE_MAX_STREAM_SECONDS`, or when the user opens more
+/// than `LIVE_MAX_STREAMS_PER_USER` (their oldest goes), with an `end` event saying why.
 struct LiveStreamController: RouteController {
     let hub: LiveHub
     let reader: LiveFeedReader
     let settings: LiveSettings
-    let clock: ServiceClock
+    /// What token expiry is measured against: the kit's verifier judges `exp` by the wall clock,
+    /// so the stream does too (`.system`), not by the service clock a test may move ahead.
+    let tokenClock: ServiceClock
 
     /// How long an EventSource waits before reconnecting after the stream ends.
     static let reconnectMilliseconds = 2000
@@ -41,16 +43,12 @@ struct LiveStreamController: RouteController {
         case .failure(let error):
             throw Problem.validation(field: error.field, "must be a sequence number this stream sent (a whole number, 0 or more)")
         }
-        switch self.hub.admits(user) {
-        case .tooManyForUser?:
-            throw Problem.tooManyRequests(
-                retryAfterSeconds: Int(self.settings.heartbeat.inSeconds),
-                detail: "At most \(self.settings.maxStreamsPerUser) live streams may be open for one user; close one first."
+        if self.hub.admits(user) == .tooManyForReplica {
+            // Streams whose clients went are found at their next heartbeat: retry after one.
+            throw Problem(
+                .serviceUnavailable, detail: "This replica has as many live streams open as it takes; retry shortly.",
+                headers: [.retryAfter: String(Int(self.settings.heartbeat.inSeconds))]
             )
-        case .tooManyForReplica?:
-            throw Problem.serviceUnavailable("This replica has as many live streams open as it takes; retry shortly.")
-        case nil:
-            break
         }
         let start = LiveResume.start(requested: requested, position: try await self.reader.position(of: user, logger: context.logger))
         let lifetime = self.lifetime(until: context.identity.expiresAt)
@@ -72,7 +70,7 @@ struct LiveStreamController: RouteController {
     /// Until the token expires or the lifetime cap, whichever is first.
     private func lifetime(until expiresAt: Date?) -> (duration: Duration, reason: String) {
         guard let expiresAt else { return (self.settings.maxLifetime, "max_lifetime") }
-        let untilExpiry = Duration.milliseconds(Int64(max(0, expiresAt.timeIntervalSince(self.clock.now)) * 1000))
+        let untilExpiry = Duration.milliseconds(Int64(max(0, expiresAt.timeIntervalSince(self.tokenClock.now)) * 1000))
         return untilExpiry < self.settings.maxLifetime ? (untilExpiry, "token_expired") : (self.settings.maxLifetime, "max_lifetime")
     }
 
@@ -119,6 +117,10 @@ struct LiveStreamController: RouteController {
         var endReason = "shutting_down"
         try await withGracefulShutdownHandler {
             for await wake in subscription.wakes {
+                if let reason = wake.end {
+                    endReason = reason
+                    break
+                }
                 if clock.now >= deadline {
                     endReason = lifetime.reason
                     break

@@ -82,7 +82,7 @@ struct UnsubscribeController: RouteController {
                 """)
         }
         let names = categories.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
-        return JSONDocument(#"{"unsubscribed":true,"categories":[\#(names)]}"#).responseWithoutThrowing()
+        return try JSONDocument(#"{"unsubscribed":true,"categories":[\#(names)]}"#).response(from: request, context: context)
     }
 
     static func describe(_ category: String) -> String {
@@ -95,15 +95,6 @@ struct UnsubscribeController: RouteController {
         return Response(
             status: .ok,
             headers: [.contentType: "text/html; charset=utf-8", .contentLength: String(buffer.readableBytes), .cacheControl: "no-store"],
-            body: .init(byteBuffer: buffer))
-    }
-}
-
-extension JSONDocument {
-    fileprivate func responseWithoutThrowing() -> Response {
-        let buffer = ByteBuffer(string: self.text)
-        return Response(
-            status: self.status, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes)],
             body: .init(byteBuffer: buffer))
     }
 }
