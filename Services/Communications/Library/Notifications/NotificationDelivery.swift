@@ -91,20 +91,37 @@ struct NotificationDelivery: Service {
         let settings = try await self.postgres.withConnection { connection in
             try await NotificationSettingsStore.load(Array(Set(claimed.map(\.user))), on: connection, logger: self.logger)
         }
-        for mail in claimed {
-            let wanted = DeliveryPlan.stillWanted(
-                category: mail.category, type: mail.type, critical: mail.critical, settings: settings[mail.user] ?? UserNotificationSettings())
-            guard wanted else {
-                // Muted or unsubscribed since it was planned.
-                try await self.finish(table: "notification_deliveries", mail.id, status: "skipped", error: "email turned off by the user")
-                continue
+        // Several at a time (each waits on auth and the mail server), never more than the setting.
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for mail in claimed {
+                if running >= self.settings.deliveryConcurrency {
+                    await group.next()
+                    running -= 1
+                }
+                let choices = settings[mail.user] ?? UserNotificationSettings()
+                group.addTask { await self.deliver(mail, settings: choices) }
+                running += 1
             }
-            let unsubscribe = mail.critical || mail.category.isLocked ? nil : mail.category.rawValue
-            await self.send(
-                table: "notification_deliveries", id: mail.id, user: mail.user, template: mail.template, variables: mail.variables, to: mail.to,
-                unsubscribeCategory: unsubscribe, attempts: mail.attempts
-            )
         }
+    }
+
+    /// One claimed mail: skipped when the user turned its email off since it was planned, else sent.
+    private func deliver(_ mail: Claimed, settings: UserNotificationSettings) async {
+        guard DeliveryPlan.stillWanted(category: mail.category, type: mail.type, critical: mail.critical, settings: settings) else {
+            // Muted or unsubscribed since it was planned.
+            do {
+                try await self.finish(table: "notification_deliveries", mail.id, status: "skipped", error: "email turned off by the user")
+            } catch {
+                self.logger.warning("notification mail not recorded", metadata: ["id": "\(mail.id)", "error": .string(String(reflecting: error))])
+            }
+            return
+        }
+        let unsubscribe = mail.critical || mail.category.isLocked ? nil : mail.category.rawValue
+        await self.send(
+            table: "notification_deliveries", id: mail.id, user: mail.user, template: mail.template, variables: mail.variables, to: mail.to,
+            unsubscribeCategory: unsubscribe, attempts: mail.attempts
+        )
     }
 
     // MARK: Digests
