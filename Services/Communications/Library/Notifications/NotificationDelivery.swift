@@ -28,14 +28,20 @@ struct NotificationDelivery: Service {
     let logger: Logger
 
     func run() async throws {
+        // The kit's start-up gate is not handed to a service's own background work: until a pass
+        // has worked once (migrations may still be running) a failure is only debug noise.
+        var hasWorked = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.deliveryInterval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
                 try await self.passOnce()
+                hasWorked = true
             } catch {
-                // Before migrations ran, or the database is away: the next pass tries again.
-                self.logger.warning("notification delivery pass failed", metadata: ["error": .string(String(reflecting: error))])
+                // The database is away: the next pass tries again.
+                self.logger.log(
+                    level: hasWorked ? .warning : .debug, "notification delivery pass failed",
+                    metadata: ["error": .string(String(reflecting: error))])
             }
         }
     }
