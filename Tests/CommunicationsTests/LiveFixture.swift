@@ -20,44 +20,62 @@ struct LiveFixture: Sendable {
     let issuer: TestIssuer
     let feedClient: PostgresClient
 
+    /// `accounts` are what auth's user directory answers (the notification handlers ask it).
     static func run(
         replicas: Int = 1,
         live: LiveSettings = LiveSettings(heartbeat: .seconds(5)),
+        accounts: [UserContact] = [],
         _ body: @escaping @Sendable (LiveFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
         try await issuer.serve { jwksURL in
-            try await TestDatabase.with(services: [.communications]) { database in
-                var free: [Int] = []
-                for _ in 0..<replicas { free.append(try await freePort()) }
-                let ports = free
-                try await Self.serve(ports: ports[...], database: database, jwksURL: jwksURL, live: live) {
-                    try await TestDatabase.withClient(database.url(for: .communications)) { feedClient in
-                        try await body(LiveFixture(ports: ports, database: database, issuer: issuer, feedClient: feedClient))
+            try await withLocalServer(NotificationFixture.peers(accounts: accounts, segments: [:])) { peers in
+                try await TestDatabase.with(services: [.communications]) { database in
+                    var free: [Int] = []
+                    for _ in 0..<replicas { free.append(try await freePort()) }
+                    let ports = free
+                    let setup = Setup(database: database, jwksURL: jwksURL, peers: peers, issuer: issuer, live: live)
+                    try await Self.serve(ports: ports[...], setup) {
+                        try await TestDatabase.withClient(database.url(for: .communications)) { feedClient in
+                            try await body(LiveFixture(ports: ports, database: database, issuer: issuer, feedClient: feedClient))
+                        }
                     }
                 }
             }
         }
     }
 
+    private struct Setup: Sendable {
+        var database: TestDatabase
+        var jwksURL: URL
+        var peers: URL
+        var issuer: TestIssuer
+        var live: LiveSettings
+    }
+
     /// Starts the replicas one after the other (the first migrates), then runs `body`.
     private static func serve(
         ports: ArraySlice<Int>,
-        database: TestDatabase,
-        jwksURL: URL,
-        live: LiveSettings,
+        _ setup: Setup,
         _ body: @escaping @Sendable () async throws -> Void
     ) async throws {
         guard let port = ports.first else { return try await body() }
-        let configuration = ServiceConfiguration.forTesting(.communications, database: database, jwksURL: jwksURL, port: port)
+        let configuration = ServiceConfiguration.forTesting(
+            .communications, database: setup.database, jwksURL: setup.jwksURL, port: port,
+            peers: ["auth": setup.peers, "analytics": setup.peers]
+        )
         // No live test sends mail; nothing listens on this port.
         let mail = MailSettings(
             smtp: SMTPConfiguration(host: "127.0.0.1", port: 9, security: .none, heloName: "tract.example", exchangeTimeout: .seconds(1)),
             from: try EmailAddress("no-reply@tract.example", name: "Tract")
         )
-        let app = try await buildApplication(configuration, mail: mail, live: live, overrides: ServiceOverrides(runsOutboxDispatcher: false))
+        let app = try await buildApplication(
+            configuration, mail: mail, live: setup.live,
+            overrides: ServiceOverrides(
+                serviceTokens: TestServiceTokens(issuer: setup.issuer, service: .communications), runsOutboxDispatcher: false)
+        )
         try await withRunningApplication(app, port: port) {
-            try await Self.serve(ports: ports.dropFirst(), database: database, jwksURL: jwksURL, live: live, body)
+            try await Self.serve(ports: ports.dropFirst(), setup, body)
         }
     }
 
@@ -71,6 +89,16 @@ struct LiveFixture: Sendable {
         try await self.feedClient.transaction(logger: logger) { connection in
             try await LiveFeed().append(item, to: users, on: connection, logger: logger)
         }
+    }
+
+    /// Delivers an event to replica `replica`'s `/internal/events` as `source` would.
+    @discardableResult
+    func deliver(_ type: String, from source: ServiceName, id: UUID = UUID(), to replica: Int, payload: String) async throws -> JSONClient.Reply {
+        let envelope = """
+            {"id":"\(id.uuidString.lowercased())","type":"\(type)","source":"\(source.rawValue)","occurred_at":"2026-12-07T15:00:00Z","payload":\(payload)}
+            """
+        return try await JSONClient(port: self.ports[replica]).post(
+            "/internal/events", envelope, token: try await self.issuer.serviceToken(for: source))
     }
 
     static func item(_ text: String, kind: String = "notification") -> LiveItem {

@@ -79,7 +79,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 )
                 router.mount(
                     LiveStreamController(
-                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, clock: dependencies.clock
+                        hub: liveHub, reader: LiveFeedReader(postgres: dependencies.postgres), settings: live, tokenClock: .system
                     ),
                     at: "/v1/communications/stream"
                 )

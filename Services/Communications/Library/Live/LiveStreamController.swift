@@ -18,7 +18,9 @@ struct LiveStreamController: RouteController {
     let hub: LiveHub
     let reader: LiveFeedReader
     let settings: LiveSettings
-    let clock: ServiceClock
+    /// What token expiry is measured against: the kit's verifier judges `exp` by the wall clock,
+    /// so the stream does too (`.system`), not by the service clock a test may move ahead.
+    let tokenClock: ServiceClock
 
     /// How long an EventSource waits before reconnecting after the stream ends.
     static let reconnectMilliseconds = 2000
@@ -72,7 +74,7 @@ struct LiveStreamController: RouteController {
     /// Until the token expires or the lifetime cap, whichever is first.
     private func lifetime(until expiresAt: Date?) -> (duration: Duration, reason: String) {
         guard let expiresAt else { return (self.settings.maxLifetime, "max_lifetime") }
-        let untilExpiry = Duration.milliseconds(Int64(max(0, expiresAt.timeIntervalSince(self.clock.now)) * 1000))
+        let untilExpiry = Duration.milliseconds(Int64(max(0, expiresAt.timeIntervalSince(self.tokenClock.now)) * 1000))
         return untilExpiry < self.settings.maxLifetime ? (untilExpiry, "token_expired") : (self.settings.maxLifetime, "max_lifetime")
     }
 
