@@ -65,6 +65,8 @@ struct NotificationDelivery: Service {
         var variables: [String: String]
         var to: String?
         var attempts: Int
+        /// The notification was deleted by its user, or expired, while its mail waited.
+        var gone: Bool
     }
 
     func sendDueMails() async throws {
@@ -79,19 +81,21 @@ struct NotificationDelivery: Service {
                 ORDER BY due_at LIMIT \(self.settings.deliveryBatch) FOR UPDATE SKIP LOCKED
             ) due
             WHERE d.id = due.id
-            RETURNING d.id, d.user_id, d.category, d.type, d.critical, d.template_key, d.variables::text, d.to_email, d.attempts
+            RETURNING d.id, d.user_id, d.category, d.type, d.critical, d.template_key, d.variables::text, d.to_email, d.attempts,
+                (SELECT n.deleted_at IS NOT NULL OR coalesce(n.expires_at <= \(now), false)
+                 FROM communications.notifications n WHERE n.id = d.notification_id)
             """,
             logger: self.logger
         )
         var claimed: [Claimed] = []
-        for try await (id, user, category, type, critical, template, variables, to, attempts) in rows.decode(
-            (UUID, UUID, String, String, Bool, String, String, String?, Int).self)
+        for try await (id, user, category, type, critical, template, variables, to, attempts, gone) in rows.decode(
+            (UUID, UUID, String, String, Bool, String, String, String?, Int, Bool).self)
         {
             let values = (try? JSONDecoder().decode([String: String].self, from: Data(variables.utf8))) ?? [:]
             claimed.append(
                 Claimed(
                     id: id, user: user, category: NotificationCategory(rawValue: category) ?? .product, type: type, critical: critical,
-                    template: template, variables: values, to: to, attempts: attempts))
+                    template: template, variables: values, to: to, attempts: attempts, gone: gone))
         }
         guard !claimed.isEmpty else { return }
         let settings = try await self.postgres.withConnection { connection in
@@ -114,10 +118,13 @@ struct NotificationDelivery: Service {
 
     /// One claimed mail: skipped when the user turned its email off since it was planned, else sent.
     private func deliver(_ mail: Claimed, settings: UserNotificationSettings) async {
-        guard DeliveryPlan.stillWanted(category: mail.category, type: mail.type, critical: mail.critical, settings: settings) else {
-            // Muted or unsubscribed since it was planned.
+        let wanted = DeliveryPlan.stillWanted(category: mail.category, type: mail.type, critical: mail.critical, settings: settings)
+        guard wanted, !mail.gone else {
+            // Muted or unsubscribed since it was planned, or no longer there to tell of.
             do {
-                try await self.finish(table: "notification_deliveries", mail.id, status: "skipped", error: "email turned off by the user")
+                try await self.finish(
+                    table: "notification_deliveries", mail.id, status: "skipped",
+                    error: wanted ? "notification deleted or expired" : "email turned off by the user")
             } catch {
                 self.logger.warning("notification mail not recorded", metadata: ["id": "\(mail.id)", "error": .string(String(reflecting: error))])
             }
