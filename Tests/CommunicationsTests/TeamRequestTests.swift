@@ -244,7 +244,8 @@ import Testing
 
     @Test func aSignedInRequesterIsAnsweredInAppNotByMail() async throws {
         try await CommunicationsFixture.run { fixture in
-            let token = try await fixture.issuer.token()
+            let user = UUID().uuidString.lowercased()
+            let token = try await fixture.issuer.token(subject: user)
             let id = try #require(try await fixture.client.post(Self.path, Self.signedIn, token: token).string("id"))
             let staff = try await fixture.issuer.token(roles: [.admin])
             let answered = try await fixture.client.post("\(Self.path)/\(id)/answer", #"{"message":"Quarterly, pro rata."}"#, token: staff)
@@ -253,6 +254,10 @@ import Testing
             #expect(own.json["thread"]?[1]?["body"] == .string("Quarterly, pro rata."))
             #expect(own.json["thread"]?[1]?["from"] == .string("team"))
             #expect(try await fixture.sql("SELECT template_key FROM communications.team_request_mails") == ["team_request_received"])
+            // The conversation's post tells the requester in-app (the notifier, and their live feed).
+            #expect(
+                try await fixture.sql("SELECT type || ' ' || message FROM communications.notifications WHERE user_id = '\(user)'")
+                    == ["message.received Quarterly, pro rata."])
         }
     }
 
