@@ -59,7 +59,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             // HMAC-SHA256 of one-click unsubscribe links (RFC 8058).
             .product(name: "Crypto", package: "swift-crypto"),
         ],
-        ["SMTP"]
+        // The messaging tests start a real properties service ("ask the sponsor", attachments).
+        ["SMTP", "PropertiesService"]
     ),
     (
         "AnalyticsService", "analytics", "Analytics",
@@ -282,6 +283,24 @@ targets.append(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         path: "Benchmarks/LiveLatency",
+        swiftSettings: swiftSettings
+    )
+)
+
+targets.append(
+    .executableTarget(
+        name: "messaging-bench",
+        dependencies: [
+            "ServiceKit", "Models",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ],
+        path: "Benchmarks/Messaging",
         swiftSettings: swiftSettings
     )
 )

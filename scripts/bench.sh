@@ -20,7 +20,11 @@
 #   7. notification fan-out (issue 14): Benchmarks/NotificationFanout, one renovation.progress_updated to
 #      BENCH_FANOUT_INVESTORS (10,000) investors through the notification handler's transaction
 #      (notifications, planned mails, live items), beside plain INSERT … SELECT baselines.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout),
+#   8. messaging (issue 14): Benchmarks/Messaging, BENCH_MESSAGING_SENDERS (20) concurrent senders posting
+#      into one conversation of BENCH_MESSAGING_MEMBERS (50), then each into its own of the same size,
+#      and the unread total of a user with 200 conversations × 50 unread; baseline GET /health/live;
+#      ends by checking the shared conversation's unread count against the messages sent.
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -187,5 +191,17 @@ COMMUNICATIONS_BENCH_URL="postgres://tract_communications:tract_communications_l
 DATABASE_URL="$COMMUNICATIONS_BENCH_URL" LOG_LEVEL=warning "$bin/communications" migrate
 out="$OUT_DIR/fanout-$stamp.txt"
 BENCH_DATABASE_URL="$COMMUNICATIONS_BENCH_URL" "$bin/notification-fanout-bench" | tee "$out"
+log "saved $out"
+fi
+
+if runs messaging; then
+MESSAGING_PORT=18185
+MESSAGING_JWKS_PORT=18191
+# The bench signs the tokens and serves their JWKS itself (as the tests' issuer does).
+BENCH_JWKS_URL="http://127.0.0.1:$MESSAGING_JWKS_PORT/.well-known/jwks.json" start communications $MESSAGING_PORT
+out="$OUT_DIR/messaging-$stamp.txt"
+COMMUNICATIONS_URL="http://127.0.0.1:$MESSAGING_PORT" BENCH_JWKS_PORT=$MESSAGING_JWKS_PORT BENCH_SECONDS="$SECONDS_EACH" \
+    BENCH_DATABASE_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB" \
+    "$bin/messaging-bench" | tee "$out"
 log "saved $out"
 fi

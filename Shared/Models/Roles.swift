@@ -19,6 +19,8 @@ public enum Scope {
     public static let readUsers = "internal:users.read"
     /// `GET /internal/v1/properties/{id}` in properties.
     public static let readProperties = "internal:properties.read"
+    /// `GET /internal/v1/documents/{id}` in properties: whether a user may read a media document.
+    public static let readDocuments = "internal:documents.read"
     /// `POST /internal/v1/emails` in communications.
     public static let sendEmails = "internal:emails.send"
     /// `GET /internal/v1/segments/{id}/members` in analytics: a segment's users, for campaigns.

@@ -58,6 +58,9 @@ public enum ServiceGrants {
         // GET /internal/v1/properties/{id} in properties: investments checks a listing when an
         // offering is created; communications finds an offering's sponsor ("ask the sponsor").
         Scope.readProperties: [.investments, .communications],
+        // GET /internal/v1/documents/{id} in properties: communications checks that a message's
+        // sender may read the documents attached to it.
+        Scope.readDocuments: [.communications],
         // POST /internal/v1/emails in communications: the synchronous twin of `email.requested`,
         // so exactly its publishers.
         Scope.sendEmails: EventPublishers.table[EmailRequested.eventType] ?? [],

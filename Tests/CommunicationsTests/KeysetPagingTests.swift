@@ -12,12 +12,13 @@ import Testing
 /// so one time to the microsecond — seven at a time, showing each row exactly once (issue 12).
 @Suite struct KeysetPagingTests {
     static let user = UUID()
+    static let conversation = UUID()
 
     @Test func everyListShowsEachRowOnce() async throws {
         try await TestDatabase.with(services: [.communications]) { database in
             let issuer = try TestIssuer()
             try await issuer.serve { jwksURL in
-                let app = try await buildApplication(
+                let app = try await CommunicationsService.buildApplication(
                     .forTesting(.communications, database: database, jwksURL: jwksURL),
                     overrides: ServiceOverrides(runsOutboxDispatcher: false)
                 )
@@ -37,7 +38,65 @@ import Testing
     }
 
     static func lists(user: String) -> [PagedList] {
-        [
+        let conversation = Self.conversation.uuidString.lowercased()
+        return [
+            // Messaging: the user's conversations, one conversation's history and members; the
+            // user's connections and blocks.
+            PagedList("/v1/communications/conversations", token: user) { postgres in
+                try await postgres.query(
+                    """
+                    WITH c AS (
+                        INSERT INTO communications.conversations (id, kind, name, created_at, updated_at)
+                        SELECT gen_random_uuid(), 'group', 'g' || g, now(), now() FROM generate_series(1, 500) g RETURNING id
+                    )
+                    INSERT INTO communications.conversation_members (conversation_id, user_id, joined_at) SELECT c.id, \(Self.user), now() FROM c
+                    """
+                )
+            },
+            PagedList("/v1/communications/conversations/{id}/messages", url: "/v1/communications/conversations/\(conversation)/messages", token: user)
+            {
+                postgres in
+                try await postgres.query(
+                    """
+                    WITH c AS (
+                        INSERT INTO communications.conversations (id, kind, name, last_seq, created_at, updated_at)
+                        VALUES (\(Self.conversation), 'group', 'paged', 500, now(), now()) RETURNING id
+                    ), m AS (
+                        INSERT INTO communications.conversation_members (conversation_id, user_id, joined_at) SELECT c.id, \(Self.user), now() FROM c
+                    )
+                    INSERT INTO communications.messages (id, conversation_id, seq, sender_id, body, created_at)
+                    SELECT gen_random_uuid(), c.id, g, \(Self.user), 'm' || g, now() FROM c, generate_series(1, 500) g
+                    """
+                )
+            },
+            // The 500 added to the user, who is a member already.
+            PagedList(
+                "/v1/communications/conversations/{id}/members", url: "/v1/communications/conversations/\(conversation)/members", token: user,
+                count: 501
+            ) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.conversation_members (conversation_id, user_id, joined_at)
+                    SELECT \(Self.conversation), gen_random_uuid(), now() FROM generate_series(1, 500)
+                    """
+                )
+            },
+            PagedList("/v1/communications/connections", token: user) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.connections (id, requester_id, addressee_id, status, created_at, updated_at)
+                    SELECT gen_random_uuid(), \(Self.user), gen_random_uuid(), 'accepted', now(), now() FROM generate_series(1, 500)
+                    """
+                )
+            },
+            PagedList("/v1/communications/connections/blocks", token: user) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.blocks (blocker_id, blocked_id, created_at)
+                    SELECT \(Self.user), gen_random_uuid(), now() FROM generate_series(1, 500)
+                    """
+                )
+            },
             // A user's notifications, all made at one instant (a fan-out's are).
             PagedList("/v1/communications/notifications", token: user) { postgres in
                 try await postgres.query(
@@ -49,7 +108,7 @@ import Testing
                     FROM generate_series(1, 500) g
                     """
                 )
-            }
+            },
         ]
     }
 }

@@ -20,7 +20,8 @@ import Testing
         #expect(ServiceGrants.scopes(of: .analytics) == ["service"])
         #expect(
             ServiceGrants.scopes(of: .communications) == [
-                "events:publish", "internal:properties.read", "internal:segments.read", "internal:users.read", "service",
+                "events:publish", "internal:documents.read", "internal:properties.read", "internal:segments.read", "internal:users.read",
+                "service",
             ])
         #expect(ServiceGrants.scopes(of: .properties) == ["events:publish", "service"])
         #expect(ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "service"])

@@ -16,8 +16,10 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     }
 
     static func definition(
-        mail: MailSettings, notifications: NotificationSettings = NotificationSettings(), live: LiveSettings = LiveSettings()
+        mail: MailSettings, notifications: NotificationSettings = NotificationSettings(), live: LiveSettings = LiveSettings(),
+        messaging: MessagingSettings? = nil
     ) throws -> ServiceDefinition {
+        let messaging = try messaging ?? MessagingSettings.fromEnvironment()
         let templates = try EmailTemplates.bundled()
         let smtp = try SMTPClient(configuration: mail.smtp)
         let sends: @Sendable (ServiceDependencies) -> EmailSends = { dependencies in
@@ -55,6 +57,15 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
             purgeTargets: NotificationRetention.targets(notifications.retention) + [live.feedPurge],
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
+                // Messaging: conversations and their messages, connections and blocks (Messaging/, Connections/).
+                let conversations = Conversations(dependencies, settings: messaging)
+                let conversationStore = ConversationStore(postgres: dependencies.postgres, conversations: conversations)
+                let conversationController = ConversationController(
+                    store: conversationStore, lookups: PropertyLookups(dependencies), idempotency: IdempotentRequests(schema: dependencies.schema))
+                router.mount(conversationController, at: "/v1/communications/conversations")
+                let connections = ConnectionStore(
+                    postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids, maxPending: messaging.maxPendingRequests)
+                router.mount(ConnectionController(store: connections, notices: conversations.notices), at: "/v1/communications/connections")
                 // A user's notifications; staff send them to a user or a segment.
                 let staff = StaffNotifications(
                     postgres: dependencies.postgres, notifier: Notifier(dependencies), internalClient: dependencies.internalClient,
@@ -96,16 +107,18 @@ public func buildApplication(
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
 }
 
-/// The same with mail and notification settings of the caller's choosing (tests point it at their
-/// own sink and deliver often).
+/// The same with mail, notification, live and messaging settings of the caller's choosing (tests
+/// point it at their own sink and deliver often).
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
     notifications: NotificationSettings = NotificationSettings(),
     live: LiveSettings = LiveSettings(),
+    messaging: MessagingSettings? = nil,
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(
-        configuration, definition: try CommunicationsEntryPoint.definition(mail: mail, notifications: notifications, live: live),
+        configuration,
+        definition: try CommunicationsEntryPoint.definition(mail: mail, notifications: notifications, live: live, messaging: messaging),
         overrides: overrides)
 }

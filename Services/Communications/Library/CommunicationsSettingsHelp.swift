@@ -10,6 +10,11 @@ extension CommunicationsEntryPoint {
           SMTP_CA_FILE                PEM roots for the server (system roots)
           SMTP_HELO_NAME              EHLO name (MAIL_FROM's domain)
           MAIL_FROM                   sender (Tract <no-reply@tract.local>)
+          MESSAGE_MAX_CHARACTERS      a message body's length limit (4000)
+          MESSAGE_EDIT_WINDOW_SECONDS how long a sender may edit a message (900)
+          MESSAGE_MAX_ATTACHMENTS     media documents per message (10)
+          CONVERSATION_MAX_MEMBERS    members of a group conversation (50)
+          CONNECTION_MAX_PENDING      connection requests awaiting an answer per user (100)
 
         """ + NotificationSettings.help + LiveSettings.help
     }

@@ -66,6 +66,7 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
                 router.mount(media.photos, at: "/v1/properties/:id/photos")
                 router.mount(media.propertyDocuments, at: "/v1/properties/:id/documents")
                 router.mount(media.documents, at: "/v1/documents")
+                router.mount(InternalDocumentController(documents: media.documents), at: "/internal/v1/documents")
                 router.mount(media.shares, at: "/v1/documents/:id")
                 router.mount(media.files, at: "/v1/media")
                 let videos = try ListingMediaController<VideoFields>(postgres: postgres, ids: ids, gate: media.gate, rules: media.listingMediaRules)

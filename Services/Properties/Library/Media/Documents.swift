@@ -110,15 +110,21 @@ struct DocumentController: RouteController {
 
     /// The document if the caller may see it (and, for `forDownload`, fetch its bytes): 404 otherwise.
     func readable(_ context: TractRequestContext, forDownload: Bool) async throws -> (DocumentRecord, Property?) {
+        try await self.readable(
+            try context.parameters.uuid("id", "document"), by: context.identity, forDownload: forDownload, logger: context.logger)
+    }
+
+    /// The same for `identity`, whoever asks: the internal route asks it for the user a service acts for.
+    func readable(_ id: UUID, by identity: Identity?, forDownload: Bool, logger: Logger) async throws -> (DocumentRecord, Property?) {
         let notFound = Problem.notFound("No document has this id.")
-        guard let document = try await self.store.find(try context.parameters.uuid("id", "document"), logger: context.logger) else {
+        guard let document = try await self.store.find(id, logger: logger) else {
             throw notFound
         }
-        let access = PropertyAccess(identity: context.identity)
-        if let user = access.userID, try await self.store.isGranted(document, to: user, forDownload: forDownload, logger: context.logger) {
+        let access = PropertyAccess(identity: identity)
+        if let user = access.userID, try await self.store.isGranted(document, to: user, forDownload: forDownload, logger: logger) {
             return (document, nil)
         }
-        guard let property = try? await self.gate.readable(document.propertyId, access: access, logger: context.logger),
+        guard let property = try? await self.gate.readable(document.propertyId, access: access, logger: logger),
             DocumentAccess(access: access).canRead(document, of: property)
         else { throw notFound }
         return (document, property)
