@@ -117,7 +117,8 @@ import Testing
 /// Every variable notifications read is in `--help` and the README's configuration table.
 @Suite struct NotificationSettingsTests {
     static let names = [
-        "PUBLIC_URL", "NOTIFICATION_DELIVERY_INTERVAL_MS", "NOTIFICATION_DELIVERY_BATCH", "NOTIFICATION_MAX_ATTEMPTS",
+        "PUBLIC_URL", "NOTIFICATION_DELIVERY_INTERVAL_MS", "NOTIFICATION_DELIVERY_BATCH", "NOTIFICATION_DELIVERY_CONCURRENCY",
+        "NOTIFICATION_MAX_ATTEMPTS",
         "NOTIFICATION_RETENTION_DAYS", "UNSUBSCRIBE_SIGNING_KEY", "UNSUBSCRIBE_LINK_DAYS",
     ]
 

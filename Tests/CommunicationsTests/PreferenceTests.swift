@@ -131,11 +131,16 @@ import Testing
                 #"{"time_zone":"America/New_York","quiet_hours":{"enabled":true,"start":"22:00","end":"07:00","days_of_week":[0,1,2,3,4,5,6]}}"#)
             try #require(quiet.status == 200, "\(quiet.text)")
             try await Self.staffNotice(fixture, to: nora, category: "community", title: "Late news")
+            try await Self.staffNotice(fixture, to: nora, category: "community", title: "Deleted before morning")
+            let token = try await fixture.token(nora)
+            let listed = try await fixture.client.get("/v1/communications/notifications", token: token)
+            let deleted = try #require(NotificationRouteTests.ids(listed).first)
+            #expect(try await fixture.client.send(.DELETE, "/v1/communications/notifications/\(deleted)", token: token).status == 204)
             // In the app at once; the mail waits.
             #expect(try await fixture.titles(nora) == ["Late news"])
             #expect(
                 try await fixture.sql(
-                    "SELECT status || ' ' || to_char(due_at AT TIME ZONE 'America/New_York', 'YYYY-MM-DD HH24:MI') FROM communications.notification_deliveries"
+                    "SELECT DISTINCT status || ' ' || to_char(due_at AT TIME ZONE 'America/New_York', 'YYYY-MM-DD HH24:MI') FROM communications.notification_deliveries"
                 ) == ["pending 2026-12-08 07:00"])
             try await fixture.letTheWorkerRun()
             fixture.clock.set(PreferenceRulesTests.date("2026-12-08T11:59:00Z"))
@@ -146,6 +151,13 @@ import Testing
             let mail = try await fixture.sink.waitForMessage(to: Self.nora.email)
             #expect(mail.subject == "Late news")
             #expect(mail.text?.contains("Hello Nora,") == true)
+            // The one Nora deleted in the night is not mailed in the morning.
+            try await fixture.letTheWorkerRun()
+            #expect(try fixture.sink.messages().map(\.subject) == ["Late news"])
+            #expect(
+                try await fixture.sql("SELECT status || ' ' || last_error FROM communications.notification_deliveries WHERE status = 'skipped'") == [
+                    "skipped notification deleted or expired"
+                ])
         }
     }
 

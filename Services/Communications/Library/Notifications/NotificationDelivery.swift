@@ -28,14 +28,20 @@ struct NotificationDelivery: Service {
     let logger: Logger
 
     func run() async throws {
+        // The kit's start-up gate is not handed to a service's own background work: until a pass
+        // has worked once (migrations may still be running) a failure is only debug noise.
+        var hasWorked = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.deliveryInterval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
                 try await self.passOnce()
+                hasWorked = true
             } catch {
-                // Before migrations ran, or the database is away: the next pass tries again.
-                self.logger.warning("notification delivery pass failed", metadata: ["error": .string(String(reflecting: error))])
+                // The database is away: the next pass tries again.
+                self.logger.log(
+                    level: hasWorked ? .warning : .debug, "notification delivery pass failed",
+                    metadata: ["error": .string(String(reflecting: error))])
             }
         }
     }
@@ -59,6 +65,8 @@ struct NotificationDelivery: Service {
         var variables: [String: String]
         var to: String?
         var attempts: Int
+        /// The notification was deleted by its user, or expired, while its mail waited.
+        var gone: Bool
     }
 
     func sendDueMails() async throws {
@@ -73,38 +81,60 @@ struct NotificationDelivery: Service {
                 ORDER BY due_at LIMIT \(self.settings.deliveryBatch) FOR UPDATE SKIP LOCKED
             ) due
             WHERE d.id = due.id
-            RETURNING d.id, d.user_id, d.category, d.type, d.critical, d.template_key, d.variables::text, d.to_email, d.attempts
+            RETURNING d.id, d.user_id, d.category, d.type, d.critical, d.template_key, d.variables::text, d.to_email, d.attempts,
+                (SELECT n.deleted_at IS NOT NULL OR coalesce(n.expires_at <= \(now), false)
+                 FROM communications.notifications n WHERE n.id = d.notification_id)
             """,
             logger: self.logger
         )
         var claimed: [Claimed] = []
-        for try await (id, user, category, type, critical, template, variables, to, attempts) in rows.decode(
-            (UUID, UUID, String, String, Bool, String, String, String?, Int).self)
+        for try await (id, user, category, type, critical, template, variables, to, attempts, gone) in rows.decode(
+            (UUID, UUID, String, String, Bool, String, String, String?, Int, Bool).self)
         {
             let values = (try? JSONDecoder().decode([String: String].self, from: Data(variables.utf8))) ?? [:]
             claimed.append(
                 Claimed(
                     id: id, user: user, category: NotificationCategory(rawValue: category) ?? .product, type: type, critical: critical,
-                    template: template, variables: values, to: to, attempts: attempts))
+                    template: template, variables: values, to: to, attempts: attempts, gone: gone))
         }
         guard !claimed.isEmpty else { return }
         let settings = try await self.postgres.withConnection { connection in
             try await NotificationSettingsStore.load(Array(Set(claimed.map(\.user))), on: connection, logger: self.logger)
         }
-        for mail in claimed {
-            let wanted = DeliveryPlan.stillWanted(
-                category: mail.category, type: mail.type, critical: mail.critical, settings: settings[mail.user] ?? UserNotificationSettings())
-            guard wanted else {
-                // Muted or unsubscribed since it was planned.
-                try await self.finish(table: "notification_deliveries", mail.id, status: "skipped", error: "email turned off by the user")
-                continue
+        // Several at a time (each waits on auth and the mail server), never more than the setting.
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for mail in claimed {
+                if running >= self.settings.deliveryConcurrency {
+                    await group.next()
+                    running -= 1
+                }
+                let choices = settings[mail.user] ?? UserNotificationSettings()
+                group.addTask { await self.deliver(mail, settings: choices) }
+                running += 1
             }
-            let unsubscribe = mail.critical || mail.category.isLocked ? nil : mail.category.rawValue
-            await self.send(
-                table: "notification_deliveries", id: mail.id, user: mail.user, template: mail.template, variables: mail.variables, to: mail.to,
-                unsubscribeCategory: unsubscribe, attempts: mail.attempts
-            )
         }
+    }
+
+    /// One claimed mail: skipped when the user turned its email off since it was planned, else sent.
+    private func deliver(_ mail: Claimed, settings: UserNotificationSettings) async {
+        let wanted = DeliveryPlan.stillWanted(category: mail.category, type: mail.type, critical: mail.critical, settings: settings)
+        guard wanted, !mail.gone else {
+            // Muted or unsubscribed since it was planned, or no longer there to tell of.
+            do {
+                try await self.finish(
+                    table: "notification_deliveries", mail.id, status: "skipped",
+                    error: wanted ? "notification deleted or expired" : "email turned off by the user")
+            } catch {
+                self.logger.warning("notification mail not recorded", metadata: ["id": "\(mail.id)", "error": .string(String(reflecting: error))])
+            }
+            return
+        }
+        let unsubscribe = mail.critical || mail.category.isLocked ? nil : mail.category.rawValue
+        await self.send(
+            table: "notification_deliveries", id: mail.id, user: mail.user, template: mail.template, variables: mail.variables, to: mail.to,
+            unsubscribeCategory: unsubscribe, attempts: mail.attempts
+        )
     }
 
     // MARK: Digests

@@ -8,6 +8,8 @@ struct NotificationSettings: Sendable {
     var deliveryInterval: Duration = .seconds(1)
     /// Mails claimed per pass (`NOTIFICATION_DELIVERY_BATCH`).
     var deliveryBatch = 100
+    /// Mails sent at once by one worker (`NOTIFICATION_DELIVERY_CONCURRENCY`).
+    var deliveryConcurrency = 8
     /// Attempts before a mail is given up as failed (`NOTIFICATION_MAX_ATTEMPTS`).
     var maximumAttempts = 8
     /// The base of links in mails: unsubscribe links and notification actions (`PUBLIC_URL`).
@@ -26,6 +28,7 @@ struct NotificationSettings: Sendable {
           PUBLIC_URL                  base of links in notification mails (http://127.0.0.1:8080)
           NOTIFICATION_DELIVERY_INTERVAL_MS  how often due mails and digests are looked for (1000)
           NOTIFICATION_DELIVERY_BATCH  mails claimed per pass (100)
+          NOTIFICATION_DELIVERY_CONCURRENCY  mails sent at once per replica (8)
           NOTIFICATION_MAX_ATTEMPTS   attempts before a notification mail is failed (8)
           NOTIFICATION_RETENTION_DAYS  read/deleted notifications and finished mails kept (180)
           UNSUBSCRIBE_SIGNING_KEY     base64, 32+ bytes, signs unsubscribe links (unset: one kept in the database)
@@ -37,6 +40,7 @@ struct NotificationSettings: Sendable {
         var settings = NotificationSettings()
         settings.deliveryInterval = try environment.duration("NOTIFICATION_DELIVERY_INTERVAL_MS", defaultMilliseconds: 1000, range: 10...600_000)
         settings.deliveryBatch = try environment.integer("NOTIFICATION_DELIVERY_BATCH", default: 100, range: 1...1000)
+        settings.deliveryConcurrency = try environment.integer("NOTIFICATION_DELIVERY_CONCURRENCY", default: 8, range: 1...64)
         settings.maximumAttempts = try environment.integer("NOTIFICATION_MAX_ATTEMPTS", default: 8, range: 1...50)
         if let url = try environment.url("PUBLIC_URL", default: nil) { settings.publicURL = url }
         if let encoded = environment.optionalString("UNSUBSCRIBE_SIGNING_KEY") {
