@@ -249,7 +249,7 @@ import Testing
     }
 
     @Test func aMissedNotifyIsCoveredByTheHeartbeatReadAndTheListenerComesBack() async throws {
-        try await LiveFixture.run(live: LiveSettings(heartbeat: .seconds(1))) { fixture in
+        try await LiveFixture.run(live: LiveSettings(heartbeat: .seconds(1), poll: .seconds(1))) { fixture in
             let alice = UUID()
             let (client, _) = try await LiveClient.open(port: fixture.ports[0], token: try await fixture.token(for: alice))
             defer { client.close() }
@@ -282,6 +282,35 @@ import Testing
             try await fixture.append(LiveFixture.item("after the restart"), to: [alice])
             #expect(try await client.waitFor(timeout: .seconds(1)) { $0.count == 3 })
             #expect(client.items.map(\.id) == ["1", "2"])
+        }
+    }
+
+    @Test func whatCommittedWhileTheListenerWasDownArrivesWhenItReconnects() async throws {
+        try await LiveFixture.run(live: LiveSettings(heartbeat: .seconds(1), poll: .seconds(60))) { fixture in
+            let alice = UUID()
+            let (client, _) = try await LiveClient.open(port: fixture.ports[0], token: try await fixture.token(for: alice))
+            defer { client.close() }
+            #expect(try await client.waitFor { $0.count == 1 })
+            // A row with no NOTIFY while the listener is up: no stream re-reads before LIVE_POLL_SECONDS.
+            _ = try await fixture.sql("INSERT INTO communications.live_heads (user_id, last_seq) VALUES ('\(alice)', 1)")
+            _ = try await fixture.sql(
+                """
+                INSERT INTO communications.live_items (user_id, seq, kind, item_id, payload)
+                VALUES ('\(alice)', 1, 'notification', gen_random_uuid(), '{"title": "unannounced"}')
+                """
+            )
+            try await Task.sleep(for: .milliseconds(2500))
+            #expect(client.items.isEmpty)
+            #expect(client.comments >= 1)
+            // The listener's connection drops and comes back: every stream re-reads.
+            _ = try await fixture.sql(
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                """
+            )
+            #expect(try await client.waitFor(timeout: .seconds(5)) { $0.count == 2 })
+            #expect(client.items == [.init(id: "1", event: "notification", data: #"{"title": "unannounced"}"#)])
         }
     }
 }

@@ -1,6 +1,9 @@
+import Crypto
 import Foundation
+import Logging
 import Models
 import NIOHTTP1
+import PostgresNIO
 import TestSupport
 import Testing
 
@@ -109,6 +112,26 @@ import Testing
                     contentType: reply.headers.first(name: "Content-Type") ?? "", body: reply.text)
                 #expect(found.isEmpty, "\(method) \(reply.status): \(found)")
             }
+        }
+    }
+
+    /// A replica making the signing key while another's insert of it is not yet committed waits
+    /// for that commit and then uses that key (it once read in the insert's own snapshot, found
+    /// nothing and failed the send).
+    @Test func aReplicaWaitingOnAnotherMakingTheKeyUsesThatKey() async throws {
+        try await NotificationFixture.run { fixture in
+            let theirs = Data(repeating: 7, count: 32)
+            let ours = try await TestDatabase.withAdmin(database: fixture.database.name) { admin in
+                try await admin.withTransaction(logger: Logger(label: "test.key")) { held in
+                    try await held.query(
+                        "INSERT INTO communications.unsubscribe_keys (id, secret, created_at) VALUES (1, \(theirs), now())",
+                        logger: Logger(label: "test.key"))
+                    let waiting = Task { try await UnsubscribeKey(configured: nil, postgres: admin).key(logger: Logger(label: "test.key")) }
+                    try await Task.sleep(for: .milliseconds(300))
+                    return waiting
+                }.value
+            }
+            #expect(ours.withUnsafeBytes { Data($0) } == theirs)
         }
     }
 }

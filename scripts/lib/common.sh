@@ -98,8 +98,9 @@ if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then
     PATH="/opt/swift/usr/bin:$PATH"
 fi
 
-# load_local_secrets: the secrets a local suite needs (the auth signing-key sealing key and each
-# service's client secret), made once into .data/secrets.env (mode 600) and exported. Production
+# load_local_secrets: the secrets a local suite needs (the auth signing-key sealing key, each
+# service's client secret, communications' unsubscribe-link key), made once into
+# .data/secrets.env (mode 600) and exported. Production
 # takes them from its secret store instead (deploy/kubernetes/secrets.example.yaml).
 load_local_secrets() {
     local file="$DATA_DIR/secrets.env" svc clients=""
@@ -113,6 +114,8 @@ load_local_secrets() {
             done < <(services)
         ) >"$file"
     fi
+    # Added after the file's first version: older local files get it appended once.
+    grep -q '^UNSUBSCRIBE_SIGNING_KEY=' "$file" || echo "UNSUBSCRIBE_SIGNING_KEY=$(head -c 32 /dev/urandom | base64)" >>"$file"
     set -a
     # shellcheck disable=SC1090 # generated above
     source "$file"

@@ -15,6 +15,9 @@ final class LiveHub: Sendable {
         /// Set on the last wake of a stream the hub ended (`replaced`: the user opened one more
         /// than `maxPerUser`).
         var end: String? = nil
+        /// The periodic wake (heartbeat, deadline): the stream reads the table only when a NOTIFY
+        /// may have been missed (see `listening`).
+        var tick = false
     }
 
     /// One open stream's wake-ups. Wakes coalesce to the newest (a stream that is busy writing sees
@@ -27,6 +30,7 @@ final class LiveHub: Sendable {
         fileprivate let continuation: AsyncStream<Wake>.Continuation
 
         func wake() { self.continuation.yield(Wake()) }
+        func tick() { self.continuation.yield(Wake(tick: true)) }
         /// Ends `wakes`, so the stream's loop returns (shutdown).
         func finish() { self.continuation.finish() }
     }
@@ -43,6 +47,7 @@ final class LiveHub: Sendable {
         var total = 0
         var nextID = 0
         var listening = false
+        var epoch = 0
     }
 
     private let state = Mutex(State())
@@ -118,9 +123,25 @@ final class LiveHub: Sendable {
 
     var openStreams: Int { self.state.withLock { $0.total } }
 
-    var isListening: Bool {
-        get { self.state.withLock { $0.listening } }
-        set { self.state.withLock { $0.listening = newValue } }
+    var isListening: Bool { self.state.withLock { $0.listening } }
+
+    /// Which stretch of continuous listening this is: it changes whenever the listener connects
+    /// (or drops), so a stream that saw the same epoch, listening, at its last read knows no
+    /// NOTIFY for it can have gone unheard since (Postgres delivers every NOTIFY to a connected
+    /// listener).
+    var listening: (isListening: Bool, epoch: Int) { self.state.withLock { ($0.listening, $0.epoch) } }
+
+    func listenerConnected() {
+        self.state.withLock {
+            $0.listening = true
+            $0.epoch += 1
+        }
+    }
+    func listenerDisconnected() {
+        self.state.withLock {
+            $0.listening = false
+            $0.epoch += 1
+        }
     }
 
     private static func refusal(for user: UUID, in state: State, maxPerUser: Int, maxTotal: Int) -> Refusal? {

@@ -25,11 +25,11 @@ struct LiveListener: Service {
                 } catch {
                     self.logger.warning("live listener disconnected", metadata: ["error": .string(String(reflecting: error))])
                 }
-                self.hub.isListening = false
+                self.hub.listenerDisconnected()
                 try await Task.sleep(for: self.retryDelay)
             }
         }
-        self.hub.isListening = false
+        self.hub.listenerDisconnected()
     }
 
     private func listenUntilDisconnected() async throws {
@@ -37,7 +37,7 @@ struct LiveListener: Service {
         // and it keeps the service's TLS and role settings.
         try await self.postgres.withConnection { connection in
             try await connection.listen(on: LiveFeed.channel) { notifications in
-                self.hub.isListening = true
+                self.hub.listenerConnected()
                 self.hub.wakeAll()
                 self.logger.debug("live listener listening")
                 for try await notification in notifications {

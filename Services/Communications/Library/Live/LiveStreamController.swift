@@ -95,11 +95,11 @@ struct LiveStreamController: RouteController {
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: min(heartbeat, max(.milliseconds(1), deadline - clock.now)))
-                subscription.wake()
+                subscription.tick()
             }
         }
         defer { ticker.cancel() }
-        for _ in 0..<Int(Self.listenerWait / .milliseconds(50)) where !self.hub.isListening {
+        for _ in 0..<Int(Self.listenerWait / .milliseconds(50)) where !self.hub.listening.isListening {
             try? await Task.sleep(for: .milliseconds(50))
         }
 
@@ -112,6 +112,8 @@ struct LiveStreamController: RouteController {
         }
         try await writer.write(ByteBuffer(string: opening))
         var lastWrite = clock.now
+        // When the table was last read, and what the listener was doing then.
+        var lastRead = (at: clock.now, listening: (isListening: false, epoch: -1))
         subscription.wake()
 
         var endReason = "shutting_down"
@@ -125,13 +127,18 @@ struct LiveStreamController: RouteController {
                     endReason = lifetime.reason
                     break
                 }
-                if let handed = wake.rows(after: cursor) {
+                let listening = self.hub.listening
+                let mayHaveMissed = !listening.isListening || listening != lastRead.listening
+                if wake.tick, !mayHaveMissed, clock.now - lastRead.at < self.settings.poll {
+                    // Nothing can have been missed: just the heartbeat below.
+                } else if let handed = wake.rows(after: cursor) {
                     // The listener read them for every stream of this user at once.
                     if !handed.isEmpty {
                         try await writer.write(ByteBuffer(string: Self.events(handed, cursor: &cursor)))
                         lastWrite = clock.now
                     }
                 } else {
+                    lastRead = (clock.now, listening)
                     do {
                         while true {
                             let rows = try await self.reader.rows(of: user, after: cursor, limit: self.settings.batchSize, logger: logger)

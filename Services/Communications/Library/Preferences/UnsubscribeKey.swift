@@ -19,18 +19,21 @@ final class UnsubscribeKey: Sendable {
     func key(logger: Logger) async throws -> SymmetricKey {
         if let key = self.cached.withLock({ $0 }) { return key }
         let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let rows = try await self.postgres.query(
+        try await self.postgres.query(
             """
-            WITH made AS (
-                INSERT INTO communications.unsubscribe_keys (id, secret, created_at) VALUES (1, \(fresh), now())
-                ON CONFLICT (id) DO NOTHING RETURNING secret
-            )
-            SELECT secret FROM made UNION ALL SELECT secret FROM communications.unsubscribe_keys WHERE id = 1
+            INSERT INTO communications.unsubscribe_keys (id, secret, created_at) VALUES (1, \(fresh), now())
+            ON CONFLICT (id) DO NOTHING
             """,
             logger: logger
         )
+        // Read in a statement of its own: when another replica (or a concurrent send) made the key
+        // first, the insert above waited for its commit, which a later statement sees.
         var secret: Data?
-        for try await value in rows.decode(Data.self) where secret == nil { secret = value }
+        for try await value in try await self.postgres.query(
+            "SELECT secret FROM communications.unsubscribe_keys WHERE id = 1", logger: logger
+        ).decode(Data.self) {
+            secret = value
+        }
         guard let secret else { throw UnsubscribeKeyMissing() }
         let key = SymmetricKey(data: secret)
         self.cached.withLock { $0 = key }
