@@ -254,10 +254,10 @@ import Testing
             #expect(own.json["thread"]?[1]?["body"] == .string("Quarterly, pro rata."))
             #expect(own.json["thread"]?[1]?["from"] == .string("team"))
             #expect(try await fixture.sql("SELECT template_key FROM communications.team_request_mails") == ["team_request_received"])
-            // The conversation's post tells the requester in-app (the notifier, and their live feed).
+            // The conversation's post tells the requester in-app (category team, so muting chatter keeps it).
             #expect(
                 try await fixture.sql("SELECT type || ' ' || message FROM communications.notifications WHERE user_id = '\(user)'")
-                    == ["message.received Quarterly, pro rata."])
+                    == ["team_request.answered Quarterly, pro rata."])
         }
     }
 

@@ -80,6 +80,12 @@ import Testing
         #expect(throws: Problem.self) { try KeysetCursor(encoded: "not-a-cursor", sort: "newest") }
     }
 
+    /// `?cursor=` with nothing after it asks for the first page; a cursor that is not ours is 422.
+    @Test func anEmptyCursorIsTheFirstPage() throws {
+        #expect(try PageRequest(["cursor": ""]).cursor == nil)
+        #expect(throws: Problem.self) { try PageRequest(["cursor": "x"]) }
+    }
+
     /// The kit's own paged list, on every service: 500 dead letters queued in one statement.
     @Test func deadLettersPageExactlyOnce() async throws {
         try await TestDatabase.with(services: [.analytics]) { database in

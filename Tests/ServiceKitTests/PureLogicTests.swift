@@ -165,4 +165,23 @@ import Testing
         #expect(table.allowedMethods(for: "/v1/things/abc/more") == nil)
         #expect(table.allowedMethods(for: "/v1/other") == nil)
     }
+
+    /// The router takes a literal segment over a parameter, so `Allow` must too: `/things/read`
+    /// answers POST only, never `/things/{id}`'s DELETE (schemathesis ST205).
+    @Test func aLiteralSegmentHidesTheParameterTemplateBesideIt() {
+        let table = RouteTable(openAPI: [
+            "paths": [
+                "/v1/things/read": ["post": [:]],
+                "/v1/things/{id}": ["delete": [:]],
+                "/v1/things/{id}/read": ["post": [:]],
+                "/v1/things/{id}/parts/{part}": ["get": [:]],
+                "/v1/things/read/parts/{part}": ["put": [:]],
+            ]
+        ])
+        #expect(table.allowedMethods(for: "/v1/things/read") == ["POST"])
+        #expect(table.allowedMethods(for: "/v1/things/abc") == ["DELETE"])
+        #expect(table.allowedMethods(for: "/v1/things/read/read") == ["POST"])
+        #expect(table.allowedMethods(for: "/v1/things/read/parts/x") == ["PUT"])
+        #expect(table.allowedMethods(for: "/v1/things/abc/parts/x") == ["GET", "HEAD"])
+    }
 }

@@ -121,7 +121,9 @@ public struct PageRequest: Sendable, Equatable {
 
     public init(_ query: Parameters, order: Keyset = .newestFirst) throws {
         self.limit = try Self.parseLimit(from: query)
-        self.cursor = try query["cursor"].map { try KeysetCursor(encoded: String($0), sort: order.name) }
+        // An empty `?cursor=` is the first page: clients that build query strings from an empty
+        // state send it, and it names no position to refuse.
+        self.cursor = try query["cursor"].flatMap { $0.isEmpty ? nil : $0 }.map { try KeysetCursor(encoded: String($0), sort: order.name) }
         self.order = order
     }
 

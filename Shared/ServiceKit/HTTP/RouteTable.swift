@@ -23,15 +23,24 @@ public struct RouteTable: Sendable {
     }
 
     /// The methods allowed on `path`, or nil when no documented route has that shape.
+    ///
+    /// Only the most specific templates count, as in the router: at the first segment where two
+    /// matching templates differ, a literal beats a `{parameter}`. So `/notifications/read` answers
+    /// what `/notifications/read` documents, not also `/notifications/{id}`'s methods, which the
+    /// router would never reach for that path.
     public func allowedMethods(for path: String) -> [String]? {
         let requested = Self.segments(path)
-        var allowed: Set<String> = []
-        for route in self.routes where route.segments.count == requested.count {
-            let matches = zip(route.segments, requested).allSatisfy { template, segment in
-                template.map { $0 == segment } ?? !segment.isEmpty
-            }
-            if matches { allowed.formUnion(route.methods) }
+        let matching = self.routes.filter { route in
+            route.segments.count == requested.count
+                && zip(route.segments, requested).allSatisfy { template, segment in
+                    template.map { $0 == segment } ?? !segment.isEmpty
+                }
         }
+        // A template's specificity: one flag per segment, literal before parameter, compared in order.
+        func specificity(_ segments: [Substring?]) -> [Bool] { segments.map { $0 != nil } }
+        guard let best = matching.map({ specificity($0.segments) }).max(by: { $0.lexicographicallyPrecedes($1) { !$0 && $1 } })
+        else { return nil }
+        var allowed = Set(matching.filter { specificity($0.segments) == best }.flatMap(\.methods))
         guard !allowed.isEmpty else { return nil }
         // A GET route answers HEAD too (RFC 9110 §9.3.2).
         if allowed.contains("GET") { allowed.insert("HEAD") }

@@ -34,9 +34,13 @@ struct MessagingNotices: Sendable {
             LiveItem(kind: "message", id: posted.message, payload: document), to: recipients.map(\.user), on: connection, logger: logger)
         let conversation = posted.conversation.uuidString.lowercased()
         let title = posted.sender == nil ? "New message from the Tract team" : posted.title.map { "New message in \($0)" } ?? "New message"
+        // The team's answers (no sender) are the `team` category, so muting members' chatter
+        // does not also silence the answer to a request the user made.
+        let (type, category): (String, NotificationCategory) =
+            posted.sender == nil ? ("team_request.answered", .team) : ("message.received", .messages)
         let drafts = recipients.filter(\.first).map { recipient in
             NotificationDraft(
-                userID: recipient.user, type: "message.received", category: .messages, title: title,
+                userID: recipient.user, type: type, category: category, title: title,
                 message: Self.preview(posted.text), actionURL: "/messages/\(conversation)",
                 dedupeKey: "conversation:\(conversation):after:\(recipient.readSeq)")
         }

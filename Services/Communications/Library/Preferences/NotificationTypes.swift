@@ -14,6 +14,7 @@ enum NotificationTypes {
         "staff.notice": .product,
         // Messaging and connections (Messaging/, Connections/), the community digest (Community/).
         "message.received": .messages,
+        "team_request.answered": .team,
         "connection.requested": .connections,
         "connection.accepted": .connections,
         "community_digest": .community,
