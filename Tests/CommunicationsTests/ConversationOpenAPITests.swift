@@ -114,4 +114,36 @@ import Testing
             }
         }
     }
+
+    /// The message body's `pattern` in the served document refuses exactly what the service
+    /// refuses (so a client, or schemathesis, knows beforehand), and an unpaired surrogate escape,
+    /// which is not JSON text, is the kit's 400 for a malformed body.
+    @Test func theMessageBodyPatternRefusesWhatTheServiceRefuses() async throws {
+        try await MessagingFixture.run(withProperties: false) { fixture in
+            let document = try await fixture.client.get("/openapi.json").json
+            let (ann, bob) = (try await fixture.user(), try await fixture.user())
+            try await fixture.connect(ann, bob)
+            let conversation = try await fixture.direct(ann, bob)
+            let operation = document["paths"]?["/v1/communications/conversations/{id}/messages"]?["post"]
+            let body = operation?["requestBody"]?["content"]?["application/json"]?["schema"]?["properties"]?["body"]
+            guard case .string(let source)? = body?["pattern"] else {
+                Issue.record("the message body has no pattern")
+                return
+            }
+            let pattern = try NSRegularExpression(pattern: source)
+            let samples = [
+                "hello", "a\tb", "a\r\nb", "a\nb", "é😀", "\u{A0}x", "a\rb", "a\u{0}b", "a\u{1B}b",
+                "a\u{7F}b", "a\u{85}b", "a\u{9F}b", "a\u{0B}b", "   ", "\n\t",
+            ]
+            for sample in samples {
+                let reply = try await fixture.post(conversation, sample, by: ann)
+                let matches = pattern.firstMatch(in: sample, range: NSRange(sample.startIndex..., in: sample)) != nil
+                #expect((reply.status == 201) == matches, "\(sample.unicodeScalars.map { String($0.value, radix: 16) }): \(reply.status)")
+                #expect([201, 422].contains(reply.status))
+            }
+            let messages = "/v1/communications/conversations/\(conversation)/messages"
+            let lone = try await fixture.client.post(messages, #"{"body":"\ud949"}"#, token: ann.token)
+            #expect(lone.status == 400)
+        }
+    }
 }

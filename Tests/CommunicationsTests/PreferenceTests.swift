@@ -179,6 +179,21 @@ import Testing
                     contentType: reply.headers.first(name: "Content-Type") ?? "", body: reply.text)
                 #expect(found.isEmpty, "\(method): \(found)")
             }
+            // The change's schema names exactly the categories and types the service knows, and
+            // pins on the channels of those that cannot be turned off, so neither is a surprise 422.
+            let change = document["components"]?["schemas"]?["NotificationPreferencesChange"]?["properties"]
+            func names(_ value: JSONValue?) -> Set<String> {
+                guard case .array(let items)? = value else { return [] }
+                return Set(items.compactMap { if case .string(let name) = $0 { name } else { nil } })
+            }
+            func keys(_ value: JSONValue?) -> Set<String> {
+                guard case .object(let entries)? = value else { return [] }
+                return Set(entries.keys)
+            }
+            #expect(names(change?["categories"]?["propertyNames"]?["enum"]) == Set(NotificationCategory.allCases.map(\.rawValue)))
+            #expect(keys(change?["categories"]?["properties"]) == Set(NotificationCategory.locked.map(\.rawValue)))
+            #expect(names(change?["event_types"]?["propertyNames"]?["enum"]) == Set(NotificationTypes.categories.keys))
+            #expect(keys(change?["event_types"]?["properties"]) == Set(NotificationTypes.categories.filter { $0.value.isLocked }.keys))
         }
     }
 }
