@@ -18,9 +18,11 @@ public func withLocalServer<Context: RequestContext, T: Sendable>(
 ) async throws -> T where Context.Source == ApplicationRequestContextSource {
     var attempt = 1
     while true {
+        let port = try await freePort()
         do {
-            return try await withLocalServer(router, port: try await freePort(), body)
-        } catch let failure as LocalServerDidNotStart where attempt < 3 {
+            return try await withLocalServer(router, port: port, body)
+        } catch let failure as LocalServerDidNotStart where failure.port == port && attempt < 3 {
+            // This server's own failure (a server `body` nested has a port of its own): `body` never ran.
             Logger(label: "test.server").warning("local server did not start; trying another port", metadata: ["error": "\(failure)"])
             attempt += 1
         }
