@@ -29,5 +29,15 @@ scripts/check-image-libs.sh "$bin"
 # bounded for good reason (a peer call, a start-up) ran out. SwiftPM's --num-workers does not reach
 # Swift Testing, so the test bundle runs directly with its width capped; `--filter X` passes through.
 width=${TEST_PARALLELISM:-16}
-log "tractPackageTests --experimental-maximum-parallelization-width $width $*"
-"$bin/tractPackageTests.xctest" --testing-library swift-testing --experimental-maximum-parallelization-width "$width" "$@"
+# A safety net, not a fix: a test that hangs (a wait with no bound) must not eat CI's 90 minutes and
+# land nothing. The whole bundle takes ~5 minutes on two cores; TEST_TIMEOUT_MINUTES (25) is generous.
+minutes=${TEST_TIMEOUT_MINUTES:-25}
+log "tractPackageTests --experimental-maximum-parallelization-width $width $* (at most $minutes min)"
+status=0
+timeout --kill-after=30s "${minutes}m" \
+    "$bin/tractPackageTests.xctest" --testing-library swift-testing --experimental-maximum-parallelization-width "$width" "$@" || status=$?
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "error: the tests did not finish within $minutes minutes and were stopped: a test is hanging." >&2
+    echo "error: the tests still running are those above with a '◇ … started' line and no 'passed'/'failed' line." >&2
+fi
+exit "$status"

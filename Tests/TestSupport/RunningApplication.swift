@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Models
+import NIOConcurrencyHelpers
 import NIOHTTP1
 import ServiceKit
 import ServiceLifecycle
@@ -44,7 +45,8 @@ extension ServiceConfiguration {
 }
 
 /// Runs `app` on its configured loopback port until `body` returns, waiting first until it answers
-/// `/health/live`: a real server for tests where a real socket matters.
+/// `/health/live`: a real server for tests where a real socket matters. An app that stops before
+/// it answers (its port taken, its start-up failed) is reported at once, with its error.
 public func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
     _ app: App,
     port: Int,
@@ -53,12 +55,22 @@ public func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
     let group = ServiceGroup(
         configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test.app"))
     )
+    let stopped = NIOLockedValueBox<StoppedApplication?>(nil)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+        tasks.addTask {
+            do {
+                try await group.run()
+                stopped.withLockedValue { $0 = StoppedApplication(error: nil) }
+            } catch {
+                stopped.withLockedValue { $0 = StoppedApplication(error: error) }
+                throw error
+            }
+        }
         do {
             // Generous: with every suite starting services at once on two cores (migrations,
             // PostGIS, Argon2), a start can take far longer than it does alone.
             let up = try await eventually(timeout: .seconds(90)) {
+                if let ended = stopped.withLockedValue({ $0 }) { throw ApplicationDidNotStart(port: port, underlying: ended.error) }
                 let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/live")
                 guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)) else {
                     return false
@@ -76,8 +88,23 @@ public func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
     }
 }
 
+private struct StoppedApplication: Sendable {
+    var error: (any Error)?
+}
+
 /// The application under test never answered `/health/live`.
 public struct ApplicationDidNotStart: Error, CustomStringConvertible {
     public var port: Int
-    public var description: String { "the application on port \(self.port) did not answer /health/live within 90 s" }
+    /// Why it stopped, when it stopped before answering.
+    public var underlying: (any Error)?
+
+    public init(port: Int, underlying: (any Error)? = nil) {
+        self.port = port
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        guard let underlying else { return "the application on port \(self.port) did not answer /health/live within 90 s" }
+        return "the application on port \(self.port) stopped before it answered /health/live: \(String(reflecting: underlying))"
+    }
 }
