@@ -53,6 +53,23 @@ struct NotificationDelivery: Service {
         try await self.sendDueDigests()
     }
 
+    /// Claims up to a batch of `table`'s due rows (mails and digests share the shape): a lease, not
+    /// a held transaction, so replicas skip each other's rows and a dead replica's come due again.
+    /// `table` and `returning` are names from this file, never from a request.
+    private func claimDue(_ table: String, now: Date, returning: String) -> PostgresQuery {
+        """
+        UPDATE communications.\(unescaped: table) d
+        SET claimed_until = \(now.addingTimeInterval(Self.lease)), attempts = d.attempts + 1, updated_at = \(now)
+        FROM (
+            SELECT id FROM communications.\(unescaped: table)
+            WHERE status = 'pending' AND due_at <= \(now) AND (claimed_until IS NULL OR claimed_until < \(now))
+            ORDER BY due_at LIMIT \(self.settings.deliveryBatch) FOR UPDATE SKIP LOCKED
+        ) due
+        WHERE d.id = due.id
+        RETURNING \(unescaped: returning)
+        """
+    }
+
     // MARK: Single mails
 
     struct Claimed: Sendable {
@@ -72,19 +89,14 @@ struct NotificationDelivery: Service {
     func sendDueMails() async throws {
         let now = self.clock.now
         let rows = try await self.postgres.query(
-            """
-            UPDATE communications.notification_deliveries d
-            SET claimed_until = \(now.addingTimeInterval(Self.lease)), attempts = d.attempts + 1, updated_at = \(now)
-            FROM (
-                SELECT id FROM communications.notification_deliveries
-                WHERE status = 'pending' AND due_at <= \(now) AND (claimed_until IS NULL OR claimed_until < \(now))
-                ORDER BY due_at LIMIT \(self.settings.deliveryBatch) FOR UPDATE SKIP LOCKED
-            ) due
-            WHERE d.id = due.id
-            RETURNING d.id, d.user_id, d.category, d.type, d.critical, d.template_key, d.variables::text, d.to_email, d.attempts,
-                (SELECT n.deleted_at IS NOT NULL OR coalesce(n.expires_at <= \(now), false)
-                 FROM communications.notifications n WHERE n.id = d.notification_id)
-            """,
+            self.claimDue(
+                "notification_deliveries", now: now,
+                // d.updated_at is `now`, as the claim just set it.
+                returning: """
+                    d.id, d.user_id, d.category, d.type, d.critical, d.template_key, d.variables::text, d.to_email, d.attempts,
+                    (SELECT n.deleted_at IS NOT NULL OR coalesce(n.expires_at <= d.updated_at, false)
+                     FROM communications.notifications n WHERE n.id = d.notification_id)
+                    """),
             logger: self.logger
         )
         var claimed: [Claimed] = []
@@ -172,21 +184,8 @@ struct NotificationDelivery: Service {
     }
 
     func sendDueDigests() async throws {
-        let now = self.clock.now
         let rows = try await self.postgres.query(
-            """
-            UPDATE communications.notification_digests d
-            SET claimed_until = \(now.addingTimeInterval(Self.lease)), attempts = d.attempts + 1, updated_at = \(now)
-            FROM (
-                SELECT id FROM communications.notification_digests
-                WHERE status = 'pending' AND due_at <= \(now) AND (claimed_until IS NULL OR claimed_until < \(now))
-                ORDER BY due_at LIMIT \(self.settings.deliveryBatch) FOR UPDATE SKIP LOCKED
-            ) due
-            WHERE d.id = due.id
-            RETURNING d.id, d.user_id, d.attempts
-            """,
-            logger: self.logger
-        )
+            self.claimDue("notification_digests", now: self.clock.now, returning: "d.id, d.user_id, d.attempts"), logger: self.logger)
         var claimed: [(id: UUID, user: UUID, attempts: Int)] = []
         for try await row in rows.decode((UUID, UUID, Int).self) { claimed.append(row) }
         for digest in claimed {
