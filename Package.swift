@@ -24,8 +24,10 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
     (
         "AuthService", "auth", "Auth",
         [
-            "CArgon2",
+            "CArgon2", "WebAuthn",
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ],
@@ -139,6 +141,37 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Shared/SMTP",
+        swiftSettings: swiftSettings
+    ),
+    // A strict CBOR decoder (RFC 8949, definite lengths only) for WebAuthn; no package provides one.
+    .target(
+        name: "CBOR",
+        path: "Shared/CBOR",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "CBORTests",
+        dependencies: ["CBOR"],
+        path: "Tests/CBORTests",
+        swiftSettings: swiftSettings
+    ),
+    // WebAuthn Level 3 relying-party verification (attestation, assertions, COSE keys): knows
+    // nothing of Tract; auth's passkey routes and stores are built on it.
+    .target(
+        name: "WebAuthn",
+        dependencies: [
+            "CBOR",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ],
+        path: "Shared/WebAuthn",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "WebAuthnTests",
+        dependencies: testDependencies + ["WebAuthn", "CBOR"],
+        path: "Tests/WebAuthnTests",
         swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -344,6 +377,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // TOTP (RFC 6238) for auth's MFA.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // X.509 for WebAuthn `packed` attestation certificates (jwt-kit already builds it).
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: targets
 )

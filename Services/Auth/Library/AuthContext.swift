@@ -36,7 +36,8 @@ struct AuthContext: Sendable {
 
     /// The one way a session starts, whatever proved the user's identity: open the session, stamp
     /// the login, record history and the event in the same transaction, then sign the access token.
-    func signIn(_ user: User, method: String, source: String?, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
+    func signIn(_ user: User, _ proof: SignInProof, source: String?, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
+        let method = proof.method
         let opened = try await self.postgres.transaction(logger: logger) { connection in
             try await self.mail.warnOfNewDevice(user, device: device, on: connection, logger: logger)
             let opened = try await self.sessions.open(userID: user.id, method: method, device: device, on: connection, logger: logger)
@@ -58,4 +59,19 @@ struct AuthContext: Sendable {
         )
         return TokenResponse(accessToken: accessToken, expiresIn: self.accessTokens.expiresIn, refreshToken: opened.refreshToken)
     }
+}
+
+/// How a user proved who they are in one sign-in: the session's `auth_method` and the access
+/// token's `amr` (RFC 8176 values).
+struct SignInProof: Sendable, Equatable {
+    /// `auth.sessions.auth_method` and the `user.signed_in` event's method: `password`,
+    /// `magic_link`, `passkey`, `oauth:<provider>`.
+    var method: String
+    /// RFC 8176 authentication method references, e.g. `["pwd"]`, `["hwk", "user"]`.
+    var amr: [String]
+    /// The proof is itself multi-factor (a passkey with user verification), so no second step.
+    var isMultiFactor: Bool
+
+    static let password = SignInProof(method: "password", amr: ["pwd"], isMultiFactor: false)
+    static let magicLink = SignInProof(method: "magic_link", amr: ["email"], isMultiFactor: false)
 }

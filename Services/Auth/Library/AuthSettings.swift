@@ -35,6 +35,12 @@ public struct AuthSettings: Sendable {
     /// `EMAIL_LINK_RETENTION_DAYS` (default 7): magic links, codes and email tokens are deleted
     /// this long after they expired; until then they count towards per-address limits.
     public var emailLinkRetention: Duration
+    /// Passkeys (WebAuthn): relying party id, origins, ceremony limits (PasskeySettings.swift).
+    public var passkeys: PasskeySettings
+    /// OAuth / OIDC sign-in providers (OAuthSettings.swift).
+    public var oauth: OAuthSettings
+    /// TOTP, recovery codes, MFA tickets and step-up (MFASettings.swift).
+    public var mfa: MFASettings
 
     public init(
         accessTokenLifetime: Duration = AuthSettings.maximumAccessTokenLifetime,
@@ -48,7 +54,10 @@ public struct AuthSettings: Sendable {
         limits: RateLimits = RateLimits(),
         lockout: LockoutPolicy = LockoutPolicy(),
         signInAttemptRetention: Duration = .seconds(30 * 86400),
-        emailLinkRetention: Duration = .seconds(7 * 86400)
+        emailLinkRetention: Duration = .seconds(7 * 86400),
+        passkeys: PasskeySettings = PasskeySettings(),
+        oauth: OAuthSettings = OAuthSettings(),
+        mfa: MFASettings = MFASettings()
     ) {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
@@ -62,6 +71,9 @@ public struct AuthSettings: Sendable {
         self.lockout = lockout
         self.signInAttemptRetention = signInAttemptRetention
         self.emailLinkRetention = emailLinkRetention
+        self.passkeys = passkeys
+        self.oauth = oauth
+        self.mfa = mfa
     }
 
     /// Revocation is effective at refresh, so this bounds how long a revoked session still works.
@@ -125,7 +137,10 @@ public struct AuthSettings: Sendable {
                 failuresCountedPerSource: try environment.integer("LOCKOUT_FAILURES_COUNTED_PER_SOURCE", default: 10, range: 1...100)
             ),
             signInAttemptRetention: .seconds(86400 * (try environment.integer("SIGN_IN_ATTEMPT_RETENTION_DAYS", default: 30, range: 1...3650))),
-            emailLinkRetention: .seconds(86400 * (try environment.integer("EMAIL_LINK_RETENTION_DAYS", default: 7, range: 1...3650)))
+            emailLinkRetention: .seconds(86400 * (try environment.integer("EMAIL_LINK_RETENTION_DAYS", default: 7, range: 1...3650))),
+            passkeys: try PasskeySettings.fromEnvironment(environment),
+            oauth: try OAuthSettings.fromEnvironment(environment),
+            mfa: try MFASettings.fromEnvironment(environment)
         )
     }
 }

@@ -118,7 +118,7 @@ struct MagicLinkController: RouteController {
         let device = Sessions.Device(ip: ip, userAgentHeader: request.headers[.userAgent])
         let user = try await self.findOrCreate(email: email, source: body.source ?? source, ip: ip, logger: context.logger)
         guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
-        return try await self.auth.signIn(user, method: "magic_link", source: body.source ?? source, device: device, logger: context.logger)
+        return try await self.auth.signIn(user, .magicLink, source: body.source ?? source, device: device, logger: context.logger)
     }
 
     /// Spends the link or the code, once. Code attempts are counted in the same statement that

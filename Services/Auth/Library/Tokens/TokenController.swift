@@ -124,7 +124,7 @@ struct TokenController: RouteController {
             let upgraded = try await self.auth.hasher.hash(password)
             try await self.auth.postgres.query("UPDATE auth.users SET password_hash = \(upgraded) WHERE id = \(user.id)", logger: logger)
         }
-        return try await self.auth.signIn(user, method: "password", source: AuthSource.canonical(request.source), device: device, logger: logger)
+        return try await self.auth.signIn(user, .password, source: AuthSource.canonical(request.source), device: device, logger: logger)
     }
 
     func refreshGrant(_ request: TokenRequest, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
