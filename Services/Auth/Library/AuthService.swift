@@ -42,6 +42,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(SessionController(auth: auth), at: "/v1/auth")
                 router.mount(EmailFlowController(auth: auth), at: "/v1/auth")
                 router.mount(MagicLinkController(auth: auth), at: "/v1/auth/magic-links")
+                router.mount(PasskeyController(auth: auth), at: "/v1/auth/passkeys")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
             }
         )

@@ -26,6 +26,11 @@ extension AuthEntryPoint {
           RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP    password changes per client IP (20)
           SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
           EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
+          PASSKEY_RP_ID               WebAuthn RP ID (PUBLIC_URL's host; localhost for an IP)
+          PASSKEY_RP_NAME             name authenticators show (Tract)
+          PASSKEY_ORIGINS             origins ceremonies may run on, comma list (PUBLIC_URL's)
+          PASSKEY_CHALLENGE_TTL_SECONDS          passkey challenge lifetime, 30-900 (300)
+          RATE_LIMIT_PASSKEY_PER_5MIN_PER_IP     passkey options and verifications (60)
         """
     }
 }

@@ -18,6 +18,11 @@ enum LoginEvent: String, Codable, Sendable {
     case passwordChanged = "password_changed"
     case passwordReset = "password_reset"
     case emailVerified = "email_verified"
+    // Passkeys (issue 15, part A).
+    case passkeyAdded = "passkey_added"
+    case passkeyRemoved = "passkey_removed"
+    /// A security event: the authenticator's counter went backwards (a clone, or a replay).
+    case passkeySignCountRegressed = "passkey_sign_count_regressed"
 }
 
 struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {

@@ -15,6 +15,8 @@ enum AuthRetention {
             ),
             PurgeTarget(table: "auth.magic_links", timeColumn: "expires_at", retention: settings.emailLinkRetention),
             PurgeTarget(table: "auth.email_tokens", timeColumn: "expires_at", retention: settings.emailLinkRetention),
+            // A passkey challenge is worth nothing once expired; a day is kept for investigations.
+            PurgeTarget(table: "auth.passkey_challenges", timeColumn: "expires_at", retention: .seconds(86400)),
         ]
     }
 }
