@@ -280,6 +280,24 @@ extension AuthFixture {
         }
     }
 
+    /// Backup eligibility is fixed at registration (WebAuthn §7.2): an assertion that reports
+    /// otherwise is not from the authenticator that registered the passkey.
+    @Test func backupEligibilityMustNotChange() async throws {
+        try await AuthFixture.run { auth in
+            let ann = try await auth.verifiedUser()
+            let device = SoftPasskey()
+            defer { device.remove() }
+            #expect(try await auth.registerPasskey(device, token: try await auth.accessToken(ann)).status == 201)
+            #expect(try await auth.sql("SELECT backup_eligible::text FROM auth.passkeys") == ["false"])
+            try await auth.sql("UPDATE auth.passkeys SET backup_eligible = true")
+            #expect(try await auth.passkeySignIn(device).status == 401)
+            #expect(
+                try await auth.count("SELECT count(*) FROM auth.login_history WHERE failure_reason = 'passkey_backup_eligibility_changed'") == 1)
+            try await auth.sql("UPDATE auth.passkeys SET backup_eligible = false")
+            #expect(try await auth.passkeySignIn(device).status == 200)
+        }
+    }
+
     /// The user handle in an assertion must be the credential owner's.
     @Test func userHandleMustMatch() async throws {
         try await AuthFixture.run { auth in
