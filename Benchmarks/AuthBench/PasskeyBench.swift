@@ -107,7 +107,7 @@ func measurePasskeys<State: Sendable>(
     }
     let elapsed = ContinuousClock.now - started
     let rate = Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    print(String(format: "  %-48@ %10.1f /s%@", name as NSString, rate, failed > 0 ? " (\(failed) failed)" as NSString : "" as NSString))
+    print(String(format: "  %-52@ %10.1f /s%@", name as NSString, rate, failed > 0 ? " (\(failed) failed)" as NSString : "" as NSString))
     return rate
 }
 
