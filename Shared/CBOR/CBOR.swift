@@ -6,7 +6,7 @@ public enum CBOR: Sendable, Hashable {
     case text(String)
     case array([CBOR])
     case map([CBOR: CBOR])
-    case tagged(UInt64, CBOR)
+    indirect case tagged(UInt64, CBOR)
     case simple(UInt8)
     case boolean(Bool)
     case null
