@@ -26,6 +26,11 @@ extension AuthEntryPoint {
           RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP    password changes per client IP (20)
           SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
           EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
+          MFA_ISSUER                  otpauth:// issuer and label prefix (Tract)
+          MFA_TICKET_TTL_SECONDS      second sign-in step must finish within, 30-300 (300)
+          MFA_TICKET_ATTEMPTS         wrong factors per MFA ticket (5)
+          RATE_LIMIT_MFA_PER_5MIN_PER_IP         second-factor checks per client IP (30)
+          RATE_LIMIT_MFA_PER_5MIN_PER_USER       second-factor checks per user (10)
         """
     }
 }

@@ -18,6 +18,17 @@ enum LoginEvent: String, Codable, Sendable {
     case passwordChanged = "password_changed"
     case passwordReset = "password_reset"
     case emailVerified = "email_verified"
+    /// The first step of a sign-in succeeded; the user was sent to the second (an MFA ticket).
+    case mfaRequired = "mfa_required"
+    /// A second factor was refused (wrong code, used recovery code); `reason` says which.
+    case mfaFailed = "mfa_failed"
+    /// A TOTP code for a time step already used was presented again: likely a relayed code.
+    case mfaCodeReplayed = "mfa_code_replayed"
+    case mfaStepUp = "mfa_step_up"
+    case totpEnabled = "totp_enabled"
+    case totpDisabled = "totp_disabled"
+    case recoveryCodeUsed = "recovery_code_used"
+    case recoveryCodesRegenerated = "recovery_codes_regenerated"
 }
 
 struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {

@@ -15,6 +15,8 @@ enum AuthRetention {
             ),
             PurgeTarget(table: "auth.magic_links", timeColumn: "expires_at", retention: settings.emailLinkRetention),
             PurgeTarget(table: "auth.email_tokens", timeColumn: "expires_at", retention: settings.emailLinkRetention),
+            // An MFA ticket is worth nothing once expired; a day keeps it for investigations.
+            PurgeTarget(table: "auth.mfa_tickets", timeColumn: "expires_at", retention: .seconds(86400)),
         ]
     }
 }

@@ -113,7 +113,13 @@ struct TokenController: RouteController {
                 reason: user == nil ? "unknown_email" : "wrong_password", logger: logger)
             throw Problem.invalidGrant("The email or password is incorrect.")
         }
-        try await self.auth.lockout.reset(email: email, logger: logger)
+        // For a user with a second factor the counts clear only when `POST /v1/auth/mfa/verify`
+        // succeeds, so wrong codes add up with wrong passwords instead of being wiped by the
+        // correct password that precedes each ticket.
+        let factors = try await MFAFactors.of(user.id, postgres: self.auth.postgres, logger: logger)
+        if !factors.any {
+            try await self.auth.lockout.reset(email: email, logger: logger)
+        }
         guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
         guard user.emailVerifiedAt != nil else {
             throw Problem(
@@ -139,13 +145,16 @@ struct TokenController: RouteController {
                 logger: logger)
         }
         switch rotation {
-        case .rotated(let sessionID, let userID, let refreshToken):
+        case .rotated(let sessionID, let userID, let refreshToken, let proof):
             guard let user = try await self.auth.users.find(id: userID, logger: logger), user.status == "active" else {
                 throw Problem.invalidGrant("The refresh token is no longer valid.")
             }
+            // The session's proof carries over unchanged (a refresh proves nothing new); whether
+            // the user has a second factor is read afresh, so enrolling one takes effect here.
+            let factors = try await MFAFactors.of(userID, postgres: self.auth.postgres, logger: logger)
             let accessToken = try await self.auth.accessTokens.issue(
                 subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user],
-                logger: logger)
+                authentication: proof.authentication(mfaEnrolled: factors.any), logger: logger)
             return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
         case .reused(let sessionID, let userID):
             try await self.auth.postgres.transaction(logger: logger) { connection in
