@@ -164,6 +164,7 @@ var targets: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
         path: "Shared/WebAuthn",
         swiftSettings: swiftSettings
@@ -172,6 +173,7 @@ var targets: [Target] = [
         name: "WebAuthnTests",
         dependencies: testDependencies + ["WebAuthn", "CBOR"],
         path: "Tests/WebAuthnTests",
+        exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -270,7 +272,8 @@ targets.append(
     .executableTarget(
         name: "auth-bench",
         dependencies: [
-            "AuthService",
+            "AuthService", "WebAuthn",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -383,6 +386,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         // X.509 for WebAuthn `packed` attestation certificates (jwt-kit already builds it).
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        // DER parsing of those certificates (swift-certificates already builds it; named so the
+        // WebAuthn module may import it under MemberImportVisibility).
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: targets
 )

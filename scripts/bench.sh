@@ -20,11 +20,14 @@
 #   7. notification fan-out (issue 14): Benchmarks/NotificationFanout, one renovation.progress_updated to
 #      BENCH_FANOUT_INVESTORS (10,000) investors through the notification handler's transaction
 #      (notifications, planned mails, live items), beside plain INSERT … SELECT baselines.
+#   9. passkeys (issue 15): Benchmarks/AuthBench (BENCH_PHASE=passkeys), WebAuthn assertion verifications
+#      in process beside raw ES256 (P256.Signing) over the same bytes, then full passkey sign-ins over
+#      HTTP (options + verify) beside GET /health/live, all in the same run.
 #   8. messaging (issue 14): Benchmarks/Messaging, BENCH_MESSAGING_SENDERS (20) concurrent senders posting
 #      into one conversation of BENCH_MESSAGING_MEMBERS (50), then each into its own of the same size,
 #      and the unread total of a user with 200 conversations × 50 unread; baseline GET /health/live;
 #      ends by checking the shared conversation's unread count against the messages sent.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging),
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -73,7 +76,8 @@ start() {  # start SERVICE PORT
         AUTH_URL="http://127.0.0.1:$AUTH_PORT" ANALYTICS_URL="http://127.0.0.1:$ANALYTICS_PORT" \
         RATE_LIMIT_REFRESH_PER_5MIN_PER_IP=1000000 RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP=1000000 \
         RATE_LIMIT_SIGNUP_PER_HOUR_PER_IP=100000 RATE_LIMIT_EMAIL_PER_HOUR_PER_IP=100000 \
-        RATE_LIMIT_ANALYTICS_PER_MIN_PER_IP=1000000 \
+        RATE_LIMIT_ANALYTICS_PER_MIN_PER_IP=1000000 RATE_LIMIT_PASSKEY_PER_5MIN_PER_IP=1000000 \
+        PASSKEY_RP_ID=localhost PASSKEY_ORIGINS=http://localhost:8080 \
         "$bin/$svc" serve >"$DATA_DIR/logs/bench-$svc.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
@@ -112,6 +116,16 @@ BENCH_PHASE=signup "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0
 
 out="$OUT_DIR/auth-$stamp.txt"
 "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" "$SECONDS_EACH" "$CONCURRENCY" | tee "$out"
+log "saved $out"
+fi
+
+if runs passkeys; then
+runs auth || start auth $AUTH_PORT
+BENCH_PHASE=signup "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" 1 "$CONCURRENCY"
+"${PSQL[@]}" -d $DB -c "UPDATE auth.users SET email_verified_at = now() WHERE email LIKE 'bench%@example.com'"
+out="$OUT_DIR/passkeys-$stamp.txt"
+BENCH_PHASE=passkeys "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" "$SECONDS_EACH" "$CONCURRENCY" |
+    tee "$out"
 log "saved $out"
 fi
 

@@ -93,6 +93,15 @@ if ProcessInfo.processInfo.environment["BENCH_PHASE"] == "signup" {
     exit(0)
 }
 
+if ProcessInfo.processInfo.environment["BENCH_PHASE"] == "passkeys" {
+    try await passkeyBenchmark(authURL: authURL, users: users, password: password, seconds: seconds, concurrency: concurrency) {
+        let reply = try await send($0, $1, json: $2, token: $3)
+        return (reply.status, reply.body)
+    }
+    try await client.shutdown()
+    exit(0)
+}
+
 print("auth benchmark: \(Int(seconds)) s per measurement, \(concurrency) concurrent clients")
 print("  (machine: \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 

@@ -63,15 +63,17 @@ ensure_build_deps() {
 # ensure_venv: .data/venv with the pinned validation tools (kept off the system python).
 VENV_DIR="$DATA_DIR/venv"
 ensure_venv() {
-    local req="$REPO_ROOT/scripts/requirements-validate.txt" stamp="$VENV_DIR/.requirements"
-    if [ -x "$VENV_DIR/bin/python" ] && cmp -s "$req" "$stamp"; then return 0; fi
+    local req="$REPO_ROOT/scripts/requirements-validate.txt" nodeps="$REPO_ROOT/scripts/requirements-nodeps.txt"
+    local stamp="$VENV_DIR/.requirements"
+    if [ -x "$VENV_DIR/bin/python" ] && cat "$req" "$nodeps" | cmp -s - "$stamp"; then return 0; fi
     ensure_apt python3 python3-venv
     log "creating $VENV_DIR"
     rm -rf "$VENV_DIR"
     # Debian's python3, not whatever python3 is first on PATH: the same everywhere.
     /usr/bin/python3 -m venv "$VENV_DIR"
     "$VENV_DIR/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
-    cp "$req" "$stamp"
+    "$VENV_DIR/bin/pip" install -q --disable-pip-version-check --no-deps -r "$nodeps" >&2
+    cat "$req" "$nodeps" > "$stamp"
 }
 
 # ensure_traversable USER DIR: let USER reach DIR (chmod o+x on the parents that stop it). Needed

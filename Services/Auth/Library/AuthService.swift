@@ -43,6 +43,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(EmailFlowController(auth: auth), at: "/v1/auth")
                 router.mount(MagicLinkController(auth: auth), at: "/v1/auth/magic-links")
                 router.mount(MFAController(auth: auth), at: "/v1/auth/mfa")
+                router.mount(PasskeyController(auth: auth), at: "/v1/auth/passkeys")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
             }
         )

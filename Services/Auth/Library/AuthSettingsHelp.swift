@@ -31,6 +31,11 @@ extension AuthEntryPoint {
           MFA_TICKET_ATTEMPTS         wrong factors per MFA ticket (5)
           RATE_LIMIT_MFA_PER_5MIN_PER_IP         second-factor checks per client IP (30)
           RATE_LIMIT_MFA_PER_5MIN_PER_USER       second-factor checks per user (10)
+          PASSKEY_RP_ID               WebAuthn RP ID (PUBLIC_URL's host; localhost for an IP)
+          PASSKEY_RP_NAME             name authenticators show (Tract)
+          PASSKEY_ORIGINS             origins ceremonies may run on, comma list (PUBLIC_URL's)
+          PASSKEY_CHALLENGE_TTL_SECONDS          passkey challenge lifetime, 30-900 (300)
+          RATE_LIMIT_PASSKEY_PER_5MIN_PER_IP     passkey options and verifications (60)
         """
     }
 }

@@ -29,6 +29,11 @@ enum LoginEvent: String, Codable, Sendable {
     case totpDisabled = "totp_disabled"
     case recoveryCodeUsed = "recovery_code_used"
     case recoveryCodesRegenerated = "recovery_codes_regenerated"
+    // Passkeys (issue 15, part A).
+    case passkeyAdded = "passkey_added"
+    case passkeyRemoved = "passkey_removed"
+    /// A security event: the authenticator's counter went backwards (a clone, or a replay).
+    case passkeySignCountRegressed = "passkey_sign_count_regressed"
 }
 
 struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {

@@ -17,6 +17,8 @@ enum AuthRetention {
             PurgeTarget(table: "auth.email_tokens", timeColumn: "expires_at", retention: settings.emailLinkRetention),
             // An MFA ticket is worth nothing once expired; a day keeps it for investigations.
             PurgeTarget(table: "auth.mfa_tickets", timeColumn: "expires_at", retention: .seconds(86400)),
+            // A passkey challenge is worth nothing once expired; a day is kept for investigations.
+            PurgeTarget(table: "auth.passkey_challenges", timeColumn: "expires_at", retention: .seconds(86400)),
         ]
     }
 }
