@@ -49,6 +49,10 @@ import Testing
                 ).isEmpty)
             let ticket = try #require(first.string("mfa_token"))
             _ = try await call(.POST, "/v1/auth/mfa/verify", json: #"{"mfa_token":"\#(ticket)"}"#)
+            // No passkey on this account: the options say so (MFAPasskeyTests has the passkey way).
+            _ = try await call(.POST, "/v1/auth/mfa/verify/passkey-options", json: #"{"mfa_token":"\#(ticket)"}"#)
+            _ = try await call(.POST, "/v1/auth/mfa/verify/passkey-options", json: #"{"mfa_token":"nope"}"#)
+            _ = try await call(.POST, "/v1/auth/mfa/verify/passkey-options", json: "{}")
             _ = try await call(.POST, "/v1/auth/mfa/verify", json: #"{"mfa_token":"\#(ticket)","code":"000000"}"#)
             _ = try await call(.POST, "/v1/auth/mfa/verify", json: #"{"mfa_token":"nope","code":"000000"}"#)
             clock.advance(steps: 1)
@@ -58,6 +62,8 @@ import Testing
 
             _ = try await call(.POST, "/v1/auth/mfa/step-up", json: #"{"code":"000000"}"#, token: session)
             _ = try await call(.POST, "/v1/auth/mfa/step-up", json: #"{}"#, token: session)
+            _ = try await call(.POST, "/v1/auth/mfa/step-up/passkey-options", token: session)
+            _ = try await call(.POST, "/v1/auth/mfa/step-up/passkey-options")
             _ = try await call(.POST, "/v1/auth/mfa/step-up", json: #"{"code":"000000"}"#)
             clock.advance(steps: 1)
             _ = try await call(

@@ -12,13 +12,13 @@ struct SecondFactorBody: Decodable, Sendable {
     var mfaToken: String?
     var code: String?
     var recoveryCode: String?
-    var passkey: JSONValue?
+    var passkey: PasskeyCredential?
 }
 
 enum OfferedFactor: Sendable {
     case totp(String)
     case recoveryCode(String)
-    case passkey(JSONValue)
+    case passkey(PasskeyCredential)
 
     /// The one factor `body` offers, well-formed, or a 422 naming the field; refused before any
     /// attempt is counted, so a typo costs nothing.
@@ -35,9 +35,10 @@ enum OfferedFactor: Sendable {
                 throw Problem.validation(field: "recovery_code", "must be one of your recovery codes (xxxx-xxxx-xxxx-xxxx)")
             }
             self = .recoveryCode(normalized)
+        } else if let passkey = body.passkey {
+            self = .passkey(passkey)
         } else {
-            guard case .object = body.passkey else { throw Problem.validation(field: "passkey", "must be a WebAuthn assertion object") }
-            self = .passkey(body.passkey ?? .null)
+            throw Problem.validation(field: "passkey", "must be a WebAuthn assertion")
         }
     }
 
@@ -133,6 +134,7 @@ struct MFAController: RouteController {
     var publicEndpoints: RouteCollection<TractRequestContext> {
         RouteCollection(context: TractRequestContext.self)
             .post("verify", use: self.verify)
+            .post("verify/passkey-options", use: self.verifyPasskeyOptions)
     }
 
     var endpoints: RouteCollection<AuthenticatedContext> {
@@ -143,6 +145,7 @@ struct MFAController: RouteController {
             .delete("totp", use: self.removeTOTP)
             .post("recovery-codes", use: self.regenerateRecoveryCodes)
             .post("step-up", use: self.stepUp)
+            .post("step-up/passkey-options", use: self.stepUpPasskeyOptions)
     }
 
     static let userOnly = "MFA belongs to users, not service clients."
@@ -294,6 +297,25 @@ struct MFAController: RouteController {
         return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn)
     }
 
+    /// Assertion options for the second step of a sign-in: a challenge for the ticket's user and
+    /// their passkeys. Looking the ticket up spends no attempt; answering the challenge does.
+    @Sendable func verifyPasskeyOptions(_ request: Request, context: TractRequestContext) async throws -> PasskeyOptions {
+        let body = try await request.decode(as: SecondFactorBody.self, context: context)
+        guard let ticket = body.mfaToken, !ticket.isEmpty else { throw Problem.validation(field: "mfa_token", "is required") }
+        let ip = self.auth.clientIP(request, context)
+        try await self.auth.limiter.take("mfa_options_ip", for: ip ?? "unknown", bucket: self.auth.settings.mfa.checksPerIP, logger: context.logger)
+        guard let userID = try await self.auth.mfaTickets.user(of: ticket, logger: context.logger) else { throw Problem.mfaTicketInvalid() }
+        return try await self.auth.passkeys.assertionOptions(for: userID, purpose: .secondFactor, logger: context.logger)
+    }
+
+    /// Assertion options for stepping up with a passkey in the current session.
+    @Sendable func stepUpPasskeyOptions(_ request: Request, context: AuthenticatedContext) async throws -> PasskeyOptions {
+        let user = try await self.user(context)
+        let ip = self.auth.clientIP(request, context)
+        try await self.auth.limiter.take("mfa_options_ip", for: ip ?? "unknown", bucket: self.auth.settings.mfa.checksPerIP, logger: context.logger)
+        return try await self.auth.passkeys.assertionOptions(for: user.id, purpose: .stepUp, logger: context.logger)
+    }
+
     // MARK: - Checking a factor
 
     enum Purpose { case secondFactor, stepUp }
@@ -321,9 +343,15 @@ struct MFAController: RouteController {
             } else {
                 failure = (.mfaFailed, "wrong_recovery_code")
             }
-        case .passkey:
-            // Part A's assertion verifier (PasskeyPurpose .secondFactor / .stepUp) plugs in here.
-            throw Problem.validation(field: "passkey", "passkeys are not accepted as a second factor yet; send code or recovery_code")
+        case .passkey(let credential):
+            // Part A's verifier: the challenge must be one issued for this purpose to this user
+            // (`passkey-options` below), and the passkey theirs, with user verification.
+            do {
+                _ = try await self.auth.passkeys.verifyAssertion(
+                    credential, purpose: purpose == .stepUp ? .stepUp : .secondFactor, expectedUser: user.id, device: device, logger: logger)
+            } catch let problem as Problem where problem.type == Passkeys.refused.type {
+                failure = (.mfaFailed, "passkey_refused")
+            }
         }
         guard let failure else { return true }
         try await self.auth.history.record(

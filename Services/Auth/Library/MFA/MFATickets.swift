@@ -57,6 +57,21 @@ struct MFATickets: Sendable {
         return nil
     }
 
+    /// The user of a live ticket with attempts left, without counting an attempt (for the passkey
+    /// options of the second step).
+    func user(of ticket: String, logger: Logger) async throws -> UUID? {
+        guard SecretToken.isWellFormed(ticket) else { return nil }
+        let rows = try await self.postgres.query(
+            """
+            SELECT user_id FROM auth.mfa_tickets
+            WHERE ticket_hash = \(SecretToken.hash(ticket)) AND used_at IS NULL AND expires_at > now() AND attempts < \(self.attempts)
+            """,
+            logger: logger
+        )
+        for try await userID in rows.decode(UUID.self) { return userID }
+        return nil
+    }
+
     /// Marks the ticket used; false when another request completed it first.
     func complete(_ id: UUID, logger: Logger) async throws -> Bool {
         let rows = try await self.postgres.query(
