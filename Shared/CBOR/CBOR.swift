@@ -1,5 +1,5 @@
 /// A decoded CBOR data item (RFC 8949). Filled in by issue 15's passkey work.
-public enum CBOR: Sendable, Hashable {
+public indirect enum CBOR: Sendable, Hashable {
     case unsigned(UInt64)
     case negative(UInt64)
     case bytes([UInt8])
