@@ -42,6 +42,8 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(SessionController(auth: auth), at: "/v1/auth")
                 router.mount(EmailFlowController(auth: auth), at: "/v1/auth")
                 router.mount(MagicLinkController(auth: auth), at: "/v1/auth/magic-links")
+                router.mount(
+                    OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
             }
         )

@@ -26,6 +26,16 @@ extension AuthEntryPoint {
           RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP    password changes per client IP (20)
           SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
           EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
+          OAUTH_PROVIDERS             sign-in providers: google,microsoft,apple,github,<name>
+          OAUTH_<NAME>_CLIENT_ID, OAUTH_<NAME>_CLIENT_SECRET    per provider (required)
+          OAUTH_<NAME>_DISCOVERY_URL  OIDC issuer (known for google, microsoft, apple)
+          OAUTH_<NAME>_SCOPES         space-separated (openid email profile)
+          OAUTH_APPLE_TEAM_ID, OAUTH_APPLE_KEY_ID, OAUTH_APPLE_PRIVATE_KEY  Apple's ES256 key
+          OAUTH_GITHUB_AUTHORIZE_URL, OAUTH_GITHUB_TOKEN_URL, OAUTH_GITHUB_API_URL (github.com)
+          OAUTH_REDIRECT_BASE         callback base, <base>/v1/auth/oauth/<name>/callback (PUBLIC_URL)
+          OAUTH_ALLOWED_REDIRECTS     where apps may be sent back (PUBLIC_URL's origin)
+          OAUTH_FLOW_TTL_SECONDS      flows, sign-in codes, link tickets, 60-600 (600)
+          RATE_LIMIT_OAUTH_PER_5MIN_PER_IP       authorize and callback requests (60)
         """
     }
 }

@@ -18,6 +18,9 @@ enum LoginEvent: String, Codable, Sendable {
     case passwordChanged = "password_changed"
     case passwordReset = "password_reset"
     case emailVerified = "email_verified"
+    /// A provider identity was linked to or unlinked from the account (OAuth/OIDC, issue 15).
+    case identityLinked = "identity_linked"
+    case identityUnlinked = "identity_unlinked"
 }
 
 struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {

@@ -15,6 +15,9 @@ enum AuthRetention {
             ),
             PurgeTarget(table: "auth.magic_links", timeColumn: "expires_at", retention: settings.emailLinkRetention),
             PurgeTarget(table: "auth.email_tokens", timeColumn: "expires_at", retention: settings.emailLinkRetention),
+            // OAuth flows, sign-in codes and link tickets live minutes; a day later they go.
+            PurgeTarget(table: "auth.oauth_flows", timeColumn: "expires_at", retention: .seconds(86400)),
+            PurgeTarget(table: "auth.oauth_grants", timeColumn: "expires_at", retention: .seconds(86400)),
         ]
     }
 }
