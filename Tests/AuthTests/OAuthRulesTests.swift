@@ -3,6 +3,7 @@ import Foundation
 import JWTKit
 import NIOHTTP1
 import ServiceKit
+import TestSupport
 import Testing
 
 @testable import AuthService
@@ -245,6 +246,22 @@ import Testing
             } catch let error as ConfigurationError {
                 #expect(error.variable == variable)
             }
+        }
+    }
+
+    /// Every variable OAuthSettings reads is in `auth --help` and the README's table.
+    @Test func everyOAuthSettingIsDocumented() throws {
+        let readme = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let names = [
+            "OAUTH_PROVIDERS", "OAUTH_APPLE_TEAM_ID", "OAUTH_APPLE_KEY_ID", "OAUTH_APPLE_PRIVATE_KEY", "OAUTH_GITHUB_AUTHORIZE_URL",
+            "OAUTH_GITHUB_TOKEN_URL", "OAUTH_GITHUB_API_URL", "OAUTH_REDIRECT_BASE", "OAUTH_ALLOWED_REDIRECTS", "OAUTH_FLOW_TTL_SECONDS",
+            "RATE_LIMIT_OAUTH_PER_5MIN_PER_IP", "OAUTH_<NAME>_CLIENT_ID", "OAUTH_<NAME>_CLIENT_SECRET", "OAUTH_<NAME>_DISCOVERY_URL",
+            "OAUTH_<NAME>_SCOPES",
+        ]
+        let help = Set(AuthEntryPoint.settingsHelp.split(whereSeparator: { $0.isWhitespace || $0 == "," }).map(String.init))
+        for name in names {
+            #expect(help.contains(name), "--help lists \(name)")
+            #expect(readme.contains("`\(name)`"), "README lists \(name)")
         }
     }
 }

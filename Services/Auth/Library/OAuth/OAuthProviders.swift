@@ -25,6 +25,12 @@ struct OAuthProviders: Sendable {
         return provider
     }
 
+    /// An OIDC provider's discovery and keys (made in `init` for each of them).
+    func keys(of provider: OAuthProvider) throws -> ProviderKeys {
+        guard let keys = self.keys[provider.name] else { throw Problem(.internalServerError, detail: "The provider has no key cache.") }
+        return keys
+    }
+
     /// Where the provider sends the browser back; the same string goes to the token endpoint.
     func callbackURL(_ provider: OAuthProvider) -> String {
         var base = self.settings.redirectBase.absoluteString
@@ -44,7 +50,7 @@ struct OAuthProviders: Sendable {
         ]
         switch provider.kind {
         case .openIDConnect:
-            endpoint = try await self.keys[provider.name]!.discovery().authorizationEndpoint
+            endpoint = try await self.keys(of: provider).discovery().authorizationEndpoint
             items.append(URLQueryItem(name: "nonce", value: nonce))
             if provider.usesFormPost { items.append(URLQueryItem(name: "response_mode", value: "form_post")) }
         case .gitHub(let endpoints):
@@ -74,7 +80,7 @@ struct OAuthProviders: Sendable {
             guard let accessToken = tokens.accessToken else { throw ProviderClient.providerRefused("GitHub returned no access token.") }
             return try await ProviderClient.gitHubIdentity(accessToken: accessToken, provider: provider.name, endpoints: endpoints, logger: logger)
         case .openIDConnect:
-            let keys = self.keys[provider.name]!
+            let keys = try self.keys(of: provider)
             let document = try await keys.discovery()
             let tokens = try await ProviderClient.exchange(
                 code: code, provider: provider, tokenURL: document.tokenEndpoint, redirectURI: self.callbackURL(provider), verifier: verifier,
