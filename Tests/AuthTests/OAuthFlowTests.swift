@@ -94,6 +94,35 @@ import Testing
         }
     }
 
+    /// The app may add its own PKCE: then the code in the redirect URL is worth nothing without
+    /// the verifier the app kept, and a wrong verifier spends the code.
+    @Test func anAppsOwnPKCEBindsTheSignInCode() async throws {
+        let peer = try OAuthPeer.oidc()
+        try await AuthFixture.run(settings: AuthFixture.oauthSettings(oidc: peer)) { auth in
+            try await peer.setUser("pat", claims: #"{"email":"\#(Self.email())","email_verified":true}"#)
+            let verifier = SecretToken.make()
+            let challenge = PKCE.challenge(forVerifier: verifier)
+            func code() async throws -> String {
+                let started = try await auth.authorize(
+                    "acme", #"{"redirect_uri":"\#(AuthFixture.appRedirect)","code_challenge":"\#(challenge)","code_challenge_method":"S256"}"#)
+                let back = try await auth.followCallback(
+                    try await auth.approve(try #require(started.string("authorization_url")), as: "pat"), json: false)
+                return try #require(OAuthHTTP.query(back.location)["code"])
+            }
+            let grant = "grant_type=urn:tract:params:oauth:grant-type:sign-in-code"
+            let stolen = try await code()
+            #expect(try await auth.client.postForm("/v1/auth/token", "\(grant)&code=\(stolen)").status == 400)
+            #expect(try await auth.client.postForm("/v1/auth/token", "\(grant)&code=\(stolen)&code_verifier=\(verifier)").status == 400)
+            let wrong = try await code()
+            #expect(try await auth.client.postForm("/v1/auth/token", "\(grant)&code=\(wrong)&code_verifier=\(SecretToken.make())").status == 400)
+            let right = try await code()
+            let tokens = try await auth.client.postForm("/v1/auth/token", "\(grant)&code=\(right)&code_verifier=\(verifier)")
+            #expect(tokens.status == 200, "\(tokens.text)")
+            #expect(try await auth.authorize("acme", #"{"code_challenge":"short"}"#).status == 422)
+            #expect(try await auth.authorize("acme", #"{"code_challenge":"\#(challenge)","code_challenge_method":"plain"}"#).status == 422)
+        }
+    }
+
     @Test func anExistingAccountIsLinkedOnlyAfterItsOwnerSignsIn() async throws {
         let peer = try OAuthPeer.oidc()
         try await AuthFixture.run(settings: AuthFixture.oauthSettings(oidc: peer)) { auth in

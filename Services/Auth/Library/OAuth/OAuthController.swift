@@ -12,6 +12,9 @@ struct OAuthAuthorizeRequest: Decodable, Sendable {
     var redirectUri: String?
     var intent: String?
     var source: String?
+    /// The app's own PKCE challenge (S256) for the sign-in code a browser brings back.
+    var codeChallenge: String?
+    var codeChallengeMethod: String?
 }
 
 struct OAuthAuthorizeReply: Encodable, ResponseEncodable, Sendable {
@@ -85,6 +88,12 @@ struct OAuthController: RouteController {
             errors.add("redirect_uri", "must be one of the app's allowed redirect URLs")
         }
         errors.add(source: body.source)
+        if let challenge = body.codeChallenge, !SecretToken.isWellFormed(challenge) {
+            errors.add("code_challenge", "must be the base64url SHA-256 of the code verifier (43 characters)")
+        }
+        if body.codeChallenge != nil, (body.codeChallengeMethod ?? "S256") != "S256" {
+            errors.add("code_challenge_method", "must be S256")
+        }
         try errors.check()
         let intent = OAuthFlow.Intent(rawValue: body.intent ?? "sign_in") ?? .signIn
         var userID: UUID?
@@ -105,7 +114,7 @@ struct OAuthController: RouteController {
         let lifetime = self.providers.settings.flowLifetime
         try await self.flows.start(
             stateHash: SecretToken.hash(state), provider: provider.name, intent: intent, userID: userID, nonce: nonce, redirectURI: body.redirectUri,
-            source: body.source, ip: ip, lifetime: lifetime, logger: context.logger)
+            source: body.source, appCodeChallenge: body.codeChallenge, ip: ip, lifetime: lifetime, logger: context.logger)
         return OAuthAuthorizeReply(
             authorizationUrl: url, state: state, expiresAt: self.auth.accessTokens.clock.now.addingTimeInterval(Double(lifetime.components.seconds)))
     }
@@ -332,7 +341,8 @@ struct OAuthController: RouteController {
         switch outcome {
         case .signIn(let user, let source):
             let code = try await self.flows.issue(
-                .signInCode, OAuthGrant(userID: user.id, provider: flow.provider, source: source), lifetime: lifetime, logger: context.logger)
+                .signInCode, OAuthGrant(userID: user.id, provider: flow.provider, source: source, appCodeChallenge: flow.appCodeChallenge),
+                lifetime: lifetime, logger: context.logger)
             return self.redirect(flow, [("code", code), ("state", state)])
         case .linkRequired(let userID, let identity, let source):
             let ticket = try await self.flows.issue(

@@ -18,6 +18,8 @@ struct OAuthFlow: Sendable {
     var nonce: String
     var redirectURI: String?
     var source: String?
+    /// The app's PKCE challenge for the sign-in code (S256), when it sent one.
+    var appCodeChallenge: String?
 }
 
 /// What a finished flow left for the app (migration 0009 `oauth_grants`).
@@ -31,6 +33,7 @@ struct OAuthGrant: Sendable {
     var provider: String
     var identity: ProviderIdentity?
     var source: String?
+    var appCodeChallenge: String?
 }
 
 /// SQL for `auth.oauth_flows` and `auth.oauth_grants`. Each is spent by the one statement that
@@ -42,14 +45,15 @@ struct OAuthFlows: Sendable {
 
     func start(
         stateHash: String, provider: String, intent: OAuthFlow.Intent, userID: UUID?, nonce: String, redirectURI: String?, source: String?,
-        ip: String?, lifetime: Duration, logger: Logger
+        appCodeChallenge: String?, ip: String?, lifetime: Duration, logger: Logger
     ) async throws {
         let seconds = Double(lifetime.components.seconds)
         try await self.postgres.query(
             """
-            INSERT INTO auth.oauth_flows (id, state_hash, provider, intent, user_id, nonce, redirect_uri, source, ip_address, expires_at)
+            INSERT INTO auth.oauth_flows (id, state_hash, provider, intent, user_id, nonce, redirect_uri, source, app_code_challenge,
+                                          ip_address, expires_at)
             VALUES (\(self.ids.next()), \(stateHash), \(provider), \(intent.rawValue), \(userID), \(nonce), \(redirectURI), \(source),
-                    \(ip)::inet, now() + make_interval(secs => \(seconds)))
+                    \(appCodeChallenge), \(ip)::inet, now() + make_interval(secs => \(seconds)))
             """,
             logger: logger
         )
@@ -61,15 +65,17 @@ struct OAuthFlows: Sendable {
         let rows = try await self.postgres.query(
             """
             DELETE FROM auth.oauth_flows WHERE state_hash = \(stateHash) AND provider = \(provider)
-            RETURNING id, intent, user_id, nonce, redirect_uri, source, expires_at > now()
+            RETURNING id, intent, user_id, nonce, redirect_uri, source, app_code_challenge, expires_at > now()
             """,
             logger: logger
         )
-        for try await (id, intent, userID, nonce, redirectURI, source, live) in rows.decode(
-            (UUID, String, UUID?, String, String?, String?, Bool).self)
+        for try await (id, intent, userID, nonce, redirectURI, source, challenge, live) in rows.decode(
+            (UUID, String, UUID?, String, String?, String?, String?, Bool).self)
         {
             guard live, let intent = OAuthFlow.Intent(rawValue: intent) else { return nil }
-            return OAuthFlow(id: id, provider: provider, intent: intent, userID: userID, nonce: nonce, redirectURI: redirectURI, source: source)
+            return OAuthFlow(
+                id: id, provider: provider, intent: intent, userID: userID, nonce: nonce, redirectURI: redirectURI, source: source,
+                appCodeChallenge: challenge)
         }
         return nil
     }
@@ -82,10 +88,10 @@ struct OAuthFlows: Sendable {
         try await self.postgres.query(
             """
             INSERT INTO auth.oauth_grants (id, kind, secret_hash, user_id, provider, provider_user_id, provider_email, provider_email_verified,
-                                           provider_name, provider_avatar_url, source, expires_at)
+                                           provider_name, provider_avatar_url, source, app_code_challenge, expires_at)
             VALUES (\(self.ids.next()), \(kind.rawValue), \(SecretToken.hash(secret)), \(grant.userID), \(grant.provider), \(identity?.subject),
                     \(identity?.email), \(identity?.emailVerified ?? false), \(identity?.name), \(identity?.avatarURL), \(grant.source),
-                    now() + make_interval(secs => \(seconds)))
+                    \(grant.appCodeChallenge), now() + make_interval(secs => \(seconds)))
             """,
             logger: logger
         )
@@ -101,15 +107,16 @@ struct OAuthFlows: Sendable {
             UPDATE auth.oauth_grants SET used_at = now()
             WHERE secret_hash = \(SecretToken.hash(secret)) AND kind = \(kind.rawValue) AND used_at IS NULL AND expires_at > now()
               AND (\(userID)::uuid IS NULL OR user_id = \(userID))
-            RETURNING user_id, provider, provider_user_id, provider_email, provider_email_verified, provider_name, provider_avatar_url, source
+            RETURNING user_id, provider, provider_user_id, provider_email, provider_email_verified, provider_name, provider_avatar_url, source,
+                      app_code_challenge
             """,
             logger: logger
         )
-        for try await row in rows.decode((UUID, String, String?, String?, Bool, String?, String?, String?).self) {
+        for try await row in rows.decode((UUID, String, String?, String?, Bool, String?, String?, String?, String?).self) {
             let identity = row.2.map {
                 ProviderIdentity(provider: row.1, subject: $0, email: row.3, emailVerified: row.4, name: row.5, avatarURL: row.6)
             }
-            return OAuthGrant(userID: row.0, provider: row.1, identity: identity, source: row.7)
+            return OAuthGrant(userID: row.0, provider: row.1, identity: identity, source: row.7, appCodeChallenge: row.8)
         }
         return nil
     }

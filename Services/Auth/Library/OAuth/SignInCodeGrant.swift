@@ -15,6 +15,12 @@ extension TokenController {
         guard let grant = try await flows.redeem(.signInCode, secret: code, logger: logger) else {
             throw Problem.invalidGrant("The sign-in code is invalid, used or expired.")
         }
+        // RFC 7636 §4.6 between the app and us: a code whose flow named a challenge needs its verifier.
+        if let challenge = grant.appCodeChallenge {
+            guard let verifier = request.codeVerifier, IDTokenRules.constantTimeEquals(PKCE.challenge(forVerifier: verifier), challenge) else {
+                throw Problem.invalidGrant("The code verifier does not match the flow's code challenge.")
+            }
+        }
         guard let user = try await self.auth.users.find(id: grant.userID, logger: logger) else {
             throw Problem.invalidGrant("The sign-in code is invalid, used or expired.")
         }

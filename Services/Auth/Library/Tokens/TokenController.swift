@@ -21,6 +21,8 @@ struct TokenRequest: Decodable, Sendable {
     var source: String?
     /// The sign-in code of a finished OAuth flow (`urn:tract:params:oauth:grant-type:sign-in-code`).
     var code: String?
+    /// Its PKCE verifier, when the app sent a challenge when it started the flow.
+    var codeVerifier: String?
 }
 
 struct TokenResponse: Encodable, ResponseGenerator, Sendable {
@@ -87,7 +89,8 @@ struct TokenController: RouteController {
         return TokenRequest(
             grantType: grantType, email: fields["email"] ?? fields["username"], password: fields["password"],
             refreshToken: fields["refresh_token"], clientId: fields["client_id"], clientSecret: fields["client_secret"],
-            scope: fields["scope"], source: fields["source"], code: fields["code"]
+            scope: fields["scope"], source: fields["source"], code: fields["code"],
+            codeVerifier: fields["code_verifier"]
         )
     }
 

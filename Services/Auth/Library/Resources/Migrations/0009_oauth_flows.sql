@@ -17,6 +17,9 @@ CREATE TABLE oauth_flows (
     nonce text NOT NULL,
     redirect_uri text CHECK (char_length(redirect_uri) <= 2000),
     source text,
+    -- The app's own PKCE challenge (S256, optional): the sign-in code this flow ends in is
+    -- exchanged only with its verifier, so a code leaked from the redirect URL is useless.
+    app_code_challenge text CHECK (char_length(app_code_challenge) = 43),
     ip_address inet,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
@@ -43,6 +46,7 @@ CREATE TABLE oauth_grants (
     provider_name text,
     provider_avatar_url text,
     source text,
+    app_code_challenge text,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
     used_at timestamptz,
