@@ -44,6 +44,8 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(MagicLinkController(auth: auth), at: "/v1/auth/magic-links")
                 router.mount(MFAController(auth: auth), at: "/v1/auth/mfa")
                 router.mount(PasskeyController(auth: auth), at: "/v1/auth/passkeys")
+                router.mount(
+                    OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
             }
         )

@@ -36,6 +36,16 @@ extension AuthEntryPoint {
           PASSKEY_ORIGINS             origins ceremonies may run on, comma list (PUBLIC_URL's)
           PASSKEY_CHALLENGE_TTL_SECONDS          passkey challenge lifetime, 30-900 (300)
           RATE_LIMIT_PASSKEY_PER_5MIN_PER_IP     passkey options and verifications (60)
+          OAUTH_PROVIDERS             sign-in providers: google,microsoft,apple,github,<name>
+          OAUTH_<NAME>_CLIENT_ID, OAUTH_<NAME>_CLIENT_SECRET    per provider (required)
+          OAUTH_<NAME>_DISCOVERY_URL  OIDC issuer (known for google, microsoft, apple)
+          OAUTH_<NAME>_SCOPES         space-separated (openid email profile)
+          OAUTH_APPLE_TEAM_ID, OAUTH_APPLE_KEY_ID, OAUTH_APPLE_PRIVATE_KEY  Apple's ES256 key
+          OAUTH_GITHUB_AUTHORIZE_URL, OAUTH_GITHUB_TOKEN_URL, OAUTH_GITHUB_API_URL (github.com)
+          OAUTH_REDIRECT_BASE         callback base, <base>/v1/auth/oauth/<name>/callback (PUBLIC_URL)
+          OAUTH_ALLOWED_REDIRECTS     where apps may be sent back (PUBLIC_URL's origin)
+          OAUTH_FLOW_TTL_SECONDS      flows, sign-in codes, link tickets, 60-600 (600)
+          RATE_LIMIT_OAUTH_PER_5MIN_PER_IP       authorize and callback requests (60)
         """
     }
 }

@@ -34,6 +34,9 @@ enum LoginEvent: String, Codable, Sendable {
     case passkeyRemoved = "passkey_removed"
     /// A security event: the authenticator's counter went backwards (a clone, or a replay).
     case passkeySignCountRegressed = "passkey_sign_count_regressed"
+    /// A provider identity was linked to or unlinked from the account (OAuth/OIDC, issue 15).
+    case identityLinked = "identity_linked"
+    case identityUnlinked = "identity_unlinked"
 }
 
 struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {

@@ -19,6 +19,10 @@ struct TokenRequest: Decodable, Sendable {
     var clientSecret: String?
     var scope: String?
     var source: String?
+    /// The sign-in code of a finished OAuth flow (`urn:tract:params:oauth:grant-type:sign-in-code`).
+    var code: String?
+    /// Its PKCE verifier, when the app sent a challenge when it started the flow.
+    var codeVerifier: String?
 }
 
 struct TokenResponse: Encodable, ResponseGenerator, Sendable {
@@ -66,8 +70,11 @@ struct TokenController: RouteController {
             return try await self.refreshGrant(tokenRequest, device: device, logger: context.logger)
         case "client_credentials":
             return try await self.clientCredentialsGrant(tokenRequest, logger: context.logger)
+        case OAuthController.signInCodeGrant:
+            return try await self.signInCodeGrant(tokenRequest, device: device, logger: context.logger)
         default:
-            throw Problem.validation(field: "grant_type", "must be password, refresh_token or client_credentials")
+            throw Problem.validation(
+                field: "grant_type", "must be password, refresh_token, client_credentials or \(OAuthController.signInCodeGrant)")
         }
     }
 
@@ -82,7 +89,8 @@ struct TokenController: RouteController {
         return TokenRequest(
             grantType: grantType, email: fields["email"] ?? fields["username"], password: fields["password"],
             refreshToken: fields["refresh_token"], clientId: fields["client_id"], clientSecret: fields["client_secret"],
-            scope: fields["scope"], source: fields["source"]
+            scope: fields["scope"], source: fields["source"], code: fields["code"],
+            codeVerifier: fields["code_verifier"]
         )
     }
 
