@@ -77,6 +77,28 @@ import Testing
         }
     }
 
+    /// Linking and unlinking providers (part B's routes) are account-security changes too.
+    @Test func unlinkingAProviderNeedsStepUp() async throws {
+        let clock = SteppingClock()
+        try await AuthFixture.run(clock: clock.clock) { auth in
+            let user = try await auth.enrolledUser(clock: clock)
+            let identity = UUID().uuidString.lowercased()
+            try await auth.sql(
+                """
+                INSERT INTO auth.oauth_accounts (id, user_id, provider, provider_user_id, provider_email, provider_email_verified)
+                SELECT '\(identity)', id, 'google', 'g-\(identity)', email, true FROM auth.users WHERE email = '\(user.email)'
+                """)
+            let (stale, _) = try await self.staleToken(auth, user, minutes: 30)
+            let refused = try await auth.client.send(.DELETE, "/v1/auth/identities/\(identity)", token: stale)
+            #expect(refused.status == 401 && refused.string("type") == "https://tract.dev/problems/step-up-required", "\(refused.text)")
+            let linkRefused = try await auth.client.post("/v1/auth/oauth/links", #"{"link_ticket":"\#(SecretToken.make())"}"#, token: stale)
+            #expect(linkRefused.status == 401 && linkRefused.string("type") == "https://tract.dev/problems/step-up-required")
+            #expect(try await auth.count("SELECT count(*) FROM auth.oauth_accounts") == 1)
+            let removed = try await auth.client.send(.DELETE, "/v1/auth/identities/\(identity)", token: user.accessToken)
+            #expect(removed.status == 204, "\(removed.text)")
+        }
+    }
+
     @Test func stepUpNeedsTheUsersOwnFactorAndASession() async throws {
         let clock = SteppingClock()
         try await AuthFixture.run(clock: clock.clock) { auth in

@@ -102,6 +102,8 @@ struct OAuthController: RouteController {
                 throw Problem.unauthorized("Linking a provider needs the signed-in user's bearer token.", error: "invalid_request")
             }
             userID = try identity.requireUser("Only users link providers.")
+            // Linking adds a way into the account: an account-security change (step-up, part C).
+            try await self.auth.requireStepUp(identity, logger: context.logger)
         }
         let ip = self.auth.clientIP(request, context)
         try await self.auth.limiter.take(
@@ -380,6 +382,7 @@ struct OAuthController: RouteController {
     /// `POST /v1/auth/oauth/links`: the signed-in owner of the account redeems a link ticket.
     @Sendable func redeemLinkTicket(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let userID = try context.identity.requireUser("Only users link providers.")
+        try await self.auth.requireStepUp(context.identity, logger: context.logger)
         let body = try await request.decode(as: OAuthLinkRequest.self, context: context)
         let ip = self.auth.clientIP(request, context)
         try await self.auth.limiter.take("verify", for: ip ?? "unknown", bucket: self.auth.settings.limits.verificationsPerIP, logger: context.logger)
@@ -403,6 +406,8 @@ struct OAuthController: RouteController {
 
     @Sendable func unlink(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let userID = try context.identity.requireUser("Only users have linked identities.")
+        // Removing a way into the account is an account-security change (step-up, part C).
+        try await self.auth.requireStepUp(context.identity, logger: context.logger)
         let id = try context.parameters.uuid("id", "identity")
         let ip = self.auth.clientIP(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
