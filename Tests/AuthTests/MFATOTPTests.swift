@@ -113,4 +113,26 @@ import Testing
                 ])
         }
     }
+
+    /// Twenty requests racing with the same code: one wins the step, the rest are replays.
+    @Test func aCodeRacedFromManyPlacesWorksOnce() async throws {
+        let clock = SteppingClock()
+        var settings = AuthFixture.settings()
+        settings.mfa.checksPerUser = TokenBucket(100, per: .seconds(300))
+        settings.mfa.checksPerIP = TokenBucket(100, per: .seconds(300))
+        try await AuthFixture.run(settings: settings, clock: clock.clock) { auth in
+            let user = try await auth.enrolledUser(clock: clock)
+            clock.advance(steps: 1)
+            let body = #"{"code":"\#(user.code(step: clock.step))"}"#
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await auth.client.post("/v1/auth/mfa/step-up", body, token: user.accessToken).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == 400 }.count == 19, "\(statuses)")
+            #expect(try await auth.count("SELECT count(*) FROM auth.login_history WHERE event_type = 'mfa_code_replayed'") == 19)
+        }
+    }
 }
