@@ -20,6 +20,9 @@ enum Attestation {
     /// id-fido-gen-ce-aaguid. OIDs are compared in dotted form: SwiftASN1 is not a direct dependency.
     static let aaguidExtension = "1.3.6.1.4.1.45724.1.1.4"
     static let organizationalUnitName = "2.5.4.11"
+    static let countryName = "2.5.4.6"
+    static let organizationName = "2.5.4.10"
+    static let commonName = "2.5.4.3"
 
     static func verify(
         format: String, statement: CBOR, authenticatorData: AuthenticatorData, rawAuthenticatorData: [UInt8], clientDataHash: [UInt8],
@@ -78,9 +81,16 @@ enum Attestation {
     /// Packed attestation certificate requirements (WebAuthn §8.2.1).
     static func checkRequirements(_ leaf: Certificate, aaguid: [UInt8]) throws(WebAuthnError) {
         guard leaf.version == .v3 else { throw .invalidAttestation("attestation certificate must be version 3") }
-        let units = leaf.subject.flatMap { $0 }.filter { String(describing: $0.type) == Self.organizationalUnitName }.compactMap { String($0.value) }
-        guard units == ["Authenticator Attestation"] else {
+        let subject = leaf.subject.flatMap { $0 }
+        func values(_ oid: String) -> [String] { subject.filter { String(describing: $0.type) == oid }.compactMap { String($0.value) } }
+        guard values(Self.organizationalUnitName) == ["Authenticator Attestation"] else {
             throw .invalidAttestation("attestation certificate subject OU must be \"Authenticator Attestation\"")
+        }
+        // Subject C (an ISO 3166 code), O (the vendor) and CN are required too.
+        guard values(Self.countryName).first?.count == 2, !(values(Self.organizationName).first ?? "").isEmpty,
+            !(values(Self.commonName).first ?? "").isEmpty
+        else {
+            throw .invalidAttestation("attestation certificate subject needs C, O and CN")
         }
         let constraints: BasicConstraints?
         do {

@@ -45,6 +45,17 @@ import Testing
                         """
                     )
                 },
+                PagedList("/v1/auth/passkeys", token: token, count: 500) { postgres in
+                    try await postgres.query(
+                        """
+                        INSERT INTO auth.passkeys (id, user_id, credential_id, public_key, algorithm, device_name, attestation_format,
+                                                   backup_eligible, backed_up)
+                        SELECT gen_random_uuid(), \(userID), decode(md5(g::text || random()::text), 'hex'), '\\xa0'::bytea, -7, 'Key ' || g,
+                               'none', false, false
+                        FROM generate_series(1, 500) g
+                        """
+                    )
+                },
             ]
             let document = try await auth.client.get("/openapi.json").json
             PagingSweep.expectCoverage(of: document, by: lists, except: ["/internal/outbox/dead-letters"])

@@ -285,6 +285,24 @@ extension AuthFixture {
         }
     }
 
+    /// Backup eligibility is fixed at registration (WebAuthn §7.2): an assertion that reports
+    /// otherwise is not from the authenticator that registered the passkey.
+    @Test func backupEligibilityMustNotChange() async throws {
+        try await AuthFixture.run { auth in
+            let ann = try await auth.verifiedUser()
+            let device = SoftPasskey()
+            defer { device.remove() }
+            #expect(try await auth.registerPasskey(device, token: try await auth.accessToken(ann)).status == 201)
+            #expect(try await auth.sql("SELECT backup_eligible::text FROM auth.passkeys") == ["false"])
+            try await auth.sql("UPDATE auth.passkeys SET backup_eligible = true")
+            #expect(try await auth.passkeySignIn(device).status == 401)
+            #expect(
+                try await auth.count("SELECT count(*) FROM auth.login_history WHERE failure_reason = 'passkey_backup_eligibility_changed'") == 1)
+            try await auth.sql("UPDATE auth.passkeys SET backup_eligible = false")
+            #expect(try await auth.passkeySignIn(device).status == 200)
+        }
+    }
+
     /// The user handle in an assertion must be the credential owner's.
     @Test func userHandleMustMatch() async throws {
         try await AuthFixture.run { auth in
@@ -397,5 +415,42 @@ enum Base64URLText {
     static func encode(_ text: String) -> String {
         Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// `PASSKEY_*` settings: defaults follow `PUBLIC_URL`, and origins off the RP ID are refused at start-up.
+@Suite struct PasskeySettingsTests {
+    static let key = Data(repeating: 7, count: 32).base64EncodedString()
+
+    func settings(_ values: [String: String]) throws -> PasskeySettings {
+        try AuthSettings.fromEnvironment(EnvironmentReader(values.merging(["SIGNING_KEY_ENCRYPTION_KEY": Self.key]) { a, _ in a })).passkeys
+    }
+
+    @Test func defaultsFollowThePublicURL() throws {
+        let local = try self.settings([:])
+        #expect(local.relyingPartyID == "localhost")
+        #expect(local.origins == ["http://localhost:8080"])
+        #expect(local.relyingPartyName == "Tract")
+        #expect(local.challengeLifetime == .seconds(300))
+        let hosted = try self.settings(["PUBLIC_URL": "https://app.tract.example"])
+        #expect(hosted.relyingPartyID == "app.tract.example")
+        #expect(hosted.origins == ["https://app.tract.example"])
+        let chosen = try self.settings([
+            "PASSKEY_RP_ID": "tract.example", "PASSKEY_ORIGINS": "https://tract.example, https://app.tract.example:8443",
+            "PASSKEY_RP_NAME": "Tract Invest",
+        ])
+        #expect(chosen.relyingPartyID == "tract.example")
+        #expect(chosen.origins == ["https://tract.example", "https://app.tract.example:8443"])
+        #expect(chosen.relyingPartyName == "Tract Invest")
+    }
+
+    @Test func originsOffTheRelyingPartyAreRefused() {
+        for origins in ["https://evil.example", "https://tract.example/login", "ftp://tract.example", "https://nottract.example"] {
+            #expect(throws: ConfigurationError.self, "\(origins)") {
+                try self.settings(["PASSKEY_RP_ID": "tract.example", "PASSKEY_ORIGINS": origins])
+            }
+        }
+        #expect(throws: ConfigurationError.self) { try self.settings(["PASSKEY_RP_ID": "https://tract.example"]) }
+        #expect(throws: ConfigurationError.self) { try self.settings(["PASSKEY_CHALLENGE_TTL_SECONDS": "5"]) }
     }
 }

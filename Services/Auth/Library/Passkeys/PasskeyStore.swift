@@ -28,6 +28,7 @@ struct StoredPasskey: Sendable {
     var publicKey: [UInt8]
     var signCount: UInt32
     var userHandle: [UInt8]?
+    var backupEligible: Bool
 }
 
 /// SQL for `auth.passkeys` and the users' WebAuthn handles.
@@ -65,15 +66,16 @@ struct PasskeyStore: Sendable {
     func find(credentialID: [UInt8], logger: Logger) async throws -> StoredPasskey? {
         let rows = try await self.postgres.query(
             """
-            SELECT p.id, p.user_id, p.public_key, p.sign_count, u.webauthn_user_handle
+            SELECT p.id, p.user_id, p.public_key, p.sign_count, u.webauthn_user_handle, p.backup_eligible
             FROM auth.passkeys p JOIN auth.users u ON u.id = p.user_id
             WHERE p.credential_id = \(Data(credentialID)) AND u.deleted_at IS NULL
             """,
             logger: logger
         )
-        for try await (id, userID, key, count, handle) in rows.decode((UUID, UUID, Data, Int64, Data?).self) {
+        for try await (id, userID, key, count, handle, eligible) in rows.decode((UUID, UUID, Data, Int64, Data?, Bool).self) {
             return StoredPasskey(
-                id: id, userID: userID, publicKey: Array(key), signCount: UInt32(clamping: count), userHandle: handle.map(Array.init))
+                id: id, userID: userID, publicKey: Array(key), signCount: UInt32(clamping: count), userHandle: handle.map(Array.init),
+                backupEligible: eligible)
         }
         return nil
     }

@@ -155,6 +155,14 @@ struct Passkeys: Sendable {
                 reason: "passkey_\(Self.reason(error))", logger: logger)
             throw Self.refused
         }
+        // WebAuthn §7.2 step 18: backup eligibility is fixed when the credential is made; a change
+        // means this is not the authenticator that registered it.
+        guard verified.backupEligible == stored.backupEligible else {
+            try await self.auth.history.record(
+                .signInFailed, userID: stored.userID, method: "passkey", ip: device.ip, userAgent: device.userAgent, success: false,
+                reason: "passkey_backup_eligibility_changed", logger: logger)
+            throw Self.refused
+        }
         // The counter moves only forward, even against a concurrent assertion with the same count.
         guard try await self.auth.passkeyStore.recordUse(stored.id, verified, logger: logger) else {
             try await self.recordRegression(stored, stored: stored.signCount, received: verified.signCount, device: device, logger: logger)
