@@ -209,6 +209,8 @@ var targets: [Target] = [
         dependencies: [
             "ServiceKit", "Models", "S3",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // ReferenceTOTP: the tests' own RFC 6238 (HMAC-SHA-1).
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -40,10 +40,11 @@ struct AuthFixture: Sendable {
     static func run(
         settings: AuthSettings = AuthFixture.settings(),
         trustsForwardedFor: Bool = false,
+        clock: ServiceClock = .system,
         _ body: @escaping @Sendable (AuthFixture) async throws -> Void
     ) async throws {
         try await TestDatabase.with(services: [.auth]) { database in
-            try await Self.run(settings: settings, in: database, trustsForwardedFor: trustsForwardedFor, body)
+            try await Self.run(settings: settings, in: database, trustsForwardedFor: trustsForwardedFor, clock: clock, body)
         }
     }
 
@@ -52,6 +53,7 @@ struct AuthFixture: Sendable {
         settings: AuthSettings,
         in database: TestDatabase,
         trustsForwardedFor: Bool = false,
+        clock: ServiceClock = .system,
         _ body: @escaping @Sendable (AuthFixture) async throws -> Void
     ) async throws {
         let port = try await freePort()
@@ -59,7 +61,8 @@ struct AuthFixture: Sendable {
         var configuration = ServiceConfiguration.forTesting(.auth, database: database, jwksURL: jwks, port: port)
         // Loopback stands in for the gateway: its X-Forwarded-For names the client.
         if trustsForwardedFor { configuration.trustedProxies = TrustedProxies(parsing: "127.0.0.1,::1") ?? .none }
-        let app = try await buildApplication(configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
+        let app = try await buildApplication(
+            configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false, clock: clock))
         try await withRunningApplication(app, port: port) {
             try await body(AuthFixture(client: JSONClient(port: port), database: database, settings: settings))
         }

@@ -10,7 +10,7 @@ import Testing
 /// OpenAPI document says — success and failure responses alike — and every route is documented.
 @Suite struct AuthOpenAPITests {
     /// Areas whose own suite exercises every operation against the document (PasskeyOpenAPITests).
-    static let exercisedElsewhere = ["/v1/auth/passkeys"]
+    static let exercisedElsewhere = ["/v1/auth/passkeys", "/v1/auth/mfa"]
 
     @Test func theDocumentIsTrueOfTheRunningService() async throws {
         var limits = RateLimits()
@@ -66,6 +66,7 @@ import Testing
             _ = try await call(.GET, "/v1/auth/magic-links/{token}", "/v1/auth/magic-links/unknown")
             let magic = try await call(.POST, "/v1/auth/magic-links/verify", json: #"{"token":"\#(link)"}"#)
             _ = try await call(.POST, "/v1/auth/magic-links/verify", json: #"{"token":"\#(link)"}"#)
+            try await OAuthOpenAPIExercise.run(token: access) { try await call($0, $1, $2, json: $3, token: $4) }
             _ = try await call(.POST, "/v1/auth/logout", token: try #require(magic.string("access_token")))
 
             // Every documented auth operation was exercised.

@@ -37,6 +37,14 @@ import Testing
                         """
                     )
                 },
+                PagedList("/v1/auth/identities", token: token, count: 500) { postgres in
+                    try await postgres.query(
+                        """
+                        INSERT INTO auth.oauth_accounts (id, user_id, provider, provider_user_id)
+                        SELECT gen_random_uuid(), \(userID), 'acme', 'sub-' || n FROM generate_series(1, 500) n
+                        """
+                    )
+                },
                 PagedList("/v1/auth/passkeys", token: token, count: 500) { postgres in
                     try await postgres.query(
                         """

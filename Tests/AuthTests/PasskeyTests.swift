@@ -127,8 +127,9 @@ extension AuthFixture {
             #expect(list["data"]?[0]?["device_name"] == .string("Work laptop"))
             #expect(list["data"]?[0]?["last_used_at"] != .null)
 
-            // Registering again excludes the passkey the account has.
-            let again = try await auth.client.post("/v1/auth/passkeys/registration/options", "{}", token: token)
+            // Registering again excludes the passkey the account has. (The passkey is now a second
+            // factor, so this takes a token that proved one recently: step-up, part C.)
+            let again = try await auth.client.post("/v1/auth/passkeys/registration/options", "{}", token: accessToken)
             #expect(again["public_key"]?["excludeCredentials"]?[0]?["id"] == .string(credentialID(credential + "}")))
         }
     }
@@ -142,7 +143,8 @@ extension AuthFixture {
 
             let options = try await auth.client.post("/v1/auth/passkeys/authentication/options", "{}")
             let answer = try device.get(options["public_key"])
-            #expect(try await auth.client.post("/v1/auth/passkeys/authentication/verify", answer).status == 200)
+            let signedIn = try await auth.client.post("/v1/auth/passkeys/authentication/verify", answer)
+            #expect(signedIn.status == 200)
             let replayed = try await auth.client.post("/v1/auth/passkeys/authentication/verify", answer)
             #expect(replayed.status == 400)
             #expect(replayed.string("type") == "https://tract.dev/problems/invalid-challenge")
@@ -155,7 +157,7 @@ extension AuthFixture {
 
             // A registration challenge cannot be spent on a sign-in (bound to its ceremony).
             let registration = try await auth.client.post(
-                "/v1/auth/passkeys/registration/options", "{}", token: try await auth.accessToken(email))
+                "/v1/auth/passkeys/registration/options", "{}", token: try #require(signedIn.string("access_token")))
             let crossedOptions = JSONValue.object(["challenge": registration["public_key"]?["challenge"] ?? .null, "rpId": .string("localhost")])
             let crossed = try await auth.client.post("/v1/auth/passkeys/authentication/verify", try device.get(crossedOptions))
             #expect(crossed.status == 400)
@@ -218,7 +220,7 @@ extension AuthFixture {
         try await AuthFixture.run { auth in
             let ann = try await auth.verifiedUser()
             let bob = try await auth.verifiedUser()
-            let annToken = try await auth.accessToken(ann)
+            var annToken = try await auth.accessToken(ann)
             let bobToken = try await auth.accessToken(bob)
             var devices: [SoftPasskey] = []
             defer { for device in devices { device.remove() } }
@@ -226,6 +228,9 @@ extension AuthFixture {
                 let device = SoftPasskey()
                 devices.append(device)
                 #expect(try await auth.registerPasskey(device, token: annToken, name: name).status == 201)
+                // Once Ann has a passkey it is her second factor: further passkeys (and removals)
+                // need a token that proved one recently (step-up, part C), as a passkey sign-in does.
+                if name == "Phone" { annToken = try #require(try await auth.passkeySignIn(device).string("access_token")) }
             }
 
             // Paged newest first.

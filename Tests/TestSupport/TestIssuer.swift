@@ -39,7 +39,8 @@ public final class TestIssuer: Sendable {
         issuer: String? = nil,
         expiresIn: TimeInterval = 600,
         kid: String? = nil,
-        signingKey: EdDSA.PrivateKey? = nil
+        signingKey: EdDSA.PrivateKey? = nil,
+        authentication: SessionAuthentication? = nil
     ) async throws -> String {
         let published = self.state.withLockedValue { $0.published }
         let chosenKid = kid ?? published.last!.kid
@@ -53,7 +54,8 @@ public final class TestIssuer: Sendable {
             audience: [audience ?? self.audience],
             issuer: issuer ?? self.issuer,
             issuedAt: now,
-            expiresAt: now.addingTimeInterval(expiresIn)
+            expiresAt: now.addingTimeInterval(expiresIn),
+            authentication: authentication
         )
         let keys = JWTKeyCollection()
         await keys.add(eddsa: key, kid: JWKIdentifier(string: chosenKid))

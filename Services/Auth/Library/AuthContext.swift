@@ -22,6 +22,7 @@ struct AuthContext: Sendable {
     let policy: PasswordPolicy
     let mail: AuthMail
     let emailTokens: EmailTokens
+    let mfaTickets: MFATickets
     let trustedProxies: TrustedProxies
     /// A real Argon2id hash of a random password, verified against when an account does not exist
     /// so that "no such email" costs the same time as "wrong password".
@@ -34,13 +35,36 @@ struct AuthContext: Sendable {
         return ClientAddress.of(request, remote: remote, trustedProxies: self.trustedProxies)
     }
 
-    /// The one way a session starts, whatever proved the user's identity: open the session, stamp
-    /// the login, record history and the event in the same transaction, then sign the access token.
+    /// The one way a sign-in ends, whatever proved the user's identity. A user with a second
+    /// factor (`MFAFactors.any`) whose proof is single-factor gets no session: the 403
+    /// `mfa-required` problem carries a ticket for `POST /v1/auth/mfa/verify` instead. Otherwise
+    /// the session opens (`openSession`).
     func signIn(_ user: User, _ proof: SignInProof, source: String?, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
-        let method = proof.method
+        let factors = try await MFAFactors.of(user.id, postgres: self.postgres, logger: logger)
+        if factors.any, !proof.isMultiFactor {
+            let ticket = try await self.mfaTickets.issue(userID: user.id, proof: proof, source: source, logger: logger)
+            try await self.history.record(
+                .mfaRequired, userID: user.id, email: user.email, method: proof.method, ip: device.ip, userAgent: device.userAgent, success: true,
+                logger: logger)
+            throw Problem.mfaRequired(ticket: ticket, methods: factors.methods, expiresIn: self.settings.mfa.ticketLifetime)
+        }
+        let amr = proof.isMultiFactor ? SignInProof.union(proof.amr, ["mfa"]) : proof.amr
+        return try await self.openSession(
+            user, method: proof.method, amr: amr, multiFactor: proof.isMultiFactor, mfaEnrolled: factors.any, source: source, device: device,
+            logger: logger)
+    }
+
+    /// Opens the session once every factor the user needs is proven: stamp the login, record
+    /// history and the event in the same transaction, then sign the access token. `multiFactor`:
+    /// a second factor was part of the proof, so the session's `mfa_at` is now.
+    func openSession(
+        _ user: User, method: String, amr: [String], multiFactor: Bool, mfaEnrolled: Bool, source: String?, device: Sessions.Device,
+        logger: Logger
+    ) async throws -> TokenResponse {
         let opened = try await self.postgres.transaction(logger: logger) { connection in
             try await self.mail.warnOfNewDevice(user, device: device, on: connection, logger: logger)
-            let opened = try await self.sessions.open(userID: user.id, method: method, device: device, on: connection, logger: logger)
+            let opened = try await self.sessions.open(
+                userID: user.id, method: method, amr: amr, multiFactor: multiFactor, device: device, on: connection, logger: logger)
             try await connection.query("UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id)", logger: logger)
             try await self.history.record(
                 .signInSucceeded, userID: user.id, email: user.email, method: method, ip: device.ip, userAgent: device.userAgent, success: true,
@@ -55,6 +79,7 @@ struct AuthContext: Sendable {
             sessionID: opened.sessionID,
             roles: user.currentRole.tokenRoles,
             scopes: [Scope.user],
+            authentication: opened.proof.authentication(mfaEnrolled: mfaEnrolled),
             logger: logger
         )
         return TokenResponse(accessToken: accessToken, expiresIn: self.accessTokens.expiresIn, refreshToken: opened.refreshToken)
@@ -74,4 +99,10 @@ struct SignInProof: Sendable, Equatable {
 
     static let password = SignInProof(method: "password", amr: ["pwd"], isMultiFactor: false)
     static let magicLink = SignInProof(method: "magic_link", amr: ["email"], isMultiFactor: false)
+
+    /// `first` then what `second` adds, each value once, order kept (amr lists are short).
+    static func union(_ first: [String], _ second: [String]) -> [String] {
+        var seen = Set<String>()
+        return (first + second).filter { seen.insert($0).inserted }
+    }
 }

@@ -42,7 +42,10 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(SessionController(auth: auth), at: "/v1/auth")
                 router.mount(EmailFlowController(auth: auth), at: "/v1/auth")
                 router.mount(MagicLinkController(auth: auth), at: "/v1/auth/magic-links")
+                router.mount(MFAController(auth: auth), at: "/v1/auth/mfa")
                 router.mount(PasskeyController(auth: auth), at: "/v1/auth/passkeys")
+                router.mount(
+                    OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
             }
         )
@@ -101,6 +104,9 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 publicURL: settings.publicURL
             ),
             emailTokens: EmailTokens(ids: dependencies.ids),
+            mfaTickets: MFATickets(
+                postgres: dependencies.postgres, lifetime: settings.mfa.ticketLifetime, attempts: settings.mfa.ticketAttempts,
+                ids: dependencies.ids),
             trustedProxies: dependencies.configuration.trustedProxies,
             decoyHash: decoyHash,
             ids: dependencies.ids

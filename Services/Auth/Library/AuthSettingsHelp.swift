@@ -26,11 +26,26 @@ extension AuthEntryPoint {
           RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP    password changes per client IP (20)
           SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
           EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
+          MFA_ISSUER                  otpauth:// issuer and label prefix (Tract)
+          MFA_TICKET_TTL_SECONDS      second sign-in step must finish within, 30-300 (300)
+          MFA_TICKET_ATTEMPTS         wrong factors per MFA ticket (5)
+          RATE_LIMIT_MFA_PER_5MIN_PER_IP         second-factor checks per client IP (30)
+          RATE_LIMIT_MFA_PER_5MIN_PER_USER       second-factor checks per user (10)
           PASSKEY_RP_ID               WebAuthn RP ID (PUBLIC_URL's host; localhost for an IP)
           PASSKEY_RP_NAME             name authenticators show (Tract)
           PASSKEY_ORIGINS             origins ceremonies may run on, comma list (PUBLIC_URL's)
           PASSKEY_CHALLENGE_TTL_SECONDS          passkey challenge lifetime, 30-900 (300)
           RATE_LIMIT_PASSKEY_PER_5MIN_PER_IP     passkey options and verifications (60)
+          OAUTH_PROVIDERS             sign-in providers: google,microsoft,apple,github,<name>
+          OAUTH_<NAME>_CLIENT_ID, OAUTH_<NAME>_CLIENT_SECRET    per provider (required)
+          OAUTH_<NAME>_DISCOVERY_URL  OIDC issuer (known for google, microsoft, apple)
+          OAUTH_<NAME>_SCOPES         space-separated (openid email profile)
+          OAUTH_APPLE_TEAM_ID, OAUTH_APPLE_KEY_ID, OAUTH_APPLE_PRIVATE_KEY  Apple's ES256 key
+          OAUTH_GITHUB_AUTHORIZE_URL, OAUTH_GITHUB_TOKEN_URL, OAUTH_GITHUB_API_URL (github.com)
+          OAUTH_REDIRECT_BASE         callback base, <base>/v1/auth/oauth/<name>/callback (PUBLIC_URL)
+          OAUTH_ALLOWED_REDIRECTS     where apps may be sent back (PUBLIC_URL's origin)
+          OAUTH_FLOW_TTL_SECONDS      flows, sign-in codes, link tickets, 60-600 (600)
+          RATE_LIMIT_OAUTH_PER_5MIN_PER_IP       authorize and callback requests (60)
         """
     }
 }

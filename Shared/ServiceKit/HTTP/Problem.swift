@@ -12,19 +12,23 @@ public struct Problem: Error, Sendable, CustomStringConvertible {
     public var headers: HTTPFields
     /// A URI naming the kind of problem, stable for clients to branch on.
     public var type: String
+    /// RFC 9457 extension members (snake_case names), e.g. the ticket of `mfa-required`.
+    public var extensions: [String: JSONValue]
 
     public init(
         _ status: HTTPResponse.Status,
         detail: String? = nil,
         errors: [ProblemDetails.FieldError] = [],
         headers: HTTPFields = [:],
-        type: String? = nil
+        type: String? = nil,
+        extensions: [String: JSONValue] = [:]
     ) {
         self.status = status
         self.detail = detail
         self.errors = errors
         self.headers = headers
         self.type = type ?? Self.typeURI(for: status)
+        self.extensions = extensions
     }
 
     public var description: String { "\(self.status.code) \(self.detail ?? self.status.reasonPhrase)" }
@@ -44,7 +48,8 @@ public struct Problem: Error, Sendable, CustomStringConvertible {
             detail: self.detail,
             instance: instance,
             requestId: requestID,
-            errors: self.errors.isEmpty ? nil : self.errors
+            errors: self.errors.isEmpty ? nil : self.errors,
+            extensions: self.extensions
         )
     }
 }

@@ -13,6 +13,17 @@ public struct Identity: Sendable, Equatable {
     /// `exp`: when the token stops being accepted. A long-lived response (communications' live
     /// stream) ends here, so a revoked session stops receiving once its last token runs out.
     public var expiresAt: Date?
+    /// `amr` (RFC 8176): how the session was proven; empty for service tokens.
+    public var amr: [String]
+    /// `acr`: `urn:tract:acr:mfa` once the session proved a second factor.
+    public var acr: String?
+    /// `auth_time`: when the user signed in to this session.
+    public var authTime: Date?
+    /// `mfa_at`: when the session last proved a second factor (what step-up checks).
+    public var mfaAt: Date?
+    /// `mfa_enrolled`: the user has a second factor, so money moves and security changes need a
+    /// recent one (`requireRecentMFA`).
+    public var mfaEnrolled: Bool
 
     public init(
         subject: String,
@@ -20,7 +31,12 @@ public struct Identity: Sendable, Equatable {
         roles: Set<Role> = [],
         organizationID: String? = nil,
         scopes: Set<String> = [],
-        expiresAt: Date? = nil
+        expiresAt: Date? = nil,
+        amr: [String] = [],
+        acr: String? = nil,
+        authTime: Date? = nil,
+        mfaAt: Date? = nil,
+        mfaEnrolled: Bool = false
     ) {
         self.subject = subject
         self.sessionID = sessionID
@@ -28,6 +44,11 @@ public struct Identity: Sendable, Equatable {
         self.organizationID = organizationID
         self.scopes = scopes
         self.expiresAt = expiresAt
+        self.amr = amr
+        self.acr = acr
+        self.authTime = authTime
+        self.mfaAt = mfaAt
+        self.mfaEnrolled = mfaEnrolled
     }
 
     init(claims: AccessTokenClaims) {
@@ -38,7 +59,12 @@ public struct Identity: Sendable, Equatable {
             roles: Set((claims.roles ?? []).compactMap(Role.init(rawValue:))),
             organizationID: claims.org,
             scopes: Set((claims.scope ?? "").split(separator: " ").map(String.init)),
-            expiresAt: claims.exp.value
+            expiresAt: claims.exp.value,
+            amr: claims.amr ?? [],
+            acr: claims.acr,
+            authTime: claims.authTime?.value,
+            mfaAt: claims.mfaAt?.value,
+            mfaEnrolled: claims.mfaEnrolled ?? false
         )
     }
 

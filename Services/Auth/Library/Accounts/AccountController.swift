@@ -207,9 +207,11 @@ struct AccountController: RouteController {
     }
 
     /// Changing the password signs out every other session: whoever knew the old one is locked out.
+    /// An account-security change: a user with a second factor must have proven it recently.
     @Sendable func changePassword(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let body = try await request.decode(as: PasswordChange.self, context: context)
         let user = try await self.user(context)
+        try await self.auth.requireStepUp(context.identity, logger: context.logger)
         let ip = self.auth.clientIP(request, context)
         // Taken before the current password is checked: each try is a guess at it.
         let limits = self.auth.settings.limits

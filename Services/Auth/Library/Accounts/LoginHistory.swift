@@ -18,11 +18,25 @@ enum LoginEvent: String, Codable, Sendable {
     case passwordChanged = "password_changed"
     case passwordReset = "password_reset"
     case emailVerified = "email_verified"
+    /// The first step of a sign-in succeeded; the user was sent to the second (an MFA ticket).
+    case mfaRequired = "mfa_required"
+    /// A second factor was refused (wrong code, used recovery code); `reason` says which.
+    case mfaFailed = "mfa_failed"
+    /// A TOTP code for a time step already used was presented again: likely a relayed code.
+    case mfaCodeReplayed = "mfa_code_replayed"
+    case mfaStepUp = "mfa_step_up"
+    case totpEnabled = "totp_enabled"
+    case totpDisabled = "totp_disabled"
+    case recoveryCodeUsed = "recovery_code_used"
+    case recoveryCodesRegenerated = "recovery_codes_regenerated"
     // Passkeys (issue 15, part A).
     case passkeyAdded = "passkey_added"
     case passkeyRemoved = "passkey_removed"
     /// A security event: the authenticator's counter went backwards (a clone, or a replay).
     case passkeySignCountRegressed = "passkey_sign_count_regressed"
+    /// A provider identity was linked to or unlinked from the account (OAuth/OIDC, issue 15).
+    case identityLinked = "identity_linked"
+    case identityUnlinked = "identity_unlinked"
 }
 
 struct LoginHistoryEntry: Codable, Sendable, ResponseEncodable {

@@ -15,8 +15,13 @@ enum AuthRetention {
             ),
             PurgeTarget(table: "auth.magic_links", timeColumn: "expires_at", retention: settings.emailLinkRetention),
             PurgeTarget(table: "auth.email_tokens", timeColumn: "expires_at", retention: settings.emailLinkRetention),
+            // An MFA ticket is worth nothing once expired; a day keeps it for investigations.
+            PurgeTarget(table: "auth.mfa_tickets", timeColumn: "expires_at", retention: .seconds(86400)),
             // A passkey challenge is worth nothing once expired; a day is kept for investigations.
             PurgeTarget(table: "auth.passkey_challenges", timeColumn: "expires_at", retention: .seconds(86400)),
+            // OAuth flows, sign-in codes and link tickets live minutes; a day later they go.
+            PurgeTarget(table: "auth.oauth_flows", timeColumn: "expires_at", retention: .seconds(86400)),
+            PurgeTarget(table: "auth.oauth_grants", timeColumn: "expires_at", retention: .seconds(86400)),
         ]
     }
 }

@@ -54,16 +54,18 @@ struct PasskeyController: RouteController {
         return try await self.auth.signIn(user, .passkey, source: nil, device: device, logger: context.logger)
     }
 
-    // TODO(issue 15, part C): adding a passkey is an account-security change; C's step-up check
-    // (`Identity.requireRecentMFA(maxAge: 900)`) goes at the top of registrationOptions and delete.
+    /// Adding a passkey is an account-security change: a user who already has a second factor
+    /// must have proven it in the last 15 minutes (step-up, checked again at verify).
     @Sendable func registrationOptions(_ request: Request, context: AuthenticatedContext) async throws -> PasskeyOptions {
         let user = try await self.user(context)
+        try await self.auth.requireStepUp(context.identity, logger: context.logger)
         try await self.limit("passkey_options", request, ip: self.auth.clientIP(request, context), logger: context.logger)
         return try await self.auth.passkeys.registrationOptions(for: user, logger: context.logger)
     }
 
     @Sendable func register(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<PasskeyView> {
         let user = try await self.user(context)
+        try await self.auth.requireStepUp(context.identity, logger: context.logger)
         let ip = self.auth.clientIP(request, context)
         try await self.limit("passkey_verify", request, ip: ip, logger: context.logger)
         let credential = try await request.decode(as: PasskeyCredential.self, context: context)
@@ -91,8 +93,10 @@ struct PasskeyController: RouteController {
 
     /// Someone else's passkey is reported as missing. The last way to sign in cannot be removed:
     /// the user's row is locked while the methods are counted, so two deletions cannot race past it.
+    /// Removing a passkey is an account-security change: step-up applies.
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let userID = try context.identity.requireUser()
+        try await self.auth.requireStepUp(context.identity, logger: context.logger)
         let id = try context.parameters.uuid("id", "passkey")
         let ip = self.auth.clientIP(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in

@@ -16,6 +16,19 @@ struct Sessions: Sendable {
     struct Opened: Sendable {
         var sessionID: UUID
         var refreshToken: String
+        var proof: Proof
+    }
+
+    /// What the session proved, kept on its row (`amr`, `mfa_at`) so every token of the session
+    /// states it; `authTime` is when the session opened.
+    struct Proof: Sendable, Equatable {
+        var amr: [String]
+        var authTime: Date
+        var mfaAt: Date?
+
+        func authentication(mfaEnrolled: Bool) -> SessionAuthentication {
+            SessionAuthentication(amr: self.amr, authTime: self.authTime, mfaAt: self.mfaAt, mfaEnrolled: mfaEnrolled)
+        }
     }
 
     struct Device: Sendable {
@@ -24,30 +37,38 @@ struct Sessions: Sendable {
         var userAgent: UserAgent { UserAgent(header: self.userAgentHeader) }
     }
 
-    /// Opens a session for a user who just proved who they are.
-    func open(userID: UUID, method: String, device: Device, on connection: PostgresConnection, logger: Logger) async throws -> Opened {
+    /// Opens a session for a user who just proved who they are with `amr`; `multiFactor` when
+    /// that proof included a second factor (its time becomes the session's `mfa_at`).
+    func open(
+        userID: UUID, method: String, amr: [String], multiFactor: Bool, device: Device, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Opened {
         let sessionID = self.ids.next()
         let refreshToken = SecretToken.make()
         let agent = device.userAgent
         let lifetime = Double(self.refreshLifetime.components.seconds)
-        try await connection.query(
+        let rows = try await connection.query(
             """
-            INSERT INTO auth.sessions (id, user_id, auth_method, device_type, browser, os, user_agent, ip_address, expires_at)
+            INSERT INTO auth.sessions (id, user_id, auth_method, device_type, browser, os, user_agent, ip_address, expires_at, amr, mfa_at)
             VALUES (\(sessionID), \(userID), \(method), \(agent.deviceType), \(agent.browser), \(agent.os),
                     \(device.userAgentHeader.map { String($0.prefix(512)) }), \(device.ip)::inet,
-                    now() + make_interval(secs => \(lifetime)))
+                    now() + make_interval(secs => \(lifetime)), \(amr), CASE WHEN \(multiFactor) THEN now() END)
+            RETURNING created_at, mfa_at
             """,
             logger: logger
         )
+        var proof = Proof(amr: amr, authTime: Date(), mfaAt: nil)
+        for try await (createdAt, mfaAt) in rows.decode((Date, Date?).self) {
+            proof = Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
+        }
         try await connection.query(
             "INSERT INTO auth.refresh_tokens (id, session_id, token_hash) VALUES (\(self.ids.next()), \(sessionID), \(SecretToken.hash(refreshToken)))",
             logger: logger
         )
-        return Opened(sessionID: sessionID, refreshToken: refreshToken)
+        return Opened(sessionID: sessionID, refreshToken: refreshToken, proof: proof)
     }
 
     enum Rotation: Sendable {
-        case rotated(sessionID: UUID, userID: UUID, refreshToken: String)
+        case rotated(sessionID: UUID, userID: UUID, refreshToken: String, proof: Proof)
         /// Presented again after the grace window: the family is revoked.
         case reused(sessionID: UUID, userID: UUID)
         case invalid
@@ -81,7 +102,7 @@ struct Sessions: Sendable {
                     FROM auth.sessions AS s
                     WHERE t.token_hash = \(presentedHash) AND t.rotated_at IS NULL
                       AND s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
-                    RETURNING t.id AS token_id, s.id AS session_id, s.user_id
+                    RETURNING t.id AS token_id, s.id AS session_id, s.user_id, s.amr, s.created_at, s.mfa_at
                 ), successor AS (
                     INSERT INTO auth.refresh_tokens (id, session_id, token_hash, parent_id)
                     SELECT \(self.ids.next()), session_id, \(SecretToken.hash(successor)), token_id FROM won
@@ -89,34 +110,66 @@ struct Sessions: Sendable {
                     UPDATE auth.sessions SET last_active_at = now(), expires_at = now() + make_interval(secs => \(lifetime))
                     WHERE id IN (SELECT session_id FROM won)
                 )
-                SELECT session_id, user_id FROM won
+                SELECT session_id, user_id, amr, created_at, mfa_at FROM won
                 """,
                 logger: logger
             )
-            for try await (sessionID, userID) in won.decode((UUID, UUID).self) {
+            for try await (sessionID, userID, amr, createdAt, mfaAt) in won.decode((UUID, UUID, [String], Date, Date?).self) {
                 try await record(userID, connection)
-                return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor)
+                let proof = Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
+                return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor, proof: proof)
             }
             let seen = try await connection.query(
                 """
                 SELECT s.id, s.user_id, t.rotated_at > now() - make_interval(secs => \(graceSeconds)),
-                       s.revoked_at IS NULL AND s.expires_at > now()
+                       s.revoked_at IS NULL AND s.expires_at > now(), s.amr, s.created_at, s.mfa_at
                 FROM auth.refresh_tokens AS t JOIN auth.sessions AS s ON s.id = t.session_id
                 WHERE t.token_hash = \(presentedHash) AND t.rotated_at IS NOT NULL
                 """,
                 logger: logger
             )
-            for try await (sessionID, userID, withinGrace, live) in seen.decode((UUID, UUID, Bool, Bool).self) {
+            for try await (sessionID, userID, withinGrace, live, amr, createdAt, mfaAt) in seen.decode(
+                (UUID, UUID, Bool, Bool, [String], Date, Date?).self)
+            {
                 guard live else { return .invalid }
                 if withinGrace {
                     try await record(userID, connection)
-                    return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor)
+                    let proof = Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
+                    return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor, proof: proof)
                 }
                 try await self.revoke(sessionID, reason: "refresh_token_reuse", on: connection, logger: logger)
                 return .reused(sessionID: sessionID, userID: userID)
             }
             return .invalid
         }
+    }
+
+    /// Records a second factor proven in a live session now (MFA confirm, step-up): its `mfa_at`
+    /// becomes now and `amr` gains what the factor adds. Nil when the session is not live.
+    func proveSecondFactor(
+        _ sessionID: UUID, userID: UUID, amr added: [String], on connection: PostgresConnection, logger: Logger
+    ) async throws -> Proof? {
+        let current = try await connection.query(
+            """
+            SELECT amr FROM auth.sessions
+            WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL AND expires_at > now() FOR UPDATE
+            """,
+            logger: logger
+        )
+        var amr: [String]?
+        for try await value in current.decode([String].self) { amr = value }
+        guard let amr else { return nil }
+        let rows = try await connection.query(
+            """
+            UPDATE auth.sessions SET amr = \(SignInProof.union(amr, added)), mfa_at = now(), last_active_at = now()
+            WHERE id = \(sessionID) RETURNING amr, created_at, mfa_at
+            """,
+            logger: logger
+        )
+        for try await (amr, createdAt, mfaAt) in rows.decode(([String], Date, Date?).self) {
+            return Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
+        }
+        return nil
     }
 
     /// Revokes a session; `false` when it was already revoked (so events fire once).

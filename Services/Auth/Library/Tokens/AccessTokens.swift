@@ -13,11 +13,13 @@ struct AccessTokens: Sendable {
     let clock: ServiceClock
     let ids: IDGenerator
 
+    /// `authentication`: how the session was proven (user tokens); service tokens have none.
     func issue(
         subject: String,
         sessionID: UUID?,
         roles: [Role],
         scopes: [String],
+        authentication: SessionAuthentication? = nil,
         logger: Logger
     ) async throws -> String {
         let now = self.clock.now
@@ -31,7 +33,8 @@ struct AccessTokens: Sendable {
             issuer: self.issuer,
             issuedAt: now,
             expiresAt: now.addingTimeInterval(Double(self.lifetime.components.seconds)),
-            tokenID: self.ids.next().uuidString.lowercased()
+            tokenID: self.ids.next().uuidString.lowercased(),
+            authentication: authentication
         )
         return try await key.keys.sign(claims, kid: JWKIdentifier(string: key.kid), header: ["typ": "at+jwt"])
     }

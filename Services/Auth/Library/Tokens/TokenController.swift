@@ -19,6 +19,10 @@ struct TokenRequest: Decodable, Sendable {
     var clientSecret: String?
     var scope: String?
     var source: String?
+    /// The sign-in code of a finished OAuth flow (`urn:tract:params:oauth:grant-type:sign-in-code`).
+    var code: String?
+    /// Its PKCE verifier, when the app sent a challenge when it started the flow.
+    var codeVerifier: String?
 }
 
 struct TokenResponse: Encodable, ResponseGenerator, Sendable {
@@ -66,8 +70,11 @@ struct TokenController: RouteController {
             return try await self.refreshGrant(tokenRequest, device: device, logger: context.logger)
         case "client_credentials":
             return try await self.clientCredentialsGrant(tokenRequest, logger: context.logger)
+        case OAuthController.signInCodeGrant:
+            return try await self.signInCodeGrant(tokenRequest, device: device, logger: context.logger)
         default:
-            throw Problem.validation(field: "grant_type", "must be password, refresh_token or client_credentials")
+            throw Problem.validation(
+                field: "grant_type", "must be password, refresh_token, client_credentials or \(OAuthController.signInCodeGrant)")
         }
     }
 
@@ -82,7 +89,8 @@ struct TokenController: RouteController {
         return TokenRequest(
             grantType: grantType, email: fields["email"] ?? fields["username"], password: fields["password"],
             refreshToken: fields["refresh_token"], clientId: fields["client_id"], clientSecret: fields["client_secret"],
-            scope: fields["scope"], source: fields["source"]
+            scope: fields["scope"], source: fields["source"], code: fields["code"],
+            codeVerifier: fields["code_verifier"]
         )
     }
 
@@ -113,7 +121,13 @@ struct TokenController: RouteController {
                 reason: user == nil ? "unknown_email" : "wrong_password", logger: logger)
             throw Problem.invalidGrant("The email or password is incorrect.")
         }
-        try await self.auth.lockout.reset(email: email, logger: logger)
+        // For a user with a second factor the counts clear only when `POST /v1/auth/mfa/verify`
+        // succeeds, so wrong codes add up with wrong passwords instead of being wiped by the
+        // correct password that precedes each ticket.
+        let factors = try await MFAFactors.of(user.id, postgres: self.auth.postgres, logger: logger)
+        if !factors.any {
+            try await self.auth.lockout.reset(email: email, logger: logger)
+        }
         guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
         guard user.emailVerifiedAt != nil else {
             throw Problem(
@@ -139,13 +153,16 @@ struct TokenController: RouteController {
                 logger: logger)
         }
         switch rotation {
-        case .rotated(let sessionID, let userID, let refreshToken):
+        case .rotated(let sessionID, let userID, let refreshToken, let proof):
             guard let user = try await self.auth.users.find(id: userID, logger: logger), user.status == "active" else {
                 throw Problem.invalidGrant("The refresh token is no longer valid.")
             }
+            // The session's proof carries over unchanged (a refresh proves nothing new); whether
+            // the user has a second factor is read afresh, so enrolling one takes effect here.
+            let factors = try await MFAFactors.of(userID, postgres: self.auth.postgres, logger: logger)
             let accessToken = try await self.auth.accessTokens.issue(
                 subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user],
-                logger: logger)
+                authentication: proof.authentication(mfaEnrolled: factors.any), logger: logger)
             return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
         case .reused(let sessionID, let userID):
             try await self.auth.postgres.transaction(logger: logger) { connection in

@@ -60,7 +60,10 @@ struct DistributionController: RouteController {
             .post(":id/complete", use: self.complete)
     }
 
+    /// Creating and completing a distribution move money: step-up applies (issue 15), checked
+    /// before the idempotency key is claimed.
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try context.identity.requireRecentMFA()
         var request = request
         let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
         let body = try await request.decode(as: NewDistribution.self, context: context)
@@ -84,6 +87,7 @@ struct DistributionController: RouteController {
     }
 
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
+        try context.identity.requireRecentMFA()
         var request = request
         let claim = try await IdempotentRequests.claim(&request, owner: context.identity.subject, limit: context.maxUploadSize)
         return try await self.store.complete(try Self.id(context), by: context.identity, claim: claim, logger: context.logger) { JSONDocument($0) }

@@ -70,16 +70,22 @@ struct InvestmentController: RouteController {
         return JSONDocument(try await self.store.find(id, visibleTo: context.identity, logger: context.logger))
     }
 
+    /// Commit, fund and exit move money: a user with a second factor must have proven it in the
+    /// last 15 minutes (step-up, issue 15). Checked before the idempotency key is claimed, so the
+    /// same key can be retried after stepping up.
     @Sendable func commit(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
-        try await self.move(.commit, request, context: context)
+        try context.identity.requireRecentMFA()
+        return try await self.move(.commit, request, context: context)
     }
 
     @Sendable func fund(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
-        try await self.move(.fund, request, context: context)
+        try context.identity.requireRecentMFA()
+        return try await self.move(.fund, request, context: context)
     }
 
     @Sendable func exit(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
-        try await self.move(.exit, request, context: context)
+        try context.identity.requireRecentMFA()
+        return try await self.move(.exit, request, context: context)
     }
 
     @Sendable func cancel(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
