@@ -72,11 +72,14 @@ struct Lockout: Sendable {
         }
     }
 
-    /// A correct password (or a password reset) clears the counts.
+    /// A correct password (or a password reset, or a completed second factor) clears the counts.
+    ///
+    /// The address's row first, as `admit` takes it: a reset racing attempts at the same address
+    /// (a right code beside replays of it) then queues behind them instead of deadlocking.
     func reset(email: String, logger: Logger) async throws {
         try await self.postgres.transaction(logger: logger) { connection in
-            try await connection.query("DELETE FROM auth.sign_in_sources WHERE email = \(email)", logger: logger)
             try await connection.query("DELETE FROM auth.sign_in_attempts WHERE email = \(email)", logger: logger)
+            try await connection.query("DELETE FROM auth.sign_in_sources WHERE email = \(email)", logger: logger)
         }
     }
 }
