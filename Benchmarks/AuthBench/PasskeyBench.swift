@@ -83,34 +83,6 @@ struct BenchAuthenticator: Sendable {
     return options[name] as? String
 }
 
-/// Like main.swift's `measure`, for this file (top-level code's functions cannot be shared).
-func measurePasskeys<State: Sendable>(
-    _ name: String, seconds: Double, states: [State], _ operation: @escaping @Sendable (inout State) async throws -> Bool
-) async -> Double {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    let started = ContinuousClock.now
-    let (done, failed) = await withTaskGroup(of: (Int, Int).self) { group in
-        for state in states {
-            group.addTask {
-                var state = state
-                var done = 0
-                var failed = 0
-                while ContinuousClock.now < deadline {
-                    if (try? await operation(&state)) == true { done += 1 } else { failed += 1 }
-                }
-                return (done, failed)
-            }
-        }
-        var totals = (0, 0)
-        for await (done, failed) in group { totals = (totals.0 + done, totals.1 + failed) }
-        return totals
-    }
-    let elapsed = ContinuousClock.now - started
-    let rate = Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    print(String(format: "  %-52@ %10.1f /s%@", name as NSString, rate, failed > 0 ? " (\(failed) failed)" as NSString : "" as NSString))
-    return rate
-}
-
 typealias BenchSend = @Sendable (HTTPMethod, String, String?, String?) async throws -> (status: Int, body: String)
 
 func passkeyBenchmark(
@@ -129,12 +101,12 @@ func passkeyBenchmark(
     let signed = authData + SHA256.hash(data: clientData)
     let rawSignature = try P256.Signing.ECDSASignature(derRepresentation: signature)
     let batch = 200
-    let raw = await measurePasskeys("raw ES256 verify (P256.Signing), x\(batch)", seconds: seconds, states: Array(repeating: 0, count: cores)) { _ in
+    let raw = await measureRate("raw ES256 verify (P256.Signing), x\(batch)", seconds: seconds, states: Array(repeating: 0, count: cores)) { _ in
         for _ in 0..<batch where !device.key.publicKey.isValidSignature(rawSignature, for: signed) { return false }
         return true
     }
-    let pure = await measurePasskeys("WebAuthn assertion verify (in process), x\(batch)", seconds: seconds, states: Array(repeating: 0, count: cores))
-    { _ in
+    let pure = await measureRate("WebAuthn assertion verify (in process), x\(batch)", seconds: seconds, states: Array(repeating: 0, count: cores)) {
+        _ in
         for _ in 0..<batch {
             _ = try WebAuthn.verifyAuthentication(
                 clientDataJSON: clientData, authenticatorData: authData, signature: signature, expectedChallenge: challenge,
@@ -168,11 +140,11 @@ func passkeyBenchmark(
         }
         workers.append((authenticator, handle))
     }
-    let baseline = await measurePasskeys("baseline: GET /health/live (auth)", seconds: seconds, states: Array(repeating: 0, count: concurrency)) {
+    let baseline = await measureRate("baseline: GET /health/live (auth)", seconds: seconds, states: Array(repeating: 0, count: concurrency)) {
         _ in
         try await send(.GET, "\(authURL)/health/live", nil, nil).status == 200
     }
-    let signIns = await measurePasskeys("passkey sign-ins (options + verify, HTTP)", seconds: seconds, states: workers) { worker in
+    let signIns = await measureRate("passkey sign-ins (options + verify, HTTP)", seconds: seconds, states: workers) { worker in
         let options = try await send(.POST, "\(authURL)/v1/auth/passkeys/authentication/options", "{}", nil)
         guard let challenge = publicKeyField("challenge", in: options.body) else { return false }
         let reply = try await send(

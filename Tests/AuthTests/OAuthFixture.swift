@@ -10,8 +10,8 @@ import Testing
 @testable import AuthService
 
 /// A python peer the OAuth tests talk to over real HTTP: the OpenID Connect provider
-/// (`oauth_oidc_provider.py`, oidc-provider-mock with PKCE enforced) or GitHub
-/// (`oauth_github_peer.py`). One per test, on a free loopback port; killed when released.
+/// (`oauth-oidc-provider.py`, oidc-provider-mock with PKCE enforced) or GitHub
+/// (`oauth-github-peer.py`). One per test, on a free loopback port; killed when released.
 final class OAuthPeer: Sendable {
     static var isConfigured: Bool { ProcessInfo.processInfo.environment["TRACT_PYTHON"] != nil }
 
@@ -20,7 +20,7 @@ final class OAuthPeer: Sendable {
     private let log: URL
 
     init(script: String, arguments: [String] = []) throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(script).path
+        let path = RepositoryScripts.root.appendingPathComponent("scripts").appendingPathComponent(script).path
         log = FileManager.default.temporaryDirectory.appendingPathComponent("tract-\(script)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
@@ -57,10 +57,10 @@ final class OAuthPeer: Sendable {
     }
 
     /// The OIDC provider.
-    static func oidc() throws -> OAuthPeer { try OAuthPeer(script: "oauth_oidc_provider.py") }
+    static func oidc() throws -> OAuthPeer { try OAuthPeer(script: "oauth-oidc-provider.py") }
 
     /// GitHub, accepting `github-client` / `github-secret`.
-    static func gitHub() throws -> OAuthPeer { try OAuthPeer(script: "oauth_github_peer.py", arguments: ["github-client", "github-secret"]) }
+    static func gitHub() throws -> OAuthPeer { try OAuthPeer(script: "oauth-github-peer.py", arguments: ["github-client", "github-secret"]) }
 
     /// Sets a user's claims at the OIDC provider (`PUT /users/<sub>`); claims such as `nonce`,
     /// `aud`, `exp` or `azp` replace the ID token's own.

@@ -9,7 +9,7 @@ import Testing
 
 /// GitHub is plain OAuth 2.0: no ID token, so who signed in comes from its API, and whether the
 /// address is proven only from `GET /user/emails`. Against a local peer speaking GitHub's shapes
-/// (`oauth_github_peer.py`) that checks our client secret and PKCE verifier.
+/// (`oauth-github-peer.py`) that checks our client secret and PKCE verifier.
 @Suite(.enabled(if: OAuthPeer.isConfigured)) struct OAuthGitHubTests {
     /// The whole flow for GitHub user `id`, answered as JSON.
     static func signIn(_ auth: AuthFixture, as id: Int) async throws -> OAuthReply {
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func aWrongClientSecretIsTheProvidersRefusalNotAServerError() async throws {
-        let github = try OAuthPeer(script: "oauth_github_peer.py", arguments: ["github-client", "another-secret"])
+        let github = try OAuthPeer(script: "oauth-github-peer.py", arguments: ["github-client", "another-secret"])
         try await AuthFixture.run(settings: AuthFixture.oauthSettings(oidc: nil, gitHub: github)) { auth in
             try await github.setGitHubUser(9, json: #"{"login":"x","emails":[{"email":"x@x.example","primary":true,"verified":true}]}"#)
             let reply = try await Self.signIn(auth, as: 9)

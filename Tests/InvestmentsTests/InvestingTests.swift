@@ -220,6 +220,11 @@ import Testing
             #expect(refused.status == 403)
             #expect(refused.string("type") == "https://tract.dev/problems/accreditation-required")
 
+            // The evidence is an object of fields; a list or a bare value is refused and nothing is filed.
+            let notAnObject = try await fixture.investments.post(
+                "/v1/investor-profile/verifications", #"{"type": "accredited", "verification_data": [null, null]}"#, token: investor)
+            #expect(notAnObject.status == 422)
+            #expect(notAnObject["errors"]?[0]?["field"] == .string("verification_data"))
             let submitted = try await fixture.investments.post(
                 "/v1/investor-profile/verifications", #"{"type": "accredited", "method": "income", "provider": "manual"}"#, token: investor
             )

@@ -74,8 +74,8 @@ import Testing
         #expect(parsedSecret == secret)
         #expect(ShareToken.parse("not-a-token") == nil)
         #expect(ShareToken.parse("\(id.uuidString).short") == nil)
-        #expect(ShareToken.constantTimeEqual(SecretToken.hash(secret), SecretToken.hash(secret)))
-        #expect(!ShareToken.constantTimeEqual(SecretToken.hash(secret), SecretToken.hash(secret + "x")))
+        #expect(SecretToken.constantTimeEquals(SecretToken.hash(secret), SecretToken.hash(secret)))
+        #expect(!SecretToken.constantTimeEquals(SecretToken.hash(secret), SecretToken.hash(secret + "x")))
         #expect(SecretToken.hash(secret).count == 64)
     }
 

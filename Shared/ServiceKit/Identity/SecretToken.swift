@@ -24,6 +24,17 @@ public enum SecretToken {
             }
     }
 
+    /// Compares two secrets (or digests of them) in time that depends only on their length, so a
+    /// caller learns nothing from how long a wrong guess took. The one compare every service uses.
+    public static func constantTimeEquals(_ left: String, _ right: String) -> Bool {
+        let a = Array(left.utf8)
+        let b = Array(right.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
     public static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

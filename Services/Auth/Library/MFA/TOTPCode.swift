@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdOTP
+import ServiceKit
 
 /// RFC 6238 codes: SHA-1, six digits, 30-second steps (what every authenticator app defaults to),
 /// computed by HummingbirdOTP. No I/O; the store keeps the secret and the last accepted step.
@@ -39,7 +40,7 @@ struct TOTPCode: Sendable {
     func matchingStep(_ code: String, at date: Date) -> Int64? {
         let now = Self.step(at: date)
         var matched: Int64?
-        for step in (now - Int64(Self.window))...(now + Int64(Self.window)) where Self.constantTimeEqual(self.code(step: step), code) {
+        for step in (now - Int64(Self.window))...(now + Int64(Self.window)) where SecretToken.constantTimeEquals(self.code(step: step), code) {
             matched = step
         }
         return matched
@@ -63,15 +64,6 @@ struct TOTPCode: Sendable {
     /// The secret in base32 (RFC 4648, no padding), as typed into an app by hand.
     var base32Secret: String {
         Base32.encode(Array(self.secret.utf8))
-    }
-
-    static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
-        let a = Array(left.utf8)
-        let b = Array(right.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import ServiceKit
 
 /// The claims of an OpenID Connect ID token that sign-in decides on. Decoding is lenient where
 /// providers differ (`aud` a string or a list; Apple's `email_verified` a string) and the checks
@@ -145,7 +146,7 @@ enum IDTokenRules {
         guard claims.iat.addingTimeInterval(-expected.leeway) <= expected.now else { throw .issuedInTheFuture }
         guard expected.now.timeIntervalSince(claims.iat) <= expected.maximumAge else { throw .tooOld }
         // (11): the nonce binds the token to this flow; compared in constant time.
-        guard let nonce = claims.nonce, Self.constantTimeEquals(nonce, expected.nonce) else { throw .wrongNonce }
+        guard let nonce = claims.nonce, SecretToken.constantTimeEquals(nonce, expected.nonce) else { throw .wrongNonce }
     }
 
     /// Exact match, except Microsoft's multi-tenant rule: an issuer template holding `{tenantid}`
@@ -160,14 +161,5 @@ enum IDTokenRules {
     /// A tenant id is a GUID; anything else in `tid` (a path, a second host) is refused.
     static func isTenantID(_ text: String) -> Bool {
         text.utf8.count == 36 && UUID(uuidString: text) != nil
-    }
-
-    static func constantTimeEquals(_ left: String, _ right: String) -> Bool {
-        let a = Array(left.utf8)
-        let b = Array(right.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

@@ -17,7 +17,7 @@ extension TokenController {
         }
         // RFC 7636 §4.6 between the app and us: a code whose flow named a challenge needs its verifier.
         if let challenge = grant.appCodeChallenge {
-            guard let verifier = request.codeVerifier, IDTokenRules.constantTimeEquals(PKCE.challenge(forVerifier: verifier), challenge) else {
+            guard let verifier = request.codeVerifier, SecretToken.constantTimeEquals(PKCE.challenge(forVerifier: verifier), challenge) else {
                 throw Problem.invalidGrant("The code verifier does not match the flow's code challenge.")
             }
         }

@@ -51,6 +51,10 @@ struct VerificationController: Sendable {
             errors.add("method", "must be one of income, net_worth, license, third_party")
         }
         if (submission.provider?.count ?? 0) > 50 { errors.add("provider", "must be at most 50 characters") }
+        switch submission.verificationData {
+        case nil, .object?: break
+        default: errors.add("verification_data", "must be an object")
+        }
         if let data = submission.verificationData, (try? JSONEncoder.tract.encode(data).count) ?? 0 > 16_384 {
             errors.add("verification_data", "must be at most 16 KiB of JSON")
         }

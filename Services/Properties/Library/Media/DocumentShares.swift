@@ -290,7 +290,7 @@ struct DocumentShareStore: Sendable {
             var found: (String, Bool, Bool, Bool, UUID)?
             for try await row in rows.decode((String, Bool, Bool, Bool, UUID).self) { found = row }
             guard let (storedHash, revoked, expired, canDownload, documentID) = found,
-                ShareToken.constantTimeEqual(storedHash, SecretToken.hash(secret))
+                SecretToken.constantTimeEquals(storedHash, SecretToken.hash(secret))
             else { throw notFound }
             if revoked { throw Problem(.gone, detail: "This share was revoked.", type: "https://tract.dev/problems/share-revoked") }
             if expired { throw Problem(.gone, detail: "This share has expired.", type: "https://tract.dev/problems/share-expired") }
@@ -316,13 +316,6 @@ enum ShareToken {
         let secret = String(token[token.index(after: dot)...])
         guard secret.count >= 32 else { return nil }
         return (id, secret)
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
