@@ -59,6 +59,33 @@ import Testing
         }
     }
 
+    /// A provider proves one factor: an account with a second one (here a passkey) gets the MFA
+    /// ticket instead of a session, as a password sign-in would.
+    @Test func aProviderSignInOfAnAccountWithMFAAsksForTheSecondFactor() async throws {
+        let peer = try OAuthPeer.oidc()
+        try await AuthFixture.run(settings: AuthFixture.oauthSettings(oidc: peer)) { auth in
+            let email = Self.email()
+            let claims = #"{"email":"\#(email)","email_verified":true}"#
+            let first = try await auth.oidcSignIn(peer, sub: "mona", claims: claims)
+            #expect(first.status == 200, "\(first.text)")
+            let userID = try #require(AuthFixture.subject(ofAccessToken: first.string("access_token")))
+            try await auth.sql(
+                """
+                INSERT INTO auth.passkeys (id, user_id, credential_id, public_key, algorithm, device_name, attestation_format,
+                                           backup_eligible, backed_up)
+                VALUES (gen_random_uuid(), '\(userID)', '\\x0102030405060708', '\\xa1', -7, 'Laptop', 'none', false, false)
+                """)
+            let sessionsBefore = try await auth.count("SELECT count(*) FROM auth.sessions WHERE user_id = '\(userID)'")
+
+            let again = try await auth.oidcSignIn(peer, sub: "mona", claims: claims)
+            #expect(again.status == 403, "\(again.text)")
+            #expect(again.string("type") == "https://tract.dev/problems/mfa-required")
+            #expect(again.string("mfa_token") != nil)
+            #expect(again.string("access_token") == nil)
+            #expect(try await auth.count("SELECT count(*) FROM auth.sessions WHERE user_id = '\(userID)'") == sessionsBefore)
+        }
+    }
+
     @Test func aBrowserGetsAOneTimeCodeNeverTokens() async throws {
         let peer = try OAuthPeer.oidc()
         try await AuthFixture.run(settings: AuthFixture.oauthSettings(oidc: peer)) { auth in
