@@ -13,12 +13,14 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
     public static func definition() throws -> ServiceDefinition {
         try Self.definition(
             mail: MailSettings.fromEnvironment(), notifications: NotificationSettings.fromEnvironment(), live: LiveSettings.fromEnvironment(),
-            team: TeamSettings.fromEnvironment())
+            team: TeamSettings.fromEnvironment(), campaigns: CampaignSettings.fromEnvironment(), webhooks: WebhookSettings.fromEnvironment(),
+            webinars: WebinarSettings.fromEnvironment(), bounces: BounceSettings.fromEnvironment())
     }
 
     static func definition(
         mail: MailSettings, notifications: NotificationSettings = NotificationSettings(), live: LiveSettings = LiveSettings(),
-        messaging: MessagingSettings? = nil, team: TeamSettings = TeamSettings()
+        messaging: MessagingSettings? = nil, team: TeamSettings = TeamSettings(), campaigns: CampaignSettings = CampaignSettings(),
+        webhooks: WebhookSettings = WebhookSettings(), webinars: WebinarSettings = WebinarSettings(), bounces: BounceSettings = BounceSettings()
     ) throws -> ServiceDefinition {
         let messaging = try messaging ?? MessagingSettings.fromEnvironment()
         let templates = try EmailTemplates.bundled()
@@ -134,8 +136,8 @@ public func buildApplication(
     try await buildServiceApplication(configuration, definition: try CommunicationsEntryPoint.definition(), overrides: overrides)
 }
 
-/// The same with mail, notification, live, messaging and team-request settings of the caller's
-/// choosing (tests point it at their own sink, deliver often and lower the rate limits).
+/// The same with mail, notification, live, messaging, team-request, campaign, webhook, webinar and
+/// bounce settings of the caller's choosing (tests point it at their own sink, deliver often and lower the rate limits).
 func buildApplication(
     _ configuration: ServiceConfiguration,
     mail: MailSettings,
@@ -143,11 +145,16 @@ func buildApplication(
     live: LiveSettings = LiveSettings(),
     messaging: MessagingSettings? = nil,
     team: TeamSettings = TeamSettings(),
+    campaigns: CampaignSettings = CampaignSettings(),
+    webhooks: WebhookSettings = WebhookSettings(),
+    webinars: WebinarSettings = WebinarSettings(),
+    bounces: BounceSettings = BounceSettings(),
     overrides: ServiceOverrides = ServiceOverrides()
 ) async throws -> some ApplicationProtocol {
     try await buildServiceApplication(
         configuration,
         definition: try CommunicationsEntryPoint.definition(
-            mail: mail, notifications: notifications, live: live, messaging: messaging, team: team),
+            mail: mail, notifications: notifications, live: live, messaging: messaging, team: team, campaigns: campaigns, webhooks: webhooks,
+            webinars: webinars, bounces: bounces),
         overrides: overrides)
 }

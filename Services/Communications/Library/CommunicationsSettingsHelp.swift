@@ -19,6 +19,7 @@ extension CommunicationsEntryPoint {
           CONVERSATION_MAX_MEMBERS    members of a group conversation (50)
           CONNECTION_MAX_PENDING      connection requests awaiting an answer per user (100)
 
-        """ + NotificationSettings.help + LiveSettings.help
+        """ + NotificationSettings.help + LiveSettings.help + CampaignSettings.help + WebhookSettings.help
+            + WebinarSettings.help + BounceSettings.help
     }
 }
