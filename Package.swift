@@ -49,8 +49,9 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Mustache", package: "swift-mustache"),
         ],
-        // The investments tests start a real properties service to publish property events.
-        ["PropertiesService"]
+        // The investments tests start a real properties service to publish property events, and a
+        // real auth for the names a statement prints.
+        ["PropertiesService", "AuthService"]
     ),
     (
         "CommunicationsService", "communications", "Communications",

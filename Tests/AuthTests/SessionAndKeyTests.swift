@@ -131,7 +131,8 @@ import Testing
                 return
             }
             #expect(keys.count == 1)
-            #expect(keys.first?["alg"] == .string("EdDSA"))
+            // RFC 9864's fully specified name, not the deprecated `EdDSA` (issue 20).
+            #expect(keys.first?["alg"] == .string("Ed25519"))
             #expect(keys.first?["d"] == nil, "no private part is ever published")
             // At rest the private key is AES-GCM sealed: 12-byte nonce + 32-byte key + 16-byte tag.
             #expect(try await auth.count("SELECT octet_length(private_key_sealed) FROM auth.signing_keys") == 60)

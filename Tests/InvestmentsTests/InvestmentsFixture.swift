@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Models
 import NIOHTTP1
@@ -6,6 +7,7 @@ import ServiceKit
 import TestSupport
 import Testing
 
+@testable import AuthService
 @testable import InvestmentsService
 @testable import PropertiesService
 
@@ -31,16 +33,22 @@ struct InvestmentsFixture: Sendable {
 
     /// `deliversTotals`: investments' dispatcher runs and delivers `offering.totals_changed` to
     /// properties (and nothing else: no other subscriber is running).
-    static func run(deliversTotals: Bool = false, _ body: @escaping @Sendable (InvestmentsFixture) async throws -> Void) async throws {
+    /// `withAuth`: a real auth beside them, for what investments asks auth (the names and address
+    /// a statement needs); it trusts the test issuer's tokens like the other two.
+    static func run(
+        deliversTotals: Bool = false, withAuth: Bool = false, _ body: @escaping @Sendable (InvestmentsFixture) async throws -> Void
+    ) async throws {
         let issuer = try TestIssuer()
         try await issuer.serve { jwksURL in
-            try await TestDatabase.with(services: [.properties, .investments]) { database in
+            try await TestDatabase.with(services: withAuth ? [.auth, .properties, .investments] : [.properties, .investments]) { database in
                 let propertiesPort = try await freePort()
                 let investmentsPort = try await freePort()
-                let peers = [
+                let authPort = try await freePort()
+                var peers = [
                     "properties": URL(string: "http://127.0.0.1:\(propertiesPort)")!,
                     "investments": URL(string: "http://127.0.0.1:\(investmentsPort)")!,
                 ]
+                if withAuth { peers["auth"] = URL(string: "http://127.0.0.1:\(authPort)")! }
                 let properties = try await PropertiesService.buildApplication(
                     .forTesting(.properties, database: database, jwksURL: jwksURL, port: propertiesPort, peers: peers),
                     settings: PropertiesSettings(censusGeocoderURL: URL(string: "http://127.0.0.1:1")!),
@@ -59,16 +67,25 @@ struct InvestmentsFixture: Sendable {
                         ids: .uuidV7(.system)
                     )
                 )
-                try await withRunningApplication(properties, port: propertiesPort) {
-                    try await withRunningApplication(investments, port: investmentsPort) {
-                        try await body(
-                            InvestmentsFixture(
-                                investments: JSONClient(port: investmentsPort), properties: JSONClient(port: propertiesPort),
-                                database: database, issuer: issuer
+                @Sendable func services() async throws {
+                    try await withRunningApplication(properties, port: propertiesPort) {
+                        try await withRunningApplication(investments, port: investmentsPort) {
+                            try await body(
+                                InvestmentsFixture(
+                                    investments: JSONClient(port: investmentsPort), properties: JSONClient(port: propertiesPort),
+                                    database: database, issuer: issuer
+                                )
                             )
-                        )
+                        }
                     }
                 }
+                guard withAuth else { return try await services() }
+                let auth = try await AuthService.buildApplication(
+                    .forTesting(.auth, database: database, jwksURL: jwksURL, port: authPort, peers: peers),
+                    settings: AuthSettings(keyEncryptionKey: SymmetricKey(data: Data(repeating: 9, count: 32))),
+                    overrides: ServiceOverrides(runsOutboxDispatcher: false)
+                )
+                try await withRunningApplication(auth, port: authPort) { try await services() }
             }
         }
     }
@@ -118,6 +135,16 @@ struct InvestmentsFixture: Sendable {
         let committed = try await self.post("/v1/investments/\(id)/commit", token: investor)
         try #require(committed.status == 200, "commit failed: \(committed.text)")
         return id
+    }
+
+    /// An account in auth for `user` with a name, as sign-up and the profile make it (fixture
+    /// tokens come from the test issuer, so auth has no row for their subjects otherwise).
+    func account(_ user: UUID, firstName: String, lastName: String) async throws {
+        try await self.sql(
+            """
+            INSERT INTO auth.users (id, email, first_name, last_name, email_verified_at)
+            VALUES ('\(user.uuidString.lowercased())', '\(user.uuidString.lowercased())@example.com', '\(firstName)', '\(lastName)', now())
+            """)
     }
 
     @discardableResult

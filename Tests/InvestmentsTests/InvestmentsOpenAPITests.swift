@@ -11,7 +11,7 @@ import Testing
 /// its OpenAPI document says — successes and refusals alike — and every operation is exercised.
 @Suite struct InvestmentsOpenAPITests {
     @Test func theDocumentIsTrueOfTheRunningService() async throws {
-        try await InvestmentsFixture.run { fixture in
+        try await InvestmentsFixture.run(withAuth: true) { fixture in
             let document = try await fixture.investments.get("/openapi.json").json
             var exercised: Set<String> = []
             func call(_ method: HTTPMethod, _ template: String, _ path: String? = nil, json: String? = nil, token: String? = nil, key: Bool = false)

@@ -98,8 +98,12 @@ import Testing
             return line
         }
         let content = StatementContent.build(period: period, positions: positions, ledger: ledger)
+        let names = StatementNames(
+            investor: "Ada <b>Lovelace</b>", sponsors: [(property: "<script>alert(1)</script>", sponsor: "Elm & Oak Partners")])
         let rendered = try StatementDocument.bundled().render(
-            content, period: period, statementID: UUID(), investorID: UUID(), issuedOn: CalendarDate("2026-10-01")!)
+            content, names: names, period: period, statementID: UUID(), investorID: UUID(), issuedOn: CalendarDate("2026-10-01")!)
+        #expect(rendered.html.contains("Prepared for <strong>Ada &lt;b&gt;Lovelace&lt;/b&gt;</strong>"))
+        #expect(rendered.html.contains("<td>Elm &amp; Oak Partners</td>"), "the sponsor is named beside its property")
         #expect(!rendered.html.contains("<script>"))
         #expect(rendered.html.contains("&lt;script&gt;"))
         #expect(rendered.html.contains("$2,020.00"))

@@ -34,11 +34,15 @@ import Testing
     }
 
     @Test func aQuarterlyStatementGoesFromDraftToFinalWithItsHash() async throws {
-        try await InvestmentsFixture.run { fixture in
-            let sponsor = try await fixture.token(.sponsor)
+        try await InvestmentsFixture.run(withAuth: true) { fixture in
+            let sponsorID = UUID()
+            let sponsor = try await fixture.token(.sponsor, user: sponsorID)
             let admin = try await fixture.token(.admin)
             let investors = try await Self.fundedAndPaid(fixture, sponsor: sponsor)
             let (investor, investorToken) = investors[0]
+            // Names live in auth; the final document prints them (issue 20).
+            try await fixture.account(investor, firstName: "Ada", lastName: "Lovelace")
+            try await fixture.account(sponsorID, firstName: "Elm & Oak", lastName: "Partners")
             let body = #"{"investor_id": "\#(investor.uuidString.lowercased())", \#(Self.q3)}"#
 
             let drafted = try await fixture.investments.post("/v1/statements", body, token: admin)
@@ -81,6 +85,8 @@ import Testing
             #expect(digest == hash)
             #expect(document.text.contains("Q3 2026"))
             #expect(document.text.contains("$760.00"))
+            #expect(document.text.contains("Prepared for <strong>Ada Lovelace</strong>"), "the investor is named, not only numbered")
+            #expect(document.text.contains("<td>Elm &amp; Oak Partners</td>"), "each property's sponsor is named")
             let cached = try await fixture.investments.send(
                 .GET, "/v1/statements/\(id)/document", token: investorToken, headers: [("If-None-Match", "\"\(hash)\"")])
             #expect(cached.status == 304)
@@ -138,7 +144,7 @@ import Testing
     }
 
     @Test func aRunDraftsEveryInvestorAndSendingWaitsForAuth() async throws {
-        try await InvestmentsFixture.run { fixture in
+        try await InvestmentsFixture.run(withAuth: true) { fixture in
             let sponsor = try await fixture.token(.sponsor)
             let admin = try await fixture.token(.admin)
             let investors = try await Self.fundedAndPaid(fixture, sponsor: sponsor)
@@ -161,8 +167,9 @@ import Testing
             #expect(mine["data"]?[0]?["closing_capital"] == .string("200000.00"))
             #expect(try await fixture.investments.get("/v1/statements?status=lost", token: admin).status == 422)
 
-            // Sending needs a final statement, then the investor's address from auth, which is
-            // not running here: 503, and the statement stays final with nothing queued.
+            // Sending needs a final statement, then the investor's address from auth, which has no
+            // account for this investor: 409, and the statement stays final with nothing queued.
+            // (Made final all the same: statements outlive accounts, and print "Former investor".)
             let id = try #require(mine["data"]?[0]?["id"].flatMap { if case .string(let s) = $0 { s } else { nil } })
             #expect(try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: admin).status == 409)
             #expect(try await fixture.investments.post("/v1/statements/\(id)/finalize", "{}", token: admin).status == 200)
@@ -170,7 +177,7 @@ import Testing
             #expect(try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: investors[1].1).status == 403)
             #expect(try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: sponsor).status == 403)
             let send = try await fixture.investments.post("/v1/statements/\(id)/send", "{}", token: admin)
-            #expect(send.status == 503)
+            #expect(send.status == 409, "\(send.text)")
             #expect(send.headers.first(name: "Content-Type") == "application/problem+json")
             #expect(try await fixture.investments.get("/v1/statements/\(id)", token: admin).string("status") == "final")
             #expect(
@@ -181,6 +188,22 @@ import Testing
             let again = try await fixture.investments.post("/v1/statements/runs", "{\(Self.q3)}", token: admin)
             #expect(again["drafted"] == .number(1))
             #expect(again["already_final"] == .number(1))
+        }
+    }
+
+    /// The names a final statement prints come from auth: while auth does not answer, making it
+    /// final is refused with 503 and it stays a draft to be made final later.
+    @Test func makingAStatementFinalWaitsForAuthsNames() async throws {
+        try await InvestmentsFixture.run { fixture in
+            let sponsor = try await fixture.token(.sponsor)
+            let admin = try await fixture.token(.admin)
+            let investors = try await Self.fundedAndPaid(fixture, sponsor: sponsor)
+            let body = #"{"investor_id": "\#(investors[0].0.uuidString.lowercased())", \#(Self.q3)}"#
+            let id = try #require(try await fixture.investments.post("/v1/statements", body, token: admin).string("id"))
+            let final = try await fixture.investments.post("/v1/statements/\(id)/finalize", "{}", token: admin)
+            #expect(final.status == 503, "\(final.text)")
+            #expect(final.headers.first(name: "Content-Type") == "application/problem+json")
+            #expect(try await fixture.investments.get("/v1/statements/\(id)", token: admin).string("status") == "draft")
         }
     }
 

@@ -13,12 +13,14 @@ import Testing
 /// The JWT guard every service uses, against a JWKS served over real HTTP.
 @Suite struct TokenVerificationTests {
     func withFixture(
+        acceptsEdDSAAlgorithmName: Bool = true,
         _ test: @escaping @Sendable (TestIssuer, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestDatabase.with(services: [.analytics]) { database in
             let issuer = try TestIssuer()
             try await issuer.serve { jwksURL in
-                let configuration = ServiceConfiguration.forTesting(.analytics, database: database, jwksURL: jwksURL)
+                var configuration = ServiceConfiguration.forTesting(.analytics, database: database, jwksURL: jwksURL)
+                configuration.identity.acceptsEdDSAAlgorithmName = acceptsEdDSAAlgorithmName
                 let app = try await buildServiceApplication(configuration, definition: FixtureService.definition)
                 try await app.test(.router) { client in try await test(issuer, client) }
             }
@@ -68,6 +70,22 @@ import Testing
                 #expect(code == 401, "\(name) should be rejected")
                 #expect(body.contains(#""status":401"#), "\(name) should be a problem")
             }
+        }
+    }
+
+    /// RFC 9864: auth signs as `Ed25519` and publishes its keys so; a token from before the upgrade
+    /// (`"alg":"EdDSA"`, same key) passes while the transition setting is on, and not after.
+    @Test func theDeprecatedEdDSANameIsAcceptedOnlyDuringTheTransition() async throws {
+        try await self.withFixture { issuer, client async throws in
+            #expect(try await self.status(client, "/v1/whoami", token: try await issuer.token(algorithm: "Ed25519")).0 == 200)
+            #expect(try await self.status(client, "/v1/whoami", token: try await issuer.token(algorithm: "EdDSA")).0 == 200)
+            #expect(try await self.status(client, "/v1/whoami", token: try await issuer.token(algorithm: "Ed448")).0 == 401)
+        }
+        try await self.withFixture(acceptsEdDSAAlgorithmName: false) { issuer, client async throws in
+            #expect(try await self.status(client, "/v1/whoami", token: try await issuer.token(algorithm: "Ed25519")).0 == 200)
+            let (code, body) = try await self.status(client, "/v1/whoami", token: try await issuer.token(algorithm: "EdDSA"))
+            #expect(code == 401)
+            #expect(body.contains(#"algorithm \"EdDSA\" is not accepted"#), "\(body)")
         }
     }
 

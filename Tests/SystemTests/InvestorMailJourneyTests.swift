@@ -117,6 +117,9 @@ import Testing
             // The investor reads it, now marked sent; sending again is refused and mails nobody.
             let mine = try await SystemClient.send(.GET, "\(suite.investments)/v1/statements/\(id)", token: investor.token)
             #expect(mine.string("status") == "sent")
+            // The document names the investor as auth knows them (issue 20), not only by id.
+            let document = try await SystemClient.send(.GET, "\(suite.investments)/v1/statements/\(id)/document", token: investor.token)
+            #expect(document.text.contains("Prepared for <strong>Ada"), "\(document.text.prefix(600))")
             #expect(try await SystemClient.send(.POST, "\(suite.investments)/v1/statements/\(id)/send", token: staff).status == 409)
             try await Task.sleep(for: .milliseconds(500))
             #expect(try suite.sink.messages().filter { $0.rcptTos == [investor.email] }.count == 2)  // confirm-email + statement

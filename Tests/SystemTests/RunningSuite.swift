@@ -26,7 +26,12 @@ struct RunningSuite: Sendable {
         }
     }
 
-    static func with(_ services: [ServiceName], _ body: @Sendable (RunningSuite) async throws -> Void) async throws {
+    /// `environment` is added to every service's; `databasePort`, when set, is where the services
+    /// find Postgres instead of the cluster's own port (a `TCPRelay` the test can cut).
+    static func with(
+        _ services: [ServiceName], environment extra: [String: String] = [:], databasePort: Int? = nil,
+        _ body: @Sendable (RunningSuite) async throws -> Void
+    ) async throws {
         let sink = try MailSink()
         try await TestDatabase.with(services: services) { database in
             var ports: [ServiceName: Int] = [:]
@@ -43,7 +48,12 @@ struct RunningSuite: Sendable {
             for service in services {
                 var environment = [
                     "PORT": String(ports[service]!),
-                    "DATABASE_URL": SuiteBootTests.urlString(database.url(for: service)),
+                    "DATABASE_URL": SuiteBootTests.urlString(
+                        {
+                            var url = database.url(for: service)
+                            url.port = databasePort ?? url.port
+                            return url
+                        }()),
                     "AUTH_JWKS_URL": "\(auth)/.well-known/jwks.json",
                     "AUTH_TOKEN_URL": "\(auth)/v1/auth/token",
                     "SERVICE_CLIENT_SECRET": secrets[service]!,
@@ -62,6 +72,7 @@ struct RunningSuite: Sendable {
                     "MAIL_FROM": "Tract <no-reply@tract.test>",
                 ]
                 for (peer, url) in urls { environment["\(peer.rawValue.uppercased())_URL"] = url }
+                environment.merge(extra) { _, added in added }
                 let process = ServiceProcess(service, port: ports[service]!, environment: environment)
                 try process.start()
                 processes.append(process)
@@ -73,7 +84,10 @@ struct RunningSuite: Sendable {
                 try #require(ready, "\(process.service) became ready")
             }
             try await body(RunningSuite(urls: urls, database: database, sink: sink))
-            for process in processes { #expect(await process.terminate() == 0, "\(process.service) exits 0") }
+            for process in processes {
+                let status = await process.terminate()
+                #expect(status == 0, "\(process.service) exits 0 on SIGTERM; it printed:\n\(process.printed.suffix(3000))")
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import NIOConcurrencyHelpers
 
 /// One service executable started as a separate process, as `make run` and Kubernetes start it.
 final class ServiceProcess: @unchecked Sendable {
@@ -7,6 +8,10 @@ final class ServiceProcess: @unchecked Sendable {
     let port: Int
     let process = Process()
     private let output = Pipe()
+    /// What the process printed so far. The pipe is drained as it fills: a pipe nobody reads
+    /// holds 64 KiB, after which a chatty process blocks on its next log line (and then cannot
+    /// even shut down).
+    private let printedSoFar = NIOLockedValueBox((data: Data(), ended: false))
 
     init(_ service: ServiceName, port: Int, environment: [String: String], arguments: [String] = []) {
         self.service = service
@@ -16,13 +21,26 @@ final class ServiceProcess: @unchecked Sendable {
         self.process.environment = environment
         self.process.standardOutput = self.output
         self.process.standardError = self.output
+        let printed = self.printedSoFar
+        self.output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil }
+            printed.withLockedValue { printed in
+                if chunk.isEmpty { printed.ended = true } else { printed.data.append(chunk) }
+            }
+        }
     }
 
     func start() throws { try self.process.run() }
 
-    /// What the process printed, once it has exited.
+    /// What the process printed so far; once it has exited, all of it (up to a few seconds are
+    /// given for the last lines to arrive through the pipe).
     var printed: String {
-        String(decoding: self.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if !self.process.isRunning {
+            let deadline = Date().addingTimeInterval(5)
+            while !self.printedSoFar.withLockedValue({ $0.ended }), Date() < deadline { usleep(10_000) }
+        }
+        return String(decoding: self.printedSoFar.withLockedValue { $0.data }, as: UTF8.self)
     }
 
     /// SIGTERM, then wait up to `timeout` for a graceful exit; returns the exit status (nil if hung).

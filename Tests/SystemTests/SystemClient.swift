@@ -8,6 +8,7 @@ enum SystemClient {
     struct Reply {
         var status: Int
         var text: String
+        var headers: HTTPHeaders = [:]
 
         func string(_ key: String) -> String? {
             guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
@@ -27,7 +28,8 @@ enum SystemClient {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return Reply(status: Int(response.status.code), text: String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        return Reply(
+            status: Int(response.status.code), text: String(buffer: try await response.body.collect(upTo: 1 << 20)), headers: response.headers)
     }
 
     static func signIn(_ suite: RunningSuite, _ email: String, _ password: String) async throws -> Reply {

@@ -30,7 +30,8 @@ public final class TestIssuer: Sendable {
         self.state.withLockedValue { $0.published.append((kid, key)) }
     }
 
-    /// A token; every claim can be bent to test the verifier's checks.
+    /// A token; every claim can be bent to test the verifier's checks. `algorithm` is the header's
+    /// name for Ed25519: RFC 9864's `Ed25519`, as auth signs, or the deprecated `EdDSA`.
     public func token(
         subject: String = UUID().uuidString.lowercased(),
         roles: [Role] = [.investor],
@@ -40,7 +41,8 @@ public final class TestIssuer: Sendable {
         expiresIn: TimeInterval = 600,
         kid: String? = nil,
         signingKey: EdDSA.PrivateKey? = nil,
-        authentication: SessionAuthentication? = nil
+        authentication: SessionAuthentication? = nil,
+        algorithm: String = "Ed25519"
     ) async throws -> String {
         let published = self.state.withLockedValue { $0.published }
         let chosenKid = kid ?? published.last!.kid
@@ -59,7 +61,7 @@ public final class TestIssuer: Sendable {
         )
         let keys = JWTKeyCollection()
         await keys.add(eddsa: key, kid: JWKIdentifier(string: chosenKid))
-        return try await keys.sign(claims, kid: JWKIdentifier(string: chosenKid))
+        return try await keys.sign(claims, kid: JWKIdentifier(string: chosenKid), header: ["alg": .string(algorithm)])
     }
 
     /// The JWKS document as auth serves it.
@@ -69,7 +71,7 @@ public final class TestIssuer: Sendable {
             let x = entry.key.publicKey.rawRepresentation.base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
-            return #"{"kty":"OKP","crv":"Ed25519","use":"sig","alg":"EdDSA","kid":"\#(entry.kid)","x":"\#(x)"}"#
+            return #"{"kty":"OKP","crv":"Ed25519","use":"sig","alg":"Ed25519","kid":"\#(entry.kid)","x":"\#(x)"}"#
         }
         return #"{"keys":[\#(keys.joined(separator: ","))]}"#
     }

@@ -14,6 +14,13 @@ public struct ServiceConfiguration: Sendable {
     public var database: DatabaseURL
     /// `DATABASE_POOL_SIZE` (default 10): the most connections one replica opens.
     public var databasePoolSize: Int
+    /// `DATABASE_TIMEOUT_MS` (default 2000): the longest a request waits for a database connection
+    /// before the service answers 503 — the probe's deadline and the connect timeout. Keep it well
+    /// below the gateway's proxy timeout.
+    public var databaseTimeout: Duration
+    /// `DATABASE_PROBE_INTERVAL_MS` (default 1000): how often each replica asks the database
+    /// whether it is there (`SELECT 1`), to notice an outage and the end of one.
+    public var databaseProbeInterval: Duration
     /// `LOG_LEVEL` (default `info`).
     public var logLevel: Logger.Level
     /// `MAX_BODY_BYTES` (default 1 MiB): larger JSON bodies get 413.
@@ -39,6 +46,8 @@ public struct ServiceConfiguration: Sendable {
         port: Int? = nil,
         database: DatabaseURL,
         databasePoolSize: Int = 10,
+        databaseTimeout: Duration = .seconds(2),
+        databaseProbeInterval: Duration = .seconds(1),
         logLevel: Logger.Level = .info,
         maxBodyBytes: Int = 1 << 20,
         trustedProxies: TrustedProxies = .none,
@@ -53,6 +62,8 @@ public struct ServiceConfiguration: Sendable {
         self.port = port ?? service.defaultPort
         self.database = database
         self.databasePoolSize = databasePoolSize
+        self.databaseTimeout = databaseTimeout
+        self.databaseProbeInterval = databaseProbeInterval
         self.logLevel = logLevel
         self.maxBodyBytes = maxBodyBytes
         self.trustedProxies = trustedProxies
@@ -97,6 +108,8 @@ public struct ServiceConfiguration: Sendable {
                 parsing: environment.string("DATABASE_URL", default: Self.localDatabaseURL(for: service))
             ),
             databasePoolSize: try environment.integer("DATABASE_POOL_SIZE", default: 10, range: 1...200),
+            databaseTimeout: try environment.duration("DATABASE_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
+            databaseProbeInterval: try environment.duration("DATABASE_PROBE_INTERVAL_MS", defaultMilliseconds: 1000, range: 50...60000),
             logLevel: logLevel,
             maxBodyBytes: try environment.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
             trustedProxies: try Self.trustedProxies(environment.string("TRUSTED_PROXIES", default: "")),
@@ -120,17 +133,24 @@ public struct IdentityConfiguration: Sendable {
     /// `JWKS_MIN_REFETCH_SECONDS` (default 30): an unknown `kid` refetches the key set at most this
     /// often, so a flood of made-up key ids cannot turn into a flood of requests to `auth`.
     public var minimumRefetchInterval: Duration
+    /// `TOKEN_ACCEPT_EDDSA` (default true): also accept tokens whose header says `"alg":"EdDSA"`,
+    /// the name RFC 9864 deprecated for `Ed25519`. `auth` signs with `Ed25519`; turn this off once
+    /// every service runs a release that does and the last `EdDSA` token has expired (one access
+    /// token lifetime after the upgrade).
+    public var acceptsEdDSAAlgorithmName: Bool
 
     public init(
         jwksURL: URL = URL(string: "http://127.0.0.1:8081/.well-known/jwks.json")!,
         issuer: String = "tract-auth",
         audience: String = "tract",
-        minimumRefetchInterval: Duration = .seconds(30)
+        minimumRefetchInterval: Duration = .seconds(30),
+        acceptsEdDSAAlgorithmName: Bool = true
     ) {
         self.jwksURL = jwksURL
         self.issuer = issuer
         self.audience = audience
         self.minimumRefetchInterval = minimumRefetchInterval
+        self.acceptsEdDSAAlgorithmName = acceptsEdDSAAlgorithmName
     }
 
     static func fromEnvironment(_ environment: EnvironmentReader) throws -> IdentityConfiguration {
@@ -141,7 +161,8 @@ public struct IdentityConfiguration: Sendable {
             audience: environment.string("TOKEN_AUDIENCE", default: defaults.audience),
             minimumRefetchInterval: .seconds(
                 try environment.integer("JWKS_MIN_REFETCH_SECONDS", default: 30, range: 0...86400)
-            )
+            ),
+            acceptsEdDSAAlgorithmName: try environment.boolean("TOKEN_ACCEPT_EDDSA", default: true)
         )
     }
 }

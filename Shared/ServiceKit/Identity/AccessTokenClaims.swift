@@ -58,9 +58,11 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.scope = scopes.joined(separator: " ")
         self.aud = AudienceClaim(value: audience)
         self.iss = IssuerClaim(value: issuer)
-        self.exp = ExpirationClaim(value: expiresAt)
-        self.nbf = notBefore.map { NotBeforeClaim(value: $0) }
-        self.iat = IssuedAtClaim(value: issuedAt)
+        // Whole seconds: RFC 7519 allows fractions, but verifiers disagree about them (joserfc
+        // calls a fresh `iat` of 1796426363.03 "issued in the future" for its first second).
+        self.exp = ExpirationClaim(value: expiresAt.wholeSeconds)
+        self.nbf = notBefore.map { NotBeforeClaim(value: $0.wholeSeconds) }
+        self.iat = IssuedAtClaim(value: issuedAt.wholeSeconds)
         self.jti = tokenID.map { IDClaim(value: $0) }
         if let authentication {
             self.amr = authentication.amr
@@ -84,7 +86,7 @@ public struct NumericDateClaim: JWTUnixEpochClaim, Equatable {
 
     public init(value: Date) {
         // Whole seconds, so a claim reads back exactly as it was written.
-        self.value = Date(timeIntervalSince1970: value.timeIntervalSince1970.rounded(.down))
+        self.value = value.wholeSeconds
     }
 }
 
@@ -107,4 +109,9 @@ public struct SessionAuthentication: Sendable, Equatable {
     }
 
     public var acr: String { self.mfaAt == nil ? Self.singleFactorACR : Self.multiFactorACR }
+}
+
+extension Date {
+    /// This time without its fraction of a second: a JWT NumericDate every verifier reads alike.
+    var wholeSeconds: Date { Date(timeIntervalSince1970: self.timeIntervalSince1970.rounded(.down)) }
 }

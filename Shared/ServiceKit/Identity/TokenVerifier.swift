@@ -10,10 +10,20 @@ import NIOHTTP1
 /// Keys are cached and refreshed in the background once older than `cacheLifetime`; stale keys
 /// keep verifying while auth is unreachable. A token naming a key id the cache lacks triggers one
 /// refetch (auth rotated its key), but such refetches are spaced by `minimumRefetchInterval` so
-/// that made-up key ids cannot be used to flood `auth`. The algorithm is pinned to what Tract signs with (EdDSA, ES256) and must
-/// match the key's own, so `alg: none` and algorithm-confusion tokens never reach a signature check.
+/// that made-up key ids cannot be used to flood `auth`. The algorithm is pinned to what Tract signs
+/// with (Ed25519, ES256) and must match the key's own, so `alg: none` and algorithm-confusion
+/// tokens never reach a signature check.
 public actor TokenVerifier {
-    static let pinnedAlgorithms: Set<String> = ["EdDSA", "ES256"]
+    /// The algorithms a key may be for. `EdDSA` (RFC 8037) names the same Ed25519 signatures RFC
+    /// 9864 now calls `Ed25519`; a key published under either name is an Ed25519 key, and a
+    /// token header saying `EdDSA` is accepted while `acceptsEdDSAAlgorithmName` is on.
+    static func keyAlgorithm(named name: String) -> String? {
+        switch name {
+        case "Ed25519", "EdDSA": "Ed25519"
+        case "ES256": "ES256"
+        default: nil
+        }
+    }
 
     private let configuration: IdentityConfiguration
     private let httpClient: HTTPClient
@@ -50,7 +60,9 @@ public actor TokenVerifier {
         guard let header = TokenHeader.parse(token) else {
             throw Problem.unauthorized("The access token is not a well-formed JWT.")
         }
-        guard Self.pinnedAlgorithms.contains(header.alg) else {
+        guard let headerAlgorithm = Self.keyAlgorithm(named: header.alg),
+            header.alg != "EdDSA" || self.configuration.acceptsEdDSAAlgorithmName
+        else {
             throw Problem.unauthorized("The access token's algorithm \"\(header.alg)\" is not accepted.")
         }
         guard let keyID = header.kid else {
@@ -60,7 +72,7 @@ public actor TokenVerifier {
         guard let keyAlgorithm = self.algorithmsByKeyID[keyID] else {
             throw Problem.unauthorized("The access token was signed with an unknown key.")
         }
-        guard keyAlgorithm == header.alg else {
+        guard keyAlgorithm == headerAlgorithm else {
             throw Problem.unauthorized("The access token's algorithm does not match its key.")
         }
 
@@ -145,7 +157,7 @@ public actor TokenVerifier {
             self.logger.warning("JWKS fetch failed", metadata: ["error": .string("\(error)")])
             throw Problem.serviceUnavailable("The key set could not be fetched.")
         }
-        let jwks = try JSONDecoder().decode(JWKS.self, from: Data(body.readableBytesView))
+        let jwks = try JSONDecoder().decode(JWKS.self, from: Self.namingEd25519AsJWTKitDoes(Data(body.readableBytesView)))
         let collection = JWTKeyCollection()
         var algorithms: [String: String] = [:]
         for key in jwks.keys {
@@ -166,12 +178,24 @@ public actor TokenVerifier {
 
     /// The key's declared algorithm, or the one its type implies; keys of other types are ignored.
     static func algorithm(of key: JWK) -> String? {
-        if let algorithm = key.algorithm?.rawValue {
-            return Self.pinnedAlgorithms.contains(algorithm) ? algorithm : nil
-        }
+        if let algorithm = key.algorithm?.rawValue { return Self.keyAlgorithm(named: algorithm) }
         let curve = key.curve?.rawValue
-        if key.keyType == .octetKeyPair, curve == "Ed25519" { return "EdDSA" }
+        if key.keyType == .octetKeyPair, curve == "Ed25519" { return "Ed25519" }
         if key.keyType == .ecdsa, curve == "P-256" { return "ES256" }
         return nil
+    }
+
+    /// jwt-kit 5 knows Ed25519 keys only as `"alg":"EdDSA"` and refuses a key set in which one
+    /// says `Ed25519`; the key is the same, so the name is translated before jwt-kit reads it.
+    static func namingEd25519AsJWTKitDoes(_ body: Data) throws -> Data {
+        guard var document = try JSONSerialization.jsonObject(with: body) as? [String: Any],
+            let keys = document["keys"] as? [[String: Any]]
+        else { return body }
+        document["keys"] = keys.map { key in
+            var key = key
+            if key["alg"] as? String == "Ed25519" { key["alg"] = "EdDSA" }
+            return key
+        }
+        return try JSONSerialization.data(withJSONObject: document)
     }
 }

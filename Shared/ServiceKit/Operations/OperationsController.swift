@@ -12,6 +12,7 @@ struct OperationsController: Sendable {
     let migrator: Migrator
     let openAPIDocument: ByteBuffer
     let readinessTimeout: Duration
+    let availability: DatabaseAvailability
 
     struct Health: ResponseEncodable {
         var status: String
@@ -42,6 +43,8 @@ struct OperationsController: Sendable {
     /// Ready means: Postgres answers within the timeout and every migration this build knows is
     /// applied with an unchanged checksum. Anything else is a 503 saying which check failed.
     func readiness(logger: Logger) async throws -> Health {
+        // The probe already found the database gone: say so now rather than wait out the timeout.
+        guard self.availability.isAvailable else { throw Problem.serviceUnavailable("The database is not reachable.") }
         let outcome: Result<Migrator.Status, any Error> = await withTaskGroup(of: Result<Migrator.Status, any Error>?.self) { group in
             group.addTask {
                 do {

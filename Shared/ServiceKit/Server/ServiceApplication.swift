@@ -26,6 +26,7 @@ public func buildServiceApplication(
     let schema = definition.name.schemas[0]
     var postgresConfiguration = try configuration.database.clientConfiguration
     postgresConfiguration.options.maximumConnections = configuration.databasePoolSize
+    postgresConfiguration.options.connectTimeout = configuration.databaseTimeout
     let postgres = PostgresClient(configuration: postgresConfiguration, backgroundLogger: logger)
     let migrator = Migrator(client: postgres, schema: schema, migrations: try definition.migrations(), logger: logger)
 
@@ -52,18 +53,21 @@ public func buildServiceApplication(
     )
 
     // HEAD answers wherever GET does (RFC 9110 §9.3.2), as the 405's Allow promises.
+    let availability = DatabaseAvailability(retryAfterSeconds: Int(configuration.databaseTimeout.components.seconds) + 3)
     let router = Router(context: TractRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: MetricsMiddleware())
     let openAPI = try OpenAPIDocument.build(service: definition.bundle)
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPI: openAPI)))
+    router.add(middleware: DatabaseOutageMiddleware(availability: availability))
     router.add(middleware: QueryGuardMiddleware())
     router.add(middleware: IdentityMiddleware(verifier: verifier))
     let operations = OperationsController(
         postgres: postgres,
         migrator: migrator,
         openAPIDocument: ByteBuffer(bytes: try JSONEncoder.tract.encode(openAPI)),
-        readinessTimeout: configuration.readinessTimeout
+        readinessTimeout: configuration.readinessTimeout,
+        availability: availability
     )
     router.addRoutes(operations.endpoints)
     let publishers = overrides.eventPublishers ?? EventPublishers.publishers(of:)
@@ -84,7 +88,12 @@ public func buildServiceApplication(
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()
-    var services: [any Service] = [postgres]
+    var services: [any Service] = [
+        postgres,
+        DatabaseProbe(
+            postgres: postgres, availability: availability, interval: configuration.databaseProbeInterval,
+            timeout: configuration.databaseTimeout, logger: logger),
+    ]
     services += try definition.backgroundServices(dependencies)
     services.append(
         RetentionPurge(

@@ -22,7 +22,8 @@ struct InternalUserController: RouteController {
             throw Problem.notFound("No user has this id.")
         }
         return UserContactResponse(
-            contact: UserContact(id: user.id, email: user.email, firstName: user.firstName, emailVerified: user.emailVerifiedAt != nil)
+            contact: UserContact(
+                id: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName, emailVerified: user.emailVerifiedAt != nil)
         )
     }
 }

@@ -36,7 +36,8 @@ struct AccessTokens: Sendable {
             tokenID: self.ids.next().uuidString.lowercased(),
             authentication: authentication
         )
-        return try await key.keys.sign(claims, kid: JWKIdentifier(string: key.kid), header: ["typ": "at+jwt"])
+        // `Ed25519`, the fully specified name RFC 9864 gives what jwt-kit still calls `EdDSA`.
+        return try await key.keys.sign(claims, kid: JWKIdentifier(string: key.kid), header: ["typ": "at+jwt", "alg": "Ed25519"])
     }
 
     var expiresIn: Int { Int(self.lifetime.components.seconds) }

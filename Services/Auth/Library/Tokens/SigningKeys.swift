@@ -122,7 +122,7 @@ final class SigningKeys: Sendable {
         try await connection.query(
             """
             INSERT INTO auth.signing_keys (kid, algorithm, public_jwk, private_key_sealed, activates_at)
-            VALUES (\(kid), 'EdDSA', \(jwk)::jsonb, \(ByteBuffer(bytes: combined)), now() + make_interval(secs => \(seconds)))
+            VALUES (\(kid), 'Ed25519', \(jwk)::jsonb, \(ByteBuffer(bytes: combined)), now() + make_interval(secs => \(seconds)))
             """,
             logger: logger
         )
@@ -131,11 +131,13 @@ final class SigningKeys: Sendable {
     }
 
     /// `/.well-known/jwks.json`: the active key, its published successor, and retired ones whose
-    /// tokens may still be live.
+    /// tokens may still be live. Keys stored before RFC 9864 say `"alg":"EdDSA"`; they are
+    /// published as `Ed25519`, the fully specified name they now sign under.
     func jwksJSON(logger: Logger) async throws -> String {
         let rows = try await self.postgres.query(
             """
-            SELECT public_jwk::text FROM auth.signing_keys
+            SELECT (CASE WHEN public_jwk->>'crv' = 'Ed25519' THEN jsonb_set(public_jwk, '{alg}', '"Ed25519"') ELSE public_jwk END)::text
+            FROM auth.signing_keys
             WHERE published_until IS NULL OR published_until > now()
             ORDER BY created_at DESC
             """,
@@ -150,7 +152,7 @@ final class SigningKeys: Sendable {
         let x = publicKey.rawRepresentation.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        return #"{"alg":"EdDSA","crv":"Ed25519","kid":"\#(kid)","kty":"OKP","use":"sig","x":"\#(x)"}"#
+        return #"{"alg":"Ed25519","crv":"Ed25519","kid":"\#(kid)","kty":"OKP","use":"sig","x":"\#(x)"}"#
     }
 }
 

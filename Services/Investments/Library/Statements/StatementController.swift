@@ -117,7 +117,7 @@ struct StatementController: RouteController {
 
     @Sendable func finalize(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         try context.identity.requireRole(.admin)
-        return JSONDocument(try await self.store.finalize(try Self.id(context), logger: context.logger))
+        return JSONDocument(try await self.store.finalize(try Self.id(context), context: context.callContext, logger: context.logger))
     }
 
     @Sendable func send(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {

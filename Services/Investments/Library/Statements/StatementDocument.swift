@@ -28,8 +28,11 @@ struct StatementDocument: Sendable {
         return StatementDocument(template: try MustacheTemplate(string: text))
     }
 
-    func render(_ content: StatementContent, period: StatementPeriod, statementID: UUID, investorID: UUID, issuedOn: CalendarDate) -> Rendered {
-        let html = self.template.render(StatementView(content, period: period, statementID: statementID, investorID: investorID, issuedOn: issuedOn))
+    func render(
+        _ content: StatementContent, names: StatementNames, period: StatementPeriod, statementID: UUID, investorID: UUID, issuedOn: CalendarDate
+    ) -> Rendered {
+        let html = self.template.render(
+            StatementView(content, names: names, period: period, statementID: statementID, investorID: investorID, issuedOn: issuedOn))
         return Rendered(html: html, sha256: Self.sha256(html))
     }
 
@@ -59,8 +62,13 @@ private struct StatementView {
         var amount: String
         var pending: Bool
     }
+    struct SponsorRow {
+        var property: String
+        var sponsor: String
+    }
     struct HoldingRow {
         var property: String
+        var sponsor: String
         var location: String
         var shareClass: String
         var status: String
@@ -75,6 +83,9 @@ private struct StatementView {
     var periodEnd: String
     var statementID: String
     var investorID: String
+    var investorName: String
+    var sponsors: [SponsorRow]
+    var hasSponsors: Bool
     var issuedOn: String
     var summary: [Row]
     var properties: [PropertyRow]
@@ -86,7 +97,7 @@ private struct StatementView {
     var performance: [Row]
     var isTaxStatement: Bool
 
-    init(_ content: StatementContent, period: StatementPeriod, statementID: UUID, investorID: UUID, issuedOn: CalendarDate) {
+    init(_ content: StatementContent, names: StatementNames, period: StatementPeriod, statementID: UUID, investorID: UUID, issuedOn: CalendarDate) {
         let summary = content.summary
         let performance = content.performance
         self.title = "Tract \(period.title)"
@@ -95,6 +106,9 @@ private struct StatementView {
         self.periodEnd = period.end.description
         self.statementID = statementID.uuidString.lowercased()
         self.investorID = investorID.uuidString.lowercased()
+        self.investorName = names.investor
+        self.sponsors = names.sponsors.map { SponsorRow(property: $0.property, sponsor: $0.sponsor) }
+        self.hasSponsors = !self.sponsors.isEmpty
         self.issuedOn = issuedOn.description
         self.summary = [
             Row(label: "Capital at start of period", value: summary.openingCapital.dollars),
@@ -120,7 +134,8 @@ private struct StatementView {
         self.hasTransactions = !self.transactions.isEmpty
         self.holdings = content.holdings.map {
             HoldingRow(
-                property: $0.propertyName, location: $0.location, shareClass: $0.shareClass, status: $0.status,
+                property: $0.propertyName, sponsor: names.sponsor(of: $0.propertyName) ?? "—", location: $0.location, shareClass: $0.shareClass,
+                status: $0.status,
                 capital: $0.capital.dollars, fundedOn: $0.fundedOn?.description ?? "—", distributions: $0.distributionsToDate.dollars)
         }
         self.hasHoldings = !self.holdings.isEmpty

@@ -117,17 +117,24 @@ struct StatementStore: Sendable {
 
     /// draft → final: recomputed one last time, rendered, hashed and frozen. Only once the period
     /// has ended, so a final statement can never miss an entry dated inside it.
-    func finalize(_ id: UUID, logger: Logger) async throws -> String {
-        try await self.postgres.transaction(logger: logger) { connection in
+    func finalize(_ id: UUID, context: CallContext, logger: Logger) async throws -> String {
+        // Names come from auth before the transaction opens: no lock is held across the call.
+        let header = try await self.postgres.withConnection { connection in
+            try await Self.header(id, on: connection, logger: logger)
+        }
+        guard header.status == "draft" else { throw Problem.conflict("This statement is already \(header.status).") }
+        try Self.requireEnded(header.period, today: CalendarDate.day(of: self.clock.now))
+        let names = try await StatementNames.lookUp(
+            investor: header.investor, directory: self.contacts.directory, postgres: self.postgres, context: context, logger: logger)
+        return try await self.postgres.transaction(logger: logger) { connection in
             let found = try await Self.lockedHeader(id, on: connection, logger: logger)
             guard found.status == "draft" else { throw Problem.conflict("This statement is already \(found.status).") }
             let today = CalendarDate.day(of: self.clock.now)
-            guard found.period.end < today else {
-                throw Problem.conflict("The period ends on \(found.period.end); a statement can be made final from the day after.")
-            }
+            try Self.requireEnded(found.period, today: today)
             let content = try await Self.content(for: found.investor, period: found.period, on: connection, logger: logger)
             let parts = try Self.encodedParts(content)
-            let rendered = self.document.render(content, period: found.period, statementID: id, investorID: found.investor, issuedOn: today)
+            let rendered = self.document.render(
+                content, names: names, period: found.period, statementID: id, investorID: found.investor, issuedOn: today)
             let rows = try await connection.query(
                 """
                 UPDATE investments.statements s SET summary = \(parts.summary)::jsonb, transactions = \(parts.transactions)::jsonb,
@@ -140,6 +147,12 @@ struct StatementStore: Sendable {
             )
             for try await document in rows.decode(String.self) { return document }
             throw Problem.notFound("No statement has this id.")
+        }
+    }
+
+    static func requireEnded(_ period: StatementPeriod, today: CalendarDate) throws {
+        guard period.end < today else {
+            throw Problem.conflict("The period ends on \(period.end); a statement can be made final from the day after.")
         }
     }
 
