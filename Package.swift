@@ -286,6 +286,19 @@ targets.append(
 
 targets.append(
     .executableTarget(
+        name: "kit-bench",
+        dependencies: [
+            "ServiceKit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        path: "Benchmarks/KitBench",
+        swiftSettings: swiftSettings
+    )
+)
+
+targets.append(
+    .executableTarget(
         name: "investments-bench",
         dependencies: ["InvestmentsService"],
         path: "Benchmarks/InvestmentsBench",

@@ -27,7 +27,9 @@
 #      into one conversation of BENCH_MESSAGING_MEMBERS (50), then each into its own of the same size,
 #      and the unread total of a user with 200 conversations × 50 unread; baseline GET /health/live;
 #      ends by checking the shared conversation's unread count against the messages sent.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys),
+#  10. kit (issue 20): Benchmarks/KitBench, a trivial route in process without and with the database-outage
+#      guard (DatabaseOutageMiddleware), alternating; the ratio is its per-request cost.
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys|kit),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -91,6 +93,12 @@ ONLY=${BENCH_ONLY:-}
 # Whether the benchmark named runs: all of them without BENCH_ONLY, else only that one.
 runs() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+
+if runs kit; then
+out="$OUT_DIR/kit-$stamp.txt"
+BENCH_SECONDS="$SECONDS_EACH" BENCH_CONCURRENCY="$CONCURRENCY" "$bin/kit-bench" | tee "$out"
+log "saved $out"
+fi
 
 if runs investments; then
 out="$OUT_DIR/investments-$stamp.txt"
