@@ -36,6 +36,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 sends: sends(dependencies), directory: UserDirectory(dependencies), postgres: dependencies.postgres,
                 clock: dependencies.clock, retry: team.mailRetry)
         }
+        let eventNotices = EventNotices(link: { notifications.link($0) })
         // One per process: the LISTEN connection wakes the streams the routes opened.
         let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
@@ -62,11 +63,15 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     ),
                     // Team confirmations and answers, sent after their commit (and retried while the mail server or auth is down).
                     TeamMailer(mails: teamMails(dependencies), interval: team.mailPollInterval, logger: dependencies.logger),
+                    // Issue 17 part C: 24 h and 1 h event reminders (Webinars/).
+                    EventReminders(
+                        postgres: dependencies.postgres, notifier: Notifier(dependencies), notices: eventNotices, clock: dependencies.clock,
+                        interval: webinars.reminderInterval, batch: webinars.reminderBatch, logger: dependencies.logger),
                 ]
             },
             purgeTargets: NotificationRetention.targets(notifications.retention) + [
                 live.feedPurge,
-                .rateLimitBuckets(schema: ServiceName.communications.schemas[0], longestRefill: team.longestRefill),
+                .rateLimitBuckets(schema: ServiceName.communications.schemas[0], longestRefill: max(team.longestRefill, webinars.longestRefill)),
                 PurgeTarget(
                     table: "communications.team_request_mails", timeColumn: "created_at", alsoRequires: "status <> 'pending'",
                     retention: TeamSettings.sentMailRetention),
@@ -123,6 +128,28 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, ids: dependencies.ids,
                     digestAllowed: CommunityStore.communityMailAllowed)
                 router.mount(CommunityController(store: community), at: "/v1/communications/community/membership")
+
+                // Issue 17 part C: webinars and events (Webinars/), bounce and complaint intake and
+                // staff suppressions (Suppressions/).
+                let events = EventStore(
+                    postgres: dependencies.postgres, notifier: Notifier(dependencies), notices: eventNotices, clock: dependencies.clock,
+                    ids: dependencies.ids)
+                let eventRegistrations = EventRegistrations(
+                    postgres: dependencies.postgres, events: events, link: { notifications.link($0) }, clock: dependencies.clock,
+                    ids: dependencies.ids)
+                router.mount(
+                    EventController(
+                        store: events, registrations: eventRegistrations, hosts: EventHosts(dependencies),
+                        limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema), settings: webinars),
+                    at: "/v1/communications/events")
+                router.mount(
+                    BounceIntakeController(
+                        store: BounceStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids), settings: bounces,
+                        clock: dependencies.clock),
+                    at: "/v1/communications/bounces")
+                router.mount(
+                    SuppressionController(store: SuppressionStore(postgres: dependencies.postgres, clock: dependencies.clock)),
+                    at: "/v1/communications/suppressions")
             }
         )
     }
