@@ -189,8 +189,28 @@ import Testing
         for bad in ["postmark", "Post mark=\(other)", "ses=whsec_short", "ses=", "=\(other)"] {
             #expect(throws: ConfigurationError.self) { try BounceSettings.fromEnvironment(EnvironmentReader(["BOUNCE_PROVIDER_SECRETS": bad])) }
         }
-        #expect(CommunicationsEntryPoint.settingsHelp.contains("BOUNCE_PROVIDER_SECRETS"))
-        #expect(CommunicationsEntryPoint.settingsHelp.contains("EVENT_REMINDER_INTERVAL_MS"))
+    }
+
+    /// Every variable webinars and bounce intake read is in `--help` and the README, and is checked.
+    @Test func webinarAndBounceSettingsAreDocumentedAndChecked() throws {
+        let readme = try String(contentsOf: RepositoryScripts.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let help = Set(CommunicationsEntryPoint.settingsHelp.split(whereSeparator: \.isWhitespace).map(String.init))
+        for name in [
+            "EVENT_REMINDER_INTERVAL_MS", "EVENT_REMINDER_BATCH", "RATE_LIMIT_EVENT_REGISTRATIONS_PER_HOUR", "RATE_LIMIT_EVENTS_PER_DAY",
+            "BOUNCE_PROVIDER_SECRETS", "BOUNCE_TIMESTAMP_TOLERANCE_SECONDS",
+        ] {
+            #expect(help.contains(name), "--help lists \(name)")
+            #expect(readme.contains("`\(name)`"), "README lists \(name)")
+        }
+        let settings = try WebinarSettings.fromEnvironment(
+            EnvironmentReader(["EVENT_REMINDER_INTERVAL_MS": "250", "EVENT_REMINDER_BATCH": "10", "RATE_LIMIT_EVENTS_PER_DAY": "3"]))
+        #expect(settings.reminderInterval == .milliseconds(250))
+        #expect(settings.reminderBatch == 10)
+        #expect(settings.eventsPerHost.burst == 3)
+        #expect(throws: ConfigurationError.self) { try WebinarSettings.fromEnvironment(EnvironmentReader(["EVENT_REMINDER_BATCH": "0"])) }
+        #expect(throws: ConfigurationError.self) {
+            try BounceSettings.fromEnvironment(EnvironmentReader(["BOUNCE_TIMESTAMP_TOLERANCE_SECONDS": "soon"]))
+        }
     }
 
     /// Every bounce and suppression route answers as `/openapi.json` says, success and refusal.

@@ -300,4 +300,32 @@ import Testing
             #expect(planned == ["2"])
         }
     }
+
+    /// Registering (which can promote and notify others) and hosting are limited per user: past
+    /// the allowance a 429 with Retry-After, and nothing written.
+    @Test func registrationsAndHostingAreRateLimitedPerUser() async throws {
+        let settings = WebinarSettings(
+            reminderInterval: .seconds(3600), registrationsPerUser: TokenBucket(2, per: .seconds(3600)),
+            eventsPerHost: TokenBucket(2, per: .seconds(86400)))
+        try await WebinarFixture.run(webinars: settings) { fixture in
+            let staff = try await fixture.user([.admin])
+            let ann = try await fixture.user()
+            let id = try await fixture.publishedEvent(by: staff)
+            let first = try await fixture.client.post("\(Self.events)/\(id)/registrations", "", token: ann.token)
+            let registration = try #require(first.string("id"))
+            _ = try await fixture.client.send(.DELETE, "\(Self.events)/\(id)/registrations/\(registration)", token: ann.token)
+            #expect(try await fixture.client.post("\(Self.events)/\(id)/registrations", "", token: ann.token).status == 201)
+            _ = try await fixture.client.send(.DELETE, "\(Self.events)/\(id)/registrations/\(registration)", token: ann.token)
+            let limited = try await fixture.client.post("\(Self.events)/\(id)/registrations", "", token: ann.token)
+            expectProblem(limited, 429)
+            #expect(limited.headers.first(name: "Retry-After") != nil)
+            #expect(try await fixture.sql("SELECT status FROM communications.event_registrations") == ["cancelled"])
+            // Another user is not held back by Ann's allowance.
+            #expect(try await fixture.client.post("\(Self.events)/\(id)/registrations", "", token: try await fixture.user().token).status == 201)
+            // The host made one event; one more is allowed, the next refused.
+            #expect(try await fixture.client.post(Self.events, try fixture.webinar(), token: staff.token).status == 201)
+            expectProblem(try await fixture.client.post(Self.events, try fixture.webinar(), token: staff.token), 429)
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.events") == ["2"])
+        }
+    }
 }
