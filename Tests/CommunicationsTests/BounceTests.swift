@@ -197,7 +197,7 @@ import Testing
         let help = Set(CommunicationsEntryPoint.settingsHelp.split(whereSeparator: \.isWhitespace).map(String.init))
         for name in [
             "EVENT_REMINDER_INTERVAL_MS", "EVENT_REMINDER_BATCH", "RATE_LIMIT_EVENT_REGISTRATIONS_PER_HOUR", "RATE_LIMIT_EVENTS_PER_DAY",
-            "BOUNCE_PROVIDER_SECRETS", "BOUNCE_TIMESTAMP_TOLERANCE_SECONDS",
+            "BOUNCE_PROVIDER_SECRETS", "BOUNCE_TIMESTAMP_TOLERANCE_SECONDS", "BOUNCE_MAILDIR", "BOUNCE_MAILDIR_POLL_MS",
         ] {
             #expect(help.contains(name), "--help lists \(name)")
             #expect(readme.contains("`\(name)`"), "README lists \(name)")

@@ -25,12 +25,15 @@ struct WebinarFixture: Sendable {
     static func run(
         withProperties: Bool = false,
         webinars: WebinarSettings = WebinarSettings(reminderInterval: .seconds(3600)),
+        bounceMaildir: URL? = nil,
         _ body: @escaping @Sendable (WebinarFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
         let sink = try MailSink()
         let clock = MessagingFixture.TestClock()
-        let bounces = BounceSettings(providerSecrets: try BounceSettings.parseSecrets("postmark=\(Self.bounceSecret)"))
+        let bounces = BounceSettings(
+            providerSecrets: try BounceSettings.parseSecrets("postmark=\(Self.bounceSecret)"), maildir: bounceMaildir,
+            maildirInterval: .milliseconds(50))
         try await issuer.serve { jwksURL in
             try await TestDatabase.with(services: withProperties ? [.communications, .properties] : [.communications]) { database in
                 let port = try await freePort()

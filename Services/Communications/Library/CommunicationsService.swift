@@ -3,6 +3,7 @@ import Hummingbird
 import Models
 import SMTP
 import ServiceKit
+import ServiceLifecycle
 
 /// The `communications` service: email, in-app notifications with their email channel,
 /// preferences and digests; messages, webinars and webhooks with their issues. Other services ask
@@ -50,7 +51,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 return handlers
             },
             backgroundServices: { dependencies in
-                [
+                var services: [any Service] = [
                     // The email channel of notifications: due mails and digests (Notifications/).
                     NotificationDelivery(
                         postgres: dependencies.postgres, sends: sends(dependencies), directory: UserDirectory(dependencies),
@@ -68,6 +69,14 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                         postgres: dependencies.postgres, notifier: Notifier(dependencies), notices: eventNotices, clock: dependencies.clock,
                         interval: webinars.reminderInterval, batch: webinars.reminderBatch, logger: dependencies.logger),
                 ]
+                // Issue 17 part C: DSNs and abuse reports from the local bounce mailbox, when one is set.
+                if let maildir = bounces.maildir {
+                    services.append(
+                        BounceMailbox(
+                            folder: maildir, store: BounceStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids),
+                            clock: dependencies.clock, interval: bounces.maildirInterval, logger: dependencies.logger))
+                }
+                return services
             },
             purgeTargets: NotificationRetention.targets(notifications.retention) + [
                 live.feedPurge,

@@ -8,10 +8,15 @@ import ServiceKit
 /// |---|---|---|
 /// | `BOUNCE_PROVIDER_SECRETS` | unset (intake refuses everyone) | `provider=whsec_…` pairs, comma separated; a provider named twice has both secrets accepted (rotation) |
 /// | `BOUNCE_TIMESTAMP_TOLERANCE_SECONDS` | `300` | how far a report's `webhook-timestamp` may be from now |
+/// | `BOUNCE_MAILDIR` | unset (off) | a Maildir the MTA delivers returned mail into; DSNs and abuse reports in `new/` are recorded |
+/// | `BOUNCE_MAILDIR_POLL_MS` | `10000` | how often that Maildir is read |
 struct BounceSettings: Sendable {
     /// Each provider's Standard Webhooks secrets. A provider not listed is refused (401).
     var providerSecrets: [String: [StandardWebhookSignature.Secret]] = [:]
     var tolerance: Duration = StandardWebhookSignature.defaultTolerance
+    /// The local bounce mailbox (`BounceMailbox`); nil: not read.
+    var maildir: URL?
+    var maildirInterval: Duration = .seconds(10)
     /// A report is a few hundred bytes; anything near this is not one.
     static let maximumBody = 64 * 1024
 
@@ -21,6 +26,8 @@ struct BounceSettings: Sendable {
             settings.providerSecrets = try Self.parseSecrets(text)
         }
         settings.tolerance = .seconds(try environment.integer("BOUNCE_TIMESTAMP_TOLERANCE_SECONDS", default: 300, range: 1...86400))
+        settings.maildir = environment.optionalString("BOUNCE_MAILDIR").map { URL(fileURLWithPath: $0, isDirectory: true) }
+        settings.maildirInterval = try environment.duration("BOUNCE_MAILDIR_POLL_MS", defaultMilliseconds: 10000, range: 50...3_600_000)
         return settings
     }
 
@@ -49,6 +56,8 @@ struct BounceSettings: Sendable {
     static let help = """
           BOUNCE_PROVIDER_SECRETS     provider=whsec_… pairs for POST /v1/communications/bounces/{provider} (unset: intake refused)
           BOUNCE_TIMESTAMP_TOLERANCE_SECONDS  accepted webhook-timestamp skew of a bounce report (300)
+          BOUNCE_MAILDIR              Maildir of returned mail whose DSNs/abuse reports are recorded (unset: off)
+          BOUNCE_MAILDIR_POLL_MS      how often BOUNCE_MAILDIR is read (10000)
 
         """
 }
