@@ -13,6 +13,7 @@ import Testing
 @Suite struct KeysetPagingTests {
     static let user = UUID()
     static let conversation = UUID()
+    static let event = UUID()
 
     @Test func everyListShowsEachRowOnce() async throws {
         try await TestDatabase.with(services: [.communications]) { database in
@@ -126,6 +127,43 @@ import Testing
                 )
             },
             PagedList("/v1/communications/team-requests/mine", token: user, seed: { _ in }),
+            // Issue 17 part C: published events all starting at one instant (the soonest-first key
+            // ties everywhere), one draft event's registrants, and staff's suppressions.
+            PagedList("/v1/communications/events", token: user) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.events
+                        (id, host_id, title, kind, starts_at, ends_at, time_zone, virtual_url, status, created_at, updated_at)
+                    SELECT gen_random_uuid(), gen_random_uuid(), 'Webinar ' || g, 'webinar', now() + interval '1 day', now() + interval '25 hours',
+                           'UTC', 'https://meet.example.com/' || g, 'published', now(), now()
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
+            PagedList("/v1/communications/events/{id}/registrations", url: "/v1/communications/events/\(Self.event)/registrations", token: user) {
+                postgres in
+                try await postgres.query(
+                    """
+                    WITH e AS (
+                        INSERT INTO communications.events
+                            (id, host_id, title, kind, starts_at, ends_at, time_zone, virtual_url, status, created_at, updated_at)
+                        VALUES (\(Self.event), \(Self.user), 'Draft', 'webinar', now() + interval '1 day', now() + interval '25 hours', 'UTC',
+                                'https://meet.example.com/d', 'draft', now(), now())
+                        RETURNING id
+                    )
+                    INSERT INTO communications.event_registrations (id, event_id, user_id, status, seated_at, created_at, updated_at)
+                    SELECT gen_random_uuid(), e.id, gen_random_uuid(), 'registered', now(), now(), now() FROM e, generate_series(1, 500)
+                    """
+                )
+            },
+            PagedList("/v1/communications/suppressions", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.email_suppressions (email, reason, source, created_at)
+                    SELECT 'user' || g || '@example.com', 'manual', 'staff:test', now() FROM generate_series(1, 500) g
+                    """
+                )
+            },
         ]
     }
 }

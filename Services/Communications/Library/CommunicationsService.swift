@@ -3,6 +3,7 @@ import Hummingbird
 import Models
 import SMTP
 import ServiceKit
+import ServiceLifecycle
 
 /// The `communications` service: email, in-app notifications with their email channel,
 /// preferences and digests; messages, webinars and webhooks with their issues. Other services ask
@@ -36,6 +37,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 sends: sends(dependencies), directory: UserDirectory(dependencies), postgres: dependencies.postgres,
                 clock: dependencies.clock, retry: team.mailRetry)
         }
+        let eventNotices = EventNotices(link: { notifications.link($0) })
         // One per process: the LISTEN connection wakes the streams the routes opened.
         let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
@@ -49,7 +51,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 return handlers
             },
             backgroundServices: { dependencies in
-                [
+                var services: [any Service] = [
                     // The email channel of notifications: due mails and digests (Notifications/).
                     NotificationDelivery(
                         postgres: dependencies.postgres, sends: sends(dependencies), directory: UserDirectory(dependencies),
@@ -62,11 +64,23 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     ),
                     // Team confirmations and answers, sent after their commit (and retried while the mail server or auth is down).
                     TeamMailer(mails: teamMails(dependencies), interval: team.mailPollInterval, logger: dependencies.logger),
+                    // Issue 17 part C: 24 h and 1 h event reminders (Webinars/).
+                    EventReminders(
+                        postgres: dependencies.postgres, notifier: Notifier(dependencies), notices: eventNotices, clock: dependencies.clock,
+                        interval: webinars.reminderInterval, batch: webinars.reminderBatch, logger: dependencies.logger),
                 ]
+                // Issue 17 part C: DSNs and abuse reports from the local bounce mailbox, when one is set.
+                if let maildir = bounces.maildir {
+                    services.append(
+                        BounceMailbox(
+                            folder: maildir, store: BounceStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids),
+                            clock: dependencies.clock, interval: bounces.maildirInterval, logger: dependencies.logger))
+                }
+                return services
             },
             purgeTargets: NotificationRetention.targets(notifications.retention) + [
                 live.feedPurge,
-                .rateLimitBuckets(schema: ServiceName.communications.schemas[0], longestRefill: team.longestRefill),
+                .rateLimitBuckets(schema: ServiceName.communications.schemas[0], longestRefill: max(team.longestRefill, webinars.longestRefill)),
                 PurgeTarget(
                     table: "communications.team_request_mails", timeColumn: "created_at", alsoRequires: "status <> 'pending'",
                     retention: TeamSettings.sentMailRetention),
@@ -123,6 +137,28 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, ids: dependencies.ids,
                     digestAllowed: CommunityStore.communityMailAllowed)
                 router.mount(CommunityController(store: community), at: "/v1/communications/community/membership")
+
+                // Issue 17 part C: webinars and events (Webinars/), bounce and complaint intake and
+                // staff suppressions (Suppressions/).
+                let events = EventStore(
+                    postgres: dependencies.postgres, notifier: Notifier(dependencies), notices: eventNotices, clock: dependencies.clock,
+                    ids: dependencies.ids)
+                let eventRegistrations = EventRegistrations(
+                    postgres: dependencies.postgres, events: events, link: { notifications.link($0) }, clock: dependencies.clock,
+                    ids: dependencies.ids)
+                router.mount(
+                    EventController(
+                        store: events, registrations: eventRegistrations, hosts: EventHosts(dependencies),
+                        limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema), settings: webinars),
+                    at: "/v1/communications/events")
+                router.mount(
+                    BounceIntakeController(
+                        store: BounceStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids), settings: bounces,
+                        clock: dependencies.clock),
+                    at: "/v1/communications/bounces")
+                router.mount(
+                    SuppressionController(store: SuppressionStore(postgres: dependencies.postgres, clock: dependencies.clock)),
+                    at: "/v1/communications/suppressions")
             }
         )
     }

@@ -18,6 +18,11 @@ enum NotificationTypes {
         "connection.requested": .connections,
         "connection.accepted": .connections,
         "community_digest": .community,
+        // Webinars and events (Webinars/EventNotices.swift).
+        "event.cancelled": .community,
+        "event.waitlist_promoted": .community,
+        "event.reminder": .community,
+        "event.recording_available": .community,
     ]
 
     /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.
