@@ -18,6 +18,8 @@ enum NotificationTypes {
         "connection.requested": .connections,
         "connection.accepted": .connections,
         "community_digest": .community,
+        // Outgoing webhooks (Webhooks/): an endpoint of the user's was disabled after failing for days.
+        "webhook.endpoint_disabled": .security,
     ]
 
     /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.
