@@ -62,6 +62,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             .product(name: "Crypto", package: "swift-crypto"),
             // Outgoing webhooks: one client per attempt, pinned to the address the SSRF guard checked.
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // Webhook attempts by outcome and the delivery queue's depth on /metrics.
+            .product(name: "Metrics", package: "swift-metrics"),
         ],
         // The messaging tests start a real properties service ("ask the sponsor", attachments).
         ["SMTP", "PropertiesService"]

@@ -288,6 +288,11 @@ import Testing
             let again = try await fixture.client.get("/v1/communications/webhooks/\(endpoint)/deliveries?status=delivered", token: sponsor.token)
             #expect(again["data"]?[0]?["attempt_count"] == 1)
             #expect(again["data"]?[1] == nil)
+            // Operators see attempts by outcome and the queue's depth.
+            let metrics = try await fixture.client.get("/metrics").text
+            let lines = metrics.split(separator: "\n").filter { $0.contains("tract_webhook") }
+            #expect(lines.contains { $0.hasPrefix(#"tract_webhook_attempts_total{outcome="delivered"}"#) }, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("tract_webhook_queue_depth") }, "\(lines)")
         }
     }
 

@@ -175,7 +175,7 @@ import Testing
             _ = try await call(.GET, attempts, "\(base)/\(id)/deliveries/\(delivery)/attempts", nil, sam)
             _ = try await call(.GET, attempts, "\(base)/\(id)/deliveries/\(UUID())/attempts", nil, sam)
             let replay = "\(one)/deliveries/{delivery_id}/replay"
-            _ = try await call(.POST, replay, "\(base)/\(id)/deliveries/\(delivery)/replay", nil, sam)
+            _ = try await call(.POST, replay, "\(base)/\(id)/deliveries/\(delivery)/replay", nil, eve)
             _ = try await call(.POST, replay, "\(base)/\(id)/deliveries/\(delivery)/replay", nil, sam)
             try await fixture.waitForAttempts(delivery, count: 2)
             _ = try await call(.DELETE, one, "\(base)/\(id)", nil, eve)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Models
 import NIOCore
 import NIOHTTP1
@@ -108,6 +109,20 @@ struct WebhookDeliveries: Sendable {
             }
             try await connection.query(
                 "UPDATE communications.webhook_events SET fanned_out_at = \(now) WHERE id = \(event)", logger: logger)
+        }
+    }
+
+    /// Deliveries waiting (due or scheduled), for `/metrics`: a queue that only grows means
+    /// receivers are down or the replicas cannot keep up.
+    func recordQueueDepth(logger: Logger) async {
+        do {
+            for try await count in try await self.postgres.query(
+                "SELECT count(*)::int FROM communications.webhook_deliveries WHERE status = 'pending'", logger: logger
+            ).decode(Int.self) {
+                Gauge(label: "tract_webhook_queue_depth").record(count)
+            }
+        } catch {
+            logger.warning("webhook queue depth not read", metadata: ["error": "\(error)"])
         }
     }
 
@@ -252,6 +267,14 @@ struct WebhookDeliveries: Sendable {
                 try await self.failed(delivery, now: now, on: connection, logger: logger)
             }
         }
+        let result: String =
+            switch verdict {
+            case .delivered: "delivered"
+            case .gone: "gone"
+            case .retry: "retry"
+            case .exhausted: "exhausted"
+            }
+        Counter(label: "tract_webhook_attempts_total", dimensions: [("outcome", result)]).increment()
         logger.debug(
             "webhook attempt", metadata: ["delivery_id": "\(delivery.id)", "attempt": "\(delivery.attempt)", "status": "\(outcome.status ?? 0)"])
     }

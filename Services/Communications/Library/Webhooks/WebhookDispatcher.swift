@@ -9,12 +9,30 @@ struct WebhookDispatcher: Service {
     let interval: Duration
     let logger: Logger
 
+    /// How often the queue's depth is counted for `/metrics`.
+    static let gaugeInterval: Duration = .seconds(15)
+
     func run() async throws {
+        var lastGauge: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            while await self.deliveries.fanOut(logger: self.logger) == WebhookDeliveries.batchSize, !Task.isCancelled {}
-            while await self.deliveries.deliverDue(logger: self.logger) == WebhookDeliveries.batchSize, !Task.isCancelled {}
+            var moved = false
+            var taken = WebhookDeliveries.batchSize
+            while taken == WebhookDeliveries.batchSize, !Task.isCancelled {
+                taken = await self.deliveries.fanOut(logger: self.logger)
+                moved = moved || taken > 0
+            }
+            taken = WebhookDeliveries.batchSize
+            while taken == WebhookDeliveries.batchSize, !Task.isCancelled {
+                taken = await self.deliveries.deliverDue(logger: self.logger)
+                moved = moved || taken > 0
+            }
+            // Counted when the queue moved, else now and then: a count per idle poll would be waste.
+            if moved || lastGauge.map({ ContinuousClock.now - $0 >= Self.gaugeInterval }) ?? true {
+                await self.deliveries.recordQueueDepth(logger: self.logger)
+                lastGauge = ContinuousClock.now
+            }
         }
     }
 }
