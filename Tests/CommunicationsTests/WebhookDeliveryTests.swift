@@ -80,6 +80,51 @@ import Testing
         }
     }
 
+    /// An event that names its sponsor needs no lookup; an endpoint not subscribed to the type,
+    /// and an event no endpoint wants, leave nothing behind.
+    @Test func anEventNamingItsSponsorGoesToThatSponsorsSubscribedEndpointsOnly() async throws {
+        try await WebhookFixture.run { fixture in
+            let sponsor = try await fixture.user()
+            let (wanted, _) = try await fixture.register(sponsor, path: "/hook?who=renovation", types: ["renovation.progress_updated"])
+            _ = try await fixture.register(sponsor, path: "/hook?who=funded", types: ["investment.funded"])
+            let token = try await fixture.issuer.serviceToken(for: .properties)
+            func progress(_ sponsor: UUID) -> String {
+                """
+                {"id":"\(UUID().uuidString.lowercased())","type":"renovation.progress_updated","source":"properties","occurred_at":"2026-12-06T10:00:00Z",
+                 "payload":{"progress_update_id":"\(UUID().uuidString.lowercased())","project_id":"\(UUID().uuidString.lowercased())",
+                 "property_id":"\(UUID().uuidString.lowercased())","sponsor_id":"\(sponsor.uuidString.lowercased())","update_date":"2026-12-01",
+                 "completion_percentage":40,"units_completed":3,"spent_to_date":"120000.00","project_completion_percentage":40,
+                 "project_status":"in_progress"}}
+                """
+            }
+            #expect(try await fixture.client.post("/internal/events", progress(sponsor.id), token: token).string("outcome") == "applied")
+            #expect(try await fixture.client.post("/internal/events", progress(UUID()), token: token).string("outcome") == "applied")
+            let received = try await fixture.receiver.wait(for: 1)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(fixture.receiver.received.count == 1)
+            #expect(received.first?.path == "/hook?who=renovation")
+            let body = try JSONDecoder().decode(JSONValue.self, from: Data(received.first?.body.utf8 ?? "".utf8))
+            #expect(body["type"] == "renovation.progress_updated")
+            #expect(body["data"]?["project_completion_percentage"] == 40)
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.webhook_deliveries") == ["1"])
+            #expect(
+                try await fixture.client.get("/v1/communications/webhooks/\(wanted)/deliveries", token: sponsor.token)["data"]?[0]?["status"]
+                    == "delivered")
+            // Nobody subscribes to distribution.completed: the event is applied and not kept.
+            let completed = """
+                {"id":"\(UUID().uuidString.lowercased())","type":"distribution.completed","source":"investments","occurred_at":"2026-12-06T10:00:00Z",
+                 "payload":{"distribution_id":"\(UUID().uuidString.lowercased())","offering_id":"\(UUID().uuidString.lowercased())",
+                 "property_id":"\(UUID().uuidString.lowercased())","total_amount":"100.00","investor_count":3}}
+                """
+            let applied = try await fixture.client.post(
+                "/internal/events", completed, token: try await fixture.issuer.serviceToken(for: .investments))
+            #expect(applied.string("outcome") == "applied", "\(applied.text)")
+            #expect(
+                try await fixture.sql("SELECT count(*)::text FROM communications.webhook_events WHERE event_type = 'distribution.completed'") == ["0"]
+            )
+        }
+    }
+
     /// After a rotation both secrets sign each message until the overlap ends: a receiver holding
     /// either verifies with the reference library; afterwards only the new one signs.
     @Test func duringARotationBothSecretsVerify() async throws {
