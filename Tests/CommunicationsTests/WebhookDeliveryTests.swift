@@ -125,6 +125,29 @@ import Testing
         }
     }
 
+    /// Two replicas share the queue through their leases: forty messages, each sent once.
+    @Test func twoReplicasSendEachDeliveryOnce() async throws {
+        var settings = WebhookFixture.settings()
+        settings.callsPerUser = TokenBucket(100, per: .seconds(3600))
+        try await WebhookFixture.run(settings: settings, secondReplica: true) { fixture in
+            let sponsor = try await fixture.user()
+            let (endpoint, _) = try await fixture.register(sponsor)
+            fixture.receiver.always(.init(status: 200))
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<40 { group.addTask { try await fixture.sendTest(endpoint, by: sponsor) } }
+                for try await _ in group {}
+            }
+            _ = try await eventually(timeout: .seconds(15), interval: .milliseconds(50)) {
+                try await fixture.sql("SELECT count(*)::text FROM communications.webhook_deliveries WHERE status = 'delivered'") == ["40"]
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let ids = fixture.receiver.received.compactMap { $0.headers["webhook-id"] }
+            #expect(ids.count == 40)
+            #expect(Set(ids).count == 40)
+            #expect(try await fixture.sql("SELECT count(*)::text FROM communications.webhook_attempts") == ["40"])
+        }
+    }
+
     /// After a rotation both secrets sign each message until the overlap ends: a receiver holding
     /// either verifies with the reference library; afterwards only the new one signs.
     @Test func duringARotationBothSecretsVerify() async throws {

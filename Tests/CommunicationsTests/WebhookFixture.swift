@@ -33,6 +33,7 @@ struct WebhookFixture: Sendable {
     static func run(
         settings: WebhookSettings = WebhookFixture.settings(),
         withProperties: Bool = false,
+        secondReplica: Bool = false,
         _ body: @escaping @Sendable (WebhookFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
@@ -54,16 +55,27 @@ struct WebhookFixture: Sendable {
                         var notifications = NotificationSettings()
                         notifications.deliveryInterval = .milliseconds(50)
                         notifications.publicURL = URL(string: "https://app.tract.example")!
+                        let delivery = notifications
+                        let configuration = ServiceConfiguration.forTesting(
+                            .communications, database: database, jwksURL: jwksURL, port: port, peers: peerURLs)
+                        let overrides = ServiceOverrides(
+                            serviceTokens: TestServiceTokens(issuer: issuer, service: .communications), runsOutboxDispatcher: false,
+                            clock: clock.serviceClock, ids: .uuidV7(.system))
                         let app = try await buildApplication(
-                            .forTesting(.communications, database: database, jwksURL: jwksURL, port: port, peers: peerURLs), mail: mail,
-                            notifications: notifications, webhooks: settings,
-                            overrides: ServiceOverrides(
-                                serviceTokens: TestServiceTokens(issuer: issuer, service: .communications), runsOutboxDispatcher: false,
-                                clock: clock.serviceClock, ids: .uuidV7(.system)))
+                            configuration, mail: mail, notifications: notifications, webhooks: settings, overrides: overrides)
                         try await withRunningApplication(app, port: port) {
                             let fixture = WebhookFixture(
                                 client: JSONClient(port: port), properties: withProperties ? JSONClient(port: propertiesPort) : nil,
                                 database: database, issuer: issuer, sink: sink, clock: clock, receiver: receiver, receiverURL: receiverURL)
+                            if secondReplica {
+                                // Another replica on the same database, started once the first has migrated: its
+                                // worker competes for the same deliveries.
+                                var second = configuration
+                                second.port = try await freePort()
+                                let replica = try await buildApplication(
+                                    second, mail: mail, notifications: delivery, webhooks: settings, overrides: overrides)
+                                return try await withRunningApplication(replica, port: second.port) { try await body(fixture) }
+                            }
                             guard withProperties else { return try await body(fixture) }
                             let properties = try await PropertiesService.buildApplication(
                                 .forTesting(.properties, database: database, jwksURL: jwksURL, port: propertiesPort),
