@@ -28,6 +28,8 @@ struct WebhookDeliveries: Sendable {
     let jitter: @Sendable () -> Double
 
     static let batchSize = 50
+    /// Fan-out tries for one event while properties cannot say whose it is (about two days at the hourly cap).
+    static let maxFanOutAttempts = 60
     /// An endpoint failing this long without a success is disabled (Standard Webhooks, as Svix).
     static let disableAfterFailing: TimeInterval = 5 * 86400
 
@@ -65,6 +67,11 @@ struct WebhookDeliveries: Sendable {
                         }
                     }
                     try await self.queue(event: id, type: type, payload: payload, sponsor: sponsor, logger: logger)
+                } catch  where attempts >= Self.maxFanOutAttempts {
+                    // Two days of trying: a message that late is no use to a receiver, and the queue must not grow for ever.
+                    logger.error("webhook event dropped: its sponsor could not be found", metadata: ["event_id": "\(id)", "error": "\(error)"])
+                    try await self.postgres.query(
+                        "UPDATE communications.webhook_events SET fanned_out_at = \(self.clock.now) WHERE id = \(id)", logger: logger)
                 } catch {
                     // Properties is down: try again later, backing off to an hour.
                     let wait = min(3600, 5 * pow(2, Double(min(attempts, 12))))
