@@ -59,8 +59,12 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             "SMTP",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            // HMAC-SHA256 of one-click unsubscribe links (RFC 8058).
+            // HMAC-SHA256 of one-click unsubscribe links (RFC 8058), Standard Webhooks signatures.
             .product(name: "Crypto", package: "swift-crypto"),
+            // Outgoing webhooks: one client per attempt, pinned to the address the SSRF guard checked.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // Webhook attempts by outcome and the delivery queue's depth on /metrics.
+            .product(name: "Metrics", package: "swift-metrics"),
         ],
         // The messaging tests start a real properties service ("ask the sponsor", attachments).
         ["SMTP", "PropertiesService"]

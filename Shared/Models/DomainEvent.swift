@@ -32,6 +32,8 @@ public enum EventSubscriptions {
             // Notifications (issue 14): statements, documents and signatures for their users, a
             // renovation's progress for the property's investors.
             "statement.sent", "media.document_shared", "media.signature_requested", "renovation.progress_updated",
+            // Outgoing webhooks (issue 17): a sponsor's endpoints hear that a distribution was paid out.
+            "distribution.completed",
         ]),
     ]
 

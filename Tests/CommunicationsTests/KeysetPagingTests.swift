@@ -25,7 +25,8 @@ import Testing
                 )
                 let user = try await issuer.token(subject: Self.user.uuidString.lowercased())
                 let admin = try await issuer.token(roles: [.admin])
-                let lists = Self.lists(user: user, admin: admin)
+                let sponsor = try await issuer.token(subject: Self.user.uuidString.lowercased(), roles: [.sponsor])
+                let lists = Self.lists(user: user, admin: admin) + Self.webhookLists(sponsor: sponsor)
                 try await app.test(.router) { client in
                     let document = try await client.execute(uri: "/openapi.json", method: .get) { response async throws in
                         try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
@@ -161,6 +162,60 @@ import Testing
                     """
                     INSERT INTO communications.email_suppressions (email, reason, source, created_at)
                     SELECT 'user' || g || '@example.com', 'manual', 'staff:test', now() FROM generate_series(1, 500) g
+                    """
+                )
+            },
+        ]
+    }
+
+    static let endpoint = UUID()
+    static let delivery = UUID()
+
+    /// Outgoing webhooks (issue 17): a sponsor's endpoints, one endpoint's deliveries, one delivery's attempts.
+    static func webhookLists(sponsor: String) -> [PagedList] {
+        let endpoint = Self.endpoint.uuidString.lowercased()
+        let delivery = Self.delivery.uuidString.lowercased()
+        return [
+            PagedList("/v1/communications/webhooks", token: sponsor) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.webhook_endpoints (id, owner_id, scope, url, event_types, enabled, secret_sealed, created_at, updated_at)
+                    SELECT gen_random_uuid(), \(Self.user), 'sponsor', 'https://hooks.example.com/' || g, ARRAY['investment.funded'], true,
+                        '\\x00'::bytea, now(), now()
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
+            PagedList("/v1/communications/webhooks/{id}/deliveries", url: "/v1/communications/webhooks/\(endpoint)/deliveries", token: sponsor) {
+                postgres in
+                try await postgres.query(
+                    """
+                    WITH e AS (
+                        INSERT INTO communications.webhook_endpoints (id, owner_id, scope, url, event_types, enabled, secret_sealed, created_at, updated_at)
+                        VALUES (\(Self.endpoint), \(Self.user), 'sponsor', 'https://hooks.example.com/one', ARRAY['investment.funded'], true,
+                            '\\x00'::bytea, now(), now())
+                        RETURNING id
+                    )
+                    INSERT INTO communications.webhook_deliveries (id, endpoint_id, message_id, event_type, payload, status, created_at)
+                    SELECT gen_random_uuid(), e.id, 'msg_' || g, 'webhook.test', '{"type":"webhook.test","timestamp":"2026-12-06T00:00:00Z","data":{}}',
+                        'delivered', now()
+                    FROM e, generate_series(1, 500) g
+                    """
+                )
+            },
+            PagedList(
+                "/v1/communications/webhooks/{id}/deliveries/{delivery_id}/attempts",
+                url: "/v1/communications/webhooks/\(endpoint)/deliveries/\(delivery)/attempts", token: sponsor
+            ) { postgres in
+                try await postgres.query(
+                    """
+                    WITH d AS (
+                        INSERT INTO communications.webhook_deliveries (id, endpoint_id, message_id, event_type, payload, status, created_at)
+                        VALUES (\(Self.delivery), \(Self.endpoint), 'msg_attempts', 'webhook.test', '{}', 'failed', now() - interval '1 day')
+                        RETURNING id
+                    )
+                    INSERT INTO communications.webhook_attempts (id, delivery_id, attempt, attempted_at, status_code, duration_ms)
+                    SELECT gen_random_uuid(), d.id, g, now(), 500, 3 FROM d, generate_series(1, 500) g
                     """
                 )
             },

@@ -65,7 +65,10 @@ import Testing
             )
             #expect(try await fixture.sql("SELECT sum(amount)::text FROM investments.transactions WHERE type = 'tax_withholding'") == ["-10.00"])
             #expect(try await fixture.sql("SELECT sum(total_distributions)::text FROM investments.investments") == ["100.00"])
-            #expect(try await fixture.sql("SELECT event_type FROM investments.outbox WHERE event_type = 'distribution.completed'").count == 1)
+            // Analytics records it; communications tells the sponsor's webhook endpoints.
+            #expect(
+                try await fixture.sql("SELECT subscriber FROM investments.outbox WHERE event_type = 'distribution.completed' ORDER BY subscriber")
+                    == ["analytics", "communications"])
             // Each investor's payment goes to communications, which mails them what they received.
             let paid = "FROM investments.outbox WHERE event_type = 'distribution.paid' AND subscriber = 'communications'"
             #expect(try await fixture.sql("SELECT count(*)::text \(paid)") == ["3"])

@@ -48,6 +48,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 EmailController(sends: sends(dependencies)).register(in: &handlers, notifier: Notifier(dependencies))
                 // Notifications from investments', properties' and media events (Notifications/).
                 NotificationEvents(notifier: Notifier(dependencies), settings: notifications).register(in: &handlers)
+                // Outgoing webhooks (issue 17 part B, Webhooks/): record what sponsors' endpoints subscribe to, after the above.
+                WebhookEvents.register(in: &handlers, clock: dependencies.clock)
                 return handlers
             },
             backgroundServices: { dependencies in
@@ -68,6 +70,15 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     EventReminders(
                         postgres: dependencies.postgres, notifier: Notifier(dependencies), notices: eventNotices, clock: dependencies.clock,
                         interval: webinars.reminderInterval, batch: webinars.reminderBatch, logger: dependencies.logger),
+                    // Outgoing webhooks (issue 17 part B, Webhooks/): fan-out, signed delivery, retries.
+                    WebhookDispatcher(
+                        deliveries: WebhookDeliveries(
+                            postgres: dependencies.postgres, box: WebhookSecretBox(configured: webhooks.secretKey, postgres: dependencies.postgres),
+                            sender: WebhookSender(
+                                resolver: WebhookResolver(allowPrivateTargets: webhooks.allowPrivateTargets), timeout: webhooks.timeout),
+                            sponsors: PropertySponsors(dependencies), notifier: Notifier(dependencies), notifications: notifications,
+                            settings: webhooks, clock: dependencies.clock, ids: dependencies.ids, jitter: webhooks.jitter),
+                        interval: webhooks.pollInterval, logger: dependencies.logger),
                 ]
                 // Issue 17 part C: DSNs and abuse reports from the local bounce mailbox, when one is set.
                 if let maildir = bounces.maildir {
@@ -84,7 +95,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 PurgeTarget(
                     table: "communications.team_request_mails", timeColumn: "created_at", alsoRequires: "status <> 'pending'",
                     retention: TeamSettings.sentMailRetention),
-            ],
+            ] + WebhookSettings.purgeTargets,
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
                 // Messaging: conversations and their messages, connections and blocks (Messaging/, Connections/).
@@ -159,6 +170,15 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 router.mount(
                     SuppressionController(store: SuppressionStore(postgres: dependencies.postgres, clock: dependencies.clock)),
                     at: "/v1/communications/suppressions")
+                // Outgoing webhooks (issue 17 part B, Webhooks/): sponsors' and staff's endpoints, deliveries, replays.
+                router.mount(
+                    WebhookController(
+                        store: WebhookEndpoints(
+                            postgres: dependencies.postgres, box: WebhookSecretBox(configured: webhooks.secretKey, postgres: dependencies.postgres),
+                            clock: dependencies.clock, ids: dependencies.ids, settings: webhooks),
+                        resolver: WebhookResolver(allowPrivateTargets: webhooks.allowPrivateTargets),
+                        limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema), settings: webhooks),
+                    at: "/v1/communications/webhooks")
             }
         )
     }

@@ -41,6 +41,20 @@ public struct EventHandlers: Sendable {
         self.handlers[eventType] = { envelope, _ in { connection, logger in try await handler(envelope, connection, logger) } }
     }
 
+    /// Adds `handler` after whatever `eventType` already has (its own handler, none, not the
+    /// catch-all), in the same inbox transaction: two areas of one service following one event
+    /// type (communications' notifications and webhooks) without either replacing the other.
+    public mutating func also(_ eventType: String, _ handler: @escaping EventHandler) {
+        let earlier = self.handlers[eventType]
+        self.handlers[eventType] = { envelope, logger in
+            let first = try await earlier?(envelope, logger)
+            return { connection, logger in
+                try await first?(connection, logger)
+                try await handler(envelope, connection, logger)
+            }
+        }
+    }
+
     /// Registers a handler that receives the payload already decoded and runs in the inbox transaction.
     public mutating func on<Event: DomainEvent>(
         _ type: Event.Type,

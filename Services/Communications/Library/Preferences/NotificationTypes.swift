@@ -23,6 +23,8 @@ enum NotificationTypes {
         "event.waitlist_promoted": .community,
         "event.reminder": .community,
         "event.recording_available": .community,
+        // Outgoing webhooks (Webhooks/): an endpoint of the user's was disabled after failing for days.
+        "webhook.endpoint_disabled": .security,
     ]
 
     /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.
