@@ -36,6 +36,12 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 sends: sends(dependencies), directory: UserDirectory(dependencies), postgres: dependencies.postgres,
                 clock: dependencies.clock, retry: team.mailRetry)
         }
+        // Campaigns (Campaigns/): the mailer shared by the sender and the staff routes.
+        @Sendable func campaignMailer(_ dependencies: ServiceDependencies) -> CampaignMailer {
+            CampaignMailer(
+                smtp: smtp, from: mail.from, unsubscribeKey: unsubscribeKey(dependencies), link: { notifications.link($0) },
+                unsubscribeLifetime: notifications.unsubscribeLinkLifetime)
+        }
         // One per process: the LISTEN connection wakes the streams the routes opened.
         let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
@@ -62,6 +68,10 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     ),
                     // Team confirmations and answers, sent after their commit (and retried while the mail server or auth is down).
                     TeamMailer(mails: teamMails(dependencies), interval: team.mailPollInterval, logger: dependencies.logger),
+                    // Email campaigns (Campaigns/): due campaigns sent, throttled, exactly once per recipient.
+                    CampaignSender(
+                        postgres: dependencies.postgres, mailer: campaignMailer(dependencies), audience: CampaignAudience(dependencies),
+                        settings: campaigns, clock: dependencies.clock, logger: dependencies.logger),
                 ]
             },
             purgeTargets: NotificationRetention.targets(notifications.retention) + [
@@ -123,6 +133,17 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, ids: dependencies.ids,
                     digestAllowed: CommunityStore.communityMailAllowed)
                 router.mount(CommunityController(store: community), at: "/v1/communications/community/membership")
+
+                // Email campaigns, staff only, and their open and click tracking (Campaigns/, issue 17 part A).
+                router.mount(
+                    CampaignController(
+                        store: CampaignStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids),
+                        mailer: campaignMailer(dependencies), limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema),
+                        settings: campaigns),
+                    at: "/v1/communications/campaigns")
+                router.mount(
+                    TrackingController(key: unsubscribeKey(dependencies), postgres: dependencies.postgres, clock: dependencies.clock),
+                    at: "/v1/communications/t")
             }
         )
     }

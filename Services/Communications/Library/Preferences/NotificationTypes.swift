@@ -18,6 +18,8 @@ enum NotificationTypes {
         "connection.requested": .connections,
         "connection.accepted": .connections,
         "community_digest": .community,
+        // Email campaigns (Campaigns/).
+        "campaign": .marketing,
     ]
 
     /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.
