@@ -62,6 +62,8 @@ import Testing
                     try await SystemClient.send(method, base + path, body, token: staff)
                 }
 
+                let began = ContinuousClock.now
+                func mark(_ what: String) { print("campaign crash test: \(what) at \(ContinuousClock.now - began), sink \(sink.count)") }
                 var process = try await start()
                 let created = try await call(
                     .POST, "/v1/communications/campaigns",
@@ -96,6 +98,7 @@ import Testing
                         """)
                 }
 
+                mark("list uploaded")
                 #expect(try await call(.POST, "/v1/communications/campaigns/\(campaign)/send").status == 200)
                 try await sink.waitForCount(atLeast: 3000, timeout: .seconds(60))
                 sink.hold(true)
@@ -115,6 +118,7 @@ import Testing
                 #expect(settled)
                 let acceptedBeforeKill = sink.count
                 #expect(acceptedBeforeKill < Self.recipients - suppressed.count - unsubscribed.count, "killed mid-send")
+                mark("killing")
                 kill(process.process.processIdentifier, SIGKILL)
                 process.process.waitUntilExit()
                 #expect(process.process.terminationReason == .uncaughtSignal)
@@ -125,6 +129,7 @@ import Testing
                     try await call(.GET, "/v1/communications/campaigns/\(campaign)").string("status") == "sent"
                 }
                 #expect(finished, "the campaign finished after the restart")
+                mark("finished")
                 #expect(await process.terminate() == 0)
 
                 let expected = Set((0..<Self.recipients).filter { !suppressed.contains($0) && !unsubscribed.contains($0) }.map(address))
