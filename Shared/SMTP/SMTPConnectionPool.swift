@@ -24,6 +24,8 @@ final class SMTPConnectionPool: Sendable {
         var head = 0
         var idle: [(id: Int, continuation: CheckedContinuation<Job?, Never>)] = []
         var sessions = 0
+        /// Sessions carrying a message right now; the others are idle or about to take the next.
+        var busy = 0
         var nextWaiter = 0
     }
 
@@ -52,9 +54,15 @@ final class SMTPConnectionPool: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let job = Job(from: from, recipients: recipients, payload: payload, logger: logger, continuation: continuation)
             let (waiter, startSession) = self.state.withLockedValue { state -> (CheckedContinuation<Job?, Never>?, Bool) in
-                if !state.idle.isEmpty { return (state.idle.removeLast().continuation, false) }
+                if !state.idle.isEmpty {
+                    state.busy += 1
+                    return (state.idle.removeLast().continuation, false)
+                }
                 state.queue.append(job)
-                guard state.sessions < self.maximumConnections else { return (nil, false) }
+                // A session that just finished a message takes the next itself: a new connection
+                // only when more messages wait than sessions are free to take them.
+                let waiting = state.queue.count - state.head
+                guard state.sessions < self.maximumConnections, waiting > state.sessions - state.busy else { return (nil, false) }
                 state.sessions += 1
                 return (nil, true)
             }
@@ -72,6 +80,7 @@ final class SMTPConnectionPool: Sendable {
             guard state.head < state.queue.count else { return nil }
             let job = state.queue[state.head]
             state.head += 1
+            state.busy += 1
             if state.head > 256 && state.head * 2 > state.queue.count {
                 state.queue.removeFirst(state.head)
                 state.head = 0
@@ -86,6 +95,7 @@ final class SMTPConnectionPool: Sendable {
                 if state.head < state.queue.count {
                     let job = state.queue[state.head]
                     state.head += 1
+                    state.busy += 1
                     continuation.resume(returning: job)
                     return nil
                 }
@@ -103,6 +113,11 @@ final class SMTPConnectionPool: Sendable {
                 expired?.resume(returning: nil)
             }
         }
+    }
+
+    /// A session's message is answered (or failed): it is free for the next.
+    private func finished() {
+        self.state.withLockedValue { $0.busy -= 1 }
     }
 
     /// Leaves the pool: unless a job was queued meanwhile, which then gets this session's slot.
@@ -133,6 +148,7 @@ final class SMTPConnectionPool: Sendable {
             } catch {
                 first.continuation.resume(throwing: Self.smtpError(error))
                 pending = nil
+                self.finished()
                 continue
             }
             let watchdog = Watchdog(channel: channel.channel)
@@ -149,6 +165,7 @@ final class SMTPConnectionPool: Sendable {
                             let reply = try await conversation.transaction(from: job.from, to: job.recipients, payload: job.payload)
                             job.continuation.resume(returning: reply)
                             pending = nil
+                            self.finished()
                             retried = false
                         } catch let refusal as SMTPError {
                             payloadStarted = conversation.payloadStarted
@@ -156,6 +173,7 @@ final class SMTPConnectionPool: Sendable {
                             // Refused by the server: this message fails, the session goes on.
                             job.continuation.resume(throwing: refusal)
                             pending = nil
+                            self.finished()
                             retried = false
                             try await conversation.reset()
                         } catch {
@@ -180,6 +198,7 @@ final class SMTPConnectionPool: Sendable {
                     }
                     job.continuation.resume(throwing: failure)
                     pending = nil
+                    self.finished()
                     retried = false
                 }
             }
