@@ -126,6 +126,17 @@ import Testing
                 )
             },
             PagedList("/v1/communications/team-requests/mine", token: user, seed: { _ in }),
+            // Staff's email campaigns (issue 17).
+            PagedList("/v1/communications/campaigns", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.email_campaigns (id, name, subject, html_template, text_template, status, audience_kind,
+                        created_by, created_at, updated_at)
+                    SELECT gen_random_uuid(), 'c' || g, 's', '<p>x</p>', 'x', 'draft', 'list', gen_random_uuid(), now(), now()
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
         ]
     }
 }
