@@ -67,7 +67,7 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             .product(name: "Metrics", package: "swift-metrics"),
         ],
         // The messaging tests start a real properties service ("ask the sponsor", attachments).
-        ["SMTP", "PropertiesService"]
+        ["SMTP", "SMTPSink", "PropertiesService"]
     ),
     (
         "AnalyticsService", "analytics", "Analytics",
@@ -181,9 +181,21 @@ var targets: [Target] = [
         exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
+    // A fast SMTP server in NIO that only counts what it accepts: the campaign tests' and
+    // benchmark's sink, where Python's aiosmtpd would be the bottleneck.
+    .target(
+        name: "SMTPSink",
+        dependencies: [
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        path: "Tests/SMTPSink",
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "SMTPTests",
-        dependencies: testDependencies + ["SMTP", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+        dependencies: testDependencies + ["SMTP", "SMTPSink", .product(name: "NIOSSL", package: "swift-nio-ssl")],
         path: "Tests/SMTPTests",
         swiftSettings: swiftSettings
     ),
@@ -238,7 +250,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: testDependencies + ["S3"],
+        dependencies: testDependencies + ["S3", "SMTPSink"],
         path: "Tests/SystemTests",
         swiftSettings: swiftSettings
     ),
@@ -377,6 +389,22 @@ targets.append(
         name: "notification-fanout-bench",
         dependencies: ["CommunicationsService"],
         path: "Benchmarks/NotificationFanout",
+        swiftSettings: swiftSettings
+    )
+)
+
+// `make bench` BENCH_ONLY=campaign: a campaign's mails per second to a local SMTP sink, beside the sink's own ceiling.
+targets.append(
+    .executableTarget(
+        name: "campaign-bench",
+        dependencies: [
+            "CommunicationsService", "SMTP", "SMTPSink", "ServiceKit",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ],
+        path: "Benchmarks/CampaignBench",
         swiftSettings: swiftSettings
     )
 )

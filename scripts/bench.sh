@@ -27,9 +27,13 @@
 #      into one conversation of BENCH_MESSAGING_MEMBERS (50), then each into its own of the same size,
 #      and the unread total of a user with 200 conversations × 50 unread; baseline GET /health/live;
 #      ends by checking the shared conversation's unread count against the messages sent.
-#  10. kit (issue 20): Benchmarks/KitBench, a trivial route in process without and with the database-outage
+#  11. kit (issue 20): Benchmarks/KitBench, a trivial route in process without and with the database-outage
 #      guard (DatabaseOutageMiddleware), alternating; the ratio is its per-request cost.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys|kit),
+#  10. campaigns (issue 17): Benchmarks/CampaignBench, one list campaign to BENCH_CAMPAIGN_RECIPIENTS (20,000)
+#      through the real sender (claim, render, pipelined SMTP over BENCH_CAMPAIGN_SENDERS (8) kept
+#      connections, commit) to a NIO sink that only counts, beside the same SMTP path's ceiling without
+#      the campaign (pre-built messages, no database) to the same sink, in the same run.
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys|campaign|kit),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -225,5 +229,14 @@ out="$OUT_DIR/messaging-$stamp.txt"
 COMMUNICATIONS_URL="http://127.0.0.1:$MESSAGING_PORT" BENCH_JWKS_PORT=$MESSAGING_JWKS_PORT BENCH_SECONDS="$SECONDS_EACH" \
     BENCH_DATABASE_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB" \
     "$bin/messaging-bench" | tee "$out"
+log "saved $out"
+fi
+
+if runs campaign; then
+# Migrations alone (`communications migrate`): the bench runs the sender itself.
+COMMUNICATIONS_BENCH_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB"
+DATABASE_URL="$COMMUNICATIONS_BENCH_URL" LOG_LEVEL=warning "$bin/communications" migrate
+out="$OUT_DIR/campaign-$stamp.txt"
+BENCH_DATABASE_URL="$COMMUNICATIONS_BENCH_URL" "$bin/campaign-bench" | tee "$out"
 log "saved $out"
 fi

@@ -28,9 +28,21 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Keep:
-    def __init__(self, folder: pathlib.Path, refusals: dict[str, str]):
+    def __init__(self, folder: pathlib.Path, refusals: dict[str, str], pipelining=False, drop_every=0, close_after=0):
         self.folder = folder
         self.refusals = refusals
+        self.pipelining = pipelining
+        self.drop_every = drop_every
+        self.close_after = close_after
+        self.received = 0
+        self.per_session = {}
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            # aiosmtpd reads commands one by one from its buffer, so pipelined ones just work.
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refusals:
@@ -39,6 +51,15 @@ class Keep:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.received += 1
+        if self.drop_every and self.received % self.drop_every == 0:
+            # A server that dies mid-stream: the whole message arrived, no reply, connection gone.
+            server.transport.close()
+            return "421 4.3.0 going away"
+        count = self.per_session[id(session)] = self.per_session.get(id(session), 0) + 1
+        if self.close_after and count >= self.close_after:
+            # A server that drops idle or busy clients after a reply: the next command finds it closed.
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         recipient = re.sub(r"[^A-Za-z0-9@._+-]", "_", envelope.rcpt_tos[0] if envelope.rcpt_tos else "unknown")
         stem = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{recipient}"
@@ -47,6 +68,8 @@ class Keep:
             "rcpt_tos": envelope.rcpt_tos,
             "tls": session.ssl is not None,
             "authenticated_as": session.auth_data.decode() if isinstance(session.auth_data, bytes) else session.auth_data,
+            # Which connection carried it (client address and port): shows connections reused.
+            "peer": f"{session.peer[0]}:{session.peer[1]}" if session.peer else None,
             # Decoded by Python's own email package: an independent reading of what was sent.
             "from": str(message["from"]),
             "to": str(message["to"]),
@@ -87,7 +110,7 @@ async def serve(arguments):
     folder = pathlib.Path(arguments.folder)
     folder.mkdir(parents=True, exist_ok=True)
     refusals = dict(item.split("=", 1) for item in arguments.refuse)
-    handler = Keep(folder, refusals)
+    handler = Keep(folder, refusals, arguments.pipelining, arguments.drop_every, arguments.close_after)
     tls_context = None
     if arguments.tls_cert or arguments.implicit_tls:
         tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -138,6 +161,11 @@ def main():
     parser.add_argument("--exit-with-stdin", action="store_true", help="exit when standard input closes")
     parser.add_argument("--refuse", action="append", default=[], metavar="ADDRESS=REPLY",
                         help='answer RCPT TO:<ADDRESS> with REPLY, e.g. "full@example.com=452 4.2.2 Mailbox full"')
+    parser.add_argument("--pipelining", action="store_true", help="advertise PIPELINING (RFC 2920) in the EHLO reply")
+    parser.add_argument("--drop-every", type=int, default=0, metavar="N",
+                        help="close the connection instead of answering every Nth message's data (not kept)")
+    parser.add_argument("--close-after", type=int, default=0, metavar="N",
+                        help="close a connection just after answering its Nth message")
     try:
         asyncio.run(serve(parser.parse_args()))
     except KeyboardInterrupt:

@@ -13,6 +13,17 @@ enum HeaderEncoding {
         return encodedWords(value)
     }
 
+    /// A further header's value (`List-Unsubscribe`, `X-Entity-Ref-ID`, …): printable ASCII goes as
+    /// is up to the line limit (RFC 5322 §2.1.1, 998), because such headers are often structured —
+    /// `<https://…>` must stay a URI for a mail client's unsubscribe button, and encoded words are
+    /// only allowed in unstructured text (RFC 2047 §5). Anything else is treated as unstructured.
+    static func extra(_ value: String, name: String) throws(SMTPError) -> String {
+        if value.utf8.count + name.utf8.count + 2 <= 998, value.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }), !value.contains("=?") {
+            return value
+        }
+        return try unstructured(value, name: name)
+    }
+
     /// A display name (an RFC 5322 phrase): quoted when ASCII, encoded words otherwise.
     static func phrase(_ value: String) -> String {
         if value.unicodeScalars.allSatisfy({ $0.isASCII }) && !value.contains("=?") {

@@ -20,7 +20,7 @@ struct MIMEMessage {
         headers.append(("Message-ID", messageID))
         for (name, value) in email.extraHeaders {
             try Self.checkHeaderName(name)
-            headers.append((name, try HeaderEncoding.unstructured(value, name: name)))
+            headers.append((name, try HeaderEncoding.extra(value, name: name)))
         }
         headers.append(("MIME-Version", "1.0"))
 

@@ -12,16 +12,19 @@ public struct SMTPReceipt: Sendable {
     public var reply: SMTPReply
 }
 
-/// Sends mail to one SMTP server (RFC 5321) over a connection of its own per message: EHLO (HELO
-/// for old servers), STARTTLS or implicit TLS, AUTH PLAIN or LOGIN, MAIL/RCPT/DATA, QUIT.
+/// Sends mail to one SMTP server (RFC 5321): EHLO (HELO for old servers), STARTTLS or implicit
+/// TLS, AUTH PLAIN or LOGIN, then MAIL/RCPT/DATA per message — pipelined when the server offers
+/// PIPELINING (RFC 2920) — over up to `maximumConnections` connections that are kept open and
+/// reused message after message (see `SMTPConnectionPool`).
 ///
-/// A new connection per message keeps the client stateless and safe to share; transactional mail
-/// volumes do not need a pool. Every error thrown is an `SMTPError`.
+/// Copies share one pool, so build one client per server and pass it around. Every error thrown
+/// is an `SMTPError`.
 public struct SMTPClient: Sendable {
     public let configuration: SMTPConfiguration
     private let eventLoopGroup: any EventLoopGroup
     /// Built once: loading trust roots is far slower than a handshake.
     private let sslContext: NIOSSLContext
+    private let pool: SMTPConnectionPool
 
     public init(
         configuration: SMTPConfiguration,
@@ -29,69 +32,36 @@ public struct SMTPClient: Sendable {
     ) throws {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
-        self.sslContext = try NIOSSLContext(configuration: configuration.tls)
+        let sslContext = try NIOSSLContext(configuration: configuration.tls)
+        self.sslContext = sslContext
+        self.pool = SMTPConnectionPool(configuration: configuration, sslContext: sslContext) { _ in
+            try await Self.connect(configuration: configuration, sslContext: sslContext, group: eventLoopGroup)
+        }
     }
 
     /// Delivers `email`: returns its Message-ID and the server's reply (often naming its queue id).
+    /// `messageID` (the part before the `@`) may be fixed by the caller, so that a message sent
+    /// again after a crash carries the same Message-ID and a receiver can tell it is the same.
     @discardableResult
-    public func send(_ email: Email, logger: Logger) async throws -> SMTPReceipt {
+    public func send(_ email: Email, messageID: String? = nil, logger: Logger) async throws -> SMTPReceipt {
         guard !email.to.isEmpty else { throw SMTPError.invalidAddress("(no recipients)") }
         if configuration.credentials != nil && configuration.security == .none {
             throw SMTPError.insecureAuthentication
         }
-        let mime = MIMEMessage(email: email, date: Int64(Date().timeIntervalSince1970), uniqueID: Self.randomID())
-        let message = try mime.render()
+        let mime = MIMEMessage(email: email, date: Int64(Date().timeIntervalSince1970), uniqueID: messageID ?? Self.randomID())
+        let payload = DotStuffing.payload(try mime.render())
+        let reply = try await pool.deliver(from: email.from.address, to: email.to.map(\.address), payload: payload, logger: logger)
+        return SMTPReceipt(messageID: mime.messageID, reply: reply)
+    }
 
+    private static func connect(
+        configuration: SMTPConfiguration, sslContext: NIOSSLContext, group: any EventLoopGroup
+    ) async throws -> SMTPConnectionPool.Connection {
         let errors = PipelineErrors()
-        let channel = try await connect(recordingErrorsIn: errors)
-        return try await withThrowingTaskGroup(of: SMTPReply?.self) { group in
-            group.addTask {
-                do {
-                    return try await channel.executeThenClose { inbound, outbound in
-                        var conversation = SMTPConversation(
-                            replies: inbound.makeAsyncIterator(),
-                            outbound: outbound,
-                            channel: channel.channel,
-                            logger: logger
-                        )
-                        return try await conversation.deliver(
-                            message: message, email: email, configuration: configuration, sslContext: sslContext
-                        )
-                    }
-                } catch {
-                    throw Self.classify(error, pipelineError: errors.first)
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: configuration.exchangeTimeout)
-                channel.channel.close(promise: nil)
-                throw SMTPError.timedOut
-            }
-            defer { group.cancelAll() }
-            guard let reply = try await group.next() ?? nil else { throw SMTPError.timedOut }
-            return SMTPReceipt(messageID: mime.messageID, reply: reply)
-        }
-    }
-
-    /// What to tell the caller. A failed TLS handshake reaches the conversation only as a closed
-    /// stream, so the error the pipeline saw first decides.
-    private static func classify(_ error: any Error, pipelineError: (any Error)?) -> SMTPError {
-        if let error = error as? SMTPError, error != .connectionClosed { return error }
-        if error is CancellationError { return .timedOut }
-        switch pipelineError ?? error {
-        case let tls as NIOSSLError: return .connectionFailed("TLS: \(tls)")
-        case let tls as BoringSSLError: return .connectionFailed("TLS: \(tls)")
-        case let smtp as SMTPError: return smtp
-        default: return .connectionClosed
-        }
-    }
-
-    private func connect(recordingErrorsIn errors: PipelineErrors) async throws -> NIOAsyncChannel<SMTPReply, ByteBuffer> {
         let security = configuration.security
-        let sslContext = sslContext
         let sniHostname = Self.isIPAddress(configuration.host) ? nil : configuration.host
         do {
-            return try await ClientBootstrap(group: eventLoopGroup)
+            let channel = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(configuration.connectTimeout))
                 .connect(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -106,6 +76,7 @@ public struct SMTPClient: Sendable {
                         return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
+            return (channel, errors)
         } catch {
             throw SMTPError.connectionFailed("\(configuration.host):\(configuration.port): \(error)")
         }
@@ -115,7 +86,7 @@ public struct SMTPClient: Sendable {
         (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 
-    private static func randomID() -> String {
+    static func randomID() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
             .map { $0.count == 1 ? "0" + $0 : $0 }.joined()

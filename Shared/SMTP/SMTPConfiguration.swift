@@ -29,9 +29,14 @@ public struct SMTPConfiguration: Sendable {
     /// Certificate checks for STARTTLS and TLS. The default verifies against the system roots.
     public var tls: TLSConfiguration
     public var connectTimeout: Duration
-    /// A bound on the whole exchange, from connect to QUIT, so a stalled server cannot hold a
-    /// sender forever.
+    /// A bound on the session's opening and on each message's transaction, so a stalled server
+    /// cannot hold a sender forever.
     public var exchangeTimeout: Duration
+    /// Connections open at once to this server (`SMTP_MAX_CONNECTIONS`); each is reused for
+    /// message after message.
+    public var maximumConnections: Int
+    /// How long an unused connection stays open (servers drop idle clients after minutes).
+    public var idleTimeout: Duration
 
     public init(
         host: String,
@@ -41,7 +46,9 @@ public struct SMTPConfiguration: Sendable {
         heloName: String,
         tls: TLSConfiguration = .makeClientConfiguration(),
         connectTimeout: Duration = .seconds(10),
-        exchangeTimeout: Duration = .seconds(60)
+        exchangeTimeout: Duration = .seconds(60),
+        maximumConnections: Int = 4,
+        idleTimeout: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port
@@ -51,5 +58,7 @@ public struct SMTPConfiguration: Sendable {
         self.tls = tls
         self.connectTimeout = connectTimeout
         self.exchangeTimeout = exchangeTimeout
+        self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
     }
 }

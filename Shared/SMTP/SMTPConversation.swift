@@ -2,21 +2,35 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// One mail transaction on an open connection, command by command (RFC 5321 §3, §4.1).
+/// Commands and replies on one open connection (RFC 5321 §3, §4.1): the session's opening
+/// (greeting, EHLO, STARTTLS, AUTH) once, then any number of mail transactions, then QUIT.
 struct SMTPConversation {
     var replies: NIOAsyncChannelInboundStream<SMTPReply>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let channel: any Channel
     let logger: Logger
+    /// What the last EHLO advertised (after STARTTLS, what the TLS session's EHLO did).
+    private(set) var capabilities = SMTPReply(code: 250, lines: [])
+    /// Set once the message body of the current transaction started to go out: from then on a
+    /// failure may have delivered the message, so the transaction must never be retried blindly.
+    private(set) var payloadStarted = false
 
-    mutating func deliver(
-        message: String,
-        email: Email,
-        configuration: SMTPConfiguration,
-        sslContext: NIOSSLContext
-    ) async throws -> SMTPReply {
+    init(
+        replies: NIOAsyncChannelInboundStream<SMTPReply>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        channel: any Channel,
+        logger: Logger
+    ) {
+        self.replies = replies
+        self.outbound = outbound
+        self.channel = channel
+        self.logger = logger
+    }
+
+    /// Greeting, EHLO, STARTTLS when configured, AUTH when configured.
+    mutating func open(configuration: SMTPConfiguration, sslContext: NIOSSLContext) async throws {
         try expect(await nextReply(), in: 220...220, for: "greeting")
-        var capabilities = try await hello(configuration.heloName)
+        capabilities = try await hello(configuration.heloName)
 
         if configuration.security == .startTLS {
             guard capabilities.advertises("STARTTLS") else { throw SMTPError.startTLSUnavailable }
@@ -36,19 +50,55 @@ struct SMTPConversation {
         if let credentials = configuration.credentials {
             try await authenticate(credentials, offered: capabilities.authenticationMechanisms)
         }
+    }
 
-        let payload = DotStuffing.payload(message)
+    /// One mail transaction. With PIPELINING (RFC 2920) MAIL, every RCPT and DATA go out in one
+    /// write and their replies are read after, so a message costs two round trips, not 3 + n.
+    ///
+    /// A refusal before the body leaves the session usable (`reset()` it); any other error does not.
+    mutating func transaction(from: String, to recipients: [String], payload: [UInt8]) async throws -> SMTPReply {
+        payloadStarted = false
         let size = capabilities.advertises("SIZE") ? " SIZE=\(payload.count)" : ""
-        try await command("MAIL FROM:<\(email.from.address)>\(size)", expecting: 250...250)
-        for recipient in email.to {
-            try await command("RCPT TO:<\(recipient.address)>", expecting: 250...251)
+        let mail = "MAIL FROM:<\(from)>\(size)"
+        let rcpts = recipients.map { "RCPT TO:<\($0)>" }
+        if capabilities.advertises("PIPELINING") {
+            for line in [mail] + rcpts + ["DATA"] { logger.trace("smtp >", metadata: ["smtp.command": "\(line)"]) }
+            try await outbound.write(ByteBuffer(string: ([mail] + rcpts + ["DATA"]).map { $0 + "\r\n" }.joined()))
+            let mailReply = try await nextReply()
+            var refusal: SMTPError?
+            if mailReply.code != 250 { refusal = .rejected(command: "MAIL", reply: mailReply) }
+            for _ in rcpts {
+                let reply = try await nextReply()
+                if refusal == nil, !(250...251).contains(reply.code) { refusal = .rejected(command: "RCPT", reply: reply) }
+            }
+            let dataReply = try await nextReply()
+            if let refusal {
+                // RFC 2920 §3.1: the server should refuse DATA after no valid recipient; one that
+                // answered 354 anyway would deliver whatever follows to the accepted recipients,
+                // so the connection is dropped instead of sending an empty message.
+                if dataReply.code == 354 { throw SMTPAbandonedSession(error: refusal) }
+                throw refusal
+            }
+            try expect(dataReply, in: 354...354, for: "DATA")
+        } else {
+            try await command(mail, expecting: 250...250)
+            for rcpt in rcpts { try await command(rcpt, expecting: 250...251) }
+            try await command("DATA", expecting: 354...354)
         }
-        try await command("DATA", expecting: 354...354)
+        payloadStarted = true
         try await outbound.write(ByteBuffer(bytes: payload))
         let accepted = try expect(await nextReply(), in: 250...250, for: "message")
         logger.debug("smtp message accepted", metadata: ["smtp.reply": "\(accepted)"])
-        _ = try? await command("QUIT", expecting: 221...221)
         return accepted
+    }
+
+    /// After a refused transaction: the server forgets its envelope (RFC 5321 §4.1.1.5).
+    mutating func reset() async throws {
+        try await command("RSET", expecting: 250...250)
+    }
+
+    mutating func quit() async {
+        _ = try? await command("QUIT", expecting: 221...221)
     }
 
     /// EHLO, or HELO when the server does not know EHLO (RFC 5321 §3.2).
@@ -104,4 +154,10 @@ struct SMTPConversation {
         guard codes.contains(reply.code) else { throw SMTPError.rejected(command: command, reply: reply) }
         return reply
     }
+}
+
+/// A refusal after which the session cannot be trusted (the server accepted DATA for a
+/// transaction the client abandoned): the caller gets `error`, the connection is closed.
+struct SMTPAbandonedSession: Error {
+    var error: SMTPError
 }

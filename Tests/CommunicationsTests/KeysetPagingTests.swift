@@ -141,6 +141,17 @@ import Testing
                     """
                 )
             },
+            // Staff's email campaigns (issue 17).
+            PagedList("/v1/communications/campaigns", token: admin) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO communications.email_campaigns (id, name, subject, html_template, text_template, status, audience_kind,
+                        created_by, created_at, updated_at)
+                    SELECT gen_random_uuid(), 'c' || g, 's', '<p>x</p>', 'x', 'draft', 'list', gen_random_uuid(), now(), now()
+                    FROM generate_series(1, 500) g
+                    """
+                )
+            },
             PagedList("/v1/communications/events/{id}/registrations", url: "/v1/communications/events/\(Self.event)/registrations", token: user) {
                 postgres in
                 try await postgres.query(

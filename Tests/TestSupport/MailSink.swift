@@ -10,6 +10,8 @@ public final class MailSink: Sendable {
         public let rcptTos: [String]
         public let tls: Bool
         public let authenticatedAs: String?
+        /// The client's address and port: the connection the message came on.
+        public let peer: String?
         public let from: String
         public let to: String
         public let subject: String

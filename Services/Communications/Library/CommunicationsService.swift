@@ -38,6 +38,12 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 clock: dependencies.clock, retry: team.mailRetry)
         }
         let eventNotices = EventNotices(link: { notifications.link($0) })
+        // Campaigns (Campaigns/): the mailer shared by the sender and the staff routes.
+        @Sendable func campaignMailer(_ dependencies: ServiceDependencies) -> CampaignMailer {
+            CampaignMailer(
+                smtp: smtp, from: mail.from, unsubscribeKey: unsubscribeKey(dependencies), link: { notifications.link($0) },
+                unsubscribeLifetime: notifications.unsubscribeLinkLifetime)
+        }
         // One per process: the LISTEN connection wakes the streams the routes opened.
         let liveHub = LiveHub(maxPerUser: live.maxStreamsPerUser, maxTotal: live.maxStreams)
         return ServiceDefinition(
@@ -79,6 +85,10 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                             sponsors: PropertySponsors(dependencies), notifier: Notifier(dependencies), notifications: notifications,
                             settings: webhooks, clock: dependencies.clock, ids: dependencies.ids, jitter: webhooks.jitter),
                         interval: webhooks.pollInterval, logger: dependencies.logger),
+                    // Email campaigns (Campaigns/): due campaigns sent, throttled, exactly once per recipient.
+                    CampaignSender(
+                        postgres: dependencies.postgres, mailer: campaignMailer(dependencies), audience: CampaignAudience(dependencies),
+                        settings: campaigns, clock: dependencies.clock, logger: dependencies.logger),
                 ]
                 // Issue 17 part C: DSNs and abuse reports from the local bounce mailbox, when one is set.
                 if let maildir = bounces.maildir {
@@ -179,6 +189,16 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                         resolver: WebhookResolver(allowPrivateTargets: webhooks.allowPrivateTargets),
                         limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema), settings: webhooks),
                     at: "/v1/communications/webhooks")
+                // Email campaigns, staff only, and their open and click tracking (Campaigns/, issue 17 part A).
+                router.mount(
+                    CampaignController(
+                        store: CampaignStore(postgres: dependencies.postgres, clock: dependencies.clock, ids: dependencies.ids),
+                        mailer: campaignMailer(dependencies), limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema),
+                        settings: campaigns),
+                    at: "/v1/communications/campaigns")
+                router.mount(
+                    TrackingController(key: unsubscribeKey(dependencies), postgres: dependencies.postgres, clock: dependencies.clock),
+                    at: "/v1/communications/t")
             }
         )
     }

@@ -10,6 +10,7 @@ extension CommunicationsEntryPoint {
           SMTP_CA_FILE                PEM roots for the server (system roots)
           SMTP_HELO_NAME              EHLO name (MAIL_FROM's domain)
           MAIL_FROM                   sender (Tract <no-reply@tract.local>)
+          SMTP_MAX_CONNECTIONS        connections kept open and reused, in parallel (4)
           RATE_LIMIT_TEAM_REQUESTS_PER_HOUR_PER_IP        team requests per client address (10)
           RATE_LIMIT_TEAM_REQUESTS_PER_DAY_PER_REQUESTER  team requests per email address or user (5)
           TEAM_MAIL_POLL_MS           how often team mails due are sent (500)

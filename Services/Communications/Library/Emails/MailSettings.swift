@@ -15,6 +15,7 @@ import ServiceKit
 /// | `SMTP_CA_FILE` | system roots | PEM bundle to trust instead |
 /// | `SMTP_HELO_NAME` | the domain of `MAIL_FROM` | |
 /// | `MAIL_FROM` | `Tract <no-reply@tract.local>` | |
+/// | `SMTP_MAX_CONNECTIONS` | `4` | connections kept open and reused at once |
 struct MailSettings: Sendable {
     var smtp: SMTPConfiguration
     var from: EmailAddress
@@ -49,7 +50,8 @@ struct MailSettings: Sendable {
             security: security,
             credentials: credentials,
             heloName: environment.string("SMTP_HELO_NAME", default: String(from.domain)),
-            tls: tls
+            tls: tls,
+            maximumConnections: try environment.integer("SMTP_MAX_CONNECTIONS", default: 4, range: 1...64)
         )
         return MailSettings(smtp: smtp, from: from)
     }

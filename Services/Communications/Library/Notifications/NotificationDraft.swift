@@ -7,6 +7,8 @@ enum NotificationCategory: String, Sendable, CaseIterable, Codable {
     case security, legal, money, investments, documents
     case propertyUpdates = "property_updates"
     case messages, connections, team, community, product
+    /// Email campaigns (Campaigns/): staff mail to many; email only, and always possible to turn off.
+    case marketing
 
     /// Categories whose channels cannot be turned off (issue 14).
     static let locked: Set<NotificationCategory> = [.security, .legal, .money]

@@ -36,7 +36,12 @@ struct StaffNotificationBody: Sendable, Equatable {
         }
         let type = fields.text("type", max: 100) ?? "staff.notice"
         if !NotificationTypes.isWellFormed(type) { fields.add("type", "must be lowercase words joined by dots or underscores, such as staff.notice") }
-        let category = Self.choice(&fields, "category", NotificationCategory.self, required: true)
+        var category = Self.choice(&fields, "category", NotificationCategory.self, required: true)
+        if category == .marketing {
+            // Marketing is email campaigns' category (Campaigns/): a preference, never a notification.
+            fields.add("category", "marketing is for email campaigns, not notifications")
+            category = nil
+        }
         let priority = Self.choice(&fields, "priority", NotificationPriority.self, required: false) ?? .normal
         let title = fields.text("title", max: 255, required: true)
         var message: String?
@@ -140,6 +145,13 @@ struct StaffNotifications: Sendable {
 
     /// Every member of the segment, page by page.
     func members(of segment: UUID, context: AuthenticatedContext) async throws -> [UUID] {
+        try await Self.members(
+            of: segment, analyticsURL: self.analyticsURL, client: self.internalClient,
+            call: CallContext(requestID: context.requestID, traceParent: context.traceParent))
+    }
+
+    /// The same for work no request started (a campaign's audience, resolved by the sender).
+    static func members(of segment: UUID, analyticsURL: URL, client: InternalHTTPClient, call: CallContext) async throws -> [UUID] {
         struct Member: Decodable { var userId: UUID }
         struct MemberPage: Decodable {
             var data: [Member]
@@ -149,12 +161,11 @@ struct StaffNotifications: Sendable {
         var cursor: String?
         repeat {
             var components = URLComponents(
-                url: self.analyticsURL.appendingPathComponent("internal/v1/segments/\(segment.uuidString.lowercased())/members"),
+                url: analyticsURL.appendingPathComponent("internal/v1/segments/\(segment.uuidString.lowercased())/members"),
                 resolvingAgainstBaseURL: false)
             components?.queryItems = [URLQueryItem(name: "limit", value: "200")] + (cursor.map { [URLQueryItem(name: "cursor", value: $0)] } ?? [])
             guard let url = components?.url else { throw Problem.serviceUnavailable("The segment's members could not be asked for.") }
-            let reply = try await self.internalClient.send(
-                .GET, url, context: CallContext(requestID: context.requestID, traceParent: context.traceParent))
+            let reply = try await client.send(.GET, url, context: call)
             switch reply.status {
             case 200: break
             case 404: throw Problem.validation(field: "segment_id", "no segment has this id")

@@ -25,6 +25,8 @@ enum NotificationTypes {
         "event.recording_available": .community,
         // Outgoing webhooks (Webhooks/): an endpoint of the user's was disabled after failing for days.
         "webhook.endpoint_disabled": .security,
+        // Email campaigns (Campaigns/).
+        "campaign": .marketing,
     ]
 
     /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.
