@@ -31,7 +31,10 @@ import Testing
             "DATABASE_PROBE_INTERVAL_MS": "250",
         ]
         let services: [ServiceName] = [.auth, .properties, .investments, .communications, .analytics]
-        try await RunningSuite.with(services, environment: environment, databasePort: relay.port) { suite in
+        // After an outage a replica sometimes needs more than the usual 15 s to exit: graceful
+        // shutdown waits for a request still held in PostgresNIO's pool queue, which its own
+        // breaker lets go within a minute (seen under the full suite's load; README, leftovers).
+        try await RunningSuite.with(services, environment: environment, databasePort: relay.port, shutdownTimeout: .seconds(75)) { suite in
             let tag = UUID().uuidString.prefix(6).lowercased()
             let staff = try await TeamAndCommunityJourneyTests.staffToken(suite, gateway: suite.auth, tag: tag)
             let routes = [

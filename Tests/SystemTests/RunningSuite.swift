@@ -27,10 +27,11 @@ struct RunningSuite: Sendable {
     }
 
     /// `environment` is added to every service's; `databasePort`, when set, is where the services
-    /// find Postgres instead of the cluster's own port (a `TCPRelay` the test can cut).
+    /// find Postgres instead of the cluster's own port (a `TCPRelay` the test can cut);
+    /// `shutdownTimeout` is how long each process is given to exit 0 after SIGTERM.
     static func with(
         _ services: [ServiceName], environment extra: [String: String] = [:], databasePort: Int? = nil,
-        _ body: @Sendable (RunningSuite) async throws -> Void
+        shutdownTimeout: Duration = .seconds(15), _ body: @Sendable (RunningSuite) async throws -> Void
     ) async throws {
         let sink = try MailSink()
         try await TestDatabase.with(services: services) { database in
@@ -85,7 +86,7 @@ struct RunningSuite: Sendable {
             }
             try await body(RunningSuite(urls: urls, database: database, sink: sink))
             for process in processes {
-                let status = await process.terminate()
+                let status = await process.terminate(timeout: shutdownTimeout)
                 #expect(status == 0, "\(process.service) exits 0 on SIGTERM; it printed:\n\(process.printed.suffix(3000))")
             }
         }

@@ -53,7 +53,9 @@ struct SuppressionController: RouteController {
         try context.identity.requireRole(.admin)
         let raw = context.parameters.get("email") ?? ""
         let email = (raw.removingPercentEncoding ?? raw).lowercased()
-        guard email.count <= 255, try await self.store.lift(email, logger: context.logger) else {
+        // An address with a NUL (Postgres text cannot hold one) or beyond 255 characters was never
+        // suppressed: the same 404 as any address that is not.
+        guard email.count <= 255, !email.contains("\0"), try await self.store.lift(email, logger: context.logger) else {
             throw Problem.notFound("This address is not suppressed.")
         }
         context.logger.notice("suppression lifted", metadata: ["by": "\(context.identity.subject)"])
