@@ -169,7 +169,7 @@ public struct BodyFields: Sendable {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty || text.count > max {
             self.add(key, "must be 1 to \(max) characters")
-        } else if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        } else if text.unicodeScalars.contains(where: \.breaksALine) {
             self.add(key, "must be one line, without control characters")
         } else {
             return text
@@ -200,5 +200,13 @@ public func snakeCase(_ name: String) -> String {
         } else {
             result.append(character)
         }
+    }
+}
+
+extension Unicode.Scalar {
+    /// A control character (C0, DEL or C1) or a Unicode line or paragraph separator: what one line
+    /// of text — a name, a title, anything that may end up in a mail header — must not hold.
+    public var breaksALine: Bool {
+        self.properties.generalCategory == .control || self.value == 0x2028 || self.value == 0x2029
     }
 }

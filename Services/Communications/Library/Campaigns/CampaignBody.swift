@@ -112,7 +112,7 @@ struct CampaignMember: Sendable, Equatable {
                 case nil, .null?: break
                 case .string(let text)?
                 where !text.isEmpty && text.count <= 200
-                    && !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }):
+                    && !text.unicodeScalars.contains(where: \.breaksALine):
                     name = text
                 default: fields.add("\(key).name", "must be 1 to 200 characters on one line")
                 }
