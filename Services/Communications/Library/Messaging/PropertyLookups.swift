@@ -23,20 +23,26 @@ struct PropertyLookups: Sendable {
         )
     }
 
+    /// The property as properties has it, or nil when there is none; 503 when properties cannot
+    /// say. The one way communications asks (messaging, event hosts, webhook fan-out).
+    func property(_ id: UUID, context: CallContext) async throws -> PropertySnapshot? {
+        let url = self.baseURL.appendingPathComponent("internal/v1/properties/\(id.uuidString.lowercased())")
+        let reply = try await self.call(url, context: context)
+        switch reply.status {
+        case 200: return try reply.decode(as: PropertySnapshot.self)
+        case 404: return nil
+        default: throw Problem.serviceUnavailable("The properties service could not look up the property (HTTP \(reply.status)).")
+        }
+    }
+
     /// The property if a signed-in investor may see it (published — past `prospect` — and open to
     /// investors or the public); nil otherwise, so a private or unlisted one is the same 404 as
     /// none at all.
     func askableProperty(_ id: UUID, context: CallContext) async throws -> PropertySnapshot? {
-        let url = self.baseURL.appendingPathComponent("internal/v1/properties/\(id.uuidString.lowercased())")
-        let reply = try await self.call(url, context: context)
-        switch reply.status {
-        case 200:
-            let snapshot = try reply.decode(as: PropertySnapshot.self)
-            guard snapshot.status != "prospect", ["investors", "public"].contains(snapshot.visibility) else { return nil }
-            return snapshot
-        case 404: return nil
-        default: throw Problem.serviceUnavailable("The properties service could not look up the property (HTTP \(reply.status)).")
-        }
+        guard let snapshot = try await self.property(id, context: context), snapshot.status != "prospect",
+            ["investors", "public"].contains(snapshot.visibility)
+        else { return nil }
+        return snapshot
     }
 
     /// The attachments `reader` may not read, by properties' own rule (their shares included).

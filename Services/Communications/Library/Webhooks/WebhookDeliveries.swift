@@ -350,23 +350,13 @@ struct WebhookDeliveries: Sendable {
 /// Whose property an event is about, asked of `properties` (outside any transaction). Nil when
 /// the property is gone: only platform endpoints then hear of the event.
 struct PropertySponsors: Sendable {
-    let client: InternalHTTPClient
-    let baseURL: URL
+    let properties: PropertyLookups
 
     init(_ dependencies: ServiceDependencies) {
-        self.client = dependencies.internalClient
-        self.baseURL =
-            dependencies.configuration.events.peers[ServiceName.properties.rawValue]
-            ?? URL(string: "http://127.0.0.1:\(ServiceName.properties.defaultPort)")!
+        self.properties = PropertyLookups(dependencies)
     }
 
     func sponsor(of property: UUID) async throws -> UUID? {
-        let url = self.baseURL.appendingPathComponent("internal/v1/properties/\(property.uuidString.lowercased())")
-        let reply = try await self.client.send(.GET, url, context: .background())
-        switch reply.status {
-        case 200: return try reply.decode(as: PropertySnapshot.self).sponsorId
-        case 404: return nil
-        default: throw InternalCallError.status(reply.status, "looking up a property's sponsor")
-        }
+        try await self.properties.property(property, context: .background())?.sponsorId
     }
 }

@@ -7,20 +7,10 @@ import ServiceKit
 /// their own (its offering is listed on it). Ownership is asked of `properties`
 /// (`GET /internal/v1/properties/{id}`), before any transaction opens (ARCHITECTURE.md, "Events").
 struct EventHosts: Sendable {
-    let client: InternalHTTPClient
-    let baseURL: URL
-
-    init(client: InternalHTTPClient, baseURL: URL) {
-        self.client = client
-        self.baseURL = baseURL
-    }
+    let properties: PropertyLookups
 
     init(_ dependencies: ServiceDependencies) {
-        self.init(
-            client: dependencies.internalClient,
-            baseURL: dependencies.configuration.events.peers[ServiceName.properties.rawValue]
-                ?? URL(string: "http://127.0.0.1:\(ServiceName.properties.defaultPort)")!
-        )
+        self.properties = PropertyLookups(dependencies)
     }
 
     /// Checks that `identity` may host an event for `property` (nil: a platform event). A
@@ -38,23 +28,9 @@ struct EventHosts: Sendable {
             throw Problem.forbidden("Only sponsors host events for their offerings.")
         }
         // Staff may host an event for any listed property; a sponsor only for their own.
-        guard let sponsor = try await self.sponsor(of: property, context: context), identity.has(role: .admin) || sponsor == user else {
+        guard let sponsor = try await self.properties.property(property, context: context)?.sponsorId, identity.has(role: .admin) || sponsor == user
+        else {
             throw Problem.validation(field: "property_id", "must be a property you sponsor")
-        }
-    }
-
-    private func sponsor(of property: UUID, context: CallContext) async throws -> UUID? {
-        let url = self.baseURL.appendingPathComponent("internal/v1/properties/\(property.uuidString.lowercased())")
-        let reply: InternalHTTPClient.Reply
-        do {
-            reply = try await self.client.send(.GET, url, context: context)
-        } catch {
-            throw Problem.serviceUnavailable("The properties service did not answer; try again shortly.")
-        }
-        switch reply.status {
-        case 200: return try reply.decode(as: PropertySnapshot.self).sponsorId
-        case 404: return nil
-        default: throw Problem.serviceUnavailable("The properties service could not look up the property (HTTP \(reply.status)).")
         }
     }
 }
