@@ -28,10 +28,11 @@ struct RunningSuite: Sendable {
 
     /// `environment` is added to every service's; `databasePort`, when set, is where the services
     /// find Postgres instead of the cluster's own port (a `TCPRelay` the test can cut);
-    /// `shutdownTimeout` is how long each process is given to exit 0 after SIGTERM.
+    /// `shutdownTimeout` is how long each process is given to exit 0 after SIGTERM (nil: the test
+    /// does not judge the exit; the processes are stopped all the same).
     static func with(
         _ services: [ServiceName], environment extra: [String: String] = [:], databasePort: Int? = nil,
-        shutdownTimeout: Duration = .seconds(15), _ body: @Sendable (RunningSuite) async throws -> Void
+        shutdownTimeout: Duration? = .seconds(15), _ body: @Sendable (RunningSuite) async throws -> Void
     ) async throws {
         let sink = try MailSink()
         try await TestDatabase.with(services: services) { database in
@@ -86,6 +87,10 @@ struct RunningSuite: Sendable {
             }
             try await body(RunningSuite(urls: urls, database: database, sink: sink))
             for process in processes {
+                guard let shutdownTimeout else {
+                    _ = await process.terminate(timeout: .seconds(5))
+                    continue
+                }
                 let status = await process.terminate(timeout: shutdownTimeout)
                 #expect(status == 0, "\(process.service) exits 0 on SIGTERM; it printed:\n\(process.printed.suffix(3000))")
             }

@@ -85,6 +85,25 @@ public struct DatabaseURL: Sendable, Equatable {
         return copy
     }
 
+    /// One connection's configuration, for what must not wait behind the pool (the outage probe).
+    public var connectionConfiguration: PostgresConnection.Configuration {
+        get throws {
+            let tls: PostgresConnection.Configuration.TLS
+            switch self.tlsMode {
+            case .disable:
+                tls = .disable
+            case .require:
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .none
+                tls = .require(try NIOSSLContext(configuration: configuration))
+            case .verifyFull:
+                tls = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
+            }
+            return PostgresConnection.Configuration(
+                host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: tls)
+        }
+    }
+
     public var clientConfiguration: PostgresClient.Configuration {
         get throws {
             let tls: PostgresClient.Configuration.TLS

@@ -91,8 +91,8 @@ public func buildServiceApplication(
     var services: [any Service] = [
         postgres,
         DatabaseProbe(
-            postgres: postgres, availability: availability, interval: configuration.databaseProbeInterval,
-            timeout: configuration.databaseTimeout, logger: logger),
+            database: try configuration.database.connectionConfiguration, availability: availability,
+            interval: configuration.databaseProbeInterval, timeout: configuration.databaseTimeout, logger: logger),
     ]
     services += try definition.backgroundServices(dependencies)
     services.append(
