@@ -83,10 +83,12 @@ import Testing
             // One fan-out to alice and carol: each replica's listener wakes its own streams.
             let sent = ContinuousClock.now
             try await fixture.append(LiveFixture.item("for alice and carol"), to: [alice, carol])
-            #expect(try await onA.waitFor(timeout: .seconds(1)) { $0.count == 2 })
-            #expect(try await aliceOnB.waitFor(timeout: .seconds(1)) { $0.count == 2 })
-            #expect(try await carolOnB.waitFor(timeout: .seconds(1)) { $0.count == 2 })
-            #expect(ContinuousClock.now - sent < .seconds(1))
+            // Pushed, not polled; the bound is loose because a cold CI machine running the whole
+            // suite has taken 2.5 s (latency is measured by make bench, not here).
+            #expect(try await onA.waitFor(timeout: .seconds(5)) { $0.count == 2 })
+            #expect(try await aliceOnB.waitFor(timeout: .seconds(5)) { $0.count == 2 })
+            #expect(try await carolOnB.waitFor(timeout: .seconds(5)) { $0.count == 2 })
+            #expect(ContinuousClock.now - sent < .seconds(5))
             for client in [onA, aliceOnB, carolOnB] {
                 #expect(client.items == [.init(id: "1", event: "notification", data: #"{"title": "for alice and carol"}"#)])
             }
