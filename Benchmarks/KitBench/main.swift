@@ -38,8 +38,7 @@ func rate(guarded: Bool) async throws -> Double {
             }
             return try await group.reduce(0, +)
         }
-        let elapsed = ContinuousClock.now - started
-        return Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(done) / (ContinuousClock.now - started).inSeconds
     }
 }
 

@@ -27,8 +27,8 @@ import Testing
     @Test func everyServiceAnswers503WhileItsDatabaseIsUnreachableAndRecoversWithoutARestart() async throws {
         let relay = try await TCPRelay(to: TestDatabase.adminURL.host, port: TestDatabase.adminURL.port)
         let environment = [
-            "DATABASE_TIMEOUT_MS": String(Self.timeout.components.seconds * 1000 + Self.timeout.components.attoseconds / 1_000_000_000_000_000),
-            "DATABASE_PROBE_INTERVAL_MS": "250",
+            "DATABASE_TIMEOUT_MS": String(Int(Self.timeout.inSeconds * 1000)),
+            "DATABASE_PROBE_INTERVAL_MS": String(Int(Self.probeInterval.inSeconds * 1000)),
         ]
         let services: [ServiceName] = [.auth, .properties, .investments, .communications, .analytics]
         // The exit after SIGTERM is not judged here: after an outage communications sometimes does

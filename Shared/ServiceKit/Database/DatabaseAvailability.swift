@@ -56,7 +56,7 @@ public final class DatabaseAvailability: Sendable {
         }
         guard let since else { return }
         Gauge(label: "tract_database_available").record(1)
-        logger.notice("database available again", metadata: ["outage_ms": .stringConvertible((ContinuousClock.now - since).milliseconds)])
+        logger.notice("database available again", metadata: ["outage_ms": .stringConvertible(Int((ContinuousClock.now - since).inSeconds * 1000))])
     }
 
     /// Returns when the database is found unreachable (at once if it already is), or when the
@@ -116,12 +116,5 @@ public final class DatabaseAvailability: Sendable {
         default:
             return false
         }
-    }
-}
-
-extension Duration {
-    fileprivate var milliseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -17,7 +17,7 @@ public struct DatabaseOutageMiddleware<Context: TractContext>: RouterMiddleware 
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.needsNoDatabase(request.uri.path) { return try await next(request, context) }
+        if OperationsController.needsNoDatabase(request.uri.path) { return try await next(request, context) }
         guard self.availability.isAvailable else { throw self.refused() }
         do {
             // The group waits for both children before it returns, so `next` and `context` never
@@ -45,10 +45,6 @@ public struct DatabaseOutageMiddleware<Context: TractContext>: RouterMiddleware 
     private func refused() -> Problem {
         Counter(label: "tract_database_unavailable_responses_total").increment()
         return self.availability.problem
-    }
-
-    static func needsNoDatabase(_ path: String) -> Bool {
-        path.hasPrefix("/health/") || path == "/metrics" || path == "/openapi.json"
     }
 }
 

@@ -19,6 +19,12 @@ struct OperationsController: Sendable {
         var checks: [String: String]
     }
 
+    /// The paths above: none of them needs the database to answer (readiness asks it itself,
+    /// with its own deadline), so the outage guard lets them through.
+    static func needsNoDatabase(_ path: String) -> Bool {
+        path.hasPrefix("/health/") || path == "/metrics" || path == "/openapi.json"
+    }
+
     var endpoints: RouteCollection<TractRequestContext> {
         RouteCollection(context: TractRequestContext.self)
             .get("health/live") { _, _ in Health(status: "ok", checks: [:]) }

@@ -7,15 +7,10 @@ import ServiceKit
 /// The names a statement prints — the investor's, and the sponsor of each property it lists —
 /// asked of auth when the statement is made final, so the frozen document says who is who
 /// rather than an id. investments keeps no copy of anyone's name (ARCHITECTURE.md: auth owns them).
-struct StatementNames: Sendable, Equatable {
+struct StatementNames: Sendable {
     var investor: String
     /// Sponsor names by property name, in property-name order.
     var sponsors: [(property: String, sponsor: String)]
-
-    static func == (left: StatementNames, right: StatementNames) -> Bool {
-        left.investor == right.investor && left.sponsors.map(\.property) == right.sponsors.map(\.property)
-            && left.sponsors.map(\.sponsor) == right.sponsors.map(\.sponsor)
-    }
 
     func sponsor(of property: String) -> String? {
         self.sponsors.first { $0.property == property }?.sponsor
