@@ -331,7 +331,7 @@ import Testing
             #expect(refused.status == nil)
             #expect(refused.error?.contains("loopback") == true)
             #expect(fixture.receiver.received.isEmpty)
-            let allowed = await WebhookSender(resolver: WebhookResolver(allowPrivateTargets: true), timeout: .seconds(2)).post(
+            let allowed = await WebhookSender(resolver: WebhookResolver(allowPrivateTargets: true), timeout: .seconds(10)).post(
                 URL(string: fixture.receiverURL.absoluteString + "/hook")!, headers: [], body: "{}")
             #expect(allowed.status == 200)
         }
