@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Models
 import SMTP
 import ServiceKit
@@ -59,6 +60,12 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 return handlers
             },
             backgroundServices: { dependencies in
+                let campaignSettings = campaigns.fitting(poolSize: dependencies.configuration.databasePoolSize)
+                if campaignSettings.senders < campaigns.senders {
+                    dependencies.logger.warning(
+                        "CAMPAIGN_SENDERS lowered to one less than DATABASE_POOL_SIZE",
+                        metadata: ["configured": "\(campaigns.senders)", "running": "\(campaignSettings.senders)"])
+                }
                 var services: [any Service] = [
                     // The email channel of notifications: due mails and digests (Notifications/).
                     NotificationDelivery(
@@ -88,7 +95,8 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     // Email campaigns (Campaigns/): due campaigns sent, throttled, exactly once per recipient.
                     CampaignSender(
                         postgres: dependencies.postgres, mailer: campaignMailer(dependencies), audience: CampaignAudience(dependencies),
-                        settings: campaigns, clock: dependencies.clock, logger: dependencies.logger),
+                        settings: campaignSettings, clock: dependencies.clock,
+                        logger: dependencies.logger),
                 ]
                 // Issue 17 part C: DSNs and abuse reports from the local bounce mailbox, when one is set.
                 if let maildir = bounces.maildir {
