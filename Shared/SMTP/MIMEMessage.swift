@@ -92,14 +92,15 @@ struct MIMEMessage {
 /// and the terminating `CRLF.CRLF`.
 enum DotStuffing {
     static func payload(_ message: String) -> [UInt8] {
+        let bytes = Array(message.utf8)
         var output: [UInt8] = []
-        output.reserveCapacity(message.utf8.count + 16)
-        let lines = QuotedPrintable.lines(of: message)
+        output.reserveCapacity(bytes.count + 16)
+        let lines = QuotedPrintable.lineRanges(of: bytes)
         for (index, line) in lines.enumerated() {
             // The rendered message ends with CRLF, which leaves one empty last line: not a line.
             if index == lines.count - 1 && line.isEmpty { break }
-            if line.first == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
-            output += line
+            if bytes[line].first == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
+            output += bytes[line]
             output += [13, 10]
         }
         output += Array(".\r\n".utf8)

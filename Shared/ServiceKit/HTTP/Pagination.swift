@@ -71,14 +71,11 @@ public struct KeysetCursor: Codable, Sendable, Equatable {
 enum OpaqueCursor {
     static func encode(_ value: some Encodable) -> String {
         let data = (try? JSONEncoder.tract.encode(value)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(data)
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from encoded: String) throws -> Value {
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard encoded.count <= 1024, let data = Data(base64Encoded: base64), let value = try? JSONDecoder.tract.decode(type, from: data)
+        guard encoded.utf8.count <= 1024, let data = Base64URL.decode(encoded), let value = try? JSONDecoder.tract.decode(type, from: data)
         else {
             throw Problem.validation(field: "cursor", "is not a cursor this list issued")
         }

@@ -35,9 +35,13 @@ public enum SecretToken {
         return difference == 0
     }
 
-    public static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    /// Unpadded base64url (RFC 4648 §5), the encoding of every token and signed link.
+    public static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
+        Base64URL.encode(bytes)
+    }
+
+    /// The bytes of unpadded base64url `text`, or nil when it is anything else.
+    public static func bytes(base64URL text: some StringProtocol) -> Data? {
+        Base64URL.decode(text)
     }
 }

@@ -16,14 +16,14 @@ struct TrackingToken: Sendable, Equatable {
 
     func signed(with key: SymmetricKey) -> String {
         let payload = self.payload
-        return UnsubscribeToken.base64URL(payload) + "." + UnsubscribeToken.base64URL(Self.mac(payload, key: key))
+        return SecretToken.base64URL(payload) + "." + SecretToken.base64URL(Self.mac(payload, key: key))
     }
 
     /// The token, or nil when it is malformed or its signature does not match (compared in constant time).
     static func verify(_ token: String, key: SymmetricKey) -> TrackingToken? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.utf8.count <= 100, parts.count == 2, let payload = UnsubscribeToken.data(base64URL: parts[0]), payload.count == 18,
-            SecretToken.constantTimeEquals(String(parts[1]), UnsubscribeToken.base64URL(Self.mac(payload, key: key)))
+        guard token.utf8.count <= 100, parts.count == 2, let payload = SecretToken.bytes(base64URL: parts[0]), payload.count == 18,
+            SecretToken.constantTimeEquals(String(parts[1]), SecretToken.base64URL(Self.mac(payload, key: key)))
         else { return nil }
         let bytes = [UInt8](payload)
         let id = UUID(

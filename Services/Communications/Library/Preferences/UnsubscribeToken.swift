@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceKit
 
 /// The token of a one-click unsubscribe link (RFC 8058): who, from what, until when, signed with
 /// HMAC-SHA256 so that nobody can unsubscribe someone else by editing a link. Pure: no I/O.
@@ -22,12 +23,13 @@ struct UnsubscribeToken: Sendable, Equatable {
     func signed(with key: SymmetricKey) -> String {
         let payload = Data("v1|\(self.userID.uuidString.lowercased())|\(self.category)|\(Int64(self.expiresAt.timeIntervalSince1970))".utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key)
-        return Self.base64URL(payload) + "." + Self.base64URL(Data(mac))
+        return SecretToken.base64URL(payload) + "." + SecretToken.base64URL(Data(mac))
     }
 
     static func verify(_ token: String, key: SymmetricKey, now: Date) throws(Refusal) -> UnsubscribeToken {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.count <= 400, parts.count == 2, let payload = Self.data(base64URL: parts[0]), let mac = Self.data(base64URL: parts[1]),
+        guard token.count <= 400, parts.count == 2, let payload = SecretToken.bytes(base64URL: parts[0]),
+            let mac = SecretToken.bytes(base64URL: parts[1]),
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key)
         else { throw .invalid }
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
@@ -37,17 +39,5 @@ struct UnsubscribeToken: Sendable, Equatable {
         let expiry = Date(timeIntervalSince1970: TimeInterval(seconds))
         guard expiry > now else { throw .expired }
         return UnsubscribeToken(userID: user, category: String(fields[2]), expiresAt: expiry)
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func data(base64URL text: Substring) -> Data? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
     }
 }
