@@ -66,8 +66,9 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             // Webhook attempts by outcome and the delivery queue's depth on /metrics.
             .product(name: "Metrics", package: "swift-metrics"),
         ],
-        // The messaging tests start a real properties service ("ask the sponsor", attachments).
-        ["SMTP", "SMTPSink", "PropertiesService"]
+        // The messaging tests start a real properties service ("ask the sponsor", attachments); a
+        // segment campaign's test a real analytics (the segment) and auth (the addresses).
+        ["SMTP", "SMTPSink", "PropertiesService", "AnalyticsService", "AuthService"]
     ),
     (
         "AnalyticsService", "analytics", "Analytics",

@@ -17,6 +17,18 @@ public struct UserContact: Codable, Sendable, Equatable {
         self.emailVerified = emailVerified
     }
 
+    private enum CodingKeys: String, CodingKey { case id, email, firstName, lastName, emailVerified }
+
+    /// The id lowercase, as every id Tract writes on the wire (Foundation's own is uppercase).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.id.uuidString.lowercased(), forKey: .id)
+        try container.encode(self.email, forKey: .email)
+        try container.encodeIfPresent(self.firstName, forKey: .firstName)
+        try container.encodeIfPresent(self.lastName, forKey: .lastName)
+        try container.encode(self.emailVerified, forKey: .emailVerified)
+    }
+
     /// "First Last" as far as the user gave them, else the email address: what a document that
     /// names the user prints.
     public var displayName: String {

@@ -23,6 +23,7 @@ import Testing
             #expect(contact.string("email") == email)
             #expect(contact.string("first_name") == "Ada")
             #expect(contact["email_verified"] == .bool(true))
+            #expect(contact.string("id") == userID)
 
             // A user, even asking about themselves, is not a service; nobody at all is 401.
             let asUser = try await auth.client.get("/internal/v1/users/\(userID)", token: user)
@@ -37,6 +38,45 @@ import Testing
             }
             try await auth.sql("UPDATE auth.users SET status = 'deleted' WHERE id = '\(userID)'")
             #expect(try await auth.client.get("/internal/v1/users/\(userID)", token: service).status == 404)
+        }
+    }
+
+    /// `POST /internal/v1/users/contacts`: up to a thousand at once, for campaigns to segments.
+    @Test func servicesReadContactsInBulkAndBadListsAreRefusedByName() async throws {
+        try await AuthFixture.run { auth in
+            let ada = try await auth.verifiedUser()
+            let bob = try await auth.verifiedUser()
+            let ids = [
+                try #require(try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(ada)'").first),
+                try #require(try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(bob)'").first),
+            ]
+            try await auth.sql("UPDATE auth.users SET status = 'deleted', deleted_at = now() WHERE email = '\(bob)'")
+            // Any service with the read-users scope (investments here; communications in production).
+            let service = try await auth.serviceToken(.investments)
+            let unknown = UUID().uuidString.lowercased()
+
+            let reply = try await auth.client.post(
+                "/internal/v1/users/contacts", #"{"ids":["\#(ids[0])","\#(ids[1])","\#(unknown)","\#(ids[0])"]}"#, token: service)
+            #expect(reply.status == 200, "\(reply.text)")
+            // The deleted and the unknown are left out; the caller matches by id.
+            #expect(reply["data"]?[0]?["email"] == .string(ada), "\(reply.text)")
+            #expect(reply["data"]?[0]?["id"] == .string(ids[0]))
+            #expect(reply["data"]?[0]?["email_verified"] == .bool(true))
+            #expect(reply["data"]?[1] == nil, "\(reply.text)")
+
+            let thousandAndOne = (0...1000).map { _ in "\"\(UUID().uuidString)\"" }.joined(separator: ",")
+            for (body, field) in [
+                (#"{"ids":[]}"#, "ids"), (#"{"ids":"all"}"#, "ids"), (#"{}"#, "ids"), (#"{"ids":["x\u0000"]}"#, "ids[0]"),
+                (#"{"ids":[42]}"#, "ids[0]"), (#"{"ids":["\#(unknown)"],"more":1}"#, "more"), (#"{"ids":[\#(thousandAndOne)]}"#, "ids"),
+            ] {
+                let refused = try await auth.client.post("/internal/v1/users/contacts", body, token: service)
+                #expect(refused.status == 422, "\(body): \(refused.text)")
+                #expect(refused.headers.first(name: "Content-Type") == "application/problem+json")
+                #expect(refused.text.contains(#""field":"\#(field)""#), "\(body): \(refused.text)")
+            }
+            let user = try #require(try await auth.signIn(ada).string("access_token"))
+            #expect(try await auth.client.post("/internal/v1/users/contacts", #"{"ids":["\#(ids[0])"]}"#, token: user).status == 403)
+            #expect(try await auth.client.post("/internal/v1/users/contacts", #"{"ids":["\#(ids[0])"]}"#).status == 401)
         }
     }
 }

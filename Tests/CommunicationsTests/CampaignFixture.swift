@@ -1,4 +1,7 @@
+import AnalyticsService
 import AsyncHTTPClient
+import AuthService
+import Crypto
 import Foundation
 import Models
 import PostgresNIO
@@ -19,22 +22,31 @@ struct CampaignFixture: Sendable {
     let sink: MailSink
     let staff: String
     let staffID: UUID
+    /// Running only with `withAudienceServices`.
+    let auth: JSONClient
+    let analytics: JSONClient
 
     static let publicURL = "https://app.tract.example"
 
     /// A client that shows a redirect instead of following it (the click target is no server of ours).
     static let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
+    /// `withAudienceServices`: a real analytics (segments) and auth (addresses) beside it, for
+    /// segment audiences; `analytics` and `auth` are their clients.
     static func run(
-        campaigns: CampaignSettings = Self.fast,
+        campaigns: CampaignSettings = Self.fast, withAudienceServices: Bool = false,
         _ body: @escaping @Sendable (CampaignFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
         let sink = try MailSink()
         try await issuer.serve { jwksURL in
-            try await TestDatabase.with(services: [.communications]) { database in
+            try await TestDatabase.with(services: withAudienceServices ? [.communications, .auth, .analytics] : [.communications]) { database in
                 let port = try await freePort()
-                let configuration = ServiceConfiguration.forTesting(.communications, database: database, jwksURL: jwksURL, port: port)
+                let (authPort, analyticsPort) = (try await freePort(), try await freePort())
+                let peers =
+                    withAudienceServices
+                    ? ["auth": URL(string: "http://127.0.0.1:\(authPort)")!, "analytics": URL(string: "http://127.0.0.1:\(analyticsPort)")!] : [:]
+                let configuration = ServiceConfiguration.forTesting(.communications, database: database, jwksURL: jwksURL, port: port, peers: peers)
                 let mail = MailSettings(
                     smtp: SMTPConfiguration(
                         host: "127.0.0.1", port: sink.port, security: .none, heloName: "tract.example", exchangeTimeout: .seconds(10)),
@@ -43,13 +55,27 @@ struct CampaignFixture: Sendable {
                 notifications.publicURL = URL(string: Self.publicURL)!
                 let app = try await buildApplication(
                     configuration, mail: mail, notifications: notifications, campaigns: campaigns,
-                    overrides: ServiceOverrides(runsOutboxDispatcher: false))
+                    overrides: ServiceOverrides(
+                        serviceTokens: TestServiceTokens(issuer: issuer, service: .communications), runsOutboxDispatcher: false))
                 let staffID = UUID()
                 let staff = try await issuer.token(subject: staffID.uuidString.lowercased(), roles: [.admin])
-                try await withRunningApplication(app, port: port) {
-                    try await body(
-                        CampaignFixture(
-                            client: JSONClient(port: port), database: database, issuer: issuer, sink: sink, staff: staff, staffID: staffID))
+                let fixture = CampaignFixture(
+                    client: JSONClient(port: port), database: database, issuer: issuer, sink: sink, staff: staff, staffID: staffID,
+                    auth: JSONClient(port: authPort), analytics: JSONClient(port: analyticsPort))
+                guard withAudienceServices else {
+                    return try await withRunningApplication(app, port: port) { try await body(fixture) }
+                }
+                let auth = try await AuthService.buildApplication(
+                    .forTesting(.auth, database: database, jwksURL: jwksURL, port: authPort),
+                    settings: AuthSettings(keyEncryptionKey: SymmetricKey(data: Data(repeating: 5, count: 32))),
+                    overrides: ServiceOverrides(runsOutboxDispatcher: false))
+                let analytics = try await AnalyticsService.buildApplication(
+                    .forTesting(.analytics, database: database, jwksURL: jwksURL, port: analyticsPort),
+                    overrides: ServiceOverrides(runsOutboxDispatcher: false))
+                try await withRunningApplication(auth, port: authPort) {
+                    try await withRunningApplication(analytics, port: analyticsPort) {
+                        try await withRunningApplication(app, port: port) { try await body(fixture) }
+                    }
                 }
             }
         }

@@ -35,4 +35,20 @@ public struct UserDirectory: Sendable {
         default: throw InternalCallError.status(reply.status, String(buffer: reply.body))
         }
     }
+
+    /// The contacts of those of `users` auth has (undeleted), asked 1,000 at a time
+    /// (`POST /internal/v1/users/contacts`). Throws `InternalCallError` as `contact(of:)` does.
+    public func contacts(of users: [UUID], context: CallContext) async throws -> [UserContact] {
+        struct Page: Decodable { var data: [UserContact] }
+        struct Ask: Encodable { var ids: [UUID] }
+        let url = self.authURL.appendingPathComponent("internal/v1/users/contacts")
+        var contacts: [UserContact] = []
+        for start in stride(from: 0, to: users.count, by: 1000) {
+            let body = try JSONEncoder().encode(Ask(ids: Array(users[start..<min(start + 1000, users.count)])))
+            let reply = try await self.internalClient.send(.POST, url, json: String(decoding: body, as: UTF8.self), context: context)
+            guard reply.status == 200 else { throw InternalCallError.status(reply.status, String(buffer: reply.body)) }
+            contacts += try reply.decode(as: Page.self).data
+        }
+        return contacts
+    }
 }

@@ -87,6 +87,20 @@ struct Users: Sendable {
         return nil
     }
 
+    /// The contacts of those of `ids` that exist and are not deleted.
+    func contacts(of ids: [UUID], logger: Logger) async throws -> [UserContact] {
+        var contacts: [UserContact] = []
+        for try await (id, email, firstName, lastName, verified) in try await self.postgres.query(
+            """
+            SELECT id, email, first_name, last_name, email_verified_at IS NOT NULL FROM auth.users
+            WHERE id = ANY(\(ids)) AND deleted_at IS NULL AND status <> 'deleted'
+            """, logger: logger
+        ).decode((UUID, String, String?, String?, Bool).self) {
+            contacts.append(UserContact(id: id, email: email, firstName: firstName, lastName: lastName, emailVerified: verified))
+        }
+        return contacts
+    }
+
     func find(email: String, logger: Logger) async throws -> User? {
         try await Self.decode(
             self.postgres.query(
