@@ -29,6 +29,7 @@ import Testing
             let id = try #require(created.string("id"))
             let one = "\(events)/{id}"
             _ = try await call(.GET, events, events + "?hosting=true", nil, staff)
+            _ = try await call(.GET, events, events + "?registered=true", nil, ann)
             _ = try await call(.GET, events, events + "?limit=x", nil, staff)
             _ = try await call(.GET, one, "\(events)/\(id)", nil, staff)
             _ = try await call(.GET, one, "\(events)/\(id)", nil, ann)

@@ -298,6 +298,18 @@ import Testing
             let planned = try await fixture.sql(
                 "SELECT count(*)::text FROM communications.notification_deliveries WHERE type = 'event.cancelled' AND template_key = 'notification'")
             #expect(planned == ["2"])
+
+            // "My events": what each registered for, the cancelled event included; nobody else's.
+            func mine(_ user: MessagingFixture.User) async throws -> [String] {
+                let page = try await fixture.client.get("\(Self.events)?registered=true", token: user.token)
+                #expect(page.status == 200, "\(page.text)")
+                return (0..<10).compactMap { page["data"]?[$0]?["id"] }.compactMap { if case .string(let id) = $0 { id } else { nil } }
+            }
+            #expect(Set(try await mine(bob)) == [id, other])
+            #expect(try await mine(ann) == [id])
+            #expect(try await mine(staff).isEmpty)
+            expectProblem(try await fixture.client.get("\(Self.events)?registered=maybe", token: bob.token), 422)
+            expectProblem(try await fixture.client.get("\(Self.events)?registered=true&hosting=true", token: bob.token), 422)
         }
     }
 

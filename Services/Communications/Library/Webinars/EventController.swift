@@ -47,18 +47,22 @@ struct EventController: RouteController {
     /// `?hosting=true`: the caller's own events, drafts included. `?property_id=`: one property's.
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         let query = request.uri.queryParameters
-        var hosting = false
-        if let raw = query["hosting"] {
-            guard let value = Bool(String(raw)) else { throw Problem.validation(field: "hosting", "must be true or false") }
-            hosting = value
+        func flag(_ name: String) throws -> Bool {
+            guard let raw = query[Substring(name)] else { return false }
+            guard let value = Bool(String(raw)) else { throw Problem.validation(field: name, "must be true or false") }
+            return value
         }
+        let hosting = try flag("hosting")
+        let registered = try flag("registered")
+        if hosting && registered { throw Problem.validation(field: "registered", "cannot be asked together with hosting") }
         var property: UUID?
         if let raw = query["property_id"] {
             guard let id = UUID(uuidString: String(raw)) else { throw Problem.validation(field: "property_id", "must be a UUID") }
             property = id
         }
         return try await self.store.list(
-            for: context.identity, hosting: hosting, property: property, page: try PageRequest(request, order: EventStore.soonestFirst),
+            for: context.identity, hosting: hosting, registered: registered, property: property,
+            page: try PageRequest(request, order: EventStore.soonestFirst),
             logger: context.logger)
     }
 

@@ -100,13 +100,21 @@ struct EventStore: Sendable {
 
     /// Published events not yet over (optionally of one property), or with `hosting` the
     /// caller's own in any status; soonest first.
-    func list(for identity: Identity, hosting: Bool, property: UUID?, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+    func list(for identity: Identity, hosting: Bool, registered: Bool, property: UUID?, page: PageRequest, logger: Logger) async throws
+        -> JSONDocument
+    {
         var binds = SQLBinds()
         let viewer = binds.add(try identity.requireUser())
         let admin = binds.add(identity.has(role: .admin))
         var filter: String
         if hosting {
             filter = "x.host_id = \(viewer)"
+        } else if registered {
+            // "My events": past and cancelled ones too, so the calendar and recordings stay at hand.
+            filter = """
+                x.status <> 'draft' AND EXISTS (SELECT 1 FROM communications.event_registrations r
+                    WHERE r.event_id = x.id AND r.user_id = \(viewer) AND r.status <> 'cancelled')
+                """
         } else {
             filter = "x.status = 'published' AND x.ends_at > \(binds.add(self.clock.now))"
         }
