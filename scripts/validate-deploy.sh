@@ -89,6 +89,18 @@ for f in deploy/kubernetes/*.yaml deploy/kubernetes/generated/*.yaml; do
     [ "$(basename "$f")" = kustomization.yaml ] || manifests+=("$f")
 done
 check "kubernetes-validate" "$VENV_DIR/bin/kubernetes-validate" --strict --quiet -k "$KUBERNETES_VERSION" "${manifests[@]}"
+# Optional manifests of other operators' kinds (CloudNativePG): no schema here, but well-formed YAML.
+check "optional manifests parse" "$VENV_DIR/bin/python" -c \
+    'import sys, yaml; [list(yaml.safe_load_all(open(f))) for f in sys.argv[1:]]' deploy/kubernetes/optional/*.yaml
+# Every service admits the gateway and only the callers the code has (the test keeps callers.txt true).
+network_policy_check() {
+    local name
+    while read -r name _; do
+        grep -q "^  name: $name\$" deploy/kubernetes/generated/network-policies.yaml || { echo "no NetworkPolicy for $name"; return 1; }
+    done < <(services)
+    grep -q "name: default-deny-ingress" deploy/kubernetes/generated/network-policies.yaml
+}
+check "a NetworkPolicy per service and a default deny" network_policy_check
 if command -v kubectl >/dev/null; then
     kustomize_build() {
         kubectl kustomize deploy/kubernetes >"$scratch/kustomized.yaml" \

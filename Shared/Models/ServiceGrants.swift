@@ -89,3 +89,28 @@ public enum ServiceGrants {
         publishers(eventType).contains(source) && subscribers(eventType).contains(subscriber)
     }
 }
+
+/// Who opens connections to whom inside the cluster: what the deploy's NetworkPolicies allow
+/// (deploy/kubernetes/callers.txt, rendered by scripts/render-deploy.sh, checked against this by
+/// ServiceGrantsTests so the two cannot drift apart).
+public enum ServiceCalls {
+    /// The service that serves each internal route's scope.
+    public static let routeOwners: [String: ServiceName] = [
+        Scope.readUsers: .auth, Scope.readProperties: .properties, Scope.readDocuments: .properties,
+        Scope.sendEmails: .communications, Scope.readSegments: .analytics,
+    ]
+
+    /// The services that call `service`: callers of its internal routes, publishers of the event
+    /// types it subscribes to (the outbox delivers by HTTP), and for auth every other service (service
+    /// tokens and the JWKS). The gateway is not in here: it reaches every service.
+    public static func callers(of service: ServiceName) -> Set<ServiceName> {
+        var callers: Set<ServiceName> = []
+        for (scope, owner) in Self.routeOwners where owner == service { callers.formUnion(ServiceGrants.internalRoutes[scope] ?? []) }
+        for (type, publishers) in EventPublishers.table where EventSubscriptions.subscribers(of: type).contains(service.rawValue) {
+            callers.formUnion(publishers)
+        }
+        if service == .auth { callers.formUnion(ServiceName.allCases) }
+        callers.remove(service)
+        return callers
+    }
+}

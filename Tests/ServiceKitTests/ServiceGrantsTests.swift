@@ -1,3 +1,4 @@
+import Foundation
 import Models
 import Testing
 
@@ -38,5 +39,23 @@ import Testing
         #expect(ServiceGrants.accepts("email.requested", from: "investments", at: "communications"))
         #expect(!ServiceGrants.accepts("email.requested", from: "auth", at: "analytics"))
         #expect(!ServiceGrants.accepts("made.up", from: "auth", at: "analytics"))
+    }
+
+    /// The NetworkPolicies' map (deploy/kubernetes/callers.txt) says exactly what the code calls:
+    /// a new internal route or subscription without its line would be refused in the cluster.
+    @Test func theDeploysCallerMapMatchesTheCode() throws {
+        #expect(Set(ServiceCalls.routeOwners.keys) == Set(ServiceGrants.internalRoutes.keys), "an internal route without its owner")
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/kubernetes/callers.txt")
+        var written: [String: Set<String>] = [:]
+        for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+            let words = line.split(separator: " ").map(String.init)
+            if let service = words.first { written[service] = Set(words.dropFirst()) }
+        }
+        let expected = Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0.rawValue, Set(ServiceCalls.callers(of: $0).map(\.rawValue))) })
+        let lines = ServiceName.allCases.map { ([$0.rawValue] + ServiceCalls.callers(of: $0).map(\.rawValue).sorted()).joined(separator: " ") }
+        #expect(written == expected, "deploy/kubernetes/callers.txt should read:\n\(lines.joined(separator: "\n"))")
+        // Sanity: the calls everyone knows about are there.
+        #expect(ServiceCalls.callers(of: .auth) == [.properties, .investments, .communications, .analytics])
+        #expect(ServiceCalls.callers(of: .analytics).isSuperset(of: [.auth, .properties, .investments, .communications]))
     }
 }
