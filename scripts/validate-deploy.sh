@@ -102,11 +102,15 @@ network_policy_check() {
 }
 check "a NetworkPolicy per service and a default deny" network_policy_check
 if command -v kubectl >/dev/null; then
-    kustomize_build() {
-        kubectl kustomize deploy/kubernetes >"$scratch/kustomized.yaml" \
-            && "$VENV_DIR/bin/kubernetes-validate" --strict --quiet -k "$KUBERNETES_VERSION" "$scratch/kustomized.yaml"
+    kustomize_build() {   # kustomize_build DIR NAME
+        kubectl kustomize "$1" >"$scratch/$2.yaml" \
+            && "$VENV_DIR/bin/kubernetes-validate" --strict --quiet -k "$KUBERNETES_VERSION" "$scratch/$2.yaml" \
+            && "$VENV_DIR/bin/python" scripts/check-manifests.py "$scratch/$2.yaml"
     }
-    check "kubectl kustomize + validate" kustomize_build
+    check "kubectl kustomize + validate + probes/limits/PDB/HPA/policies (base)" kustomize_build deploy/kubernetes base
+    for overlay in deploy/overlays/*/; do
+        check "the same for overlay $(basename "$overlay")" kustomize_build "$overlay" "$(basename "$overlay")"
+    done
 else
     # No kubectl (it is not in Debian bookworm's main archive in a usable version): at least make
     # sure every resource the kustomization names exists.
@@ -118,6 +122,16 @@ else
         return "$ok"
     }
     check "kustomization resources exist" kustomize_files
+    # The manifests kustomize would join, joined by hand (overlays need kubectl: skipped).
+    joined_manifests() {
+        local f
+        for f in deploy/kubernetes/gateway.yaml deploy/kubernetes/generated/services.yaml deploy/kubernetes/generated/network-policies.yaml; do
+            cat "$f"; printf '\n---\n'
+        done >"$scratch/joined.yaml"
+        "$VENV_DIR/bin/python" scripts/check-manifests.py "$scratch/joined.yaml"
+    }
+    check "probes/limits/PDB/HPA/policies (base, joined by hand)" joined_manifests
+    skip "overlays (no kubectl)"
 fi
 
 if [ ${#failures[@]} -gt 0 ]; then
