@@ -134,6 +134,9 @@ else
     skip "overlays (no kubectl)"
 fi
 
+section "monitoring (deploy/monitoring)"
+check "alert rules and dashboard query only metrics the code exports" "$VENV_DIR/bin/python" scripts/check-monitoring.py
+
 if [ ${#failures[@]} -gt 0 ]; then
     die "deploy validation failed: ${failures[*]}"
 fi

@@ -23,6 +23,7 @@ import Testing
             )
             #expect(reply.status == 202, "\(reply.text)")
             #expect(reply.json == ["accepted": 1, "duplicates": 0, "rejected": 0, "dropped": 0, "ids": [.string(lower(id))], "errors": []])
+            #expect(try await app.client.get("/metrics").text.contains("tract_events_ingested_total"))
             let rows = try await app.sql(
                 """
                 SELECT name, origin, actor, user_id::text, anonymous_id, session_id, page_url, referrer, utm_source, utm_campaign,

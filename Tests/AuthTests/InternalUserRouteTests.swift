@@ -17,6 +17,8 @@ import Testing
             // investments mails statements, so its client may read contacts.
             let service = try await auth.serviceToken(.investments)
             let user = try #require(try await auth.signIn(email).string("access_token"))
+            // The sign-in counter operators watch (deploy/monitoring) saw it.
+            #expect(try await auth.client.get("/metrics").text.contains(#"tract_sign_ins_total{method="password"}"#))
 
             let contact = try await auth.client.get("/internal/v1/users/\(userID)", token: service)
             #expect(contact.status == 200)

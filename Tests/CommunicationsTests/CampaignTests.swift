@@ -38,6 +38,8 @@ import Testing
 
             let mails = try fixture.sink.messages()
             #expect(mails.count == 10)
+            // The domain counter operators watch (deploy/monitoring) saw them.
+            #expect(try await fixture.client.get("/metrics").text.contains(#"tract_emails_sent_total{kind="campaign"}"#))
             let byRecipient = Dictionary(grouping: mails, by: { $0.rcptTos.first ?? "" })
             #expect(Set(byRecipient.keys) == Set(recipients.dropFirst(2).map(\.email)))
             #expect(byRecipient.values.allSatisfy { $0.count == 1 })

@@ -74,6 +74,7 @@ struct AuthContext: Sendable {
                 on: connection, logger: logger)
             return opened
         }
+        DomainMetrics.signedIn(method: method)
         let accessToken = try await self.accessTokens.issue(
             subject: user.id.uuidString.lowercased(),
             sessionID: opened.sessionID,

@@ -123,6 +123,7 @@ struct IngestionController: RouteController {
                 receipt.duplicates += 1
             }
         }
+        DomainMetrics.eventsIngested(receipt.accepted)
         return receipt
     }
 

@@ -83,6 +83,7 @@ extension CampaignSender {
             }
             return (!refusing, accepted)
         }
+        DomainMetrics.emailsSent(accepted.count, kind: "campaign")
         if !accepted.isEmpty {
             // Were this lost, reconcileReceipts deletes it later; the row is sent either way.
             try await self.postgres.query(

@@ -80,6 +80,7 @@ struct EmailSends: Sendable {
                 """,
                 logger: logger
             )
+            DomainMetrics.emailsSent(1, kind: "transactional")
             logger.info("email sent", metadata: ["template": "\(request.templateKey)", "email_send_id": "\(sendID)"])
             return EmailReceipt(id: sendID, status: "sent", messageId: receipt.messageID)
         } catch let failure as SMTPError {
