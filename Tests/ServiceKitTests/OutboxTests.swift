@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Models
 import NIOCore
 import NIOHTTP1
@@ -119,6 +120,12 @@ import Testing
                 }
                 #expect(retried)
                 #expect(try await fixture.delivered == 0)
+                // /metrics' outbox health (tract_outbox_pending, tract_outbox_oldest_pending_seconds) sees it waiting.
+                let waiting = try await TestDatabase.withAdmin(database: fixture.publisherDatabase.name) { admin in
+                    try await DeadLetters(client: admin, schema: "analytics").pending(logger: Logger(label: "test"))
+                }
+                #expect(waiting.count == 1)
+                #expect(waiting.oldestAge > 0 && waiting.oldestAge < 60)
 
                 let subscriber = try await fixture.subscriber()
                 try await withRunningApplication(subscriber, port: fixture.subscriberPort) { () async throws in
@@ -132,6 +139,10 @@ import Testing
                     #expect(try await eventually { try await fixture.delivered == 1 })
                     #expect(try await fixture.received == 1)
                     #expect(try await fixture.count("SELECT count(*)::int FROM analytics.inbox", in: fixture.subscriberDatabase) == 1)
+                    let after = try await TestDatabase.withAdmin(database: fixture.publisherDatabase.name) { admin in
+                        try await DeadLetters(client: admin, schema: "analytics").pending(logger: Logger(label: "test"))
+                    }
+                    #expect(after.count == 0 && after.oldestAge == 0)
                 }
             }
         }

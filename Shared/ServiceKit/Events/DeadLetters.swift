@@ -87,6 +87,21 @@ public struct DeadLetters: Sendable {
         return 0
     }
 
+    /// The events waiting for delivery (neither delivered nor dead) and how long the oldest has
+    /// waited, in seconds (0 when none): the outbox's health for /metrics.
+    public func pending(logger: Logger) async throws -> (count: Int, oldestAge: Double) {
+        let rows = try await self.client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT count(*)::int8, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+                    FROM \(self.schema).outbox WHERE delivered_at IS NULL AND dead_at IS NULL
+                    """),
+            logger: logger
+        )
+        for try await (count, age) in rows.decode((Int64, Double).self) { return (Int(count), age) }
+        return (0, 0)
+    }
+
     private static func decode(_ rows: PostgresRowSequence) async throws -> [Letter] {
         var letters: [Letter] = []
         for try await (id, eventID, type, subscriber, attempts, lastError, createdAt, deadAt) in rows.decode(
@@ -137,5 +152,12 @@ enum DeadLetterMetrics {
 
     static func record(count: Int) {
         Gauge(label: "tract_outbox_dead_letters").record(count)
+    }
+
+    /// `tract_outbox_pending` and `tract_outbox_oldest_pending_seconds`: a growing age with
+    /// nothing dead means deliveries stall (a subscriber down, the dispatcher stuck).
+    static func record(pending: Int, oldestAge: Double) {
+        Gauge(label: "tract_outbox_pending").record(pending)
+        Gauge(label: "tract_outbox_oldest_pending_seconds").record(oldestAge)
     }
 }

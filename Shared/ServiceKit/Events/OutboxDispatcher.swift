@@ -49,11 +49,14 @@ public struct OutboxDispatcher: Service {
         let deadLetters = DeadLetters(client: self.client, schema: self.schema)
         var gaugeReadAt: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            // The dead-letter gauge is read from the table (so every replica reports the whole
+            // The dead-letter and pending gauges are read from the table (so every replica reports the whole
             // outbox, retries by an operator included), at most every `gaugeInterval`.
             if gaugeReadAt.map({ ContinuousClock.now - $0 >= Self.gaugeInterval }) ?? true {
                 gaugeReadAt = .now
                 if let count = try? await deadLetters.count(logger: self.logger) { DeadLetterMetrics.record(count: count) }
+                if let (pending, age) = try? await deadLetters.pending(logger: self.logger) {
+                    DeadLetterMetrics.record(pending: pending, oldestAge: age)
+                }
             }
             var delivered = 0
             do {
