@@ -197,17 +197,17 @@ run() {
         fi
     done
 
-    for svc in "${SERVICES[@]}"; do
+    start_service() {   # start_service SVC: in the background, its pid in $RUN_DIR/SVC.pid
+        local svc=$1 secret="CLIENT_SECRET_${1^^}"
         # setsid: Ctrl-C reaches only this script, which then stops the services with SIGTERM.
         # Behind the gateway, which overwrites X-Forwarded-For, so the services may trust it.
-        local secret="CLIENT_SECRET_${svc^^}"
         HOST=127.0.0.1 PORT=${PORT[$svc]} MIGRATE_ON_START=false TRUSTED_PROXIES=127.0.0.1,::1 \
             SERVICE_CLIENT_SECRET=${!secret} SMTP_PORT=$MAIL_PORT \
             setsid "$bin/$svc" serve >>"$LOG_DIR/$svc.log" 2>&1 </dev/null &
-        pid=$!
-        STARTED+=("$pid")
-        echo "$pid" >"$RUN_DIR/$svc.pid"
-    done
+        STARTED+=("$!")
+        echo "$!" >"$RUN_DIR/$svc.pid"
+    }
+    for svc in "${SERVICES[@]}"; do start_service "$svc"; done
 
     log "starting gateway on $GATEWAY_URL"
     start_gateway
@@ -232,15 +232,28 @@ run() {
     echo "  postgres     postgres://postgres:tract-local-admin@127.0.0.1:55432/tract (scripts/db.sh psql)"
     echo
 
-    # Until Ctrl-C/SIGTERM (the traps exit, and cleanup runs) or a service dies.
+    # Until Ctrl-C/SIGTERM (the traps exit, and cleanup runs). A service that exits is started
+    # again, as Kubernetes would restart its pod, after a pause that doubles with each restart in
+    # a row (1 s up to 30 s; back to 1 s once it has stayed up for a minute).
+    declare -A restarts=() started_at=()
+    for svc in "${SERVICES[@]}"; do restarts[$svc]=0; started_at[$svc]=$SECONDS; done
     while :; do
-        wait -n "${STARTED[@]}" || true
+        wait -n "${STARTED[@]}" 2>/dev/null || sleep 1
         for svc in "${SERVICES[@]}"; do
-            if ! kill -0 "$(cat "$RUN_DIR/$svc.pid")" 2>/dev/null; then
-                tail -n 30 "$LOG_DIR/$svc.log" >&2
-                die "$svc exited; stopping the suite (log: $LOG_DIR/$svc.log)"
-            fi
+            kill -0 "$(cat "$RUN_DIR/$svc.pid")" 2>/dev/null && continue
+            (( SECONDS - started_at[$svc] >= 60 )) && restarts[$svc]=0
+            local pause=$(( 1 << restarts[$svc] ))
+            (( pause > 30 )) && pause=30
+            restarts[$svc]=$(( restarts[$svc] + 1 ))
+            warn "$svc exited unexpectedly; restarting it in ${pause}s (restart ${restarts[$svc]} in a row; log: $LOG_DIR/$svc.log)"
+            tail -n 5 "$LOG_DIR/$svc.log" >&2
+            sleep "$pause"
+            start_service "$svc"
+            started_at[$svc]=$SECONDS
         done
+        # Only the live processes: a pid that exited may be reused by something else.
+        STARTED=()
+        for svc in "${SERVICES[@]}"; do STARTED+=("$(cat "$RUN_DIR/$svc.pid")"); done
     done
 }
 
