@@ -18,15 +18,17 @@ struct ImportOZRoundCommand: AsyncParsableCommand {
             commandName: "import-oz-round",
             abstract: "Load a designation round's Opportunity Zone tracts from a CSV file (idempotent, all or nothing).",
             discussion: """
-                The file is CSV (RFC 4180, UTF-8; save Treasury's XLSX as CSV) whose first line is
+                The file is CSV (RFC 4180, UTF-8; save Treasury's XLSX as CSV).
+                Its first line is:
                   geoid,state,county,tract_type
                 geoid       11-digit 2010 census tract GEOID, e.g. 01001020700
-                state       name, USPS code or FIPS code of the GEOID's state (Alabama, AL, 01)
-                county      county name (one name per county) or FIPS code (001 or 01001)
+                state       name, USPS or FIPS code of the GEOID's state (Alabama, AL, 01)
+                county      county name (one per county) or FIPS code (001 or 01001)
                 tract_type  Low-Income Community or Non-LIC Contiguous
-                Every line is checked before anything is loaded; a broken line stops the import with
-                its number and a non-zero exit. Loading the same file again changes nothing.
-                DATABASE_URL names the database, as for `properties migrate`.
+                Every line is checked before anything is loaded: a broken line
+                stops the import with its number and a non-zero exit. Loading
+                the same file again changes nothing. DATABASE_URL names the
+                database, as for `properties migrate`.
                 """
         )
     }
