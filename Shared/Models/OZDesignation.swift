@@ -17,10 +17,10 @@ public struct OZDesignationRound: Sendable, Hashable {
         self.endsOn = endsOn
     }
 
-    /// TCJA (Pub. L. 115-97 §13823), 26 U.S.C. §1400Z-1(f): a designation "shall remain in effect
-    /// for the period beginning on the date of the designation and ending at the close of the 10th
-    /// calendar year beginning on or after such date"; every 2018 designation therefore ends on
-    /// 2028-12-31 (2019 is the first calendar year beginning after a 2018 designation). Treasury
+    /// TCJA (Pub. L. 115-97 §13823), 26 U.S.C. §1400Z-1(f): a designation stays in force from the
+    /// day of designation to the close of the 10th calendar year beginning on or after that day;
+    /// every 2018 designation therefore ends on 2028-12-31 (2019 is the first calendar year to begin
+    /// after a 2018 designation). Treasury
     /// certified the states' nominations from 2018-04-09 (the first states) to 2018-06-14 (the
     /// last), all listed in IRS Notice 2018-48; the round holds one window, so it opens on the first
     /// of those days. A tract of a state certified later reads as designated a few weeks early in
