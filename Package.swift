@@ -39,6 +39,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
             "S3",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
+            // `properties import-oz-round`.
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         ["S3"]
     ),
@@ -280,6 +282,8 @@ for service in services {
             name: "\(service.folder)Tests",
             dependencies: testDependencies + [.target(name: service.library)] + service.testExtra,
             path: "Tests/\(service.folder)Tests",
+            // Properties: the test CSV of a made-up designation round for `import-oz-round`.
+            exclude: service.folder == "Properties" ? ["Fixtures"] : [],
             swiftSettings: swiftSettings
         )
     )

@@ -4,7 +4,10 @@
 The source is Treasury's CDFI Fund list (../shared/data/designated-qozs-2018.csv: 8,764 census
 tracts by 2010 GEOID). The SQL is generated once and committed, so a service image needs no data
 file and every replica loads the same rows exactly once through the migrator. A later round (2027)
-is a new CSV and a new migration with its own `designation_round`; no code changes.
+is a new CSV and a new migration with its own `designation_round`; no code changes. The round must
+be a row of `oz_designation_rounds` first (its window and legal basis; migration 0011 has 2018 and
+2027), which `oz_tracts.designation_round` references. `properties import-oz-round` loads the same
+kind of list into a running database without a migration (README, "Opportunity Zone data").
 
 Usage: scripts/generate-oz-migration.py CSV ROUND OUTPUT.sql   (--check: fail if OUTPUT differs)
 """

@@ -13,8 +13,10 @@ import Testing
 /// against a local server speaking the Census Geocoder's format.
 @Suite struct OZCheckTests {
     /// Runs properties with its geocoder pointed at `geocoderURL` (a local Census-format server).
-    static func withProperties(geocoderURL: URL, _ body: @escaping @Sendable (JSONClient, TestDatabase) async throws -> Void) async throws {
-        try await PropertiesFixture.run(settings: PropertiesSettings(censusGeocoderURL: geocoderURL)) { fixture in
+    static func withProperties(
+        geocoderURL: URL, clock: ServiceClock = .system, _ body: @escaping @Sendable (JSONClient, TestDatabase) async throws -> Void
+    ) async throws {
+        try await PropertiesFixture.run(settings: PropertiesSettings(censusGeocoderURL: geocoderURL), clock: clock) { fixture in
             try await body(fixture.client, fixture.database)
         }
     }
@@ -47,14 +49,19 @@ import Testing
 
     @Test func designatedUndesignatedAndMalformedTracts() async throws {
         try await withLocalServer(Self.censusFormatGeocoder()) { geocoder in
-            try await Self.withProperties(geocoderURL: geocoder) { client, _ in
+            // The service's today: 2026-12-06, when the 2018 round is in force.
+            let today = ServiceClock.fixed(Date(timeIntervalSince1970: 1_796_515_200))
+            try await Self.withProperties(geocoderURL: geocoder, clock: today) { client, _ in
+                // No as_of, as callers before it was added: the answer is for the service's today.
                 let lic = try await client.post("/v1/oz/check", #"{"tract_geoid":"01001020700"}"#)
                 #expect(lic.status == 200)
                 #expect(
                     lic.json
                         == .object([
-                            "tract_geoid": "01001020700", "designated": true, "tract_type": "Low-Income Community",
-                            "designation_round": 2018, "state": "Alabama", "county": "Autauga", "checked_by": "tract_geoid",
+                            "tract_geoid": "01001020700", "as_of": "2026-12-06", "designated": true,
+                            "tract_type": "Low-Income Community", "designation_round": 2018,
+                            "rounds": [OZCheckAsOfTests.round2018], "upcoming": [], "ended": [],
+                            "state": "Alabama", "county": "Autauga", "checked_by": "tract_geoid",
                         ]))
                 let contiguous = try await client.post("/v1/oz/check", #"{"tract_geoid":"01003010400"}"#)
                 #expect(contiguous.string("tract_type") == "Non-LIC Contiguous")

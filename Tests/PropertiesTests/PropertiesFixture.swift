@@ -18,6 +18,7 @@ struct PropertiesFixture: Sendable {
 
     static func run(
         settings: PropertiesSettings = PropertiesSettings(censusGeocoderURL: PropertiesFixture.noGeocoder),
+        clock: ServiceClock = .system,
         _ body: @escaping @Sendable (PropertiesFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
@@ -25,7 +26,8 @@ struct PropertiesFixture: Sendable {
             try await TestDatabase.with(services: [.properties]) { database in
                 let port = try await freePort()
                 let configuration = ServiceConfiguration.forTesting(.properties, database: database, jwksURL: jwksURL, port: port)
-                let app = try await buildApplication(configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false))
+                let app = try await buildApplication(
+                    configuration, settings: settings, overrides: ServiceOverrides(runsOutboxDispatcher: false, clock: clock))
                 try await withRunningApplication(app, port: port) {
                     try await body(PropertiesFixture(client: JSONClient(port: port), database: database, issuer: issuer))
                 }

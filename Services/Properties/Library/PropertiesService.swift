@@ -37,7 +37,8 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
                     profiles: DeveloperProfiles(postgres: postgres, outbox: outbox),
                     limiter: RateLimiter(postgres: postgres, schema: dependencies.schema),
                     checksPerIP: settings.ozChecksPerIP,
-                    trustedProxies: dependencies.configuration.trustedProxies
+                    trustedProxies: dependencies.configuration.trustedProxies,
+                    clock: clock
                 )
                 router.mount(oz, at: "/v1/oz")
 

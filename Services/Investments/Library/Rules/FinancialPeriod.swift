@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// The span a property's figures cover (seed 001 §2.5 `period_start`, `period_end`; both days
 /// count). A month, a quarter and a year are all periods, and so is any other run of days up to a

@@ -42,9 +42,10 @@ enum OZTaxRules {
     static let tcjaInclusionDate = CalendarDate(year: 2026, month: 12, day: 31)!
 
     /// Treas. Reg. §1.1400Z2(c)-1(b): under the TCJA text the 10-year basis election is available for
-    /// sales through 2047-12-31 only (zone designations end in 2028; the regulations keep the
-    /// election alive 19 years past that, no longer).
-    static let tcjaLastExclusionSale = CalendarDate(year: 2047, month: 12, day: 31)!
+    /// sales through 2047-12-31 only: the 2018 zone designations end on 2028-12-31 (§1400Z-1(f);
+    /// `OZDesignationRound.tcja2018`, the one place that knows when a round is in force) and the
+    /// regulations keep the election alive 19 years past that, no longer.
+    static let tcjaLastExclusionSale = OZDesignationRound.tcja2018.endsOn.adding(years: 19)
 
     /// §1400Z-2(c) as amended by OBBBA: a hold longer than 30 years gets the basis of the fair market
     /// value on the 30th anniversary, so appreciation after that is taxed.

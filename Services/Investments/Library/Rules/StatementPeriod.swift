@@ -1,3 +1,5 @@
+import Models
+
 /// What a statement covers: a whole calendar month, quarter or year (tax statements cover a
 /// calendar year, the period Form 1099 and K-1 reporting use). Periods are whole so that two
 /// statements of one type never overlap and each investor has at most one per period.

@@ -1,16 +1,16 @@
 import Foundation
-import Models
 
 /// A day on the proleptic Gregorian calendar, without a time or zone: what tax law, offerings and
-/// statements mean by a date. Travels as `YYYY-MM-DD` (ARCHITECTURE.md) and binds to Postgres as
+/// statements mean by a date, and what an Opportunity Zone designation's window is made of.
+/// Shared by investments and properties through the models package. Travels as `YYYY-MM-DD` (ARCHITECTURE.md) and binds to Postgres as
 /// text cast to `date`. Day arithmetic goes through a day number (days since 1970-01-01), using
 /// Howard Hinnant's civil-date algorithms, so no time zone or DST can shift a day.
-struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    let year: Int
-    let month: Int
-    let day: Int
+public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
 
-    init?(year: Int, month: Int, day: Int) {
+    public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day) else {
             return nil
         }
@@ -20,7 +20,7 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Parses exactly `YYYY-MM-DD`.
-    init?(_ text: some StringProtocol) {
+    public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
@@ -29,7 +29,7 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.init(year: year, month: month, day: day)
     }
 
-    init(dayNumber: Int) {
+    public init(dayNumber: Int) {
         let (year, month, day) = CivilDate.fromDays(Int64(dayNumber))
         self.year = Int(year)
         self.month = Int(month)
@@ -37,7 +37,7 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Days since 1970-01-01.
-    var dayNumber: Int {
+    public var dayNumber: Int {
         let y = self.month <= 2 ? self.year - 1 : self.year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -46,31 +46,31 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    func adding(days: Int) -> CalendarDate { CalendarDate(dayNumber: self.dayNumber + days) }
+    public func adding(days: Int) -> CalendarDate { CalendarDate(dayNumber: self.dayNumber + days) }
 
     /// The same month and day `years` later; 29 February becomes 28 February in a common year.
-    func adding(years: Int) -> CalendarDate {
+    public func adding(years: Int) -> CalendarDate {
         let year = self.year + years
         return CalendarDate(year: year, month: self.month, day: min(self.day, Self.daysIn(month: self.month, year: year)))
             ?? self
     }
 
-    func days(until other: CalendarDate) -> Int { other.dayNumber - self.dayNumber }
+    public func days(until other: CalendarDate) -> Int { other.dayNumber - self.dayNumber }
 
     /// Whole years from `self` to `other`, counted by anniversaries (a 5-year hold is reached on the
     /// fifth anniversary, not after 5 × 365 days).
-    func wholeYears(until other: CalendarDate) -> Int {
+    public func wholeYears(until other: CalendarDate) -> Int {
         var years = other.year - self.year
         if (other.month, other.day) < (self.month, self.day) { years -= 1 }
         return years
     }
 
     /// The UTC day of `now` (the service's clock, `ServiceDependencies.clock`).
-    static func day(of now: Date) -> CalendarDate {
+    public static func day(of now: Date) -> CalendarDate {
         CalendarDate(dayNumber: Int((now.timeIntervalSince1970 / 86_400).rounded(.down)))
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
+    public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -78,18 +78,18 @@ struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         let y = String(self.year)
         let m = String(self.month)
         let d = String(self.day)
         return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + (m.count == 1 ? "0" : "") + m + "-" + (d.count == 1 ? "0" : "") + d
     }
 
-    static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
 }
 
 extension CalendarDate: Codable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         guard let text = try? container.decode(String.self), let date = CalendarDate(text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a date such as 2026-12-31 (YYYY-MM-DD)")
@@ -97,7 +97,7 @@ extension CalendarDate: Codable {
         self = date
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(self.description)
     }
