@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Testing
 
 @testable import TestSupport
@@ -24,5 +25,23 @@ import Testing
         for _ in 0..<50 { ports.insert(try await freePort()) }
         #expect(ports.count == 50)
         #expect(ports.allSatisfy { localPortRange.contains($0) && $0 < 32768 })
+    }
+
+    /// An application whose graceful shutdown never ends (a service that ignores it) is stopped
+    /// after the limit, and the test goes on with its own result instead of hanging the run.
+    @Test(.timeLimit(.minutes(1))) func anApplicationThatNeverFinishesShuttingDownIsStoppedAfterTheLimit() async throws {
+        struct Stubborn: Service {
+            // Ignores graceful shutdown; only cancellation ends it.
+            func run() async throws { try await Task.sleep(for: .seconds(3600)) }
+        }
+        let port = try await freePort()
+        let router = Router()
+        router.get("/health/live") { _, _ in "ok" }
+        var app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        app.addServices(Stubborn())
+        let started = ContinuousClock.now
+        let result = try await withRunningApplication(app, port: port, shutdownLimit: .seconds(1)) { 42 }
+        #expect(result == 42)
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 }
