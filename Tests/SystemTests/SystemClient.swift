@@ -17,7 +17,8 @@ enum SystemClient {
     }
 
     static func send(
-        _ method: HTTPMethod, _ url: String, _ json: String? = nil, token: String? = nil, idempotencyKey: String? = nil
+        _ method: HTTPMethod, _ url: String, _ json: String? = nil, token: String? = nil, idempotencyKey: String? = nil,
+        timeout: Duration = .seconds(10)
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -27,7 +28,7 @@ enum SystemClient {
         }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
         return Reply(
             status: Int(response.status.code), text: String(buffer: try await response.body.collect(upTo: 1 << 20)), headers: response.headers)
     }
