@@ -85,20 +85,26 @@ public struct DatabaseURL: Sendable, Equatable {
         return copy
     }
 
+    /// The TLS the URL's `sslmode` asks for, nil for none: one answer for the pool and for single
+    /// connections. `require` encrypts without checking the certificate (libpq's meaning).
+    var tlsConfiguration: TLSConfiguration? {
+        switch self.tlsMode {
+        case .disable:
+            return nil
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            return configuration
+        case .verifyFull:
+            return TLSConfiguration.makeClientConfiguration()
+        }
+    }
+
     /// One connection's configuration, for what must not wait behind the pool (the outage probe).
     public var connectionConfiguration: PostgresConnection.Configuration {
         get throws {
-            let tls: PostgresConnection.Configuration.TLS
-            switch self.tlsMode {
-            case .disable:
-                tls = .disable
-            case .require:
-                var configuration = TLSConfiguration.makeClientConfiguration()
-                configuration.certificateVerification = .none
-                tls = .require(try NIOSSLContext(configuration: configuration))
-            case .verifyFull:
-                tls = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
-            }
+            let tls: PostgresConnection.Configuration.TLS =
+                try self.tlsConfiguration.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
             return PostgresConnection.Configuration(
                 host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: tls)
         }
@@ -106,17 +112,7 @@ public struct DatabaseURL: Sendable, Equatable {
 
     public var clientConfiguration: PostgresClient.Configuration {
         get throws {
-            let tls: PostgresClient.Configuration.TLS
-            switch self.tlsMode {
-            case .disable:
-                tls = .disable
-            case .require:
-                var configuration = TLSConfiguration.makeClientConfiguration()
-                configuration.certificateVerification = .none
-                tls = .require(configuration)
-            case .verifyFull:
-                tls = .require(TLSConfiguration.makeClientConfiguration())
-            }
+            let tls: PostgresClient.Configuration.TLS = self.tlsConfiguration.map { .require($0) } ?? .disable
             var configuration = PostgresClient.Configuration(
                 host: self.host,
                 port: self.port,
