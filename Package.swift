@@ -47,6 +47,8 @@ let services: [(library: String, executable: String, folder: String, extra: [Tar
     (
         "InvestmentsService", "investments", "Investments",
         [
+            // Inflating the deflate entries of a K-1 ZIP (system zlib, which NIO's compression links already).
+            "CZlib",
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Mustache", package: "swift-mustache"),
@@ -130,6 +132,11 @@ var targets: [Target] = [
         path: "Shared/ServiceKit",
         resources: [.copy("Resources")],
         swiftSettings: swiftSettings
+    ),
+    .systemLibrary(
+        name: "CZlib",
+        path: "Shared/CZlib",
+        providers: [.apt(["zlib1g-dev"])]
     ),
     .systemLibrary(
         name: "CArgon2",

@@ -79,6 +79,41 @@ def call(method, path, body=None, token=None, idempotency_key=None, expect=(200,
     return json.loads(text) if text else {}
 
 
+def upload(path, data, content_type, token):
+    """POSTs raw bytes (a file), as the apps upload them."""
+    request = urllib.request.Request(GATEWAY + path, method="POST", data=data)
+    request.add_header("Content-Type", content_type)
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read().decode())
+    except urllib.error.HTTPError as error:
+        sys.exit(f"demo data: POST {path} answered {error.code}: {error.read().decode()}")
+
+
+def demo_k1_pdf(partner, fund, year):
+    """A one-page PDF saying what it is: a stand-in for the K-1 a fund's tax preparer issues."""
+    text = f"DEMO Schedule K-1 (Form 1065) {year} - {partner} - {fund}"
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def sign_in(account):
     email, password, _, _ = account
     return call("POST", "/v1/auth/token", {"grant_type": "password", "email": email, "password": password})["access_token"]
@@ -145,16 +180,28 @@ def investing(ids):
             "tenant_name": tenant, "lease_start": "2026-02-01", "lease_end": "2027-01-31", "monthly_rent": rent,
             "security_deposit": rent, "current_balance": "0.00", "days_delinquent": 0}, token=sponsor)
 
+    # Magnolia Court appraised after the quarter; the offering's loan balance against it. Positions
+    # are worth their share of 11,400,000 − 10,850,000 = 550,000 on 500,000 funded: Iris's 150,000
+    # (30%) is worth 165,000, a 15,000 unrealized gain (GET /v1/portfolio).
+    call("PUT", f"/v1/offerings/{offerings[MAGNOLIA]}/property-debt", {"property_debt": "10850000.00"}, token=sponsor)
+    call("POST", f"/v1/properties/{MAGNOLIA}/valuations", {"valuation_date": "2026-10-15", "valuation_type": "appraisal",
+        "valuation_method": "income", "valuation_amount": "11400000.00", "appraiser_name": "Dana Whitfield, MAI",
+        "cap_rate_used": 6.25, "noi_used": "712500.00"}, token=sponsor)
+
+    # Iris's 2025 K-1 for Magnolia Court (she funded in December 2025), delivered and announced.
+    investor_id = ids[INVESTORS[0][0]]
+    upload(f"/v1/offerings/{offerings[MAGNOLIA]}/k1s?tax_year=2025&investor_id={investor_id}&file_name=K-1%202025%20Magnolia%20Court.pdf",
+           demo_k1_pdf("Iris", "Magnolia Court", 2025), "application/pdf", sponsor)
+
     # The printed investor's Q3 2026 statement: drawn up, made final and sent (the email lands in
     # the local mail folder).
-    investor_id = ids[INVESTORS[0][0]]
     statement = call("POST", "/v1/statements", {
         "investor_id": investor_id, "type": "quarterly", "period_start": "2026-07-01", "period_end": "2026-09-30",
     }, token=admin)
     call("POST", f"/v1/statements/{statement['id']}/finalize", token=admin)
     call("POST", f"/v1/statements/{statement['id']}/send", token=admin)
     print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, Q3 2026 financials"
-          " for Magnolia Court, 1 sent statement", file=sys.stderr)
+          " for Magnolia Court, its appraisal and debt, 1 K-1, 1 sent statement", file=sys.stderr)
 
 
 def main():

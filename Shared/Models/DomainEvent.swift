@@ -24,6 +24,8 @@ public enum EventSubscriptions {
         .investments: .only([
             // Offerings are kept in step with their properties.
             "property.published", "property.updated", "property.offering_changed", "property.deleted",
+            // Portfolios value positions at the property's latest valuation (issue 22).
+            "property.valuation_changed",
         ]),
         .communications: .only([
             // Investors hear of their money's steps. Emails go to communications only: their
@@ -34,6 +36,8 @@ public enum EventSubscriptions {
             "statement.sent", "media.document_shared", "media.signature_requested", "renovation.progress_updated",
             // Outgoing webhooks (issue 17): a sponsor's endpoints hear that a distribution was paid out.
             "distribution.completed",
+            // Investors hear that their K-1 is ready (issue 22).
+            "k1.delivered",
         ]),
     ]
 

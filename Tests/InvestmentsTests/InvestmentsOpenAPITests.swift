@@ -76,6 +76,49 @@ import Testing
                 .POST, "/v1/investments/{id}/exit", "/v1/investments/\(investment)/exit", json: #"{"proceeds": "31000.00"}"#, token: sponsor,
                 key: true)
             _ = try await call(.GET, "/v1/portfolio", token: investor)
+
+            // Issue 22: the offering's debt, and K-1s for the investor who held a position.
+            _ = try await call(.GET, "/v1/offerings/{id}/property-debt", "/v1/offerings/\(offering)/property-debt", token: sponsor)
+            _ = try await call(.GET, "/v1/offerings/{id}/property-debt", "/v1/offerings/\(offering)/property-debt", token: investor)
+            _ = try await call(
+                .PUT, "/v1/offerings/{id}/property-debt", "/v1/offerings/\(offering)/property-debt", json: #"{"property_debt": "250000.00"}"#,
+                token: sponsor)
+            _ = try await call(
+                .PUT, "/v1/offerings/{id}/property-debt", "/v1/offerings/\(offering)/property-debt", json: #"{"property_debt": "-1"}"#,
+                token: sponsor)
+            func upload(_ template: String, _ path: String, _ body: [UInt8], type: String, token: String) async throws -> JSONClient.Reply {
+                let reply = try await fixture.investments.send(.POST, path, body: body, contentType: type, token: token)
+                exercised.insert("post \(template)")
+                let found = OpenAPIConformance.problems(
+                    in: document, method: "POST", path: template, status: reply.status,
+                    contentType: reply.headers.first(name: "Content-Type") ?? "", body: reply.text
+                )
+                #expect(found.isEmpty, "\(found)")
+                return reply
+            }
+            let pdf = Array("%PDF-1.7\n% K-1\n%%EOF\n".utf8)
+            let k1 = try #require(
+                try await upload(
+                    "/v1/offerings/{id}/k1s", "/v1/offerings/\(offering)/k1s?tax_year=2025&investor_id=\(investorID)", pdf,
+                    type: "application/pdf", token: sponsor
+                ).string("id"))
+            _ = try await upload(
+                "/v1/offerings/{id}/k1s", "/v1/offerings/\(offering)/k1s?tax_year=2025&investor_id=\(investorID)", Array("no".utf8),
+                type: "application/pdf", token: sponsor)
+            let archive = try ZipFixture.make([.init("K1-\(investorID).pdf", pdf), .init("K1-\(UUID()).pdf", pdf)])
+            _ = try await upload(
+                "/v1/offerings/{id}/k1s/bulk", "/v1/offerings/\(offering)/k1s/bulk?tax_year=2025", archive, type: "application/zip",
+                token: sponsor)
+            _ = try await upload(
+                "/v1/offerings/{id}/k1s/bulk", "/v1/offerings/\(offering)/k1s/bulk?tax_year=2025", pdf, type: "application/zip", token: sponsor)
+            _ = try await call(.GET, "/v1/offerings/{id}/k1s", "/v1/offerings/\(offering)/k1s?tax_year=2025", token: sponsor)
+            _ = try await call(.GET, "/v1/offerings/{id}/k1s", "/v1/offerings/\(offering)/k1s", token: investor)
+            _ = try await call(.GET, "/v1/k1s", token: investor)
+            _ = try await call(.GET, "/v1/k1s", "/v1/k1s?tax_year=1999", token: investor)
+            _ = try await call(.GET, "/v1/k1s/{k1_id}", "/v1/k1s/\(k1)", token: investor)
+            _ = try await call(.GET, "/v1/k1s/{k1_id}", "/v1/k1s/\(k1)", token: admin)
+            _ = try await call(.GET, "/v1/k1s/{k1_id}/file", "/v1/k1s/\(k1)/file", token: investor)
+            _ = try await call(.GET, "/v1/k1s/{k1_id}/file", "/v1/k1s/\(UUID())/file", token: investor)
             let october = #""type": "monthly", "period_start": "2026-10-01", "period_end": "2026-10-31""#
             _ = try await call(.POST, "/v1/statements", json: #"{"investor_id": "\#(investorID)", \#(october)}"#, token: investor)
             _ = try await call(

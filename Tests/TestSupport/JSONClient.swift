@@ -50,6 +50,18 @@ public struct JSONClient: Sendable {
         return Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: bytes))
     }
 
+    /// Raw bytes as the body (a file upload).
+    public func send(_ method: HTTPMethod, _ path: String, body: [UInt8], contentType: String, token: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: self.baseURL + path)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 8 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: bytes))
+    }
+
     public func post(_ path: String, _ body: String, token: String? = nil, headers: [(String, String)] = []) async throws -> Reply {
         try await self.send(.POST, path, json: body, token: token, headers: headers)
     }

@@ -118,6 +118,7 @@ load_local_secrets() {
     fi
     # Added after the file's first version: older local files get it appended once.
     grep -q '^UNSUBSCRIBE_SIGNING_KEY=' "$file" || echo "UNSUBSCRIBE_SIGNING_KEY=$(head -c 32 /dev/urandom | base64)" >>"$file"
+    grep -q '^K1_ENCRYPTION_KEY=' "$file" || echo "K1_ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64)" >>"$file"
     set -a
     # shellcheck disable=SC1090 # generated above
     source "$file"

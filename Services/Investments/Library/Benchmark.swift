@@ -36,7 +36,8 @@ public enum InvestmentsBenchmark {
                 city: ["Prattville", "Mobile", "Austin", "Tulsa"][index % 4], state: ["AL", "AL", "TX", "OK"][index % 4],
                 propertyType: ["multi_family", "mixed_use"][index % 2], propertyClass: ["A", "B", "C"][index % 3],
                 status: "funded", amount: Money(cents: 5_000_000), fundingDate: CalendarDate(year: 2022, month: 1, day: 1)!.adding(days: index * 3),
-                totalDistributions: Money(cents: 400_000), exitProceeds: nil
+                totalDistributions: Money(cents: 400_000), exitProceeds: nil, ownershipPercentage: nil, currentValue: Money(cents: 5_000_000),
+                unrealizedGain: nil, realizedGain: .zero, valuation: nil
             )
         }
         var flows: [DatedCashFlow] = []

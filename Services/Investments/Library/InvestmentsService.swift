@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Models
@@ -30,7 +31,9 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                     ?? URL(string: "http://127.0.0.1:\(ServiceName.properties.defaultPort)")!
                 let properties = PropertyCopies(postgres: postgres, internalClient: dependencies.internalClient, propertiesURL: propertiesURL)
 
-                router.mount(OfferingController(store: OfferingStore(postgres: postgres, ids: ids), properties: properties), at: "/v1/offerings")
+                let offerings = OfferingStore(postgres: postgres, ids: ids)
+                router.mount(OfferingController(store: offerings, properties: properties), at: "/v1/offerings")
+                router.authenticated.addRoutes(PropertyDebtController(store: offerings).endpoints, atPath: "/v1/offerings/:id/property-debt")
 
                 let investments = InvestmentController(
                     store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, clock: clock, ids: ids)
@@ -42,6 +45,16 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                 let distributions = DistributionStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, ids: ids)
                 router.mount(DistributionController(store: distributions), at: "/v1/distributions")
                 router.mount(PortfolioController(store: PortfolioStore(postgres: postgres), clock: clock), at: "/v1/portfolio")
+
+                let k1s = K1Controller(
+                    store: K1Store(
+                        postgres: postgres, outbox: dependencies.outbox,
+                        box: K1Box(key: StoredKey(configured: settings.k1SealingKey, table: "investments.k1_sealing_keys", postgres: postgres)),
+                        ids: ids),
+                    clock: clock
+                )
+                router.authenticated.addRoutes(k1s.offeringEndpoints, atPath: "/v1/offerings/:id/k1s")
+                router.authenticated.addRoutes(k1s.endpoints, atPath: "/v1/k1s")
 
                 let profiles = InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)
                 router.mount(InvestorProfileController(profiles: profiles), at: "/v1/investor-profile")
@@ -88,8 +101,19 @@ struct InvestmentsSettings: Sendable {
     /// `PUBLIC_URL` (default `http://127.0.0.1:8080`): the app investors sign in to; statement
     /// emails link to `<PUBLIC_URL>/statements/<id>`.
     var publicURL: URL = URL(string: "http://127.0.0.1:8080")!
+    /// `K1_ENCRYPTION_KEY` (base64, at least 32 bytes): seals K-1 files at rest. Unset, a key is
+    /// made once and kept in `investments.k1_sealing_keys`; production sets it, so a copy of the
+    /// database alone does not open the files.
+    var k1SealingKey: SymmetricKey?
 
     static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> InvestmentsSettings {
-        InvestmentsSettings(publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!)
+        var settings = InvestmentsSettings(publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!)
+        if let encoded = environment.optionalString("K1_ENCRYPTION_KEY") {
+            guard let key = Data(base64Encoded: encoded), key.count >= 32 else {
+                throw ConfigurationError(variable: "K1_ENCRYPTION_KEY", reason: "must be at least 32 bytes, base64-encoded")
+            }
+            settings.k1SealingKey = SymmetricKey(data: key.prefix(32))
+        }
+        return settings
     }
 }

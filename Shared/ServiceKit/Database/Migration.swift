@@ -14,7 +14,7 @@ public struct Migration: Sendable, Equatable {
 
     /// SHA-256 of the file's bytes: an applied file must never change.
     public var checksum: String {
-        SHA256.hash(data: Data(self.sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(self.sql.utf8)).hexString
     }
 
     /// Loads `NNNN_name.sql` files from a bundle folder, ordered by their number.

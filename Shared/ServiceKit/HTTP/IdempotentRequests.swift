@@ -38,7 +38,7 @@ public struct IdempotentRequests: Sendable {
         var hasher = SHA256()
         hasher.update(data: Data("\(method.rawValue) \(path)\n".utf8))
         if let body { hasher.update(data: Data(body.readableBytesView)) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     /// Runs `work` on `connection` (inside the caller's transaction) unless `key` already has a

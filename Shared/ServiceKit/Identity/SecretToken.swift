@@ -12,7 +12,7 @@ public enum SecretToken {
 
     /// The hex SHA-256 that is stored in place of the secret.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).hexString
     }
 
     /// Whether `secret` has the shape `make()` gives (43 base64url characters), so anything else

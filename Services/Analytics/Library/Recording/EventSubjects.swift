@@ -26,6 +26,7 @@ enum EventSubjects {
         // Carries only the property's id and version.
         "property.deleted": [],
         "renovation.progress_updated": ["sponsor_id"],
+        "property.valuation_changed": ["sponsor_id"],
         // Totals of an offering, a distribution as a whole: about many investors at once.
         "offering.totals_changed": [],
         "distribution.completed": [],
@@ -33,6 +34,7 @@ enum EventSubjects {
         "investment.funded": ["investor_id"],
         "distribution.paid": ["investor_id"],
         "statement.sent": ["investor_id"],
+        "k1.delivered": ["investor_id"],
         "media.photo_added": ["uploaded_by"],
         "media.photo_removed": [],
         "media.primary_photo_changed": [],

@@ -46,7 +46,7 @@ struct MagicLinkController: RouteController {
     }
 
     func codeHash(_ code: String, email: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data("\(email):\(code)".utf8), using: self.codeKey).map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data("\(email):\(code)".utf8), using: self.codeKey).hexString
     }
 
     /// Mounted at `/v1/auth/magic-links`.

@@ -30,7 +30,7 @@ struct RecoveryCodes: Sendable {
 
     func hash(_ normalized: String, userID: UUID) -> String {
         HMAC<SHA256>.authenticationCode(for: Data("\(userID.uuidString.lowercased()):\(normalized)".utf8), using: self.key)
-            .map { String(format: "%02x", $0) }.joined()
+            .hexString
     }
 
     /// Replaces the user's codes with ten new ones and returns them (the only time they are seen).

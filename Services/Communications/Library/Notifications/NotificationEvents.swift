@@ -47,6 +47,7 @@ struct NotificationEvents: Sendable {
         handlers.on(RenovationProgressUpdated.self) { event, envelope, connection, logger in
             try await self.progressUpdated(event, envelope, on: connection, logger: logger)
         }
+        self.registerTaxDocuments(in: &handlers)
     }
 
     static func committed(_ event: InvestmentCommitted, _ envelope: EventEnvelope) -> NotificationDraft {

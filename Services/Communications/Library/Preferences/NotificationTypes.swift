@@ -7,6 +7,8 @@ enum NotificationTypes {
         "investment.funded": .money,
         "distribution.paid": .money,
         "statement.sent": .documents,
+        // Tax documents (Notifications/TaxDocumentNotifications.swift).
+        "k1.delivered": .documents,
         "media.document_shared": .documents,
         "media.signature_requested": .legal,
         "renovation.progress_updated": .propertyUpdates,

@@ -115,6 +115,7 @@ struct PropertyCopies: Sendable {
                 logger: logger
             )
         }
+        PropertyValuationCopies.register(in: &handlers)
         return handlers
     }
 

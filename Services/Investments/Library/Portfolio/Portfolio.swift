@@ -6,7 +6,8 @@ import PostgresNIO
 import ServiceKit
 
 /// `GET /v1/portfolio`: the signed-in investor's positions and what they add up to — invested,
-/// current value, distributions, equity multiple, XIRR from the ledger's dated cash flows, and
+/// current value at the latest property valuations, ownership, realized and unrealized gains
+/// (`PositionValue`), distributions, equity multiple, XIRR from the ledger's dated cash flows, and
 /// allocation by state, city, property type and class (from the property copies events keep).
 struct PortfolioController: RouteController {
     let store: PortfolioStore
@@ -25,8 +26,22 @@ struct PortfolioController: RouteController {
     }
 }
 
-/// One position with what the portfolio needs of its property.
+/// One position with what the portfolio needs of its property, valued (`PositionValue`).
 struct PortfolioPosition: Codable, Sendable, Equatable {
+    /// The valuation a funded position is worth its share of, and where it comes from.
+    struct ValuationBasis: Codable, Sendable, Equatable {
+        var valuationAmount: Money
+        var valuationDate: CalendarDate
+        /// appraisal, bpo, automated or internal.
+        var valuationType: String?
+        var valuationMethod: String?
+        var appraiserName: String?
+        /// The offering's debt against the property, set by its sponsor.
+        var propertyDebt: Money
+        /// The valuation less the debt: what all the offering's funded capital owns.
+        var equityValue: Money
+    }
+
     var investmentId: UUID
     var offeringId: UUID
     var propertyId: UUID
@@ -40,9 +55,16 @@ struct PortfolioPosition: Codable, Sendable, Equatable {
     var fundingDate: CalendarDate?
     var totalDistributions: Money
     var exitProceeds: Money?
+    /// Percent of the offering's funded capital, four places; nil unless funded.
+    var ownershipPercentage: Decimal?
+    /// The position's share of the equity at the latest valuation; its capital while there is no
+    /// valuation; nothing while only committed or after exit.
+    var currentValue: Money
+    var unrealizedGain: Money?
+    var realizedGain: Money
+    /// Nil while the property has no valuation (the position is carried at cost).
+    var valuation: ValuationBasis?
 
-    /// Book value: funded capital until the position exits (no mark-to-market is recorded yet).
-    var currentValue: Money { self.status == "funded" ? self.amount : .zero }
     var isInvested: Bool { self.status == "funded" || self.status == "exited" }
 }
 
@@ -59,6 +81,10 @@ struct Portfolio: Codable, Sendable, ResponseEncodable {
     var totalInvested: Money
     var committed: Money
     var currentValue: Money
+    /// Value less capital over the funded positions that have a valuation.
+    var unrealizedGain: Money
+    /// Exit proceeds less capital over the exited positions.
+    var realizedGain: Money
     var totalDistributions: Money
     var equityMultiple: Decimal?
     var xirr: Double?
@@ -88,6 +114,8 @@ struct Portfolio: Codable, Sendable, ResponseEncodable {
         }
         return Portfolio(
             asOf: asOf, positions: positions, totalInvested: invested, committed: committed, currentValue: value,
+            unrealizedGain: positions.reduce(Money.zero) { $0 + ($1.unrealizedGain ?? .zero) },
+            realizedGain: positions.reduce(Money.zero) { $0 + $1.realizedGain },
             totalDistributions: distributions,
             equityMultiple: InvestmentReturns.equityMultiple(totalDistributions: distributions + exits, currentValue: value, totalInvested: invested),
             xirr: xirr, xirrUnavailable: unavailable,
@@ -119,8 +147,13 @@ struct PortfolioStore: Sendable {
         let positionRows = try await self.postgres.query(
             """
             SELECT i.id, i.offering_id, i.property_id, p.property_name, p.city, p.state, p.property_type, p.property_class,
-                   i.status, i.amount, i.funding_date::text, i.total_distributions, i.exit_proceeds
-            FROM investments.investments i JOIN investments.property_copies p USING (property_id)
+                   i.status, i.amount, i.funding_date::text, i.total_distributions, i.exit_proceeds,
+                   (SELECT sum(f.amount) FROM investments.investments f WHERE f.offering_id = i.offering_id AND f.status = 'funded'),
+                   o.property_debt, v.amount, v.valuation_date::text, v.valuation_type, v.valuation_method, v.appraiser_name
+            FROM investments.investments i
+            JOIN investments.property_copies p USING (property_id)
+            JOIN investments.offerings o ON o.id = i.offering_id
+            LEFT JOIN investments.property_valuations v ON v.property_id = i.property_id
             WHERE i.investor_id = \(investor) AND i.status IN ('committed', 'funded', 'exited')
             ORDER BY i.created_at, i.id
             """,
@@ -128,15 +161,12 @@ struct PortfolioStore: Sendable {
         )
         var positions: [PortfolioPosition] = []
         for try await row in positionRows.decode(
-            (UUID, UUID, UUID, String, String, String, String?, String?, String, Money, String?, Money, Money?).self)
+            (
+                UUID, UUID, UUID, String, String, String, String?, String?, String, Money, String?, Money, Money?, Money?, Money, Money?,
+                String?, String?, String?, String?
+            ).self)
         {
-            positions.append(
-                PortfolioPosition(
-                    investmentId: row.0, offeringId: row.1, propertyId: row.2, propertyName: row.3, city: row.4, state: row.5,
-                    propertyType: row.6, propertyClass: row.7, status: row.8, amount: row.9, fundingDate: row.10.flatMap(CalendarDate.init),
-                    totalDistributions: row.11, exitProceeds: row.12
-                )
-            )
+            positions.append(Self.position(row))
         }
         // Money that actually moved, gross of withholding (tax withheld was still paid out for the investor).
         let flowRows = try await self.postgres.query(
@@ -153,5 +183,32 @@ struct PortfolioStore: Sendable {
             if let date = CalendarDate(day) { flows.append(DatedCashFlow(date: date, amount: amount)) }
         }
         return (positions, flows)
+    }
+
+    static func position(
+        _ row: (
+            UUID, UUID, UUID, String, String, String, String?, String?, String, Money, String?, Money, Money?, Money?, Money, Money?,
+            String?, String?, String?, String?
+        )
+    ) -> PortfolioPosition {
+        var basis: PortfolioPosition.ValuationBasis?
+        if let amount = row.15, let day = row.16.flatMap(CalendarDate.init) {
+            let valuation = PositionValue.Valuation(amount: amount, propertyDebt: row.14)
+            basis = PortfolioPosition.ValuationBasis(
+                valuationAmount: amount, valuationDate: day, valuationType: row.17, valuationMethod: row.18, appraiserName: row.19,
+                propertyDebt: row.14, equityValue: valuation.equity
+            )
+        }
+        let value = PositionValue.of(
+            status: row.8, capital: row.9, offeringFunded: row.13 ?? .zero, exitProceeds: row.12,
+            valuation: basis.map { PositionValue.Valuation(amount: $0.valuationAmount, propertyDebt: $0.propertyDebt) }
+        )
+        return PortfolioPosition(
+            investmentId: row.0, offeringId: row.1, propertyId: row.2, propertyName: row.3, city: row.4, state: row.5,
+            propertyType: row.6, propertyClass: row.7, status: row.8, amount: row.9, fundingDate: row.10.flatMap(CalendarDate.init),
+            totalDistributions: row.11, exitProceeds: row.12, ownershipPercentage: value.ownershipShare.map(PositionValue.percentage),
+            currentValue: value.currentValue, unrealizedGain: value.unrealizedGain, realizedGain: value.realizedGain,
+            valuation: value.unrealizedGain == nil ? nil : basis
+        )
     }
 }

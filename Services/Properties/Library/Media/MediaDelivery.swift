@@ -72,14 +72,7 @@ struct MediaDelivery: Sendable {
 
     /// RFC 6266, with the name reduced to safe ASCII (it came from a client).
     static func disposition(_ file: StoredFile) -> String {
-        let kind = file.attachment ? "attachment" : "inline"
-        guard let name = file.fileName else { return kind }
-        let safe = String(
-            name.unicodeScalars.map { scalar -> Character in
-                scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F && !"\"\\;/".unicodeScalars.contains(scalar)
-                    ? Character(scalar) : "_"
-            }.prefix(200))
-        return "\(kind); filename=\"\(safe)\""
+        ContentDisposition.value(attachment: file.attachment, fileName: file.fileName)
     }
 }
 

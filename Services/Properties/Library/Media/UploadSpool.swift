@@ -61,7 +61,7 @@ enum UploadSpool {
             try? FileManager.default.removeItem(at: file)
             throw Problem.validation(field: "file", "is empty; send the file's bytes as the request body")
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalize().hexString
         return SpooledUpload(file: file, size: size, sha256: digest, head: head)
     }
 }

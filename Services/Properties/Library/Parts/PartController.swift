@@ -133,7 +133,7 @@ enum PartParents: Sendable, Equatable {
             }
         case .marketData:
             return { intent, _ in
-                if intent == .write, !access.isAdmin { throw Problem.forbidden("Only admins change market data.") }
+                if intent.isWrite, !access.isAdmin { throw Problem.forbidden("Only admins change market data.") }
                 return PartScope(property: nil, parents: [])
             }
         }

@@ -52,7 +52,7 @@ struct PartStore<Part: PropertyPart>: Sendable {
     func create(_ resolve: Resolve, body: JSONValue, logger: Logger) async throws -> (document: String, id: UUID) {
         let currentYear = self.currentYear
         return try await self.postgres.transaction(logger: logger) { connection in
-            let write = PartWrite(connection: connection, scope: try await resolve(.write, connection), outbox: self.outbox, logger: logger)
+            let write = PartWrite(connection: connection, scope: try await resolve(Part.writeIntent, connection), outbox: self.outbox, logger: logger)
             // Who may write is settled before what they wrote is judged.
             let fields = try PartBody.create(body, as: Part.Fields.self, currentYear: currentYear)
             try await Self.checkReferences(fields, in: write)
@@ -67,7 +67,7 @@ struct PartStore<Part: PropertyPart>: Sendable {
     func update(_ resolve: Resolve, id: UUID, body: JSONValue, logger: Logger) async throws -> String {
         let currentYear = self.currentYear
         return try await self.postgres.transaction(logger: logger) { connection in
-            let write = PartWrite(connection: connection, scope: try await resolve(.write, connection), outbox: self.outbox, logger: logger)
+            let write = PartWrite(connection: connection, scope: try await resolve(Part.writeIntent, connection), outbox: self.outbox, logger: logger)
             guard let stored = try await self.records.stored(id, write.scope.parents, on: connection, logger: logger) else {
                 throw Part.kind.notFound
             }
@@ -85,7 +85,7 @@ struct PartStore<Part: PropertyPart>: Sendable {
     /// Soft delete: the row stays for the record, out of every read.
     func delete(_ resolve: Resolve, id: UUID, logger: Logger) async throws {
         try await self.postgres.transaction(logger: logger) { connection in
-            let write = PartWrite(connection: connection, scope: try await resolve(.write, connection), outbox: self.outbox, logger: logger)
+            let write = PartWrite(connection: connection, scope: try await resolve(Part.writeIntent, connection), outbox: self.outbox, logger: logger)
             guard try await self.records.find(id, write.scope.parents, lock: true, on: connection, logger: logger) != nil else {
                 throw Part.kind.notFound
             }

@@ -52,6 +52,8 @@ protocol PropertyPart: Sendable {
     static func checkDelete(_ id: UUID, in write: PartWrite) async throws
     /// Keeps derived facts in step and publishes events after a write.
     static func didWrite(_ change: PartChange, document: String, id: UUID, in write: PartWrite) async throws
+    /// How a write holds the property: `.write`, or `.writeProperty` when `didWrite` changes it.
+    static var writeIntent: PartIntent { get }
 }
 
 extension PropertyPart {
@@ -63,6 +65,7 @@ extension PropertyPart {
     static func referenceProblems(_ fields: Fields, in write: PartWrite) async throws -> [ProblemDetails.FieldError] { [] }
     static func checkDelete(_ id: UUID, in write: PartWrite) async throws {}
     static func didWrite(_ change: PartChange, document: String, id: UUID, in write: PartWrite) async throws {}
+    static var writeIntent: PartIntent { .write }
 
     /// The part as a kit record: documents by `properties.part_document` (amounts as exact
     /// decimal strings), the fields' own columns, soft deleted.
@@ -100,7 +103,25 @@ struct PartScope: Sendable {
 }
 
 /// Whether a request reads or changes parts: a change needs more rights and locks the parents.
-enum PartIntent: Sendable, Equatable { case read, write }
+enum PartIntent: Sendable, Equatable {
+    case read
+    case write
+    /// A write that also changes the property's own row (a valuation sets its current valuation):
+    /// it takes the property's row lock for update up front, because two writes that each held
+    /// `FOR SHARE` and then both updated the row would deadlock.
+    case writeProperty
+
+    var isWrite: Bool { self != .read }
+
+    /// The lock a write holds on the property for its whole transaction.
+    var propertyLock: String {
+        switch self {
+        case .read: ""
+        case .write: "FOR SHARE"
+        case .writeProperty: "FOR NO KEY UPDATE"
+        }
+    }
+}
 
 extension PartScope {
     /// The parts of property `id`, visible exactly when the property is (`PropertyAccess`): 404
@@ -116,14 +137,14 @@ extension PartScope {
         let rows = try await connection.query(
             """
             SELECT properties.property_document(p)::text FROM properties.properties p
-            WHERE id = \(id) AND deleted_at IS NULL \(unescaped: intent == .write ? "FOR SHARE" : "")
+            WHERE id = \(id) AND deleted_at IS NULL \(unescaped: intent.propertyLock)
             """,
             logger: logger
         )
         var property: Property?
         for try await text in rows.decode(String.self) { property = try PropertyStore.decode(text) }
         guard let property, access.canRead(property) else { throw Problem.notFound("No property has this id.") }
-        if intent == .write, !access.canEdit(property) {
+        if intent.isWrite, !access.canEdit(property) {
             throw Problem.forbidden("Only the property's sponsor or an admin may change its details.")
         }
         return PartScope(property: property, parents: [RecordParent("property_id", id)])
@@ -144,7 +165,7 @@ extension PartScope {
             """
             SELECT id FROM properties.renovation_projects
             WHERE id = \(projectID) AND property_id = \(propertyID) AND deleted_at IS NULL
-            \(unescaped: intent == .write ? "FOR SHARE" : "")
+            \(unescaped: intent.isWrite ? "FOR SHARE" : "")
             """,
             logger: logger
         )
