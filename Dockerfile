@@ -5,9 +5,10 @@
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 # The C libraries the build links: libargon2 for auth's password hashing (Shared/CArgon2, found
-# through pkg-config), as scripts/lib/common.sh ensure_build_deps installs them outside Docker.
+# through pkg-config) and zlib for K-1 archives (Shared/CZlib), as scripts/lib/common.sh
+# ensure_build_deps installs them outside Docker.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libargon2-dev pkg-config \
+ && apt-get install -y --no-install-recommends libargon2-dev pkg-config zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies first so source edits reuse this layer.

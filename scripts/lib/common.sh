@@ -55,9 +55,10 @@ ensure_apt() {
 }
 
 # ensure_build_deps: the system libraries the Swift build links (libargon2 for auth's password
-# hashing; see Shared/CArgon2). Called before every `swift build`.
+# hashing, Shared/CArgon2; zlib for K-1 archives, Shared/CZlib, which the Swift toolchain's own
+# requirements already bring). Called before every `swift build`.
 ensure_build_deps() {
-    ensure_apt libargon2-dev pkg-config
+    ensure_apt libargon2-dev pkg-config zlib1g-dev
 }
 
 # ensure_venv: .data/venv with the pinned validation tools (kept off the system python).
