@@ -24,6 +24,8 @@ public enum EventSubscriptions {
         .investments: .only([
             // Offerings are kept in step with their properties.
             "property.published", "property.updated", "property.offering_changed", "property.deleted",
+            // OZ compliance (issue 21): renovation spend moves a fund's substantial-improvement test.
+            "renovation.progress_updated",
         ]),
         .communications: .only([
             // Investors hear of their money's steps. Emails go to communications only: their
@@ -34,6 +36,8 @@ public enum EventSubscriptions {
             "statement.sent", "media.document_shared", "media.signature_requested", "renovation.progress_updated",
             // Outgoing webhooks (issue 17): a sponsor's endpoints hear that a distribution was paid out.
             "distribution.completed",
+            // OZ compliance (issue 21): a sponsor hears of a fund's test date or at-risk window ahead.
+            "compliance.deadline_approaching",
         ]),
     ]
 
