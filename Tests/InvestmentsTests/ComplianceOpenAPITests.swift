@@ -72,6 +72,21 @@ import Testing
                 #"{"acquired_on": "2025-01-15", "purchase_price": "500000", "land_basis": "500000", "building_basis": "0", "original_use": null}"#
             #expect(try await call(.PUT, improvementPath, improvement, json: land, token: sponsor).string("status") == "not_required")
 
+            // An investor's own positions and Form 8997.
+            let investment = try await fixture.commit("100000", in: offering, investor: investor)
+            #expect(try await fixture.post("/v1/investments/\(investment)/fund", #"{"date": "2025-03-01"}"#, token: sponsor).status == 200)
+            _ = try await call(.GET, "/v1/compliance/positions", "/v1/compliance/positions", token: investor)
+            _ = try await call(.GET, "/v1/compliance/positions", "/v1/compliance/positions")
+            let gainPath = "/v1/compliance/positions/{investment_id}/deferred-gain"
+            let gain = "/v1/compliance/positions/\(investment)/deferred-gain"
+            _ = try await call(.PUT, gainPath, gain, json: #"{"gain_amount": "80000", "gain_date": "2024-12-15", "term": "long"}"#, token: investor)
+            _ = try await call(.PUT, gainPath, gain, json: #"{"gain_amount": "80000", "gain_date": "2024-12-15", "term": "x"}"#, token: investor)
+            _ = try await call(.PUT, gainPath, gain, json: #"{"gain_amount": "80000", "gain_date": "2024-12-15", "term": "long"}"#, token: sponsor)
+            _ = try await call(.GET, "/v1/compliance/positions", "/v1/compliance/positions", token: investor)
+            _ = try await call(.GET, "/v1/compliance/form-8997/{year}", "/v1/compliance/form-8997/2025", token: investor)
+            _ = try await call(.GET, "/v1/compliance/form-8997/{year}", "/v1/compliance/form-8997/2025?format=csv", token: investor)
+            _ = try await call(.GET, "/v1/compliance/form-8997/{year}", "/v1/compliance/form-8997/17", token: investor)
+
             var documented: Set<String> = []
             if case .object(let paths)? = document["paths"] {
                 for (path, item) in paths where path.hasPrefix("/v1/compliance/") {

@@ -78,6 +78,8 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                     ImprovementController(access: funds, store: ImprovementStore(postgres: postgres), clock: clock),
                     at: "/v1/compliance/funds/:offering_id/substantial-improvement"
                 )
+                // An investor's own OZ positions and Form 8997 data.
+                router.mount(InvestorPositionController(store: InvestorPositionStore(postgres: postgres), clock: clock), at: "/v1/compliance")
 
                 // Property financials: one controller per kind, each at its own path.
                 let access = FinancialsAccess(postgres: postgres, properties: properties)

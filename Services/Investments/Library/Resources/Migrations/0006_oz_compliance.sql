@@ -69,3 +69,16 @@ CREATE TABLE investments.compliance_alerts_sent (
     sent_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (offering_id, kind, deadline, days_before)
 );
+
+-- The gain an investor deferred into a QOF investment (26 U.S.C. §1400Z-2(a)): what Form 8997
+-- reports per investment. Entered by the investor for their own position.
+CREATE TABLE investments.oz_deferred_gains (
+    investment_id uuid PRIMARY KEY REFERENCES investments.investments (id),
+    investor_id uuid NOT NULL,
+    gain_amount numeric(15,2) NOT NULL CHECK (gain_amount > 0),
+    gain_date date NOT NULL,
+    term text NOT NULL CHECK (term IN ('short', 'long')),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX oz_deferred_gains_investor ON investments.oz_deferred_gains (investor_id);
