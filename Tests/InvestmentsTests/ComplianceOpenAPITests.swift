@@ -72,6 +72,26 @@ import Testing
                 #"{"acquired_on": "2025-01-15", "purchase_price": "500000", "land_basis": "500000", "building_basis": "0", "original_use": null}"#
             #expect(try await call(.PUT, improvementPath, improvement, json: land, token: sponsor).string("status") == "not_required")
 
+            // The QOZ business tests and plans: refused while the fund holds directly, then tested.
+            let qozbPath = "\(fundPath)/qozb-tests/{as_of}"
+            let qozb = "\(fund)/qozb-tests/2025-12-31"
+            _ = try await call(.PUT, qozbPath, qozb, json: QOZBusinessRouteTests.figures, token: sponsor)
+            let holdsQOZB = ComplianceRouteTests.setup.replacingOccurrences(of: #""holds": "direct""#, with: #""holds": "qozb""#)
+            #expect(try await call(.PUT, fundPath, fund, json: holdsQOZB, token: sponsor).status == 200)
+            _ = try await call(.GET, qozbPath, qozb, token: sponsor)
+            #expect(try await call(.PUT, qozbPath, qozb, json: QOZBusinessRouteTests.figures, token: sponsor).status == 200)
+            _ = try await call(.PUT, qozbPath, qozb, json: #"{"total_tangible": 5}"#, token: sponsor)
+            _ = try await call(.GET, qozbPath, qozb, token: sponsor)
+            _ = try await call(.GET, qozbPath, qozb, token: investor)
+            let plansPath = "\(fundPath)/working-capital-plans"
+            let plans = "\(fund)/working-capital-plans"
+            let plan =
+                #"{"received_on": "2025-01-15", "amount": "5000000", "written_plan": true, "written_schedule": true, "schedule_ends_on": "2027-08-15", "spent_consistently": true, "governmental_delay_days": 30, "disaster_extension_months": 6, "first_integrated_plan_received_on": "2025-01-15"}"#
+            #expect(try await call(.POST, plansPath, plans, json: plan, token: sponsor).status == 201)
+            _ = try await call(.POST, plansPath, plans, json: #"{"received_on": "2025-01-15"}"#, token: sponsor)
+            _ = try await call(.GET, plansPath, plans, token: sponsor)
+            _ = try await call(.GET, plansPath, plans, token: investor)
+
             // An investor's own positions and Form 8997.
             let investment = try await fixture.commit("100000", in: offering, investor: investor)
             #expect(try await fixture.post("/v1/investments/\(investment)/fund", #"{"date": "2025-03-01"}"#, token: sponsor).status == 200)

@@ -78,6 +78,7 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                     ImprovementController(access: funds, store: ImprovementStore(postgres: postgres), clock: clock),
                     at: "/v1/compliance/funds/:offering_id/substantial-improvement"
                 )
+                router.mount(QOZBusinessController(access: funds, ids: ids, clock: clock), at: "/v1/compliance/funds/:offering_id")
                 // An investor's own OZ positions and Form 8997 data.
                 router.mount(InvestorPositionController(store: InvestorPositionStore(postgres: postgres), clock: clock), at: "/v1/compliance")
 

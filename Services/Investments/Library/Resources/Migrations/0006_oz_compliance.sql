@@ -82,3 +82,24 @@ CREATE TABLE investments.oz_deferred_gains (
 );
 
 CREATE INDEX oz_deferred_gains_investor ON investments.oz_deferred_gains (investor_id);
+
+-- A QOZ business's figures on a day (26 U.S.C. §1400Z-2(d)(3); Treas. Reg. §1.1400Z2(d)-1(d)), for a
+-- fund that holds through one, with the sponsor's note of where they come from.
+CREATE TABLE investments.qozb_test_values (
+    offering_id uuid NOT NULL REFERENCES investments.qof_funds (offering_id) ON DELETE CASCADE,
+    as_of date NOT NULL,
+    figures jsonb NOT NULL CHECK (jsonb_typeof(figures) = 'object'),
+    evidence text CHECK (length(evidence) <= 2000),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (offering_id, as_of)
+);
+
+-- Working-capital safe-harbor plans of the fund's QOZ business (Treas. Reg. §1.1400Z2(d)-1(d)).
+CREATE TABLE investments.working_capital_plans (
+    id uuid PRIMARY KEY,
+    offering_id uuid NOT NULL REFERENCES investments.qof_funds (offering_id) ON DELETE CASCADE,
+    plan jsonb NOT NULL CHECK (jsonb_typeof(plan) = 'object'),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX working_capital_plans_fund ON investments.working_capital_plans (offering_id, created_at, id);
