@@ -26,6 +26,8 @@ enum EventSubjects {
         // Carries only the property's id and version.
         "property.deleted": [],
         "renovation.progress_updated": ["sponsor_id"],
+        // An OZ fund's deadline ahead (issue 21): about the fund's sponsor.
+        "compliance.deadline_approaching": ["sponsor_id"],
         // Totals of an offering, a distribution as a whole: about many investors at once.
         "offering.totals_changed": [],
         "distribution.completed": [],
