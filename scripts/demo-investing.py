@@ -114,9 +114,11 @@ def investing(ids):
     for listing in (MAGNOLIA, BAY_MINETTE):
         offering = call("POST", "/v1/offerings", {"property_id": listing, "requires_accreditation": False}, token=sponsor)
         offerings[listing] = offering["id"]
+    position_ids = []
     for investor, listing, amount, funded_on in POSITIONS:
         token = investors[investor]
         pending = call("POST", f"/v1/offerings/{offerings[listing]}/investments", {"amount": amount}, token=token, idempotency_key=key())
+        position_ids.append(pending["id"])
         call("POST", f"/v1/investments/{pending['id']}/commit", token=token, idempotency_key=key())
         call("POST", f"/v1/investments/{pending['id']}/fund", {"date": funded_on}, token=sponsor, idempotency_key=key())
 
@@ -157,6 +159,11 @@ def investing(ids):
     print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, Q3 2026 financials"
           " for Magnolia Court, 1 sent statement", file=sys.stderr)
     compliance(offerings[MAGNOLIA], sponsor)
+    # Iris deferred a $120,000 long-term gain of 2025-10-01 into her $150,000 Magnolia position
+    # (funded 2025-12-15, inside the 180 days): her Form 8997 for 2025 lists it acquired and held at
+    # the year's end with $120,000.00 deferred, inclusion 2026-12-31 (TCJA text).
+    call("PUT", f"/v1/compliance/positions/{position_ids[0]}/deferred-gain",
+         {"gain_amount": "120000", "gain_date": "2025-10-01", "term": "long"}, token=investors[0])
 
 
 def compliance(offering, sponsor):
