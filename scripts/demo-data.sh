@@ -5,8 +5,8 @@
 #   2. the sponsor's listings, two in designated Opportunity Zones, with units, floor plans and a
 #      renovation in progress (scripts/sql/demo-properties.sql), each with a generated photo
 #      (scripts/demo-photos.py, filesystem media storage only)
-#   3. offerings on two listings, funded positions, a completed distribution and a sent statement
-#      (scripts/demo-investing.py investing)
+#   3. offerings on two listings, funded positions, a completed distribution and a sent statement,
+#      and Magnolia Court set up as an OZ fund with its 2026 90% tests (scripts/demo-investing.py investing)
 #   4. analytics: 90 days of generated visitors and the demo accounts' own browsing, written through
 #      the same EventWriter as real traffic (`analytics demo-events`, seeded ids: a rerun adds
 #      nothing), then the daily rollup over them, so the staff dashboard has a quarter to show
@@ -40,8 +40,10 @@ done
 cat <<TEXT
 
 Demo accounts (sign in with POST $GATEWAY_URL/v1/auth/token, grant_type=password):
-  investor  investor@demo.tract.test  "demo investor passphrase"   GET /v1/portfolio, /v1/statements
-  sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    owns the demo listings and offerings
+  investor  investor@demo.tract.test  "demo investor passphrase"   GET /v1/portfolio, /v1/statements,
+                                                                 /v1/compliance/positions, /v1/compliance/form-8997/2025
+  sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    owns the demo listings and offerings;
+                                                                 GET /v1/compliance/funds/<Magnolia offering>/form-8996/2026
   admin     admin@demo.tract.test     "demo admin passphrase"      statements, verifications, analytics
 
 Analytics dashboard (staff): as the admin, POST $GATEWAY_URL/v1/analytics/dashboard/links and open

@@ -6,8 +6,9 @@ API as the apps would do it. Standard library only.
                                          and given their staff roles with SQL, as staff would by
                                          hand); prints the sponsor's id for the listings
   scripts/demo-investing.py investing    offerings on two demo listings, funded positions, one
-                                         completed distribution, a quarter's property financials
-                                         and a sent quarterly statement
+                                         completed distribution, a quarter's property financials,
+                                         a sent quarterly statement, and Magnolia Court set up as
+                                         an OZ fund with its 2026 90% test values
   scripts/demo-investing.py dashboard-link
                                          a one-use link (5 minutes) to the staff analytics
                                          dashboard, minted as the demo admin
@@ -148,9 +149,11 @@ def investing(ids):
     for listing in (MAGNOLIA, BAY_MINETTE):
         offering = call("POST", "/v1/offerings", {"property_id": listing, "requires_accreditation": False}, token=sponsor)
         offerings[listing] = offering["id"]
+    position_ids = []
     for investor, listing, amount, funded_on in POSITIONS:
         token = investors[investor]
         pending = call("POST", f"/v1/offerings/{offerings[listing]}/investments", {"amount": amount}, token=token, idempotency_key=key())
+        position_ids.append(pending["id"])
         call("POST", f"/v1/investments/{pending['id']}/commit", token=token, idempotency_key=key())
         call("POST", f"/v1/investments/{pending['id']}/fund", {"date": funded_on}, token=sponsor, idempotency_key=key())
 
@@ -202,6 +205,33 @@ def investing(ids):
     call("POST", f"/v1/statements/{statement['id']}/send", token=admin)
     print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, Q3 2026 financials"
           " for Magnolia Court, its appraisal and debt, 1 K-1, 1 sent statement", file=sys.stderr)
+    compliance(offerings[MAGNOLIA], sponsor)
+    # Iris deferred a $120,000 long-term gain of 2025-10-01 into her $150,000 Magnolia position
+    # (funded 2025-12-15, inside the 180 days): her Form 8997 for 2025 lists it acquired and held at
+    # the year's end with $120,000.00 deferred, inclusion 2026-12-31 (TCJA text).
+    call("PUT", f"/v1/compliance/positions/{position_ids[0]}/deferred-gain",
+         {"gain_amount": "120000", "gain_date": "2025-10-01", "term": "long"}, token=investors[0])
+
+
+def compliance(offering, sponsor):
+    """Magnolia Court as a qualified opportunity fund (issue 21): a calendar-year partnership, a QOF
+    since December 2025, so 2026 tests on June 30 and December 31. Hand-computed: June 9.2M / 10M =
+    92.00%; December 8.4M of 10M with the $1M received 2026-10-15 still in cash left out =
+    8.4M / 9M = 93.33%; average 92.67%, no penalty (GET /v1/compliance/funds/<id>/form-8996/2026).
+    The building (bought 2025-09-15, $2.5M of the $3.4M price) needs more than $2.5M of
+    improvements by 2028-03-15."""
+    fund = f"/v1/compliance/funds/{offering}"
+    call("PUT", fund, {"entity_type": "partnership", "tax_year_end_month": 12, "first_qof_month": "2025-12",
+        "self_certified_on": "2025-12-01", "holds": "direct", "valuation_method": "cost"}, token=sponsor)
+    call("PUT", f"{fund}/asset-tests/2026-06-30", {"qualifying_assets": "9200000", "total_assets": "10000000",
+        "cash_held": "800000", "contributions": []}, token=sponsor)
+    call("PUT", f"{fund}/asset-tests/2026-12-31", {"qualifying_assets": "8400000", "total_assets": "10000000",
+        "cash_held": "1600000", "contributions": [{"on": "2026-10-15", "amount": "1000000"}]}, token=sponsor)
+    call("PUT", f"{fund}/substantial-improvement", {"acquired_on": "2025-09-15", "purchase_price": "3400000",
+        "land_basis": "900000", "building_basis": "2500000",
+        "schedule": [{"on": "2027-03-01", "amount": "1200000"}, {"on": "2027-10-01", "amount": "1400000"}]}, token=sponsor)
+    print(f"demo data: Magnolia Court is a QOF; Form 8996 figures at {GATEWAY}{fund}/form-8996/2026 (as the sponsor)",
+          file=sys.stderr)
 
 
 def main():

@@ -26,6 +26,8 @@ public enum EventSubscriptions {
             "property.published", "property.updated", "property.offering_changed", "property.deleted",
             // Portfolios value positions at the property's latest valuation (issue 22).
             "property.valuation_changed",
+            // OZ compliance (issue 21): renovation spend moves a fund's substantial-improvement test.
+            "renovation.progress_updated",
         ]),
         .communications: .only([
             // Investors hear of their money's steps. Emails go to communications only: their
@@ -38,6 +40,8 @@ public enum EventSubscriptions {
             "distribution.completed",
             // Investors hear that their K-1 is ready (issue 22).
             "k1.delivered",
+            // OZ compliance (issue 21): a sponsor hears of a fund's test date or at-risk window ahead.
+            "compliance.deadline_approaching",
         ]),
     ]
 

@@ -26,6 +26,7 @@ public enum EventPublishers {
         "k1.delivered": [.investments],
         "investor_qualification.submitted": [.investments],
         "tax_calculator.used": [.investments],
+        "compliance.deadline_approaching": [.investments],
         "media.photo_added": [.properties],
         "media.photo_removed": [.properties],
         "media.primary_photo_changed": [.properties],

@@ -54,7 +54,7 @@ struct InvestmentsFixture: Sendable {
                     settings: PropertiesSettings(censusGeocoderURL: URL(string: "http://127.0.0.1:1")!),
                     overrides: ServiceOverrides(
                         serviceTokens: TestServiceTokens(issuer: issuer, service: .properties),
-                        eventSubscribers: { $0.hasPrefix("property.") ? ["investments"] : [] }
+                        eventSubscribers: { $0.hasPrefix("property.") || $0 == RenovationProgressUpdated.eventType ? ["investments"] : [] }
                     )
                 )
                 let investments = try await InvestmentsService.buildApplication(

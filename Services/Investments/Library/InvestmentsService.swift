@@ -20,7 +20,17 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
         return ServiceDefinition(
             name: .investments,
             bundle: .module,
-            eventHandlers: { _ in PropertyCopies.eventHandlers() },
+            eventHandlers: { _ in
+                var handlers = PropertyCopies.eventHandlers()
+                RenovationSpend.eventHandlers(into: &handlers)
+                return handlers
+            },
+            backgroundServices: { dependencies in
+                [
+                    ComplianceAlertSweep(
+                        postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, logger: dependencies.logger)
+                ]
+            },
             routes: { router, dependencies in
                 let postgres = dependencies.postgres
                 let clock = dependencies.clock
@@ -73,6 +83,17 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                     publicURL: settings.publicURL, clock: clock, ids: ids
                 )
                 router.mount(StatementController(store: statements), at: "/v1/statements")
+
+                // OZ fund compliance (issue 21): fund setup, 90% tests, Form 8996.
+                let funds = FundAccess(offerings: OfferingStore(postgres: postgres, ids: ids), funds: QOFFundStore(postgres: postgres))
+                router.mount(ComplianceController(access: funds, tests: AssetTestStore(postgres: postgres), clock: clock), at: "/v1/compliance/funds")
+                router.mount(
+                    ImprovementController(access: funds, store: ImprovementStore(postgres: postgres), clock: clock),
+                    at: "/v1/compliance/funds/:offering_id/substantial-improvement"
+                )
+                router.mount(QOZBusinessController(access: funds, ids: ids, clock: clock), at: "/v1/compliance/funds/:offering_id")
+                // An investor's own OZ positions and Form 8997 data.
+                router.mount(InvestorPositionController(store: InvestorPositionStore(postgres: postgres), clock: clock), at: "/v1/compliance")
 
                 // Property financials: one controller per kind, each at its own path.
                 let access = FinancialsAccess(postgres: postgres, properties: properties)

@@ -27,6 +27,8 @@ enum EventSubjects {
         "property.deleted": [],
         "renovation.progress_updated": ["sponsor_id"],
         "property.valuation_changed": ["sponsor_id"],
+        // An OZ fund's deadline ahead (issue 21): about the fund's sponsor.
+        "compliance.deadline_approaching": ["sponsor_id"],
         // Totals of an offering, a distribution as a whole: about many investors at once.
         "offering.totals_changed": [],
         "distribution.completed": [],

@@ -12,6 +12,8 @@ enum NotificationTypes {
         "media.document_shared": .documents,
         "media.signature_requested": .legal,
         "renovation.progress_updated": .propertyUpdates,
+        // OZ fund compliance (issue 21): a missed test costs the fund penalties, so it cannot be turned off.
+        "compliance.deadline_approaching": .legal,
         "security.new_device_sign_in": .security,
         "staff.notice": .product,
         // Messaging and connections (Messaging/, Connections/), the community digest (Community/).
