@@ -5,7 +5,8 @@ API as the apps would do it. Standard library only.
   scripts/demo-investing.py accounts     sign up the demo sponsor, admin and investors (verified
                                          and given their staff roles with SQL, as staff would by
                                          hand); prints the sponsor's id for the listings
-  scripts/demo-investing.py investing    offerings on two demo listings, funded positions, one
+  scripts/demo-investing.py investing    offerings on two demo listings (Magnolia Court's with a
+                                         subscription agreement its investors sign), funded positions, one
                                          completed distribution, a quarter's property financials
                                          and a sent quarterly statement
   scripts/demo-investing.py dashboard-link
@@ -79,6 +80,23 @@ def call(method, path, body=None, token=None, idempotency_key=None, expect=(200,
     return json.loads(text) if text else {}
 
 
+def upload(path, data, content_type, token):
+    """A raw upload (a document's bytes), answered with JSON."""
+    request = urllib.request.Request(GATEWAY + path, method="POST", data=data)
+    request.add_header("Content-Type", content_type)
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read().decode())
+    except urllib.error.HTTPError as error:
+        sys.exit(f"demo data: POST {path} answered {error.code}: {error.read().decode()}")
+
+
+# Magnolia Court's subscription agreement (issue 22): a tiny PDF each investor signs before committing.
+AGREEMENT = (b"%PDF-1.4\n% Magnolia Court LLC subscription agreement (demo)\n"
+             b"1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
 def sign_in(account):
     email, password, _, _ = account
     return call("POST", "/v1/auth/token", {"grant_type": "password", "email": email, "password": password})["access_token"]
@@ -113,8 +131,20 @@ def investing(ids):
     for listing in (MAGNOLIA, BAY_MINETTE):
         offering = call("POST", "/v1/offerings", {"property_id": listing, "requires_accreditation": False}, token=sponsor)
         offerings[listing] = offering["id"]
+    # Magnolia Court is sold by subscription agreement: attached to its offering, it must be signed
+    # (ESIGN consent, the version's SHA-256, the typed name) before each commitment and funding.
+    agreement = upload(
+        f"/v1/properties/{MAGNOLIA}/documents?name=Subscription%20Agreement&visibility=investors&type=contract"
+        "&category=legal&file_name=subscription-agreement.pdf", AGREEMENT, "application/pdf", sponsor)
+    call("PUT", f"/v1/offerings/{offerings[MAGNOLIA]}/documents/subscription_agreement", {"document_id": agreement["id"]}, token=sponsor)
+    consent = call("GET", f"/v1/offerings/{offerings[MAGNOLIA]}/documents", token=sponsor)["esign_consent"]["version"]
     for investor, listing, amount, funded_on in POSITIONS:
         token = investors[investor]
+        if listing == MAGNOLIA:
+            call("POST", f"/v1/offerings/{offerings[MAGNOLIA]}/documents/subscription_agreement/sign", {
+                "document_sha256": agreement["file_hash"], "typed_name": f"{INVESTORS[investor][3]} Demo",
+                "esign_consent": True, "consent_version": consent,
+            }, token=token)
         pending = call("POST", f"/v1/offerings/{offerings[listing]}/investments", {"amount": amount}, token=token, idempotency_key=key())
         call("POST", f"/v1/investments/{pending['id']}/commit", token=token, idempotency_key=key())
         call("POST", f"/v1/investments/{pending['id']}/fund", {"date": funded_on}, token=sponsor, idempotency_key=key())
@@ -153,8 +183,8 @@ def investing(ids):
     }, token=admin)
     call("POST", f"/v1/statements/{statement['id']}/finalize", token=admin)
     call("POST", f"/v1/statements/{statement['id']}/send", token=admin)
-    print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, Q3 2026 financials"
-          " for Magnolia Court, 1 sent statement", file=sys.stderr)
+    print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions (Magnolia Court's behind a signed subscription"
+          " agreement), 1 completed distribution, Q3 2026 financials for Magnolia Court, 1 sent statement", file=sys.stderr)
 
 
 def main():

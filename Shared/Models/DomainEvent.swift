@@ -34,6 +34,8 @@ public enum EventSubscriptions {
             "statement.sent", "media.document_shared", "media.signature_requested", "renovation.progress_updated",
             // Outgoing webhooks (issue 17): a sponsor's endpoints hear that a distribution was paid out.
             "distribution.completed",
+            // Investing paperwork (issue 22): the sponsor hears that an investor signed; webhooks carry it.
+            "media.document_signed",
         ]),
     ]
 

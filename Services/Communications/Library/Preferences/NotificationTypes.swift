@@ -9,6 +9,8 @@ enum NotificationTypes {
         "statement.sent": .documents,
         "media.document_shared": .documents,
         "media.signature_requested": .legal,
+        // Investing paperwork (Notifications/SigningNotices.swift): an investor signed; the signer's copy is ready.
+        "media.document_signed": .documents,
         "renovation.progress_updated": .propertyUpdates,
         "security.new_device_sign_in": .security,
         "staff.notice": .product,
