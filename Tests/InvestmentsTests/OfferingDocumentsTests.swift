@@ -145,14 +145,14 @@ import Testing
             #expect(signed.string("typed_name") == "Jane Q. Investor")
             let copyURL = try #require(signed.string("signed_copy_url"))
             let signature = try #require(signed.string("signature_id"))
-            #expect(copyURL == "/v1/media/signed-copies/\(signature)")
+            #expect(copyURL == "/v1/media/signed-copies/\(signature.lowercased())")
             let recorded = try await fixture.sql(
                 """
                 SELECT concat_ws('|', status, host(ip_address), user_agent, typed_name, document_sha256, esign_consent_version,
                     esign_consent_text = \(Self.quoted(ESignConsent.text)), signed_at IS NOT NULL)
-                FROM media.signatures WHERE id = '\(signature)'
+                FROM media.signatures WHERE id = '\(signature.lowercased())'
                 """)
-            #expect(recorded == ["signed|127.0.0.1|TractTest/22 (signing)|Jane Q. Investor|\(v1sha)|\(ESignConsent.version)|true|true"])
+            #expect(recorded == ["signed|127.0.0.1|TractTest/22 (signing)|Jane Q. Investor|\(v1sha)|\(ESignConsent.version)|t|t"])
             // Once per version.
             #expect(try await fixture.investments.post(sign, Self.signBody(sha: v1sha), token: setup.investor).status == 409)
             let mine = try await fixture.investments.get("/v1/offerings/\(offering)/documents", token: setup.investor)

@@ -68,7 +68,7 @@ import Testing
         let many = (0..<100).map { ("Line \($0)", "value") }
         let content = SigningCertificatePDF.content(title: "T", lines: many)
         #expect(content.components(separatedBy: " '\n").count - 1 == SigningCertificatePDF.maximumLines)
-        #expect(content.contains("(continued in the attached signature-certificate.json)"))
+        #expect(content.contains(#"(\(continued in the attached signature-certificate.json\)) '"#))
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Models
+import NIOCore
 import NIOHTTP1
 import ServiceKit
 

@@ -55,7 +55,9 @@ struct OfferingDocumentController: RouteController {
             .get(use: self.list)
             .put(":kind", use: self.attach)
             .delete(":kind", use: self.detach)
-            .post("subscription_agreement/sign", use: self.sign)
+            // `:kind/sign`, not the literal `subscription_agreement/sign`: the router does not step back
+            // from a literal segment, which would hide `PUT …/subscription_agreement` behind it.
+            .post(":kind/sign", use: self.sign)
     }
 
     /// The attached documents with their current versions, the caller's signature on the
@@ -106,6 +108,9 @@ struct OfferingDocumentController: RouteController {
     /// signature with this request's address and user agent and stores the signed copy.
     @Sendable func sign(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         let offering = try await self.visibleOffering(context)
+        guard try Self.kind(context) == "subscription_agreement" else {
+            throw Problem.notFound("Only the subscription agreement is signed here.")
+        }
         let body = try await request.decode(as: SignBody.self, context: context)
         try body.check()
         let user = try context.identity.requireUser("Only users sign subscription agreements.")
