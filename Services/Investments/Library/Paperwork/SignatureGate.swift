@@ -6,14 +6,16 @@ import PostgresNIO
 import ServiceKit
 
 /// No money moves on an offering with a subscription agreement until the investor has signed its
-/// current version (issue 22). Rule 506(b)/(c) offerings are sold by subscription agreement: the
-/// investor's signed representations (accreditation, suitability, the risks read) are what the
-/// issuer relies on (17 CFR 230.506(b)(2)(ii), (c)(2)(ii)), so they must cover the terms as they
-/// stand when the money is committed and when it is funded. A new version uploaded after the
-/// investor signed therefore stops the funding until they sign again.
+/// current version (issue 22). Rule 506 private placements (Securities Act §4(a)(2), 17 CFR 230.506)
+/// are sold by subscription agreement: it carries the purchaser's representations (accredited
+/// status, investing for their own account, having received the offering documents) on which the
+/// issuer relies for the exemption, so the agreement signed must be the one whose terms stand when
+/// the money is committed and when it is funded. A new version uploaded after the investor signed
+/// therefore stops the funding until they sign again.
 ///
-/// Offerings with no subscription agreement attached take commitments as before: most positions
-/// and all demo data predate paperwork, and a sponsor who attaches an agreement turns the gate on.
+/// Offerings with no subscription agreement attached take commitments as before: existing positions
+/// predate paperwork, and a sponsor who attaches an agreement turns the gate on (the demo's Magnolia
+/// Court offering has one, signed by its investors; scripts/demo-investing.py).
 ///
 /// Checked before the move's transaction (properties is asked over HTTP, never while a transaction
 /// is open); a new version uploaded in the moment between is caught at funding.
