@@ -70,6 +70,23 @@ public struct DocumentSignatureReceipt: Codable, Sendable, Equatable {
         self.signedCopyUrl = signedCopyUrl
         self.signedCopySha256 = signedCopySha256
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case signatureId, documentId, version, documentSha256, typedName, signedAt, signedCopyUrl, signedCopySha256
+    }
+
+    /// Ids leave lowercase, as in the JSON Postgres builds for the rest of the API.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.signatureId.uuidString.lowercased(), forKey: .signatureId)
+        try container.encode(self.documentId.uuidString.lowercased(), forKey: .documentId)
+        try container.encode(self.version, forKey: .version)
+        try container.encode(self.documentSha256, forKey: .documentSha256)
+        try container.encode(self.typedName, forKey: .typedName)
+        try container.encode(self.signedAt, forKey: .signedAt)
+        try container.encode(self.signedCopyUrl, forKey: .signedCopyUrl)
+        try container.encode(self.signedCopySha256, forKey: .signedCopySha256)
+    }
 }
 
 /// `POST /internal/v1/documents/{id}/signing`: sign the current version for `signerId`, who

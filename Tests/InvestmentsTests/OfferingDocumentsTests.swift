@@ -119,6 +119,8 @@ import Testing
             #expect(listed.status == 200)
             let entry = listed["data"]?[0]
             #expect(entry?["kind"] == .string("subscription_agreement"))
+            #expect(entry?["document_id"] == .string(setup.agreement))
+            #expect(entry?["current"]?["document_id"] == .string(setup.agreement))
             #expect(entry?["signature_required"] == .bool(true))
             #expect(entry?["current"]?["sha256"] == .string(v1sha))
             #expect(entry?["current"]?["content_url"] == .string("/v1/media/documents/\(setup.agreement)"))
@@ -141,16 +143,17 @@ import Testing
                 sign, Self.signBody(sha: v1sha), token: setup.investor, headers: [("User-Agent", "TractTest/22 (signing)")])
             #expect(signed.status == 201, "\(signed.text)")
             #expect(signed["version"] == .number(1))
+            #expect(signed.string("document_id") == setup.agreement)
             #expect(signed.string("document_sha256") == v1sha)
             #expect(signed.string("typed_name") == "Jane Q. Investor")
             let copyURL = try #require(signed.string("signed_copy_url"))
             let signature = try #require(signed.string("signature_id"))
-            #expect(copyURL == "/v1/media/signed-copies/\(signature.lowercased())")
+            #expect(copyURL == "/v1/media/signed-copies/\(signature)")
             let recorded = try await fixture.sql(
                 """
                 SELECT concat_ws('|', status, host(ip_address), user_agent, typed_name, document_sha256, esign_consent_version,
                     esign_consent_text = \(Self.quoted(ESignConsent.text)), signed_at IS NOT NULL)
-                FROM media.signatures WHERE id = '\(signature.lowercased())'
+                FROM media.signatures WHERE id = '\(signature)'
                 """)
             #expect(recorded == ["signed|127.0.0.1|TractTest/22 (signing)|Jane Q. Investor|\(v1sha)|\(ESignConsent.version)|t|t"])
             // Once per version.

@@ -190,6 +190,28 @@ struct OfferingDocumentController: RouteController {
             var fileType: String
             var fileSize: Int
             var contentUrl: String
+
+            /// Ids lowercase, as in the JSON Postgres builds for the rest of the API.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(self.documentId.uuidString.lowercased(), forKey: .documentId)
+                try container.encode(self.title, forKey: .title)
+                try container.encode(self.version, forKey: .version)
+                try container.encode(self.sha256, forKey: .sha256)
+                try container.encode(self.fileType, forKey: .fileType)
+                try container.encode(self.fileSize, forKey: .fileSize)
+                try container.encode(self.contentUrl, forKey: .contentUrl)
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.kind, forKey: .kind)
+            try container.encode(self.documentId.uuidString.lowercased(), forKey: .documentId)
+            try container.encode(self.attachedAt, forKey: .attachedAt)
+            try container.encodeIfPresent(self.current, forKey: .current)
+            try container.encode(self.signatureRequired, forKey: .signatureRequired)
+            try container.encodeIfPresent(self.yourSignature, forKey: .yourSignature)
         }
 
         init(_ attached: OfferingDocumentStore.Attached, facts: DocumentSigningFacts?, asked: Bool) {
