@@ -320,6 +320,33 @@ import Testing
                 try await fixture.investments.post(
                     "/v1/offerings/\(UUID())/documents/subscription_agreement/sign", Self.signBody(sha: sha), token: setup.investor
                 ).status == 404)
+            // properties' internal route holds the same line for what a service relays.
+            let service = try await fixture.issuer.serviceToken(for: .investments)
+            let internalPath = "/internal/v1/documents/\(setup.agreement)/signing"
+            func relayed(_ changes: [String: String]) -> String {
+                var fields = [
+                    "signer_id": "\"\(setup.investorID)\"", "sponsor_id": "\"\(UUID())\"", "document_sha256": "\"\(sha)\"",
+                    "typed_name": "\"Jane\"", "consent_version": "\"v1\"", "consent_text": "\"I agree\"", "ip_address": "\"127.0.0.1\"",
+                ]
+                for (key, value) in changes { fields[key] = value }
+                return "{" + fields.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+            }
+            let internalCases: [([String: String], String)] = [
+                (["ip_address": "\"999.1.1.1\""], "ip_address"),
+                (["ip_address": "\"::::::\""], "ip_address"),
+                (["document_sha256": "\"abc\""], "document_sha256"),
+                (["typed_name": "\"\(String(repeating: "n", count: 10_000))\""], "typed_name"),
+                (["consent_text": "\"\""], "consent_text"),
+                (["user_agent": "\"\(String(repeating: "u", count: 1001))\""], "user_agent"),
+                (["signer_id": "\"someone\""], "signer_id"),
+            ]
+            for (changes, name) in internalCases {
+                let reply = try await fixture.properties.post(internalPath, relayed(changes), token: service)
+                #expect(reply.status == 422, "\(changes.keys): \(reply.text)")
+                #expect(field(reply) == name, "\(changes.keys): \(reply.text)")
+            }
+            // Only a service with the signing scope: a user's token (even the signer's) is refused.
+            #expect(try await fixture.properties.post(internalPath, relayed([:]), token: setup.investor).status == 403)
             #expect(try await fixture.sql("SELECT count(*)::text FROM media.signatures") == ["0"])
             #expect(try await fixture.sql("SELECT count(*)::text FROM media.signed_copies") == ["0"])
 
