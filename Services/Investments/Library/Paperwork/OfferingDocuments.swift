@@ -71,7 +71,7 @@ struct OfferingDocumentController: RouteController {
             let facts = try await self.signing.facts(attached.documentId, signer: signer, context: context.callContext)
             entries.append(Entry(attached, facts: facts, asked: signer != nil))
         }
-        let listing = Listing(data: entries, nextCursor: nil, esignConsent: Consent(version: ESignConsent.version, text: ESignConsent.text))
+        let listing = Listing(data: entries, esignConsent: Consent(version: ESignConsent.version, text: ESignConsent.text))
         return JSONDocument(try Self.encode(listing))
     }
 
@@ -153,18 +153,10 @@ struct OfferingDocumentController: RouteController {
         String(decoding: try JSONEncoder.tract.encode(value), as: UTF8.self)
     }
 
+    /// At most one document per kind, so three at most: a fixed set, not a paged list.
     struct Listing: Codable, Sendable {
         var data: [Entry]
-        var nextCursor: String?
         var esignConsent: Consent
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(self.data, forKey: .data)
-            // `null` on the wire, as every list's last page says.
-            try container.encode(self.nextCursor, forKey: .nextCursor)
-            try container.encode(self.esignConsent, forKey: .esignConsent)
-        }
     }
 
     struct Consent: Codable, Sendable {
