@@ -5,10 +5,11 @@ API as the apps would do it. Standard library only.
   scripts/demo-investing.py accounts     sign up the demo sponsor, admin and investors (verified
                                          and given their staff roles with SQL, as staff would by
                                          hand); prints the sponsor's id for the listings
-  scripts/demo-investing.py investing    offerings on two demo listings, funded positions, one
-                                         completed distribution, a quarter's property financials,
-                                         a sent quarterly statement, and Magnolia Court set up as
-                                         an OZ fund with its 2026 90% test values
+  scripts/demo-investing.py investing    offerings on two demo listings (Magnolia Court's with a
+                                         subscription agreement its investors sign), funded positions,
+                                         one completed distribution, a quarter's property financials,
+                                         an appraisal, a K-1, a sent quarterly statement, and Magnolia
+                                         Court set up as an OZ fund with its 2026 90% test values
   scripts/demo-investing.py dashboard-link
                                          a one-use link (5 minutes) to the staff analytics
                                          dashboard, minted as the demo admin
@@ -115,6 +116,11 @@ def demo_k1_pdf(partner, fund, year):
     return bytes(out)
 
 
+# Magnolia Court's subscription agreement (issue 22): a tiny PDF each investor signs before committing.
+AGREEMENT = (b"%PDF-1.4\n% Magnolia Court LLC subscription agreement (demo)\n"
+             b"1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
 def sign_in(account):
     email, password, _, _ = account
     return call("POST", "/v1/auth/token", {"grant_type": "password", "email": email, "password": password})["access_token"]
@@ -150,8 +156,20 @@ def investing(ids):
         offering = call("POST", "/v1/offerings", {"property_id": listing, "requires_accreditation": False}, token=sponsor)
         offerings[listing] = offering["id"]
     position_ids = []
+    # Magnolia Court is sold by subscription agreement: attached to its offering, it must be signed
+    # (ESIGN consent, the version's SHA-256, the typed name) before each commitment and funding.
+    agreement = upload(
+        f"/v1/properties/{MAGNOLIA}/documents?name=Subscription%20Agreement&visibility=investors&type=contract"
+        "&category=legal&file_name=subscription-agreement.pdf", AGREEMENT, "application/pdf", sponsor)
+    call("PUT", f"/v1/offerings/{offerings[MAGNOLIA]}/documents/subscription_agreement", {"document_id": agreement["id"]}, token=sponsor)
+    consent = call("GET", f"/v1/offerings/{offerings[MAGNOLIA]}/documents", token=sponsor)["esign_consent"]["version"]
     for investor, listing, amount, funded_on in POSITIONS:
         token = investors[investor]
+        if listing == MAGNOLIA:
+            call("POST", f"/v1/offerings/{offerings[MAGNOLIA]}/documents/subscription_agreement/sign", {
+                "document_sha256": agreement["file_hash"], "typed_name": f"{INVESTORS[investor][3]} Demo",
+                "esign_consent": True, "consent_version": consent,
+            }, token=token)
         pending = call("POST", f"/v1/offerings/{offerings[listing]}/investments", {"amount": amount}, token=token, idempotency_key=key())
         position_ids.append(pending["id"])
         call("POST", f"/v1/investments/{pending['id']}/commit", token=token, idempotency_key=key())
@@ -204,7 +222,8 @@ def investing(ids):
     call("POST", f"/v1/statements/{statement['id']}/finalize", token=admin)
     call("POST", f"/v1/statements/{statement['id']}/send", token=admin)
     print(f"demo data: 2 offerings, {len(POSITIONS)} funded positions, 1 completed distribution, Q3 2026 financials"
-          " for Magnolia Court, its appraisal and debt, 1 K-1, 1 sent statement", file=sys.stderr)
+          " for Magnolia Court (its investors signed its subscription agreement), its appraisal and debt, 1 K-1,"
+          " 1 sent statement", file=sys.stderr)
     compliance(offerings[MAGNOLIA], sponsor)
     # Iris deferred a $120,000 long-term gain of 2025-10-01 into her $150,000 Magnolia position
     # (funded 2025-12-15, inside the 180 days): her Form 8997 for 2025 lists it acquired and held at

@@ -42,6 +42,8 @@ public enum EventSubscriptions {
             "k1.delivered",
             // OZ compliance (issue 21): a sponsor hears of a fund's test date or at-risk window ahead.
             "compliance.deadline_approaching",
+            // Investing paperwork (issue 22): the sponsor hears that an investor signed; webhooks carry it.
+            "media.document_signed",
         ]),
     ]
 

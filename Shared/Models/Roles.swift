@@ -21,6 +21,9 @@ public enum Scope {
     public static let readProperties = "internal:properties.read"
     /// `GET /internal/v1/documents/{id}` in properties: whether a user may read a media document.
     public static let readDocuments = "internal:documents.read"
+    /// `GET`/`POST /internal/v1/documents/{id}/signing` in properties: a document's current version
+    /// and a user's signature on it; signing it for the user (issue 22, investing paperwork).
+    public static let signDocuments = "internal:documents.sign"
     /// `POST /internal/v1/emails` in communications.
     public static let sendEmails = "internal:emails.send"
     /// `GET /internal/v1/segments/{id}/members` in analytics: a segment's users, for campaigns.

@@ -35,6 +35,7 @@ public enum EventPublishers {
         "media.document_share_revoked": [.properties],
         "media.signature_requested": [.properties],
         "media.signature_answered": [.properties],
+        "media.document_signed": [.properties],
         "team_contact.requested": [.communications],
         "community.joined": [.communications],
         "community.left": [.communications],
@@ -64,6 +65,9 @@ public enum ServiceGrants {
         // GET /internal/v1/documents/{id} in properties: communications checks that a message's
         // sender may read the documents attached to it.
         Scope.readDocuments: [.communications],
+        // GET/POST /internal/v1/documents/{id}/signing in properties: investments lists an
+        // offering's documents, has its investors sign the subscription agreement and gates commits.
+        Scope.signDocuments: [.investments],
         // POST /internal/v1/emails in communications: the synchronous twin of `email.requested`,
         // so exactly its publishers.
         Scope.sendEmails: EventPublishers.table[EmailRequested.eventType] ?? [],
@@ -100,6 +104,7 @@ public enum ServiceCalls {
     /// The service that serves each internal route's scope.
     public static let routeOwners: [String: ServiceName] = [
         Scope.readUsers: .auth, Scope.readProperties: .properties, Scope.readDocuments: .properties,
+        Scope.signDocuments: .properties,
         Scope.sendEmails: .communications, Scope.readSegments: .analytics,
     ]
 

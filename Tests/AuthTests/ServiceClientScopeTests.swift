@@ -26,7 +26,7 @@ import Testing
                 )
                 #expect(
                     investments.string("scope")
-                        == "events:publish internal:emails.send internal:users.read internal:properties.read service"
+                        == "events:publish internal:documents.sign internal:emails.send internal:users.read internal:properties.read service"
                         .split(separator: " ").sorted().joined(separator: " "))
                 let tooMuch = try await auth.client.postForm(
                     "/v1/auth/token",

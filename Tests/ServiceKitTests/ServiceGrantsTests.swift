@@ -28,7 +28,10 @@ import Testing
         #expect(ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "service"])
         #expect(
             ServiceGrants.scopes(of: .investments)
-                == ["events:publish", "internal:emails.send", "internal:properties.read", "internal:users.read", "service"]
+                == [
+                    "events:publish", "internal:documents.sign", "internal:emails.send", "internal:properties.read", "internal:users.read",
+                    "service",
+                ]
         )
     }
 

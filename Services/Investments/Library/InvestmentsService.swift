@@ -45,8 +45,16 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                 router.mount(OfferingController(store: offerings, properties: properties), at: "/v1/offerings")
                 router.authenticated.addRoutes(PropertyDebtController(store: offerings).endpoints, atPath: "/v1/offerings/:id/property-debt")
 
+                // Investing paperwork (issue 22, Paperwork/): offering documents, signing, and the commit gate.
+                let signing = DocumentSigningClient(internalClient: dependencies.internalClient, propertiesURL: propertiesURL)
+                let offeringDocuments = OfferingDocumentController(
+                    offerings: OfferingStore(postgres: postgres, ids: ids), store: OfferingDocumentStore(postgres: postgres), signing: signing,
+                    trustedProxies: dependencies.configuration.trustedProxies)
+                router.mount(offeringDocuments, at: "/v1/offerings/:id/documents")
+
                 let investments = InvestmentController(
-                    store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, clock: clock, ids: ids)
+                    store: InvestmentStore(postgres: postgres, outbox: dependencies.outbox, idempotency: idempotency, clock: clock, ids: ids),
+                    signatures: SignatureGate(postgres: postgres, signing: signing)
                 )
                 router.mount(investments, at: "/v1/investments")
                 // An offering's investments: the same controller, seen from the offering.

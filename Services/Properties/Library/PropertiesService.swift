@@ -70,6 +70,10 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
                 router.mount(InternalDocumentController(documents: media.documents), at: "/internal/v1/documents")
                 router.mount(media.shares, at: "/v1/documents/:id")
                 router.mount(media.files, at: "/v1/media")
+                // Investing paperwork (issue 22): ESIGN signatures for investments, and their signed copies.
+                let signing = DocumentSigningStore(documents: media.files.documents.store, properties: store, clock: clock, ids: ids)
+                router.mount(DocumentSigningController(store: signing), at: "/internal/v1/documents")
+                router.mount(SignedCopyController(store: signing, gate: media.gate, delivery: media.files.delivery), at: "/v1/media/signed-copies")
                 let videos = try ListingMediaController<VideoFields>(postgres: postgres, ids: ids, gate: media.gate, rules: media.listingMediaRules)
                 router.mount(videos, at: "/v1/properties/:id/videos")
                 let tours = try ListingMediaController<TourFields>(postgres: postgres, ids: ids, gate: media.gate, rules: media.listingMediaRules)

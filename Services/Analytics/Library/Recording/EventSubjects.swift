@@ -46,6 +46,7 @@ enum EventSubjects {
         // The signer's journey: they were asked, they answered.
         "media.signature_requested": ["signer_id"],
         "media.signature_answered": ["signer_id"],
+        "media.document_signed": ["signer_id"],
         // Seed 000's "speak to the team" and "join our community", whose routes land with
         // communications: recognised by name now.
         "team_contact.requested": ["user_id"],

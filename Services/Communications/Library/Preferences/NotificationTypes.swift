@@ -11,6 +11,8 @@ enum NotificationTypes {
         "k1.delivered": .documents,
         "media.document_shared": .documents,
         "media.signature_requested": .legal,
+        // Investing paperwork (Notifications/SigningNotices.swift): an investor signed; the signer's copy is ready.
+        "media.document_signed": .documents,
         "renovation.progress_updated": .propertyUpdates,
         // OZ fund compliance (issue 21): a missed test costs the fund penalties, so it cannot be turned off.
         "compliance.deadline_approaching": .legal,

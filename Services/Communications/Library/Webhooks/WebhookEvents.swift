@@ -11,10 +11,11 @@ import ServiceKit
 /// it is and queued a delivery per endpoint. Events no enabled endpoint subscribes to are not kept.
 enum WebhookEvents {
     /// What communications already receives and a sponsor can act on. Each names the property it
-    /// is about, whose sponsor owns it, or the sponsor itself. Documents signed will join when
-    /// investing paperwork exists (media.signature_answered names no property yet).
+    /// is about, whose sponsor owns it, or the sponsor itself. A document signed is the ESIGN
+    /// signature of investing paperwork (issue 22), which names the property and the offering's sponsor.
     static let types: [String] = [
         InvestmentCommitted.eventType, InvestmentFunded.eventType, DistributionCompleted.eventType, RenovationProgressUpdated.eventType,
+        MediaDocumentSigned.eventType,
     ]
     /// What `POST …/test` sends; any endpoint receives it whatever it subscribes to.
     static let testType = "webhook.test"

@@ -12,6 +12,8 @@ import ServiceKit
 /// money-moving POST needs an `Idempotency-Key`.
 struct InvestmentController: RouteController {
     let store: InvestmentStore
+    /// Commit and fund wait for the investor's signature on the current subscription agreement.
+    let signatures: SignatureGate
 
     struct NewInvestment: Codable, Sendable {
         var amount: Money
@@ -75,11 +77,15 @@ struct InvestmentController: RouteController {
     /// same key can be retried after stepping up.
     @Sendable func commit(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         try context.identity.requireRecentMFA()
+        try await self.signatures.require(
+            before: .commit, investment: try Self.id(context), identity: context.identity, context: context.callContext, logger: context.logger)
         return try await self.move(.commit, request, context: context)
     }
 
     @Sendable func fund(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         try context.identity.requireRecentMFA()
+        try await self.signatures.require(
+            before: .fund, investment: try Self.id(context), identity: context.identity, context: context.callContext, logger: context.logger)
         return try await self.move(.fund, request, context: context)
     }
 
