@@ -34,11 +34,13 @@ public enum EventSubscriptions {
             "statement.sent", "media.document_shared", "media.signature_requested", "renovation.progress_updated",
             // Outgoing webhooks (issue 17): a sponsor's endpoints hear that a distribution was paid out.
             "distribution.completed",
+            // Issue 22: an accreditation decision is mailed to its investor.
+            "accreditation.decided",
         ]),
     ]
 
     /// Types no one but their addressee may see, kept from `.everything` subscribers.
-    public static let confidential: Set<String> = ["email.requested"]
+    public static let confidential: Set<String> = ["email.requested", "accreditation.decided"]
 
     public static func subscribers(of eventType: String) -> [String] {
         ServiceName.allCases.filter { service in

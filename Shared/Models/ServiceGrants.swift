@@ -24,6 +24,7 @@ public enum EventPublishers {
         "statement.sent": [.investments],
         "investor_qualification.submitted": [.investments],
         "tax_calculator.used": [.investments],
+        "accreditation.decided": [.investments],
         "media.photo_added": [.properties],
         "media.photo_removed": [.properties],
         "media.primary_photo_changed": [.properties],

@@ -20,6 +20,9 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
             name: .investments,
             bundle: .module,
             eventHandlers: { _ in PropertyCopies.eventHandlers() },
+            purgeTargets: [
+                .rateLimitBuckets(schema: ServiceName.investments.schemas[0], longestRefill: settings.accreditation.verifierEmails.refillTime)
+            ],
             routes: { router, dependencies in
                 let postgres = dependencies.postgres
                 let clock = dependencies.clock
@@ -46,9 +49,13 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                 let profiles = InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)
                 router.mount(InvestorProfileController(profiles: profiles), at: "/v1/investor-profile")
                 // Investors submit their own verifications; staff review everyone's.
-                let verifications = VerificationController(store: Verifications(postgres: postgres, ids: ids), clock: clock)
+                let verifications = VerificationController(
+                    store: Verifications(
+                        postgres: postgres, outbox: dependencies.outbox, settings: settings.accreditation, clock: clock, ids: ids),
+                    clock: clock)
                 router.authenticated.addRoutes(verifications.ownEndpoints, atPath: "/v1/investor-profile/verifications")
                 router.authenticated.addRoutes(verifications.staffEndpoints, atPath: "/v1/verifications")
+                try Self.accreditationRoutes(router, dependencies, settings: settings)
 
                 // The same estimate under both names the product uses (see `TaxController`).
                 router.mount(TaxController(profiles: profiles), at: "/v1/tax/oz-estimate")
@@ -88,8 +95,12 @@ struct InvestmentsSettings: Sendable {
     /// `PUBLIC_URL` (default `http://127.0.0.1:8080`): the app investors sign in to; statement
     /// emails link to `<PUBLIC_URL>/statements/<id>`.
     var publicURL: URL = URL(string: "http://127.0.0.1:8080")!
+    /// Evidence, verifier letters and how long approvals count (issue 22).
+    var accreditation = AccreditationSettings()
 
     static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> InvestmentsSettings {
-        InvestmentsSettings(publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!)
+        InvestmentsSettings(
+            publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!,
+            accreditation: try AccreditationSettings.fromEnvironment(environment))
     }
 }

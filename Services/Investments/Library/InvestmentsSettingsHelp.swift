@@ -5,6 +5,6 @@ extension InvestmentsEntryPoint {
         """
           PUBLIC_URL                  base of statement links in emails
                                       (http://127.0.0.1:8080)
-        """
+        """ + "\n" + AccreditationSettings.help
     }
 }
