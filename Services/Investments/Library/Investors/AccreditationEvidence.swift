@@ -35,7 +35,8 @@ struct AccreditationEvidenceController: Sendable {
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         let id = try context.parameters.uuid("id", "verification")
-        return JSONDocument(try await self.files.list(of: id, visibleTo: context.identity, logger: context.logger))
+        let page = try PageRequest(request, order: AccreditationFiles.newestUpload)
+        return try await self.files.list(of: id, visibleTo: context.identity, page: page, logger: context.logger)
     }
 
     @Sendable func download(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -103,10 +104,14 @@ struct AccreditationFiles: Sendable {
     /// statements, not a file store.
     static let maximumPerVerification = 20
 
+    /// Evidence lists, newest upload first.
+    static let newestUpload = Keyset("newest_upload", key: "x.uploaded_at", type: "timestamptz", descending: true)
+
+    /// A file's JSON (never its bytes), of the row aliased `x`.
     static let fileDocument = """
-        jsonb_build_object('id', f.id, 'verification_id', f.verification_id, 'source', f.source, 'file_name', f.file_name,
-            'content_type', f.content_type, 'file_size', f.file_size, 'sha256', f.sha256,
-            'uploaded_at', investments.rfc3339(f.uploaded_at))::text
+        jsonb_build_object('id', x.id, 'verification_id', x.verification_id, 'source', x.source, 'file_name', x.file_name,
+            'content_type', x.content_type, 'file_size', x.file_size, 'sha256', x.sha256,
+            'uploaded_at', investments.rfc3339(x.uploaded_at))::text
         """
 
     struct StoredFile: Sendable {
@@ -144,7 +149,7 @@ struct AccreditationFiles: Sendable {
     ) async throws -> String {
         let rows = try await connection.query(
             """
-            INSERT INTO investments.accreditation_files AS f
+            INSERT INTO investments.accreditation_files AS x
                 (id, verification_id, user_id, source, file_name, content_type, file_size, sha256, content, uploaded_at)
             VALUES (\(self.ids.next()), \(verification), \(user), \(source), \(upload.fileName), \(upload.contentType),
                     \(upload.bytes.count), \(upload.sha256), \(ByteBuffer(bytes: upload.bytes)), \(self.clock.now))
@@ -156,19 +161,27 @@ struct AccreditationFiles: Sendable {
         throw Problem.conflict("The file could not be stored; try again.")
     }
 
-    /// The verification's files (without their bytes): its investor's and staff's only.
-    func list(of verification: UUID, visibleTo identity: Identity, logger: Logger) async throws -> String {
-        let rows = try await self.postgres.query(
+    /// A page of the verification's files (without their bytes), newest first: its investor's and
+    /// staff's only.
+    func list(of verification: UUID, visibleTo identity: Identity, page: PageRequest, logger: Logger) async throws -> JSONDocument {
+        let visible = try await self.postgres.query(
             """
-            SELECT coalesce((SELECT jsonb_agg(\(unescaped: Self.fileDocument)::jsonb ORDER BY f.id)
-                             FROM investments.accreditation_files f WHERE f.verification_id = v.id), '[]'::jsonb)::text
-            FROM investments.verifications v
+            SELECT 1 FROM investments.verifications v
             WHERE v.id = \(verification) AND (\(identity.has(role: .admin)) OR v.user_id = \(identity.userID))
             """,
             logger: logger
         )
-        for try await list in rows.decode(String.self) { return "{\"data\":\(list),\"next_cursor\":null}" }
-        throw Problem.notFound("No verification has this id.")
+        var found = false
+        for try await _ in visible { found = true }
+        guard found else { throw Problem.notFound("No verification has this id.") }
+        var binds = SQLBinds()
+        let sql = """
+            SELECT \(Self.fileDocument), \(page.selectKey), x.id
+            FROM investments.accreditation_files x
+            WHERE x.verification_id = \(binds.add(verification)) AND \(page.after(&binds))
+            ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
+            """
+        return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
     }
 
     func file(_ id: UUID, of verification: UUID, visibleTo identity: Identity, logger: Logger) async throws -> StoredFile {
