@@ -138,6 +138,11 @@ final class MovableClock: Sendable {
             #expect(bytes.text == Self.letter)
             #expect(bytes.headers.first(name: "Content-Type") == "application/pdf")
 
+            // Staff may shorten an approval, never stretch it past what the letter allows.
+            let stretched = try await fixture.investments.post(
+                "/v1/verifications/\(verification)/review", #"{"decision": "approve", "expires_at": "2027-01-01T00:00:00Z"}"#, token: admin)
+            #expect(stretched.status == 422, "\(stretched.text)")
+            #expect(stretched["errors"]?[0]?["field"] == .string("expires_at"))
             // Approved: it counts 90 days from the letter's date (2026-09-05 + 90 days), not from today.
             let approved = try await fixture.investments.post("/v1/verifications/\(verification)/review", #"{"decision": "approve"}"#, token: admin)
             #expect(approved.status == 200, "\(approved.text)")
@@ -264,8 +269,17 @@ final class MovableClock: Sendable {
             #expect(limited.status == 429)
             #expect(limited.headers.first(name: "Retry-After") != nil)
             #expect(try await fixture.sql("SELECT count(*)::text FROM investments.outbox WHERE event_type = 'email.requested'") == ["3"])
-            // The refused request changed nothing: the third link still works.
-            #expect(try await fixture.investments.get(try await Self.latestLink(fixture)).status == 200)
+            // The refused request changed nothing: the third link still works — once, however many
+            // uploads race for it.
+            let link = try await Self.latestLink(fixture)
+            #expect(try await fixture.investments.get(link).status == 200)
+            let upload = "\(link)?letter_date=2026-11-20&file_name=letter.pdf"
+            async let one = Self.upload(fixture, upload)
+            async let two = Self.upload(fixture, upload)
+            async let three = Self.upload(fixture, upload)
+            let statuses = try await [one.status, two.status, three.status].sorted()
+            #expect(statuses == [201, 410, 410])
+            #expect(try await fixture.sql("SELECT count(*)::text FROM investments.accreditation_files") == ["1"])
         }
     }
 
