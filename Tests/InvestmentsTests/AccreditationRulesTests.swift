@@ -13,13 +13,14 @@ import Testing
         let decided = Date(timeIntervalSince1970: 1_795_521_600)  // 2026-11-24T12:00:00Z
         // Rule 506(c)(2)(ii)(C): "within the prior three months" — through day 89 after the letter.
         let expiry = AccreditationRules.expiry(letterDate: letter, decidedAt: decided, settings: self.settings)
-        #expect(Verifications.rfc3339(expiry) == "2026-12-04T00:00:00Z")
+        #expect(RFC3339.string(from: expiry) == "2026-12-04T00:00:00.000000Z")
         // Other methods count from the decision.
         let other = AccreditationRules.expiry(letterDate: nil, decidedAt: decided, settings: self.settings)
-        #expect(Verifications.rfc3339(other) == "2027-02-22T12:00:00Z")
+        #expect(RFC3339.string(from: other) == "2027-02-22T12:00:00.000000Z")
         var short = self.settings
         short.letterValidDays = 30
-        #expect(Verifications.rfc3339(AccreditationRules.expiry(letterDate: letter, decidedAt: decided, settings: short)) == "2026-10-05T00:00:00Z")
+        #expect(
+            RFC3339.string(from: AccreditationRules.expiry(letterDate: letter, decidedAt: decided, settings: short)) == "2026-10-05T00:00:00.000000Z")
     }
 
     @Test func aLetterMustBeDatedWithinTheWindowAndNotAhead() throws {

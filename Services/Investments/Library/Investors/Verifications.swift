@@ -164,7 +164,7 @@ struct Verifications: Sendable {
                         "The verifier's letter is more than \(self.settings.letterValidDays) days old; ask the investor for a new one.")
                 }
                 if let asked = review.expiresAt, asked > rule {
-                    throw Problem.validation(field: "expires_at", "must not be after \(Self.rfc3339(rule)), when the evidence stops counting")
+                    throw Problem.validation(field: "expires_at", "must not be after \(RFC3339.string(from: rule)), when the evidence stops counting")
                 }
                 expiresAt = review.expiresAt ?? rule
             }
@@ -211,11 +211,5 @@ struct Verifications: Sendable {
             ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
         return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
-    }
-
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }
