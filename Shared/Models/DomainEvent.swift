@@ -44,11 +44,13 @@ public enum EventSubscriptions {
             "compliance.deadline_approaching",
             // Investing paperwork (issue 22): the sponsor hears that an investor signed; webhooks carry it.
             "media.document_signed",
+            // Issue 22: an accreditation decision is mailed to its investor.
+            "accreditation.decided",
         ]),
     ]
 
     /// Types no one but their addressee may see, kept from `.everything` subscribers.
-    public static let confidential: Set<String> = ["email.requested"]
+    public static let confidential: Set<String> = ["email.requested", "accreditation.decided"]
 
     public static func subscribers(of eventType: String) -> [String] {
         ServiceName.allCases.filter { service in

@@ -27,6 +27,7 @@ public enum EventPublishers {
         "investor_qualification.submitted": [.investments],
         "tax_calculator.used": [.investments],
         "compliance.deadline_approaching": [.investments],
+        "accreditation.decided": [.investments],
         "media.photo_added": [.properties],
         "media.photo_removed": [.properties],
         "media.primary_photo_changed": [.properties],

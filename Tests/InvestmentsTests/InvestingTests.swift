@@ -250,8 +250,8 @@ import Testing
                     == 409)
             #expect(try await fixture.post("/v1/offerings/\(offering)/investments", #"{"amount": "25000"}"#, token: investor).status == 201)
 
-            // An approval that has run out no longer counts.
-            try await fixture.sql("UPDATE investments.verifications SET expires_at = now() - interval '1 day'")
+            // An approval that has run out by the service's clock no longer counts.
+            try await fixture.sql("UPDATE investments.verifications SET expires_at = '2026-11-24T11:00:00Z'")
             let own = try await fixture.investments.get("/v1/investor-profile/verifications", token: investor)
             #expect(own["data"]?[0]?["status"] == .string("expired"))
         }

@@ -36,7 +36,8 @@ struct InvestmentsFixture: Sendable {
     /// `withAuth`: a real auth beside them, for what investments asks auth (the names and address
     /// a statement needs); it trusts the test issuer's tokens like the other two.
     static func run(
-        deliversTotals: Bool = false, withAuth: Bool = false, _ body: @escaping @Sendable (InvestmentsFixture) async throws -> Void
+        deliversTotals: Bool = false, withAuth: Bool = false, clock: ServiceClock = InvestmentsFixture.clock,
+        _ body: @escaping @Sendable (InvestmentsFixture) async throws -> Void
     ) async throws {
         let issuer = try TestIssuer()
         try await issuer.serve { jwksURL in
@@ -63,7 +64,7 @@ struct InvestmentsFixture: Sendable {
                         serviceTokens: TestServiceTokens(issuer: issuer, service: .investments),
                         eventSubscribers: deliversTotals ? Self.totalsToProperties : nil,
                         runsOutboxDispatcher: deliversTotals,
-                        clock: Self.clock,
+                        clock: clock,
                         ids: .uuidV7(.system)
                     )
                 )

@@ -21,6 +21,7 @@ import Testing
     static let property = UUID()
     static let offering = UUID()
     static let otherOffering = UUID()
+    static let evidenceVerification = UUID()
 
     @Test func everyListShowsEachRowOnce() async throws {
         try await TestDatabase.with(services: [.investments]) { database in
@@ -111,6 +112,23 @@ import Testing
                         (id, offering_id, property_id, distribution_type, distribution_date, total_amount, calculation_method, investors_total, created_by)
                     SELECT gen_random_uuid(), \(Self.offering), \(Self.property), 'quarterly', date '2026-09-30', 100, 'pro_rata', 100, \(Self.sponsor)
                     FROM generate_series(1, 500)
+                    """
+                )
+            },
+            // Issue 22: a verification's evidence files, as staff read them.
+            PagedList(
+                "/v1/verifications/{id}/evidence", url: "/v1/verifications/\(Self.evidenceVerification.uuidString.lowercased())/evidence",
+                token: admin
+            ) { postgres in
+                try await postgres.query(
+                    """
+                    WITH verification AS (
+                        INSERT INTO investments.verifications (id, user_id, type, status) VALUES (\(Self.evidenceVerification), gen_random_uuid(), 'accredited', 'pending')
+                        RETURNING id
+                    )
+                    INSERT INTO investments.accreditation_files (id, verification_id, user_id, source, file_name, content_type, file_size, sha256, content)
+                    SELECT gen_random_uuid(), verification.id, gen_random_uuid(), 'investor', 'f' || g || '.pdf', 'application/pdf', 5, repeat('a', 64), '\\x255044462d'::bytea
+                    FROM verification, generate_series(1, 500) g
                     """
                 )
             },

@@ -56,6 +56,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                 // Notifications from investments', properties' and media events (Notifications/).
                 NotificationEvents(notifier: Notifier(dependencies), settings: notifications).register(in: &handlers)
                 SigningNotices(notifier: Notifier(dependencies), settings: notifications).register(in: &handlers)
+                AccreditationNotices.register(in: &handlers, notifier: Notifier(dependencies))
                 // Outgoing webhooks (issue 17 part B, Webhooks/): record what sponsors' endpoints subscribe to, after the above.
                 WebhookEvents.register(in: &handlers, clock: dependencies.clock)
                 return handlers

@@ -31,6 +31,9 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                         postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, logger: dependencies.logger)
                 ]
             },
+            purgeTargets: [
+                .rateLimitBuckets(schema: ServiceName.investments.schemas[0], longestRefill: settings.accreditation.verifierEmails.refillTime)
+            ],
             routes: { router, dependencies in
                 let postgres = dependencies.postgres
                 let clock = dependencies.clock
@@ -77,9 +80,13 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
                 let profiles = InvestorProfiles(postgres: postgres, outbox: dependencies.outbox)
                 router.mount(InvestorProfileController(profiles: profiles), at: "/v1/investor-profile")
                 // Investors submit their own verifications; staff review everyone's.
-                let verifications = VerificationController(store: Verifications(postgres: postgres, ids: ids), clock: clock)
+                let verifications = VerificationController(
+                    store: Verifications(
+                        postgres: postgres, outbox: dependencies.outbox, settings: settings.accreditation, clock: clock, ids: ids),
+                    clock: clock)
                 router.authenticated.addRoutes(verifications.ownEndpoints, atPath: "/v1/investor-profile/verifications")
                 router.authenticated.addRoutes(verifications.staffEndpoints, atPath: "/v1/verifications")
+                try Self.accreditationRoutes(router, dependencies, settings: settings)
 
                 // The same estimate under both names the product uses (see `TaxController`).
                 router.mount(TaxController(profiles: profiles), at: "/v1/tax/oz-estimate")
@@ -134,9 +141,13 @@ struct InvestmentsSettings: Sendable {
     /// made once and kept in `investments.k1_sealing_keys`; production sets it, so a copy of the
     /// database alone does not open the files.
     var k1SealingKey: SymmetricKey?
+    /// Evidence, verifier letters and how long approvals count (issue 22).
+    var accreditation = AccreditationSettings()
 
     static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> InvestmentsSettings {
-        var settings = InvestmentsSettings(publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!)
+        var settings = InvestmentsSettings(
+            publicURL: try environment.url("PUBLIC_URL", default: "http://127.0.0.1:8080")!,
+            accreditation: try AccreditationSettings.fromEnvironment(environment))
         if let encoded = environment.optionalString("K1_ENCRYPTION_KEY") {
             guard let key = Data(base64Encoded: encoded), key.count >= 32 else {
                 throw ConfigurationError(variable: "K1_ENCRYPTION_KEY", reason: "must be at least 32 bytes, base64-encoded")

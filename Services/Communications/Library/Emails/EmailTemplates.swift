@@ -23,6 +23,8 @@ struct EmailTemplates: Sendable {
         "magic_link": ["link", "code"],
         "verify_email": ["link"],
         "password_reset": ["link"],
+        // The verifier's single-use upload link (issue 22).
+        "accreditation_verifier_request": ["link"],
     ]
 
     static let redactedValue = "[redacted]"
@@ -42,6 +44,10 @@ struct EmailTemplates: Sendable {
         "notification_digest": ["greeting_name", "count", "items", "noun"],
         "team_request_received": ["greeting_name", "topic", "reference"],
         "team_request_answered": ["greeting_name", "topic", "answer", "reference"],
+        // Issue 22: a verifier asked for an accreditation letter; the investor told of the decision.
+        "accreditation_verifier_request": ["verifier_name", "investor_name", "verifier_role", "link", "expires_on", "valid_days"],
+        "accreditation_approved": ["greeting_name", "expires_on"],
+        "accreditation_rejected": ["greeting_name", "reason"],
     ]
 
     /// Variable values are short texts; a cap keeps a caller from mailing a novel.

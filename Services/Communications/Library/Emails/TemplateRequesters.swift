@@ -23,6 +23,10 @@ enum TemplateRequesters {
         // communications' own mail to people who asked to speak to the team.
         "team_request_received": [.communications],
         "team_request_answered": [.communications],
+        // Issue 22: investments mails a verifier its upload link; decisions are notifications' email channel.
+        "accreditation_verifier_request": [.investments],
+        "accreditation_approved": [.communications],
+        "accreditation_rejected": [.communications],
     ]
 
     /// 403 when `requester` may not send `template`; unknown templates are the renderer's 422.

@@ -33,6 +33,8 @@ enum NotificationTypes {
         "webhook.endpoint_disabled": .security,
         // Email campaigns (Campaigns/).
         "campaign": .marketing,
+        // Accreditation decisions (Notifications/AccreditationNotices.swift): a legal matter, always told.
+        "accreditation.decided": .legal,
     ]
 
     /// `staff.notice`, `renovation.progress_updated`: lowercase words joined by dots or underscores.

@@ -154,7 +154,8 @@ struct InvestmentStore: Sendable {
                 }
                 try errors.check()
                 try Self.requireOpen(offering, on: self.today)
-                try await Self.requireAccreditation(offering, investor: investor, on: connection, logger: logger)
+                try await AccreditationGate.require(
+                    offering, investor: investor, amount: body.amount, now: self.clock.now, on: connection, logger: logger)
                 let id = self.ids.next()
                 let rows = try await connection.query(
                     """
@@ -190,26 +191,6 @@ struct InvestmentStore: Sendable {
         guard offering.status == "open" else { throw Problem.conflict("This offering is \(offering.status), not open for investment.") }
         if let open = offering.terms.openDate, day < open { throw Problem.conflict("This offering opens on \(open).") }
         if let close = offering.terms.closeDate, day > close { throw Problem.conflict("This offering closed on \(close).") }
-    }
-
-    /// SEC Rule 506(c): a 506(c) offering takes money only from investors whose accreditation has
-    /// been verified and has not expired.
-    static func requireAccreditation(_ offering: Offering, investor: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        guard offering.terms.requiresAccreditation else { return }
-        let rows = try await connection.query(
-            """
-            SELECT EXISTS (SELECT 1 FROM investments.verifications WHERE user_id = \(investor) AND type = 'accredited'
-                           AND status = 'approved' AND expires_at > now())
-            """,
-            logger: logger
-        )
-        for try await accredited in rows.decode(Bool.self) where !accredited {
-            throw Problem(
-                .forbidden,
-                detail: "This offering is open only to verified accredited investors (SEC Rule 506(c)); submit a verification first.",
-                type: "https://tract.dev/problems/accreditation-required"
-            )
-        }
     }
 
     func move(
@@ -259,7 +240,8 @@ struct InvestmentStore: Sendable {
             throw Problem.notFound("No offering has this id.")
         }
         try Self.requireOpen(offering, on: self.today)
-        try await Self.requireAccreditation(offering, investor: position.investorId, on: connection, logger: logger)
+        try await AccreditationGate.require(
+            offering, investor: position.investorId, amount: position.amount, now: self.clock.now, on: connection, logger: logger)
         // The one place room is taken: the row lock serialises concurrent commitments and Postgres
         // re-checks the condition against the latest committed total, so the sum never passes the target.
         let reserved = try await connection.query(
