@@ -69,6 +69,18 @@ import Testing
         UNION ALL SELECT \(otherOffering), property_id, \(sponsor), 'Oak', 1000, 1000000 FROM other
         """
 
+    /// 500 K-1 rows of the first offering, for `investor` (each a different investor when nil).
+    static func k1s(investor: UUID?) -> PostgresQuery {
+        """
+        WITH ids AS (SELECT gen_random_uuid() AS id FROM generate_series(1, 500))
+        INSERT INTO investments.k1_documents
+            (id, offering_id, investor_id, tax_year, file_name, size_bytes, sha256, sealed, superseded_by, superseded_at, uploaded_by)
+        SELECT id, \(Self.offering), coalesce(\(investor), gen_random_uuid()), 2025, 'k1.pdf', 5, repeat('a', 64), '\\x00'::bytea, id, now(),
+               \(Self.sponsor)
+        FROM ids
+        """
+    }
+
     static func lists(admin: String, investor: String, verified: String) -> [PagedList] {
         let property = Self.property.uuidString.lowercased()
         let offering = Self.offering.uuidString.lowercased()
@@ -131,6 +143,14 @@ import Testing
                     FROM verification, generate_series(1, 500) g
                     """
                 )
+            },
+            // Issue 22: K-1s, every version, newest first; each row here supersedes itself, so the
+            // one-current-per-year index does not limit how many one investor can have.
+            PagedList("/v1/offerings/{id}/k1s", url: "/v1/offerings/\(offering)/k1s", token: admin) { postgres in
+                try await postgres.query(Self.k1s(investor: nil))
+            },
+            PagedList("/v1/k1s", token: investor) { postgres in
+                try await postgres.query(Self.k1s(investor: Self.investor))
             },
             PagedList("/v1/investor-profile/verifications", token: verified) { postgres in
                 try await postgres.query(

@@ -28,7 +28,8 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
             backgroundServices: { dependencies in
                 [
                     ComplianceAlertSweep(
-                        postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, logger: dependencies.logger)
+                        postgres: dependencies.postgres, outbox: dependencies.outbox, clock: dependencies.clock, logger: dependencies.logger,
+                        interval: settings.complianceSweepInterval)
                 ]
             },
             purgeTargets: [
@@ -143,6 +144,9 @@ struct InvestmentsSettings: Sendable {
     var k1SealingKey: SymmetricKey?
     /// Evidence, verifier letters and how long approvals count (issue 22).
     var accreditation = AccreditationSettings()
+    /// `COMPLIANCE_ALERT_SWEEP_SECONDS` (default 3600): how often each replica looks for OZ fund
+    /// deadlines to alert sponsors of (each alert is sent once, whichever replica finds it).
+    var complianceSweepInterval: Duration = .seconds(3600)
 
     static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> InvestmentsSettings {
         var settings = InvestmentsSettings(
@@ -154,6 +158,8 @@ struct InvestmentsSettings: Sendable {
             }
             settings.k1SealingKey = SymmetricKey(data: key.prefix(32))
         }
+        settings.complianceSweepInterval = .seconds(
+            try environment.integer("COMPLIANCE_ALERT_SWEEP_SECONDS", default: 3600, range: 1...86_400))
         return settings
     }
 }

@@ -49,22 +49,22 @@ struct NotificationEvents: Sendable {
         }
         self.registerTaxDocuments(in: &handlers)
         handlers.on(ComplianceDeadlineApproaching.self) { event, envelope, connection, logger in
-            try await self.notifier.notify([Self.complianceDeadline(event, envelope)], on: connection, logger: logger)
+            try await self.notifier.notify([self.complianceDeadline(event, envelope)], on: connection, logger: logger)
         }
     }
 
     /// The sponsor of an OZ fund, `days_left` days before a 90% test date or the end of an at-risk
-    /// improvement window (issue 21).
-    static func complianceDeadline(_ event: ComplianceDeadlineApproaching, _ envelope: EventEnvelope) -> NotificationDraft {
+    /// improvement window (issue 21): in the app and by email (a missed test costs the fund a
+    /// penalty every month).
+    func complianceDeadline(_ event: ComplianceDeadlineApproaching, _ envelope: EventEnvelope) -> NotificationDraft {
         let what = event.kind == "improvement_window" ? "substantial-improvement window closes" : "90% asset test date is"
         let when = event.daysLeft == 0 ? "today" : "in \(event.daysLeft) day\(event.daysLeft == 1 ? "" : "s")"
-        return NotificationDraft(
-            userID: event.sponsorId, type: ComplianceDeadlineApproaching.eventType, category: .legal,
+        return self.generic(
+            user: event.sponsorId, type: ComplianceDeadlineApproaching.eventType, category: .legal,
             title: "\(event.offeringName): the \(what) \(when)",
             message: "Deadline \(event.deadline)." + (event.detail.map { " \($0)." } ?? ""),
-            actionURL: "/offerings/\(event.offeringId.uuidString.lowercased())/compliance",
-            priority: event.daysBefore <= 7 ? .high : .normal, dedupeKey: Self.key(envelope)
-        )
+            path: "/offerings/\(event.offeringId.uuidString.lowercased())/compliance",
+            priority: event.daysBefore <= 7 ? .high : .normal, expiresAt: nil, envelope: envelope)
     }
 
     static func committed(_ event: InvestmentCommitted, _ envelope: EventEnvelope) -> NotificationDraft {
