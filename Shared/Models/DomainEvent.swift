@@ -27,7 +27,7 @@ public enum EventSubscriptions {
             // Portfolios value positions at the property's latest valuation (issue 22).
             "property.valuation_changed",
             // OZ compliance (issue 21): renovation spend moves a fund's substantial-improvement test.
-            "renovation.progress_updated",
+            "renovation.progress_updated", "renovation.spend_withdrawn",
         ]),
         .communications: .only([
             // Investors hear of their money's steps. Emails go to communications only: their

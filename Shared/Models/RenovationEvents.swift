@@ -35,3 +35,23 @@ public struct RenovationProgressUpdated: DomainEvent, Equatable {
         self.projectStatus = projectStatus
     }
 }
+
+/// Renovation spend a sponsor took back (`properties`): one progress update deleted, or, with no
+/// `progressUpdateId`, a whole project deleted with its updates. Followers that add up spend
+/// (investments' substantial-improvement tracker, issue 21) drop what it reported; a withdrawal
+/// is final, so an update delivered after it does not bring the spend back.
+public struct RenovationSpendWithdrawn: DomainEvent, Equatable {
+    public static let eventType = "renovation.spend_withdrawn"
+    public var projectId: UUID
+    public var propertyId: UUID
+    public var sponsorId: UUID
+    /// The deleted update; nil when the whole project was deleted.
+    public var progressUpdateId: UUID?
+
+    public init(projectId: UUID, propertyId: UUID, sponsorId: UUID, progressUpdateId: UUID?) {
+        self.projectId = projectId
+        self.propertyId = propertyId
+        self.sponsorId = sponsorId
+        self.progressUpdateId = progressUpdateId
+    }
+}

@@ -17,6 +17,7 @@ public enum EventPublishers {
         "property.deleted": [.properties],
         "property.valuation_changed": [.properties],
         "renovation.progress_updated": [.properties],
+        "renovation.spend_withdrawn": [.properties],
         "offering.totals_changed": [.investments],
         "investment.committed": [.investments],
         "investment.funded": [.investments],

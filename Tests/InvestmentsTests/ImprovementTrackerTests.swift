@@ -82,8 +82,20 @@ import Testing
             // One more report crosses the line: met.
             _ = try await fixture.properties.post(
                 updates, #"{"update_date": "2026-10-01", "spent_to_date": "600000.01", "change_orders": [], "photo_urls": []}"#, token: sponsor)
+            let crossing = try await fixture.properties.get(updates, token: sponsor)
             let met = try await Self.tracker(fixture, path, token: sponsor) { $0.string("status") == "met" }
             #expect(met.string("status") == "met" && met.string("spent_in_window") == "600000.01", "\(met.text)")
+
+            // The sponsor deletes that report: its spend is taken back (renovation.spend_withdrawn).
+            let newest = try #require(crossing["data"]?[0]?["id"].flatMap { if case .string(let id) = $0 { id } else { nil } })
+            #expect(try await fixture.properties.send(.DELETE, "\(updates)/\(newest)", token: sponsor).status == 204)
+            let back = try await Self.tracker(fixture, path, token: sponsor) { $0.string("spent_in_window") == "550000.00" }
+            #expect(back.string("status") == "on_track", "\(back.text)")
+            // Deleting the whole project takes all of its spend back.
+            let projectPath = "\(renovations)/\(try #require(project.string("id")))"
+            #expect(try await fixture.properties.send(.DELETE, projectPath, token: sponsor).status == 204)
+            let none = try await Self.tracker(fixture, path, token: sponsor) { $0.string("spent_in_window") == "0.00" }
+            #expect(none.string("status") == "at_risk", "\(none.text)")
 
             // Nobody else sees it.
             #expect(try await fixture.investments.get(path, token: try await fixture.token(.sponsor)).status == 403)

@@ -55,7 +55,10 @@ struct InvestmentsFixture: Sendable {
                     settings: PropertiesSettings(censusGeocoderURL: URL(string: "http://127.0.0.1:1")!),
                     overrides: ServiceOverrides(
                         serviceTokens: TestServiceTokens(issuer: issuer, service: .properties),
-                        eventSubscribers: { $0.hasPrefix("property.") || $0 == RenovationProgressUpdated.eventType ? ["investments"] : [] }
+                        eventSubscribers: {
+                            $0.hasPrefix("property.") || $0 == RenovationProgressUpdated.eventType || $0 == RenovationSpendWithdrawn.eventType
+                                ? ["investments"] : []
+                        }
                     )
                 )
                 let investments = try await InvestmentsService.buildApplication(

@@ -114,8 +114,11 @@ import Testing
                 ])
             #expect(try await fixture.rows("renovation_progress_updates") == "1/1")
 
-            // Each new or corrected update is told to analytics, with where the project stands.
-            #expect(try await fixture.events().filter { $0.hasPrefix("renovation.") } == Array(repeating: "renovation.progress_updated", count: 3))
+            // Each new or corrected update is told to analytics, with where the project stands; the
+            // deleted one's spend is withdrawn (issue 21: followers add spend up).
+            #expect(
+                try await fixture.events().filter { $0.hasPrefix("renovation.") }.sorted()
+                    == ["renovation.progress_updated", "renovation.progress_updated", "renovation.progress_updated", "renovation.spend_withdrawn"])
             let payload = try #require(
                 try await fixture.sql(
                     "SELECT (envelope->'payload')::text FROM properties.outbox WHERE event_type = 'renovation.progress_updated' ORDER BY id LIMIT 1"

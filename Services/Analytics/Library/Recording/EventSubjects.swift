@@ -26,6 +26,7 @@ enum EventSubjects {
         // Carries only the property's id and version.
         "property.deleted": [],
         "renovation.progress_updated": ["sponsor_id"],
+        "renovation.spend_withdrawn": ["sponsor_id"],
         "property.valuation_changed": ["sponsor_id"],
         // An OZ fund's deadline ahead (issue 21): about the fund's sponsor.
         "compliance.deadline_approaching": ["sponsor_id"],

@@ -7,7 +7,8 @@ import ServiceKit
 /// `/v1/properties/{id}/renovations/{project_id}/progress-updates`:
 /// `properties.renovation_progress_updates`, newest first. The project's `completion_percentage` is
 /// the latest update's that states one, kept so in the same transaction as every write here, and
-/// each new or changed update is published as `renovation.progress_updated`.
+/// each new or changed update is published as `renovation.progress_updated` (a deleted one as
+/// `renovation.spend_withdrawn`).
 enum ProgressUpdates: PropertyPart {
     typealias Fields = ProgressUpdateFields
     static let table = "properties.renovation_progress_updates"
@@ -50,7 +51,13 @@ enum ProgressUpdates: PropertyPart {
         )
         var project: (percentage: Int, status: String)?
         for try await row in rows.decode((Int, String).self) { project = row }
-        guard change != .deleted, let project else { return }
+        if change == .deleted {
+            try await write.outbox.publish(
+                RenovationSpendWithdrawn(projectId: projectID, propertyId: property.id, sponsorId: property.sponsorId, progressUpdateId: id),
+                on: write.connection, logger: write.logger)
+            return
+        }
+        guard let project else { return }
         let update = try JSONDecoder.tract.decode(ProgressUpdateFields.self, from: Data(document.utf8))
         try await write.outbox.publish(
             RenovationProgressUpdated(

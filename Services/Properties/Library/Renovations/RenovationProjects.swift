@@ -30,5 +30,10 @@ enum RenovationProjects: PropertyPart {
             """,
             logger: write.logger
         )
+        // Its reported spend goes with it (followers add up spend per project).
+        guard let property = write.scope.property else { return }
+        try await write.outbox.publish(
+            RenovationSpendWithdrawn(projectId: id, propertyId: property.id, sponsorId: property.sponsorId, progressUpdateId: nil),
+            on: write.connection, logger: write.logger)
     }
 }
