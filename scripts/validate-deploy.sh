@@ -134,6 +134,9 @@ else
     skip "overlays (no kubectl)"
 fi
 
+section "gateway route map (deploy/gateway/routes.txt)"
+check "every documented /v1/ path reaches the service that documents it" python3 scripts/check-gateway-routes.py
+
 section "monitoring (deploy/monitoring)"
 check "alert rules and dashboard query only metrics the code exports" "$VENV_DIR/bin/python" scripts/check-monitoring.py
 
