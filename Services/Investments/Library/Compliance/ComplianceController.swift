@@ -119,13 +119,7 @@ struct ComplianceController: RouteController {
     }
 
     @Sendable func form8996(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let csv: Bool
-        switch request.uri.queryParameters["format"].map(String.init) {
-        case nil: csv = (request.headers[.accept] ?? "").lowercased().contains("text/csv")
-        case "json": csv = false
-        case "csv": csv = true
-        default: throw Problem.validation(field: "format", "must be json or csv")
-        }
+        let csv = try FormDownload.wantsCSV(request)
         let fund = try await self.fund(context)
         guard let year = context.parameters.get("year").flatMap({ Int($0) }), (2018...2100).contains(year) else {
             throw Problem.validation(field: "year", "must be a year from 2018 to 2100 (the year the taxable year ends in)")
@@ -138,20 +132,7 @@ struct ComplianceController: RouteController {
         guard let form = Form8996.build(fund: fund, year: year, records: records, ledger: ledger) else {
             throw Problem.notFound("The fund was not yet a QOF in the taxable year ending in \(year) (first QOF month \(fund.firstQofMonth)).")
         }
-        var headers = HTTPFields()
-        let text: String
-        if csv {
-            text = form.csv
-            headers[.contentType] = "text/csv; charset=utf-8; header=present"
-            headers[.contentDisposition] = "attachment; filename=\"form-8996-\(year).csv\""
-        } else {
-            text = String(decoding: try JSONEncoder.tract.encode(form), as: UTF8.self)
-            headers[.contentType] = "application/json; charset=utf-8"
-        }
-        headers[.cacheControl] = "no-store"
-        let buffer = ByteBuffer(string: text)
-        headers[.contentLength] = String(buffer.readableBytes)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        return try FormDownload.response(form, csv: csv ? form.csv : nil, fileName: "form-8996-\(year).csv")
     }
 }
 

@@ -251,30 +251,11 @@ struct InvestorPositionController: RouteController {
     }
 
     @Sendable func form8997(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let csv: Bool
-        switch request.uri.queryParameters["format"].map(String.init) {
-        case nil: csv = (request.headers[.accept] ?? "").lowercased().contains("text/csv")
-        case "json": csv = false
-        case "csv": csv = true
-        default: throw Problem.validation(field: "format", "must be json or csv")
-        }
+        let csv = try FormDownload.wantsCSV(request)
         guard let year = context.parameters.get("year").flatMap({ Int($0) }), (2018...2100).contains(year) else {
             throw Problem.validation(field: "year", "must be a year from 2018 to 2100")
         }
         let form = Form8997.build(try await self.store.positions(of: try self.investor(context), logger: context.logger), year: year)
-        var headers = HTTPFields()
-        let text: String
-        if csv {
-            text = form.csv
-            headers[.contentType] = "text/csv; charset=utf-8; header=present"
-            headers[.contentDisposition] = "attachment; filename=\"form-8997-\(year).csv\""
-        } else {
-            text = String(decoding: try JSONEncoder.tract.encode(form), as: UTF8.self)
-            headers[.contentType] = "application/json; charset=utf-8"
-        }
-        headers[.cacheControl] = "no-store"
-        let buffer = ByteBuffer(string: text)
-        headers[.contentLength] = String(buffer.readableBytes)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        return try FormDownload.response(form, csv: csv ? form.csv : nil, fileName: "form-8997-\(year).csv")
     }
 }
