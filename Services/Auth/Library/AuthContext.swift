@@ -62,10 +62,17 @@ struct AuthContext: Sendable {
         logger: Logger
     ) async throws -> TokenResponse {
         let opened = try await self.postgres.transaction(logger: logger) { connection in
+            // Every sign-in method ends here, so this is where a suspended account (issue 16, staff
+            // admin) is refused, read under the same statement that stamps the login: a suspension
+            // committed a moment ago cannot slip between a check and the session.
+            let admitted = try await connection.query(
+                "UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id) AND status = 'active' RETURNING id", logger: logger)
+            guard try await admitted.decode(UUID.self).first(where: { _ in true }) != nil else {
+                throw Problem.forbidden("This account is suspended or closed; contact support.")
+            }
             try await self.mail.warnOfNewDevice(user, device: device, on: connection, logger: logger)
             let opened = try await self.sessions.open(
                 userID: user.id, method: method, amr: amr, multiFactor: multiFactor, device: device, on: connection, logger: logger)
-            try await connection.query("UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id)", logger: logger)
             try await self.history.record(
                 .signInSucceeded, userID: user.id, email: user.email, method: method, ip: device.ip, userAgent: device.userAgent, success: true,
                 on: connection, logger: logger)
@@ -78,7 +85,7 @@ struct AuthContext: Sendable {
         let accessToken = try await self.accessTokens.issue(
             subject: user.id.uuidString.lowercased(),
             sessionID: opened.sessionID,
-            roles: user.currentRole.tokenRoles,
+            roles: try await self.heldRoles.tokenRoles(of: user.id, logger: logger),
             scopes: [Scope.user],
             authentication: opened.proof.authentication(mfaEnrolled: mfaEnrolled),
             logger: logger

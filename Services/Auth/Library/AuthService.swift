@@ -47,6 +47,12 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(
                     OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
+                // Issue 16 part C: becoming a sponsor, the active hat, staff admin (Staff/).
+                router.mount(SponsorApplicationController(auth: auth), at: "/v1/auth/sponsor-applications")
+                router.mount(CurrentRoleController(auth: auth), at: "/v1/auth/me/current-role")
+                router.mount(SponsorReviewController(auth: auth), at: "/v1/auth/admin/sponsor-applications")
+                router.mount(StaffAdminController(auth: auth), at: "/v1/auth/admin/users")
+                router.mount(AuditLogController(auth: auth), at: "/v1/auth/admin/audit-log")
             }
         )
     }

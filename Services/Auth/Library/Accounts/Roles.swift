@@ -71,6 +71,11 @@ struct RoleEvents: Sendable {
                 on: connection,
                 logger: logger
             )
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "user.role_changed", actor: .system, target: .user(userID), before: ["role": current.rawValue],
+                    after: ["role": next.rawValue, "reason": reason]),
+                on: connection, logger: logger)
         }
     }
 }

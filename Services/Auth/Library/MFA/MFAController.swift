@@ -194,11 +194,16 @@ struct MFAController: RouteController {
                 try await self.auth.sessions.proveSecondFactor($0, userID: user.id, amr: ["otp", "mfa"], on: connection, logger: logger)
             }
             try await self.auth.history.record(.totpEnabled, userID: user.id, method: "totp", ip: ip, success: true, on: connection, logger: logger)
+            try await self.auth.audit(
+                "mfa.totp_enabled", actor: .user(user.id), target: .user(user.id), after: ["totp": "enabled"], request: request,
+                context: context, on: connection)
             return (codes, proof ?? nil)
         }
         guard let sessionID, let proof else { return RecoveryCodesReply(recoveryCodes: codes) }
         let accessToken = try await self.auth.accessTokens.issue(
-            subject: user.id.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user],
+            subject: user.id.uuidString.lowercased(), sessionID: sessionID,
+            roles: try await self.auth.heldRoles.tokenRoles(of: user.id, logger: logger),
+            scopes: [Scope.user],
             authentication: proof.authentication(mfaEnrolled: true), logger: logger)
         return RecoveryCodesReply(recoveryCodes: codes, accessToken: accessToken, tokenType: "Bearer", expiresIn: self.auth.accessTokens.expiresIn)
     }
@@ -212,6 +217,9 @@ struct MFAController: RouteController {
             if removed {
                 try await self.auth.history.record(
                     .totpDisabled, userID: user.id, method: "totp", ip: ip, success: true, on: connection, logger: context.logger)
+                try await self.auth.audit(
+                    "mfa.totp_removed", actor: .user(user.id), target: .user(user.id), before: ["totp": "enabled"], request: request,
+                    context: context, on: connection)
             }
             return removed
         }
@@ -232,6 +240,9 @@ struct MFAController: RouteController {
             let codes = try await self.recoveryCodes.replace(for: user.id, on: connection, logger: context.logger)
             try await self.auth.history.record(
                 .recoveryCodesRegenerated, userID: user.id, method: "totp", ip: ip, success: true, on: connection, logger: context.logger)
+            try await self.auth.audit(
+                "mfa.recovery_codes_regenerated", actor: .user(user.id), target: .user(user.id), request: request, context: context,
+                on: connection)
             return codes
         }
         return RecoveryCodesReply(recoveryCodes: codes)
@@ -292,7 +303,9 @@ struct MFAController: RouteController {
         }
         guard let proof else { throw Problem.unauthorized("This session has ended. Sign in again.") }
         let accessToken = try await self.auth.accessTokens.issue(
-            subject: user.id.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user],
+            subject: user.id.uuidString.lowercased(), sessionID: sessionID,
+            roles: try await self.auth.heldRoles.tokenRoles(of: user.id, logger: context.logger),
+            scopes: [Scope.user],
             authentication: proof.authentication(mfaEnrolled: true), logger: context.logger)
         return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn)
     }

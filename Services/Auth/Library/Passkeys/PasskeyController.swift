@@ -70,7 +70,7 @@ struct PasskeyController: RouteController {
         try await self.limit("passkey_verify", request, ip: ip, logger: context.logger)
         let credential = try await request.decode(as: PasskeyCredential.self, context: context)
         let device = Sessions.Device(ip: ip, userAgentHeader: request.headers[.userAgent])
-        let view = try await self.auth.passkeys.register(credential, for: user, device: device, logger: context.logger)
+        let view = try await self.auth.passkeys.register(credential, for: user, device: device, requestID: context.requestID, logger: context.logger)
         return EditedResponse(status: .created, response: view)
     }
 
@@ -111,6 +111,9 @@ struct PasskeyController: RouteController {
             try await self.auth.history.record(
                 .passkeyRemoved, userID: userID, method: "passkey", ip: ip, userAgent: UserAgent(header: request.headers[.userAgent]),
                 success: true, reason: name, on: connection, logger: context.logger)
+            try await self.auth.audit(
+                "mfa.passkey_removed", actor: .user(userID), target: .resource(type: "passkey", id: id), request: request, context: context,
+                on: connection)
         }
         return .noContent
     }

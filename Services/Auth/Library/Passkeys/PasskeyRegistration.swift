@@ -25,7 +25,9 @@ extension Passkeys {
     }
 
     /// Verifies a new credential against the user's registration challenge and stores it.
-    func register(_ credential: PasskeyCredential, for user: User, device: Sessions.Device, logger: Logger) async throws -> PasskeyView {
+    func register(_ credential: PasskeyCredential, for user: User, device: Sessions.Device, requestID: String?, logger: Logger) async throws
+        -> PasskeyView
+    {
         let name = (credential.deviceName ?? "Passkey").trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = FieldErrors()
         if name.isEmpty || name.count > 100 { errors.add("device_name", "must be 1 to 100 characters") }
@@ -61,6 +63,11 @@ extension Passkeys {
             try await self.auth.history.record(
                 .passkeyAdded, userID: user.id, email: user.email, method: "passkey", ip: device.ip, userAgent: device.userAgent, success: true,
                 reason: name, on: connection, logger: logger)
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "mfa.passkey_added", actor: .user(user.id), target: .resource(type: "passkey", id: view.id),
+                    request: AuditRequest(requestID: requestID, ip: device.ip)),
+                on: connection, logger: logger)
             return view
         }
     }

@@ -161,7 +161,9 @@ struct TokenController: RouteController {
             // the user has a second factor is read afresh, so enrolling one takes effect here.
             let factors = try await MFAFactors.of(userID, postgres: self.auth.postgres, logger: logger)
             let accessToken = try await self.auth.accessTokens.issue(
-                subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: user.currentRole.tokenRoles, scopes: [Scope.user],
+                subject: userID.uuidString.lowercased(), sessionID: sessionID,
+                roles: try await self.auth.heldRoles.tokenRoles(of: userID, logger: logger),
+                scopes: [Scope.user],
                 authentication: proof.authentication(mfaEnrolled: factors.any), logger: logger)
             return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
         case .reused(let sessionID, let userID):

@@ -48,6 +48,9 @@ struct EmailTemplates: Sendable {
         "accreditation_verifier_request": ["verifier_name", "investor_name", "verifier_role", "link", "expires_on", "valid_days"],
         "accreditation_approved": ["greeting_name", "expires_on"],
         "accreditation_rejected": ["greeting_name", "reason"],
+        // Issue 16: staff approved or rejected a sponsor application (auth mails both).
+        "sponsor_application_approved": ["greeting_name", "legal_name"],
+        "sponsor_application_rejected": ["greeting_name", "legal_name", "reason"],
     ]
 
     /// Variable values are short texts; a cap keeps a caller from mailing a novel.

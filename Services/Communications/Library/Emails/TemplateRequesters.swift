@@ -27,6 +27,9 @@ enum TemplateRequesters {
         "accreditation_verifier_request": [.investments],
         "accreditation_approved": [.communications],
         "accreditation_rejected": [.communications],
+        // Issue 16: staff's decision on a sponsor application, mailed by auth.
+        "sponsor_application_approved": [.auth],
+        "sponsor_application_rejected": [.auth],
     ]
 
     /// 403 when `requester` may not send `template`; unknown templates are the renderer's 422.
