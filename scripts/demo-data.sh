@@ -42,7 +42,8 @@ cat <<TEXT
 Demo accounts (sign in with POST $GATEWAY_URL/v1/auth/token, grant_type=password):
   investor  investor@demo.tract.test  "demo investor passphrase"   GET /v1/portfolio, /v1/statements,
                                                                  /v1/compliance/positions, /v1/compliance/form-8997/2025
-  sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    owns the demo listings and offerings;
+  sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    became a sponsor by applying (admin approved);
+                                                                 owns the demo listings and offerings;
                                                                  GET /v1/compliance/funds/<Magnolia offering>/form-8996/2026
   admin     admin@demo.tract.test     "demo admin passphrase"      statements, verifications, analytics
 

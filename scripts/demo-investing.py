@@ -3,8 +3,10 @@
 API as the apps would do it. Standard library only.
 
   scripts/demo-investing.py accounts     sign up the demo sponsor, admin and investors (verified
-                                         and given their staff roles with SQL, as staff would by
-                                         hand); prints the sponsor's id for the listings
+                                         with SQL; the admin given its staff role with SQL, as
+                                         staff are made by hand); the sponsor becomes one through
+                                         the API: it applies and the admin approves (issue 16);
+                                         prints the sponsor's id for the listings
   scripts/demo-investing.py investing    offerings on two demo listings (Magnolia Court's with a
                                          subscription agreement its investors sign), funded positions,
                                          one completed distribution, a quarter's property financials,
@@ -29,7 +31,8 @@ GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # (email, password, staff role or None, first name). Demo-only credentials, printed by the run.
-SPONSOR = ("sponsor@demo.tract.test", "demo sponsor passphrase", "sponsor", "Sloane")
+# The sponsor has no role set by hand: it applies and the admin approves (`become_sponsor`).
+SPONSOR = ("sponsor@demo.tract.test", "demo sponsor passphrase", None, "Sloane")
 ADMIN = ("admin@demo.tract.test", "demo admin passphrase", "admin", "Avery")
 INVESTORS = [
     ("investor@demo.tract.test", "demo investor passphrase", None, "Iris"),
@@ -131,16 +134,36 @@ def ensure_accounts():
     existing = {row[0] for row in sql(f"SELECT email FROM auth.users WHERE email IN ({emails}) AND deleted_at IS NULL")}
     for email, password, _, _ in ACCOUNTS:
         if email not in existing:
-            call("POST", "/v1/auth/signup", {"email": email, "password": password})
+            # The sponsor arrives as a developer does, from the OZ site check (seed 000 entry point).
+            source = "check_if_your_development_is_in_an_oz" if email == SPONSOR[0] else None
+            call("POST", "/v1/auth/signup", {"email": email, "password": password, **({"source": source} if source else {})})
     # What staff do by hand: the demo addresses are not real mailboxes, so they are marked
-    # verified, and staff roles are set (auth never sets admin or sponsor itself).
+    # verified, and the admin's staff role is set (auth never makes anyone staff itself).
     sql(f"UPDATE auth.users SET email_verified_at = coalesce(email_verified_at, now()) WHERE email IN ({emails})")
     for email, _, role, _ in ACCOUNTS:
         if role:
             sql(f"UPDATE auth.users SET account_role = {quote(role)} WHERE email = {quote(email)} AND account_role <> {quote(role)}")
     for account in ACCOUNTS:
         call("PATCH", "/v1/auth/me", {"first_name": account[3]}, token=sign_in(account))
+    become_sponsor()
     return dict(sql(f"SELECT email, id FROM auth.users WHERE email IN ({emails}) AND deleted_at IS NULL"))
+
+
+def become_sponsor():
+    """Issue 16: the demo sponsor applies to list projects and the demo admin approves, through the
+    API. Skipped once it is a sponsor; a pending application from an earlier run is approved."""
+    token = sign_in(SPONSOR)
+    if call("GET", "/v1/auth/me", token=token)["current_role"] == "sponsor":
+        return
+    mine = call("GET", "/v1/auth/sponsor-applications", token=token)["data"]
+    pending = next((a for a in mine if a["status"] == "pending"), None)
+    if pending is None:
+        pending = call("POST", "/v1/auth/sponsor-applications", {
+            "legal_name": "Magnolia Court Development LLC", "website": "https://magnolia-court.example", "tax_id": "12-3456789",
+            "title": "Managing member", "description": "Opportunity-zone multifamily in the Gulf South.", "project_count": 2,
+            "markets": ["Mobile, AL", "Baldwin County, AL"],
+        }, token=token)
+    call("POST", f"/v1/auth/admin/sponsor-applications/{pending['id']}/approve", token=sign_in(ADMIN))
 
 
 def investing(ids):
