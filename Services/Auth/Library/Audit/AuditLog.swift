@@ -27,11 +27,6 @@ enum AuditTarget: Sendable, Equatable {
 struct AuditRequest: Sendable, Equatable {
     var requestID: String?
     var ip: String?
-
-    init(requestID: String?, ip: String?) {
-        self.requestID = requestID
-        self.ip = ip
-    }
 }
 
 /// One row of the audit log. `before` and `after` hold the changed settings (`["role": "investor"]`),
