@@ -42,12 +42,12 @@ struct AuditLogFilter: Sendable {
             errors.text(field, value, max: 200, required: true)
         }
         var times: [String: Date] = [:]
-        for field in ["since", "until"] {
+        for field: Substring in ["since", "until"] {
             guard let raw = query[field] else { continue }
             if let date = ISO8601DateFormatter().date(from: String(raw)) {
-                times[field] = date
+                times[String(field)] = date
             } else {
-                errors.add(field, "must be an RFC 3339 date-time such as 2026-12-01T00:00:00Z")
+                errors.add(String(field), "must be an RFC 3339 date-time such as 2026-12-01T00:00:00Z")
             }
         }
         try errors.check()
