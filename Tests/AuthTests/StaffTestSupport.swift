@@ -16,11 +16,11 @@ extension AuthFixture {
     /// A verified account, signed in. `role` is set by SQL first: the demo's admin is seeded that
     /// way too (staff are not made through the API).
     func signedIn(role: String? = nil, email: String? = nil) async throws -> SignedInAccount {
-        let email = try await email.map { try await self.verifiedUser($0) } ?? self.verifiedUser()
+        let email = if let email { try await self.verifiedUser(email) } else { try await self.verifiedUser() }
         if let role { try await self.sql("UPDATE auth.users SET account_role = '\(role)' WHERE email = '\(email)'") }
         let id = try #require(try await self.sql("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)
         let reply = try await self.signIn(email)
-        let access = try #require(reply.string("access_token"), "\(reply.text)")
+        let access = try #require(reply.string("access_token"))
         let refresh = try #require(reply.string("refresh_token"))
         return SignedInAccount(email: email, id: id, access: access, refresh: refresh)
     }
@@ -36,7 +36,8 @@ extension AuthFixture {
     /// The roles of the access token a refresh now gives, in order; and the new refresh token.
     func rolesAfterRefresh(_ account: inout SignedInAccount) async throws -> [String] {
         let reply = try await self.refresh(account.refresh)
-        let access = try #require(reply.string("access_token"), "\(reply.text)")
+        #expect(reply.status == 200, "\(reply.text)")
+        let access = try #require(reply.string("access_token"))
         account.access = access
         account.refresh = try #require(reply.string("refresh_token"))
         return try Self.roles(of: access)
