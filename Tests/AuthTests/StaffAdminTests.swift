@@ -197,4 +197,25 @@ import Testing
             #expect(try await auth.client.get("/v1/auth/admin/audit-log").status == 401)
         }
     }
+
+    @Test func mfaChangesAndSeed000RoleChangesAreAuditedToo() async throws {
+        let clock = SteppingClock()
+        try await AuthFixture.run(clock: clock.clock) { auth in
+            let admin = try await auth.signedIn(role: "admin")
+            let enrolled = try await auth.enrolledUser(clock: clock)
+            let userID = try #require(try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(enrolled.email)'").first)
+            #expect(try await auth.client.post("/v1/auth/mfa/recovery-codes", "{}", token: enrolled.accessToken).status == 200)
+            #expect(try await auth.client.send(.DELETE, "/v1/auth/mfa/totp", token: enrolled.accessToken).status == 204)
+            try await auth.deliverActivity("oz_check.completed", userID: userID, from: .properties)
+
+            let mine = try await auth.client.get("/v1/auth/admin/audit-log?actor=\(userID)", token: admin.access)
+            guard case .array(let rows)? = mine.json["data"] else { throw ServiceTokenRefused(reply: mine.text) }
+            #expect(
+                rows.map { $0["action"] } == [.string("mfa.totp_removed"), .string("mfa.recovery_codes_regenerated"), .string("mfa.totp_enabled")])
+            let automatic = try await auth.client.get("/v1/auth/admin/audit-log?target=\(userID)&action=user.role_changed", token: admin.access)
+            #expect(automatic.json["data"]?[0]?["actor_kind"] == .string("system"))
+            #expect(automatic.json["data"]?[0]?["after"]?["role"] == .string("developer"))
+            #expect(automatic.json["data"]?[0]?["after"]?["reason"] == .string("oz_check.completed"))
+        }
+    }
 }
