@@ -44,6 +44,7 @@ Demo accounts (sign in with POST $GATEWAY_URL/v1/auth/token, grant_type=password
                                                                  /v1/compliance/positions, /v1/compliance/form-8997/2025
   sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    owns the demo listings and offerings;
                                                                  GET /v1/compliance/funds/<Magnolia offering>/form-8996/2026
+                                                                 public page: GET /v1/auth/profiles/sloane-ridge-capital
   admin     admin@demo.tract.test     "demo admin passphrase"      statements, verifications, analytics
 
 Analytics dashboard (staff): as the admin, POST $GATEWAY_URL/v1/analytics/dashboard/links and open

@@ -47,6 +47,12 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(
                     OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
+                // Profiles and the onboarding checklist (issue 16, part E).
+                let profiles = ProfileController(store: ProfileStore(postgres: auth.postgres))
+                router.addRoutes(profiles.publicEndpoints, atPath: "/v1/auth/profiles")
+                router.authenticated.addRoutes(profiles.endpoints, atPath: "/v1/auth/me/profile")
+                router.authenticated.addRoutes(
+                    OnboardingController(store: OnboardingStore(postgres: auth.postgres)).endpoints, atPath: "/v1/auth/me/onboarding")
             }
         )
     }
@@ -56,6 +62,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
     static func eventHandlers(_ dependencies: ServiceDependencies) -> EventHandlers {
         var handlers = EventHandlers()
         RoleEvents(outbox: dependencies.outbox).register(in: &handlers)
+        OnboardingEvents().register(in: &handlers)
         return handlers
     }
 
