@@ -23,6 +23,11 @@ import Testing
         return try await auth.client.post("/internal/events", body, token: try await auth.serviceToken(source))
     }
 
+    static func userID(_ email: String, _ auth: AuthFixture) async throws -> UUID {
+        let text = try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(email)'").first
+        return try #require(text.flatMap(UUID.init(uuidString:)))
+    }
+
     static func steps(_ reply: JSONClient.Reply) -> [String: JSONValue] {
         guard case .array(let steps)? = reply["steps"] else { return [:] }
         var found: [String: JSONValue] = [:]
@@ -36,8 +41,7 @@ import Testing
         try await AuthFixture.run { auth in
             let email = try await auth.verifiedUser()
             let token = try await auth.accessToken(email)
-            let userID = try #require(
-                UUID(uuidString: try #require(try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)))
+            let userID = try await Self.userID(email, auth)
 
             let fresh = try await auth.client.get("/v1/auth/me/onboarding", token: token)
             #expect(fresh.status == 200, "\(fresh.text)")
@@ -134,8 +138,7 @@ import Testing
     @Test func aSponsorsFirstListingComesFromProperties() async throws {
         try await AuthFixture.run { auth in
             let email = try await auth.verifiedUser()
-            let userID = try #require(
-                UUID(uuidString: try #require(try await auth.sql("SELECT id::text FROM auth.users WHERE email = '\(email)'").first)))
+            let userID = try await Self.userID(email, auth)
             try await auth.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE id = '\(userID)'")
             let token = try await auth.accessToken(email)
             #expect(Self.steps(try await auth.client.get("/v1/auth/me/onboarding", token: token)) == ["first_listing": .null])

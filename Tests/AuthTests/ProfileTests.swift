@@ -2,6 +2,7 @@ import AuthService
 import Foundation
 import Models
 import NIOHTTP1
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -81,6 +82,14 @@ import Testing
             #expect(Self.stable(patched.json) == .object(expected))
             #expect(Self.stable(try await auth.client.get("/v1/auth/me/profile", token: token).json) == .object(expected))
             #expect(try await auth.count("SELECT count(*) FROM auth.profiles") == 1)
+            // Each change of who sees what is in the audit log, with the levels only.
+            #expect(
+                try await auth.sql(
+                    "SELECT concat_ws('|', action, actor_kind, target_kind, before::text, after::text) FROM auth.audit_log ORDER BY id"
+                ) == [
+                    #"profile.visibility_changed|user|user|{}|{"bio": "signed_in", "name": "public", "company": "public", "headline": "public", "investment_preferences": "signed_in"}"#,
+                    #"profile.visibility_changed|user|user|{"bio": "signed_in", "name": "public", "company": "public", "headline": "public", "investment_preferences": "signed_in"}|{"bio": "public", "name": "public", "company": "private", "headline": "public", "investment_preferences": "signed_in"}"#,
+                ])
 
             // No token, no profile; a service token is not a user.
             #expect(try await auth.client.get("/v1/auth/me/profile").status == 401)
@@ -220,7 +229,8 @@ import Testing
                 let reply = try await auth.client.send(.PATCH, "/v1/auth/me/profile", json: body, token: token)
                 #expect(reply.status == 422, "\(body.prefix(80)): \(reply.status) \(reply.text.prefix(300))")
                 #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("application/problem+json") == true)
-                let fields = (reply["errors"].flatMap { if case .array(let errors) = $0 { errors } else { nil } } ?? []).map { $0["field"] }
+                var fields: [JSONValue?] = []
+                if case .array(let errors)? = reply["errors"] { fields = errors.map { $0["field"] } }
                 #expect(fields.contains(.string(field)), "\(body.prefix(80)): \(reply.text.prefix(300))")
             }
             #expect(try await auth.client.send(.PATCH, "/v1/auth/me/profile", json: "{", token: token).status == 400)

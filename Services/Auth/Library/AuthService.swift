@@ -48,7 +48,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                     OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
                 // Profiles and the onboarding checklist (issue 16, part E).
-                let profiles = ProfileController(store: ProfileStore(postgres: auth.postgres))
+                let profiles = ProfileController(auth: auth)
                 router.addRoutes(profiles.publicEndpoints, atPath: "/v1/auth/profiles")
                 router.authenticated.addRoutes(profiles.endpoints, atPath: "/v1/auth/me/profile")
                 router.authenticated.addRoutes(

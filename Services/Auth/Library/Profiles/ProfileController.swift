@@ -7,7 +7,8 @@ import ServiceKit
 /// and profile pages (`GET /v1/auth/profiles/{user_id_or_slug}`), showing each caller only what
 /// `ProfileVisibility` lets them see.
 struct ProfileController: RouteController {
-    let store: ProfileStore
+    let auth: AuthContext
+    var store: ProfileStore { ProfileStore(postgres: self.auth.postgres) }
 
     /// Mounted at `/v1/auth/profiles`: open to anonymous callers (a bad token is still a 401).
     var publicEndpoints: RouteCollection<TractRequestContext> {
@@ -37,7 +38,8 @@ struct ProfileController: RouteController {
         let patch = try await request.decode(as: JSONValue.self, context: context)
         // Keys are checked before anything is read, so a typo is a 422 whatever is stored.
         try BodyFields(patch, allowed: Set(ProfileFields.keys), required: ProfileFields.required).check()
-        return try await self.store.update(userID, logger: context.logger) { stored in
+        let audit = AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))
+        return try await self.store.update(userID, request: audit, logger: context.logger) { stored in
             try Self.apply(patch, over: stored)
         }
     }

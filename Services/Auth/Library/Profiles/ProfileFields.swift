@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Models
 import ServiceKit
 

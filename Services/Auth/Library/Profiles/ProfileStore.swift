@@ -56,8 +56,10 @@ struct ProfileStore: Sendable {
     /// Reads the profile under a lock on its account, lets `change` make the new fields (the
     /// patch laid over the stored ones, checked), and writes them in the same transaction, so
     /// two edits cannot interleave and lose one another's fields.
+    /// A change of who sees what is a privacy setting: it is audited (issue 16) with the levels
+    /// before and after, in the same transaction.
     func update(
-        _ userID: UUID, logger: Logger, change: @Sendable (ProfileFields) throws -> ProfileFields
+        _ userID: UUID, request: AuditRequest, logger: Logger, change: @Sendable (ProfileFields) throws -> ProfileFields
     ) async throws -> OwnProfile {
         try await self.postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(
@@ -67,6 +69,13 @@ struct ProfileStore: Sendable {
             guard let stored else { throw Problem.unauthorized("This token does not belong to a user account.") }
             let fields = try change(stored.fields)
             try await Self.write(userID, fields, on: connection, logger: logger)
+            if fields.visibility != stored.fields.visibility {
+                try await AuditLog.record(
+                    AuditEntry(
+                        action: "profile.visibility_changed", actor: .user(userID), target: .user(userID), before: stored.fields.visibility,
+                        after: fields.visibility, request: request),
+                    on: connection, logger: logger)
+            }
             let updated = try await connection.query("\(unescaped: Self.document) WHERE u.id = \(userID)", logger: logger)
             for try await text in updated.decode(String.self) { return try Self.ownProfile(userID, text) }
             throw Problem.unauthorized("This token does not belong to a user account.")
