@@ -45,6 +45,7 @@ Demo accounts (sign in with POST $GATEWAY_URL/v1/auth/token, grant_type=password
   sponsor   sponsor@demo.tract.test   "demo sponsor passphrase"    became a sponsor by applying (admin approved);
                                                                  owns the demo listings and offerings;
                                                                  GET /v1/compliance/funds/<Magnolia offering>/form-8996/2026
+                                                                 public page: GET /v1/auth/profiles/sloane-ridge-capital
   admin     admin@demo.tract.test     "demo admin passphrase"      statements, verifications, analytics
 
 Analytics dashboard (staff): as the admin, POST $GATEWAY_URL/v1/analytics/dashboard/links and open

@@ -6,7 +6,8 @@ API as the apps would do it. Standard library only.
                                          with SQL; the admin given its staff role with SQL, as
                                          staff are made by hand); the sponsor becomes one through
                                          the API: it applies and the admin approves (issue 16);
-                                         prints the sponsor's id for the listings
+                                         gives the sponsor a public profile page; prints the
+                                         sponsor's id for the listings
   scripts/demo-investing.py investing    offerings on two demo listings (Magnolia Court's with a
                                          subscription agreement its investors sign), funded positions,
                                          one completed distribution, a quarter's property financials,
@@ -166,6 +167,20 @@ def become_sponsor():
     call("POST", f"/v1/auth/admin/sponsor-applications/{pending['id']}/approve", token=sign_in(ADMIN))
 
 
+def sponsor_profile():
+    """The demo sponsor's public profile page (GET /v1/auth/profiles/sloane-ridge-capital)."""
+    call("PATCH", "/v1/auth/me/profile", {
+        "slug": "sloane-ridge-capital", "headline": "Opportunity Zone multifamily sponsor",
+        "bio": "Demo sponsor: ground-up and value-add multifamily in Opportunity Zones across the Gulf South.",
+        "company": "Sloane Ridge Capital (demo)", "position": "Managing partner",
+        "location_city": "Mobile", "location_state": "AL", "location_country": "US", "timezone": "America/Chicago",
+        "website_url": "https://sponsor.demo.tract.test", "property_types": ["multi_family", "mixed_use"],
+        "markets": ["Mobile, AL", "Baldwin County, AL"],
+        "visibility": {"name": "public", "headline": "public", "bio": "public", "company": "public", "position": "public",
+                       "location": "public", "website_url": "public", "investment_preferences": "signed_in"},
+    }, token=sign_in(SPONSOR))
+
+
 def investing(ids):
     if sql(f"SELECT count(*) FROM investments.offerings WHERE property_id IN ({quote(MAGNOLIA)}, {quote(BAY_MINETTE)})")[0][0] != "0":
         print("demo data: demo offerings exist already; investing left as it is", file=sys.stderr)
@@ -279,7 +294,9 @@ def compliance(offering, sponsor):
 def main():
     step = sys.argv[1] if len(sys.argv) > 1 else ""
     if step == "accounts":
-        print(ensure_accounts()[SPONSOR[0]])
+        ids = ensure_accounts()
+        sponsor_profile()
+        print(ids[SPONSOR[0]])
     elif step == "investing":
         investing(dict(sql("SELECT email, id FROM auth.users WHERE deleted_at IS NULL AND email LIKE '%@demo.tract.test'")))
     elif step == "dashboard-link":

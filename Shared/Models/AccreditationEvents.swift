@@ -5,7 +5,7 @@ import Foundation
 /// Staff approved or rejected an investor's accreditation verification. `expiresAt` is when an
 /// approval stops counting (a verifier letter counts from its own date); `reason` is why a
 /// rejection was made. Confidential: it says something of a person's finances, so only its
-/// addressee's mailer receives it.
+/// addressee's mailer receives it, and auth, which ticks off the onboarding step of an approval.
 public struct AccreditationDecided: DomainEvent, Equatable {
     public static let eventType = "accreditation.decided"
     public var verificationId: UUID

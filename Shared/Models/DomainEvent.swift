@@ -16,7 +16,11 @@ public enum EventSubscriptions {
     public static let table: [ServiceName: Interest] = [
         .analytics: .everything,
         // auth derives roles from what users do elsewhere (seed 000 role logic).
-        .auth: .only(["oz_check.completed", "developer_profile.created", "investor_profile.created"]),
+        .auth: .only([
+            "oz_check.completed", "developer_profile.created", "investor_profile.created",
+            // The onboarding checklist (seed 004 §3, issue 16): each step is done when its event arrives.
+            "accreditation.decided", "tax_calculator.used", "investment.committed", "property.published",
+        ]),
         .properties: .only([
             // Each listing shows its amount raised and investor count.
             "offering.totals_changed"

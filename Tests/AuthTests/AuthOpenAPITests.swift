@@ -10,7 +10,12 @@ import Testing
 /// OpenAPI document says — success and failure responses alike — and every route is documented.
 @Suite struct AuthOpenAPITests {
     /// Areas whose own suite exercises every operation against the document (PasskeyOpenAPITests).
-    static let exercisedElsewhere = ["/v1/auth/passkeys", "/v1/auth/mfa"] + StaffOpenAPITests.documentedPrefixes
+    static let exercisedElsewhere =
+        [
+            "/v1/auth/passkeys", "/v1/auth/mfa",
+            // ProfileOpenAPITests.
+            "/v1/auth/me/profile", "/v1/auth/profiles", "/v1/auth/me/onboarding",
+        ] + StaffOpenAPITests.documentedPrefixes
 
     @Test func theDocumentIsTrueOfTheRunningService() async throws {
         var limits = RateLimits()

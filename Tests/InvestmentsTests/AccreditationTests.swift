@@ -148,7 +148,8 @@ final class MovableClock: Sendable {
             #expect(approved.status == 200, "\(approved.text)")
             #expect(approved.string("expires_at") == "2026-12-04T00:00:00.000000Z")
             let decided = try await fixture.sql(
-                "SELECT envelope->'payload'->>'decision' FROM investments.outbox WHERE event_type = 'accreditation.decided'")
+                "SELECT envelope->'payload'->>'decision' FROM investments.outbox WHERE event_type = 'accreditation.decided' AND subscriber = 'communications'"
+            )
             #expect(decided == ["approved"])
             let position = try await fixture.post("/v1/offerings/\(offering)/investments", #"{"amount": "50000"}"#, token: investor)
             #expect(position.status == 201, "\(position.text)")
@@ -244,7 +245,7 @@ final class MovableClock: Sendable {
             #expect(rejected.status == 200, "\(rejected.text)")
             #expect(rejected.string("status") == "rejected")
             let event = try await fixture.sql(
-                "SELECT (envelope->'payload'->>'decision') || ': ' || (envelope->'payload'->>'reason') FROM investments.outbox WHERE event_type = 'accreditation.decided'"
+                "SELECT (envelope->'payload'->>'decision') || ': ' || (envelope->'payload'->>'reason') FROM investments.outbox WHERE event_type = 'accreditation.decided' AND subscriber = 'communications'"
             )
             #expect(event == ["rejected: The 2025 return does not show the income."])
             // Decided: no more evidence, no verifier.

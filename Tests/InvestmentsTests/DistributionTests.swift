@@ -174,7 +174,10 @@ import Testing
             let profile = try await fixture.investments.get("/v1/investor-profile", token: user)
             #expect(profile["tax_calculator_used"] == .bool(true))
             #expect(profile["last_tax_estimate"]?["gain_included"] == .string("850000.00"))
-            #expect(try await fixture.sql("SELECT count(*)::text FROM investments.outbox WHERE event_type = 'tax_calculator.used'") == ["1"])
+            #expect(
+                try await fixture.sql("SELECT count(DISTINCT event_id)::text FROM investments.outbox WHERE event_type = 'tax_calculator.used'") == [
+                    "1"
+                ])
         }
     }
 }

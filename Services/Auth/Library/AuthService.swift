@@ -53,6 +53,12 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(SponsorReviewController(auth: auth), at: "/v1/auth/admin/sponsor-applications")
                 router.mount(StaffAdminController(auth: auth), at: "/v1/auth/admin/users")
                 router.mount(AuditLogController(auth: auth), at: "/v1/auth/admin/audit-log")
+                // Profiles and the onboarding checklist (issue 16, part E).
+                let profiles = ProfileController(auth: auth)
+                router.addRoutes(profiles.publicEndpoints, atPath: "/v1/auth/profiles")
+                router.authenticated.addRoutes(profiles.endpoints, atPath: "/v1/auth/me/profile")
+                router.authenticated.addRoutes(
+                    OnboardingController(store: OnboardingStore(postgres: auth.postgres)).endpoints, atPath: "/v1/auth/me/onboarding")
             }
         )
     }
@@ -62,6 +68,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
     static func eventHandlers(_ dependencies: ServiceDependencies) -> EventHandlers {
         var handlers = EventHandlers()
         RoleEvents(outbox: dependencies.outbox).register(in: &handlers)
+        OnboardingEvents().register(in: &handlers)
         return handlers
     }
 

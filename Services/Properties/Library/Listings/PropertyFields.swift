@@ -75,10 +75,7 @@ struct PropertyFields: Codable, Sendable, Equatable {
 }
 
 extension PropertyFields {
-    static let propertyTypes: Set = [
-        "multi_family", "apartment_complex", "mixed_use", "single_family", "townhome", "student_housing",
-        "senior_living", "commercial", "industrial", "land",
-    ]
+    static let propertyTypes = Set(PropertyType.allCases.map(\.rawValue))
     static let propertySubtypes: Set = ["garden", "mid_rise", "high_rise", "townhome", "single_family", "other"]
     static let acquisitionStatuses: Set = ["evaluating", "under_contract", "owned"]
     static let classes: Set = ["A", "B", "C", "D"]
