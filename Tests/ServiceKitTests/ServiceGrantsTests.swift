@@ -25,7 +25,7 @@ import Testing
                 "service",
             ])
         #expect(ServiceGrants.scopes(of: .properties) == ["events:publish", "service"])
-        #expect(ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "service"])
+        #expect(ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "internal:users.export", "service"])
         #expect(
             ServiceGrants.scopes(of: .investments)
                 == [
