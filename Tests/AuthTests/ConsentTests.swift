@@ -67,6 +67,8 @@ import Testing
             #expect(Set(summary.dropFirst().prefix(2)) == ["marketing on 198.51.100.7", "privacy on 198.51.100.7"])
             #expect(summary.last == "terms on 203.0.113.9")
             #expect(summary.count == 4)
+            // Each change is in the audit log, the sign-up's terms aside (no one was signed in).
+            #expect(try await auth.count("SELECT count(*) FROM auth.audit_log WHERE action = 'consent.changed'") == 3)
             // Pages follow the kit's cursor.
             let first = try await auth.client.get(Self.consents + "/history?limit=3", token: token)
             let cursor = try #require(first.string("next_cursor"))

@@ -21,6 +21,9 @@ import Testing
             // While it is pending, asking again is the same export.
             #expect(try await auth.client.post("/v1/auth/me/export", "", token: ann).string("id") == id)
             #expect(try await auth.count("SELECT count(*) FROM auth.data_exports") == 1)
+            // The request is in the audit log once (issue 16: export is a security-relevant action).
+            #expect(
+                try await auth.count("SELECT count(*) FROM auth.audit_log WHERE action = 'data_export.requested' AND target = lower('\(id)')") == 1)
 
             // Bob cannot see it or download it, and cannot tell it exists.
             let bobs = try await auth.client.get("/v1/auth/me/exports/\(id)", token: bob)

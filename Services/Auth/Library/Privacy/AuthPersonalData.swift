@@ -21,5 +21,7 @@ enum AuthPersonalData {
         PersonalDataTable("auth.mfa_tickets", "user_id", omitting: ["ticket_hash"]),
         PersonalDataTable("auth.consents", "user_id"),
         PersonalDataTable("auth.data_exports", "user_id"),
+        // The audit log's pseudonym for the user; the log's rows name the pseudonym, not the user.
+        PersonalDataTable("auth.audit_subjects", "user_id"),
     ]
 }

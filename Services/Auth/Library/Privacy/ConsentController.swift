@@ -35,7 +35,14 @@ struct ConsentController: RouteController {
         let ip = self.auth.clientIP(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             for (kind, statement) in changes.statements {
-                try await self.consents.record(kind, statement, userID: userID, ip: ip, on: connection, logger: context.logger)
+                let added = try await self.consents.record(kind, statement, userID: userID, ip: ip, on: connection, logger: context.logger)
+                guard added else { continue }
+                try await AuditLog.record(
+                    AuditEntry(
+                        action: "consent.changed", actor: .user(userID), target: .user(userID),
+                        after: ["kind": kind.rawValue, "version": statement.version, "granted": String(statement.granted)],
+                        request: AuditRequest(requestID: context.requestID, ip: ip)),
+                    on: connection, logger: context.logger)
             }
         }
         return try await self.consents.current(userID: userID, logger: context.logger)

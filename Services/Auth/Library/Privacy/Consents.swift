@@ -46,10 +46,11 @@ struct Consents: Sendable {
 
     /// Adds a row unless the kind's newest row already says the same (a repeated PUT, a second
     /// sign-up with the same terms), in one statement so two requests at once cannot both add it.
+    @discardableResult
     func record(
         _ kind: ConsentKind, _ statement: ConsentStatement, userID: UUID, ip: String?, on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        try await connection.query(
+    ) async throws -> Bool {
+        let rows = try await connection.query(
             """
             INSERT INTO auth.consents (id, user_id, kind, version, granted, ip_address)
             SELECT \(self.ids.next()), \(userID), \(kind.rawValue), \(statement.version), \(statement.granted), \(ip)::inet
@@ -60,8 +61,12 @@ struct Consents: Sendable {
                 ) newest
                 WHERE newest.version = \(statement.version) AND newest.granted = \(statement.granted)
             )
+            RETURNING id
             """,
             logger: logger)
+        var added = false
+        for try await _ in rows.decode(UUID.self) { added = true }
+        return added
     }
 
     func current(userID: UUID, logger: Logger) async throws -> ConsentState {

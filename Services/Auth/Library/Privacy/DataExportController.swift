@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Models
 import NIOCore
+import PostgresNIO
 import ServiceKit
 
 /// `POST /v1/auth/me/export` answers 202 with the export to poll.
@@ -40,7 +41,8 @@ struct DataExportController: RouteController {
         try await self.auth.requireStepUp(context.identity, logger: context.logger)
         try await self.auth.limiter.take(
             "data_export_user", for: userID.uuidString.lowercased(), bucket: self.exports.settings.exportsPerUser, logger: context.logger)
-        return DataExportAccepted(export: try await self.exports.request(userID: userID, logger: context.logger).export)
+        let audit = AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))
+        return DataExportAccepted(export: try await self.exports.request(userID: userID, audit: audit, logger: context.logger).export)
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> DataExportStatus {
@@ -68,6 +70,14 @@ struct DataExportController: RouteController {
         // It may expire between the two reads: then it is gone.
         guard let archive = try await self.exports.archive(id, userID: userID, logger: context.logger) else {
             throw Problem(.gone, detail: "This export has expired and was deleted; ask for a new one.")
+        }
+        // Who took a copy of the whole account, and from where.
+        try await self.auth.postgres.withConnection { connection in
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "data_export.downloaded", actor: .user(userID), target: .resource(type: "data_export", id: id.uuidString.lowercased()),
+                    request: AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))),
+                on: connection, logger: context.logger)
         }
         let headers: HTTPFields = [
             .contentType: "application/json",

@@ -45,7 +45,7 @@ struct DataExports: Sendable {
 
     /// The user's export still being gathered, or a new one: asking twice while one is pending
     /// does not gather twice. The lock on the user's row makes two requests at once agree.
-    func request(userID: UUID, logger: Logger) async throws -> (export: DataExportStatus, created: Bool) {
+    func request(userID: UUID, audit: AuditRequest, logger: Logger) async throws -> (export: DataExportStatus, created: Bool) {
         let now = self.clock.now
         let newID = self.ids.next()
         return try await self.postgres.transaction(logger: logger) { connection in
@@ -64,6 +64,11 @@ struct DataExports: Sendable {
                 try await connection.query(
                     "INSERT INTO auth.data_exports (id, user_id, next_attempt_at, created_at) VALUES (\(newID), \(userID), \(now), \(now))",
                     logger: logger)
+                try await AuditLog.record(
+                    AuditEntry(
+                        action: "data_export.requested", actor: .user(userID),
+                        target: .resource(type: "data_export", id: newID.uuidString.lowercased()), request: audit),
+                    on: connection, logger: logger)
             }
             guard let export = try await self.status(existing ?? newID, userID: userID, on: connection, logger: logger) else {
                 throw Problem.unauthorized("This token does not belong to a user account.")
