@@ -28,4 +28,7 @@ public enum Scope {
     public static let sendEmails = "internal:emails.send"
     /// `GET /internal/v1/segments/{id}/members` in analytics: a segment's users, for campaigns.
     public static let readSegments = "internal:segments.read"
+    /// `GET /internal/v1/users/{id}/export` on every service: the service's rows about a user, for
+    /// auth's data export (issue 16, privacy).
+    public static let exportUsers = "internal:users.export"
 }

@@ -76,6 +76,8 @@ public enum ServiceGrants {
         // GET /internal/v1/segments/{id}/members in analytics: communications sends campaigns to
         // a segment's members.
         Scope.readSegments: [.communications],
+        // GET /internal/v1/users/{id}/export on every service: auth gathers a user's data export.
+        Scope.exportUsers: [.auth],
     ]
 
     /// The scopes of `service`'s client, sorted.
@@ -110,12 +112,16 @@ public enum ServiceCalls {
         Scope.sendEmails: .communications, Scope.readSegments: .analytics,
     ]
 
+    /// Internal routes every service serves (the kit mounts them), so they have no one owner.
+    public static let servedByEvery: Set<String> = [Scope.exportUsers]
+
     /// The services that call `service`: callers of its internal routes, publishers of the event
     /// types it subscribes to (the outbox delivers by HTTP), and for auth every other service (service
     /// tokens and the JWKS). The gateway is not in here: it reaches every service.
     public static func callers(of service: ServiceName) -> Set<ServiceName> {
         var callers: Set<ServiceName> = []
         for (scope, owner) in Self.routeOwners where owner == service { callers.formUnion(ServiceGrants.internalRoutes[scope] ?? []) }
+        for scope in Self.servedByEvery { callers.formUnion(ServiceGrants.internalRoutes[scope] ?? []) }
         for (type, publishers) in EventPublishers.table where EventSubscriptions.subscribers(of: type).contains(service.rawValue) {
             callers.formUnion(publishers)
         }

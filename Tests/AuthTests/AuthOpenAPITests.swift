@@ -15,6 +15,8 @@ import Testing
             "/v1/auth/passkeys", "/v1/auth/mfa",
             // ProfileOpenAPITests.
             "/v1/auth/me/profile", "/v1/auth/profiles", "/v1/auth/me/onboarding",
+            // PrivacyOpenAPITests.
+            "/v1/auth/me/consents", "/v1/auth/me/export",
         ] + StaffOpenAPITests.documentedPrefixes
 
     @Test func theDocumentIsTrueOfTheRunningService() async throws {

@@ -49,6 +49,7 @@ public enum AnalyticsEntryPoint: ServiceEntryPoint {
                 partitions.eventIDPurge,
                 DashboardLinks.purgeTarget,
             ],
+            personalData: AnalyticsPersonalData.tables,
             routes: { router, dependencies in
                 let postgres = dependencies.postgres
 

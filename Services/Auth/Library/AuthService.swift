@@ -28,9 +28,13 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 try await auth.clients.register(settings.serviceClients, logger: dependencies.logger)
             },
             backgroundServices: { dependencies in
-                [SigningKeyRotation(keys: Self.context(settings, policy, hasher, decoyHash, dependencies).keys, logger: dependencies.logger)]
+                [
+                    SigningKeyRotation(keys: Self.context(settings, policy, hasher, decoyHash, dependencies).keys, logger: dependencies.logger),
+                    DataExportGatherer(dependencies, settings: settings.privacy),
+                ]
             },
             purgeTargets: AuthRetention.purgeTargets(settings),
+            personalData: AuthPersonalData.tables,
             routes: { router, dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
                 router.mount(JWKSController(keys: auth.keys), at: "/.well-known/jwks.json")
@@ -59,6 +63,9 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.authenticated.addRoutes(profiles.endpoints, atPath: "/v1/auth/me/profile")
                 router.authenticated.addRoutes(
                     OnboardingController(store: OnboardingStore(postgres: auth.postgres)).endpoints, atPath: "/v1/auth/me/onboarding")
+                // Privacy (issue 16): consents, data export.
+                router.mount(ConsentController(auth: auth), at: "/v1/auth/me/consents")
+                router.mount(DataExportController(auth: auth, exports: DataExports(dependencies, settings: settings.privacy)), at: "/v1/auth/me")
             }
         )
     }

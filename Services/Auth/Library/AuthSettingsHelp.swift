@@ -46,6 +46,12 @@ extension AuthEntryPoint {
           OAUTH_ALLOWED_REDIRECTS     where apps may be sent back (PUBLIC_URL's origin)
           OAUTH_FLOW_TTL_SECONDS      flows, sign-in codes, link tickets, 60-600 (600)
           RATE_LIMIT_OAUTH_PER_5MIN_PER_IP       authorize and callback requests (60)
+          DATA_EXPORT_TTL_DAYS        a ready data export can be downloaded for (7)
+          DATA_EXPORT_POLL_SECONDS    how often exports are looked for to gather (5)
+          DATA_EXPORT_RETRY_SECONDS   wait after a failed gathering, doubling to 1 h (60)
+          DATA_EXPORT_MAX_ATTEMPTS    gathering attempts before an export fails (10)
+          DATA_EXPORT_ENCRYPTION_KEY  base64, 32+ bytes, seals archives (one kept in the database)
+          RATE_LIMIT_DATA_EXPORT_PER_DAY_PER_USER  data exports asked for (3)
         """
     }
 }

@@ -116,6 +116,7 @@ public enum CommunicationsEntryPoint: ServiceEntryPoint {
                     table: "communications.team_request_mails", timeColumn: "created_at", alsoRequires: "status <> 'pending'",
                     retention: TeamSettings.sentMailRetention),
             ] + WebhookSettings.purgeTargets,
+            personalData: CommunicationsPersonalData.tables,
             routes: { router, dependencies in
                 router.mount(EmailController(sends: sends(dependencies)), at: "/internal/v1/emails")
                 // Messaging: conversations and their messages, connections and blocks (Messaging/, Connections/).

@@ -35,6 +35,7 @@ public enum InvestmentsEntryPoint: ServiceEntryPoint {
             purgeTargets: [
                 .rateLimitBuckets(schema: ServiceName.investments.schemas[0], longestRefill: settings.accreditation.verifierEmails.refillTime)
             ],
+            personalData: InvestmentsPersonalData.tables,
             routes: { router, dependencies in
                 let postgres = dependencies.postgres
                 let clock = dependencies.clock

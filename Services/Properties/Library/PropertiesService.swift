@@ -24,6 +24,7 @@ public enum PropertiesEntryPoint: ServiceEntryPoint {
                 try await MediaControllers.storage(for: settings.media.backend, logger: dependencies.logger).prepare()
             },
             purgeTargets: [.rateLimitBuckets(schema: ServiceName.properties.schemas[0], longestRefill: settings.ozChecksPerIP.refillTime)],
+            personalData: PropertiesPersonalData.tables,
             routes: { router, dependencies in
                 let postgres = dependencies.postgres
                 let outbox = dependencies.outbox

@@ -85,6 +85,8 @@ public func buildServiceApplication(
     )
     router.authenticated.addRoutes(inbox.endpoints, atPath: "/internal/events")
     router.authenticated.addRoutes(DeadLetters(client: postgres, schema: schema).endpoints, atPath: "/internal/outbox/dead-letters")
+    router.authenticated.addRoutes(
+        PersonalDataController(tables: definition.personalData, postgres: postgres).endpoints, atPath: "/internal/v1/users")
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()

@@ -21,6 +21,9 @@ public struct ServiceDefinition: Sendable {
     /// The service's own tables whose old rows the kit's retention purge deletes, beside the kit's
     /// outbox, inbox and idempotency keys.
     public var purgeTargets: [PurgeTarget]
+    /// The service's tables that hold rows about a user: what `GET /internal/v1/users/{id}/export`
+    /// returns for auth's data export (issue 16, privacy).
+    public var personalData: [PersonalDataTable]
 
     public init(
         name: ServiceName,
@@ -29,6 +32,7 @@ public struct ServiceDefinition: Sendable {
         onStart: @escaping @Sendable (ServiceDependencies) async throws -> Void = { _ in },
         backgroundServices: @escaping @Sendable (ServiceDependencies) throws -> [any Service] = { _ in [] },
         purgeTargets: [PurgeTarget] = [],
+        personalData: [PersonalDataTable] = [],
         routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
     ) {
         self.name = name
@@ -37,6 +41,7 @@ public struct ServiceDefinition: Sendable {
         self.onStart = onStart
         self.backgroundServices = backgroundServices
         self.purgeTargets = purgeTargets
+        self.personalData = personalData
         self.routes = routes
     }
 

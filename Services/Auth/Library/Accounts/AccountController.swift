@@ -10,6 +10,9 @@ struct SignUpRequest: Decodable, Sendable {
     var email: String
     var password: String
     var source: String?
+    /// The version of the terms of service the sign-up form showed (optional, so older clients
+    /// keep working): recorded as the account's terms consent (`/v1/auth/me/consents`).
+    var termsVersion: String?
 }
 
 struct SignUpAccepted: ResponseGenerator, Encodable, Sendable {
@@ -161,6 +164,7 @@ struct AccountController: RouteController {
         if !EmailAddress.isValid(email) { errors.add("email", "must be a valid email address") }
         if let problem = self.auth.policy.problem(with: body.password, email: email) { errors.add("password", problem) }
         errors.add(source: body.source)
+        if let version = body.termsVersion, let problem = ConsentVersion.problem(with: version) { errors.add("terms_version", problem) }
         try errors.check()
         let ip = self.auth.clientIP(request, context)
         // Counted only for well-formed requests, so a client's typos do not burn its quota, and
@@ -194,6 +198,10 @@ struct AccountController: RouteController {
                 userID = pending
             } else {
                 return
+            }
+            if let version = body.termsVersion {
+                try await Consents(postgres: self.auth.postgres, ids: self.auth.ids).record(
+                    .terms, ConsentStatement(version: version, granted: true), userID: userID, ip: ip, on: connection, logger: context.logger)
             }
             let token = try await self.auth.emailTokens.issue(
                 .verifyEmail, userID: userID, signUpPasswordHash: passwordHash, on: connection, logger: context.logger)

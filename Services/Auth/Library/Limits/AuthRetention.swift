@@ -22,6 +22,11 @@ enum AuthRetention {
             // OAuth flows, sign-in codes and link tickets live minutes; a day later they go.
             PurgeTarget(table: "auth.oauth_flows", timeColumn: "expires_at", retention: .seconds(86400)),
             PurgeTarget(table: "auth.oauth_grants", timeColumn: "expires_at", retention: .seconds(86400)),
+            // A data export's archive goes when it expires (its request then answers 410); the
+            // request itself is kept 90 days as the record that the user was answered.
+            PurgeTarget(table: "auth.data_export_archives", timeColumn: "expires_at", retention: .zero),
+            PurgeTarget(
+                table: "auth.data_exports", timeColumn: "created_at", alsoRequires: "status <> 'pending'", retention: .seconds(90 * 86400)),
         ]
     }
 }
