@@ -47,6 +47,9 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(
                     OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
+                // Organisations (issue 16, part A).
+                router.mount(OrganizationController(auth: auth), at: "/v1/auth/organizations")
+                router.mount(InvitationAnswerController(auth: auth), at: "/v1/auth/organization-invitations")
             }
         )
     }
