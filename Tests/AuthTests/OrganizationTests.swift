@@ -211,6 +211,23 @@ import Testing
                 """)
             #expect(Set(roles) == ["\(owner.email)=admin", "\(ann.email)=admin", "\(bob.email)=owner"])
             #expect(try await auth.count("SELECT count(*) FROM auth.organization_members WHERE organization_id = '\(id)' AND role = 'owner'") == 1)
+            // Audited in the same transactions, without user ids, emails or names in the rows.
+            let audited = try await auth.sql("SELECT action FROM auth.audit_log ORDER BY occurred_at, id")
+            #expect(
+                audited == [
+                    "organization.created", "organization.invitation.created", "organization.invitation.accepted",
+                    "organization.invitation.created", "organization.invitation.accepted", "organization.ownership.transferred",
+                ])
+            let transferred = try await auth.sql(
+                "SELECT concat_ws('|', actor_kind, target_kind, before::text, after::text) FROM auth.audit_log WHERE action = 'organization.ownership.transferred'"
+            )
+            #expect(
+                transferred == [
+                    #"user|user|{"role": "member", "organization_id": "\#(id)"}|{"role": "owner", "organization_id": "\#(id)", "previous_owner_role": "admin"}"#
+                ])
+            for personal in [owner.id, bob.id, bob.email, owner.email] {
+                #expect(try await auth.count("SELECT count(*) FROM auth.audit_log WHERE audit_log::text LIKE '%\(personal)%'") == 0)
+            }
 
             // The old owner may now leave; the new owner may not; a member leaves by removing themselves.
             #expect(try await auth.client.send(.DELETE, "/v1/auth/organizations/\(id)/members/\(bob.id)", token: bob.access).status == 409)

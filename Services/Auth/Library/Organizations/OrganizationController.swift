@@ -76,8 +76,16 @@ struct OrganizationController: RouteController {
         errors.oneOf("kind", body.kind, ["sponsor_firm", "development_company"])
         try errors.check()
         let name = body.name.trimmingCharacters(in: .whitespaces)
+        let audit = self.auditRequest(request, context)
         let view = try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            try await self.organizations.create(slug: body.slug, name: name, kind: body.kind, by: userID, on: connection, logger: context.logger)
+            let view = try await self.organizations.create(
+                slug: body.slug, name: name, kind: body.kind, by: userID, on: connection, logger: context.logger)
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "organization.created", actor: .user(userID), target: Self.target(view.id),
+                    after: ["slug": view.slug, "kind": view.kind], request: audit),
+                on: connection, logger: context.logger)
+            return view
         }
         return EditedResponse(status: .created, headers: [.location: "/v1/auth/organizations/\(view.id.uuidString.lowercased())"], response: view)
     }
@@ -129,6 +137,7 @@ struct OrganizationController: RouteController {
         guard let role = OrganizationRole(rawValue: body.role) else {
             throw Problem.validation(field: "role", "must be one of: admin, member, viewer")
         }
+        let audit = self.auditRequest(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             let caller = try await Organizations.membership(id, of: userID, on: connection, logger: context.logger)
             guard let current = try await Organizations.role(of: target, in: id, on: connection, logger: context.logger) else {
@@ -137,6 +146,11 @@ struct OrganizationController: RouteController {
             if let refusal = OrganizationRules.changeRole(actor: caller.role, target: current, to: role) { throw refusal.problem }
             guard current != role else { return }
             try await Organizations.setRole(role, of: target, in: id, on: connection, logger: context.logger)
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "organization.member.role_changed", actor: .user(userID), target: .user(target),
+                    before: Self.membership(id, current), after: Self.membership(id, role), request: audit),
+                on: connection, logger: context.logger)
         }
         return .noContent
     }
@@ -145,6 +159,7 @@ struct OrganizationController: RouteController {
         let userID = try context.identity.requireUser(Self.userOnly)
         let id = try context.parameters.uuid("id", "organisation")
         let target = try context.parameters.uuid("user_id", "member")
+        let audit = self.auditRequest(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             let caller = try await Organizations.membership(id, of: userID, on: connection, logger: context.logger)
             guard let current = try await Organizations.role(of: target, in: id, on: connection, logger: context.logger) else {
@@ -152,6 +167,11 @@ struct OrganizationController: RouteController {
             }
             if let refusal = OrganizationRules.remove(actor: caller.role, target: current, isSelf: target == userID) { throw refusal.problem }
             try await Organizations.removeMember(target, from: id, on: connection, logger: context.logger)
+            try await AuditLog.record(
+                AuditEntry(
+                    action: target == userID ? "organization.member.left" : "organization.member.removed", actor: .user(userID),
+                    target: .user(target), before: Self.membership(id, current), request: audit),
+                on: connection, logger: context.logger)
         }
         return .noContent
     }
@@ -161,15 +181,23 @@ struct OrganizationController: RouteController {
         let id = try context.parameters.uuid("id", "organisation")
         let body = try await Self.fields(request, context: context, allowed: ["user_id"]).decode(OwnershipTransfer.self)
         guard let target = UUID(uuidString: body.userId) else { throw Problem.validation(field: "user_id", "must be a member's user id") }
+        let audit = self.auditRequest(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             let caller = try await Organizations.membership(id, of: userID, on: connection, logger: context.logger)
             if let refusal = OrganizationRules.transfer(actor: caller.role, isSelf: target == userID) { throw refusal.problem }
-            guard try await Organizations.role(of: target, in: id, on: connection, logger: context.logger) != nil else {
+            guard let previous = try await Organizations.role(of: target, in: id, on: connection, logger: context.logger) else {
                 throw Problem.validation(field: "user_id", "must be a member of the organisation")
             }
             // Demote first: at most one owner at any moment (the partial unique index).
             try await Organizations.setRole(.admin, of: userID, in: id, on: connection, logger: context.logger)
             try await Organizations.setRole(.owner, of: target, in: id, on: connection, logger: context.logger)
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "organization.ownership.transferred", actor: .user(userID), target: .user(target),
+                    before: Self.membership(id, previous),
+                    after: ["organization_id": id.uuidString.lowercased(), "role": "owner", "previous_owner_role": "admin"],
+                    request: audit),
+                on: connection, logger: context.logger)
         }
         return .noContent
     }
@@ -229,12 +257,20 @@ struct OrganizationController: RouteController {
         guard let role else { throw Problem.validation(field: "role", "must be one of: admin, member, viewer") }
         let ip = self.auth.clientIP(request, context)
         let lifetimeDays = Int(self.auth.settings.invitationLifetime.components.seconds / 86400)
+        let audit = self.auditRequest(request, context)
         let view = try await self.auth.postgres.transaction(logger: context.logger) { connection in
             let caller = try await Organizations.membership(id, of: userID, on: connection, logger: context.logger)
             if let refusal = OrganizationRules.invite(actor: caller.role, role: role) { throw refusal.problem }
             try await self.auth.mail.checkLimits(to: email, ip: ip, logger: context.logger)
             let (view, token) = try await self.invitations.create(
                 organization: id, email: email, role: role, by: userID, on: connection, logger: context.logger)
+            // The invited address is personal data: the row names the invitation, not the email.
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "organization.invitation.created", actor: .user(userID),
+                    target: .resource(type: "organization_invitation", id: view.id.uuidString.lowercased()), after: Self.membership(id, role),
+                    request: audit),
+                on: connection, logger: context.logger)
             try await self.auth.mail.request(
                 "organization_invitation", to: email,
                 variables: [
@@ -251,14 +287,34 @@ struct OrganizationController: RouteController {
         let userID = try context.identity.requireUser(Self.userOnly)
         let id = try context.parameters.uuid("id", "organisation")
         let invitation = try context.parameters.uuid("invitation_id", "invitation")
+        let audit = self.auditRequest(request, context)
         try await self.auth.postgres.transaction(logger: context.logger) { connection in
             let caller = try await Organizations.membership(id, of: userID, on: connection, logger: context.logger)
             guard caller.role.canManage else { throw Problem.forbidden("Only the organisation's owner and admins withdraw invitations.") }
             guard try await self.invitations.revoke(invitation, of: id, on: connection, logger: context.logger) else {
                 throw Problem.notFound("No pending invitation has this id.")
             }
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "organization.invitation.revoked", actor: .user(userID),
+                    target: .resource(type: "organization_invitation", id: invitation.uuidString.lowercased()),
+                    before: ["organization_id": id.uuidString.lowercased()], request: audit),
+                on: connection, logger: context.logger)
         }
         return .noContent
+    }
+
+    func auditRequest(_ request: Request, _ context: AuthenticatedContext) -> AuditRequest {
+        AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))
+    }
+
+    static func target(_ organization: UUID) -> AuditTarget {
+        .resource(type: "organization", id: organization.uuidString.lowercased())
+    }
+
+    /// An audit row's before/after of a membership: the organisation and the role (never the user).
+    static func membership(_ organization: UUID, _ role: OrganizationRole) -> [String: String] {
+        ["organization_id": organization.uuidString.lowercased(), "role": role.rawValue]
     }
 
     /// A JSON object body whose keys must be among `allowed` (all of them required).
@@ -291,10 +347,18 @@ struct InvitationAnswerController: RouteController {
 
     @Sendable func accept(_ request: Request, context: AuthenticatedContext) async throws -> OrganizationView {
         let (user, token) = try await self.answerer(request, context: context)
+        let audit = AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))
         return try await self.auth.postgres.transaction(logger: context.logger) { connection in
             let answered = try await self.invitations.answer(.accept, token: token, email: user.email, on: connection, logger: context.logger)
             guard try await Organizations.addMember(user.id, to: answered.organizationID, role: answered.role, on: connection, logger: context.logger)
             else { throw Problem.conflict("You are a member of this organisation already.") }
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "organization.invitation.accepted", actor: .user(user.id),
+                    target: .resource(type: "organization_invitation", id: answered.invitationID.uuidString.lowercased()),
+                    after: OrganizationController.membership(answered.organizationID, answered.role),
+                    request: audit),
+                on: connection, logger: context.logger)
             return try await Organizations.membership(answered.organizationID, of: user.id, on: connection, logger: context.logger)
         }
     }
