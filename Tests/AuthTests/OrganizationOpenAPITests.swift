@@ -18,7 +18,7 @@ import Testing
             {
                 let reply = try await auth.client.send(method, path, json: json, token: token)
                 let found = OpenAPIConformance.problems(
-                    in: document, method: method.rawValue, path: path, status: reply.status,
+                    in: document, method: method.rawValue, path: template, status: reply.status,
                     contentType: reply.headers.first(name: "Content-Type") ?? "", body: reply.text)
                 #expect(found.isEmpty, "\(method) \(path): \(found)")
                 exercised.insert("\(method.rawValue) \(template)")
@@ -33,7 +33,6 @@ import Testing
             let created = try await call(.POST, base, base, json: #"{"slug":"ok-firm","name":"OK Firm","kind":"sponsor_firm"}"#, token: owner.access)
             let id = try #require(created.string("id"))
             _ = try await call(.GET, base, base, token: owner.access)
-            _ = try await call(.GET, base + "?limit=0", base, token: owner.access)
 
             let one = "\(base)/{id}"
             _ = try await call(.GET, "\(base)/\(id)", one, token: owner.access)

@@ -82,12 +82,12 @@ struct OrganizationController: RouteController {
                 slug: body.slug, name: name, kind: body.kind, by: userID, on: connection, logger: context.logger)
             try await AuditLog.record(
                 AuditEntry(
-                    action: "organization.created", actor: .user(userID), target: Self.target(view.id),
+                    action: "organization.created", actor: .user(userID), target: .resource(type: "organization", id: view.id),
                     after: ["slug": view.slug, "kind": view.kind], request: audit),
                 on: connection, logger: context.logger)
             return view
         }
-        return EditedResponse(status: .created, headers: [.location: "/v1/auth/organizations/\(view.id.uuidString.lowercased())"], response: view)
+        return EditedResponse(status: .created, headers: [.location: "/v1/auth/organizations/\(view.id)"], response: view)
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<OrganizationView> {
@@ -268,7 +268,7 @@ struct OrganizationController: RouteController {
             try await AuditLog.record(
                 AuditEntry(
                     action: "organization.invitation.created", actor: .user(userID),
-                    target: .resource(type: "organization_invitation", id: view.id.uuidString.lowercased()), after: Self.membership(id, role),
+                    target: .resource(type: "organization_invitation", id: view.id), after: Self.membership(id, role),
                     request: audit),
                 on: connection, logger: context.logger)
             try await self.auth.mail.request(
@@ -306,10 +306,6 @@ struct OrganizationController: RouteController {
 
     func auditRequest(_ request: Request, _ context: AuthenticatedContext) -> AuditRequest {
         AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))
-    }
-
-    static func target(_ organization: UUID) -> AuditTarget {
-        .resource(type: "organization", id: organization.uuidString.lowercased())
     }
 
     /// An audit row's before/after of a membership: the organisation and the role (never the user).

@@ -8,8 +8,8 @@ import ServiceKit
 
 /// A pending invitation as the organisation's admins see it (never its token).
 struct InvitationView: Codable, Sendable, ResponseEncodable {
-    var id: UUID
-    var organizationId: UUID
+    var id: String
+    var organizationId: String
     var email: String
     var role: OrganizationRole
     var expiresAt: Date
@@ -58,7 +58,9 @@ struct OrganizationInvitations: Sendable {
             logger: logger
         )
         for try await (expires, created) in rows.decode((Date, Date).self) {
-            let view = InvitationView(id: id, organizationId: organization, email: email, role: role, expiresAt: expires, createdAt: created)
+            let view = InvitationView(
+                id: id.uuidString.lowercased(), organizationId: organization.uuidString.lowercased(), email: email, role: role, expiresAt: expires,
+                createdAt: created)
             return (view, token)
         }
         throw Problem.conflict("The invitation could not be stored; try again.")
@@ -78,7 +80,9 @@ struct OrganizationInvitations: Sendable {
         let rows = try await self.postgres.query(binds.query(sql), logger: logger)
         for try await row in rows.decode((UUID, String, String, Date, Date, String).self) {
             guard let role = OrganizationRole(rawValue: row.2) else { continue }
-            let view = InvitationView(id: row.0, organizationId: organization, email: row.1, role: role, expiresAt: row.3, createdAt: row.4)
+            let view = InvitationView(
+                id: row.0.uuidString.lowercased(), organizationId: organization.uuidString.lowercased(), email: row.1, role: role, expiresAt: row.3,
+                createdAt: row.4)
             views.append((view, row.5, row.0))
         }
         return page.page(views)

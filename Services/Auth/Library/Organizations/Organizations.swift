@@ -7,7 +7,8 @@ import ServiceKit
 
 /// An organisation as its members see it, with the caller's own role.
 struct OrganizationView: Codable, Sendable, ResponseEncodable {
-    var id: UUID
+    /// Lower-case, as every id on the wire (and in the `org` claim).
+    var id: String
     var slug: String
     var name: String
     var kind: String
@@ -19,7 +20,7 @@ struct OrganizationView: Codable, Sendable, ResponseEncodable {
 /// A member as the organisation's other members see them: who (the account's email and name,
 /// which every member needs to know who they work with), their role and since when.
 struct MemberView: Codable, Sendable, ResponseEncodable {
-    var userId: UUID
+    var userId: String
     var email: String
     var firstName: String?
     var lastName: String?
@@ -40,7 +41,8 @@ struct Organizations: Sendable {
 
     static func view(_ row: ViewRow) -> OrganizationView? {
         guard let role = OrganizationRole(rawValue: row.4) else { return nil }
-        return OrganizationView(id: row.0, slug: row.1, name: row.2, kind: row.3, role: role, createdAt: row.5, updatedAt: row.6)
+        return OrganizationView(
+            id: row.0.uuidString.lowercased(), slug: row.1, name: row.2, kind: row.3, role: role, createdAt: row.5, updatedAt: row.6)
     }
 
     /// Creates the organisation with its creator as owner; 409 when the slug is taken.
@@ -135,7 +137,11 @@ struct Organizations: Sendable {
         let rows = try await self.postgres.query(binds.query(sql), logger: logger)
         for try await row in rows.decode((UUID, String, String?, String?, String, Date, String).self) {
             guard let role = OrganizationRole(rawValue: row.4) else { continue }
-            members.append((MemberView(userId: row.0, email: row.1, firstName: row.2, lastName: row.3, role: role, joinedAt: row.5), row.6, row.0))
+            members.append(
+                (
+                    MemberView(userId: row.0.uuidString.lowercased(), email: row.1, firstName: row.2, lastName: row.3, role: role, joinedAt: row.5),
+                    row.6, row.0
+                ))
         }
         return page.page(members)
     }
