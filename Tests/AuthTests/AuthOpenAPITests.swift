@@ -17,6 +17,8 @@ import Testing
             "/v1/auth/me/profile", "/v1/auth/profiles", "/v1/auth/me/onboarding",
             // PrivacyOpenAPITests.
             "/v1/auth/me/consents", "/v1/auth/me/export",
+            // OrganizationOpenAPITests.
+            "/v1/auth/organization",
         ] + StaffOpenAPITests.documentedPrefixes
 
     @Test func theDocumentIsTrueOfTheRunningService() async throws {

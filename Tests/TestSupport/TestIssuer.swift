@@ -42,7 +42,8 @@ public final class TestIssuer: Sendable {
         kid: String? = nil,
         signingKey: EdDSA.PrivateKey? = nil,
         authentication: SessionAuthentication? = nil,
-        algorithm: String = "Ed25519"
+        algorithm: String = "Ed25519",
+        organization: (id: UUID, role: OrganizationRole)? = nil
     ) async throws -> String {
         let published = self.state.withLockedValue { $0.published }
         let chosenKid = kid ?? published.last!.kid
@@ -52,6 +53,8 @@ public final class TestIssuer: Sendable {
             subject: subject,
             sessionID: UUID().uuidString.lowercased(),
             roles: roles.map(\.rawValue),
+            organizationID: organization?.id.uuidString.lowercased(),
+            organizationRole: organization?.role.rawValue,
             scopes: scopes,
             audience: [audience ?? self.audience],
             issuer: issuer ?? self.issuer,

@@ -66,6 +66,9 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 // Privacy (issue 16): consents, data export.
                 router.mount(ConsentController(auth: auth), at: "/v1/auth/me/consents")
                 router.mount(DataExportController(auth: auth, exports: DataExports(dependencies, settings: settings.privacy)), at: "/v1/auth/me")
+                // Organisations (issue 16, part A).
+                router.mount(OrganizationController(auth: auth), at: "/v1/auth/organizations")
+                router.mount(InvitationAnswerController(auth: auth), at: "/v1/auth/organization-invitations")
             }
         )
     }

@@ -43,6 +43,8 @@ public struct AuthSettings: Sendable {
     public var mfa: MFASettings
     /// Data exports (Privacy/PrivacySettings.swift).
     public var privacy: PrivacySettings
+    /// `ORGANIZATION_INVITATION_TTL_DAYS` (7): how long an organisation's invitation can be accepted.
+    public var invitationLifetime: Duration
 
     public init(
         accessTokenLifetime: Duration = AuthSettings.maximumAccessTokenLifetime,
@@ -60,7 +62,8 @@ public struct AuthSettings: Sendable {
         passkeys: PasskeySettings = PasskeySettings(),
         oauth: OAuthSettings = OAuthSettings(),
         mfa: MFASettings = MFASettings(),
-        privacy: PrivacySettings = PrivacySettings()
+        privacy: PrivacySettings = PrivacySettings(),
+        invitationLifetime: Duration = .seconds(7 * 86400)
     ) {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
@@ -78,6 +81,7 @@ public struct AuthSettings: Sendable {
         self.oauth = oauth
         self.mfa = mfa
         self.privacy = privacy
+        self.invitationLifetime = invitationLifetime
     }
 
     /// Revocation is effective at refresh, so this bounds how long a revoked session still works.
@@ -145,7 +149,8 @@ public struct AuthSettings: Sendable {
             passkeys: try PasskeySettings.fromEnvironment(environment),
             oauth: try OAuthSettings.fromEnvironment(environment),
             mfa: try MFASettings.fromEnvironment(environment),
-            privacy: try PrivacySettings.fromEnvironment(environment)
+            privacy: try PrivacySettings.fromEnvironment(environment),
+            invitationLifetime: .seconds(86400 * (try environment.integer("ORGANIZATION_INVITATION_TTL_DAYS", default: 7, range: 1...90)))
         )
     }
 }

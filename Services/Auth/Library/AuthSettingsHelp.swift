@@ -26,6 +26,7 @@ extension AuthEntryPoint {
           RATE_LIMIT_PASSWORD_CHANGE_PER_HOUR_PER_IP    password changes per client IP (20)
           SIGN_IN_ATTEMPT_RETENTION_DAYS         idle failure counts kept (30)
           EMAIL_LINK_RETENTION_DAYS              expired links and tokens kept (7)
+          ORGANIZATION_INVITATION_TTL_DAYS       organisation invitations accepted within (7)
           MFA_ISSUER                  otpauth:// issuer and label prefix (Tract)
           MFA_TICKET_TTL_SECONDS      second sign-in step must finish within, 30-300 (300)
           MFA_TICKET_ATTEMPTS         wrong factors per MFA ticket (5)

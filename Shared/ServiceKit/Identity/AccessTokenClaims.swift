@@ -2,7 +2,7 @@ import Foundation
 import JWTKit
 
 /// The claims of a Tract access token (ARCHITECTURE.md, "Identity"): `sub`, `sid`, `roles`, `org`,
-/// `scope`, `aud`, `iss`, `exp`, and for user tokens how the session was proven: `amr`, `acr`,
+/// `org_role`, `scope`, `aud`, `iss`, `exp`, and for user tokens how the session was proven: `amr`, `acr`,
 /// `auth_time`, `mfa_at`, `mfa_enrolled` (README, "MFA and step-up"). `auth` signs them; every
 /// service verifies them.
 public struct AccessTokenClaims: JWTPayload, Equatable {
@@ -10,6 +10,8 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var sid: String?
     public var roles: [String]?
     public var org: String?
+    /// The caller's role in `org` (`OrganizationRole`), read afresh at every refresh.
+    public var orgRole: String?
     /// Space-separated, as in OAuth 2.0 (RFC 6749 §3.3).
     public var scope: String?
     public var aud: AudienceClaim
@@ -32,6 +34,7 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case sub, sid, roles, org, scope, aud, iss, exp, nbf, iat, jti, amr, acr
+        case orgRole = "org_role"
         case authTime = "auth_time"
         case mfaAt = "mfa_at"
         case mfaEnrolled = "mfa_enrolled"
@@ -42,6 +45,7 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         sessionID: String? = nil,
         roles: [String] = [],
         organizationID: String? = nil,
+        organizationRole: String? = nil,
         scopes: [String],
         audience: [String],
         issuer: String,
@@ -55,6 +59,7 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.sid = sessionID
         self.roles = roles
         self.org = organizationID
+        self.orgRole = organizationID == nil ? nil : organizationRole
         self.scope = scopes.joined(separator: " ")
         self.aud = AudienceClaim(value: audience)
         self.iss = IssuerClaim(value: issuer)

@@ -9,6 +9,9 @@ public struct Identity: Sendable, Equatable {
     public var sessionID: String?
     public var roles: Set<Role>
     public var organizationID: String?
+    /// `org_role`: the caller's role in the active organisation; nil without one, or for a role
+    /// this build does not know (which then grants nothing).
+    public var organizationRole: OrganizationRole?
     public var scopes: Set<String>
     /// `exp`: when the token stops being accepted. A long-lived response (communications' live
     /// stream) ends here, so a revoked session stops receiving once its last token runs out.
@@ -30,6 +33,7 @@ public struct Identity: Sendable, Equatable {
         sessionID: String? = nil,
         roles: Set<Role> = [],
         organizationID: String? = nil,
+        organizationRole: OrganizationRole? = nil,
         scopes: Set<String> = [],
         expiresAt: Date? = nil,
         amr: [String] = [],
@@ -42,6 +46,7 @@ public struct Identity: Sendable, Equatable {
         self.sessionID = sessionID
         self.roles = roles
         self.organizationID = organizationID
+        self.organizationRole = organizationID == nil ? nil : organizationRole
         self.scopes = scopes
         self.expiresAt = expiresAt
         self.amr = amr
@@ -58,6 +63,7 @@ public struct Identity: Sendable, Equatable {
             // Roles this build does not know are dropped rather than trusted.
             roles: Set((claims.roles ?? []).compactMap(Role.init(rawValue:))),
             organizationID: claims.org,
+            organizationRole: claims.orgRole.flatMap(OrganizationRole.init(rawValue:)),
             scopes: Set((claims.scope ?? "").split(separator: " ").map(String.init)),
             expiresAt: claims.exp.value,
             amr: claims.amr ?? [],
@@ -78,6 +84,14 @@ public struct Identity: Sendable, Equatable {
     public func requireUser(_ detail: String = "This route acts for a signed-in user, not a service client.") throws -> UUID {
         guard let id = self.userID else { throw Problem.forbidden(detail) }
         return id
+    }
+
+    /// The caller acts in organisation `id` (its active one) with at least the rights `allows` asks.
+    public func acts(in organization: UUID?, _ allows: (OrganizationRole) -> Bool) -> Bool {
+        guard let organization, let active = self.organizationID.flatMap(UUID.init(uuidString:)), active == organization,
+            let role = self.organizationRole
+        else { return false }
+        return allows(role)
     }
 
     public func has(role: Role) -> Bool { self.roles.contains(role) }

@@ -200,11 +200,12 @@ struct MFAController: RouteController {
             return (codes, proof ?? nil)
         }
         guard let sessionID, let proof else { return RecoveryCodesReply(recoveryCodes: codes) }
+        let organization = try await ActiveOrganization.of(session: sessionID, postgres: self.auth.postgres, logger: logger)
         let accessToken = try await self.auth.accessTokens.issue(
             subject: user.id.uuidString.lowercased(), sessionID: sessionID,
             roles: try await self.auth.heldRoles.tokenRoles(of: user.id, logger: logger),
             scopes: [Scope.user],
-            authentication: proof.authentication(mfaEnrolled: true), logger: logger)
+            authentication: proof.authentication(mfaEnrolled: true), organization: organization, logger: logger)
         return RecoveryCodesReply(recoveryCodes: codes, accessToken: accessToken, tokenType: "Bearer", expiresIn: self.auth.accessTokens.expiresIn)
     }
 
@@ -302,11 +303,12 @@ struct MFAController: RouteController {
             return proof
         }
         guard let proof else { throw Problem.unauthorized("This session has ended. Sign in again.") }
+        let organization = try await ActiveOrganization.of(session: sessionID, postgres: self.auth.postgres, logger: context.logger)
         let accessToken = try await self.auth.accessTokens.issue(
             subject: user.id.uuidString.lowercased(), sessionID: sessionID,
             roles: try await self.auth.heldRoles.tokenRoles(of: user.id, logger: context.logger),
             scopes: [Scope.user],
-            authentication: proof.authentication(mfaEnrolled: true), logger: context.logger)
+            authentication: proof.authentication(mfaEnrolled: true), organization: organization, logger: context.logger)
         return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn)
     }
 

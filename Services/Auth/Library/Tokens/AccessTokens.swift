@@ -14,12 +14,14 @@ struct AccessTokens: Sendable {
     let ids: IDGenerator
 
     /// `authentication`: how the session was proven (user tokens); service tokens have none.
+    /// `organization`: the session's active organisation and the member's current role there.
     func issue(
         subject: String,
         sessionID: UUID?,
         roles: [Role],
         scopes: [String],
         authentication: SessionAuthentication? = nil,
+        organization: ActiveOrganization? = nil,
         logger: Logger
     ) async throws -> String {
         let now = self.clock.now
@@ -28,6 +30,8 @@ struct AccessTokens: Sendable {
             subject: subject,
             sessionID: sessionID?.uuidString.lowercased(),
             roles: roles.map(\.rawValue),
+            organizationID: organization?.id.uuidString.lowercased(),
+            organizationRole: organization?.role.rawValue,
             scopes: scopes,
             audience: [self.audience],
             issuer: self.issuer,

@@ -160,11 +160,12 @@ struct TokenController: RouteController {
             // The session's proof carries over unchanged (a refresh proves nothing new); whether
             // the user has a second factor is read afresh, so enrolling one takes effect here.
             let factors = try await MFAFactors.of(userID, postgres: self.auth.postgres, logger: logger)
+            let organization = try await ActiveOrganization.of(session: sessionID, postgres: self.auth.postgres, logger: logger)
             let accessToken = try await self.auth.accessTokens.issue(
                 subject: userID.uuidString.lowercased(), sessionID: sessionID,
                 roles: try await self.auth.heldRoles.tokenRoles(of: userID, logger: logger),
                 scopes: [Scope.user],
-                authentication: proof.authentication(mfaEnrolled: factors.any), logger: logger)
+                authentication: proof.authentication(mfaEnrolled: factors.any), organization: organization, logger: logger)
             return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
         case .reused(let sessionID, let userID):
             try await self.auth.postgres.transaction(logger: logger) { connection in

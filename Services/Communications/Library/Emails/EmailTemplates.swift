@@ -23,6 +23,7 @@ struct EmailTemplates: Sendable {
         "magic_link": ["link", "code"],
         "verify_email": ["link"],
         "password_reset": ["link"],
+        "organization_invitation": ["link"],
         // The verifier's single-use upload link (issue 22).
         "accreditation_verifier_request": ["link"],
     ]
@@ -35,6 +36,7 @@ struct EmailTemplates: Sendable {
         "password_reset": ["email", "link", "expires_in_minutes"],
         "magic_link": ["link", "code", "expires_in_minutes"],
         "new_device_sign_in": ["email", "device", "reset_link"],
+        "organization_invitation": ["organization_name", "role", "link", "expires_in_days"],
         "statement_ready": ["greeting_name", "statement_title", "period", "link"],
         "investment_committed": ["greeting_name", "amount"],
         "investment_funded": ["greeting_name", "amount", "funding_date"],

@@ -9,6 +9,8 @@ enum TemplateRequesters {
         "verify_email": [.auth],
         "password_reset": [.auth],
         "magic_link": [.auth],
+        // Issue 16: an organisation's invitation link.
+        "organization_invitation": [.auth],
         // communications itself mails it as the email channel of a security notification (issue 14).
         "new_device_sign_in": [.auth, .communications],
         "statement_ready": [.investments],

@@ -43,7 +43,10 @@ struct OfferingController: RouteController {
             requiresAccreditation: asked.requiresAccreditation ?? true
         )
         try terms.problems().check()
-        let document = try await self.store.create(terms, property: property, logger: context.logger)
+        // Opened while an organisation is active (and the caller may edit there): it owns the offering.
+        let organization =
+            context.identity.organizationRole?.canEdit == true ? context.identity.organizationID.flatMap(UUID.init(uuidString:)) : nil
+        let document = try await self.store.create(terms, property: property, organization: organization, logger: context.logger)
         return JSONDocument(document.text, status: .created, headers: [.location: "/v1/offerings/\(document.id.uuidString.lowercased())"])
     }
 
@@ -71,18 +74,25 @@ struct Offering: Sendable {
     var id: UUID
     var propertyId: UUID
     var sponsorId: UUID
+    /// The organisation that owns the offering, if it was opened while one was active.
+    var organizationId: UUID?
     var status: String
     var terms: OfferingTerms
     var amountRaised: Money
     var text: String
 
-    /// Drafts are the sponsor's own business until they open.
+    /// Drafts are the sponsor's (and their organisation's) own business until they open; every
+    /// member of the owning organisation sees them, viewers included.
     func isVisible(to identity: Identity) -> Bool {
-        self.status != "draft" || self.canManage(identity)
+        self.status != "draft" || self.canManage(identity) || identity.acts(in: self.organizationId) { _ in true }
     }
 
+    /// Admins, the sponsor who opened it, and members of the owning organisation whose role may
+    /// edit (owner, admin, member; the same rule as properties' `PropertyAccess`, and for the same
+    /// reason the organisation's role needs no sponsor role beside it).
     func canManage(_ identity: Identity) -> Bool {
         identity.has(role: .admin) || (identity.has(role: .sponsor) && identity.userID == self.sponsorId)
+            || (identity.userID != nil && identity.acts(in: self.organizationId, \.canEdit))
     }
 }
 
@@ -91,36 +101,37 @@ struct OfferingStore: Sendable {
     let ids: IDGenerator
 
     static let select = """
-        SELECT o.id, o.property_id, o.sponsor_id, o.status, o.name, o.open_date::text, o.close_date::text, o.minimum_investment,
+        SELECT o.id, o.property_id, o.sponsor_id, o.organization_id, o.status, o.name, o.open_date::text, o.close_date::text, o.minimum_investment,
                o.maximum_investment, o.target_raise, o.share_classes, o.requires_accreditation, o.amount_raised,
                investments.offering_document(o, p)::text
         FROM investments.offerings o JOIN investments.property_copies p USING (property_id)
         """
 
-    typealias Row = (UUID, UUID, UUID, String, String, String?, String?, Money, Money?, Money, [String], Bool, Money, String)
+    typealias Row = (UUID, UUID, UUID, UUID?, String, String, String?, String?, Money, Money?, Money, [String], Bool, Money, String)
 
     static func offering(_ row: Row) -> Offering {
         Offering(
-            id: row.0, propertyId: row.1, sponsorId: row.2, status: row.3,
+            id: row.0, propertyId: row.1, sponsorId: row.2, organizationId: row.3, status: row.4,
             terms: OfferingTerms(
-                name: row.4, status: row.3, openDate: row.5.flatMap(CalendarDate.init), closeDate: row.6.flatMap(CalendarDate.init),
-                minimumInvestment: row.7, maximumInvestment: row.8, targetRaise: row.9, shareClasses: row.10,
-                requiresAccreditation: row.11
+                name: row.5, status: row.4, openDate: row.6.flatMap(CalendarDate.init), closeDate: row.7.flatMap(CalendarDate.init),
+                minimumInvestment: row.8, maximumInvestment: row.9, targetRaise: row.10, shareClasses: row.11,
+                requiresAccreditation: row.12
             ),
-            amountRaised: row.12, text: row.13
+            amountRaised: row.13, text: row.14
         )
     }
 
-    func create(_ terms: OfferingTerms, property: PropertySnapshot, logger: Logger) async throws -> (id: UUID, text: String) {
+    /// `organization`: the creator's active organisation, when their role there may edit.
+    func create(_ terms: OfferingTerms, property: PropertySnapshot, organization: UUID?, logger: Logger) async throws -> (id: UUID, text: String) {
         let id = self.ids.next()
         return try await self.postgres.transaction(logger: logger) { connection in
             try await PropertyCopies.save(property, on: connection, logger: logger)
             let rows = try await connection.query(
                 """
                 INSERT INTO investments.offerings
-                    (id, property_id, sponsor_id, name, status, open_date, close_date, minimum_investment,
+                    (id, property_id, sponsor_id, organization_id, name, status, open_date, close_date, minimum_investment,
                      maximum_investment, target_raise, share_classes, requires_accreditation)
-                VALUES (\(id), \(property.propertyId), \(property.sponsorId), \(terms.name), \(terms.status),
+                VALUES (\(id), \(property.propertyId), \(property.sponsorId), \(organization), \(terms.name), \(terms.status),
                         \(terms.openDate?.description)::date, \(terms.closeDate?.description)::date, \(terms.minimumInvestment),
                         \(terms.maximumInvestment), \(terms.targetRaise), \(terms.shareClasses), \(terms.requiresAccreditation))
                 ON CONFLICT (property_id) DO NOTHING
@@ -158,11 +169,12 @@ struct OfferingStore: Sendable {
         var binds = SQLBinds()
         var conditions: [String] = []
         if !identity.has(role: .admin) {
-            if identity.has(role: .sponsor), let userID = identity.userID {
-                conditions.append("(x.status IN ('open', 'closed') OR x.sponsor_id = \(binds.add(userID)))")
-            } else {
-                conditions.append("x.status IN ('open', 'closed')")
+            var visible = ["x.status IN ('open', 'closed')"]
+            if identity.has(role: .sponsor), let userID = identity.userID { visible.append("x.sponsor_id = \(binds.add(userID))") }
+            if identity.userID != nil, identity.organizationRole != nil, let organization = identity.organizationID.flatMap(UUID.init(uuidString:)) {
+                visible.append("x.organization_id = \(binds.add(organization))")
             }
+            conditions.append("(\(visible.joined(separator: " OR ")))")
         }
         conditions.append(page.after(&binds))
         let sql = """

@@ -56,13 +56,16 @@ struct PropertyStore: Sendable {
         let id = self.ids.next()
         let document = try Self.encode(fields)
         let base = Slug.make(from: fields.propertyName)
+        // A listing made while an organisation is active belongs to it, unless the caller only
+        // views that organisation (a listing they could not then edit).
+        let organizationID = identity.organizationRole?.canEdit == true ? identity.organizationID : nil
         return try await self.postgres.transaction(logger: logger) { connection in
             // A taken slug gets the id's last characters, which are random in a UUIDv7.
             for slug in [base, base + "-" + id.uuidString.suffix(6).lowercased()] {
                 let rows = try await connection.query(
                     """
                     INSERT INTO properties.properties AS p (id, slug, sponsor_id, organization_id, \(unescaped: Self.columns))
-                    SELECT \(id), \(slug), \(sponsorID), \(identity.organizationID), \(unescaped: Self.columns)
+                    SELECT \(id), \(slug), \(sponsorID), \(organizationID), \(unescaped: Self.columns)
                     FROM jsonb_populate_record(NULL::properties.properties, \(document)::jsonb)
                     ON CONFLICT (slug) DO NOTHING
                     RETURNING properties.property_document(p)::text, p.version
