@@ -78,6 +78,8 @@ public enum ServiceGrants {
         Scope.readSegments: [.communications],
         // GET /internal/v1/users/{id}/export on every service: auth gathers a user's data export.
         Scope.exportUsers: [.auth],
+        // POST /internal/v1/users/{id}/erasure on every service: auth carries out account deletion.
+        Scope.eraseUsers: [.auth],
     ]
 
     /// The scopes of `service`'s client, sorted.
@@ -113,7 +115,7 @@ public enum ServiceCalls {
     ]
 
     /// Internal routes every service serves (the kit mounts them), so they have no one owner.
-    public static let servedByEvery: Set<String> = [Scope.exportUsers]
+    public static let servedByEvery: Set<String> = [Scope.exportUsers, Scope.eraseUsers]
 
     /// The services that call `service`: callers of its internal routes, publishers of the event
     /// types it subscribes to (the outbox delivers by HTTP), and for auth every other service (service

@@ -6,7 +6,7 @@ import ServiceKit
 import TestSupport
 import Testing
 
-/// Every privacy operation (consents, data export), exercised against the running service with good and bad
+/// Every privacy operation (consents, data export, account deletion), exercised against the running service with good and bad
 /// input, answers as auth's OpenAPI document says, and every documented one is exercised.
 @Suite struct PrivacyOpenAPITests {
     @Test func thePrivacyDocumentIsTrueOfTheRunningService() async throws {
@@ -55,9 +55,20 @@ import Testing
             #expect(try await call(.GET, "/v1/auth/me/exports/\(id)/download", token: token).status == 410)
             #expect(try await call(.GET, "/v1/auth/me/exports/\(id)", token: token).status == 200)
 
+            // Account deletion: none yet, asked, shown, cancelled, nothing left to cancel.
+            #expect(try await call(.GET, "/v1/auth/me/deletion", token: token).status == 404)
+            #expect(try await call(.POST, "/v1/auth/me/deletion", token: token).status == 202)
+            _ = try await call(.POST, "/v1/auth/me/deletion")
+            #expect(try await call(.GET, "/v1/auth/me/deletion", token: token).status == 200)
+            #expect(try await call(.DELETE, "/v1/auth/me/deletion", token: token).status == 200)
+            #expect(try await call(.DELETE, "/v1/auth/me/deletion", token: token).status == 404)
+            _ = try await call(.DELETE, "/v1/auth/me/deletion")
+            _ = try await call(.GET, "/v1/auth/me/deletion")
+
             var documented: Set<String> = []
             if case .object(let paths)? = document["paths"] {
-                for (path, item) in paths where path.hasPrefix("/v1/auth/me/consents") || path.hasPrefix("/v1/auth/me/export") {
+                for (path, item) in paths
+                where path.hasPrefix("/v1/auth/me/consents") || path.hasPrefix("/v1/auth/me/export") || path == "/v1/auth/me/deletion" {
                     if case .object(let operations) = item {
                         for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
                     }

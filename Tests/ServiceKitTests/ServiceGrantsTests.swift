@@ -25,7 +25,8 @@ import Testing
                 "service",
             ])
         #expect(ServiceGrants.scopes(of: .properties) == ["events:publish", "service"])
-        #expect(ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "internal:users.export", "service"])
+        #expect(
+            ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "internal:users.erase", "internal:users.export", "service"])
         #expect(
             ServiceGrants.scopes(of: .investments)
                 == [

@@ -31,6 +31,7 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 [
                     SigningKeyRotation(keys: Self.context(settings, policy, hasher, decoyHash, dependencies).keys, logger: dependencies.logger),
                     DataExportGatherer(dependencies, settings: settings.privacy),
+                    AccountDeletionSweep(dependencies, settings: settings.privacy),
                 ]
             },
             purgeTargets: AuthRetention.purgeTargets(settings),
@@ -66,6 +67,8 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 // Privacy (issue 16): consents, data export.
                 router.mount(ConsentController(auth: auth), at: "/v1/auth/me/consents")
                 router.mount(DataExportController(auth: auth, exports: DataExports(dependencies, settings: settings.privacy)), at: "/v1/auth/me")
+                router.mount(
+                    AccountDeletionController(auth: auth, deletions: AccountDeletions(dependencies, settings: settings.privacy)), at: "/v1/auth/me")
                 // Organisations (issue 16, part A).
                 router.mount(OrganizationController(auth: auth), at: "/v1/auth/organizations")
                 router.mount(InvitationAnswerController(auth: auth), at: "/v1/auth/organization-invitations")

@@ -53,6 +53,9 @@ extension AuthEntryPoint {
           DATA_EXPORT_MAX_ATTEMPTS    gathering attempts before an export fails (10)
           DATA_EXPORT_ENCRYPTION_KEY  base64, 32+ bytes, seals archives (one kept in the database)
           RATE_LIMIT_DATA_EXPORT_PER_DAY_PER_USER  data exports asked for (3)
+          ACCOUNT_DELETION_DELAY_DAYS     an account is deleted this long after the request (30)
+          ACCOUNT_DELETION_POLL_SECONDS   how often due deletions are looked for (60)
+          ACCOUNT_DELETION_RETRY_SECONDS  wait before a service that did not acknowledge is asked again (300)
         """
     }
 }

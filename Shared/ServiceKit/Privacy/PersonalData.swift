@@ -27,19 +27,36 @@ public struct PersonalDataTable: Sendable, Equatable {
     /// the person and would help an attacker who got hold of the archive, and stored files (sealed
     /// K-1s, uploaded documents) that have download routes of their own.
     public var omitted: [String]
+    /// What account deletion does to the user's rows (GDPR Art. 17): delete them, or keep them
+    /// with the user's id replaced (`PersonalDataErasure`).
+    public var erasure: Erasure
 
-    public init(_ table: String, _ columns: [Column], omitting omitted: [String] = []) {
+    /// Account deletion's rule for a table.
+    public enum Erasure: Sendable, Equatable {
+        /// The rows go (the common case: the user's own things).
+        case delete
+        /// The rows stay, the user's id columns take the request's anonymous id and `clearing`
+        /// (nullable columns with personal detail: names, IPs, user agents) become NULL. For
+        /// records the law makes the business keep (money records: 26 U.S.C. § 6001 and 26 CFR
+        /// § 1.6001-1(e), SEC Rule 17a-4; signatures: E-SIGN Act 15 U.S.C. § 7001(d)) and for
+        /// other people's records a staff member or sponsor acted on; GDPR Art. 17(3)(b) and (e).
+        case anonymise(clearing: [String])
+    }
+
+    public init(_ table: String, _ columns: [Column], omitting omitted: [String] = [], erasure: Erasure = .delete) {
+        let cleared: [String] = if case .anonymise(let clearing) = erasure { clearing } else { [] }
         precondition(
-            ([table] + columns.map(\.name) + omitted).allSatisfy { $0.wholeMatch(of: /[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?/) != nil },
+            ([table] + columns.map(\.name) + omitted + cleared).allSatisfy { $0.wholeMatch(of: /[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?/) != nil },
             "personal data names are SQL identifiers from code")
         self.table = table
         self.columns = columns
         self.omitted = omitted
+        self.erasure = erasure
     }
 
     /// `user_id` as a uuid column: the common case.
-    public init(_ table: String, _ names: String..., omitting omitted: [String] = []) {
-        self.init(table, names.map(Column.id), omitting: omitted)
+    public init(_ table: String, _ names: String..., omitting omitted: [String] = [], erasure: Erasure = .delete) {
+        self.init(table, names.map(Column.id), omitting: omitted, erasure: erasure)
     }
 }
 

@@ -85,8 +85,9 @@ public func buildServiceApplication(
     )
     router.authenticated.addRoutes(inbox.endpoints, atPath: "/internal/events")
     router.authenticated.addRoutes(DeadLetters(client: postgres, schema: schema).endpoints, atPath: "/internal/outbox/dead-letters")
-    router.authenticated.addRoutes(
-        PersonalDataController(tables: definition.personalData, postgres: postgres).endpoints, atPath: "/internal/v1/users")
+    let personalData = PersonalDataController(tables: definition.personalData, postgres: postgres, schema: schema)
+    router.authenticated.addRoutes(personalData.endpoints, atPath: "/internal/v1/users")
+    router.authenticated.addRoutes(personalData.erasureEndpoints, atPath: "/internal/v1/users")
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()
