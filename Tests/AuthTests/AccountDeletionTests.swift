@@ -100,6 +100,8 @@ import Testing
                 ("{}", "anonymous_id"), (#"{"anonymous_id":5}"#, "anonymous_id"), (#"{"anonymous_id":"\u0000"}"#, "anonymous_id"),
                 (#"{"anonymous_id":"\#(String(repeating: "a", count: 10_000))"}"#, "anonymous_id"), (#"{"anonymous_id":1e400}"#, "anonymous_id"),
                 (#"{"anonymous_id":"\#(id)"}"#, "anonymous_id"), (#"{"anonymous_id":"\#(UUID())","who":"x"}"#, "who"), ("[]", "body"),
+                (#"{"anonymous_id":"\#(UUID())","email":5}"#, "email"),
+                (#"{"anonymous_id":"\#(UUID())","email":"\#(String(repeating: "e", count: 10_000))"}"#, "email"),
             ] {
                 let reply = try await auth.client.post(path, bad, token: service)
                 #expect((400..<500).contains(reply.status), "\(bad): \(reply.status)")

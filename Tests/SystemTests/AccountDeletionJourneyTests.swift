@@ -72,7 +72,19 @@ import Testing
             let done = try await eventually(timeout: .seconds(60), interval: .milliseconds(250)) {
                 (try? await suite.count("SELECT count(*) FROM auth.deletion_requests WHERE id = '\(requestID)' AND status = 'completed'")) == 1
             }
-            try #require(done, "the deletion was carried out")
+            let state = try await TestDatabase.withAdmin(database: suite.database.name) { admin in
+                var text = ""
+                let rows = try await admin.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT status || ' ' || attempts || ' ' || coalesce(last_error, '-') || ' acks: '
+                                || (SELECT coalesce(string_agg(service, ','), '') FROM auth.deletion_acknowledgements WHERE request_id = r.id)
+                            FROM auth.deletion_requests r WHERE id = '\(requestID)'
+                            """))
+                for try await value in rows.decode(String.self) { text = value }
+                return text
+            }
+            try #require(done, "the deletion was carried out: \(state)")
             #expect(try await suite.count("SELECT count(*) FROM auth.deletion_acknowledgements WHERE request_id = '\(requestID)'") == 4)
             // The outbox delivers what was in flight before the search.
             _ = try await eventually(timeout: .seconds(20), interval: .milliseconds(250)) {
@@ -87,8 +99,9 @@ import Testing
             )
             #expect(try await suite.count("SELECT count(*) FROM auth.users WHERE id = '\(otherID.lowercased())'") == 1)
             #expect(try await Self.hits(suite, [otherID.lowercased()]).count > 3)
-            // The old session is gone with the account.
-            #expect(try await SystemClient.send(.GET, "\(suite.auth)/v1/auth/me/deletion", token: token).status == 401)
+            // The account is gone: its password no longer signs in, and nothing of it answers.
+            #expect(try await SystemClient.signIn(suite, email, "an export journey passphrase").string("access_token") == nil)
+            #expect(try await SystemClient.send(.GET, "\(suite.auth)/v1/auth/me/deletion", token: token).status != 200)
             // Audit rows stay, unlinked: requested and completed are there, naming no user.
             #expect(try await suite.count("SELECT count(*) FROM auth.audit_log WHERE action LIKE 'account_deletion.%'") >= 2)
         }

@@ -9,7 +9,7 @@ import ServiceKit
 /// webinars other people take part in stay under the request's anonymous id.
 enum CommunicationsPersonalData {
     static let tables: [PersonalDataTable] = [
-        PersonalDataTable("communications.email_sends", "recipient_id"),
+        PersonalDataTable("communications.email_sends", [.id("recipient_id"), .email("to_email")]),
         PersonalDataTable("communications.notifications", "user_id"),
         PersonalDataTable("communications.notification_deliveries", "user_id"),
         PersonalDataTable("communications.notification_digests", "user_id"),

@@ -12,10 +12,14 @@ public struct PersonalDataTable: Sendable, Equatable {
     public enum Column: Sendable, Equatable {
         case id(String)
         case text(String)
+        /// A column holding the account's email address, for rows written before the user's id was
+        /// known (mail to an address). Only account deletion matches it (auth sends the address);
+        /// the export, which has only the id, leaves these rows to the id columns.
+        case email(String)
 
         var name: String {
             switch self {
-            case .id(let name), .text(let name): name
+            case .id(let name), .text(let name), .email(let name): name
             }
         }
     }
@@ -74,6 +78,7 @@ public enum PersonalDataExport {
                 switch column {
                 case .id(let name): "t.\(name) = \(id)"
                 case .text(let name): "t.\(name) = \(text)"
+                case .email: "false"
                 }
             }
             let row = table.omitted.isEmpty ? "to_jsonb(t)" : "to_jsonb(t) - ARRAY[\(table.omitted.map { "'\($0)'" }.joined(separator: ","))]"

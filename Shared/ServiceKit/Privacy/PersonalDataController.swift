@@ -35,13 +35,14 @@ struct PersonalDataController: Sendable {
     @Sendable func erase(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let id = try context.parameters.uuid("id", "user")
         var fields = try BodyFields(
-            try await request.decode(as: JSONValue.self, context: context), allowed: ["anonymous_id"], required: ["anonymous_id"])
+            try await request.decode(as: JSONValue.self, context: context), allowed: ["anonymous_id", "email"], required: ["anonymous_id"])
         let anonymousID = fields.uuid("anonymous_id", required: true)
+        let email = fields.text("email", max: 320)
         try fields.check()
         guard let anonymousID else { throw Problem.validation(field: "anonymous_id", "is required") }
         guard anonymousID != id else { throw Problem.validation(field: "anonymous_id", "must not be the user's id") }
         try await PersonalDataErasure.erase(
-            id, anonymousID: anonymousID, in: self.tables, schema: self.schema, postgres: self.postgres, logger: context.logger)
+            id, anonymousID: anonymousID, email: email, in: self.tables, schema: self.schema, postgres: self.postgres, logger: context.logger)
         context.logger.info("personal data erased", metadata: ["tables": .stringConvertible(self.tables.count)])
         return .noContent
     }

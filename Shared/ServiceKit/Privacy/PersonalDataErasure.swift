@@ -10,13 +10,14 @@ import PostgresNIO
 public enum PersonalDataErasure {
     /// `anonymousID` is the stable stand-in the kept records get: random per request (auth makes
     /// it), the same in every service so one person's kept records still belong together, and not
-    /// derivable from the user's id.
+    /// derivable from the user's id. `email` is the account's address, for `.email` columns.
     public static func erase(
-        _ user: UUID, anonymousID: UUID, in tables: [PersonalDataTable], schema: String, postgres: PostgresClient, logger: Logger
+        _ user: UUID, anonymousID: UUID, email: String?, in tables: [PersonalDataTable], schema: String, postgres: PostgresClient,
+        logger: Logger
     ) async throws {
         try await postgres.transaction(logger: logger) { connection in
             for table in tables {
-                try await connection.query(Self.statement(for: table, user: user, anonymousID: anonymousID), logger: logger)
+                try await connection.query(Self.statement(for: table, user: user, anonymousID: anonymousID, email: email), logger: logger)
             }
             // The outbox keeps delivered rows for a while (operators read them); those whose
             // envelope names the user go now. Undelivered ones stay until delivered: the event is
@@ -35,16 +36,18 @@ public enum PersonalDataErasure {
 
     /// The statement for one table: a `DELETE`, or an `UPDATE` that swaps the user's id for the
     /// anonymous one in each id column that holds it and clears the personal columns.
-    static func statement(for table: PersonalDataTable, user: UUID, anonymousID: UUID) -> PostgresQuery {
+    static func statement(for table: PersonalDataTable, user: UUID, anonymousID: UUID, email: String?) -> PostgresQuery {
         var binds = SQLBinds()
         let id = binds.add(user)
         let text = binds.add(user.uuidString.lowercased())
         let anonymousUUID = binds.add(anonymousID)
         let anonymousText = binds.add(anonymousID.uuidString.lowercased())
+        let address = email.map { binds.add($0.lowercased()) }
         let matches = table.columns.map { column in
             switch column {
             case .id(let name): "\(name) = \(id)"
             case .text(let name): "\(name) = \(text)"
+            case .email(let name): address.map { "lower(\(name)) = \($0)" } ?? "false"
             }
         }.joined(separator: " OR ")
         switch table.erasure {
@@ -55,6 +58,8 @@ public enum PersonalDataErasure {
                 switch column {
                 case .id(let name): "\(name) = CASE WHEN \(name) = \(id) THEN \(anonymousUUID) ELSE \(name) END"
                 case .text(let name): "\(name) = CASE WHEN \(name) = \(text) THEN \(anonymousText) ELSE \(name) END"
+                // A kept record loses the address (the column must be nullable).
+                case .email(let name): "\(name) = CASE WHEN \(address.map { "lower(\(name)) = \($0)" } ?? "false") THEN NULL ELSE \(name) END"
                 }
             }
             // Personal columns are cleared on the user's own records only (the first column names

@@ -73,7 +73,10 @@ struct AccountDeletionSweep: Service {
     private func erase(_ request: ClaimedDeletion, at service: ServiceName) async -> Bool {
         let base = self.peers[service.rawValue] ?? URL(string: "http://127.0.0.1:\(service.defaultPort)")!
         let url = base.appendingPathComponent("internal/v1/users/\(request.userID.uuidString.lowercased())/erasure")
-        let body = #"{"anonymous_id":"\#(request.anonymousID.uuidString.lowercased())"}"#
+        var fields = ["anonymous_id": request.anonymousID.uuidString.lowercased()]
+        fields["email"] = request.email
+        guard let data = try? JSONEncoder().encode(fields) else { return false }
+        let body = String(decoding: data, as: UTF8.self)
         guard let reply = try? await self.internalClient.send(.POST, url, json: body, context: .background()) else { return false }
         return reply.status == 204
     }

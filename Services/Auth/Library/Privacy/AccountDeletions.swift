@@ -20,6 +20,8 @@ struct ClaimedDeletion: Sendable {
     var id: UUID
     var userID: UUID
     var anonymousID: UUID
+    /// The account's address, for rows other services keyed by it alone (mail sent to it).
+    var email: String?
     var acknowledged: Set<String>
 }
 
@@ -133,12 +135,12 @@ struct AccountDeletions: Sendable {
                 SELECT id FROM auth.deletion_requests WHERE status = 'pending' AND next_attempt_at <= \(now) AND due_at <= \(now)
                 ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
             )
-            RETURNING id, user_id, anonymous_id,
+            RETURNING id, user_id, anonymous_id, (SELECT email FROM auth.users u WHERE u.id = r.user_id),
                 (SELECT coalesce(array_agg(service), '{}') FROM auth.deletion_acknowledgements a WHERE a.request_id = r.id)
             """,
             logger: logger)
-        for try await (id, userID, anonymousID, acknowledged) in rows.decode((UUID, UUID, UUID, [String]).self) {
-            return ClaimedDeletion(id: id, userID: userID, anonymousID: anonymousID, acknowledged: Set(acknowledged))
+        for try await (id, userID, anonymousID, email, acknowledged) in rows.decode((UUID, UUID, UUID, String?, [String]).self) {
+            return ClaimedDeletion(id: id, userID: userID, anonymousID: anonymousID, email: email, acknowledged: Set(acknowledged))
         }
         return nil
     }
@@ -198,7 +200,7 @@ struct AccountDeletions: Sendable {
             } else {
                 try await connection.query("DELETE FROM auth.rate_limit_buckets WHERE identifier = \(id)", logger: logger)
             }
-            try await connection.query("DELETE FROM auth.users WHERE id = \(request.userID)", logger: logger)
+            // The request first: a pending request must name its user (the table's check).
             try await connection.query(
                 """
                 UPDATE auth.deletion_requests SET status = 'completed', completed_at = \(now), user_id = NULL, anonymous_id = NULL,
@@ -206,6 +208,7 @@ struct AccountDeletions: Sendable {
                 WHERE id = \(request.id)
                 """,
                 logger: logger)
+            try await connection.query("DELETE FROM auth.users WHERE id = \(request.userID)", logger: logger)
             try await connection.query("DELETE FROM auth.idempotency_keys WHERE owner = \(id)", logger: logger)
             // Delivered events that named the user (auth's outbox keeps them a while for operators).
             try await connection.query(
