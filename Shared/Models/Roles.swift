@@ -28,4 +28,6 @@ public enum Scope {
     public static let sendEmails = "internal:emails.send"
     /// `GET /internal/v1/segments/{id}/members` in analytics: a segment's users, for campaigns.
     public static let readSegments = "internal:segments.read"
+    /// `POST /internal/v1/api-tokens/introspect` in auth: who a personal API token acts for.
+    public static let introspectAPITokens = "internal:api-tokens.introspect"
 }

@@ -76,6 +76,9 @@ public enum ServiceGrants {
         // GET /internal/v1/segments/{id}/members in analytics: communications sends campaigns to
         // a segment's members.
         Scope.readSegments: [.communications],
+        // POST /internal/v1/api-tokens/introspect in auth: every service accepts personal API
+        // tokens and asks auth about each (auth itself looks in its own table).
+        Scope.introspectAPITokens: [.properties, .investments, .communications, .analytics],
     ]
 
     /// The scopes of `service`'s client, sorted.
@@ -107,7 +110,7 @@ public enum ServiceCalls {
     public static let routeOwners: [String: ServiceName] = [
         Scope.readUsers: .auth, Scope.readProperties: .properties, Scope.readDocuments: .properties,
         Scope.signDocuments: .properties,
-        Scope.sendEmails: .communications, Scope.readSegments: .analytics,
+        Scope.sendEmails: .communications, Scope.readSegments: .analytics, Scope.introspectAPITokens: .auth,
     ]
 
     /// The services that call `service`: callers of its internal routes, publishers of the event

@@ -10,7 +10,7 @@ import Testing
 /// OpenAPI document says — success and failure responses alike — and every route is documented.
 @Suite struct AuthOpenAPITests {
     /// Areas whose own suite exercises every operation against the document (PasskeyOpenAPITests).
-    static let exercisedElsewhere = ["/v1/auth/passkeys", "/v1/auth/mfa"]
+    static let exercisedElsewhere = ["/v1/auth/passkeys", "/v1/auth/mfa", "/v1/auth/api-tokens"]
 
     @Test func theDocumentIsTrueOfTheRunningService() async throws {
         var limits = RateLimits()

@@ -31,6 +31,10 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 [SigningKeyRotation(keys: Self.context(settings, policy, hasher, decoyHash, dependencies).keys, logger: dependencies.logger)]
             },
             purgeTargets: AuthRetention.purgeTargets(settings),
+            // API tokens reach only the profile routes here: never tokens, sessions, passwords,
+            // second factors or their own management (README, "API tokens").
+            apiTokenReach: .only(["/v1/auth/me", "/v1/auth/me/login-history"]),
+            apiTokenIntrospector: { dependencies in AuthAPITokenLookup(tokens: Self.apiTokens(settings, dependencies)) },
             routes: { router, dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
                 router.mount(JWKSController(keys: auth.keys), at: "/.well-known/jwks.json")
@@ -47,6 +51,9 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 router.mount(
                     OAuthController(auth: auth, providers: OAuthProviders(settings: settings.oauth, logger: dependencies.logger)), at: "/v1/auth")
                 router.mount(InternalUserController(users: auth.users), at: "/internal/v1/users")
+                let apiTokens = Self.apiTokens(settings, dependencies)
+                router.mount(APITokenController(auth: auth, tokens: apiTokens), at: "/v1/auth/api-tokens")
+                router.mount(APITokenIntrospectionController(tokens: apiTokens), at: "/internal/v1/api-tokens")
             }
         )
     }
@@ -57,6 +64,12 @@ public enum AuthEntryPoint: ServiceEntryPoint {
         var handlers = EventHandlers()
         RoleEvents(outbox: dependencies.outbox).register(in: &handlers)
         return handlers
+    }
+
+    static func apiTokens(_ settings: AuthSettings, _ dependencies: ServiceDependencies) -> APITokens {
+        APITokens(
+            postgres: dependencies.postgres, limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema),
+            settings: settings.apiTokens, ids: dependencies.ids)
     }
 
     /// The stores are cheap values over the shared pool. Each `SigningKeys` caches the active key

@@ -41,6 +41,8 @@ public struct AuthSettings: Sendable {
     public var oauth: OAuthSettings
     /// TOTP, recovery codes, MFA tickets and step-up (MFASettings.swift).
     public var mfa: MFASettings
+    /// Personal API tokens: longest lifetime, how many per user, rate limit (APITokenSettings.swift).
+    public var apiTokens: APITokenSettings
 
     public init(
         accessTokenLifetime: Duration = AuthSettings.maximumAccessTokenLifetime,
@@ -57,7 +59,8 @@ public struct AuthSettings: Sendable {
         emailLinkRetention: Duration = .seconds(7 * 86400),
         passkeys: PasskeySettings = PasskeySettings(),
         oauth: OAuthSettings = OAuthSettings(),
-        mfa: MFASettings = MFASettings()
+        mfa: MFASettings = MFASettings(),
+        apiTokens: APITokenSettings = APITokenSettings()
     ) {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
@@ -74,6 +77,7 @@ public struct AuthSettings: Sendable {
         self.passkeys = passkeys
         self.oauth = oauth
         self.mfa = mfa
+        self.apiTokens = apiTokens
     }
 
     /// Revocation is effective at refresh, so this bounds how long a revoked session still works.
@@ -140,7 +144,8 @@ public struct AuthSettings: Sendable {
             emailLinkRetention: .seconds(86400 * (try environment.integer("EMAIL_LINK_RETENTION_DAYS", default: 7, range: 1...3650))),
             passkeys: try PasskeySettings.fromEnvironment(environment),
             oauth: try OAuthSettings.fromEnvironment(environment),
-            mfa: try MFASettings.fromEnvironment(environment)
+            mfa: try MFASettings.fromEnvironment(environment),
+            apiTokens: try APITokenSettings.fromEnvironment(environment)
         )
     }
 }

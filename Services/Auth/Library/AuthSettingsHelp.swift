@@ -46,6 +46,9 @@ extension AuthEntryPoint {
           OAUTH_ALLOWED_REDIRECTS     where apps may be sent back (PUBLIC_URL's origin)
           OAUTH_FLOW_TTL_SECONDS      flows, sign-in codes, link tickets, 60-600 (600)
           RATE_LIMIT_OAUTH_PER_5MIN_PER_IP       authorize and callback requests (60)
+          API_TOKEN_MAX_TTL_DAYS      longest API-token lifetime, 1-365 (365)
+          API_TOKENS_PER_USER         live API tokens one user may hold (20)
+          RATE_LIMIT_API_TOKEN_PER_MINUTE        requests per API token, all services (600)
         """
     }
 }

@@ -21,6 +21,11 @@ public struct ServiceDefinition: Sendable {
     /// The service's own tables whose old rows the kit's retention purge deletes, beside the kit's
     /// outbox, inbox and idempotency keys.
     public var purgeTargets: [PurgeTarget]
+    /// Which `/v1/` routes personal API tokens may reach (`APITokenPolicy`); every one by default.
+    public var apiTokenReach: APITokenReach
+    /// Where API tokens are checked: by default auth's introspection route; auth passes its own
+    /// table lookup.
+    public var apiTokenIntrospector: (@Sendable (ServiceDependencies) -> any APITokenIntrospector)?
 
     public init(
         name: ServiceName,
@@ -29,6 +34,8 @@ public struct ServiceDefinition: Sendable {
         onStart: @escaping @Sendable (ServiceDependencies) async throws -> Void = { _ in },
         backgroundServices: @escaping @Sendable (ServiceDependencies) throws -> [any Service] = { _ in [] },
         purgeTargets: [PurgeTarget] = [],
+        apiTokenReach: APITokenReach = .everyPublicRoute,
+        apiTokenIntrospector: (@Sendable (ServiceDependencies) -> any APITokenIntrospector)? = nil,
         routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
     ) {
         self.name = name
@@ -37,6 +44,8 @@ public struct ServiceDefinition: Sendable {
         self.onStart = onStart
         self.backgroundServices = backgroundServices
         self.purgeTargets = purgeTargets
+        self.apiTokenReach = apiTokenReach
+        self.apiTokenIntrospector = apiTokenIntrospector
         self.routes = routes
     }
 
