@@ -19,7 +19,9 @@ ensure_apt chromium fonts-liberation
 
 ensure_build_deps
 log "swift build --build-tests"
+started=$SECONDS
 swift build --build-tests
+log "swift build --build-tests took $((SECONDS - started))s"
 # The executables just built need nothing the container image lacks (item 29 of issue 11: auth
 # could not start in the image without libargon2).
 bin=$(swift build --show-bin-path)
@@ -37,8 +39,10 @@ width=${TEST_PARALLELISM:-8}
 minutes=${TEST_TIMEOUT_MINUTES:-40}
 log "tractPackageTests --experimental-maximum-parallelization-width $width $* (at most $minutes min)"
 status=0
+started=$SECONDS
 timeout --kill-after=30s "${minutes}m" \
     "$bin/tractPackageTests.xctest" --testing-library swift-testing --experimental-maximum-parallelization-width "$width" "$@" || status=$?
+log "the test bundle took $((SECONDS - started))s (exit $status)"
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     echo "error: the tests did not finish within $minutes minutes and were stopped: a test is hanging." >&2
     echo "error: the tests still running are those above with a '◇ … started' line and no 'passed'/'failed' line." >&2
