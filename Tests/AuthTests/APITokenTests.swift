@@ -124,6 +124,15 @@ import Testing
             #expect(revoked.status == 401 && revoked.string("detail") == "The API token was revoked.", "\(revoked.text)")
             #expect(try await auth.client.get("/v1/auth/api-tokens/\(id)", token: ann).status == 404)
             #expect(try await auth.client.send(.DELETE, "/v1/auth/api-tokens/\(id)", token: ann).status == 404)
+            // Both made and revoked are in the audit log, by Ann's pseudonym, without the token's name.
+            let audit = try await auth.sql(
+                """
+                SELECT action || ' ' || actor_kind || ' ' || coalesce(after->>'scopes', '-') FROM auth.audit_log
+                WHERE target_kind = 'api_token' AND target = '\(id)' ORDER BY occurred_at, id
+                """)
+            #expect(audit == ["api_token.created user auth:read", "api_token.revoked user -"], "\(audit)")
+            #expect(
+                try await auth.count("SELECT count(*) FROM auth.audit_log WHERE before::text LIKE '%Export%' OR after::text LIKE '%Export%'") == 0)
 
             let second = try #require(try await Self.create(auth, ann, scopes: ["auth:read"]).string("token"))
             try await auth.sql("UPDATE auth.api_tokens SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL")

@@ -28,9 +28,17 @@ struct APITokenController: RouteController {
         // A long-lived credential is an account-security change: a user with a second factor
         // proves it recently first, as for a new passkey.
         try await self.auth.requireStepUp(context.identity, logger: context.logger)
+        let audited = AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))
         let created = try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            try await self.tokens.create(
+            let created = try await self.tokens.create(
                 userID: userID, name: ask.name, scopes: ask.scopes, lifetimeDays: ask.expiresInDays, on: connection, logger: context.logger)
+            // The name is the user's own words, so it stays out of the audit row.
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "api_token.created", actor: .user(userID), target: .resource(type: "api_token", id: created.id.uuidString.lowercased()),
+                    after: ["scopes": created.scopes.joined(separator: " "), "expires_in_days": String(ask.expiresInDays)], request: audited),
+                on: connection, logger: context.logger)
+            return created
         }
         return CreatedAPITokenReply(token: created)
     }
@@ -52,8 +60,15 @@ struct APITokenController: RouteController {
     @Sendable func revoke(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let userID = try self.owner(context)
         let id = try context.parameters.uuid("id", "API token")
+        let audited = AuditRequest(requestID: context.requestID, ip: self.auth.clientIP(request, context))
         let revoked = try await self.auth.postgres.transaction(logger: context.logger) { connection in
-            try await self.tokens.revoke(id, of: userID, on: connection, logger: context.logger)
+            guard try await self.tokens.revoke(id, of: userID, on: connection, logger: context.logger) else { return false }
+            try await AuditLog.record(
+                AuditEntry(
+                    action: "api_token.revoked", actor: .user(userID), target: .resource(type: "api_token", id: id.uuidString.lowercased()),
+                    request: audited),
+                on: connection, logger: context.logger)
+            return true
         }
         guard revoked else { throw Problem.notFound("No such API token.") }
         return .noContent
