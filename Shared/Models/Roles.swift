@@ -31,4 +31,6 @@ public enum Scope {
     /// `GET /internal/v1/users/{id}/export` on every service: the service's rows about a user, for
     /// auth's data export (issue 16, privacy).
     public static let exportUsers = "internal:users.export"
+    /// `POST /internal/v1/api-tokens/introspect` in auth: who a personal API token acts for.
+    public static let introspectAPITokens = "internal:api-tokens.introspect"
 }

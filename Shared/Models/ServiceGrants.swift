@@ -78,6 +78,9 @@ public enum ServiceGrants {
         Scope.readSegments: [.communications],
         // GET /internal/v1/users/{id}/export on every service: auth gathers a user's data export.
         Scope.exportUsers: [.auth],
+        // POST /internal/v1/api-tokens/introspect in auth: every service accepts personal API
+        // tokens and asks auth about each (auth itself looks in its own table).
+        Scope.introspectAPITokens: [.properties, .investments, .communications, .analytics],
     ]
 
     /// The scopes of `service`'s client, sorted.
@@ -109,7 +112,7 @@ public enum ServiceCalls {
     public static let routeOwners: [String: ServiceName] = [
         Scope.readUsers: .auth, Scope.readProperties: .properties, Scope.readDocuments: .properties,
         Scope.signDocuments: .properties,
-        Scope.sendEmails: .communications, Scope.readSegments: .analytics,
+        Scope.sendEmails: .communications, Scope.readSegments: .analytics, Scope.introspectAPITokens: .auth,
     ]
 
     /// Internal routes every service serves (the kit mounts them), so they have no one owner.

@@ -19,6 +19,8 @@ import Testing
             "/v1/auth/me/consents", "/v1/auth/me/export",
             // OrganizationOpenAPITests.
             "/v1/auth/organization",
+            // APITokenOpenAPITests.
+            "/v1/auth/api-tokens",
         ] + StaffOpenAPITests.documentedPrefixes
 
     @Test func theDocumentIsTrueOfTheRunningService() async throws {

@@ -53,6 +53,9 @@ extension AuthEntryPoint {
           DATA_EXPORT_MAX_ATTEMPTS    gathering attempts before an export fails (10)
           DATA_EXPORT_ENCRYPTION_KEY  base64, 32+ bytes, seals archives (one kept in the database)
           RATE_LIMIT_DATA_EXPORT_PER_DAY_PER_USER  data exports asked for (3)
+          API_TOKEN_MAX_TTL_DAYS      longest API-token lifetime, 1-365 (365)
+          API_TOKENS_PER_USER         live API tokens one user may hold (20)
+          RATE_LIMIT_API_TOKEN_PER_MINUTE        requests per API token, all services (600)
         """
     }
 }
