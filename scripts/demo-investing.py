@@ -6,7 +6,8 @@ API as the apps would do it. Standard library only.
                                          with SQL; the admin given its staff role with SQL, as
                                          staff are made by hand); the sponsor becomes one through
                                          the API: it applies and the admin approves (issue 16);
-                                         gives the sponsor a public profile page; prints the
+                                         gives the sponsor an organisation for its firm and a
+                                         public profile page; prints the
                                          sponsor's id for the listings
   scripts/demo-investing.py investing    offerings on two demo listings (Magnolia Court's with a
                                          subscription agreement its investors sign), funded positions,
@@ -167,6 +168,15 @@ def become_sponsor():
     call("POST", f"/v1/auth/admin/sponsor-applications/{pending['id']}/approve", token=sign_in(ADMIN))
 
 
+def sponsor_organization():
+    """The demo sponsor's firm as an organisation (issue 16), made through the API once; the sponsor
+    owns it and can invite colleagues (GET/POST /v1/auth/organizations/{id}/invitations)."""
+    token = sign_in(SPONSOR)
+    if not call("GET", "/v1/auth/organizations", token=token)["data"]:
+        call("POST", "/v1/auth/organizations",
+             {"slug": "magnolia-court-development", "name": "Magnolia Court Development LLC", "kind": "sponsor_firm"}, token=token)
+
+
 def sponsor_profile():
     """The demo sponsor's public profile page (GET /v1/auth/profiles/sloane-ridge-capital)."""
     call("PATCH", "/v1/auth/me/profile", {
@@ -295,6 +305,7 @@ def main():
     step = sys.argv[1] if len(sys.argv) > 1 else ""
     if step == "accounts":
         ids = ensure_accounts()
+        sponsor_organization()
         sponsor_profile()
         print(ids[SPONSOR[0]])
     elif step == "investing":

@@ -33,4 +33,6 @@ public enum Scope {
     public static let exportUsers = "internal:users.export"
     /// `POST /internal/v1/users/{id}/erasure` on every service: account deletion.
     public static let eraseUsers = "internal:users.erase"
+    /// `POST /internal/v1/api-tokens/introspect` in auth: who a personal API token acts for.
+    public static let introspectAPITokens = "internal:api-tokens.introspect"
 }

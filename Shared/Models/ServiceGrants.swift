@@ -80,6 +80,9 @@ public enum ServiceGrants {
         Scope.exportUsers: [.auth],
         // POST /internal/v1/users/{id}/erasure on every service: auth carries out account deletion.
         Scope.eraseUsers: [.auth],
+        // POST /internal/v1/api-tokens/introspect in auth: every service accepts personal API
+        // tokens and asks auth about each (auth itself looks in its own table).
+        Scope.introspectAPITokens: [.properties, .investments, .communications, .analytics],
     ]
 
     /// The scopes of `service`'s client, sorted.
@@ -111,7 +114,7 @@ public enum ServiceCalls {
     public static let routeOwners: [String: ServiceName] = [
         Scope.readUsers: .auth, Scope.readProperties: .properties, Scope.readDocuments: .properties,
         Scope.signDocuments: .properties,
-        Scope.sendEmails: .communications, Scope.readSegments: .analytics,
+        Scope.sendEmails: .communications, Scope.readSegments: .analytics, Scope.introspectAPITokens: .auth,
     ]
 
     /// Internal routes every service serves (the kit mounts them), so they have no one owner.

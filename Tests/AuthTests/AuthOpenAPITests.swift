@@ -16,9 +16,11 @@ import Testing
             // ProfileOpenAPITests.
             "/v1/auth/me/profile", "/v1/auth/profiles", "/v1/auth/me/onboarding",
             // PrivacyOpenAPITests.
-            "/v1/auth/me/consents", "/v1/auth/me/export",
+            "/v1/auth/me/consents", "/v1/auth/me/export", "/v1/auth/me/deletion",
             // OrganizationOpenAPITests.
             "/v1/auth/organization",
+            // APITokenOpenAPITests.
+            "/v1/auth/api-tokens",
         ] + StaffOpenAPITests.documentedPrefixes
 
     @Test func theDocumentIsTrueOfTheRunningService() async throws {

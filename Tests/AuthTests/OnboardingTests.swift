@@ -141,16 +141,26 @@ import Testing
             let userID = try await Self.userID(email, auth)
             try await auth.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE id = '\(userID)'")
             let token = try await auth.accessToken(email)
-            #expect(Self.steps(try await auth.client.get("/v1/auth/me/onboarding", token: token)) == ["first_listing": .null])
+            #expect(Self.steps(try await auth.client.get("/v1/auth/me/onboarding", token: token)) == ["organization": .null, "first_listing": .null])
             let listing = PropertySnapshot(
                 propertyId: UUID(), slug: "elm-street", propertyName: "Elm Street", status: "active", visibility: "public", city: "Austin",
                 state: "TX", propertyType: "multi_family", propertyClass: "B", inOz: true, ozTractGeoid: "48453001100", investmentOpen: true,
                 minimumInvestment: nil, maximumInvestment: nil, targetRaise: nil, sponsorId: userID, version: 1)
             _ = try await Self.deliver(PropertyPublished(property: listing), from: .properties, at: "2026-11-27T10:00:00Z", to: auth)
             let progress = try await auth.client.get("/v1/auth/me/onboarding", token: token)
-            #expect(Self.steps(progress) == ["first_listing": "2026-11-27T10:00:00.000000Z"])
-            #expect(progress["percent"] == 100)
+            #expect(Self.steps(progress) == ["organization": .null, "first_listing": "2026-11-27T10:00:00.000000Z"])
+            #expect(progress["percent"] == 50)
             #expect(progress["role"] == "sponsor")
+            // The organisation step is auth's own: creating the firm's organisation does it.
+            let made = try await auth.client.post(
+                "/v1/auth/organizations",
+                #"{"slug":"elm-street-\#(userID.uuidString.prefix(8).lowercased())","name":"Elm Street Partners","kind":"sponsor_firm"}"#,
+                token: token)
+            #expect(made.status == 201, "\(made.text)")
+            let after = try await auth.client.get("/v1/auth/me/onboarding", token: token)
+            #expect(after["percent"] == 100)
+            #expect(after["steps"]?[0]?["key"] == "organization")
+            #expect(after["steps"]?[0]?["done_at"] != .null)
         }
     }
 
@@ -177,9 +187,9 @@ import Testing
 
     @Test(arguments: [
         (AccountRole.investor, ["investor_profile", "accreditation_verified", "first_tax_estimate", "first_investment"]),
-        (.developer, ["first_oz_check"]),
-        (.both, ["investor_profile", "accreditation_verified", "first_tax_estimate", "first_investment", "first_oz_check"]),
-        (.sponsor, ["first_listing"]),
+        (.developer, ["first_oz_check", "sponsor_application"]),
+        (.both, ["investor_profile", "accreditation_verified", "first_tax_estimate", "first_investment", "first_oz_check", "sponsor_application"]),
+        (.sponsor, ["organization", "first_listing"]),
         (.admin, []),
     ])
     func eachRoleHasItsChecklist(role: AccountRole, steps: [String]) {

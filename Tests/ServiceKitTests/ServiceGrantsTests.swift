@@ -18,20 +18,21 @@ import Testing
     }
 
     @Test func eachServiceGetsOnlyWhatItDoes() {
-        #expect(ServiceGrants.scopes(of: .analytics) == ["service"])
+        // Every service but auth asks auth about personal API tokens; auth reads its own table.
+        #expect(ServiceGrants.scopes(of: .analytics) == ["internal:api-tokens.introspect", "service"])
         #expect(
             ServiceGrants.scopes(of: .communications) == [
-                "events:publish", "internal:documents.read", "internal:properties.read", "internal:segments.read", "internal:users.read",
-                "service",
+                "events:publish", "internal:api-tokens.introspect", "internal:documents.read", "internal:properties.read",
+                "internal:segments.read", "internal:users.read", "service",
             ])
-        #expect(ServiceGrants.scopes(of: .properties) == ["events:publish", "service"])
+        #expect(ServiceGrants.scopes(of: .properties) == ["events:publish", "internal:api-tokens.introspect", "service"])
         #expect(
             ServiceGrants.scopes(of: .auth) == ["events:publish", "internal:emails.send", "internal:users.erase", "internal:users.export", "service"])
         #expect(
             ServiceGrants.scopes(of: .investments)
                 == [
-                    "events:publish", "internal:documents.sign", "internal:emails.send", "internal:properties.read", "internal:users.read",
-                    "service",
+                    "events:publish", "internal:api-tokens.introspect", "internal:documents.sign", "internal:emails.send",
+                    "internal:properties.read", "internal:users.read", "service",
                 ]
         )
     }

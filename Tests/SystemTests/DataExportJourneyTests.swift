@@ -126,7 +126,7 @@ import Testing
     static let userColumns = [
         "user_id", "investor_id", "sponsor_id", "owner_id", "recipient_id", "sender_id", "requester_id", "addressee_id", "signer_id",
         "uploaded_by", "created_by", "recorded_by", "attached_by", "shared_by", "shared_with", "host_id", "blocker_id", "to_user",
-        "reviewed_by", "actor",
+        "reviewed_by", "actor", "invited_by", "decided_by",
     ]
 
     static func tablesNamingUsers(_ suite: RunningSuite) async throws -> Set<String> {

@@ -36,6 +36,10 @@ public enum AuthEntryPoint: ServiceEntryPoint {
             },
             purgeTargets: AuthRetention.purgeTargets(settings),
             personalData: AuthPersonalData.tables,
+            // API tokens reach only the profile routes here: never tokens, sessions, passwords,
+            // second factors or their own management (README, "API tokens").
+            apiTokenReach: .only(["/v1/auth/me", "/v1/auth/me/login-history"]),
+            apiTokenIntrospector: { dependencies in AuthAPITokenLookup(tokens: Self.apiTokens(settings, dependencies)) },
             routes: { router, dependencies in
                 let auth = Self.context(settings, policy, hasher, decoyHash, dependencies)
                 router.mount(JWKSController(keys: auth.keys), at: "/.well-known/jwks.json")
@@ -72,6 +76,9 @@ public enum AuthEntryPoint: ServiceEntryPoint {
                 // Organisations (issue 16, part A).
                 router.mount(OrganizationController(auth: auth), at: "/v1/auth/organizations")
                 router.mount(InvitationAnswerController(auth: auth), at: "/v1/auth/organization-invitations")
+                let apiTokens = Self.apiTokens(settings, dependencies)
+                router.mount(APITokenController(auth: auth, tokens: apiTokens), at: "/v1/auth/api-tokens")
+                router.mount(APITokenIntrospectionController(tokens: apiTokens), at: "/internal/v1/api-tokens")
             }
         )
     }
@@ -83,6 +90,12 @@ public enum AuthEntryPoint: ServiceEntryPoint {
         RoleEvents(outbox: dependencies.outbox).register(in: &handlers)
         OnboardingEvents().register(in: &handlers)
         return handlers
+    }
+
+    static func apiTokens(_ settings: AuthSettings, _ dependencies: ServiceDependencies) -> APITokens {
+        APITokens(
+            postgres: dependencies.postgres, limiter: RateLimiter(postgres: dependencies.postgres, schema: dependencies.schema),
+            settings: settings.apiTokens, ids: dependencies.ids)
     }
 
     /// The stores are cheap values over the shared pool. Each `SigningKeys` caches the active key

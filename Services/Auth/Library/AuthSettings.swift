@@ -45,6 +45,8 @@ public struct AuthSettings: Sendable {
     public var privacy: PrivacySettings
     /// `ORGANIZATION_INVITATION_TTL_DAYS` (7): how long an organisation's invitation can be accepted.
     public var invitationLifetime: Duration
+    /// Personal API tokens: longest lifetime, how many per user, rate limit (APITokenSettings.swift).
+    public var apiTokens: APITokenSettings
 
     public init(
         accessTokenLifetime: Duration = AuthSettings.maximumAccessTokenLifetime,
@@ -63,7 +65,8 @@ public struct AuthSettings: Sendable {
         oauth: OAuthSettings = OAuthSettings(),
         mfa: MFASettings = MFASettings(),
         privacy: PrivacySettings = PrivacySettings(),
-        invitationLifetime: Duration = .seconds(7 * 86400)
+        invitationLifetime: Duration = .seconds(7 * 86400),
+        apiTokens: APITokenSettings = APITokenSettings()
     ) {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
@@ -82,6 +85,7 @@ public struct AuthSettings: Sendable {
         self.mfa = mfa
         self.privacy = privacy
         self.invitationLifetime = invitationLifetime
+        self.apiTokens = apiTokens
     }
 
     /// Revocation is effective at refresh, so this bounds how long a revoked session still works.
@@ -150,7 +154,8 @@ public struct AuthSettings: Sendable {
             oauth: try OAuthSettings.fromEnvironment(environment),
             mfa: try MFASettings.fromEnvironment(environment),
             privacy: try PrivacySettings.fromEnvironment(environment),
-            invitationLifetime: .seconds(86400 * (try environment.integer("ORGANIZATION_INVITATION_TTL_DAYS", default: 7, range: 1...90)))
+            invitationLifetime: .seconds(86400 * (try environment.integer("ORGANIZATION_INVITATION_TTL_DAYS", default: 7, range: 1...90))),
+            apiTokens: try APITokenSettings.fromEnvironment(environment)
         )
     }
 }

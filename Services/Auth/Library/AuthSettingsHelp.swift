@@ -56,6 +56,9 @@ extension AuthEntryPoint {
           ACCOUNT_DELETION_DELAY_DAYS     an account is deleted this long after the request (30)
           ACCOUNT_DELETION_POLL_SECONDS   how often due deletions are looked for (60)
           ACCOUNT_DELETION_RETRY_SECONDS  wait before a service that did not acknowledge is asked again (300)
+          API_TOKEN_MAX_TTL_DAYS      longest API-token lifetime, 1-365 (365)
+          API_TOKENS_PER_USER         live API tokens one user may hold (20)
+          RATE_LIMIT_API_TOKEN_PER_MINUTE        requests per API token, all services (600)
         """
     }
 }

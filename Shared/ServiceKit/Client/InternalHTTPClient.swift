@@ -81,6 +81,8 @@ public struct InternalHTTPClient: Sendable {
     public struct Reply: Sendable {
         public var status: Int
         public var body: ByteBuffer
+        /// What a caller passes on (a peer's `Retry-After`).
+        public var headers: HTTPHeaders = [:]
 
         public func decode<T: Decodable>(as type: T.Type) throws -> T {
             try JSONDecoder.tract.decode(T.self, from: Data(self.body.readableBytesView))
@@ -139,7 +141,7 @@ public struct InternalHTTPClient: Sendable {
         do {
             let response = try await self.httpClient.execute(request, timeout: .init(self.timeout))
             let bytes = try await response.body.collect(upTo: 8 << 20)
-            return Reply(status: Int(response.status.code), body: bytes)
+            return Reply(status: Int(response.status.code), body: bytes, headers: response.headers)
         } catch {
             throw InternalCallError.transport("\(error)")
         }

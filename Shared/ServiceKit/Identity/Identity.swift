@@ -27,6 +27,11 @@ public struct Identity: Sendable, Equatable {
     /// `mfa_enrolled`: the user has a second factor, so money moves and security changes need a
     /// recent one (`requireRecentMFA`).
     public var mfaEnrolled: Bool
+    /// Set when the caller presented a personal API token (`tract_…`) rather than an access token:
+    /// the token's id. Such a caller may do only what the token's scopes allow
+    /// (`APITokenScopeMiddleware`), never reaches `/internal/` routes, and cannot manage tokens,
+    /// sessions or second factors.
+    public var apiTokenID: UUID?
 
     public init(
         subject: String,
@@ -40,7 +45,8 @@ public struct Identity: Sendable, Equatable {
         acr: String? = nil,
         authTime: Date? = nil,
         mfaAt: Date? = nil,
-        mfaEnrolled: Bool = false
+        mfaEnrolled: Bool = false,
+        apiTokenID: UUID? = nil
     ) {
         self.subject = subject
         self.sessionID = sessionID
@@ -54,6 +60,20 @@ public struct Identity: Sendable, Equatable {
         self.authTime = authTime
         self.mfaAt = mfaAt
         self.mfaEnrolled = mfaEnrolled
+        self.apiTokenID = apiTokenID
+    }
+
+    /// The identity an API token lends its user: their current roles, the token's scopes; no
+    /// session and no proof of a second factor.
+    public init(apiToken: APITokenIntrospection) {
+        self.init(
+            subject: apiToken.userId.uuidString.lowercased(),
+            roles: Set(apiToken.roles),
+            scopes: Set(apiToken.scopes),
+            expiresAt: apiToken.expiresAt,
+            mfaEnrolled: apiToken.mfaEnrolled,
+            apiTokenID: apiToken.tokenId
+        )
     }
 
     init(claims: AccessTokenClaims) {
@@ -77,7 +97,13 @@ public struct Identity: Sendable, Equatable {
     /// The user id, for user tokens.
     public var userID: UUID? { UUID(uuidString: self.subject) }
 
-    public var isService: Bool { self.scopes.contains(Scope.service) }
+    public var isService: Bool { self.apiTokenID == nil && self.scopes.contains(Scope.service) }
+
+    /// Refuses a caller that presented an API token: for what only a signed-in person may do
+    /// (managing tokens, sessions, second factors), whatever the token's scopes.
+    public func requireSession(_ detail: String = "API tokens cannot do this; sign in instead.") throws {
+        guard self.apiTokenID == nil else { throw Problem.forbidden(detail) }
+    }
 
     /// The signed-in user's id; a service token (whose subject is a client id) is refused with
     /// `detail`. The one way a route that acts for a person finds who that is.

@@ -8,9 +8,12 @@ import Logging
 public struct IdentityMiddleware: RouterMiddleware {
     public typealias Context = TractRequestContext
     let verifier: TokenVerifier
+    /// Whose `X-Forwarded-For` names the client, for an API token's "last used from".
+    let trustedProxies: TrustedProxies
 
-    public init(verifier: TokenVerifier) {
+    public init(verifier: TokenVerifier, trustedProxies: TrustedProxies = .none) {
         self.verifier = verifier
+        self.trustedProxies = trustedProxies
     }
 
     public func handle(
@@ -26,7 +29,9 @@ public struct IdentityMiddleware: RouterMiddleware {
             throw Problem.unauthorized("Send the access token as \"Authorization: Bearer <token>\".", error: "invalid_request")
         }
         var context = context
-        context.identity = try await self.verifier.verify(String(parts[1]))
+        context.identity = try await self.verifier.identify(
+            String(parts[1]), clientIP: ClientAddress.of(request, remote: context.remoteAddress, trustedProxies: self.trustedProxies),
+            context: context.callContext)
         if let identity = context.identity {
             context.logger[metadataKey: "subject"] = .string(identity.subject)
         }

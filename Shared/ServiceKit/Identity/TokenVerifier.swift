@@ -26,6 +26,8 @@ public actor TokenVerifier {
     }
 
     private let configuration: IdentityConfiguration
+    /// Where personal API tokens (`tract_…`) are checked; nil where none are accepted.
+    private let apiTokens: (any APITokenIntrospector)?
     private let httpClient: HTTPClient
     private let logger: Logger
     /// How long a fetched key set is trusted before it is fetched again on use.
@@ -46,13 +48,25 @@ public actor TokenVerifier {
         httpClient: HTTPClient = .shared,
         cacheLifetime: Duration = .seconds(300),
         fetchTimeout: Duration = .seconds(5),
+        apiTokens: (any APITokenIntrospector)? = nil,
         logger: Logger
     ) {
         self.configuration = configuration
+        self.apiTokens = apiTokens
         self.httpClient = httpClient
         self.cacheLifetime = cacheLifetime
         self.fetchTimeout = fetchTimeout
         self.logger = logger
+    }
+
+    /// The caller's identity from whichever bearer token came: a personal API token (`tract_…`) is
+    /// asked about (`APITokenIntrospector`), anything else is verified as an access token. The one
+    /// code path every service's `IdentityMiddleware` takes. `clientIP` is recorded as the API
+    /// token's last use.
+    public nonisolated func identify(_ token: String, clientIP: String?, context: CallContext) async throws -> Identity {
+        guard APITokenFormat.claims(token) else { return try await self.verify(token) }
+        guard let apiTokens = self.apiTokens else { throw Problem.unauthorized("API tokens are not accepted here.") }
+        return try await apiTokens.identity(of: token, clientIP: clientIP, context: context, logger: self.logger)
     }
 
     /// The caller's identity, or a 401 `Problem` saying what is wrong with the token.

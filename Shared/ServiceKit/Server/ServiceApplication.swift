@@ -40,7 +40,6 @@ public func buildServiceApplication(
     let internalClient = InternalHTTPClient(tokens: serviceTokens, timeout: configuration.peerTimeout)
     let subscribers = overrides.eventSubscribers ?? EventSubscriptions.subscribers(of:)
     let outbox = OutboxPublisher(source: definition.name.rawValue, schema: schema, subscribers: subscribers)
-    let verifier = TokenVerifier(configuration: configuration.identity, fetchTimeout: configuration.peerTimeout, logger: logger)
     let dependencies = ServiceDependencies(
         service: definition.name,
         configuration: configuration,
@@ -51,6 +50,9 @@ public func buildServiceApplication(
         clock: overrides.clock,
         ids: overrides.ids ?? .uuidV7(overrides.clock)
     )
+    let verifier = TokenVerifier(
+        configuration: configuration.identity, fetchTimeout: configuration.peerTimeout,
+        apiTokens: definition.apiTokenIntrospector?(dependencies) ?? AuthAPITokenIntrospector(dependencies), logger: logger)
 
     // HEAD answers wherever GET does (RFC 9110 §9.3.2), as the 405's Allow promises.
     let availability = DatabaseAvailability(retryAfterSeconds: Int(configuration.databaseTimeout.components.seconds) + 3)
@@ -61,7 +63,8 @@ public func buildServiceApplication(
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPI: openAPI)))
     router.add(middleware: DatabaseOutageMiddleware(availability: availability))
     router.add(middleware: QueryGuardMiddleware())
-    router.add(middleware: IdentityMiddleware(verifier: verifier))
+    router.add(middleware: IdentityMiddleware(verifier: verifier, trustedProxies: configuration.trustedProxies))
+    router.add(middleware: APITokenScopeMiddleware(service: definition.name, reach: definition.apiTokenReach))
     let operations = OperationsController(
         postgres: postgres,
         migrator: migrator,

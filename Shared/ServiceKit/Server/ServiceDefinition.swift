@@ -24,6 +24,11 @@ public struct ServiceDefinition: Sendable {
     /// The service's tables that hold rows about a user: what `GET /internal/v1/users/{id}/export`
     /// returns for auth's data export (issue 16, privacy).
     public var personalData: [PersonalDataTable]
+    /// Which `/v1/` routes personal API tokens may reach (`APITokenPolicy`); every one by default.
+    public var apiTokenReach: APITokenReach
+    /// Where API tokens are checked: by default auth's introspection route; auth passes its own
+    /// table lookup.
+    public var apiTokenIntrospector: (@Sendable (ServiceDependencies) -> any APITokenIntrospector)?
 
     public init(
         name: ServiceName,
@@ -33,6 +38,8 @@ public struct ServiceDefinition: Sendable {
         backgroundServices: @escaping @Sendable (ServiceDependencies) throws -> [any Service] = { _ in [] },
         purgeTargets: [PurgeTarget] = [],
         personalData: [PersonalDataTable] = [],
+        apiTokenReach: APITokenReach = .everyPublicRoute,
+        apiTokenIntrospector: (@Sendable (ServiceDependencies) -> any APITokenIntrospector)? = nil,
         routes: @escaping @Sendable (Router<TractRequestContext>, ServiceDependencies) throws -> Void
     ) {
         self.name = name
@@ -42,6 +49,8 @@ public struct ServiceDefinition: Sendable {
         self.backgroundServices = backgroundServices
         self.purgeTargets = purgeTargets
         self.personalData = personalData
+        self.apiTokenReach = apiTokenReach
+        self.apiTokenIntrospector = apiTokenIntrospector
         self.routes = routes
     }
 

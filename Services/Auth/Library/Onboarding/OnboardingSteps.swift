@@ -15,6 +15,10 @@ enum OnboardingStep: String, Sendable, CaseIterable {
     case firstListing = "first_listing"
     /// properties' `oz_check.completed`: "check if your development is in an OZ".
     case firstOZCheck = "first_oz_check"
+    /// auth's own `sponsor_applications`: the developer asked to list projects (issue 16).
+    case sponsorApplication = "sponsor_application"
+    /// auth's own `organization_members`: the sponsor made or joined their firm's organisation.
+    case organization
 
     var title: String {
         switch self {
@@ -24,6 +28,8 @@ enum OnboardingStep: String, Sendable, CaseIterable {
         case .firstInvestment: "Make your first investment"
         case .firstListing: "Publish your first listing"
         case .firstOZCheck: "Check whether your site is in an Opportunity Zone"
+        case .sponsorApplication: "Apply to list your projects"
+        case .organization: "Set up your organisation"
         }
     }
 
@@ -36,6 +42,8 @@ enum OnboardingStep: String, Sendable, CaseIterable {
         case .firstInvestment: "/v1/offerings"
         case .firstListing: "/v1/properties"
         case .firstOZCheck: "/v1/oz/check"
+        case .sponsorApplication: "/v1/auth/sponsor-applications"
+        case .organization: "/v1/auth/organizations"
         }
     }
 }
@@ -54,8 +62,8 @@ enum OnboardingChecklist {
     }
 
     static let investor: [OnboardingStep] = [.investorProfile, .accreditationVerified, .firstTaxEstimate, .firstInvestment]
-    static let developer: [OnboardingStep] = [.firstOZCheck]
-    static let sponsor: [OnboardingStep] = [.firstListing]
+    static let developer: [OnboardingStep] = [.firstOZCheck, .sponsorApplication]
+    static let sponsor: [OnboardingStep] = [.organization, .firstListing]
 
     /// Whole percent done, rounded down so 100 means every step; an empty list is complete.
     static func percent(done: Int, of total: Int) -> Int {

@@ -25,11 +25,22 @@ struct OnboardingStore: Sendable {
     /// The account's role, when the steps were done, and when the list was dismissed; nil when
     /// the account is gone.
     func progress(_ userID: UUID, logger: Logger) async throws -> OnboardingProgress? {
+        // Steps auth proves from its own tables (a sponsor application, an organisation membership)
+        // are read where they live rather than copied into onboarding_steps.
         let rows = try await self.postgres.query(
             """
+            WITH done (step, done_at) AS (
+                SELECT s.step, s.done_at FROM auth.onboarding_steps s WHERE s.user_id = \(userID)
+                UNION ALL
+                SELECT \(OnboardingStep.sponsorApplication.rawValue), min(a.created_at) FROM auth.sponsor_applications a
+                WHERE a.user_id = \(userID) HAVING count(*) > 0
+                UNION ALL
+                SELECT \(OnboardingStep.organization.rawValue), min(m.joined_at) FROM auth.organization_members m
+                WHERE m.user_id = \(userID) HAVING count(*) > 0
+            )
             SELECT u.account_role, d.dismissed_at,
-                coalesce((SELECT array_agg(s.step ORDER BY s.step) FROM auth.onboarding_steps s WHERE s.user_id = u.id), '{}'),
-                coalesce((SELECT array_agg(s.done_at ORDER BY s.step) FROM auth.onboarding_steps s WHERE s.user_id = u.id), '{}')
+                coalesce((SELECT array_agg(x.step ORDER BY x.step) FROM done x), '{}'),
+                coalesce((SELECT array_agg(x.done_at ORDER BY x.step) FROM done x), '{}')
             FROM auth.users u LEFT JOIN auth.onboarding_dismissals d ON d.user_id = u.id
             WHERE u.id = \(userID) AND u.deleted_at IS NULL
             """,

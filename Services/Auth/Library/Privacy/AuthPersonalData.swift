@@ -23,5 +23,17 @@ enum AuthPersonalData {
         PersonalDataTable("auth.data_exports", "user_id"),
         // The audit log's pseudonym for the user; the log's rows name the pseudonym, not the user.
         PersonalDataTable("auth.audit_subjects", "user_id"),
+        // Issue 16's other parts: organisations the user made or belongs to, invitations they sent,
+        // API tokens (never the hash), sponsor applications, the profile and onboarding progress.
+        PersonalDataTable("auth.organizations", "created_by"),
+        PersonalDataTable("auth.organization_members", "user_id"),
+        PersonalDataTable("auth.organization_invitations", "invited_by", omitting: ["token_hash"]),
+        PersonalDataTable("auth.api_tokens", "user_id", omitting: ["token_hash"]),
+        PersonalDataTable("auth.sponsor_applications", "user_id"),
+        PersonalDataTable("auth.profiles", "user_id"),
+        PersonalDataTable("auth.onboarding_steps", "user_id"),
+        PersonalDataTable("auth.onboarding_dismissals", "user_id"),
+        // A pending account deletion (once carried out the row no longer names the user).
+        PersonalDataTable("auth.deletion_requests", "user_id"),
     ]
 }
