@@ -69,16 +69,23 @@ import Testing
         }
     }
 
-    /// An organisation's owner transfers it first: deleting them would leave its members ownerless.
+    /// An organisation's owner transfers it first when it has other members: deleting them would
+    /// leave the members ownerless. An organisation they alone belong to goes with the account.
     @Test func anOrganisationsOwnerIsRefusedUntilOwnershipIsTransferred() async throws {
-        try await AuthFixture.run { auth in
+        try await AuthFixture.run(settings: AuthFixture.organizationSettings) { auth in
             let owner = try await auth.orgUser()
-            _ = try await auth.organization(owner)
+            let organization = try await auth.organization(owner)
+            let member = try await auth.orgUser("investor")
+            try await auth.join(member, as: "member", to: organization, by: owner)
             let refused = try await auth.client.post("/v1/auth/me/deletion", "", token: owner.access)
             #expect(refused.status == 409, "\(refused.text)")
             #expect(refused.headers.first(name: "Content-Type") == "application/problem+json")
             #expect(refused.text.contains("transfer"))
             #expect(try await auth.count("SELECT count(*) FROM auth.deletion_requests") == 0)
+
+            let alone = try await auth.orgUser()
+            _ = try await auth.organization(alone)
+            #expect(try await auth.client.post("/v1/auth/me/deletion", "", token: alone.access).status == 202)
         }
     }
 

@@ -62,6 +62,9 @@ struct AccountDeletionSweep: Service {
         }
         do {
             try await self.deletions.complete(request, logger: self.logger)
+        } catch let blocked as AccountDeletionBlocked {
+            try await self.deletions.fail(request, reason: blocked.description, logger: self.logger)
+            return false
         } catch {
             try? await self.deletions.fail(request, reason: "auth's own rows could not be deleted", logger: self.logger)
             throw error

@@ -33,9 +33,9 @@ struct AccountDeletions: Sendable {
     let settings: PrivacySettings
 
     /// Schedules the user's deletion `deletionDelay` from now, or answers the pending request (a
-    /// second ask does not move the date). 409 while the user owns an organisation: its members
-    /// would be left without an owner, so ownership is transferred (or the organisation deleted)
-    /// first.
+    /// second ask does not move the date). 409 while the user owns an organisation with other
+    /// members: they would be left without an owner, so ownership is transferred first. An
+    /// organisation the user alone belongs to goes with the account.
     func request(userID: UUID, audit: AuditRequest, logger: Logger) async throws -> (status: AccountDeletionStatus, created: Bool) {
         let now = self.clock.now
         let newID = self.ids.next()
@@ -48,14 +48,8 @@ struct AccountDeletions: Sendable {
             }
             guard found else { throw Problem.unauthorized("This token does not belong to a user account.") }
             if let existing = try await self.pending(userID: userID, on: connection, logger: logger) { return (existing, false) }
-            for try await slug in try await connection.query(
-                """
-                SELECT o.slug FROM auth.organization_members m JOIN auth.organizations o ON o.id = m.organization_id
-                WHERE m.user_id = \(userID) AND m.role = 'owner' AND o.deleted_at IS NULL ORDER BY o.slug LIMIT 1
-                """,
-                logger: logger
-            ).decode(String.self) {
-                throw Problem.conflict("You own the organisation \(slug): transfer its ownership or delete it before deleting your account.")
+            if let slug = try await Self.ownedWithMembers(userID, on: connection, logger: logger) {
+                throw Problem.conflict("You own the organisation \(slug), which has other members: transfer its ownership first.")
             }
             let due = now.addingTimeInterval(self.settings.deletionDelay.inSeconds)
             try await connection.query(
@@ -182,11 +176,15 @@ struct AccountDeletions: Sendable {
                     target: .resource(type: "deletion_request", id: request.id.uuidString.lowercased()), request: nil),
                 on: connection, logger: logger)
             try await AuditLog.forget(userID: request.userID, on: connection, logger: logger)
-            // Organisations the user deleted still name them as owner; with the membership gone
-            // they would be ownerless, so they go (a live one refused the request).
+            // Someone joined an organisation of theirs since the request: it waits for a transfer.
+            if try await Self.ownedWithMembers(request.userID, on: connection, logger: logger) != nil {
+                throw AccountDeletionBlocked()
+            }
+            // Organisations the user alone belongs to go with them (with the membership gone they
+            // would have no owner).
             try await connection.query(
                 """
-                DELETE FROM auth.organizations o WHERE o.deleted_at IS NOT NULL AND EXISTS (
+                DELETE FROM auth.organizations o WHERE EXISTS (
                     SELECT 1 FROM auth.organization_members m WHERE m.organization_id = o.id AND m.user_id = \(request.userID) AND m.role = 'owner')
                 """,
                 logger: logger)
@@ -215,6 +213,27 @@ struct AccountDeletions: Sendable {
                 "DELETE FROM auth.outbox WHERE delivered_at IS NOT NULL AND lower(envelope::text) LIKE '%' || \(id) || '%'", logger: logger)
         }
     }
+}
+
+extension AccountDeletions {
+    /// The slug of an organisation `userID` owns that has other members, if any.
+    static func ownedWithMembers(_ userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+        let rows = try await connection.query(
+            """
+            SELECT o.slug FROM auth.organization_members m JOIN auth.organizations o ON o.id = m.organization_id
+            WHERE m.user_id = \(userID) AND m.role = 'owner'
+              AND EXISTS (SELECT 1 FROM auth.organization_members x WHERE x.organization_id = o.id AND x.user_id <> \(userID))
+            ORDER BY o.slug LIMIT 1
+            """,
+            logger: logger)
+        for try await slug in rows.decode(String.self) { return slug }
+        return nil
+    }
+}
+
+/// The user owns an organisation with other members: the deletion waits for a transfer.
+struct AccountDeletionBlocked: Error, CustomStringConvertible {
+    var description: String { "owns an organisation with other members" }
 }
 
 extension AccountDeletions {
