@@ -48,11 +48,24 @@ import Testing
                 INSERT INTO investments.transactions (id, investor_id, type, amount, description)
                 VALUES ('\(transactionID)', '\(user)', 'investment', 1000, 'opening deposit')
                 """)
+            // In auth beyond the account: an API token, and (as a sponsor) an organisation the user
+            // alone belongs to, which goes with the account.
+            try await suite.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE id = '\(user)'")
+            let sponsor = try #require(
+                try await SystemClient.signIn(suite, email, "an export journey passphrase").string("access_token"))
+            let apiToken = try await SystemClient.send(
+                .POST, "\(suite.auth)/v1/auth/api-tokens", #"{"name":"Nightly \#(tag)","scopes":["investments:read"],"expires_in_days":90}"#,
+                token: sponsor)
+            #expect(apiToken.status == 201, "\(apiToken.text)")
+            let organization = try await SystemClient.send(
+                .POST, "\(suite.auth)/v1/auth/organizations", #"{"slug":"firm-\#(tag)","name":"Firm \#(name)","kind":"sponsor_firm"}"#,
+                token: sponsor)
+            #expect(organization.status == 201, "\(organization.text)")
             // Both users' rows are there before (so the search below can find something).
             #expect(try await Self.hits(suite, [user, email, name.lowercased()]).count > 5)
 
             // Asked for: scheduled 30 days out; the other user has nothing pending to cancel.
-            let asked = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/me/deletion", token: token)
+            let asked = try await SystemClient.send(.POST, "\(suite.auth)/v1/auth/me/deletion", token: sponsor)
             #expect(asked.status == 202, "\(asked.text)")
             #expect(asked.string("status") == "pending")
             let requestID = try #require(asked.string("id"))
@@ -99,6 +112,8 @@ import Testing
             )
             #expect(try await suite.count("SELECT count(*) FROM auth.users WHERE id = '\(otherID.lowercased())'") == 1)
             #expect(try await Self.hits(suite, [otherID.lowercased()]).count > 3)
+            #expect(try await suite.count("SELECT count(*) FROM auth.organizations WHERE slug = 'firm-\(tag)'") == 0)
+            #expect(try await suite.count("SELECT count(*) FROM auth.api_tokens WHERE name = 'Nightly \(tag)'") == 0)
             // The account is gone: its password no longer signs in, and nothing of it answers.
             #expect(try await SystemClient.signIn(suite, email, "an export journey passphrase").string("access_token") == nil)
             #expect(try await SystemClient.send(.GET, "\(suite.auth)/v1/auth/me/deletion", token: token).status != 200)
