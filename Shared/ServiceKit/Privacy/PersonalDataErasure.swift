@@ -5,7 +5,7 @@ import PostgresNIO
 /// Account deletion in one service (GDPR Art. 17): each personal-data table's rows about the user
 /// deleted or anonymised by its `PersonalDataTable.Erasure` rule, in the order the service lists
 /// them (children before parents), plus what the kit itself holds about the user: outbox rows and
-/// idempotency keys that name them. All in one transaction: a failure leaves everything as it was
+/// idempotency keys and rate-limit buckets that name them. All in one transaction: a failure leaves everything as it was
 /// and auth asks again.
 public enum PersonalDataErasure {
     /// `anonymousID` is the stable stand-in the kept records get: random per request (auth makes
@@ -31,6 +31,17 @@ public enum PersonalDataErasure {
                 logger: logger)
             try await connection.query(
                 PostgresQuery(unsafeSQL: "DELETE FROM \(schema).idempotency_keys WHERE owner = $1", binds: Self.binds(id)), logger: logger)
+            // Per-user rate-limit buckets (each service that limits users keeps them in its schema).
+            let buckets = try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT to_regclass('\(schema).rate_limit_buckets') IS NOT NULL", binds: PostgresBindings()),
+                logger: logger)
+            var hasBuckets = false
+            for try await exists in buckets.decode(Bool.self) { hasBuckets = exists }
+            if hasBuckets {
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "DELETE FROM \(schema).rate_limit_buckets WHERE identifier = $1", binds: Self.binds(id)),
+                    logger: logger)
+            }
         }
     }
 
