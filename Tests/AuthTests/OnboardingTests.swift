@@ -115,7 +115,7 @@ import Testing
                 to: auth)
             progress = try await auth.client.get("/v1/auth/me/onboarding", token: token)
             #expect(progress["role"] == "both")
-            #expect(progress["total"] == 5)
+            #expect(progress["total"] == 6)
             #expect(Self.steps(progress)["first_oz_check"] == "2026-11-26T10:00:00.000000Z")
 
             // Events about other users, and about no user, change nothing here.

@@ -98,8 +98,8 @@ import Testing
             let form = "grant_type=client_credentials&client_id=properties&client_secret=properties-test-secret-0123456789"
             let reply = try await auth.client.postForm("/v1/auth/token", form)
             #expect(reply.status == 200)
-            // properties publishes events and calls no other service's internal routes.
-            #expect(reply.string("scope") == "events:publish service")
+            // properties publishes events and asks auth only who a personal API token acts for.
+            #expect(reply.string("scope") == "events:publish internal:api-tokens.introspect service")
             #expect(reply["refresh_token"] == nil)
             let refused = try await auth.client.postForm("/v1/auth/token", form.replacingOccurrences(of: "0123456789", with: "wrong"))
             #expect(refused.status == 401)

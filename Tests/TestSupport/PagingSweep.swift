@@ -19,6 +19,8 @@ public struct PagedList: Sendable {
     public var token: String?
     /// How many rows `seed` makes (500 unless the list's domain cannot hold that many).
     public var count: Int
+    /// The row key that identifies a row (`id`, or e.g. `user_id` for an organisation's members).
+    public var idField: String
     /// Makes `count` rows that the list shows, in ONE transaction (one `INSERT … SELECT FROM
     /// generate_series(1, 500)` is one): the same `created_at` for all of them.
     public var seed: @Sendable (PostgresClient) async throws -> Void
@@ -28,8 +30,10 @@ public struct PagedList: Sendable {
         url: String? = nil,
         token: String?,
         count: Int = 500,
+        idField: String = "id",
         seed: @escaping @Sendable (PostgresClient) async throws -> Void
     ) {
+        self.idField = idField
         self.path = path
         self.url = url ?? path
         self.token = token
@@ -90,7 +94,7 @@ public enum PagingSweep {
                 return seen
             }
             for row in rows {
-                switch row["id"] {
+                switch row[list.idField] {
                 case .string(let id)?: seen.append(id)
                 case .number(let id)?: seen.append(String(id))
                 default:
