@@ -48,6 +48,9 @@ import Testing
                 INSERT INTO investments.transactions (id, investor_id, type, amount, description)
                 VALUES ('\(transactionID)', '\(user)', 'investment', 1000, 'opening deposit')
                 """)
+            // A per-user rate-limit bucket, as investments keeps them.
+            try await suite.sql(
+                "INSERT INTO investments.rate_limit_buckets (action, identifier, tokens, allowed) VALUES ('journey', '\(user)', 1, true)")
             // In auth beyond the account: an API token, and (as a sponsor) an organisation the user
             // alone belongs to, which goes with the account.
             try await suite.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE id = '\(user)'")

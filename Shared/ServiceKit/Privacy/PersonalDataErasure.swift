@@ -4,9 +4,9 @@ import PostgresNIO
 
 /// Account deletion in one service (GDPR Art. 17): each personal-data table's rows about the user
 /// deleted or anonymised by its `PersonalDataTable.Erasure` rule, in the order the service lists
-/// them (children before parents), plus what the kit itself holds about the user: outbox rows and
-/// idempotency keys and rate-limit buckets that name them. All in one transaction: a failure leaves everything as it was
-/// and auth asks again.
+/// them (children before parents), plus what the kit itself holds about the user: outbox rows,
+/// idempotency keys and rate-limit buckets that name them. All in one transaction: a failure
+/// leaves everything as it was and auth asks again.
 public enum PersonalDataErasure {
     /// `anonymousID` is the stable stand-in the kept records get: random per request (auth makes
     /// it), the same in every service so one person's kept records still belong together, and not
