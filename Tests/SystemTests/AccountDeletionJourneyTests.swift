@@ -48,6 +48,19 @@ import Testing
                 INSERT INTO investments.transactions (id, investor_id, type, amount, description)
                 VALUES ('\(transactionID)', '\(user)', 'investment', 1000, 'opening deposit')
                 """)
+            // Statements: the user's own (its rendered document names them) and one the user drew
+            // up for the other investor, which must stay whole.
+            let ownStatement = UUID().uuidString.lowercased()
+            let othersStatement = UUID().uuidString.lowercased()
+            try await suite.sql(
+                """
+                INSERT INTO investments.statements
+                    (id, investor_id, type, period_start, period_end, summary, transactions, holdings, performance, created_by, document)
+                VALUES ('\(ownStatement)', '\(user)', 'annual', '2025-01-01', '2025-12-31', '{}', '[]', '[]', '{}', '\(user)',
+                        'Statement for \(name)'),
+                       ('\(othersStatement)', '\(otherID.lowercased())', 'annual', '2025-01-01', '2025-12-31', '{}', '[]', '[]', '{}',
+                        '\(user)', 'Statement for Stella\(tag)')
+                """)
             // A per-user rate-limit bucket, as investments keeps them.
             try await suite.sql(
                 "INSERT INTO investments.rate_limit_buckets (action, identifier, tokens, allowed) VALUES ('journey', '\(user)', 1, true)")
@@ -115,6 +128,26 @@ import Testing
             )
             #expect(try await suite.count("SELECT count(*) FROM auth.users WHERE id = '\(otherID.lowercased())'") == 1)
             #expect(try await Self.hits(suite, [otherID.lowercased()]).count > 3)
+            // Statements are money records: both kept; the user's loses its rendered document, the
+            // other investor's keeps theirs and only its author's id is replaced.
+            #expect(
+                try await suite.count(
+                    "SELECT count(*) FROM investments.statements WHERE id = '\(ownStatement)' AND document IS NULL AND investor_id <> '\(user)'")
+                    == 1)
+            #expect(
+                try await suite.count(
+                    """
+                    SELECT count(*) FROM investments.statements WHERE id = '\(othersStatement)' AND document = 'Statement for Stella\(tag)'
+                        AND investor_id = '\(otherID.lowercased())' AND created_by <> '\(user)'
+                    """) == 1)
+            // One stand-in id for the user across kept records, the same in every table.
+            #expect(
+                try await suite.count(
+                    """
+                    SELECT count(DISTINCT x) FROM (SELECT investor_id AS x FROM investments.statements WHERE id = '\(ownStatement)'
+                        UNION ALL SELECT created_by FROM investments.statements WHERE id = '\(othersStatement)'
+                        UNION ALL SELECT investor_id FROM investments.transactions WHERE id = '\(transactionID)') ids
+                    """) == 1)
             #expect(try await suite.count("SELECT count(*) FROM auth.organizations WHERE slug = 'firm-\(tag)'") == 0)
             #expect(try await suite.count("SELECT count(*) FROM auth.api_tokens WHERE name = 'Nightly \(tag)'") == 0)
             // The account is gone: its password no longer signs in, and nothing of it answers.
