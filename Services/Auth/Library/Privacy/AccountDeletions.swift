@@ -40,13 +40,7 @@ struct AccountDeletions: Sendable {
         let now = self.clock.now
         let newID = self.ids.next()
         return try await self.postgres.transaction(logger: logger) { connection in
-            var found = false
-            for try await _ in try await connection.query(
-                "SELECT 1 FROM auth.users WHERE id = \(userID) AND deleted_at IS NULL FOR UPDATE", logger: logger
-            ).decode(Int.self) {
-                found = true
-            }
-            guard found else { throw Problem.unauthorized("This token does not belong to a user account.") }
+            try await SignedInAccount.lock(userID, on: connection, logger: logger)
             if let existing = try await self.pending(userID: userID, on: connection, logger: logger) { return (existing, false) }
             if let slug = try await Self.ownedWithMembers(userID, on: connection, logger: logger) {
                 throw Problem.conflict("You own the organisation \(slug), which has other members: transfer its ownership first.")

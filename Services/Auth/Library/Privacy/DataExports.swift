@@ -49,13 +49,7 @@ struct DataExports: Sendable {
         let now = self.clock.now
         let newID = self.ids.next()
         return try await self.postgres.transaction(logger: logger) { connection in
-            var found = false
-            for try await _ in try await connection.query(
-                "SELECT 1 FROM auth.users WHERE id = \(userID) AND deleted_at IS NULL FOR UPDATE", logger: logger
-            ).decode(Int.self) {
-                found = true
-            }
-            guard found else { throw Problem.unauthorized("This token does not belong to a user account.") }
+            try await SignedInAccount.lock(userID, on: connection, logger: logger)
             let pending = try await connection.query(
                 "SELECT id FROM auth.data_exports WHERE user_id = \(userID) AND status = 'pending' LIMIT 1", logger: logger)
             var existing: UUID?
