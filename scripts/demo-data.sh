@@ -25,7 +25,7 @@ if [ "${MEDIA_STORAGE:-filesystem}" = filesystem ]; then
 else
     log "demo data: MEDIA_STORAGE=${MEDIA_STORAGE} — demo photos are only written for the filesystem backend"
 fi
-count=$(curl -sf "$GATEWAY_URL/v1/properties?limit=200" | grep -o '"slug"' | wc -l)
+count=$(curl -sf "$GATEWAY_URL/v1/properties?limit=200" | { grep -o '"slug"' || true; } | wc -l)
 log "demo data: $count public listings (try $GATEWAY_URL/v1/properties?oz=true)"
 python3 scripts/demo-investing.py investing
 bin=$(swift build -c "${CONFIGURATION:-debug}" --show-bin-path)

@@ -66,6 +66,10 @@ import Testing
             let bad = try await client.get("/v1/analytics/dashboard?from=2026-02-30", token: admin)
             #expect(bad.status == 422)
             #expect(bad.json["errors"] == .array([.object(["field": .string("from"), "message": .string("must be a date, YYYY-MM-DD")])]))
+            // Sent but empty is not a day either (schemathesis: `?to=` was read as "today").
+            let emptyTo = try await client.get("/v1/analytics/dashboard?to=", token: admin)
+            #expect(emptyTo.status == 422)
+            #expect(emptyTo.json["errors"] == .array([.object(["field": .string("to"), "message": .string("must be a date, YYYY-MM-DD")])]))
 
             // A range with nothing in it shows every chart's empty state, not a broken page.
             let empty = try await client.get("/v1/analytics/dashboard?from=2025-01-01&to=2025-01-31", token: admin)
@@ -108,7 +112,12 @@ import Testing
             #expect(
                 try await client.send(.GET, "/v1/analytics/dashboard", headers: [("Cookie", "tract_dashboard=\(String(repeating: "a", count: 43))")])
                     .status == 401)
-            #expect(try await client.get("/v1/analytics/dashboard?access=nope").status == 401)
+            #expect(try await client.get("/v1/analytics/dashboard?access=\(String(repeating: "b", count: 43))").status == 401)
+            // Something that is not a link secret at all is named as the mistake, even beside a token.
+            let mangled = try await client.get("/v1/analytics/dashboard?access=nope")
+            #expect(mangled.status == 422)
+            #expect(mangled.text.contains(#""field":"access""#))
+            #expect(try await client.get("/v1/analytics/dashboard?access=null", token: admin).status == 422)
         }
     }
 

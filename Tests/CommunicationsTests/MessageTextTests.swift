@@ -29,8 +29,10 @@ import Testing
         #expect(MessageText.check(raw, maxCharacters: 20) == .failure(.init(message)))
     }
 
-    /// Characters, not bytes: twenty emoji are twenty characters.
-    @Test func countsCharacters() {
-        #expect((try? MessageText.check(String(repeating: "👋🏽", count: 20), maxCharacters: 20).get()) != nil)
+    /// Code points, as the document's `maxLength` counts them, not bytes: ten waving hands with a
+    /// skin tone (two code points each, eight bytes) fit in twenty; eleven do not.
+    @Test func countsCodePoints() {
+        #expect((try? MessageText.check(String(repeating: "👋🏽", count: 10), maxCharacters: 20).get()) != nil)
+        #expect(MessageText.check(String(repeating: "👋🏽", count: 11), maxCharacters: 20) == .failure(.init("must be at most 20 characters")))
     }
 }

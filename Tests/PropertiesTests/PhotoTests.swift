@@ -231,6 +231,16 @@ struct MediaFixture: Sendable {
                 .PATCH, "/v1/properties/\(id)/photos/\(ids[2])", json: #"{"category":"selfie"}"#, token: sponsor)
             #expect(invalid.status == 422)
             #expect(invalid.text.contains(#""field":"category""#))
+            // An upload's choice sent empty is refused by name, not read as "none chosen".
+            let emptyChoice = try await media.raw.upload(
+                "/v1/properties/\(id)/photos?photo_type=&display_order=", MediaSamples.png(width: 2, height: 2), contentType: "image/png",
+                token: sponsor)
+            #expect(emptyChoice.status == 422)
+            #expect(emptyChoice.text.contains(#""field":"photo_type""#) && emptyChoice.text.contains(#""field":"display_order""#))
+            // `redirect` is true or false, nothing else.
+            let oddRedirect = try await media.base.client.get("/v1/media/photos/\(ids[0])?redirect=yes", token: sponsor)
+            #expect(oddRedirect.status == 422)
+            #expect(oddRedirect.text.contains(#""field":"redirect""#))
 
             // In gallery order (display_order, then upload order), paged.
             let first = try await media.base.client.get("/v1/properties/\(id)/photos?limit=2")

@@ -185,3 +185,16 @@ import Testing
         #expect(table.allowedMethods(for: "/v1/things/abc/parts/x") == ["GET", "HEAD"])
     }
 }
+
+/// `maxLength` as JSON Schema and Postgres' `varchar(n)` count it: code points, not Swift's
+/// grapheme clusters (schemathesis sent a note of CR LF pairs that Swift counted as half its length).
+@Suite struct FieldLengthTests {
+    @Test func textLengthCountsCodePoints() {
+        var errors = FieldErrors()
+        errors.text("note", String(repeating: "\r\n", count: 3), max: 5, multiline: true)
+        errors.text("name", "👍🏽👍🏽", max: 3)
+        errors.text("city", "👍🏽", max: 2)
+        #expect(errors.all.map(\.field) == ["note", "name"])
+        #expect(errors.all.first?.message == "must be at most 5 characters")
+    }
+}

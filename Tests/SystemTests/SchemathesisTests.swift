@@ -8,16 +8,17 @@ import Testing
 /// service's OpenAPI document, on the real processes, signed in as an admin and anonymous. Bounded
 /// to fit CI (a fixed seed, a few examples per operation). Every answer must be no 5xx, a status
 /// the document lists, the content type it lists, a body its schema allows, and 401 without a
-/// token where one is required. Left out, and why: `positive_data_acceptance` (a schema cannot
-/// say "exactly one of three fields" or "a date after another", so a schema-valid body the rules
-/// refuse is right to be refused); `negative_data_rejection` (about twenty documented bodies are
-/// stricter than their routes, e.g. a `minLength` the route does not enforce: the README lists
-/// them as open); the stateful phase (its links need ids from earlier calls; the journey tests
-/// cover those flows); `POST /v1/oz/check`, whose address lookup asks the US Census Geocoder,
-/// which no test can reach (its 503 is the right answer; the OZ check tests cover the route).
+/// token where one is required; and every request the document rules out (a wrong type, a value
+/// outside an enum, `?to=` sent empty) must be refused with a 4xx (`negative_data_rejection`).
+/// Left out, and why: `positive_data_acceptance` (a schema cannot say "exactly one of three
+/// fields" or "a date after another", so a schema-valid body the rules refuse is right to be
+/// refused); the stateful phase (its links need ids from earlier calls; the journey tests cover
+/// those flows); `POST /v1/oz/check`, whose address lookup asks the US Census Geocoder, which no
+/// test can reach (its 503 is the right answer; the OZ check tests cover the route).
 @Suite(.serialized) struct SchemathesisTests {
     static let checks = [
         "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance", "ignored_auth",
+        "negative_data_rejection",
     ]
 
     /// The schemathesis beside `TRACT_PYTHON` (scripts/requirements-validate.txt installs it).
@@ -45,6 +46,13 @@ import Testing
         return String(output[start.lowerBound...].prefix(12_000))
     }
 
+    /// Seconds per run and examples per operation: small for CI; a developer looking for more
+    /// sets `TRACT_SCHEMATHESIS_SECONDS` (e.g. 480), `TRACT_SCHEMATHESIS_EXAMPLES` (e.g. 10) and
+    /// another `TRACT_SCHEMATHESIS_SEED`.
+    static let seed = ProcessInfo.processInfo.environment["TRACT_SCHEMATHESIS_SEED"] ?? "20261206"
+    static let seconds = ProcessInfo.processInfo.environment["TRACT_SCHEMATHESIS_SECONDS"] ?? "60"
+    static let examples = ProcessInfo.processInfo.environment["TRACT_SCHEMATHESIS_EXAMPLES"] ?? "5"
+
     static func run(_ base: String, token: String?, label: String) throws -> (status: Int32, output: String) {
         guard let executable = Self.executable else { return (-1, "schemathesis is not installed next to TRACT_PYTHON") }
         let process = Process()
@@ -52,8 +60,8 @@ import Testing
         var arguments = [
             "--config-file", Self.configFile.path, "--no-color", "run", "\(base)/openapi.json", "--url", base, "--checks",
             Self.checks.joined(separator: ","),
-            "--phases", "examples,coverage,fuzzing", "--max-examples", "5", "--seed", "20261206", "--workers", "1",
-            "--request-timeout", "30", "--max-time", "60", "--exclude-path-regex", "^/(internal|metrics|openapi)|^/v1/oz/check$",
+            "--phases", "examples,coverage,fuzzing", "--max-examples", Self.examples, "--seed", Self.seed, "--workers", "1",
+            "--request-timeout", "30", "--max-time", Self.seconds, "--exclude-path-regex", "^/(internal|metrics|openapi)|^/v1/oz/check$",
             "--suppress-health-check", "all", "--generation-database", "none",
         ]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }

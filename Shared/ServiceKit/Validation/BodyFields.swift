@@ -167,7 +167,7 @@ public struct BodyFields: Sendable {
             return raw
         }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty || text.count > max {
+        if text.isEmpty || text.unicodeScalars.count > max {
             self.add(key, "must be 1 to \(max) characters")
         } else if text.unicodeScalars.contains(where: \.breaksALine) {
             self.add(key, "must be one line, without control characters")

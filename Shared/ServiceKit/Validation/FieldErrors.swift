@@ -21,11 +21,15 @@ public struct FieldErrors: Sendable {
         guard self.all.isEmpty else { throw Problem.validation(self.all) }
     }
 
+    /// `max` counts Unicode code points, as JSON Schema's `maxLength` and Postgres' `varchar(n)`
+    /// do. Swift's `count` counts grapheme clusters, under which `"\r\n"` or a thumbs-up with a
+    /// skin tone is one character: a text within `max` by that count could still overflow its
+    /// column (schemathesis found it).
     public mutating func text(_ field: String, _ value: String?, max: Int, required: Bool = false, multiline: Bool = false) {
         guard let value else { return }
         if required, value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             self.add(field, "must not be empty")
-        } else if value.count > max {
+        } else if value.unicodeScalars.count > max {
             self.add(field, "must be at most \(max) characters")
         } else if !multiline, value.contains(where: \.isNewline) {
             self.add(field, "must be one line")

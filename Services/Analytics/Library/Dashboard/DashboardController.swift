@@ -116,6 +116,12 @@ struct DashboardController: RouteController {
     /// Lets the caller in or throws 401/403; `started` is the secret of a link this request opened
     /// (its cookie goes with the answer).
     private func admit(_ request: Request, context: TractRequestContext) async throws -> (admitted: Bool, started: String?) {
+        // A link secret, once, or none: `?access=a&access=b` or a mangled secret is refused even
+        // beside a bearer token, not quietly ignored (the document says what `access` looks like).
+        let secrets = request.uri.queryParameters.getAll("access")
+        if secrets.count > 1 || secrets.contains(where: { !SecretToken.isWellFormed($0) }) {
+            throw Problem.validation(field: "access", "must be one dashboard link secret (43 characters of A–Z, a–z, 0–9, _ and -)")
+        }
         if let identity = context.identity {
             try identity.requireRole(.admin)
             return (true, nil)

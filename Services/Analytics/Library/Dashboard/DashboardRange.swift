@@ -87,7 +87,8 @@ struct DashboardRange: Equatable, Sendable {
     static func startOfDay(_ date: Date) -> Date { Self.calendar.startOfDay(for: date) }
 
     private static func parse(_ text: String?, field: String, errors: inout FieldErrors) -> Date? {
-        guard let text, !text.isEmpty else { return nil }
+        // Sent but empty (`?to=`) is refused like any other text that is not a day.
+        guard let text else { return nil }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
             (2000...2100).contains(year),

@@ -16,8 +16,11 @@ struct ReportQuery {
         self.today = ReportDays.dayNumber(today)
     }
 
+    /// The parameter as sent. `?to=` is sent but empty, and an empty value is not a day, number or
+    /// id: the documents do not allow empty values (OpenAPI `allowEmptyValue` is false), so each
+    /// reader below refuses it with 422 rather than reading it as absent.
     func text(_ name: String) -> String? {
-        self.parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        self.parameters[Substring(name)].map(String.init)
     }
 
     mutating func range(defaultDays: Int = 30) -> DayRange {

@@ -74,7 +74,7 @@ extension FieldErrors {
         guard let value else { return }
         if value.trimmingCharacters(in: .whitespaces).isEmpty {
             self.add(field, "must not be blank; send null to clear it")
-        } else if value.count > max {
+        } else if value.unicodeScalars.count > max {
             self.add(field, "must be at most \(max) characters")
         } else if value.unicodeScalars.contains(where: \.breaksALine) {
             self.add(field, "must be one line, without control characters")
@@ -87,7 +87,7 @@ extension FieldErrors {
         guard let value else { return }
         if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             self.add(field, "must not be blank; send null to clear it")
-        } else if value.count > max {
+        } else if value.unicodeScalars.count > max {
             self.add(field, "must be at most \(max) characters")
         } else if value.unicodeScalars.contains(where: { $0.breaksALine && !["\n", "\r", "\t"].contains($0) }) {
             self.add(field, "must not contain control characters other than line breaks and tabs")

@@ -5,9 +5,11 @@ import Foundation
 enum MessageText {
     /// The body as stored (line breaks made `\n`, ends trimmed), or why it is refused.
     static func check(_ raw: String, maxCharacters: Int) -> Result<String, Refusal> {
+        // Counted as sent and in code points, as the document's `maxLength` counts (JSON Schema):
+        // a CR LF is two, a waving hand with a skin tone is two.
+        if raw.unicodeScalars.count > maxCharacters { return .failure(.init("must be at most \(maxCharacters) characters")) }
         let text = raw.replacing("\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return .failure(.init("must not be empty")) }
-        if text.count > maxCharacters { return .failure(.init("must be at most \(maxCharacters) characters")) }
         // Line breaks and tabs are text; other C0/C1 controls (NUL, escape, a lone CR) are not, and
         // a NUL cannot be stored in Postgres text at all.
         if text.unicodeScalars.contains(where: { Self.isControl($0) }) {

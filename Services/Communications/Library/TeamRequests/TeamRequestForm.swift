@@ -77,7 +77,7 @@ struct TeamRequestForm: Sendable, Equatable {
             return nil
         }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty || text.count > max {
+        if text.isEmpty || text.unicodeScalars.count > max {
             fields.add(key, "must be 1 to \(max) characters")
         } else if text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t") || $0.value == 0x7F }) {
             fields.add(key, "must be plain text: no control characters other than line breaks and tabs")

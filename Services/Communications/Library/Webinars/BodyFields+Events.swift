@@ -27,7 +27,7 @@ extension BodyFields {
             return nil
         }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.count > max {
+        if text.unicodeScalars.count > max {
             self.add(key, "must be at most \(max) characters")
             return nil
         }

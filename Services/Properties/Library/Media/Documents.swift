@@ -181,7 +181,10 @@ struct DocumentUpload: Sendable, Equatable {
 
     init(_ query: Parameters) throws {
         var errors = FieldErrors()
+        // Free text sent empty counts as absent; a choice, number, flag or id sent empty is
+        // refused by name like any other value that is not one (the document allows no empty value).
         func text(_ name: String) -> String? { query.nonEmpty(name) }
+        func value(_ name: String) -> String? { query.get(name) }
         self.fileName = text("file_name")
         errors.text("file_name", self.fileName, max: 255)
         // A name is what versions share; without one the file name (less its extension) is used.
@@ -189,13 +192,13 @@ struct DocumentUpload: Sendable, Equatable {
         self.name = text("name") ?? fallback ?? ""
         if self.name.isEmpty { errors.add("name", "is required (or a file_name to take it from)") }
         errors.text("name", self.name, max: 255, required: true)
-        self.type = text("type")
+        self.type = value("type")
         errors.oneOf("type", self.type, Self.types)
-        self.category = text("category")
+        self.category = value("category")
         errors.oneOf("category", self.category, Self.categories)
-        self.visibility = text("visibility")
+        self.visibility = value("visibility")
         errors.oneOf("visibility", self.visibility, Self.visibilities)
-        switch text("requires_signature") {
+        switch value("requires_signature") {
         case nil: self.requiresSignature = nil
         case "true": self.requiresSignature = true
         case "false": self.requiresSignature = false

@@ -44,7 +44,7 @@ struct MediaDelivery: Sendable {
             )
         }
         // `?redirect=true` with a backend that signs URLs: the client fetches from storage directly.
-        if request.uri.queryParameters["redirect"] == "true",
+        if try Self.wantsRedirect(request),
             let url = try self.storage.signedURL(for: file.key, lifetime: self.signedURLLifetime)
         {
             return Response(status: .temporaryRedirect, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
@@ -71,6 +71,20 @@ struct MediaDelivery: Sendable {
     }
 
     /// RFC 6266, with the name reduced to safe ASCII (it came from a client).
+    /// `?redirect=true` or `false` (the default); anything else is refused, naming the parameter,
+    /// rather than quietly read as `false`.
+    static func wantsRedirect(_ request: Request) throws -> Bool {
+        switch request.uri.queryParameters["redirect"] {
+        case nil, "false": return false
+        case "true": return true
+        default:
+            var errors = FieldErrors()
+            errors.add("redirect", "must be true or false")
+            try errors.check()
+            return false
+        }
+    }
+
     static func disposition(_ file: StoredFile) -> String {
         ContentDisposition.value(attachment: file.attachment, fileName: file.fileName)
     }

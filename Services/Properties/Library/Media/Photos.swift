@@ -136,31 +136,34 @@ struct PhotoUpload: Sendable, Equatable {
 
     init(_ query: Parameters) throws {
         var errors = FieldErrors()
+        // Free text sent empty counts as absent; a choice, number, flag or id sent empty is
+        // refused by name like any other value that is not one (the document allows no empty value).
         func text(_ name: String) -> String? { query.nonEmpty(name) }
+        func value(_ name: String) -> String? { query.get(name) }
         self.fileName = text("file_name")
         errors.text("file_name", self.fileName, max: 255)
-        self.photoType = text("photo_type")
+        self.photoType = value("photo_type")
         errors.oneOf("photo_type", self.photoType, Self.photoTypes)
-        self.category = text("category")
+        self.category = value("category")
         errors.oneOf("category", self.category, Self.categories)
         self.caption = text("caption")
         errors.text("caption", self.caption, max: 2000)
         self.tags = query.getAll("tags").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             .filter { !$0.isEmpty }
         errors.list("tags", self.tags)
-        if let order = text("display_order") {
+        if let order = value("display_order") {
             if let value = Int(order), value >= 0, value <= 1_000_000 {
                 self.displayOrder = value
             } else {
                 errors.add("display_order", "must be a whole number from 0 to 1000000")
             }
         }
-        switch text("is_primary") {
+        switch value("is_primary") {
         case nil, "false": self.isPrimary = false
         case "true": self.isPrimary = true
         default: errors.add("is_primary", "must be true or false")
         }
-        if let unit = text("unit_id") {
+        if let unit = value("unit_id") {
             if let id = UUID(uuidString: unit) { self.unitId = id } else { errors.add("unit_id", "must be a UUID") }
         }
         try errors.check()
