@@ -9,10 +9,6 @@ cd "$REPO_ROOT"
 # The harness connects as admin here and makes one database per suite.
 export TRACT_TEST_ADMIN_URL=${TRACT_TEST_ADMIN_URL:-postgres://postgres:tract-local-admin@127.0.0.1:55432/postgres}
 
-# The system tests start this many processes of each service behind a round-robin front
-# (RunningSuite), as production runs replicas; the fuzzing suites pin one (README "Replicas").
-export TRACT_SYSTEM_REPLICAS=${TRACT_SYSTEM_REPLICAS:-3}
-
 # aiosmtpd, the real SMTP server the SMTP client's tests talk to, lives in the venv.
 ensure_venv
 export TRACT_PYTHON="$VENV_DIR/bin/python"

@@ -22,8 +22,9 @@ struct RunningSuite: Sendable {
     var investments: String { self.urls[.investments]! }
 
     /// `TRACT_SYSTEM_REPLICAS` (default 1): how many processes of each service `with` starts when
-    /// the test does not say. scripts/test.sh sets it for CI, so the journeys run as production
-    /// runs them (README "Replicas").
+    /// the test does not say (`TRACT_SYSTEM_REPLICAS=3 scripts/test.sh --filter SystemTests` runs
+    /// the journeys as production runs them). CI keeps 1 for the journeys and runs
+    /// ReplicaBehaviourTests at 3: every journey at 3 on two cores timed out a start-up (README "Replicas").
     static var defaultReplicas: Int {
         ProcessInfo.processInfo.environment["TRACT_SYSTEM_REPLICAS"].flatMap(Int.init).map { max(1, min($0, 5)) } ?? 1
     }
@@ -107,7 +108,8 @@ struct RunningSuite: Sendable {
                 let ready = try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
                     (try? await SystemClient.send(.GET, "http://127.0.0.1:\(process.port)/health/ready"))?.status == 200
                 }
-                try #require(ready, "\(process.service) on port \(process.port) became ready")
+                try #require(
+                    ready, "\(process.service) on port \(process.port) became ready; it printed:\n\(process.printed.suffix(3000))")
             }
             try await body(RunningSuite(urls: urls, replicaURLs: replicaURLs, database: database, sink: sink))
             for process in processes {
