@@ -14,7 +14,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-14s %s\n", $$1, $$2 }'
 
-run: ## Postgres, build, migrate, the five services and the gateway on :8080 (Ctrl-C stops)
+run: ## Postgres, build, migrate, the five services and the gateway on :8080 (Ctrl-C stops; REPLICAS=3: three of each)
 	scripts/run.sh
 
 test: ## format and deploy checks, local Postgres, then swift build --build-tests and the tests

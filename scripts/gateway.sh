@@ -4,7 +4,9 @@
 #   scripts/gateway.sh configmap                         Kubernetes ConfigMap holding the kubernetes render
 # Styles differ only where the environments do:
 #   local       upstreams 127.0.0.1:<port>, listens 127.0.0.1:8080, pid/logs/temp under $GATEWAY_DIR
-#               (default .data/gateway); run unprivileged by scripts/run.sh
+#               (default .data/gateway); run unprivileged by scripts/run.sh. With REPLICAS=N (1-9)
+#               each upstream lists <port> + 100·k for k < N, and 127.0.0.1:<port + 1000> is each
+#               service's peer address, spread over its replicas (README "Replicas")
 #   compose     upstreams <service>:<port> (DNS), listens :8080, logs to stdout/stderr, temp in /tmp
 #   kubernetes  as compose, and trusts X-Forwarded-For/-Proto from private addresses (the Ingress
 #               controller) so services still see the real client
@@ -144,11 +146,40 @@ END {
         print "    map $http_x_forwarded_proto $tract_proto { default $scheme; }"
     }
     print ""
+    # REPLICAS (make run REPLICAS=N, local style only): replica k of a service listens on its port
+    # + 100·(k-1), and its upstream lists them all; nginx spreads requests over them round-robin.
     for (i = 1; i <= n; i++) {
         s = order[i]
-        printf "    upstream %s { server %s:%d; keepalive 16; }\n", s, (local ? "127.0.0.1" : s), port[s]
+        if (!local || replicas <= 1) {
+            printf "    upstream %s { server %s:%d; keepalive 16; }\n", s, (local ? "127.0.0.1" : s), port[s]
+            continue
+        }
+        printf "    upstream %s {", s
+        for (k = 0; k < replicas; k++) printf " server 127.0.0.1:%d;", port[s] + 100 * k
+        print " keepalive 16; }"
     }
     print ""
+    if (local && replicas > 1) {
+        # What a Kubernetes Service is to the pods: one address per service (its port + 1000) that
+        # the other services call (<SERVICE>_URL) and that spreads over the replicas, internal
+        # routes included. Not an edge: nothing here is published beyond 127.0.0.1.
+        print "    # Peer addresses: each service's port + 1000, every path, spread over its replicas."
+        for (i = 1; i <= n; i++) {
+            s = order[i]
+            printf "    server {\n"
+            printf "        listen 127.0.0.1:%d;\n", port[s] + 1000
+            printf "        client_max_body_size %dm;\n", max_body_mib
+            printf "        proxy_http_version 1.1;\n"
+            printf "        proxy_set_header Connection \"\";\n"
+            printf "        proxy_set_header Host $http_host;\n"
+            printf "        proxy_set_header X-Forwarded-For $remote_addr;\n"
+            printf "        proxy_read_timeout 60s;\n"
+            printf "        proxy_next_upstream error timeout;\n"
+            printf "        location / { proxy_pass http://%s; }\n", s
+            printf "    }\n"
+        }
+        print ""
+    }
     print "    server {"
     print "        listen " (local ? "127.0.0.1:8080" : "8080") ";"
     # Services enforce their own, smaller body limits with problem+json answers.
@@ -242,7 +273,11 @@ render() {
         local|compose|kubernetes) ;;
         *) die "unknown style '$1' (local|compose|kubernetes)" ;;
     esac
-    awk -v style="$1" -v gwdir="$GATEWAY_DIR" "$RENDER" "$ROUTES"
+    # REPLICAS is a local-run setting: the compose and Kubernetes renders never depend on it.
+    local replicas=1
+    if [ "$1" = local ]; then replicas=${REPLICAS:-1}; fi
+    [[ "$replicas" =~ ^[1-9]$ ]] || die "REPLICAS must be 1 to 9, not '$replicas'"
+    awk -v style="$1" -v gwdir="$GATEWAY_DIR" -v replicas="$replicas" "$RENDER" "$ROUTES"
 }
 
 configmap() {

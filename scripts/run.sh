@@ -2,9 +2,12 @@
 # `make run`: the whole suite on this machine, no Docker. Local Postgres (scripts/db.sh up), one
 # build, migrations, the five services and the nginx gateway on http://127.0.0.1:8080; Ctrl-C stops
 # it all. `scripts/run.sh stop` stops a suite started elsewhere.
-# Env: CONFIGURATION=debug|release (default debug), READY_TIMEOUT seconds (60); service settings
-# (LOG_LEVEL, ...) pass through to the services.
-# State: .data/run/*.pid (what is running), .data/logs/<service>.log, .data/gateway/ (nginx),
+# Env: CONFIGURATION=debug|release (default debug), READY_TIMEOUT seconds (60), REPLICAS (1-9,
+# default 1: processes of each service; replica k listens on the service's port + 100·(k-1), and
+# the services call each other through the gateway's peer addresses, port + 1000, which spread
+# over the replicas as a Kubernetes Service does); service settings (LOG_LEVEL, ...) pass through.
+# A service process that exits is started again after a back-off, as Kubernetes restarts a pod.
+# State: .data/run/*.pid (what is running), .data/logs/<service>[-<k>].log, .data/gateway/ (nginx),
 # .data/mail/ (every email the suite sends, kept by the local mail sink), .data/secrets.env.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -19,12 +22,23 @@ GATEWAY_DIR="$DATA_DIR/gateway"
 GATEWAY_URL=http://127.0.0.1:8080
 CONFIGURATION=${CONFIGURATION:-debug}
 READY_TIMEOUT=${READY_TIMEOUT:-60}
+REPLICAS=${REPLICAS:-1}
+[[ "$REPLICAS" =~ ^[1-9]$ ]] || die "REPLICAS must be 1 to 9, not '$REPLICAS'"
+export REPLICAS   # scripts/gateway.sh renders the upstreams from it
 # nginx needs no privilege for port 8080: when we are root, its processes run as this user.
 NGINX_USER=nobody
 
 declare -A PORT=()
 SERVICES=()
 while read -r name port; do SERVICES+=("$name"); PORT[$name]=$port; done < <(services)
+
+# Replica k (1..REPLICAS) of a service: its name in pid and log files (replica 1 keeps the plain
+# service name, as with one replica) and its port.
+INSTANCES=()   # "<service> <k>"
+for svc in "${SERVICES[@]}"; do for ((k = 1; k <= REPLICAS; k++)); do INSTANCES+=("$svc $k"); done; done
+instance_name() { if [ "$2" -eq 1 ]; then echo "$1"; else echo "$1-$2"; fi; }
+replica_port() { echo $(( PORT[$1] + 100 * ($2 - 1) )); }
+peer_port() { echo $(( PORT[$1] + 1000 )); }
 
 # alive_as PID TEXT: PID runs and its command line contains TEXT (a recycled pid does not count).
 alive_as() {
@@ -76,7 +90,7 @@ stop_gateway() {
 # What a previous run left behind: its run.sh (whose trap stops its own children in order), then
 # any service or nginx that outlived it (run.sh killed with -9, a crash, a closed terminal).
 stop_previous() {
-    local pid svc
+    local pid svc file
     pid=$(cat "$RUN_DIR/run.pid" 2>/dev/null || true)
     if [ "$pid" != "$$" ] && alive_as "$pid" "run.sh"; then
         log "stopping the previous run (pid $pid)"
@@ -84,13 +98,17 @@ stop_previous() {
     fi
     rm -f "$RUN_DIR/run.pid"
     stop_mail_sink
+    # Every replica a previous run left, whatever its REPLICAS was.
     for svc in "${SERVICES[@]}"; do
-        pid=$(cat "$RUN_DIR/$svc.pid" 2>/dev/null || true)
-        if alive_as "$pid" "/$svc serve"; then
-            log "stopping stale $svc (pid $pid)"
-            stop_pid "$pid"
-        fi
-        rm -f "$RUN_DIR/$svc.pid"
+        for file in "$RUN_DIR/$svc.pid" "$RUN_DIR/$svc"-[0-9].pid; do
+            [ -e "$file" ] || continue
+            pid=$(cat "$file" 2>/dev/null || true)
+            if alive_as "$pid" "/$svc serve"; then
+                log "stopping stale $(basename "$file" .pid) (pid $pid)"
+                stop_pid "$pid"
+            fi
+            rm -f "$file"
+        done
     done
     stop_gateway
 }
@@ -100,16 +118,18 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 STARTED=()   # pids of the services this run started
 cleanup() {
     trap - EXIT INT TERM
-    local svc pid
+    local instance name pid
     log "stopping the suite"
     stop_gateway
     stop_mail_sink
     # SIGTERM all first so they drain in parallel, then wait for each.
     for pid in "${STARTED[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for svc in "${SERVICES[@]}"; do
-        pid=$(cat "$RUN_DIR/$svc.pid" 2>/dev/null || true)
+    for instance in "${INSTANCES[@]}"; do
+        # shellcheck disable=SC2086 # "<service> <k>" splits into the two arguments
+        name=$(instance_name $instance)
+        pid=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || true)
         [ -z "$pid" ] || stop_pid "$pid"
-        rm -f "$RUN_DIR/$svc.pid"
+        rm -f "$RUN_DIR/$name.pid"
     done
     rm -f "$RUN_DIR/run.pid"
     log "stopped"
@@ -131,28 +151,41 @@ start_gateway() {
     "${as_user[@]}" "$nginx" -e "$GATEWAY_DIR/error.log" -c "$GATEWAY_DIR/nginx.conf"
 }
 
-# wait_ready: every /v1/<svc>/health/ready through the gateway answers 200, or explain and fail.
+# wait_ready: every replica answers 200 on its own /health/ready, and every service's
+# /v1/<svc>/health/ready answers 200 through the gateway; or explain and fail.
 wait_ready() {
-    local deadline=$((SECONDS + READY_TIMEOUT)) svc code pending
+    local deadline=$((SECONDS + READY_TIMEOUT)) instance svc k name url code pending
     declare -A status=()
     while :; do
         pending=()
-        for svc in "${SERVICES[@]}"; do
-            [ "${status[$svc]:-}" = 200 ] && continue
-            if ! kill -0 "$(cat "$RUN_DIR/$svc.pid")" 2>/dev/null; then
-                echo "$svc exited during start-up; last lines of $LOG_DIR/$svc.log:" >&2
-                tail -n 30 "$LOG_DIR/$svc.log" >&2
+        for instance in "${INSTANCES[@]}"; do
+            read -r svc k <<<"$instance"
+            name=$(instance_name "$svc" "$k")
+            [ "${status[$name]:-}" = 200 ] && continue
+            if ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+                echo "$svc replica $k exited during start-up; last lines of $LOG_DIR/$name.log:" >&2
+                tail -n 30 "$LOG_DIR/$name.log" >&2
                 return 1
             fi
-            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$GATEWAY_URL/v1/$svc/health/ready" || true)
-            status[$svc]=$code
-            [ "$code" = 200 ] || pending+=("$svc")
+            url=http://127.0.0.1:$(replica_port "$svc" "$k")/health/ready
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+            status[$name]=$code
+            [ "$code" = 200 ] || pending+=("$name $url")
+        done
+        for svc in "${SERVICES[@]}"; do
+            [ "${status[gateway/$svc]:-}" = 200 ] && continue
+            url=$GATEWAY_URL/v1/$svc/health/ready
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+            status[gateway/$svc]=$code
+            [ "$code" = 200 ] || pending+=("$svc $url")
         done
         [ ${#pending[@]} -eq 0 ] && return 0
         if [ "$SECONDS" -ge "$deadline" ]; then
-            for svc in "${pending[@]}"; do
-                echo "$svc not ready after ${READY_TIMEOUT}s (GET $GATEWAY_URL/v1/$svc/health/ready -> ${status[$svc]}); last lines of $LOG_DIR/$svc.log:" >&2
-                tail -n 30 "$LOG_DIR/$svc.log" >&2
+            local entry
+            for entry in "${pending[@]}"; do
+                read -r name url <<<"$entry"
+                echo "$name not ready after ${READY_TIMEOUT}s (GET $url -> ${status[$name]:-${status[gateway/$name]:-}}); last lines of $LOG_DIR/$name.log:" >&2
+                tail -n 30 "$LOG_DIR/$name.log" >&2
             done
             return 1
         fi
@@ -161,7 +194,7 @@ wait_ready() {
 }
 
 run() {
-    local svc pid bin
+    local svc k pid bin instance name
     local -a build_flags=()
     case "$CONFIGURATION" in
         debug) ;;
@@ -170,7 +203,13 @@ run() {
     esac
     mkdir -p "$RUN_DIR" "$LOG_DIR"
     stop_previous
-    for port in "${PORT[@]}" 8080 "$MAIL_PORT"; do
+    local -a ports=(8080 "$MAIL_PORT")
+    for instance in "${INSTANCES[@]}"; do
+        # shellcheck disable=SC2086 # "<service> <k>" splits into the two arguments
+        ports+=("$(replica_port $instance)")
+    done
+    if [ "$REPLICAS" -gt 1 ]; then for svc in "${SERVICES[@]}"; do ports+=("$(peer_port "$svc")"); done; fi
+    for port in "${ports[@]}"; do
         if port_busy "$port"; then die "port $port is in use by a process this script did not start"; fi
     done
     echo "$$" >"$RUN_DIR/run.pid"
@@ -188,8 +227,11 @@ run() {
     swift build "${build_flags[@]}"
     bin=$(swift build "${build_flags[@]}" --show-bin-path)
 
+    for instance in "${INSTANCES[@]}"; do
+        # shellcheck disable=SC2086 # "<service> <k>" splits into the two arguments
+        : >"$LOG_DIR/$(instance_name $instance).log"
+    done
     for svc in "${SERVICES[@]}"; do
-        : >"$LOG_DIR/$svc.log"
         log "$svc migrate"
         if ! "$bin/$svc" migrate >>"$LOG_DIR/$svc.log" 2>&1; then
             tail -n 30 "$LOG_DIR/$svc.log" >&2
@@ -197,17 +239,31 @@ run() {
         fi
     done
 
-    start_service() {   # start_service SVC: in the background, its pid in $RUN_DIR/SVC.pid
-        local svc=$1 secret="CLIENT_SECRET_${1^^}"
+    # With replicas, the services reach each other through the peer addresses (port + 1000), as
+    # pods reach a Kubernetes Service, so their calls spread over the replicas too.
+    local -a peers=()
+    if [ "$REPLICAS" -gt 1 ]; then
+        for svc in "${SERVICES[@]}"; do peers+=("${svc^^}_URL=http://127.0.0.1:$(peer_port "$svc")"); done
+        peers+=("AUTH_JWKS_URL=http://127.0.0.1:$(peer_port auth)/.well-known/jwks.json"
+            "AUTH_TOKEN_URL=http://127.0.0.1:$(peer_port auth)/v1/auth/token")
+    fi
+    declare -A PID_OF=()   # instance name -> pid of its current process
+    start_service() {   # start_service SVC K: replica K in the background, its pid in $RUN_DIR/<name>.pid
+        local svc=$1 k=$2 secret="CLIENT_SECRET_${1^^}" name
+        name=$(instance_name "$svc" "$k")
         # setsid: Ctrl-C reaches only this script, which then stops the services with SIGTERM.
         # Behind the gateway, which overwrites X-Forwarded-For, so the services may trust it.
-        HOST=127.0.0.1 PORT=${PORT[$svc]} MIGRATE_ON_START=false TRUSTED_PROXIES=127.0.0.1,::1 \
-            SERVICE_CLIENT_SECRET=${!secret} SMTP_PORT=$MAIL_PORT \
-            setsid "$bin/$svc" serve >>"$LOG_DIR/$svc.log" 2>&1 </dev/null &
+        env "${peers[@]}" HOST=127.0.0.1 PORT="$(replica_port "$svc" "$k")" MIGRATE_ON_START=false \
+            TRUSTED_PROXIES=127.0.0.1,::1 SERVICE_CLIENT_SECRET="${!secret}" SMTP_PORT=$MAIL_PORT \
+            setsid "$bin/$svc" serve >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
         STARTED+=("$!")
-        echo "$!" >"$RUN_DIR/$svc.pid"
+        PID_OF[$name]=$!
+        echo "$!" >"$RUN_DIR/$name.pid"
     }
-    for svc in "${SERVICES[@]}"; do start_service "$svc"; done
+    for instance in "${INSTANCES[@]}"; do
+        # shellcheck disable=SC2086 # "<service> <k>" splits into the two arguments
+        start_service $instance
+    done
 
     log "starting gateway on $GATEWAY_URL"
     start_gateway
@@ -222,38 +278,57 @@ run() {
     fi
 
     echo
-    echo "Tract is running ($CONFIGURATION build). Ctrl-C stops it."
+    echo "Tract is running ($CONFIGURATION build, $REPLICAS replica(s) of each service). Ctrl-C stops it."
     echo "  gateway      $GATEWAY_URL   (e.g. $GATEWAY_URL/v1/auth/health/ready)"
-    for svc in "${SERVICES[@]}"; do
-        printf '  %-14s http://127.0.0.1:%s   log %s\n' "$svc" "${PORT[$svc]}" "$LOG_DIR/$svc.log"
+    for instance in "${INSTANCES[@]}"; do
+        read -r svc k <<<"$instance"
+        name=$(instance_name "$svc" "$k")
+        printf '  %-17s http://127.0.0.1:%s   log %s\n' "$name" "$(replica_port "$svc" "$k")" "$LOG_DIR/$name.log"
     done
+    if [ "$REPLICAS" -gt 1 ]; then
+        echo "  peers        each service's peer address (port + 1000, e.g. http://127.0.0.1:$(peer_port auth)) spreads over its replicas"
+    fi
     echo "  gateway logs $GATEWAY_DIR/access.log, $GATEWAY_DIR/error.log"
     echo "  mail         every email the suite sends is kept in $MAIL_DIR (one line each in $LOG_DIR/mail.log)"
     echo "  postgres     postgres://postgres:tract-local-admin@127.0.0.1:55432/tract (scripts/db.sh psql)"
     echo
 
-    # Until Ctrl-C/SIGTERM (the traps exit, and cleanup runs). A service that exits is started
+    # Until Ctrl-C/SIGTERM (the traps exit, and cleanup runs). A replica that exits is started
     # again, as Kubernetes would restart its pod, after a pause that doubles with each restart in
-    # a row (1 s up to 30 s; back to 1 s once it has stayed up for a minute).
+    # a row (1 s up to 30 s; back to 1 s once it has stayed up for a minute). The others keep
+    # serving meanwhile, and the gateway sends requests to them.
     declare -A restarts=() started_at=()
-    for svc in "${SERVICES[@]}"; do restarts[$svc]=0; started_at[$svc]=$SECONDS; done
+    for name in "${!PID_OF[@]}"; do restarts[$name]=0; started_at[$name]=$SECONDS; done
+    local exited code pause
     while :; do
-        wait -n "${STARTED[@]}" 2>/dev/null || sleep 1
-        for svc in "${SERVICES[@]}"; do
-            kill -0 "$(cat "$RUN_DIR/$svc.pid")" 2>/dev/null && continue
-            (( SECONDS - started_at[$svc] >= 60 )) && restarts[$svc]=0
-            local pause=$(( 1 << restarts[$svc] ))
+        exited=""
+        code=0
+        wait -n -p exited "${STARTED[@]}" 2>/dev/null || code=$?
+        [ -n "$exited" ] || sleep 1   # nothing of ours exited (e.g. no child left to wait for)
+        for instance in "${INSTANCES[@]}"; do
+            read -r svc k <<<"$instance"
+            name=$(instance_name "$svc" "$k")
+            pid=${PID_OF[$name]}
+            if [ "$pid" = "$exited" ]; then
+                :
+            elif kill -0 "$pid" 2>/dev/null; then
+                continue
+            else
+                code=0
+                wait "$pid" 2>/dev/null || code=$?
+            fi
+            (( SECONDS - started_at[$name] >= 60 )) && restarts[$name]=0
+            pause=$(( 1 << restarts[$name] ))
             (( pause > 30 )) && pause=30
-            restarts[$svc]=$(( restarts[$svc] + 1 ))
-            warn "$svc exited unexpectedly; restarting it in ${pause}s (restart ${restarts[$svc]} in a row; log: $LOG_DIR/$svc.log)"
-            tail -n 5 "$LOG_DIR/$svc.log" >&2
+            restarts[$name]=$(( restarts[$name] + 1 ))
+            warn "$svc replica $k exited with status $code; restarting in ${pause}s (restart ${restarts[$name]} in a row; log: $LOG_DIR/$name.log)"
+            tail -n 5 "$LOG_DIR/$name.log" >&2
             sleep "$pause"
-            start_service "$svc"
-            started_at[$svc]=$SECONDS
+            start_service "$svc" "$k"
+            started_at[$name]=$SECONDS
         done
         # Only the live processes: a pid that exited may be reused by something else.
-        STARTED=()
-        for svc in "${SERVICES[@]}"; do STARTED+=("$(cat "$RUN_DIR/$svc.pid")"); done
+        STARTED=("${PID_OF[@]}")
     done
 }
 

@@ -19,8 +19,14 @@ import Testing
     }
 
     @Test func anAtRiskImprovementWindowReachesTheSponsor() async throws {
+        try await Self.atRiskWindowReachesTheSponsor(replicas: RunningSuite.defaultReplicas)
+    }
+
+    /// The journey with `replicas` processes of each service: with several, every investments
+    /// replica sweeps every second, and still one alert is sent (ReplicaBehaviourTests).
+    static func atRiskWindowReachesTheSponsor(replicas: Int) async throws {
         let services: [ServiceName] = [.auth, .properties, .investments, .communications]
-        try await RunningSuite.with(services, environment: ["COMPLIANCE_ALERT_SWEEP_SECONDS": "1"]) { suite in
+        try await RunningSuite.with(services, environment: ["COMPLIANCE_ALERT_SWEEP_SECONDS": "1"], replicas: replicas) { suite in
             let tag = UUID().uuidString.prefix(6).lowercased()
             let email = "fund.\(tag)@example.com"
             let account = try await InvestorMailJourneyTests.verifiedAccount(suite, email: email, firstName: "Fiona")

@@ -34,7 +34,9 @@ import Testing
 
     @Test func everyDocumentedOperationAnswersHostileInputWithA4xx() async throws {
         let services: [ServiceName] = [.auth, .properties, .investments, .communications, .analytics]
-        try await RunningSuite.with(services) { suite in
+        // One replica of each: the sweep judges each route's answers, which replicas do not change,
+        // and fifteen processes would cost CI more than the sweep itself.
+        try await RunningSuite.with(services, replicas: 1) { suite in
             let tag = UUID().uuidString.prefix(6).lowercased()
             let account = try await InvestorMailJourneyTests.verifiedAccount(suite, email: "sweep.\(tag)@example.com", firstName: "Sweep")
             try await suite.sql("UPDATE auth.users SET account_role = 'admin' WHERE email = 'sweep.\(tag)@example.com'")

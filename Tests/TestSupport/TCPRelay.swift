@@ -2,21 +2,33 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A TCP relay from a loopback port to `target` that a test can cut and mend: the database a
+/// A TCP relay from a loopback port to `targets` that a test can cut and mend: the database a
 /// service sees "goes down" (every connection dropped, new ones refused) without stopping the
 /// cluster the other tests share.
+///
+/// With several targets it is a service's front as a Kubernetes Service is (kube-proxy balances
+/// connections, not requests): each new connection goes to the next target in turn, and one that
+/// refuses the connection (a replica that is down) is skipped for the next.
 public final class TCPRelay: Sendable {
     public let port: Int
-    private let target: SocketAddress
+    private let targets: [SocketAddress]
     private let state = NIOLockedValueBox<State>(State())
 
     private struct State {
         var listener: (any Channel)?
         var connections: [ObjectIdentifier: any Channel] = [:]
+        /// The target the next connection tries first.
+        var next = 0
     }
 
-    public init(to host: String, port targetPort: Int) async throws {
-        self.target = try SocketAddress.makeAddressResolvingHost(host, port: targetPort)
+    public convenience init(to host: String, port targetPort: Int) async throws {
+        try await self.init(to: host, ports: [targetPort])
+    }
+
+    /// A round-robin front for `targetPorts` on `host` (one port: a plain relay).
+    public init(to host: String, ports targetPorts: [Int]) async throws {
+        precondition(!targetPorts.isEmpty, "a relay needs a target")
+        self.targets = try targetPorts.map { try SocketAddress.makeAddressResolvingHost(host, port: $0) }
         let listener = try await Self.listen(on: 0, relay: nil)
         self.port = listener.localAddress?.port ?? 0
         try await listener.close()
@@ -54,8 +66,12 @@ public final class TCPRelay: Sendable {
     }
 
     private func connect(_ inbound: any Channel) -> EventLoopFuture<Void> {
-        inbound.setOption(.autoRead, value: false).flatMap {
-            ClientBootstrap(group: inbound.eventLoop).connect(to: self.target)
+        let first = self.state.withLockedValue { state in
+            defer { state.next = (state.next + 1) % self.targets.count }
+            return state.next
+        }
+        return inbound.setOption(.autoRead, value: false).flatMap {
+            self.connectOutbound(on: inbound.eventLoop, first: first, tries: self.targets.count)
         }.flatMap { outbound in
             let (toInbound, toOutbound) = RelayHandler.pair()
             self.track(inbound)
@@ -63,6 +79,14 @@ public final class TCPRelay: Sendable {
             return outbound.pipeline.addHandler(toInbound).flatMap {
                 inbound.pipeline.addHandler(toOutbound)
             }.flatMap { inbound.setOption(.autoRead, value: true) }
+        }
+    }
+
+    /// Connects to `targets[first]`, else to the ones after it, `tries` in all.
+    private func connectOutbound(on eventLoop: any EventLoop, first: Int, tries: Int) -> EventLoopFuture<any Channel> {
+        ClientBootstrap(group: eventLoop).connect(to: self.targets[first % self.targets.count]).flatMapError { error in
+            guard tries > 1 else { return eventLoop.makeFailedFuture(error) }
+            return self.connectOutbound(on: eventLoop, first: first + 1, tries: tries - 1)
         }
     }
 
