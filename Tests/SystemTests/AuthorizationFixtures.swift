@@ -22,18 +22,18 @@ struct AuthorizationFixtures: Sendable {
     /// about a user get a random id: a peer's erasure must not take the owner's rows away mid-run.
     func value(path: String, segment: String, parameter: String) -> (id: String, holder: Holder)? {
         if path.hasPrefix("/internal/"), segment == "users" { return nil }
-        return Self.collections[parameter].flatMap { self.values[$0] } ?? self.values[segment]
+        return self.values[segment] ?? Self.collections[parameter].flatMap { self.values[$0] }
     }
 
     /// Parameters that name their collection themselves.
     static let collections = [
         "property_id": "properties", "offering_id": "offerings", "investment_id": "investments", "user_id": "users",
-        "user_id_or_slug": "users", "registration_id": "registrations",
+        "user_id_or_slug": "users",
     ]
 
-    /// One set of owners and what they own: an investor (an organisation, an API token, a team
-    /// request, an investment, a connection request to the sponsor, an event registration) and a
-    /// sponsor (a listing, its offering, an event).
+    /// One set of owners and what they own: an investor (an API token, a team
+    /// request, an investment, a connection request to the sponsor) and a
+    /// sponsor (a listing, its offering, an organisation).
     static func make(_ suite: RunningSuite, investor: InvestorMailJourneyTests.Account, sponsor: InvestorMailJourneyTests.Account)
         async throws -> AuthorizationFixtures
     {
@@ -47,7 +47,7 @@ struct AuthorizationFixtures: Sendable {
         }
         fixtures.values["users"] = (investor.id, .investor)
         fixtures.values["profiles"] = (investor.id, .investor)
-        fixtures.values["members"] = (investor.id, .investor)
+        fixtures.values["members"] = (sponsor.id, .sponsor)
 
         let property = try await created(
             .properties, "/v1/properties",
@@ -66,9 +66,9 @@ struct AuthorizationFixtures: Sendable {
 
         let organization = try await created(
             .auth, "/v1/auth/organizations", #"{"slug": "matrix-\#(tag)", "name": "Matrix \#(tag)", "kind": "sponsor_firm"}"#,
-            token: investor.token)
-        fixtures.values["organizations"] = (organization, .investor)
-        let apiToken = try await created(.auth, "/v1/auth/api-tokens", #"{"name": "matrix", "scopes": ["read"]}"#, token: investor.token)
+            token: sponsor.token)
+        fixtures.values["organizations"] = (organization, .sponsor)
+        let apiToken = try await created(.auth, "/v1/auth/api-tokens", #"{"name": "matrix", "scopes": ["auth:read"]}"#, token: investor.token)
         fixtures.values["api-tokens"] = (apiToken, .investor)
         let teamRequest = try await created(
             .communications, "/v1/communications/team-requests", #"{"topic": "investing", "message": "Who may see this?"}"#,
@@ -78,19 +78,6 @@ struct AuthorizationFixtures: Sendable {
             .communications, "/v1/communications/connections", #"{"user_id": "\#(sponsor.id)"}"#, token: investor.token)
         fixtures.values["connections"] = (connection, .investor)
 
-        let event = try await created(
-            .communications, "/v1/communications/events",
-            """
-            {"title": "Matrix webinar \(tag)", "kind": "webinar", "starts_at": "2030-03-01T17:00:00Z",
-             "ends_at": "2030-03-01T18:00:00Z", "time_zone": "America/Chicago"}
-            """, token: sponsor.token)
-        fixtures.values["events"] = (event, .sponsor)
-        let published = try await SystemClient.send(
-            .POST, "\(suite.communications)/v1/communications/events/\(event)/publish", "{}", token: sponsor.token)
-        try #require(published.status == 200, "publishing the event: \(published.text)")
-        let registration = try await created(
-            .communications, "/v1/communications/events/\(event)/registrations", "{}", token: investor.token)
-        fixtures.values["registrations"] = (registration, .investor)
         return fixtures
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Testing
 
 /// The authorization matrix and the route table cannot drift apart (issue 18): every operation a
