@@ -137,6 +137,9 @@ fi
 section "gateway route map (deploy/gateway/routes.txt)"
 check "every documented /v1/ path reaches the service that documents it" python3 scripts/check-gateway-routes.py
 
+section "authorization matrix (docs/authorization-matrix.txt)"
+check "a row for every documented operation and an operation for every row" python3 scripts/authz-matrix.py --missing --stale
+
 section "monitoring (deploy/monitoring)"
 check "alert rules and dashboard query only metrics the code exports" "$VENV_DIR/bin/python" scripts/check-monitoring.py
 

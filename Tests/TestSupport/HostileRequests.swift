@@ -109,6 +109,41 @@ public struct HostileRequests {
         return requests
     }
 
+    /// The plain request for an operation, for callers that test who may send it rather than what
+    /// (the authorization matrix): its required query parameters and its JSON body's required
+    /// fields with plausible values. Path parameters stay `{name}` for the caller to fill.
+    public func plain(_ method: String, _ template: String) -> (query: String, body: String?) {
+        guard let item = self.document["paths"]?[template], let operation = item[method.lowercased()] else { return ("", nil) }
+        let required = (self.parameters(operation["parameters"]) + self.parameters(item["parameters"])).filter {
+            $0["in"] == "query" && $0["required"] == .bool(true)
+        }
+        let query = required.compactMap { parameter -> String? in
+            guard let name = parameter["name"]?.text else { return nil }
+            let value = parameter["schema"].map { Self.text(self.sample($0, depth: 0)) } ?? "probe"
+            let bare = value.hasPrefix("\"") ? String(value.dropFirst().dropLast()) : value
+            return
+                "\(name)=\(bare.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? bare)"
+        }.joined(separator: "&")
+        let schema = operation["requestBody"]?["content"]?["application/json"]?["schema"]
+        return (query, schema.map { Self.text(self.sample($0, depth: 0)) })
+    }
+
+    /// A plausible value for a path parameter that is not an id (a year, a date, a `kind` from an
+    /// enum); nil for ids and free text, which the caller fills.
+    public func pathSample(_ method: String, _ template: String, _ name: String) -> String? {
+        guard let item = self.document["paths"]?[template], let operation = item[method.lowercased()] else { return nil }
+        let parameter = (self.parameters(operation["parameters"]) + self.parameters(item["parameters"])).first {
+            $0["in"] == "path" && $0["name"]?.text == name
+        }
+        guard let schema = parameter?["schema"].map(self.resolve), schema["format"]?.text != "uuid" else { return nil }
+        if name == "year" { return "2026" }
+        switch self.sample(schema, depth: 0) {
+        case .number(let number): return String(Int(number))
+        case .string(let text) where schema["enum"] != nil || schema["format"] != nil: return text
+        default: return nil
+        }
+    }
+
     /// Values no check should let through for a field of this schema.
     func hostileValues(for schema: JSONValue) -> [(String, JSONValue)] {
         let type = Self.type(of: schema)
