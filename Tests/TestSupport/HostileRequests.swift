@@ -124,7 +124,13 @@ public struct HostileRequests {
             return
                 "\(name)=\(bare.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? bare)"
         }.joined(separator: "&")
-        let schema = operation["requestBody"]?["content"]?["application/json"]?["schema"]
+        var schema = operation["requestBody"]?["content"]?["application/json"]?["schema"]
+        // A PATCH's schema made from a POST's (`x-tract-patch-of`) requires nothing, and an empty
+        // patch is refused before the lookup that decides who may send it: send what the POST
+        // requires instead.
+        if case .string(let base)? = schema.map({ self.resolve($0) })?["x-tract-patch-of"] {
+            schema = .object(["$ref": .string("#/components/schemas/\(base)")])
+        }
         return (query, schema.map { Self.text(self.sample($0, depth: 0)) })
     }
 
