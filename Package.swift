@@ -128,6 +128,10 @@ var targets: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // Spans (the kit's own around requests, internal calls and event deliveries) and their
+            // OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "OTel", package: "swift-otel"),
         ],
         path: "Shared/ServiceKit",
         resources: [.copy("Resources")],
@@ -447,6 +451,11 @@ let package = Package(
         // DER parsing of those certificates (swift-certificates already builds it; named so the
         // WebAuthn module may import it under MemberImportVisibility).
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // Span export over OTLP/HTTP only: the default traits also build gRPC, minutes of CI for
+        // nothing Tract uses.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // The tracing API (Hummingbird already builds it; named so the kit may import it).
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: targets
 )

@@ -14,13 +14,17 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     public var occurredAt: Date
     /// Event-specific body, kept as raw JSON so the transport does not need to know every payload.
     public var payload: JSONValue
+    /// The W3C `traceparent` of the span that published the event (the request that caused it),
+    /// kept in the outbox row so delivery and handling continue that trace; absent when none.
+    public var traceparent: String?
 
-    public init(id: UUID, type: String, source: String, occurredAt: Date, payload: JSONValue) {
+    public init(id: UUID, type: String, source: String, occurredAt: Date, payload: JSONValue, traceparent: String? = nil) {
         self.id = id
         self.type = type
         self.source = source
         self.occurredAt = occurredAt
         self.payload = payload
+        self.traceparent = traceparent
     }
 
     /// Decodes the payload as a concrete event body.

@@ -60,6 +60,11 @@ import Testing
             let completed = try await fixture.post("/v1/distributions/\(id)/complete", token: sponsor)
             #expect(completed.string("status") == "completed")
             #expect(try await fixture.post("/v1/distributions/\(id)/complete", token: sponsor).status == 409)
+            // The operator's counter (issue 18) has the three payments (other suites in this process add theirs).
+            let metrics = try await fixture.investments.get("/metrics").text
+            let paidCount = metrics.split(separator: "\n").first { $0.hasPrefix("tract_distributions_paid_total ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") }
+            #expect((paidCount ?? 0) >= 3, "\(metrics.split(separator: "\n").filter { $0.contains("distributions_paid") })")
             #expect(
                 try await fixture.sql("SELECT sum(amount)::text FROM investments.transactions WHERE type = 'distribution'") == ["100.00"]
             )

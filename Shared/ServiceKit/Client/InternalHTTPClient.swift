@@ -15,9 +15,10 @@ public struct CallContext: Sendable {
         self.traceParent = traceParent
     }
 
-    /// For work that no request started (the outbox dispatcher): a fresh trace.
+    /// For work that no request started: the span it runs in (an event's handling, a delivery)
+    /// when there is one, else a fresh trace.
     public static func background(requestID: String = UUID().uuidString.lowercased()) -> CallContext {
-        CallContext(requestID: requestID, traceParent: .random())
+        CallContext(requestID: requestID, traceParent: TraceParent.current ?? .random())
     }
 }
 
@@ -42,7 +43,7 @@ public enum InternalCallError: Error, CustomStringConvertible {
 }
 
 /// How services call each other: JSON over HTTP with a service token, the caller's `X-Request-Id`
-/// and a child `traceparent`, a timeout on every call, and retries only where repeating is safe
+/// and the `traceparent` of the call's own client span, a timeout on every call, and retries only where repeating is safe
 /// (idempotent methods, or a POST carrying an `Idempotency-Key`).
 public struct InternalHTTPClient: Sendable {
     let httpClient: HTTPClient
@@ -63,6 +64,8 @@ public struct InternalHTTPClient: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerPeer
         configuration.timeout.connect = .seconds(2)
+        // `send` makes the call's span and its `traceparent`; AsyncHTTPClient's own would be a second.
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
@@ -99,21 +102,34 @@ public struct InternalHTTPClient: Sendable {
         context: CallContext
     ) async throws -> Reply {
         let retryable = retries && ([.GET, .HEAD, .PUT, .DELETE, .OPTIONS].contains(method) || idempotencyKey != nil)
-        var attempt = 1
-        while true {
-            do {
-                let reply = try await self.sendOnce(method, url, body, idempotencyKey, context)
-                // 502–504 mean the peer (or a proxy before it) did not handle the request.
-                if retryable, [502, 503, 504].contains(reply.status), attempt < self.maximumAttempts {
+        // One client span for the call, retries included; the peer's server span is its child.
+        return try await TraceSpans.run(method.rawValue, kind: .client, parent: context.traceParent) { span in
+            span.set("http.request.method", method.rawValue)
+            span.set("url.path", url.path)
+            span.set("server.address", url.host ?? "")
+            var call = context
+            call.traceParent = span.trace
+            var attempt = 1
+            while true {
+                do {
+                    let reply = try await self.sendOnce(method, url, body, idempotencyKey, call)
+                    // 502–504 mean the peer (or a proxy before it) did not handle the request.
+                    if retryable, [502, 503, 504].contains(reply.status), attempt < self.maximumAttempts {
+                        attempt += 1
+                        try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
+                        continue
+                    }
+                    span.set("http.response.status_code", reply.status)
+                    if reply.status >= 500 { span.fail("HTTP \(reply.status)") }
+                    return reply
+                } catch let error as InternalCallError {
+                    guard retryable, attempt < self.maximumAttempts else {
+                        span.fail("\(error)")
+                        throw error
+                    }
                     attempt += 1
                     try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
-                    continue
                 }
-                return reply
-            } catch let error as InternalCallError {
-                guard retryable, attempt < self.maximumAttempts else { throw error }
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
             }
         }
     }
@@ -129,7 +145,7 @@ public struct InternalHTTPClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "X-Request-Id", value: context.requestID)
-        request.headers.add(name: "traceparent", value: context.traceParent.child().description)
+        request.headers.add(name: "traceparent", value: context.traceParent.description)
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         if let token = try await self.tokens.token() {
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -148,8 +164,7 @@ public struct InternalHTTPClient: Sendable {
     }
 
     /// Delivers one event envelope; anything but a 2xx is a failure to retry later.
-    func postEvent(envelopeJSON: String, to url: URL) async throws {
-        let eventID = (try? JSONDecoder.tract.decode(EventEnvelope.self, from: Data(envelopeJSON.utf8)))?.id
+    func postEvent(envelopeJSON: String, eventID: UUID?, to url: URL, context: CallContext) async throws {
         let reply = try await self.send(
             .POST,
             url,
@@ -157,7 +172,7 @@ public struct InternalHTTPClient: Sendable {
             idempotencyKey: eventID?.uuidString.lowercased(),
             // The outbox keeps its own schedule of retries, with backoff that survives restarts.
             retries: false,
-            context: .background(requestID: eventID?.uuidString.lowercased() ?? UUID().uuidString.lowercased())
+            context: context
         )
         guard (200..<300).contains(reply.status) else {
             throw InternalCallError.status(reply.status, String(buffer: reply.body))

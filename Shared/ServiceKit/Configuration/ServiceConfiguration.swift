@@ -39,6 +39,9 @@ public struct ServiceConfiguration: Sendable {
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
     public var retention: RetentionConfiguration
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, and
+    /// `OTEL_SDK_DISABLED` not true: spans are exported over OTLP/HTTP (`TraceExport`). Off by default.
+    public var exportsTraces: Bool
 
     public init(
         service: ServiceName,
@@ -55,7 +58,8 @@ public struct ServiceConfiguration: Sendable {
         peerTimeout: Duration = .seconds(5),
         identity: IdentityConfiguration = .init(),
         events: EventConfiguration = .init(),
-        retention: RetentionConfiguration = .init()
+        retention: RetentionConfiguration = .init(),
+        exportsTraces: Bool = false
     ) {
         self.service = service
         self.host = host
@@ -72,6 +76,7 @@ public struct ServiceConfiguration: Sendable {
         self.identity = identity
         self.events = events
         self.retention = retention
+        self.exportsTraces = exportsTraces
     }
 
     static func trustedProxies(_ list: String) throws -> TrustedProxies {
@@ -117,7 +122,8 @@ public struct ServiceConfiguration: Sendable {
             peerTimeout: try environment.duration("PEER_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...120_000),
             identity: try IdentityConfiguration.fromEnvironment(environment),
             events: try EventConfiguration.fromEnvironment(service: service, environment),
-            retention: try RetentionConfiguration.fromEnvironment(environment)
+            retention: try RetentionConfiguration.fromEnvironment(environment),
+            exportsTraces: try TraceExport.isRequested(environment)
         )
     }
 }

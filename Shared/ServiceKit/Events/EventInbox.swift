@@ -193,15 +193,22 @@ public struct EventInbox: Sendable {
             .post { request, context -> Receipt in
                 let envelope = try await request.decode(as: EventEnvelope.self, context: context)
                 try self.authorize(envelope, from: context.identity)
-                let outcome = try await self.receive(envelope, logger: context.logger)
-                context.logger.info(
-                    "event received",
-                    metadata: [
-                        "event_id": .string(envelope.id.uuidString), "event_type": .string(envelope.type),
-                        "outcome": .string(outcome.rawValue),
-                    ]
-                )
-                return Receipt(eventId: envelope.id, outcome: outcome)
+                // The handling, a child of this request's span (itself the delivery's child): what
+                // the handler calls or logs joins the trace of the request that published the event.
+                return try await TraceSpans.run("handle \(envelope.type)", kind: .consumer, parent: context.traceParent) { span in
+                    span.set("messaging.message.id", envelope.id.uuidString.lowercased())
+                    span.set("messaging.source", envelope.source)
+                    let outcome = try await self.receive(envelope, logger: context.logger)
+                    span.set("tract.event.outcome", outcome.rawValue)
+                    context.logger.info(
+                        "event received",
+                        metadata: [
+                            "event_id": .string(envelope.id.uuidString), "event_type": .string(envelope.type),
+                            "outcome": .string(outcome.rawValue),
+                        ]
+                    )
+                    return Receipt(eventId: envelope.id, outcome: outcome)
+                }
             }
     }
 }

@@ -134,13 +134,30 @@ public struct OutboxDispatcher: Service {
         return claimed
     }
 
+    /// One attempt at one row, in a span that continues the trace of the request that published
+    /// the event (the envelope's `traceparent`); the subscriber's handling is its child.
     private func deliver(_ row: Claimed) async {
+        let envelope = try? JSONDecoder.tract.decode(EventEnvelope.self, from: Data(row.envelope.utf8))
+        let eventType = envelope?.type ?? "event"
+        await TraceSpans.run(
+            "deliver \(eventType)", kind: .producer, parent: envelope?.traceparent.flatMap(TraceParent.init(header:))
+        ) { span in
+            span.set("messaging.destination.name", row.subscriber)
+            span.set("messaging.message.id", envelope?.id.uuidString.lowercased() ?? "")
+            span.set("tract.outbox.attempt", Int(row.attempts) + 1)
+            await self.deliver(row, eventID: envelope?.id, span: span)
+        }
+    }
+
+    private func deliver(_ row: Claimed, eventID: UUID?, span: SpanHandle) async {
         let outcome: String?
         if let base = self.configuration.peers[row.subscriber] {
             do {
                 try await self.internalClient.postEvent(
                     envelopeJSON: row.envelope,
-                    to: base.appendingPathComponent("internal/events")
+                    eventID: eventID,
+                    to: base.appendingPathComponent("internal/events"),
+                    context: .background(requestID: eventID?.uuidString.lowercased() ?? UUID().uuidString.lowercased())
                 )
                 outcome = nil
             } catch {
@@ -149,6 +166,7 @@ public struct OutboxDispatcher: Service {
         } else {
             outcome = "no URL is configured for subscriber \(row.subscriber)"
         }
+        if let outcome { span.fail(outcome) }
         do {
             if let failure = outcome {
                 var generator = SystemRandomNumberGenerator()

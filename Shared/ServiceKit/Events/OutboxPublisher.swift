@@ -37,6 +37,8 @@ public struct OutboxPublisher: Sendable {
 
     /// Queues many events of one type at once, in one statement however many events and subscribers
     /// there are (a distribution's payments, one per investor). Same guarantees as `publish`.
+    /// Each envelope carries the publishing span's `traceparent`, so its delivery and handling
+    /// continue the trace of the request that caused it.
     @discardableResult
     public func publish<Event: DomainEvent>(
         contentsOf events: [Event],
@@ -47,7 +49,7 @@ public struct OutboxPublisher: Sendable {
         let envelopes = try events.map { event in
             EventEnvelope(
                 id: UUIDv7.make(at: self.now()), type: Event.eventType, source: self.source, occurredAt: self.now(),
-                payload: try JSONValue(encoding: event)
+                payload: try JSONValue(encoding: event), traceparent: TraceParent.current?.description
             )
         }
         let subscribers = self.subscribers(Event.eventType)

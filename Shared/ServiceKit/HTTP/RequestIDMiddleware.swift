@@ -10,8 +10,8 @@ extension HTTPField.Name {
 }
 
 /// The outermost middleware: gives each request an id (the caller's `X-Request-Id` when it is sane,
-/// a new UUID otherwise), continues or starts a W3C trace, returns the id on the response, and
-/// writes one JSON access-log line with the route pattern (not the path), status and duration.
+/// a new UUID otherwise), continues or starts a W3C trace in the request's server span, returns the
+/// id on the response, and writes one JSON access-log line with the route pattern (not the path), status and duration.
 public struct RequestIDMiddleware: RouterMiddleware {
     public typealias Context = TractRequestContext
     let bodyLimit: Int
@@ -29,39 +29,48 @@ public struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         context.requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
         context.bodyLimit = self.bodyLimit
-        let trace = request.headers[.traceparent].flatMap(TraceParent.init(header:)) ?? .random()
         context.logger[metadataKey: "hb.request.id"] = .string(context.requestID)
-        context.logger[metadataKey: "trace_id"] = .string(trace.traceID)
-        context.traceParent = trace
-
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            // ProblemMiddleware sits inside this one, so only a failure in it lands here.
-            response = Problem.render(
-                Problem(.internalServerError).details(requestID: context.requestID, instance: nil),
-                status: .internalServerError,
-                headers: [:]
+        let method = request.method.rawValue
+        // The server span: the caller's trace continued (or a new one), named by the route once
+        // routing has found it. Every log line written inside carries its trace and span ids.
+        let caller = request.headers[.traceparent].flatMap(TraceParent.init(header:))
+        return await TraceSpans.run(method, kind: .server, parent: caller) { span in
+            context.traceParent = span.trace
+            var response: Response
+            do {
+                response = try await next(request, context)
+            } catch {
+                // ProblemMiddleware sits inside this one, so only a failure in it lands here.
+                response = Problem.render(
+                    Problem(.internalServerError).details(requestID: context.requestID, instance: nil),
+                    status: .internalServerError,
+                    headers: [:]
+                )
+            }
+            response.headers[.requestID] = context.requestID
+            let route = context.endpointPath ?? "NotFound"
+            span.rename("\(method) \(route)")
+            span.set("http.request.method", method)
+            span.set("http.route", route)
+            span.set("http.response.status_code", Int(response.status.code))
+            if response.status.code >= 500 { span.fail("HTTP \(response.status.code)") }
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = elapsed.inSeconds * 1000
+            let level: Logger.Level = response.status.code >= 500 ? .error : .info
+            context.logger.log(
+                level: level,
+                "request",
+                metadata: [
+                    "method": .string(method),
+                    // The route pattern, never the path: paths carry share secrets and one-time tokens
+                    // (`/v1/media/shares/{id}.{secret}`), which must not outlive their use in a log.
+                    "route": .string(route),
+                    "status": .stringConvertible(response.status.code),
+                    "duration_ms": .string(String(format: "%.3f", milliseconds)),
+                ]
             )
+            return response
         }
-        response.headers[.requestID] = context.requestID
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = elapsed.inSeconds * 1000
-        let level: Logger.Level = response.status.code >= 500 ? .error : .info
-        context.logger.log(
-            level: level,
-            "request",
-            metadata: [
-                "method": .string(request.method.rawValue),
-                // The route pattern, never the path: paths carry share secrets and one-time tokens
-                // (`/v1/media/shares/{id}.{secret}`), which must not outlive their use in a log.
-                "route": .string(context.endpointPath ?? "NotFound"),
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.3f", milliseconds)),
-            ]
-        )
-        return response
     }
 
     /// Caller-supplied ids end up in logs, so only short, plain ones are kept.

@@ -2,11 +2,18 @@
 /// `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
 ///
 /// Each service continues the caller's trace (same trace id) and names itself as the parent of the
-/// calls it makes, so one user action can be followed across services in the logs.
+/// calls it makes, so one user action can be followed across services in the logs and, when spans
+/// are exported, in one trace (`TraceSpans`).
+///
+/// Held as the current span (`TraceParent.current`, a request context's `traceParent`), the middle
+/// field is that span's own id: the header a call made from inside it sends.
 public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
     public var traceID: String
     public var parentID: String
     public var flags: String
+
+    /// The span's own id, when this value is the current span rather than a received header.
+    public var spanID: String { self.parentID }
 
     public init?(header: String) {
         let parts = header.split(separator: "-", omittingEmptySubsequences: false)

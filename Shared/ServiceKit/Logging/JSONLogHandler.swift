@@ -5,8 +5,10 @@ import NIOConcurrencyHelpers
 
 /// One JSON object per line on standard output, so log shippers need no parsing rules:
 /// `{"ts":"…","level":"info","service":"auth","message":"…","request_id":"…",…}`.
+/// A line written inside a span (`TraceSpans`) also carries `trace_id` and `span_id`.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider? = .traceIDs
     public var logLevel: Logger.Level
     private let label: String
     private let service: String
@@ -34,7 +36,8 @@ public struct JSONLogHandler: LogHandler {
             "logger": .string(self.label),
             "message": .string(message.description),
         ]
-        let merged = self.metadata.merging(explicitMetadata ?? [:]) { _, explicit in explicit }
+        let provided = self.metadataProvider?.get() ?? [:]
+        let merged = provided.merging(self.metadata) { _, own in own }.merging(explicitMetadata ?? [:]) { _, explicit in explicit }
         for (key, value) in merged {
             fields[Self.fieldName(key)] = Self.json(value)
         }
@@ -69,6 +72,14 @@ public struct JSONLogHandler: LogHandler {
         Self.outputLock.withLock {
             FileHandle.standardOutput.write(data)
         }
+    }
+}
+
+extension Logger.MetadataProvider {
+    /// The current span's ids (`TraceParent.current`), so a line can be found from its trace and back.
+    public static let traceIDs = Logger.MetadataProvider {
+        guard let trace = TraceParent.current else { return [:] }
+        return ["trace_id": .string(trace.traceID), "span_id": .string(trace.spanID)]
     }
 }
 

@@ -21,4 +21,11 @@ public enum DomainMetrics {
         guard count > 0 else { return }
         Counter(label: "tract_events_ingested_total").increment(by: count)
     }
+
+    /// `tract_distributions_paid_total`: investors' distribution payments completed (one per line
+    /// of a completed distribution).
+    public static func distributionsPaid(_ count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "tract_distributions_paid_total").increment(by: count)
+    }
 }

@@ -6,7 +6,7 @@ import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 
-/// Wires a service the one way every service is wired: JSON logs, the Postgres pool, migrations
+/// Wires a service the one way every service is wired: JSON logs, span export when configured, the Postgres pool, migrations
 /// before the server listens, request ids, metrics, problem+json errors, token verification,
 /// probes, the event inbox and outbox dispatcher, the dead letters, the retention purge, then the
 /// service's own routes.
@@ -22,6 +22,8 @@ public func buildServiceApplication(
         return logger
     }()
     _ = PrometheusMetrics.registry
+    // Before any HTTP client exists, so the ones that trace themselves find the tracer.
+    let traceExport = try configuration.exportsTraces ? TraceExport.bootstrap(service: definition.name, logger: logger) : nil
 
     let schema = definition.name.schemas[0]
     var postgresConfiguration = try configuration.database.clientConfiguration
@@ -94,7 +96,9 @@ public func buildServiceApplication(
     try definition.routes(router, dependencies)
 
     let startup = StartupGate()
-    var services: [any Service] = [
+    // First, so it is shut down last and sends the spans of the requests that drained before it.
+    var services: [any Service] = traceExport.map { [$0] } ?? []
+    services += [
         postgres,
         DatabaseProbe(
             database: try configuration.database.connectionConfiguration, availability: availability,

@@ -137,6 +137,13 @@ extension ServiceConfiguration {
           INBOX_RETENTION_DAYS        ids of applied events (30)
           IDEMPOTENCY_KEY_RETENTION_HOURS
                                       stored answers to Idempotency-Key (24)
+          OTEL_EXPORTER_OTLP_ENDPOINT export spans over OTLP/HTTP to this
+                                      collector, e.g. http://otel-collector:4318
+                                      (unset: no export; traceparent still
+                                      propagated and trace_id/span_id logged)
+          OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or http/json (http/protobuf)
+          OTEL_TRACES_SAMPLER         and the other standard OTEL_* variables
+                                      (headers, batch delays, OTEL_SDK_DISABLED)
         """
     }
 }

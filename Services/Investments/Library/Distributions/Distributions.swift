@@ -239,7 +239,9 @@ struct DistributionStore: Sendable {
     func complete(
         _ id: UUID, by identity: Identity, claim: IdempotencyClaim, logger: Logger, respond: (_ document: String) -> JSONDocument
     ) async throws -> JSONDocument {
-        try await self.postgres.transaction(logger: logger) { connection in
+        // Payments made by this request (none when it is a replay of an Idempotency-Key), counted once committed.
+        var paid = 0
+        let document = try await self.postgres.transaction(logger: logger) { connection in
             try await self.idempotency.run(claim, on: connection, logger: logger) {
                 let rows = try await connection.query(
                     """
@@ -298,9 +300,12 @@ struct DistributionStore: Sendable {
                     on: connection, logger: logger
                 )
                 try await self.outbox.publish(contentsOf: payments, on: connection, logger: logger)
+                paid = payments.count
                 return respond(try await Self.document(id, for: identity, on: connection, logger: logger))
             }
         }
+        DomainMetrics.distributionsPaid(paid)
+        return document
     }
 
     /// The distribution with its lines: all of them for the sponsor and admins, only the caller's
