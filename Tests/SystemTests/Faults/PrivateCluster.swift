@@ -1,0 +1,131 @@
+import Foundation
+import Models
+import ServiceKit
+import TestSupport
+
+/// A Postgres cluster of the test's own, set up as `scripts/db.sh` sets up the local one (initdb
+/// with scram passwords, then scripts/sql/bootstrap.sql for the roles, the `tract` database and
+/// its schemas) in a temporary folder on a free port, so a test can stop and start Postgres
+/// itself without touching the cluster every other suite shares on 55432.
+final class PrivateCluster: Sendable {
+    static let binaries = "/usr/lib/postgresql/15/bin"
+    static let adminPassword = "tract-fault-admin"
+
+    let port: Int
+    let folder: URL
+    var data: URL { self.folder.appendingPathComponent("data") }
+
+    /// The superuser on the bootstrapped `tract` database.
+    var adminURL: DatabaseURL {
+        DatabaseURL(host: "127.0.0.1", port: self.port, username: "postgres", password: Self.adminPassword, database: "tract")
+    }
+
+    /// A service's own role, as bootstrap.sql makes it (password `<role>_local`).
+    func url(for service: ServiceName) -> DatabaseURL {
+        DatabaseURL(
+            host: "127.0.0.1", port: self.port, username: service.databaseRole, password: "\(service.databaseRole)_local",
+            database: "tract")
+    }
+
+    private init(port: Int, folder: URL) {
+        self.port = port
+        self.folder = folder
+    }
+
+    /// Initialises, starts and bootstraps a cluster, runs `body`, then stops it and deletes its folder.
+    static func with<T: Sendable>(_ body: (PrivateCluster) async throws -> T) async throws -> T {
+        let folder = URL(fileURLWithPath: "/tmp/tract-fault-pg-\(UUID().uuidString.prefix(8).lowercased())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let cluster = PrivateCluster(port: try await freePort(), folder: folder)
+        defer {
+            _ = try? cluster.runAsPostgres("pg_ctl", ["-D", cluster.data.path, "-m", "immediate", "-w", "-t", "30", "stop"])
+            try? FileManager.default.removeItem(at: folder)
+        }
+        try cluster.initialise()
+        try cluster.start()
+        try await cluster.bootstrap()
+        return try await body(cluster)
+    }
+
+    private func initialise() throws {
+        let passwordFile = self.folder.appendingPathComponent("password")
+        try "\(Self.adminPassword)\n".write(to: passwordFile, atomically: true, encoding: .utf8)
+        // initdb and postgres refuse to run as root: the folder goes to the OS user postgres then.
+        if getuid() == 0 { try Self.run("/bin/chown", ["-R", "postgres:", self.folder.path]) }
+        try self.runAsPostgres(
+            "initdb",
+            [
+                "-D", self.data.path, "--username=postgres", "--pwfile=\(passwordFile.path)", "--auth-local=peer",
+                "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
+            ])
+        // A throwaway cluster: durability is not what this test is about, speed is.
+        let settings = """
+
+            listen_addresses = '127.0.0.1'
+            port = \(self.port)
+            unix_socket_directories = '\(self.data.path)'
+            password_encryption = 'scram-sha-256'
+            max_connections = 100
+            fsync = off
+            synchronous_commit = off
+            """
+        let configuration = self.data.appendingPathComponent("postgresql.conf")
+        let handle = try FileHandle(forWritingTo: configuration)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(settings.utf8))
+        try handle.close()
+    }
+
+    /// Starts the server and waits until it takes connections.
+    func start() throws {
+        try self.runAsPostgres(
+            "pg_ctl", ["-D", self.data.path, "-l", self.folder.appendingPathComponent("postgres.log").path, "-w", "-t", "60", "start"])
+    }
+
+    /// Stops the server at once, as a crash or an operator's `pg_ctl stop -m immediate` does:
+    /// every connection is cut mid-query and the next start recovers from the WAL.
+    func stop() throws {
+        try self.runAsPostgres("pg_ctl", ["-D", self.data.path, "-m", "immediate", "-w", "-t", "60", "stop"])
+    }
+
+    private func bootstrap() async throws {
+        let script = RepositoryScripts.root.appendingPathComponent("scripts/sql/bootstrap.sql").path
+        let result = try await RepositoryScripts.run(
+            "\(Self.binaries)/psql",
+            ["-X", "-q", "-h", "127.0.0.1", "-p", String(self.port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-f", script],
+            environment: ["PGPASSWORD": Self.adminPassword])
+        guard result.status == 0 else { throw ClusterError(command: "bootstrap.sql", output: result.output) }
+    }
+
+    @discardableResult
+    private func runAsPostgres(_ tool: String, _ arguments: [String]) throws -> String {
+        let path = "\(Self.binaries)/\(tool)"
+        if getuid() == 0 { return try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments) }
+        return try Self.run(path, arguments)
+    }
+
+    @discardableResult
+    private static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        // The server started by pg_ctl keeps no end of our pipe open (it logs to its file).
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw ClusterError(command: ([executable] + arguments).joined(separator: " "), output: text)
+        }
+        return text
+    }
+
+    struct ClusterError: Error, CustomStringConvertible {
+        var command: String
+        var output: String
+        var description: String { "\(self.command) failed: \(self.output.suffix(2000))" }
+    }
+}
