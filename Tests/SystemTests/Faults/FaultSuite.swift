@@ -38,7 +38,8 @@ final class FaultSuite: Sendable {
         var ports: [ServiceName: Int] = [:]
         for service in ServiceName.allCases { ports[service] = try await freePort() }
         self.ports = ports
-        self.sink = try MailSink()
+        let sink = try MailSink()
+        self.sink = sink
         self.adminURL = adminURL
         let secrets = Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0, "\($0.rawValue)-fault-secret-0123456789") })
         var environments: [ServiceName: [String: String]] = [:]
@@ -55,7 +56,7 @@ final class FaultSuite: Sendable {
                 "PUBLIC_URL": "https://app.tract.test",
                 "SIGNING_KEY_ENCRYPTION_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
                 "SERVICE_CLIENTS": ServiceName.allCases.map { "\($0.rawValue):\(secrets[$0]!)" }.joined(separator: ","),
-                "SMTP_PORT": String(self.sink.port),
+                "SMTP_PORT": String(sink.port),
                 "MAIL_FROM": "Tract <no-reply@tract.test>",
             ]
             for peer in ServiceName.allCases { environment["\(peer.rawValue.uppercased())_URL"] = "http://127.0.0.1:\(ports[peer]!)" }

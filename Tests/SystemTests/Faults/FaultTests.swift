@@ -328,7 +328,8 @@ struct FaultTests {
             var metrics = ""
             let shown = try await eventually(timeout: .seconds(40), interval: .milliseconds(500)) {
                 metrics = (try? await SystemClient.send(.GET, suite.url(.investments) + "/metrics"))?.text ?? ""
-                return metrics.split(separator: "\n").contains("tract_outbox_dead_letters 1")
+                let gauge = metrics.split(separator: "\n").first { $0.hasPrefix("tract_outbox_dead_letters ") }
+                return gauge.flatMap { Double(String($0.dropFirst("tract_outbox_dead_letters ".count))) } == 1
             }
             #expect(shown, "/metrics shows one dead letter: \(metrics.split(separator: "\n").filter { $0.contains("tract_outbox") })")
             #expect(metrics.contains(#"tract_outbox_dead_lettered_total{subscriber="auth"} 1"#))
