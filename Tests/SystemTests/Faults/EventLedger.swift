@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import ServiceKit
 import Testing
 
 /// Both ends of every event stream in a `FaultSuite`'s database: for each producer and subscriber,

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import PostgresNIO
 import ServiceKit
 import TestSupport

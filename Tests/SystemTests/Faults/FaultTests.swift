@@ -11,9 +11,12 @@ import Testing
 /// applied twice, both ends counted and printed. `make test-faults` runs them (after `make test`
 /// in CI); the plain test run reports them as skipped rather than running them twice. One at a
 /// time: their bounds are on answer times, which a second suite of five processes would blur.
-@Suite(.serialized, .enabled(if: FaultTests.enabled, "fault tests run in `make test-faults` (TRACT_FAULT_TESTS=1)"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: ProcessInfo.processInfo.environment["TRACT_FAULT_TESTS"] == "1", "fault tests run in `make test-faults` (TRACT_FAULT_TESTS=1)")
+)
 struct FaultTests {
-    static var enabled: Bool { ProcessInfo.processInfo.environment["TRACT_FAULT_TESTS"] == "1" }
 
     static func tag() -> String { String(UUID().uuidString.prefix(8).lowercased()) }
 
@@ -31,7 +34,8 @@ struct FaultTests {
         let settled = try await eventually(timeout: Self.settle, interval: .milliseconds(500)) {
             try await EventLedger.pending(in: suite) == 0
         }
-        try #require(settled, "every outbox settled; pending: \(try await EventLedger.pending(in: suite))")
+        let pending = try await EventLedger.pending(in: suite)
+        try #require(settled, "every outbox settled; pending: \(pending)")
         Self.report("outboxes settled in \(ContinuousClock.now - started)")
     }
 
