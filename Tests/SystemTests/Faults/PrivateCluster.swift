@@ -109,14 +109,18 @@ final class PrivateCluster: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        // The server started by pg_ctl keeps no end of our pipe open (it logs to its file).
-        let output = Pipe()
+        // A file, not a pipe: the server pg_ctl starts inherits the descriptor and outlives the
+        // command, so reading a pipe to its end would wait for the server to stop.
+        let outputFile = URL(fileURLWithPath: "/tmp/tract-fault-command-\(UUID().uuidString.prefix(8)).out")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outputFile) }
+        let output = try FileHandle(forWritingTo: outputFile)
+        defer { try? output.close() }
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let text = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
             throw ClusterError(command: ([executable] + arguments).joined(separator: " "), output: text)
         }
