@@ -209,7 +209,7 @@ struct FaultTests {
                     #expect(down.slowest < DatabaseOutageTests.bound, "\(load.name) answered within \(DatabaseOutageTests.bound): \(down)")
                 }
 
-                try cluster.start()
+                try await cluster.start()
                 let restarted = ContinuousClock.now
                 for service in services {
                     let ready = try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {

@@ -42,7 +42,7 @@ final class PrivateCluster: Sendable {
             try? FileManager.default.removeItem(at: folder)
         }
         try cluster.initialise()
-        try cluster.start()
+        try await cluster.start()
         try await cluster.bootstrap()
         return try await body(cluster)
     }
@@ -77,9 +77,31 @@ final class PrivateCluster: Sendable {
     }
 
     /// Starts the server and waits until it takes connections.
-    func start() throws {
-        try self.runAsPostgres(
-            "pg_ctl", ["-D", self.data.path, "-l", self.folder.appendingPathComponent("postgres.log").path, "-w", "-t", "60", "start"])
+    ///
+    /// `pg_ctl start` is not waited for: Foundation's `Process` learns of an exit when a socket the
+    /// child inherits closes, and the server pg_ctl leaves running inherits it too, so the wait
+    /// would last until the server stops. `pg_isready` says when it is up instead.
+    func start() async throws {
+        let process = Process()
+        let path = "\(Self.binaries)/pg_ctl"
+        let arguments = ["-D", self.data.path, "-l", self.folder.appendingPathComponent("postgres.log").path, "start"]
+        if getuid() == 0 {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", "postgres", "--", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let ready = try await eventually(timeout: .seconds(60), interval: .milliseconds(200)) {
+            (try? Self.run("\(Self.binaries)/pg_isready", ["-q", "-h", "127.0.0.1", "-p", String(self.port)])) != nil
+        }
+        guard ready else {
+            let log = (try? String(contentsOf: self.folder.appendingPathComponent("postgres.log"), encoding: .utf8)) ?? ""
+            throw ClusterError(command: "pg_ctl start", output: log)
+        }
     }
 
     /// Stops the server at once, as a crash or an operator's `pg_ctl stop -m immediate` does:
