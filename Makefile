@@ -9,7 +9,7 @@ export CONFIGURATION
 # Swift lives at /opt/swift on the project's machines but is not always on PATH.
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: help run test build db-up db-down bench format format-check lint-deploy render-deploy clean-data
+.PHONY: help run test test-faults build db-up db-down bench format format-check lint-deploy render-deploy clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-14s %s\n", $$1, $$2 }'
@@ -22,6 +22,10 @@ test: ## format and deploy checks, local Postgres, then swift build --build-test
 	scripts/validate-deploy.sh
 	scripts/db.sh up
 	scripts/test.sh
+
+test-faults: ## fault tests, run by CI after make test: kill -9 each service, Postgres restarted, a peer down, a poison event
+	scripts/db.sh up
+	TRACT_FAULT_TESTS=1 TEST_TIMEOUT_MINUTES=$${TEST_TIMEOUT_MINUTES:-15} scripts/test.sh --filter FaultTests
 
 build: ## swift build (CONFIGURATION=release for an optimised build)
 	source scripts/lib/common.sh && ensure_build_deps

@@ -15,6 +15,9 @@ public struct ProblemMiddleware<Context: TractContext>: RouterMiddleware {
         self.routes = routes
     }
 
+    /// `Retry-After` on a peer's outage: a restarting peer is back within seconds (issue 18, faults).
+    static var peerRetryAfterSeconds: Int { 5 }
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
@@ -53,6 +56,16 @@ public struct ProblemMiddleware<Context: TractContext>: RouterMiddleware {
             return Problem(.contentTooLarge, detail: "The request body is too large.")
         case let responseError as any HTTPResponseError where responseError.status.code < 500:
             return Problem(responseError.status)
+        case let peerError as InternalCallError:
+            // A peer this request needs did not answer or failed (down, restarting, timed out): the
+            // caller is told to come back, as for the database, not given a 500 that blames our code.
+            logger.warning("a peer did not answer", metadata: ["error": .string(peerError.description)])
+            return Problem(
+                .serviceUnavailable,
+                detail: "A service this request needs is not answering just now; try again shortly.",
+                headers: [.retryAfter: String(Self.peerRetryAfterSeconds)],
+                type: "https://tract.dev/problems/peer-unavailable"
+            )
         default:
             logger.error(
                 "unhandled error",
