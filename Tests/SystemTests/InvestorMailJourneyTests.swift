@@ -10,34 +10,9 @@ import Testing
 @Suite(.serialized) struct InvestorMailJourneyTests {
     @Test func committingFundingAndPaymentEachEmailTheInvestor() async throws {
         try await RunningSuite.with([.auth, .communications, .investments, .properties]) { suite in
-            let tag = UUID().uuidString.prefix(6).lowercased()
-            let investor = try await Self.verifiedAccount(suite, email: "investor.\(tag)@example.com", firstName: "Grace")
-            let sponsorAccount = try await Self.verifiedAccount(suite, email: "sponsor.\(tag)@example.com", firstName: "Sol")
-            try await suite.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE email = 'sponsor.\(tag)@example.com'")
-            let sponsor = try #require(try await SystemClient.signIn(suite, sponsorAccount.email, sponsorAccount.password).string("access_token"))
-
-            let property = try await SystemClient.send(
-                .POST, "\(suite.properties)/v1/properties",
-                """
-                {"property_name": "Journey Flats", "property_type": "multi_family", "address_line1": "1 Journey Rd",
-                 "city": "Prattville", "state": "AL", "zip_code": "36067", "total_units": 12, "property_class": "B",
-                 "status": "active", "visibility": "investors", "investment_open": true,
-                 "minimum_investment": "25000", "maximum_investment": "250000", "target_raise": "1000000"}
-                """,
-                token: sponsor
-            )
-            try #require(property.status == 201, "\(property.text)")
-            let offering = try await SystemClient.send(
-                .POST, "\(suite.investments)/v1/offerings",
-                #"{"property_id": "\#(property.string("id") ?? "")", "requires_accreditation": false}"#, token: sponsor
-            )
-            try #require(offering.status == 201, "\(offering.text)")
-            let pending = try await SystemClient.send(
-                .POST, "\(suite.investments)/v1/offerings/\(offering.string("id") ?? "")/investments", #"{"amount": "50000"}"#,
-                token: investor.token, idempotencyKey: UUID().uuidString
-            )
-            try #require(pending.status == 201, "\(pending.text)")
-            let investment = try #require(pending.string("id"))
+            let pendingInvestment = try await Self.pendingInvestment(suite, properties: suite.properties, investments: suite.investments)
+            let (investor, sponsor, investment) = (pendingInvestment.investor, pendingInvestment.sponsor, pendingInvestment.investmentID)
+            let (propertyID, offeringID) = (pendingInvestment.propertyID, pendingInvestment.offeringID)
             let committed = try await SystemClient.send(
                 .POST, "\(suite.investments)/v1/investments/\(investment)/commit", token: investor.token, idempotencyKey: UUID().uuidString
             )
@@ -46,7 +21,7 @@ import Testing
             #expect(confirmation.subject == "Your $50,000.00 commitment is confirmed")
             #expect(confirmation.text?.contains("Hello Grace,") == true)
             // Issue 11 #21: the listing shows what the offering has raised (offering.totals_changed).
-            let listing = "\(suite.properties)/v1/properties/\(property.string("id") ?? "")"
+            let listing = "\(suite.properties)/v1/properties/\(propertyID)"
             let shown = try await eventually(timeout: .seconds(30)) {
                 let read = try await SystemClient.send(.GET, listing, token: investor.token)
                 let fields = try? JSONSerialization.jsonObject(with: Data(read.text.utf8)) as? [String: Any]
@@ -67,7 +42,7 @@ import Testing
             let distribution = try await SystemClient.send(
                 .POST, "\(suite.investments)/v1/distributions",
                 """
-                {"offering_id": "\(offering.string("id") ?? "")", "distribution_type": "quarterly", "distribution_date": "2026-11-10",
+                {"offering_id": "\(offeringID)", "distribution_type": "quarterly", "distribution_date": "2026-11-10",
                  "total_amount": "1000.00", "calculation_method": "pro_rata", "withholding_rates": {"\(investor.id)": 0.24}}
                 """,
                 token: sponsor, idempotencyKey: UUID().uuidString
@@ -124,6 +99,47 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
             #expect(try suite.sink.messages().filter { $0.rcptTos == [investor.email] }.count == 2)  // confirm-email + statement
         }
+    }
+
+    /// What a commit needs, made through the API at `properties` and `investments` (each service's
+    /// own URL, or the gateway for both): a verified investor, Grace, with a pending $50,000
+    /// investment in an open offering of a verified sponsor's listing.
+    struct PendingInvestment {
+        var investor: Account
+        var sponsor: String
+        var propertyID: String
+        var offeringID: String
+        var investmentID: String
+    }
+
+    static func pendingInvestment(_ suite: RunningSuite, properties: String, investments: String) async throws -> PendingInvestment {
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        let investor = try await Self.verifiedAccount(suite, email: "investor.\(tag)@example.com", firstName: "Grace")
+        let sponsorAccount = try await Self.verifiedAccount(suite, email: "sponsor.\(tag)@example.com", firstName: "Sol")
+        try await suite.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE email = 'sponsor.\(tag)@example.com'")
+        let sponsor = try #require(try await SystemClient.signIn(suite, sponsorAccount.email, sponsorAccount.password).string("access_token"))
+        let property = try await SystemClient.send(
+            .POST, "\(properties)/v1/properties",
+            """
+            {"property_name": "Journey Flats", "property_type": "multi_family", "address_line1": "1 Journey Rd",
+             "city": "Prattville", "state": "AL", "zip_code": "36067", "total_units": 12, "property_class": "B",
+             "status": "active", "visibility": "investors", "investment_open": true,
+             "minimum_investment": "25000", "maximum_investment": "250000", "target_raise": "1000000"}
+            """,
+            token: sponsor
+        )
+        try #require(property.status == 201, "\(property.text)")
+        let offering = try await SystemClient.send(
+            .POST, "\(investments)/v1/offerings", #"{"property_id": "\#(property.string("id") ?? "")", "requires_accreditation": false}"#,
+            token: sponsor)
+        try #require(offering.status == 201, "\(offering.text)")
+        let pending = try await SystemClient.send(
+            .POST, "\(investments)/v1/offerings/\(offering.string("id") ?? "")/investments", #"{"amount": "50000"}"#,
+            token: investor.token, idempotencyKey: UUID().uuidString)
+        try #require(pending.status == 201, "\(pending.text)")
+        return PendingInvestment(
+            investor: investor, sponsor: sponsor, propertyID: try #require(property.string("id")),
+            offeringID: try #require(offering.string("id")), investmentID: try #require(pending.string("id")))
     }
 
     struct Account {

@@ -25,31 +25,8 @@ import Testing
     }
 
     static func commitAndFollowTheTrace(_ suite: RunningSuite, gateway: String, receiver: OTLPReceiver) async throws {
-        let tag = UUID().uuidString.prefix(6).lowercased()
-        let investor = try await InvestorMailJourneyTests.verifiedAccount(suite, email: "traced.\(tag)@example.com", firstName: "Tess")
-        let sponsorAccount = try await InvestorMailJourneyTests.verifiedAccount(suite, email: "tsponsor.\(tag)@example.com", firstName: "Sam")
-        try await suite.sql("UPDATE auth.users SET account_role = 'sponsor' WHERE email = 'tsponsor.\(tag)@example.com'")
-        let sponsor = try #require(try await SystemClient.signIn(suite, sponsorAccount.email, sponsorAccount.password).string("access_token"))
-        let property = try await SystemClient.send(
-            .POST, "\(gateway)/v1/properties",
-            """
-            {"property_name": "Trace Flats", "property_type": "multi_family", "address_line1": "1 Trace Rd",
-             "city": "Prattville", "state": "AL", "zip_code": "36067", "total_units": 12, "property_class": "B",
-             "status": "active", "visibility": "investors", "investment_open": true,
-             "minimum_investment": "25000", "maximum_investment": "250000", "target_raise": "1000000"}
-            """,
-            token: sponsor
-        )
-        try #require(property.status == 201, "\(property.text)")
-        let offering = try await SystemClient.send(
-            .POST, "\(gateway)/v1/offerings", #"{"property_id": "\#(property.string("id") ?? "")", "requires_accreditation": false}"#,
-            token: sponsor)
-        try #require(offering.status == 201, "\(offering.text)")
-        let pending = try await SystemClient.send(
-            .POST, "\(gateway)/v1/offerings/\(offering.string("id") ?? "")/investments", #"{"amount": "50000"}"#,
-            token: investor.token, idempotencyKey: UUID().uuidString)
-        try #require(pending.status == 201, "\(pending.text)")
-        let investment = try #require(pending.string("id"))
+        let pending = try await InvestorMailJourneyTests.pendingInvestment(suite, properties: gateway, investments: gateway)
+        let (investor, investment) = (pending.investor, pending.investmentID)
 
         // The request under test: no traceparent from the client, so investments starts the trace.
         let committed = try await SystemClient.send(
