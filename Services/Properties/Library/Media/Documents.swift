@@ -198,12 +198,7 @@ struct DocumentUpload: Sendable, Equatable {
         errors.oneOf("category", self.category, Self.categories)
         self.visibility = value("visibility")
         errors.oneOf("visibility", self.visibility, Self.visibilities)
-        switch value("requires_signature") {
-        case nil: self.requiresSignature = nil
-        case "true": self.requiresSignature = true
-        case "false": self.requiresSignature = false
-        default: errors.add("requires_signature", "must be true or false")
-        }
+        self.requiresSignature = query.flag("requires_signature", errors: &errors)
         self.description = text("description")
         errors.text("description", self.description, max: 5000, multiline: true)
         if query["tags"] != nil {

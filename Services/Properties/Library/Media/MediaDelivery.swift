@@ -74,15 +74,10 @@ struct MediaDelivery: Sendable {
     /// `?redirect=true` or `false` (the default); anything else is refused, naming the parameter,
     /// rather than quietly read as `false`.
     static func wantsRedirect(_ request: Request) throws -> Bool {
-        switch request.uri.queryParameters["redirect"] {
-        case nil, "false": return false
-        case "true": return true
-        default:
-            var errors = FieldErrors()
-            errors.add("redirect", "must be true or false")
-            try errors.check()
-            return false
-        }
+        var errors = FieldErrors()
+        let redirect = request.uri.queryParameters.flag("redirect", errors: &errors)
+        try errors.check()
+        return redirect ?? false
     }
 
     static func disposition(_ file: StoredFile) -> String {
@@ -155,6 +150,20 @@ extension Parameters {
     func nonEmpty(_ name: String) -> String? {
         guard let value = self.get(name), !value.isEmpty else { return nil }
         return value
+    }
+
+    /// A `true`/`false` query parameter: nil when absent; anything else (empty included) is named
+    /// in `errors`. The one reading of the media routes' flags (`is_primary`,
+    /// `requires_signature`, `redirect`).
+    func flag(_ name: String, errors: inout FieldErrors) -> Bool? {
+        switch self.get(name) {
+        case nil: return nil
+        case "true": return true
+        case "false": return false
+        default:
+            errors.add(name, "must be true or false")
+            return nil
+        }
     }
 }
 

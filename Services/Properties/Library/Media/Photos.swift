@@ -158,11 +158,7 @@ struct PhotoUpload: Sendable, Equatable {
                 errors.add("display_order", "must be a whole number from 0 to 1000000")
             }
         }
-        switch value("is_primary") {
-        case nil, "false": self.isPrimary = false
-        case "true": self.isPrimary = true
-        default: errors.add("is_primary", "must be true or false")
-        }
+        self.isPrimary = query.flag("is_primary", errors: &errors) ?? false
         if let unit = value("unit_id") {
             if let id = UUID(uuidString: unit) { self.unitId = id } else { errors.add("unit_id", "must be a UUID") }
         }
