@@ -43,13 +43,16 @@ cd "$REPO_ROOT"
 
 SECONDS_EACH=${BENCH_SECONDS:-10}
 CONCURRENCY=${BENCH_CONCURRENCY:-32}
-DB=tract_bench
-AUTH_PORT=18081
-ANALYTICS_PORT=18085
+# BENCH_DATABASE_NAME and BENCH_PORT_OFFSET let two benches run side by side (one per worktree).
+DB=${BENCH_DATABASE_NAME:-tract_bench}
+OFFSET=${BENCH_PORT_OFFSET:-0}
+AUTH_PORT=$((18081 + OFFSET))
+ANALYTICS_PORT=$((18085 + OFFSET))
 OUT_DIR="$DATA_DIR/bench"
 mkdir -p "$OUT_DIR" "$DATA_DIR/logs"
 
-scripts/db.sh up
+# A cluster already answering on the port (another checkout's) is used as it is.
+pg_isready -q -h 127.0.0.1 -p 55432 || scripts/db.sh up
 load_local_secrets
 export PGPASSWORD=tract-local-admin
 PSQL=(psql -h 127.0.0.1 -p 55432 -U postgres -v ON_ERROR_STOP=1 -q)
@@ -68,6 +71,44 @@ to_ms() {
         if (v ~ /us$/) n = n / 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n = n * 1000
         printf "%.3f", n
     }'
+}
+
+# The issue-19 table: each section adds its rows with `row`, and the end of the run prints them and
+# writes them into docs/benchmarks.md between the `bench:summary` markers, with the date and the machine.
+SUMMARY="$OUT_DIR/summary-$(date -u +%Y%m%dT%H%M%SZ).tsv"
+: >"$SUMMARY"
+# row WHAT TRACT REFERENCE RATIO AIM MET(yes|no): one line of the table, "—" where a cell has nothing.
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$SUMMARY"; }
+# ratio A B: A / B to two places.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "—"; else printf "%.2f", a / b }'; }
+# at_least VALUE AIM / at_most VALUE AIM: "yes" when the value meets the aim.
+at_least() { awk -v v="$1" -v a="$2" 'BEGIN { print (v >= a) ? "yes" : "no" }'; }
+at_most() { awk -v v="$1" -v a="$2" 'BEGIN { print (v <= a) ? "yes" : "no" }'; }
+
+write_summary() {
+    [ -s "$SUMMARY" ] || return 0
+    local machine table
+    machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $(swift --version 2>/dev/null | awk '/Swift version/ {print "Swift " $3; exit}')"
+    table=$(
+        printf '<!-- bench:summary (written by make bench; do not edit by hand) -->\n'
+        printf '%s, %s, `BENCH_SECONDS=%s`:\n\n' "$(date -u +'%Y-%m-%d %H:%M UTC')" "$machine" "$SECONDS_EACH"
+        printf '| what | Tract | same-run reference | ratio | aim | met |\n|---|---|---|---|---|---|\n'
+        awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$SUMMARY"
+        printf '<!-- /bench:summary -->'
+    )
+    printf '\n%s\n' "$table"
+    # A partial run (BENCH_ONLY) prints its rows; only a full run replaces the documented table.
+    [ -z "$ONLY" ] || return 0
+    TABLE="$table" python3 - docs/benchmarks.md <<'PY'
+import os, re, sys
+path = sys.argv[1]
+text = open(path).read()
+block = os.environ["TABLE"]
+pattern = re.compile(r"<!-- bench:summary.*?<!-- /bench:summary -->", re.S)
+text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.replace("\n", "\n\n## Summary (issue 19)\n\n" + block + "\n", 1)
+open(path, "w").write(text)
+PY
+    log "wrote the summary table into docs/benchmarks.md"
 }
 
 pids=()
@@ -111,7 +152,7 @@ log "saved $out"
 fi
 
 if runs ingest; then
-INGEST_PORT=18185
+INGEST_PORT=$((18185 + OFFSET))
 start analytics $INGEST_PORT   # migrates tract_bench's analytics schema
 out="$OUT_DIR/ingest-$stamp.txt"
 ANALYTICS_URL="http://127.0.0.1:$INGEST_PORT" BENCH_DATABASE_URL="postgres://postgres:tract-local-admin@127.0.0.1:55432/$DB" \
@@ -143,7 +184,7 @@ fi
 
 if runs search; then
 ensure_apt wrk
-PROPERTIES_PORT=18082
+PROPERTIES_PORT=$((18082 + OFFSET))
 COUNT=${BENCH_PROPERTIES:-100000}
 start properties $PROPERTIES_PORT   # migrates tract_bench's properties schema
 log "loading $COUNT listings"
@@ -196,8 +237,8 @@ log "saved $out"
 fi
 
 if runs live; then
-LIVE_PORT=18184
-JWKS_PORT=18190
+LIVE_PORT=$((18184 + OFFSET))
+JWKS_PORT=$((18190 + OFFSET))
 CONNECTIONS_LIVE=${BENCH_LIVE_CONNECTIONS:-1000}
 # A socket per stream on each side, beside the database's.
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
@@ -221,8 +262,8 @@ log "saved $out"
 fi
 
 if runs messaging; then
-MESSAGING_PORT=18185
-MESSAGING_JWKS_PORT=18191
+MESSAGING_PORT=$((18185 + OFFSET))
+MESSAGING_JWKS_PORT=$((18191 + OFFSET))
 # The bench signs the tokens and serves their JWKS itself (as the tests' issuer does).
 BENCH_JWKS_URL="http://127.0.0.1:$MESSAGING_JWKS_PORT/.well-known/jwks.json" start communications $MESSAGING_PORT
 out="$OUT_DIR/messaging-$stamp.txt"
@@ -240,3 +281,5 @@ out="$OUT_DIR/campaign-$stamp.txt"
 BENCH_DATABASE_URL="$COMMUNICATIONS_BENCH_URL" "$bin/campaign-bench" | tee "$out"
 log "saved $out"
 fi
+
+write_summary
