@@ -87,6 +87,7 @@ struct EventController: RouteController {
     /// Body `{"recording_url": "https://…"}`, once the event is over.
     @Sendable func attachRecording(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         let id = try Self.id(context)
+        try await self.store.requireManaged(id, by: context.identity, logger: context.logger)
         var fields = try BodyFields(
             try await request.decode(as: JSONValue.self, context: context), allowed: ["recording_url"], required: ["recording_url"])
         let url = fields.text("recording_url", max: EventForm.maximumURL, required: true)

@@ -203,6 +203,14 @@ struct EventStore: Sendable {
 
     /// Attaches (or replaces) the recording once the event is over, and tells those who had a
     /// seat the first time.
+    /// 404 or 403 unless `identity` manages the event, before a request's body is read or checked,
+    /// so someone else's event answers the same whatever the request holds.
+    func requireManaged(_ id: UUID, by identity: Identity, logger: Logger) async throws {
+        _ = try await self.postgres.withConnection { connection in
+            try Self.managed(try await Self.load(id, lock: false, on: connection, logger: logger), by: identity)
+        }
+    }
+
     func attachRecording(_ id: UUID, url: String, by identity: Identity, logger: Logger) async throws -> String {
         let now = self.clock.now
         return try await self.postgres.transaction(logger: logger) { connection in

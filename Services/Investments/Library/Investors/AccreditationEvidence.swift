@@ -28,6 +28,7 @@ struct AccreditationEvidenceController: Sendable {
     @Sendable func upload(_ request: Request, context: AuthenticatedContext) async throws -> JSONDocument {
         let userID = try context.identity.requireUser("Only the investor attaches evidence.")
         let id = try context.parameters.uuid("id", "verification")
+        try await self.files.requireOwn(id, by: userID, logger: context.logger)
         let upload = try await AccreditationUpload.receive(request, limit: self.settings.maxFileBytes)
         let text = try await self.files.attachEvidence(upload, to: id, by: userID, logger: context.logger)
         return JSONDocument(text, status: .created)
@@ -119,6 +120,15 @@ struct AccreditationFiles: Sendable {
         var contentType: String
         var sha256: String
         var content: [UInt8]
+    }
+
+    /// 404 unless `verification` is the user's own, before an upload is read or checked, so someone
+    /// else's verification answers the same whatever the request holds. `attachEvidence` checks again.
+    func requireOwn(_ verification: UUID, by user: UUID, logger: Logger) async throws {
+        let rows = try await self.postgres.query(
+            "SELECT true FROM investments.verifications WHERE id = \(verification) AND user_id = \(user)", logger: logger)
+        for try await _ in rows.decode(Bool.self) { return }
+        throw Problem.notFound("No verification of yours has this id.")
     }
 
     /// Adds the investor's file to their own verification while staff have not yet decided it.

@@ -34,6 +34,7 @@ struct K1Controller: Sendable {
     /// `POST /v1/offerings/{id}/k1s?tax_year=2025&investor_id=…`, the PDF as the body.
     @Sendable func uploadOne(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let offering = try OfferingController.id(context)
+        try await self.store.authorizeDelivery(offering: offering, by: context.identity, logger: context.logger)
         let query = request.uri.queryParameters
         let taxYear = try self.taxYear(query, required: true)!
         var errors = FieldErrors()
@@ -70,6 +71,7 @@ struct K1Controller: Sendable {
     /// delivered together; the rest are reported and nothing is delivered for them.
     @Sendable func uploadArchive(_ request: Request, context: AuthenticatedContext) async throws -> ArchiveReport {
         let offering = try OfferingController.id(context)
+        try await self.store.authorizeDelivery(offering: offering, by: context.identity, logger: context.logger)
         let taxYear = try self.taxYear(request.uri.queryParameters, required: true)!
         let bytes = try await Self.body(request, limit: K1File.maxArchiveBytes, what: "A K-1 archive")
         let archive: ZipArchive

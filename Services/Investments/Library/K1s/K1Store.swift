@@ -41,12 +41,24 @@ struct K1Store: Sendable {
 
     /// The offering's name when `identity` manages it: 404 when they cannot see it (drafts are
     /// their sponsor's), 403 when they can but do not manage it.
-    func managedOffering(_ id: UUID, by identity: Identity, on connection: PostgresConnection, logger: Logger) async throws -> String {
-        guard let offering = try await OfferingStore.find(id, on: connection, lock: true, logger: logger), offering.isVisible(to: identity) else {
+    func managedOffering(_ id: UUID, by identity: Identity, on connection: PostgresConnection, lock: Bool = true, logger: Logger) async throws
+        -> String
+    {
+        guard let offering = try await OfferingStore.find(id, on: connection, lock: lock, logger: logger), offering.isVisible(to: identity) else {
             throw Problem.notFound("No offering has this id.")
         }
         guard offering.canManage(identity) else { throw Problem.forbidden("Only the offering's sponsor or an admin delivers its K-1s.") }
         return offering.terms.name
+    }
+
+    /// Refuses, before an upload is read or checked, a caller who may not deliver the offering's
+    /// K-1s, so someone else's offering answers 404 or 403 whatever the request holds. `deliver`
+    /// checks again under the offering's lock.
+    func authorizeDelivery(offering: UUID, by identity: Identity, logger: Logger) async throws {
+        _ = try identity.requireUser("K-1s are delivered by a signed-in sponsor or admin.")
+        _ = try await self.postgres.withConnection { connection in
+            try await self.managedOffering(offering, by: identity, on: connection, lock: false, logger: logger)
+        }
     }
 
     /// Who a K-1 may go to: investors with a funded or exited position in the offering.

@@ -111,12 +111,14 @@ struct OfferingDocumentController: RouteController {
         guard try Self.kind(context) == "subscription_agreement" else {
             throw Problem.notFound("Only the subscription agreement is signed here.")
         }
-        let body = try await request.decode(as: SignBody.self, context: context)
-        try body.check()
+        // Who may sign and what there is to sign come before the body, so a caller who may not
+        // sign here is told so whatever they sent.
         let user = try context.identity.requireUser("Only users sign subscription agreements.")
         guard let agreement = try await self.store.document("subscription_agreement", of: offering.id, logger: context.logger) else {
             throw Problem.notFound("This offering has no subscription agreement to sign.")
         }
+        let body = try await request.decode(as: SignBody.self, context: context)
+        try body.check()
         let relayed = DocumentSigningRequest(
             signerId: user, sponsorId: offering.sponsorId, offeringId: offering.id, documentSha256: body.documentSha256,
             typedName: body.typedName.trimmingCharacters(in: .whitespaces), consentVersion: ESignConsent.version, consentText: ESignConsent.text,
