@@ -36,6 +36,9 @@ public struct ServiceConfiguration: Sendable {
     /// requests, event deliveries and the JWKS fetch — before it counts as failed (and, where safe,
     /// is retried).
     public var peerTimeout: Duration
+    /// `REQUEST_TIMEOUT_MS` (default 60000, the gateway's read timeout): the longest a request may
+    /// take to start its response before the service answers 503 in its place (`RequestBound`).
+    public var requestTimeout: Duration
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
     public var retention: RetentionConfiguration
@@ -56,6 +59,7 @@ public struct ServiceConfiguration: Sendable {
         trustedProxies: TrustedProxies = .none,
         readinessTimeout: Duration = .seconds(2),
         peerTimeout: Duration = .seconds(5),
+        requestTimeout: Duration = .seconds(60),
         identity: IdentityConfiguration = .init(),
         events: EventConfiguration = .init(),
         retention: RetentionConfiguration = .init(),
@@ -73,6 +77,7 @@ public struct ServiceConfiguration: Sendable {
         self.trustedProxies = trustedProxies
         self.readinessTimeout = readinessTimeout
         self.peerTimeout = peerTimeout
+        self.requestTimeout = requestTimeout
         self.identity = identity
         self.events = events
         self.retention = retention
@@ -120,6 +125,7 @@ public struct ServiceConfiguration: Sendable {
             trustedProxies: try Self.trustedProxies(environment.string("TRUSTED_PROXIES", default: "")),
             readinessTimeout: try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
             peerTimeout: try environment.duration("PEER_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...120_000),
+            requestTimeout: try environment.duration("REQUEST_TIMEOUT_MS", defaultMilliseconds: 60000, range: 1000...600_000),
             identity: try IdentityConfiguration.fromEnvironment(environment),
             events: try EventConfiguration.fromEnvironment(service: service, environment),
             retention: try RetentionConfiguration.fromEnvironment(environment),

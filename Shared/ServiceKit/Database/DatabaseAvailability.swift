@@ -12,7 +12,7 @@ import PostgresNIO
 /// database goes away would hang that long and then fail with a 500. This is the kit's breaker in
 /// front of it: `DatabaseProbe` opens it within one probe interval plus the database timeout of
 /// an outage (or at once, when a request meets a connection error), `DatabaseOutageMiddleware`
-/// then answers 503 at once and lets go of the requests waiting inside, and the probe closes it
+/// then answers 503 at once, `RequestBound` lets go of the requests waiting inside, and the probe closes it
 /// when the database answers again. One log line and one counter per outage, not per request.
 public final class DatabaseAvailability: Sendable {
     /// How long clients are told to wait before retrying (`Retry-After`).
@@ -21,8 +21,8 @@ public final class DatabaseAvailability: Sendable {
 
     private struct State {
         var downSince: ContinuousClock.Instant?
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
+        var watchers: [Int: @Sendable () -> Void] = [:]
+        var nextWatcher = 0
     }
 
     public init(retryAfterSeconds: Int = 5) {
@@ -32,20 +32,20 @@ public final class DatabaseAvailability: Sendable {
 
     public var isAvailable: Bool { self.state.withLockedValue { $0.downSince == nil } }
 
-    /// Marks the database unreachable: logged and counted once per outage; every request waiting
-    /// in `untilUnavailable()` is released.
+    /// Marks the database unreachable: logged and counted once per outage; every request watching
+    /// (`watchForOutage`) is told.
     public func markUnavailable(because error: any Error, logger: Logger) {
-        let released: [CheckedContinuation<Void, Never>]? = self.state.withLockedValue { state in
+        let told: [@Sendable () -> Void]? = self.state.withLockedValue { state in
             guard state.downSince == nil else { return nil }
             state.downSince = .now
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            defer { state.watchers = [:] }
+            return Array(state.watchers.values)
         }
-        guard let released else { return }
+        guard let told else { return }
         logger.error("database unavailable: answering 503 until it is back", metadata: ["error": .string(String(reflecting: error))])
         Counter(label: "tract_database_outages_total").increment()
         Gauge(label: "tract_database_available").record(0)
-        for waiter in released { waiter.resume() }
+        for watcher in told { watcher() }
     }
 
     /// Marks the database reachable again (the probe's answer); logs how long the outage lasted.
@@ -59,25 +59,25 @@ public final class DatabaseAvailability: Sendable {
         logger.notice("database available again", metadata: ["outage_ms": .stringConvertible(Int((ContinuousClock.now - since).inSeconds * 1000))])
     }
 
-    /// Returns when the database is found unreachable (at once if it already is), or when the
-    /// calling task is cancelled.
-    func untilUnavailable() async {
-        let id = self.state.withLockedValue { state -> Int in
-            state.nextWaiter &+= 1
-            return state.nextWaiter
+    /// Calls `outage` once, when the database is next found unreachable (at once, on this thread,
+    /// if it already is), unless `forget` is called with the returned id first. A request in
+    /// flight watches this way, with a closure rather than a task, so watching costs a request no
+    /// task of its own.
+    func watchForOutage(_ outage: @escaping @Sendable () -> Void) -> Int? {
+        let id: Int? = self.state.withLockedValue { state in
+            guard state.downSince == nil else { return nil }
+            state.nextWatcher &+= 1
+            state.watchers[state.nextWatcher] = outage
+            return state.nextWatcher
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = self.state.withLockedValue { state -> Bool in
-                    if state.downSince != nil || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
+        if id == nil { outage() }
+        return id
+    }
+
+    /// Stops a watch `watchForOutage` started (the request was answered).
+    func forget(_ watch: Int?) {
+        guard let watch else { return }
+        self.state.withLockedValue { _ = $0.watchers.removeValue(forKey: watch) }
     }
 
     /// The 503 every route answers while the database is unreachable.

@@ -128,7 +128,7 @@ public func buildServiceApplication(
         )
     }
     var app = Application(
-        router: router,
+        responder: RequestBound(router.buildResponder(), availability: availability, timeout: configuration.requestTimeout),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "tract-\(definition.name.rawValue)"

@@ -114,6 +114,7 @@ extension ServiceConfiguration {
                                       (none; IPs or CIDRs, comma-separated)
           READINESS_TIMEOUT_MS        /health/ready's wait for Postgres (2000)
           PEER_TIMEOUT_MS             one call to another service (5000)
+          REQUEST_TIMEOUT_MS          a request's answer, before 503 stands in (60000)
           AUTH_JWKS_URL               auth's key set
                                       (http://127.0.0.1:8081/.well-known/jwks.json)
           TOKEN_ISSUER                required iss (tract-auth)

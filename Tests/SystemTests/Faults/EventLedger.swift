@@ -52,6 +52,25 @@ struct EventLedger: CustomStringConvertible {
             }.joined(separator: " + "))
     }
 
+    /// What is still waiting, per producer and subscriber: how many, their attempts, when the next
+    /// is due and the last error, so a test that does not settle says why.
+    static func unsettled(in suite: FaultSuite) async throws -> String {
+        var lines: [String] = []
+        for producer in try await Self.migrated(in: suite) {
+            let outbox = "\(producer.schemas[0]).outbox"
+            let summary = try await suite.text(
+                """
+                SELECT coalesce(string_agg(format('%s → %s: %s waiting, attempts %s–%s, next due in %s, last error %s',
+                    '\(producer.rawValue)', subscriber, n, min_attempts, max_attempts, due, last_error), E'\\n'), '')
+                FROM (SELECT subscriber, count(*) AS n, min(attempts) AS min_attempts, max(attempts) AS max_attempts,
+                             max(next_attempt_at) - now() AS due, max(last_error) AS last_error
+                      FROM \(outbox) WHERE delivered_at IS NULL AND dead_at IS NULL GROUP BY subscriber) waiting
+                """)
+            if !summary.isEmpty { lines.append(summary) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     static func read(_ suite: FaultSuite) async throws -> EventLedger {
         var lines: [Line] = []
         let services = try await Self.migrated(in: suite)

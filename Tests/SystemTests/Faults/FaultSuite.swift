@@ -128,6 +128,24 @@ final class FaultSuite: Sendable {
         process.process.waitUntilExit()
     }
 
+    /// The end of what each running service printed (its warnings and errors), for a failure's report.
+    func printedByEveryService() -> String {
+        self.processes.withLockedValue { processes in
+            processes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "--- \($0.key.rawValue):\n\($0.value.printed.suffix(4000))" }
+                .joined(separator: "\n")
+        }
+    }
+
+    /// The text a one-value query returns, run as the superuser.
+    func text(_ query: String) async throws -> String {
+        try await TestDatabase.withClient(self.adminURL) { admin in
+            for try await value in try await admin.query(PostgresQuery(unsafeSQL: query)).decode(String.self) {
+                return value
+            }
+            return ""
+        }
+    }
+
     /// The number a one-value query returns, run as the superuser.
     func count(_ query: String) async throws -> Int {
         try await TestDatabase.withClient(self.adminURL) { admin in

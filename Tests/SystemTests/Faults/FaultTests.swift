@@ -35,6 +35,7 @@ struct FaultTests {
             try await EventLedger.pending(in: suite) == 0
         }
         let pending = try await EventLedger.pending(in: suite)
+        if !settled { Self.report("not settled:\n\(try await EventLedger.unsettled(in: suite))\n\(suite.printedByEveryService())") }
         try #require(settled, "every outbox settled; pending: \(pending)")
         Self.report("outboxes settled in \(ContinuousClock.now - started)")
     }
@@ -205,9 +206,7 @@ struct FaultTests {
                     let down = load.takeTally()
                     Self.report("\(load.name) while Postgres was down: \(down)")
                     let answered = down.acknowledged + down.unanswered + down.refused.values.reduce(0, +)
-                    withKnownIssue(Self.inFlightHang, isIntermittent: true) {
-                        #expect(answered > 0, "\(load.name) was answered while Postgres was down: \(down)")
-                    }
+                    #expect(answered > 0, "\(load.name) was answered while Postgres was down: \(down)")
                     #expect(down.unanswered == 0, "\(load.name): every request answered while Postgres was down")
                     #expect(Set(down.refused.keys).isSubset(of: [503]), "\(load.name) answers 503 while Postgres is down: \(down)")
                     #expect(down.slowest < DatabaseOutageTests.bound, "\(load.name) answered within \(DatabaseOutageTests.bound): \(down)")
@@ -226,10 +225,8 @@ struct FaultTests {
                 for load in loads {
                     let back = await load.stop()
                     Self.report("\(load.name) after Postgres came back: \(back)")
-                    withKnownIssue(Self.inFlightHang, isIntermittent: true) {
-                        #expect(back.acknowledged > 0, "\(load.name) works again on the same process")
-                        #expect(back.unanswered == 0, "\(load.name): nothing hung")
-                    }
+                    #expect(back.acknowledged > 0, "\(load.name) works again on the same process")
+                    #expect(back.unanswered == 0, "\(load.name): nothing hung")
                 }
                 // Reads and writes work again on the same processes: their pools reconnected.
                 let written = try await tax.send(0)
@@ -243,13 +240,6 @@ struct FaultTests {
             }
         }
     }
-
-    /// Found by this test and still open: a request whose query is in flight when Postgres stops
-    /// (a tax estimate's transaction, auth's `/me`) is sometimes not answered at all (no 503)
-    /// until the client gives up, while the others get their 503 at once. Recorded as a known issue
-    /// so CI stays green and the log says so; remove it with the fix.
-    static let inFlightHang: Comment =
-        "issue 18 finding, open: a request whose query is in flight when Postgres stops can hang until the client's timeout"
 
     // MARK: - 3. A peer down
 

@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Every request answered within its bound, even when the work inside it can never finish.
+///
+/// PostgresNIO writes a query to its connection without a promise for the write, so a query
+/// written to a connection that closed a moment before (a lease handed out as the database went
+/// away, a `ROLLBACK` after the connection failed) is dropped, and whoever waits for its rows waits
+/// forever, deaf to cancellation. A middleware cannot answer for such a request: it runs the rest
+/// of the chain in its own task, or in a child task its task group must wait for. So the whole
+/// chain runs in a task of its own, and this responder answers in its place when
+///   - the database is found unreachable while the request is in flight: the work is cancelled
+///     (a wait for a connection ends at once, and `DatabaseOutageMiddleware` answers the 503 from
+///     inside, logged and counted as usual); when the work has not answered within `grace`, the
+///     same 503 is sent without it;
+///   - `timeout` passes (`REQUEST_TIMEOUT_MS`, the gateway's own read timeout by default): 503.
+/// Each answer sent in the work's place is logged and counted (`tract_requests_abandoned_total`).
+/// The work left behind keeps only its own memory: the pool replaces the connection it held.
+/// Streamed response bodies are not bounded: the bound ends when the response starts.
+public struct RequestBound<Inner: HTTPResponder>: HTTPResponder where Inner.Context == TractRequestContext {
+    public typealias Context = TractRequestContext
+
+    let inner: Inner
+    let availability: DatabaseAvailability
+    let timeout: Duration
+    let grace: Duration
+
+    public init(_ inner: Inner, availability: DatabaseAvailability, timeout: Duration, grace: Duration = .seconds(1)) {
+        self.inner = inner
+        self.availability = availability
+        self.timeout = timeout
+        self.grace = grace
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        if OperationsController.needsNoDatabase(request.uri.path) { return try await self.inner.respond(to: request, context: context) }
+        let answer = FirstAnswer()
+        let inner = self.inner
+        let work = Task {
+            do {
+                answer.give(.success(try await inner.respond(to: request, context: context)))
+            } catch {
+                answer.give(.failure(error))
+            }
+        }
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(self.timeout.inSeconds * 1e9))) {
+            work.cancel()
+            answer.give(.success(self.standIn(.timeout, for: request, logger: context.logger)))
+        }
+        let grace = TimeAmount.nanoseconds(Int64(self.grace.inSeconds * 1e9))
+        let watch = self.availability.watchForOutage {
+            work.cancel()
+            loop.scheduleTask(in: grace) {
+                answer.give(.success(self.standIn(.outage, for: request, logger: context.logger)))
+            }
+        }
+        defer {
+            deadline.cancel()
+            self.availability.forget(watch)
+        }
+        return try await withTaskCancellationHandler {
+            try await answer.value()
+        } onCancel: {
+            work.cancel()
+        }
+    }
+
+    enum Reason: String {
+        case outage
+        case timeout
+    }
+
+    /// The 503 sent in the work's place, with the caller's request id when it sent a sane one.
+    func standIn(_ reason: Reason, for request: Request, logger: Logger) -> Response {
+        let requestID = RequestIDMiddleware.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
+        let problem =
+            switch reason {
+            case .outage: self.availability.problem
+            case .timeout:
+                Problem(
+                    .serviceUnavailable,
+                    detail: """
+                        The request took longer than \(Int(self.timeout.inSeconds)) s and was given up. It may or may not \
+                        have taken effect: look before retrying, or retry with the same Idempotency-Key.
+                        """,
+                    headers: [.retryAfter: "5"],
+                    type: "https://tract.dev/problems/request-timeout"
+                )
+            }
+        Counter(label: "tract_requests_abandoned_total", dimensions: [("reason", reason.rawValue)]).increment()
+        logger.error(
+            "request answered without its work",
+            metadata: [
+                "request_id": .string(requestID), "reason": .string(reason.rawValue), "method": .string(request.method.rawValue),
+                "path": .string(request.uri.path),
+            ])
+        var response = Problem.render(
+            problem.details(requestID: requestID, instance: request.uri.path), status: problem.status, headers: problem.headers)
+        response.headers[.requestID] = requestID
+        return response
+    }
+}
+
+/// The first of several answers to one request; the rest are dropped.
+final class FirstAnswer: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<Response, any Error>?)
+        case answered(Result<Response, any Error>)
+        case delivered
+    }
+
+    private let state = NIOLockedValueBox(State.waiting(nil))
+
+    func give(_ result: Result<Response, any Error>) {
+        let waiter: CheckedContinuation<Response, any Error>? = self.state.withLockedValue { state in
+            switch state {
+            case .waiting(let continuation?):
+                state = .delivered
+                return continuation
+            case .waiting(nil):
+                state = .answered(result)
+                return nil
+            case .answered, .delivered:
+                return nil
+            }
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Response, any Error>? = self.state.withLockedValue { state in
+                switch state {
+                case .answered(let result):
+                    state = .delivered
+                    return result
+                case .waiting:
+                    state = .waiting(continuation)
+                    return nil
+                case .delivered:
+                    preconditionFailure("one request, one wait")
+                }
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
