@@ -31,9 +31,9 @@ struct AuthorizationFixtures: Sendable {
         "user_id_or_slug": "users",
     ]
 
-    /// One set of owners and what they own: an investor (an API token, a team
-    /// request, an investment, a connection request to the sponsor) and a
-    /// sponsor (a listing, its offering, an organisation).
+    /// One set of owners and what they own: an investor (an API token, a team request, an
+    /// investment, a connection request to the sponsor, a conversation with them) and a sponsor (a
+    /// listing, its offering, an organisation, a draft webinar).
     static func make(_ suite: RunningSuite, investor: InvestorMailJourneyTests.Account, sponsor: InvestorMailJourneyTests.Account)
         async throws -> AuthorizationFixtures
     {
@@ -77,6 +77,26 @@ struct AuthorizationFixtures: Sendable {
         let connection = try await created(
             .communications, "/v1/communications/connections", #"{"user_id": "\#(sponsor.id)"}"#, token: investor.token)
         fixtures.values["connections"] = (connection, .investor)
+        // The investor asks the listing's sponsor: communications learns of the listing from its
+        // event, a moment after it was made.
+        var conversation: String?
+        for _ in 0..<100 where conversation == nil {
+            let reply = try await SystemClient.send(
+                .POST, "\(suite.urls[.communications]!)/v1/communications/conversations",
+                #"{"kind": "sponsor", "property_id": "\#(property)"}"#, token: investor.token, timeout: .seconds(30))
+            if (200..<300).contains(reply.status) { conversation = reply.string("id") } else { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        fixtures.values["conversations"] = (try #require(conversation, "the investor asks the sponsor within 10 s"), .investor)
+
+        let start = Date().addingTimeInterval(2 * 86400)
+        let event = try await created(
+            .communications, "/v1/communications/events",
+            """
+            {"title": "Matrix webinar \(tag)", "kind": "webinar", "starts_at": "\(RFC3339.string(from: start))",
+             "ends_at": "\(RFC3339.string(from: start.addingTimeInterval(3600)))", "time_zone": "UTC",
+             "virtual_url": "https://meet.example/matrix", "property_id": "\(property)"}
+            """, token: sponsor.token)
+        fixtures.values["events"] = (event, .sponsor)
 
         return fixtures
     }

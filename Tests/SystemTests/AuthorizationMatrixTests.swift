@@ -140,14 +140,16 @@ import Testing
             status: Int(response.status.code))
     }
 
-    /// Every row as `caller`: the rest in parallel, then deletions, then auth's routes one at a time.
+    /// Every row as `caller`: the rest in parallel, then what ends a fixture, then auth's routes one at a time.
     static func run(
         _ rows: [AuthorizationMatrix.Row], as caller: Caller, suite: RunningSuite, documents: [ServiceName: JSONValue]
     ) async throws -> [Outcome] {
         func isAuth(_ row: AuthorizationMatrix.Row) -> Bool { row.operation.path.hasPrefix("/v1/auth/") }
-        let phases = [
-            rows.filter { !isAuth($0) && $0.operation.method != "DELETE" }, rows.filter { !isAuth($0) && $0.operation.method == "DELETE" },
-        ]
+        // What ends a fixture for its owner (deleting it, leaving a conversation, cancelling) goes last.
+        func ends(_ row: AuthorizationMatrix.Row) -> Bool {
+            row.operation.method == "DELETE" || ["/leave", "/cancel"].contains { row.operation.path.hasSuffix($0) }
+        }
+        let phases = [rows.filter { !isAuth($0) && !ends($0) }, rows.filter { !isAuth($0) && ends($0) }]
         var outcomes: [Outcome] = []
         for phase in phases {
             outcomes += try await withThrowingTaskGroup(of: Outcome.self) { group in
