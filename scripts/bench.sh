@@ -57,7 +57,7 @@ load_local_secrets
 export PGPASSWORD=tract-local-admin
 PSQL=(psql -h 127.0.0.1 -p 55432 -U postgres -v ON_ERROR_STOP=1 -q)
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
-"${PSQL[@]}" -d postgres -v database=$DB -v role_password_suffix=_local -f scripts/sql/bootstrap.sql
+"${PSQL[@]}" -d postgres -v database="$DB" -v role_password_suffix=_local -f scripts/sql/bootstrap.sql
 
 ensure_build_deps
 log "swift build -c release"
@@ -88,10 +88,10 @@ at_most() { awk -v v="$1" -v a="$2" 'BEGIN { print (v <= a) ? "yes" : "no" }'; }
 write_summary() {
     [ -s "$SUMMARY" ] || return 0
     local machine table
-    machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $(swift --version 2>/dev/null | awk '/Swift version/ {print "Swift " $3; exit}')"
+    machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(awk -F= '/^PRETTY_NAME=/ {gsub(/"/, "", $2); print $2}' /etc/os-release), $(swift --version 2>/dev/null | awk '/Swift version/ {print "Swift " $3; exit}')"
     table=$(
         printf '<!-- bench:summary (written by make bench; do not edit by hand) -->\n'
-        printf '%s, %s, `BENCH_SECONDS=%s`:\n\n' "$(date -u +'%Y-%m-%d %H:%M UTC')" "$machine" "$SECONDS_EACH"
+        printf "%s, %s, \`BENCH_SECONDS=%s\`:\n\n" "$(date -u +'%Y-%m-%d %H:%M UTC')" "$machine" "$SECONDS_EACH"
         printf '| what | Tract | same-run reference | ratio | aim | met |\n|---|---|---|---|---|---|\n'
         awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$SUMMARY"
         printf '<!-- /bench:summary -->'
@@ -165,7 +165,7 @@ start auth $AUTH_PORT
 start analytics $ANALYTICS_PORT
 
 BENCH_PHASE=signup "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" 1 "$CONCURRENCY"
-"${PSQL[@]}" -d $DB -c "UPDATE auth.users SET email_verified_at = now() WHERE email LIKE 'bench%@example.com'"
+"${PSQL[@]}" -d "$DB" -c "UPDATE auth.users SET email_verified_at = now() WHERE email LIKE 'bench%@example.com'"
 
 out="$OUT_DIR/auth-$stamp.txt"
 "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" "$SECONDS_EACH" "$CONCURRENCY" | tee "$out"
@@ -175,7 +175,7 @@ fi
 if runs passkeys; then
 runs auth || start auth $AUTH_PORT
 BENCH_PHASE=signup "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" 1 "$CONCURRENCY"
-"${PSQL[@]}" -d $DB -c "UPDATE auth.users SET email_verified_at = now() WHERE email LIKE 'bench%@example.com'"
+"${PSQL[@]}" -d "$DB" -c "UPDATE auth.users SET email_verified_at = now() WHERE email LIKE 'bench%@example.com'"
 out="$OUT_DIR/passkeys-$stamp.txt"
 BENCH_PHASE=passkeys "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" "$SECONDS_EACH" "$CONCURRENCY" |
     tee "$out"
@@ -188,7 +188,7 @@ PROPERTIES_PORT=$((18082 + OFFSET))
 COUNT=${BENCH_PROPERTIES:-100000}
 start properties $PROPERTIES_PORT   # migrates tract_bench's properties schema
 log "loading $COUNT listings"
-"${PSQL[@]}" -d $DB -v count="$COUNT" -v sponsor=00000000-0000-7000-8000-000000000001 \
+"${PSQL[@]}" -d "$DB" -v count="$COUNT" -v sponsor=00000000-0000-7000-8000-000000000001 \
     -f Benchmarks/PropertySearch/load-properties.sql
 base="http://127.0.0.1:$PROPERTIES_PORT"
 # Typical searches: a first page, filters, full text, a typo, a map, offering filters, a sort.
@@ -229,7 +229,7 @@ EVENTS=${BENCH_EVENTS:-10000000}
 ANALYTICS_URL_BENCH="postgres://tract_analytics:tract_analytics_local@127.0.0.1:55432/$DB"
 DATABASE_URL="$ANALYTICS_URL_BENCH" "$bin/analytics" migrate >/dev/null
 log "generating $EVENTS analytics events (minutes on 2 cores)"
-PGPASSWORD=tract_analytics_local psql -h 127.0.0.1 -p 55432 -U tract_analytics -d $DB -v ON_ERROR_STOP=1 -q \
+PGPASSWORD=tract_analytics_local psql -h 127.0.0.1 -p 55432 -U tract_analytics -d "$DB" -v ON_ERROR_STOP=1 -q \
     -v events="$EVENTS" -f Benchmarks/AnalyticsFunnel/generate-events.sql >/dev/null
 out="$OUT_DIR/funnel-$stamp.txt"
 DATABASE_URL="$ANALYTICS_URL_BENCH" "$bin/analytics-funnel-bench" | tee "$out"
