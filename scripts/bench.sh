@@ -33,7 +33,10 @@
 #      through the real sender (claim, render, pipelined SMTP over BENCH_CAMPAIGN_SENDERS (8) kept
 #      connections, commit) to a NIO sink that only counts, beside the same SMTP path's ceiling without
 #      the campaign (pre-built messages, no database) to the same sink, in the same run.
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys|campaign|kit),
+#  12. soak (issue 19): the suite as make run starts it (release, demo data, gateway), Benchmarks/Soak/mixed.lua through
+#      the gateway for BENCH_SOAK_SECONDS (600) at a moderate pace, RSS of every service sampled every 30 s; rows: RSS
+#      growth of the worst service after a minute's warm-up, and errors. Needs make run stopped (same ports).
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys|campaign|kit|soak),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -280,6 +283,81 @@ DATABASE_URL="$COMMUNICATIONS_BENCH_URL" LOG_LEVEL=warning "$bin/communications"
 out="$OUT_DIR/campaign-$stamp.txt"
 BENCH_DATABASE_URL="$COMMUNICATIONS_BENCH_URL" "$bin/campaign-bench" | tee "$out"
 log "saved $out"
+fi
+
+if runs soak; then
+# The whole suite as `make run` starts it (release, demo data, the gateway on 8080), then
+# Benchmarks/Soak/mixed.lua through the gateway for BENCH_SOAK_SECONDS (600), with every service's
+# RSS sampled every 30 s. Flat means the last sample within 10 % of the first after a minute's warm-up.
+ensure_apt wrk
+SOAK_SECONDS=${BENCH_SOAK_SECONDS:-600}
+if [ -s "$DATA_DIR/run/run.pid" ] && kill -0 "$(cat "$DATA_DIR/run/run.pid")" 2>/dev/null; then
+    die "make run is running: stop it first (scripts/run.sh stop); the soak starts the suite itself"
+fi
+log "soak: starting the suite (release) with scripts/run.sh"
+CONFIGURATION=release RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP=1000000 RATE_LIMIT_ANALYTICS_PER_MIN_PER_IP=1000000 \
+    RATE_LIMIT_REFRESH_PER_5MIN_PER_IP=1000000 scripts/run.sh >"$DATA_DIR/logs/bench-soak-run.log" 2>&1 &
+pids+=($!)
+gateway=http://127.0.0.1:8080
+signin='{"grant_type":"password","email":"investor@demo.tract.test","password":"demo investor passphrase"}'
+token=""
+for _ in $(seq 1 900); do
+    token=$(curl -sf -H 'Content-Type: application/json' -d "$signin" "$gateway/v1/auth/token" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' 2>/dev/null || true)
+    [ -z "$token" ] || break
+    sleep 1
+done
+[ -n "$token" ] || die "the suite did not come up with its demo data (see $DATA_DIR/logs/bench-soak-run.log)"
+rss_file="$OUT_DIR/soak-rss-$stamp.tsv"
+sample_rss() {  # elapsed-seconds, then service:pid:rss_kb for each service
+    local line=$1 svc pid
+    while read -r svc _; do
+        pid=$(cat "$DATA_DIR/run/$svc.pid" 2>/dev/null || echo 0)
+        line+=" $svc:$pid:$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
+    done < <(services)
+    echo "$line" >>"$rss_file"
+}
+out="$OUT_DIR/soak-$stamp.txt"
+log "soak: $SOAK_SECONDS s of mixed load through the gateway"
+SOAK_TOKEN=$token SOAK_EMAIL=investor@demo.tract.test SOAK_PASSWORD="demo investor passphrase" \
+    wrk -t2 -c8 -d"${SOAK_SECONDS}s" --timeout 10s -s Benchmarks/Soak/mixed.lua "$gateway" >"$out" 2>&1 &
+wrk_pid=$!
+started=$SECONDS
+while kill -0 "$wrk_pid" 2>/dev/null; do
+    sample_rss $((SECONDS - started))
+    for _ in $(seq 1 30); do kill -0 "$wrk_pid" 2>/dev/null && sleep 1; done
+done
+wait "$wrk_pid" || true
+sample_rss $((SECONDS - started))
+cat "$out"
+# The first sample at or after a minute's warm-up (or the first, for a short soak) against the last;
+# a service whose pid changed was restarted, which counts as an error.
+read -r worst growth first_kb last_kb restarts < <(awk -v warm=60 '
+    { t = $1
+      for (i = 2; i <= NF; i++) {
+          split($i, f, ":"); svc = f[1]
+          if ((svc in pid) && pid[svc] != f[2]) restarts++
+          pid[svc] = f[2]
+          if (!(svc in early)) early[svc] = f[3]
+          if (t >= warm && !(svc in first)) first[svc] = f[3]
+          last[svc] = f[3]
+      } }
+    END { best = -1e9
+          for (svc in last) {
+              if (!(svc in first)) first[svc] = early[svc]
+              g = first[svc] > 0 ? (last[svc] - first[svc]) / first[svc] : 0
+              if (g > best) { best = g; w = svc }
+          }
+          printf "%s %.4f %d %d %d\n", w, best, first[w], last[w], restarts + 0 }' "$rss_file")
+requests=$(awk '/^soak:/ {print $2}' "$out")
+errors=$(awk '/^soak:/ {print $4}' "$out")
+errors=$((${errors:-1} + restarts))
+row "soak: RSS over ${SOAK_SECONDS} s of mixed load through the gateway, worst service" \
+    "$worst $(awk -v a="$first_kb" -v b="$last_kb" -v g="$growth" 'BEGIN { printf "%.1f → %.1f MB (%+.1f %%)", a / 1024, b / 1024, g * 100 }')" \
+    "—" "$(awk -v g="$growth" 'BEGIN { printf "%.2f", 1 + g }')" "flat (≤ 1.10)" "$(at_most "$growth" 0.10)"
+row "soak: errors (4xx/5xx, socket errors, restarts)" "$errors of ${requests:-0} requests" "—" "—" "0" \
+    "$( [ "$errors" -eq 0 ] && echo yes || echo no)"
+log "saved $out and $rss_file"
 fi
 
 write_summary
