@@ -173,6 +173,16 @@ BENCH_PHASE=signup "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0
 out="$OUT_DIR/auth-$stamp.txt"
 "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127.0.0.1:$ANALYTICS_PORT" "$SECONDS_EACH" "$CONCURRENCY" | tee "$out"
 log "saved $out"
+# result NAME: the rate auth-bench printed as `result NAME RATE`.
+result() { awk -v name="$1" '$1 == "result" && $2 == name { print $3 }' "$out"; }
+verify_ratio=$(ratio "$(result verified)" "$(result anonymous)")
+row "token verification (auth-bench)" "$(result verified) /s" "same request without a token: $(result anonymous) /s" \
+    "$verify_ratio" "≥ 0.8" "$(at_least "$verify_ratio" 0.8)"
+row "refresh-token rotation" "$(result refreshes) /s = $(result refreshes_per_core) per core ($(nproc) cores)" "—" "—" \
+    "≥ 1,000 per core" "$(at_least "$(result refreshes_per_core)" 1000)"
+signin_ratio=$(ratio "$(result sign_ins)" "$(result hashes)")
+row "password sign-in" "$(result sign_ins) /s" "raw Argon2id at the same parameters: $(result hashes) /s" \
+    "$signin_ratio" "≥ 0.9" "$(at_least "$signin_ratio" 0.9)"
 fi
 
 if runs passkeys; then

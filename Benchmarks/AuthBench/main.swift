@@ -133,4 +133,11 @@ print("summary (ratios to the same-run baseline travel between machines; absolut
 print(String(format: "  refreshes/s            %8.1f  (%.1f per core; %.3f × baseline)", refreshes, refreshes / cores, refreshes / baseline))
 print(String(format: "  password sign-ins/s    %8.1f  (%.3f × Argon2id hashes/s alone: %.1f)", signIns, signIns / hashes, hashes))
 print(String(format: "  token verifications/s  %8.1f  (%.3f × the same request without a token)", verified, verified / anonymous))
+// For scripts/bench.sh's issue-19 rows: one `result NAME RATE` line each, read by name.
+for (name, rate) in [
+    ("hashes", hashes), ("sign_ins", signIns), ("refreshes", refreshes), ("refreshes_per_core", refreshes / cores),
+    ("anonymous", anonymous), ("verified", verified),
+] {
+    print(String(format: "result %@ %.1f", name as NSString, rate))
+}
 try await client.shutdown()

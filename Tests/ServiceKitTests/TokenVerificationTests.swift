@@ -160,3 +160,69 @@ import Testing
         }
     }
 }
+
+/// Issue 19: verified tokens are answered from a cache, and what refused them before still does.
+@Suite struct CachedTokenTests {
+    func verifier(_ issuer: TestIssuer, _ url: URL, cacheLifetime: Duration = .seconds(300)) -> TokenVerifier {
+        TokenVerifier(configuration: issuer.identityConfiguration(url), cacheLifetime: cacheLifetime, logger: Logger(label: "test.verifier"))
+    }
+
+    @Test func aCachedTokenIsRefusedOnceItHasExpired() async throws {
+        let issuer = try TestIssuer()
+        try await issuer.serve { url in
+            let verifier = self.verifier(issuer, url)
+            let token = try await issuer.token(subject: "user-1", expiresIn: 1)
+            #expect(try await verifier.verify(token).subject == "user-1")
+            #expect(try await verifier.verify(token).subject == "user-1")
+            try await Task.sleep(for: .milliseconds(1100))
+            let refusal = await #expect(throws: Problem.self) { try await verifier.verify(token) }
+            #expect(refusal?.status == .unauthorized)
+            #expect(refusal?.detail == "The access token has expired.")
+        }
+    }
+
+    /// A key auth stops publishing stops verifying at the key set's next refresh, as without the
+    /// cache: cached tokens signed with it are not answered past that refresh.
+    @Test func aCachedTokenIsRefusedOnceItsKeyIsNoLongerPublished() async throws {
+        let issuer = try TestIssuer()
+        try await issuer.serve { url in
+            let verifier = self.verifier(issuer, url, cacheLifetime: .milliseconds(200))
+            let token = try await issuer.token(subject: "user-1")
+            #expect(try await verifier.verify(token).subject == "user-1")
+            try issuer.rotate(kid: "key-2")
+            issuer.retire(kid: "key-1")
+            try await Task.sleep(for: .milliseconds(300))
+            // The first use past the refresh time may still pass on the old set while the new one
+            // downloads in the background; within moments the token is refused, and stays so.
+            var refused = false
+            for _ in 0..<40 where !refused {
+                do {
+                    _ = try await verifier.verify(token)
+                    try await Task.sleep(for: .milliseconds(50))
+                } catch let problem as Problem {
+                    #expect(problem.status == .unauthorized)
+                    refused = true
+                }
+            }
+            #expect(refused)
+            await #expect(throws: Problem.self) { try await verifier.verify(token) }
+            #expect(try await verifier.verify(try await issuer.token(subject: "user-2")).subject == "user-2")
+        }
+    }
+
+    @Test func aForgedTokenNeverMatchesACachedOne() async throws {
+        let issuer = try TestIssuer()
+        try await issuer.serve { url in
+            let verifier = self.verifier(issuer, url)
+            let token = try await issuer.token(subject: "user-1", roles: [.investor])
+            #expect(try await verifier.verify(token).subject == "user-1")
+            let parts = token.split(separator: ".").map(String.init)
+            let forged =
+                parts[0] + "."
+                + TokenVerificationTests.base64URL(#"{"sub":"admin","roles":["admin"],"aud":["tract"],"iss":"tract-auth","exp":4102444800}"#)
+                + "." + parts[2]
+            await #expect(throws: Problem.self) { try await verifier.verify(forged) }
+            #expect(try await verifier.verify(token).roles == [.investor])
+        }
+    }
+}

@@ -30,6 +30,11 @@ public final class TestIssuer: Sendable {
         self.state.withLockedValue { $0.published.append((kid, key)) }
     }
 
+    /// Stops publishing `kid` (what auth does once the last token it signed has expired).
+    public func retire(kid: String) {
+        self.state.withLockedValue { $0.published.removeAll { $0.kid == kid } }
+    }
+
     /// A token; every claim can be bent to test the verifier's checks. `algorithm` is the header's
     /// name for Ed25519: RFC 9864's `Ed25519`, as auth signs, or the deprecated `EdDSA`.
     public func token(

@@ -38,9 +38,16 @@ struct AuthContext: Sendable {
     /// The one way a sign-in ends, whatever proved the user's identity. A user with a second
     /// factor (`MFAFactors.any`) whose proof is single-factor gets no session: the 403
     /// `mfa-required` problem carries a ticket for `POST /v1/auth/mfa/verify` instead. Otherwise
-    /// the session opens (`openSession`).
-    func signIn(_ user: User, _ proof: SignInProof, source: String?, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
-        let factors = try await MFAFactors.of(user.id, postgres: self.postgres, logger: logger)
+    /// the session opens (`openSession`). `factors`: the user's, when the caller has just read them.
+    func signIn(
+        _ user: User, _ proof: SignInProof, factors known: MFAFactors? = nil, source: String?, device: Sessions.Device, logger: Logger
+    ) async throws -> TokenResponse {
+        let factors: MFAFactors
+        if let known {
+            factors = known
+        } else {
+            factors = try await MFAFactors.of(user.id, postgres: self.postgres, logger: logger)
+        }
         if factors.any, !proof.isMultiFactor {
             let ticket = try await self.mfaTickets.issue(userID: user.id, proof: proof, source: source, logger: logger)
             try await self.history.record(

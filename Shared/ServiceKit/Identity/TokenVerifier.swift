@@ -4,6 +4,7 @@ import JWTKit
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Verifies access tokens against the key set `auth` publishes at `/.well-known/jwks.json`.
 ///
@@ -12,7 +13,8 @@ import NIOHTTP1
 /// refetch (auth rotated its key), but such refetches are spaced by `minimumRefetchInterval` so
 /// that made-up key ids cannot be used to flood `auth`. The algorithm is pinned to what Tract signs
 /// with (Ed25519, ES256) and must match the key's own, so `alg: none` and algorithm-confusion
-/// tokens never reach a signature check.
+/// tokens never reach a signature check. A token that verified is answered from a bounded cache
+/// (`VerifiedTokenCache`) until its `exp`, and never past the key set's next refresh.
 public actor TokenVerifier {
     /// The algorithms a key may be for. `EdDSA` (RFC 8037) names the same Ed25519 signatures RFC
     /// 9864 now calls `Ed25519`; a key published under either name is an Ed25519 key, and a
@@ -42,6 +44,9 @@ public actor TokenVerifier {
     private var inFlightFetch: Task<Void, any Error>?
     /// Completed fetches of the key set, for tests and metrics.
     public private(set) var fetchCount = 0
+    /// Tokens already verified, with the number of key-set downloads so far: a verification that
+    /// straddles a download is not cached, since it may have used a key the new set dropped.
+    private let verified: Mutex<(cache: VerifiedTokenCache, keySets: Int)>
 
     public init(
         configuration: IdentityConfiguration,
@@ -49,8 +54,10 @@ public actor TokenVerifier {
         cacheLifetime: Duration = .seconds(300),
         fetchTimeout: Duration = .seconds(5),
         apiTokens: (any APITokenIntrospector)? = nil,
+        cachedTokens: Int = 4096,
         logger: Logger
     ) {
+        self.verified = Mutex((cache: VerifiedTokenCache(capacity: cachedTokens), keySets: 0))
         self.configuration = configuration
         self.apiTokens = apiTokens
         self.httpClient = httpClient
@@ -69,8 +76,22 @@ public actor TokenVerifier {
         return try await apiTokens.identity(of: token, clientIP: clientIP, context: context, logger: self.logger)
     }
 
-    /// The caller's identity, or a 401 `Problem` saying what is wrong with the token.
-    public func verify(_ token: String) async throws -> Identity {
+    /// The caller's identity, or a 401 `Problem` saying what is wrong with the token. A token seen
+    /// before is answered without a trip through the actor or a signature check.
+    public nonisolated func verify(_ token: String) async throws -> Identity {
+        let key = VerifiedTokenCache.Key(token: token)
+        let (cached, keySets) = self.verified.withLock { state in (state.cache.identity(for: key, now: Date()), state.keySets) }
+        if let cached { return cached }
+        let (identity, deadline) = try await self.verifyWithKeys(token)
+        self.verified.withLock { state in
+            if state.keySets == keySets, deadline > Date() { state.cache.insert(identity, for: key, deadline: deadline) }
+        }
+        return identity
+    }
+
+    /// The full check: header, key, signature, time, issuer and audience. Also returns until when
+    /// the answer may be reused: the token's `exp`, or the key set's refresh if that comes first.
+    private func verifyWithKeys(_ token: String) async throws -> (Identity, deadline: Date) {
         guard let header = TokenHeader.parse(token) else {
             throw Problem.unauthorized("The access token is not a well-formed JWT.")
         }
@@ -113,7 +134,12 @@ public actor TokenVerifier {
         guard claims.aud.value.contains(self.configuration.audience) else {
             throw Problem.unauthorized("The access token is not meant for this service.")
         }
-        return Identity(claims: claims)
+        var deadline = claims.exp.value
+        if let fetchedAt = self.fetchedAt {
+            let freshFor = (self.cacheLifetime - (ContinuousClock.now - fetchedAt)).inSeconds
+            deadline = min(deadline, Date().addingTimeInterval(freshFor))
+        }
+        return (Identity(claims: claims), deadline)
     }
 
     /// Makes sure the cache holds `keyID` if auth has published it.
@@ -185,6 +211,10 @@ public actor TokenVerifier {
         }
         self.keys = collection
         self.algorithmsByKeyID = algorithms
+        self.verified.withLock { state in
+            state.cache.removeAll()
+            state.keySets += 1
+        }
         self.fetchedAt = .now
         self.fetchCount += 1
         self.logger.debug("JWKS fetched", metadata: ["keys": .stringConvertible(algorithms.count)])

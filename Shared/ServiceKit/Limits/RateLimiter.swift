@@ -37,7 +37,9 @@ public struct RateLimiter: Sendable {
         try Self.admit(outcome.0, tokens: outcome.1, action: action, bucket: bucket, logger: logger)
     }
 
-    private static func admit(_ allowed: Bool, tokens: Double, action: String, bucket: TokenBucket, logger: Logger) throws {
+    /// Throws 429 with `Retry-After` unless the bucket's statement allowed the action; for a
+    /// statement that took its token itself (`upsertSQL` inside a larger one).
+    public static func admit(_ allowed: Bool, tokens: Double, action: String, bucket: TokenBucket, logger: Logger) throws {
         guard allowed else {
             let retryAfter = Int(((1 - tokens) / bucket.perSecond).rounded(.up))
             logger.notice("rate limited", metadata: ["action": .string(action)])
@@ -53,21 +55,30 @@ public struct RateLimiter: Sendable {
 
     /// One bucket's refill and take, as one statement.
     private func upsert(_ action: String, identifier: String, bucket: TokenBucket) -> PostgresQuery {
+        var binds = SQLBinds()
+        let sql = Self.upsertSQL(
+            schema: self.schema, action: binds.add(action), identifier: binds.add(identifier), burst: binds.add(bucket.burst),
+            perSecond: binds.add(bucket.perSecond))
+        return binds.query(sql)
+    }
+
+    /// The bucket's refill and take as SQL over the caller's placeholders (`$1`, text, text,
+    /// float8, float8), answering `allowed, tokens`: what `take` runs, and what a statement that
+    /// takes its token along with its own work embeds as a CTE, so the check costs no round trip
+    /// and no commit of its own. `schema` is a name from code, never from a request.
+    public static func upsertSQL(schema: String, action: String, identifier: String, burst: String, perSecond: String) -> String {
         // The refill expression appears three times because SQL cannot name it once; it is the
         // same arithmetic as TokenBucket.take. `statement_timestamp()`, not `now()`: inside a
         // caller's transaction `now()` is when the transaction began, and the refill would lag.
-        """
-        INSERT INTO \(unescaped: self.schema).rate_limit_buckets AS b (action, identifier, tokens, allowed, updated_at)
-        VALUES (\(action), \(identifier), \(bucket.burst) - 1, true, statement_timestamp())
-        ON CONFLICT (action, identifier) DO UPDATE SET
-            allowed = LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond)) >= 1,
-            tokens = CASE
-                WHEN LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond)) >= 1
-                THEN LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond)) - 1
-                ELSE LEAST(\(bucket.burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(bucket.perSecond))
-            END,
-            updated_at = statement_timestamp()
-        RETURNING allowed, tokens
-        """
+        let refilled = "LEAST(\(burst), b.tokens + extract(epoch FROM statement_timestamp() - b.updated_at) * \(perSecond))"
+        return """
+            INSERT INTO \(schema).rate_limit_buckets AS b (action, identifier, tokens, allowed, updated_at)
+            VALUES (\(action), \(identifier), \(burst) - 1, true, statement_timestamp())
+            ON CONFLICT (action, identifier) DO UPDATE SET
+                allowed = \(refilled) >= 1,
+                tokens = CASE WHEN \(refilled) >= 1 THEN \(refilled) - 1 ELSE \(refilled) END,
+                updated_at = statement_timestamp()
+            RETURNING allowed, tokens
+            """
     }
 }

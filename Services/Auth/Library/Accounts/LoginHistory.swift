@@ -54,6 +54,11 @@ struct LoginHistory: Sendable {
     let postgres: PostgresClient
     let ids: IDGenerator
 
+    /// The row's `device_info.summary`: "Safari on iOS, mobile".
+    static func deviceSummary(_ userAgent: UserAgent?) -> String? {
+        userAgent.map { "\($0.browser) on \($0.os), \($0.deviceType)" }
+    }
+
     func record(
         _ event: LoginEvent,
         userID: UUID?,
@@ -66,7 +71,7 @@ struct LoginHistory: Sendable {
         on connection: PostgresConnection? = nil,
         logger: Logger
     ) async throws {
-        let device = userAgent.map { "\($0.browser) on \($0.os), \($0.deviceType)" }
+        let device = Self.deviceSummary(userAgent)
         let query: PostgresQuery = """
             INSERT INTO auth.login_history (id, user_id, email, event_type, auth_method, ip_address, device_info, success, failure_reason)
             VALUES (\(self.ids.next()), \(userID), \(email), \(event.rawValue), \(method), \(ip)::inet,

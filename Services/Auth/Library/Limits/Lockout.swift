@@ -21,11 +21,16 @@ struct Lockout: Sendable {
         case lockedUntilReset
     }
 
-    func admit(email: String, source: String?, logger: Logger) async throws -> Admission {
+    /// `first` runs at the start of the same transaction (the sign-in rate limit's token), so the
+    /// attempt costs one commit; what it throws ends the attempt uncounted.
+    func admit(
+        email: String, source: String?, logger: Logger, first: @Sendable (PostgresConnection) async throws -> Void = { _ in }
+    ) async throws -> Admission {
         let increment = Double(self.policy.increment.components.seconds)
         let maximumWait = Double(self.policy.maximumWait.components.seconds)
         let source = source ?? "unknown"
         return try await self.postgres.transaction(logger: logger) { connection -> Admission in
+            try await first(connection)
             // The address's row: its lock serialises every attempt at this address; `failures`
             // holds only the failures that count toward the hard lock.
             let address = try await connection.query(

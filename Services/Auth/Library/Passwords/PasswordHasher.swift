@@ -1,5 +1,6 @@
 import CArgon2
 import Foundation
+import NIOCore
 import NIOPosix
 
 /// Argon2id password hashing at OWASP's recommended cost (m = 19 MiB, t = 2, p = 1; OWASP Password
@@ -22,19 +23,39 @@ public struct PasswordHasher: Sendable {
     public let parameters: Parameters
     /// Argon2 takes tens of milliseconds of CPU: it runs on a thread pool, never on an event loop.
     let threadPool: NIOThreadPool
+    /// Hashes running or waiting for a thread; beyond the limit a request gets 503 at once.
+    let admission: HashAdmission
 
-    public init(parameters: Parameters = .owasp, threadPool: NIOThreadPool = .singleton) {
+    /// Hashing's own threads, one per core, for the whole process: nothing else queues in front of
+    /// a sign-in's hash, and the event loops never wait for one. Started once, never shut down,
+    /// like `NIOThreadPool.singleton`.
+    public static let hashingThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: System.coreCount)
+        pool.start()
+        return pool
+    }()
+
+    /// `admitting`: hashes in flight at most; the default lets each thread have 16 waiting, about
+    /// half a second of work at the OWASP parameters.
+    public init(parameters: Parameters = .owasp, threadPool: NIOThreadPool = PasswordHasher.hashingThreads, admitting: Int = System.coreCount * 17) {
         self.parameters = parameters
         self.threadPool = threadPool
+        self.admission = HashAdmission(limit: admitting)
     }
 
+    /// Throws 503 (`Retry-After`) when too many hashes are already in flight.
     public func hash(_ password: String) async throws -> String {
-        try await self.threadPool.runIfActive { try self.hashNow(password) }
+        try self.admission.enter()
+        defer { self.admission.leave() }
+        return try await self.threadPool.runIfActive { try self.hashNow(password) }
     }
 
-    /// Constant-time comparison inside libargon2; a malformed stored hash never verifies.
+    /// Constant-time comparison inside libargon2; a malformed stored hash never verifies. Throws
+    /// 503 (`Retry-After`) when too many hashes are already in flight.
     public func verify(_ password: String, against encoded: String) async throws -> Bool {
-        try await self.threadPool.runIfActive { self.verifyNow(password, against: encoded) }
+        try self.admission.enter()
+        defer { self.admission.leave() }
+        return try await self.threadPool.runIfActive { self.verifyNow(password, against: encoded) }
     }
 
     /// True when `encoded` was made with other parameters than the current ones.

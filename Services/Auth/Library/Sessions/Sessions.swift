@@ -68,74 +68,77 @@ struct Sessions: Sendable {
     }
 
     enum Rotation: Sendable {
-        case rotated(sessionID: UUID, userID: UUID, refreshToken: String, proof: Proof)
+        case rotated(sessionID: UUID, userID: UUID, refreshToken: String, proof: Proof, holder: SessionHolder)
         /// Presented again after the grace window: the family is revoked.
         case reused(sessionID: UUID, userID: UUID)
         case invalid
     }
 
-    /// Exchanges a refresh token for its successor.
+    /// The rate limit a refresh takes its token from (`RateLimiter`), keyed by the client.
+    struct Limit: Sendable {
+        var action: String
+        var identifier: String
+        var bucket: TokenBucket
+    }
+
+    /// Exchanges a refresh token for its successor, after taking `limit`'s token (429 without one,
+    /// and then nothing else happens).
     ///
     /// The first presenter wins a compare-and-swap on `rotated_at` and records the successor; a
     /// concurrent presenter blocks on that row until the winner commits, then finds it rotated and,
     /// inside the grace window, is handed the same successor (it is derived, not stored). Outside
     /// the window a second presentation means the token was copied: the session is revoked.
     ///
-    /// `record` runs in the same transaction for a successful rotation (the login-history row), so
-    /// a refresh costs one commit besides its rate-limit check.
-    func rotate(
-        _ presented: String,
-        logger: Logger,
-        record: @Sendable (_ userID: UUID, _ connection: PostgresConnection) async throws -> Void = { _, _ in }
-    ) async throws -> Rotation {
+    /// The winner's path is one prepared statement (`RefreshRotationStatement`), history row and
+    /// the new token's facts included. Only a token that did not win takes a transaction to find out why.
+    func rotate(_ presented: String, limit: Limit, device: Device, history: LoginHistory, logger: Logger) async throws -> Rotation {
         let presentedHash = SecretToken.hash(presented)
         let successor = OpaqueToken.successor(of: presented, key: self.successorKey)
-        let graceSeconds = Double(self.reuseGrace.components.seconds)
-        let lifetime = Double(self.refreshLifetime.components.seconds)
+        let statement = RefreshRotationStatement(
+            action: limit.action, identifier: limit.identifier, bucket: limit.bucket, presentedHash: presentedHash,
+            successorID: self.ids.next(), successorHash: SecretToken.hash(successor), lifetimeSeconds: self.refreshLifetime.inSeconds,
+            historyID: history.ids.next(), ip: device.ip, deviceSummary: LoginHistory.deviceSummary(device.userAgent))
+        var outcome: RefreshRotationStatement.Row?
+        for try await row in try await self.postgres.execute(statement, logger: logger) { outcome = row }
+        guard let outcome else { return .invalid }
+        try RateLimiter.admit(outcome.allowed, tokens: outcome.tokens, action: limit.action, bucket: limit.bucket, logger: logger)
+        if let won = outcome.won {
+            return .rotated(sessionID: won.sessionID, userID: won.userID, refreshToken: successor, proof: won.proof, holder: won.holder)
+        }
+        return try await self.afterLosing(presentedHash, successor: successor, device: device, history: history, logger: logger)
+    }
+
+    /// Why a presented token did not win: unknown or dead (invalid), rotated moments ago by a
+    /// concurrent presenter (the same successor), or rotated long ago (reuse: the session ends).
+    private func afterLosing(
+        _ presentedHash: String, successor: String, device: Device, history: LoginHistory, logger: Logger
+    ) async throws -> Rotation {
+        let graceSeconds = self.reuseGrace.inSeconds
         return try await self.postgres.transaction(logger: logger) { connection in
-            // One statement: win the compare-and-swap, store the successor, slide the session's
-            // expiry (a session in use stays open). The CTEs run only for a winning row.
-            let won = try await connection.query(
-                """
-                WITH won AS (
-                    UPDATE auth.refresh_tokens AS t SET rotated_at = now()
-                    FROM auth.sessions AS s
-                    WHERE t.token_hash = \(presentedHash) AND t.rotated_at IS NULL
-                      AND s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
-                    RETURNING t.id AS token_id, s.id AS session_id, s.user_id, s.amr, s.created_at, s.mfa_at
-                ), successor AS (
-                    INSERT INTO auth.refresh_tokens (id, session_id, token_hash, parent_id)
-                    SELECT \(self.ids.next()), session_id, \(SecretToken.hash(successor)), token_id FROM won
-                ), slid AS (
-                    UPDATE auth.sessions SET last_active_at = now(), expires_at = now() + make_interval(secs => \(lifetime))
-                    WHERE id IN (SELECT session_id FROM won)
-                )
-                SELECT session_id, user_id, amr, created_at, mfa_at FROM won
-                """,
-                logger: logger
-            )
-            for try await (sessionID, userID, amr, createdAt, mfaAt) in won.decode((UUID, UUID, [String], Date, Date?).self) {
-                try await record(userID, connection)
-                let proof = Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
-                return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor, proof: proof)
-            }
             let seen = try await connection.query(
                 """
                 SELECT s.id, s.user_id, t.rotated_at > now() - make_interval(secs => \(graceSeconds)),
-                       s.revoked_at IS NULL AND s.expires_at > now(), s.amr, s.created_at, s.mfa_at
+                       s.revoked_at IS NULL AND s.expires_at > now(), s.amr, s.created_at, s.mfa_at,
+                       \(unescaped: SessionHolder.columns)
                 FROM auth.refresh_tokens AS t JOIN auth.sessions AS s ON s.id = t.session_id
+                \(unescaped: SessionHolder.joins(session: "s"))
                 WHERE t.token_hash = \(presentedHash) AND t.rotated_at IS NOT NULL
                 """,
                 logger: logger
             )
-            for try await (sessionID, userID, withinGrace, live, amr, createdAt, mfaAt) in seen.decode(
-                (UUID, UUID, Bool, Bool, [String], Date, Date?).self)
-            {
-                guard live else { return .invalid }
-                if withinGrace {
-                    try await record(userID, connection)
-                    let proof = Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
-                    return .rotated(sessionID: sessionID, userID: userID, refreshToken: successor, proof: proof)
+            for try await row in seen {
+                let row = row.makeRandomAccess()
+                let sessionID = try row[0].decode(UUID.self)
+                let userID = try row[1].decode(UUID.self)
+                guard try row[3].decode(Bool.self) else { return .invalid }
+                if try row[2].decode(Bool.self) {
+                    try await history.record(
+                        .refresh, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: true,
+                        on: connection, logger: logger)
+                    let proof = Proof(
+                        amr: try row[4].decode([String].self), authTime: try row[5].decode(Date.self), mfaAt: try row[6].decode(Date?.self))
+                    return .rotated(
+                        sessionID: sessionID, userID: userID, refreshToken: successor, proof: proof, holder: try SessionHolder(row, from: 7))
                 }
                 try await self.revoke(sessionID, reason: "refresh_token_reuse", on: connection, logger: logger)
                 return .reused(sessionID: sessionID, userID: userID)

@@ -98,9 +98,12 @@ struct TokenController: RouteController {
         guard let rawEmail = request.email else { throw Problem.validation(field: "email", "is required") }
         guard let password = request.password, !password.isEmpty else { throw Problem.validation(field: "password", "is required") }
         let email = EmailAddress.normalize(rawEmail)
-        try await self.auth.limiter.take("sign_in", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.signInsPerIP, logger: logger)
-
-        switch try await self.auth.lockout.admit(email: email, source: device.ip, logger: logger) {
+        let limiter = self.auth.limiter
+        let bucket = self.auth.settings.limits.signInsPerIP
+        let admission = try await self.auth.lockout.admit(email: email, source: device.ip, logger: logger) { connection in
+            try await limiter.take("sign_in", for: device.ip ?? "unknown", bucket: bucket, on: connection, logger: logger)
+        }
+        switch admission {
         case .admitted:
             break
         case .wait(let seconds):
@@ -138,34 +141,24 @@ struct TokenController: RouteController {
             let upgraded = try await self.auth.hasher.hash(password)
             try await self.auth.postgres.query("UPDATE auth.users SET password_hash = \(upgraded) WHERE id = \(user.id)", logger: logger)
         }
-        return try await self.auth.signIn(user, .password, source: AuthSource.canonical(request.source), device: device, logger: logger)
+        return try await self.auth.signIn(
+            user, .password, factors: factors, source: AuthSource.canonical(request.source), device: device, logger: logger)
     }
 
     func refreshGrant(_ request: TokenRequest, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
         guard let presented = request.refreshToken, !presented.isEmpty else {
             throw Problem.validation(field: "refresh_token", "is required")
         }
-        try await self.auth.limiter.take("refresh", for: device.ip ?? "unknown", bucket: self.auth.settings.limits.refreshesPerIP, logger: logger)
-        let history = self.auth.history
-        let rotation = try await self.auth.sessions.rotate(presented, logger: logger) { userID, connection in
-            try await history.record(
-                .refresh, userID: userID, method: "refresh_token", ip: device.ip, userAgent: device.userAgent, success: true, on: connection,
-                logger: logger)
-        }
+        let limit = Sessions.Limit(action: "refresh", identifier: device.ip ?? "unknown", bucket: self.auth.settings.limits.refreshesPerIP)
+        let rotation = try await self.auth.sessions.rotate(presented, limit: limit, device: device, history: self.auth.history, logger: logger)
         switch rotation {
-        case .rotated(let sessionID, let userID, let refreshToken, let proof):
-            guard let user = try await self.auth.users.find(id: userID, logger: logger), user.status == "active" else {
-                throw Problem.invalidGrant("The refresh token is no longer valid.")
-            }
-            // The session's proof carries over unchanged (a refresh proves nothing new); whether
-            // the user has a second factor is read afresh, so enrolling one takes effect here.
-            let factors = try await MFAFactors.of(userID, postgres: self.auth.postgres, logger: logger)
-            let organization = try await ActiveOrganization.of(session: sessionID, postgres: self.auth.postgres, logger: logger)
+        case .rotated(let sessionID, let userID, let refreshToken, let proof, let holder):
+            guard holder.active else { throw Problem.invalidGrant("The refresh token is no longer valid.") }
+            // The session's proof carries over unchanged (a refresh proves nothing new); what the
+            // user holds (roles, a second factor, the organisation's role) was read afresh with it.
             let accessToken = try await self.auth.accessTokens.issue(
-                subject: userID.uuidString.lowercased(), sessionID: sessionID,
-                roles: try await self.auth.heldRoles.tokenRoles(of: userID, logger: logger),
-                scopes: [Scope.user],
-                authentication: proof.authentication(mfaEnrolled: factors.any), organization: organization, logger: logger)
+                subject: userID.uuidString.lowercased(), sessionID: sessionID, roles: holder.roles, scopes: [Scope.user],
+                authentication: proof.authentication(mfaEnrolled: holder.mfaEnrolled), organization: holder.organization, logger: logger)
             return TokenResponse(accessToken: accessToken, expiresIn: self.auth.accessTokens.expiresIn, refreshToken: refreshToken)
         case .reused(let sessionID, let userID):
             try await self.auth.postgres.transaction(logger: logger) { connection in
