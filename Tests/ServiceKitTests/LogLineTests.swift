@@ -118,7 +118,7 @@ import Testing
         output.flush()
         close(ends[1])
         let read = FileHandle(fileDescriptor: ends[0]).readDataToEndOfFile()
-        let written = String(decoding: read, as: UTF8.self).split(separator: "\n").map { $0 + "\n" }
+        let written = String(decoding: read, as: UTF8.self).split(separator: "\n").map { String($0) + "\n" }
         #expect(written.count == lines.count)
         #expect(Set(written) == Set(lines))
         for part in 0..<4 {
