@@ -320,11 +320,27 @@ targets.append(
     .executableTarget(
         name: "kit-bench",
         dependencies: [
-            "ServiceKit",
+            "ServiceKit", "Models",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ],
         path: "Benchmarks/KitBench",
+        swiftSettings: swiftSettings
+    )
+)
+
+// The plain Hummingbird + PostgresNIO service `make bench` measures the kit against (issue 19).
+targets.append(
+    .executableTarget(
+        name: "reference-service",
+        dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Benchmarks/ReferenceService",
         swiftSettings: swiftSettings
     )
 )

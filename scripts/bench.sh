@@ -27,8 +27,12 @@
 #      into one conversation of BENCH_MESSAGING_MEMBERS (50), then each into its own of the same size,
 #      and the unread total of a user with 200 conversations × 50 unread; baseline GET /health/live;
 #      ends by checking the shared conversation's unread count against the messages sent.
-#  11. kit (issue 20): Benchmarks/KitBench, a trivial route in process without and with the database-outage
-#      guard (DatabaseOutageMiddleware), alternating; the ratio is its per-request cost.
+#  11. kit (issue 19): the kit's per-request cost over HTTP. Release investments with access logs on
+#      (LOG_LEVEL=info) beside Benchmarks/ReferenceService (plain Hummingbird 2 + PostgresNIO, no
+#      ServiceKit), wrk -t2 -c64, alternating twice, the better of each: GET /health/live against
+#      GET /hello, and an authenticated GET /v1/investments/{id} (token signed by Benchmarks/KitBench,
+#      which serves its JWKS) against GET /select1. Then each of the five services started alone:
+#      start to ready, and resident memory after 5 s idle.
 #  10. campaigns (issue 17): Benchmarks/CampaignBench, one list campaign to BENCH_CAMPAIGN_RECIPIENTS (20,000)
 #      through the real sender (claim, render, pipelined SMTP over BENCH_CAMPAIGN_SENDERS (8) kept
 #      connections, commit) to a NIO sink that only counts, beside the same SMTP path's ceiling without
@@ -118,9 +122,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-start() {  # start SERVICE PORT
+launch() {  # launch SERVICE PORT: the service in the background (its pid last in pids), not waited for
     local svc=$1 port=$2
-    env PORT="$port" LOG_LEVEL=warning \
+    env PORT="$port" LOG_LEVEL="${BENCH_LOG_LEVEL:-warning}" \
         DATABASE_URL="postgres://tract_$svc:tract_${svc}_local@127.0.0.1:55432/$DB" \
         AUTH_JWKS_URL="${BENCH_JWKS_URL:-http://127.0.0.1:$AUTH_PORT/.well-known/jwks.json}" \
         AUTH_URL="http://127.0.0.1:$AUTH_PORT" ANALYTICS_URL="http://127.0.0.1:$ANALYTICS_PORT" \
@@ -130,6 +134,10 @@ start() {  # start SERVICE PORT
         PASSKEY_RP_ID=localhost PASSKEY_ORIGINS=http://localhost:8080 \
         "$bin/$svc" serve >"$DATA_DIR/logs/bench-$svc.log" 2>&1 &
     pids+=($!)
+}
+start() {  # start SERVICE PORT: launched and ready
+    local svc=$1 port=$2
+    launch "$svc" "$port"
     for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && return 0
         sleep 0.2
@@ -143,8 +151,92 @@ runs() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 if runs kit; then
+ensure_apt wrk
+KIT_PORT=$((18186 + OFFSET))
+REFERENCE_PORT=$((18187 + OFFSET))
+KIT_JWKS_PORT=$((18192 + OFFSET))
+new_id() { cat /proc/sys/kernel/random/uuid; }
+investor=$(new_id); property=$(new_id); offering=$(new_id); investment=$(new_id)
+# The bench signs an investor's token and serves its JWKS itself (as the tests' issuer does).
+BENCH_SUBJECT=$investor BENCH_JWKS_PORT=$KIT_JWKS_PORT "$bin/kit-bench" >"$OUT_DIR/kit-token.txt" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$OUT_DIR/kit-token.txt" ] && break; sleep 0.1; done
+token=$(head -n 1 "$OUT_DIR/kit-token.txt")
+# Access logs on, as in production.
+BENCH_LOG_LEVEL=info BENCH_JWKS_URL="http://127.0.0.1:$KIT_JWKS_PORT/.well-known/jwks.json" start investments $KIT_PORT
+kit_pid=${pids[-1]}
+# One position the token's investor holds: the minimum rows a GET /v1/investments/{id} reads.
+"${PSQL[@]}" -d $DB <<SQL
+INSERT INTO investments.property_copies (property_id, sponsor_id, property_name, slug, status, visibility, city, state, in_oz, investment_open)
+VALUES ('$property', gen_random_uuid(), 'Bench Lofts', 'bench-lofts', 'active', 'investors', 'Prattville', 'AL', false, true);
+INSERT INTO investments.offerings (id, property_id, sponsor_id, name, minimum_investment, target_raise)
+SELECT '$offering', property_id, sponsor_id, 'Bench', 1000, 1000000 FROM investments.property_copies WHERE property_id = '$property';
+INSERT INTO investments.investments (id, offering_id, property_id, investor_id, amount, share_class)
+VALUES ('$investment', '$offering', '$property', '$investor', 5000, 'common');
+SQL
+# The reference: plain Hummingbird + PostgresNIO on the same database, pooled as Tract is.
+env PORT=$REFERENCE_PORT DATABASE_URL="postgres://tract_investments:tract_investments_local@127.0.0.1:55432/$DB" \
+    "$bin/reference-service" >"$DATA_DIR/logs/bench-reference.log" 2>&1 &
+pids+=($!)
+reference_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$REFERENCE_PORT/hello" >/dev/null && break; sleep 0.1; done
+tract="http://127.0.0.1:$KIT_PORT"; reference="http://127.0.0.1:$REFERENCE_PORT"
+read_path="/v1/investments/$investment"
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$tract$read_path")
+[ "$status" = 200 ] || die "GET $read_path answered $status, not 200"
+[ "$(curl -s "$reference/select1")" = 1 ] || die "the reference service's /select1 does not answer 1"
+
+# rate URL [wrk options]: requests per second over BENCH_SECONDS, refusing a run with failed answers.
+rate() {
+    local report
+    report=$(wrk -t2 -c64 -d"${SECONDS_EACH}s" "$@")
+    if grep -q 'Non-2xx' <<<"$report"; then
+        printf '%s\n' "$report" >&2
+        die "wrk saw failed answers from $1"
+    fi
+    awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$report"
+}
+better() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
 out="$OUT_DIR/kit-$stamp.txt"
-BENCH_SECONDS="$SECONDS_EACH" BENCH_CONCURRENCY="$CONCURRENCY" "$bin/kit-bench" | tee "$out"
+printf 'kit per-request cost: wrk -t2 -c64, %ss each, Tract (LOG_LEVEL=info) and the reference alternating twice; load %s\n' \
+    "$SECONDS_EACH" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out"
+wrk -t2 -c64 -d2s "$tract/health/live" >/dev/null; wrk -t2 -c64 -d2s "$reference/hello" >/dev/null   # warm-up
+live=0; hello=0; readrate=0; select1=0
+for round in 1 2; do
+    a=$(rate "$tract/health/live"); b=$(rate "$reference/hello")
+    c=$(rate "$tract$read_path" -H "Authorization: Bearer $token"); d=$(rate "$reference/select1")
+    printf 'round %s: GET /health/live %7s /s  GET /hello %7s /s  GET /v1/investments/{id} %7s /s  GET /select1 %7s /s\n' \
+        "$round" "$a" "$b" "$c" "$d" | tee -a "$out"
+    live=$(better "$live" "$a"); hello=$(better "$hello" "$b"); readrate=$(better "$readrate" "$c"); select1=$(better "$select1" "$d")
+done
+r=$(ratio "$live" "$hello")
+row 'GET /health/live (kit middleware, access logs at info)' "$live req/s" "plain Hummingbird GET /hello: $hello req/s" "$r" "≥ 0.6" "$(at_least "$r" 0.6)"
+r=$(ratio "$readrate" "$select1")
+row 'authenticated one-query read GET /v1/investments/{id}' "$readrate req/s" "Hummingbird + PostgresNIO SELECT 1: $select1 req/s" "$r" "≥ 0.5" "$(at_least "$r" 0.5)"
+kill -TERM "$kit_pid" "$reference_pid"; wait "$kit_pid" "$reference_pid" 2>/dev/null || true
+# The access log written under load is large and of no further use.
+: >"$DATA_DIR/logs/bench-investments.log"
+
+# Idle memory and start-up of each service on its own: migrated first, then started and timed
+# from the process's start to its first 200 from /health/ready, then left idle 5 s.
+worst_rss=0; worst_ready=0; rss_list=""
+for svc in auth properties investments communications analytics; do
+    DATABASE_URL="postgres://tract_$svc:tract_${svc}_local@127.0.0.1:55432/$DB" LOG_LEVEL=warning "$bin/$svc" migrate >/dev/null
+    port=$((18193 + OFFSET))
+    began=$(date +%s.%N)
+    launch "$svc" "$port"
+    pid=${pids[-1]}
+    for _ in $(seq 1 1000); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.01; done
+    ready=$(awk -v a="$began" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    sleep 5
+    rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
+    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+    printf '%-15s start to ready %5s s   idle RSS %5s MB\n' "$svc" "$ready" "$rss" | tee -a "$out"
+    rss_list="$rss_list${rss_list:+, }$svc $rss"
+    worst_rss=$(better "$worst_rss" "$rss"); worst_ready=$(better "$worst_ready" "$ready")
+done
+row 'idle RSS per service' "$rss_list MB" "—" "—" "< 40 MB" "$(awk -v v="$worst_rss" 'BEGIN { print (v < 40) ? "yes" : "no" }')"
+row 'start to ready' "$worst_ready s (slowest of five)" "—" "—" "< 1 s" "$(awk -v v="$worst_ready" 'BEGIN { print (v < 1) ? "yes" : "no" }')"
 log "saved $out"
 fi
 

@@ -1,57 +1,47 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import JWTKit
+import Logging
+import Models
+import NIOCore
 import ServiceKit
 
-// `make bench` (BENCH_ONLY=kit): what the kit's database-outage guard costs a request. The same
-// trivial route is answered in process (HummingbirdTesting's router mode: no sockets, so the
-// per-request work of the framework and the guard is all there is to time) by a router without and
-// with `DatabaseOutageMiddleware`, alternating A/B/A/B on this noisy machine; the ratio is what to
-// read. The guard runs each request beside a watch for an outage (a task group of two children).
+// `make bench` (BENCH_ONLY=kit): the token issuer for the kit's authenticated-read row (issue 19).
+// This process stands in for auth's JWKS, as the tests' issuer does: it signs one access token for
+// BENCH_SUBJECT (an investor's user id), prints it as its first line, and serves the public key at
+// http://127.0.0.1:BENCH_JWKS_PORT/.well-known/jwks.json until it is terminated, so the investments
+// instance under wrk accepts the token. wrk sends the token; scripts/bench.sh measures.
+// Env: BENCH_SUBJECT (a user id), BENCH_JWKS_PORT (19190).
 
-let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "5") ?? 5
-let concurrency = Int(ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"] ?? "32") ?? 32
-
-func application(guarded: Bool) -> some ApplicationProtocol {
-    let router = Router(context: TractRequestContext.self)
-    if guarded { router.add(middleware: DatabaseOutageMiddleware(availability: DatabaseAvailability())) }
-    router.get("/v1/ping") { _, _ in "pong" }
-    return Application(router: router)
+let environment = ProcessInfo.processInfo.environment
+guard let subject = environment["BENCH_SUBJECT"].flatMap(UUID.init(uuidString:)) else {
+    FileHandle.standardError.write(Data("BENCH_SUBJECT must be a user id (UUID)\n".utf8))
+    exit(2)
 }
+let jwksPort = Int(environment["BENCH_JWKS_PORT"] ?? "19190") ?? 19190
+var logger = Logger(label: "kit-bench")
+logger.logLevel = .warning
 
-func rate(guarded: Bool) async throws -> Double {
-    try await application(guarded: guarded).test(.router) { client in
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let started = ContinuousClock.now
-        let done = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    var done = 0
-                    while ContinuousClock.now < deadline {
-                        try await client.execute(uri: "/v1/ping", method: .get) { response in
-                            precondition(response.status == .ok)
-                        }
-                        done += 1
-                    }
-                    return done
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        return Double(done) / (ContinuousClock.now - started).inSeconds
-    }
-}
+let signingKey = try EdDSA.PrivateKey()
+let keys = JWTKeyCollection()
+await keys.add(eddsa: signingKey, kid: "bench-kit")
+let jwks: String = {
+    let x = signingKey.publicKey.rawRepresentation.base64EncodedString()
+        .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    return #"{"keys":[{"kty":"OKP","crv":"Ed25519","use":"sig","alg":"EdDSA","kid":"bench-kit","x":"\#(x)"}]}"#
+}()
 
-print("kit: per-request cost of the database-outage guard (in process, \(concurrency) concurrent, \(Int(seconds)) s each)")
-var plain: [Double] = []
-var guarded: [Double] = []
-for round in 1...2 {
-    plain.append(try await rate(guarded: false))
-    guarded.append(try await rate(guarded: true))
-    print(String(format: "  round %d: without %10.0f /s   with %10.0f /s", round, plain.last!, guarded.last!))
+// Valid for longer than any bench runs.
+let now = Date()
+let claims = AccessTokenClaims(
+    subject: subject.uuidString.lowercased(), sessionID: UUID().uuidString.lowercased(), roles: ["investor"], scopes: [Scope.user],
+    audience: ["tract"], issuer: "tract-auth", issuedAt: now, expiresAt: now.addingTimeInterval(6 * 3600)
+)
+FileHandle.standardOutput.write(Data((try await keys.sign(claims, kid: "bench-kit") + "\n").utf8))
+
+let router = Router()
+router.get(".well-known/jwks.json") { _, _ in
+    Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: jwks)))
 }
-let plainRate = plain.reduce(0, +) / Double(plain.count)
-let guardedRate = guarded.reduce(0, +) / Double(guarded.count)
-// With every core busy, a request costs cores / rate of CPU time.
-let extra = (1 / guardedRate - 1 / plainRate) * 1e6 * Double(ProcessInfo.processInfo.activeProcessorCount)
-print(String(format: "  with the guard: %.2f × without (about %.1f µs of CPU more per request)", guardedRate / plainRate, extra))
+let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: jwksPort)), logger: logger)
+try await app.runService()

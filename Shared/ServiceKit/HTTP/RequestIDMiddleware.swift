@@ -55,7 +55,6 @@ public struct RequestIDMiddleware: RouterMiddleware {
             span.set("http.response.status_code", Int(response.status.code))
             if response.status.code >= 500 { span.fail("HTTP \(response.status.code)") }
             let elapsed = ContinuousClock.now - started
-            let milliseconds = elapsed.inSeconds * 1000
             let level: Logger.Level = response.status.code >= 500 ? .error : .info
             context.logger.log(
                 level: level,
@@ -66,7 +65,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
                     // (`/v1/media/shares/{id}.{secret}`), which must not outlive their use in a log.
                     "route": .string(route),
                     "status": .stringConvertible(response.status.code),
-                    "duration_ms": .string(String(format: "%.3f", milliseconds)),
+                    "duration_ms": .string(elapsed.millisecondsText),
                 ]
             )
             return response

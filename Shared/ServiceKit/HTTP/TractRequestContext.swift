@@ -7,8 +7,9 @@ public struct TractRequestContext: RequestContext, Sendable {
     public var coreContext: CoreRequestContextStorage
     /// Set by `RequestIDMiddleware`; echoed in `X-Request-Id` and in every problem body.
     public var requestID: String = ""
-    /// The caller's W3C trace, continued on internal calls.
-    public var traceParent: TraceParent = .random()
+    /// The caller's W3C trace, continued on internal calls. Set by `RequestIDMiddleware`, the first
+    /// middleware of every service, so not drawn at random here for each request only to be replaced.
+    public var traceParent: TraceParent = .unset
     /// Set by `IdentityMiddleware` from a verified bearer token; `nil` for anonymous callers.
     public var identity: Identity?
     /// Set by `RequestIDMiddleware` from the service configuration (`MAX_BODY_BYTES`).

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Models
 import NIOConcurrencyHelpers
 
 /// One JSON object per line on standard output, so log shippers need no parsing rules:
@@ -29,49 +28,35 @@ public struct JSONLogHandler: LogHandler {
     }
 
     private func write(level: Logger.Level, message: Logger.Message, metadata explicitMetadata: Logger.Metadata?, error: (any Error)?) {
-        var fields: [String: JSONValue] = [
-            "ts": .string(RFC3339.string(from: Date())),
-            "level": .string(level.rawValue),
-            "service": .string(self.service),
-            "logger": .string(self.label),
-            "message": .string(message.description),
-        ]
-        let provided = self.metadataProvider?.get() ?? [:]
-        let merged = provided.merging(self.metadata) { _, own in own }.merging(explicitMetadata ?? [:]) { _, explicit in explicit }
-        for (key, value) in merged {
-            fields[Self.fieldName(key)] = Self.json(value)
-        }
-        if let error { fields["error"] = .string(String(reflecting: error)) }
-        Self.write(JSONValue.object(fields))
+        let now = Date().timeIntervalSince1970
+        // Rounded to the microsecond, as `RFC3339.string(from:)` rounds.
+        var line = JSONLogLine(
+            timestamp: Int64((now * 1_000_000).rounded()), level: level, service: self.service, logger: self.label,
+            message: message.description)
+        // Provided, then the handler's own, then the call's: a later one replaces a shared name.
+        for (key, value) in self.metadataProvider?.get() ?? [:] { line.set(Self.fieldName(key), value) }
+        for (key, value) in self.metadata { line.set(Self.fieldName(key), value) }
+        for (key, value) in explicitMetadata ?? [:] { line.set(Self.fieldName(key), value) }
+        if let error { line.set("error", .string(String(reflecting: error))) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        line.write(into: &bytes)
+        LogOutput.standard.append(bytes)
+        // What was said just before a failure must be out even if the process dies next.
+        if level >= .error { LogOutput.standard.flush() }
     }
 
     /// Hummingbird names its keys `hb.request.id`; logs use the suite's snake_case names.
     static func fieldName(_ key: String) -> String {
         switch key {
         case "hb.request.id": "request_id"
-        default: key.replacingOccurrences(of: ".", with: "_")
+        default: key.contains(".") ? key.replacingOccurrences(of: ".", with: "_") : key
         }
     }
 
-    static func json(_ value: Logger.Metadata.Value) -> JSONValue {
-        switch value {
-        case .string(let text): .string(text)
-        case .stringConvertible(let convertible): .string(convertible.description)
-        case .array(let values): .array(values.map(Self.json))
-        case .dictionary(let dictionary): .object(dictionary.mapValues(Self.json))
-        }
-    }
-
-    private static let outputLock = NIOLock()
-
-    private static func write(_ value: JSONValue) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var data = try? encoder.encode(value) else { return }
-        data.append(0x0A)
-        Self.outputLock.withLock {
-            FileHandle.standardOutput.write(data)
-        }
+    /// Returns once every line logged so far is written: the service calls it as it stops.
+    public static func flush() {
+        LogOutput.standard.flush()
     }
 }
 

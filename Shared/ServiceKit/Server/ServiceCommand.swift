@@ -51,6 +51,8 @@ public struct ServiceCommand<Entry: ServiceEntryPoint>: AsyncParsableCommand {
                 definition: try ServiceCommand.loadDefinition(),
                 overrides: ServiceOverrides(migratesOnStart: migrates)
             )
+            // Access-log lines are written off the request path (LogOutput): the last ones go out before the exit.
+            defer { JSONLogHandler.flush() }
             try await app.runService()
         }
     }
