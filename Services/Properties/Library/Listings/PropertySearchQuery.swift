@@ -52,9 +52,9 @@ extension PropertySearch {
         // the catalogue; so the best matches are chosen among two bounded candidate sets, each
         // found by an index and a LIMIT, never by comparing the query with every listing:
         // the newest `relevanceCandidates` word matches (the full-text index, or the primary key
-        // for a common word), and the newest `nameCandidates` listings whose names carry the
-        // name words closest to the query's (`nameWords`, from `properties.name_words`), kept
-        // when their name is within a typo of the query as `<%` has it.
+        // for a common word), and, when a word is misspelt, the newest `nameCandidates` listings
+        // whose names carry the name words closest to the query's (`nameWords`, from
+        // `properties.name_words`), kept when their name is within a typo of the query as `<%` has it.
         let filters = conditions.joined(separator: "\n      AND ")
         var tiers = [
             """
@@ -86,17 +86,20 @@ extension PropertySearch {
 
     /// The name words within a typo of each word of `query` (pg_trgm's `<%`, over the few thousand
     /// distinct words of listing names behind their trigram index), as a `to_tsquery` text that asks
-    /// for them in a name: `('magnolia':A) & ('court':A | 'courts':A)`. Words close to no name word
-    /// drop out; NULL when none is close.
+    /// for them in a name: `('magnolia':A) & ('court':A)`. Words close to no name word drop out. No
+    /// row when no word is misspelt (each is a name word itself, or close to none): the full-text
+    /// match already finds those names.
     static func nameWordsQuery(_ query: String) -> PostgresQuery {
         """
         SELECT string_agg('(' || alternatives || ')', ' & ' ORDER BY ordinal) FROM (
-            SELECT asked.ordinal, string_agg(quote_literal(known.word) || ':A', ' | ') AS alternatives
+            SELECT asked.ordinal, string_agg(quote_literal(known.word) || ':A', ' | ') AS alternatives,
+                   bool_and(known.word <> asked.word) AS misspelt
             FROM regexp_split_to_table(lower(\(query)), '[^[:alnum:]]+') WITH ORDINALITY AS asked(word, ordinal)
             JOIN properties.name_words known ON asked.word <% known.word
             WHERE asked.word <> ''
             GROUP BY asked.ordinal
         ) AS close_words
+        HAVING bool_or(misspelt)
         """
     }
 
