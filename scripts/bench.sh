@@ -324,6 +324,13 @@ out="$OUT_DIR/search-$stamp.txt"
         p50_ms=$(to_ms "$p50"); p99_ms=$(to_ms "$p99")
         [ -n "$base_p99" ] || base_p99=$p99_ms
         printf '%-72s %9s %9.2f %9.2f %9.1fx\n' "$path" "$rps" "$p50_ms" "$p99_ms" "$(awk -v a="$p99_ms" -v b="$base_p99" 'BEGIN {print a / b}')"
+        # The issue-19 rows: relevance ranking, a typo included, against /health/live's p99.
+        case "$path" in
+        *q=riverfront%20lofts\&sort=relevance*) what="search \`q=riverfront lofts&sort=relevance\`, $((COUNT / 1000))k listings, one client" ;;
+        *q=magnolai\&sort=relevance*) what="search \`q=magnolai&sort=relevance\` (typo), $((COUNT / 1000))k listings, one client" ;;
+        *) what="" ;;
+        esac
+        [ -z "$what" ] || row "$what" "p99 $p99_ms ms" "\`/health/live\` p99 $base_p99 ms" "$(ratio "$p99_ms" "$base_p99")" "p99 < 20 ms" "$(at_most "$p99_ms" 20)"
     done
 } | tee "$out"
 log "saved $out"

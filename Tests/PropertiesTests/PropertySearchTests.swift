@@ -116,6 +116,25 @@ import Testing
         }
     }
 
+    @Test func relevanceFindsNamesThroughTyposIncludingRenamedOnes() async throws {
+        try await Self.withCatalogue { fixture, sponsor in
+            let client = fixture.client
+            // A typo in one word of a name, or in both words of a two-word name.
+            #expect(try await Self.names(client.get("/v1/properties?q=magnolai&sort=relevance")) == ["Magnolia Court"])
+            #expect(try await Self.names(client.get("/v1/properties?q=riversde%20loftz&sort=relevance")).first == "Riverside Lofts")
+            // A listing renamed is found by a typo of its new name, in either order.
+            let oak = try await client.get("/v1/properties?q=oak%20hollow")
+            guard case .array(let items)? = oak.json["data"], case .string(let id)? = items.first?["id"] else {
+                Issue.record("Oak Hollow not found: \(oak.text)")
+                return
+            }
+            let renamed = try await client.send(.PATCH, "/v1/properties/\(id)", json: #"{"property_name":"Juniper Yards"}"#, token: sponsor)
+            try #require(renamed.status == 200, "\(renamed.text)")
+            #expect(try await Self.names(client.get("/v1/properties?q=junipr&sort=relevance")) == ["Juniper Yards"])
+            #expect(try await Self.names(client.get("/v1/properties?q=junipr")) == ["Juniper Yards"])
+        }
+    }
+
     @Test func geoSearchFindsWhatIsNearNearestFirst() async throws {
         try await Self.withCatalogue { fixture, _ in
             let client = fixture.client

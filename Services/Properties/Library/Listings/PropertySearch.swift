@@ -14,7 +14,8 @@ struct PropertySearch: Sendable, Equatable {
         case name
         /// Nearest first; needs `near`.
         case distance
-        /// Best match first among the newest 2,000 matches; needs `q`.
+        /// Best match first among bounded candidates (the newest 500 word matches and the newest 100
+        /// listings named within a typo of the query); needs `q`.
         case relevance
     }
 
