@@ -166,7 +166,7 @@ token=$(head -n 1 "$OUT_DIR/kit-token.txt")
 BENCH_LOG_LEVEL=info BENCH_JWKS_URL="http://127.0.0.1:$KIT_JWKS_PORT/.well-known/jwks.json" start investments $KIT_PORT
 kit_pid=${pids[-1]}
 # One position the token's investor holds: the minimum rows a GET /v1/investments/{id} reads.
-"${PSQL[@]}" -d $DB <<SQL
+"${PSQL[@]}" -d "$DB" <<SQL
 INSERT INTO investments.property_copies (property_id, sponsor_id, property_name, slug, status, visibility, city, state, in_oz, investment_open)
 VALUES ('$property', gen_random_uuid(), 'Bench Lofts', 'bench-lofts', 'active', 'investors', 'Prattville', 'AL', false, true);
 INSERT INTO investments.offerings (id, property_id, sponsor_id, name, minimum_investment, target_raise)
