@@ -13,7 +13,7 @@ import NIOConcurrencyHelpers
 /// line to a buffer and goes on, and the writer hands whatever has gathered to the kernel in one
 /// `write` (issue 19: a synchronous write per line under a lock was a large share of a request).
 ///
-/// No line is lost: `flush()` waits until everything appended is written; the service calls it when
+/// No line is lost: `flush()` waits until everything appended before it is written; the service calls it when
 /// it stops, the process calls it on `exit`, and lines at `error` and above are flushed at once so
 /// the last words before a crash are out. A writer that falls far behind (stdout blocked) makes
 /// callers wait rather than grow the buffer without bound. One per destination for the life of the
@@ -22,23 +22,16 @@ final class LogOutput: @unchecked Sendable {
     /// The process's standard output, flushed when the process exits.
     static let standard = LogOutput(fileDescriptor: STDOUT_FILENO, flushesAtExit: true)
 
-    private enum State: Equatable {
-        /// Nothing waiting to be written, the writer asleep.
-        case idle
-        /// Lines waiting for the writer.
-        case pending
-        /// The writer has taken a batch and is writing it.
-        case writing
-    }
-
-    /// Past this many bytes waiting, writers wait for the batch to go out.
+    /// Past this many bytes waiting, writers wait for the bytes before theirs to go out.
     private static let backlogLimit = 4 << 20
     private let fileDescriptor: Int32
-    private let state = ConditionLock(value: State.idle)
-    /// Guarded by `state`'s lock, as is `writing`.
+    /// Guards everything below; signalled when lines arrive and when a batch is written.
+    private let condition = NSCondition()
     private var buffer: [UInt8] = []
-    /// Whether the writer is between taking a batch and coming back for the next (`State.writing`).
-    private var writing = false
+    /// Bytes appended and bytes written since the start: a flush waits for the bytes appended
+    /// before it, not for an idle writer, so callers that keep logging cannot hold it up.
+    private var appended = 0
+    private var written = 0
 
     /// `flushesAtExit`: for the one standard output (`exit` runs its handler once per registration).
     init(fileDescriptor: Int32, flushesAtExit: Bool = false) {
@@ -52,33 +45,41 @@ final class LogOutput: @unchecked Sendable {
 
     /// Queues `line` (complete, with its newline) for writing.
     func append(_ line: [UInt8]) {
-        self.state.lock()
+        self.condition.lock()
         self.buffer.append(contentsOf: line)
-        let backlog = self.buffer.count
-        // While the writer is busy it finds these bytes when it comes back; waking it is for `idle`.
-        self.state.unlock(withValue: self.writing ? .writing : .pending)
-        if backlog > Self.backlogLimit { self.flush() }
+        self.appended += line.count
+        let backlog = self.appended - self.written
+        self.condition.signal()
+        if backlog > Self.backlogLimit { self.waitUntilWritten(self.appended - line.count) }
+        self.condition.unlock()
     }
 
     /// Returns once every line appended before the call is written.
     func flush() {
-        self.state.lock(whenValue: .idle)
-        self.state.unlock()
+        self.condition.lock()
+        self.waitUntilWritten(self.appended)
+        self.condition.unlock()
+    }
+
+    /// With the lock held.
+    private func waitUntilWritten(_ target: Int) {
+        while self.written < target { self.condition.wait() }
     }
 
     private func run() {
         var batch: [UInt8] = []
         batch.reserveCapacity(64 << 10)
         while true {
-            self.state.lock(whenValue: .pending)
+            self.condition.lock()
+            while self.buffer.isEmpty { self.condition.wait() }
             swap(&batch, &self.buffer)
-            self.writing = true
-            self.state.unlock(withValue: .writing)
+            self.condition.unlock()
             self.send(batch)
+            self.condition.lock()
+            self.written += batch.count
+            self.condition.broadcast()
+            self.condition.unlock()
             batch.removeAll(keepingCapacity: true)
-            self.state.lock()
-            self.writing = false
-            self.state.unlock(withValue: self.buffer.isEmpty ? .idle : .pending)
         }
     }
 
