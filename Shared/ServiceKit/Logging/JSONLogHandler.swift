@@ -42,8 +42,10 @@ public struct JSONLogHandler: LogHandler {
         bytes.reserveCapacity(256)
         line.write(into: &bytes)
         LogOutput.standard.append(bytes)
-        // What was said just before a failure must be out even if the process dies next.
-        if level >= .error { LogOutput.standard.flush() }
+        // What was said just before the process gives up must be out before it dies. Not every
+        // error: each 503 of a database outage is one, and a thread held on the pipe per request
+        // would slow every answer the outage has to give at once.
+        if level >= .critical { LogOutput.standard.flush() }
     }
 
     /// Hummingbird names its keys `hb.request.id`; logs use the suite's snake_case names.

@@ -13,9 +13,9 @@ import NIOConcurrencyHelpers
 /// line to a buffer and goes on, and the writer hands whatever has gathered to the kernel in one
 /// `write` (issue 19: a synchronous write per line under a lock was a large share of a request).
 ///
-/// No line is lost: `flush()` waits until everything appended before it is written; the service calls it when
-/// it stops, the process calls it on `exit`, and lines at `error` and above are flushed at once so
-/// the last words before a crash are out. A writer that falls far behind (stdout blocked) makes
+/// No line is lost: `flush()` waits until everything appended before it is written; the service
+/// calls it when it stops, the process calls it on `exit`, and `critical` lines are flushed at once
+/// so the last words before giving up are out. A writer that falls far behind (stdout blocked) makes
 /// callers wait rather than grow the buffer without bound. One per destination for the life of the
 /// process: its writer thread never ends.
 final class LogOutput: @unchecked Sendable {
