@@ -86,6 +86,8 @@ SUMMARY="$OUT_DIR/summary-$(date -u +%Y%m%dT%H%M%SZ).tsv"
 : >"$SUMMARY"
 # row WHAT TRACT REFERENCE RATIO AIM MET(yes|no): one line of the table, "—" where a cell has nothing.
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$SUMMARY"; }
+# rss_kb PID: the process's resident memory in kB (0 when it is gone).
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # ratio A B: A / B to two places.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "—"; else printf "%.2f", a / b }'; }
 # at_least VALUE AIM / at_most VALUE AIM: "yes" when the value meets the aim.
@@ -229,7 +231,7 @@ for svc in auth properties investments communications analytics; do
     for _ in $(seq 1 1000); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.01; done
     ready=$(awk -v a="$began" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     sleep 5
-    rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
+    rss=$(awk -v kb="$(rss_kb "$pid")" 'BEGIN { printf "%.1f", kb / 1024 }')
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
     printf '%-15s start to ready %5s s   idle RSS %5s MB\n' "$svc" "$ready" "$rss" | tee -a "$out"
     rss_list="$rss_list${rss_list:+, }$svc $rss"
@@ -422,7 +424,7 @@ sample_rss() {  # elapsed-seconds, then service:pid:rss_kb for each service
     local line=$1 svc pid
     while read -r svc _; do
         pid=$(cat "$DATA_DIR/run/$svc.pid" 2>/dev/null || echo 0)
-        line+=" $svc:$pid:$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
+        line+=" $svc:$pid:$(rss_kb "$pid")"
     done < <(services)
     echo "$line" >>"$rss_file"
 }

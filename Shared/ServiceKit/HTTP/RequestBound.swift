@@ -49,11 +49,11 @@ public struct RequestBound<Inner: HTTPResponder>: HTTPResponder where Inner.Cont
             }
         }
         let loop = MultiThreadedEventLoopGroup.singleton.any()
-        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(self.timeout.inSeconds * 1e9))) {
+        let deadline = loop.scheduleTask(in: TimeAmount(self.timeout)) {
             work.cancel()
             answer.give(.success(self.standIn(.timeout, for: request, logger: context.logger)))
         }
-        let grace = TimeAmount.nanoseconds(Int64(self.grace.inSeconds * 1e9))
+        let grace = TimeAmount(self.grace)
         let watch = self.availability.watchForOutage {
             work.cancel()
             loop.scheduleTask(in: grace) {

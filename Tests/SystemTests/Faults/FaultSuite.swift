@@ -138,21 +138,18 @@ final class FaultSuite: Sendable {
 
     /// The text a one-value query returns, run as the superuser.
     func text(_ query: String) async throws -> String {
-        try await TestDatabase.withClient(self.adminURL) { admin in
-            for try await value in try await admin.query(PostgresQuery(unsafeSQL: query)).decode(String.self) {
-                return value
-            }
-            return ""
-        }
+        try await self.one(query, as: String.self) ?? ""
     }
 
     /// The number a one-value query returns, run as the superuser.
     func count(_ query: String) async throws -> Int {
+        try await self.one("SELECT (\(query))::bigint", as: Int64.self).map(Int.init) ?? -1
+    }
+
+    private func one<Value: PostgresDecodable & Sendable>(_ query: String, as type: Value.Type) async throws -> Value? {
         try await TestDatabase.withClient(self.adminURL) { admin in
-            for try await value in try await admin.query(PostgresQuery(unsafeSQL: "SELECT (\(query))::bigint")).decode(Int64.self) {
-                return Int(value)
-            }
-            return -1
+            for try await value in try await admin.query(PostgresQuery(unsafeSQL: query)).decode(Value.self) { return value }
+            return nil
         }
     }
 
