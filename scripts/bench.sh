@@ -5,6 +5,8 @@
 #   1. auth (issue 3): Benchmarks/AuthBench against auth and analytics with rate limits out of the way.
 #   3. investments (issue 5): Benchmarks/InvestmentsBench, one distribution over 10,000 investors
 #      (pro rata, waterfall) and a 200-position portfolio with XIRR, beside a baseline sum.
+#   3b. distribution (issue 19): one distribution to BENCH_DISTRIBUTION_INVESTORS (10,000) funded investors
+#      created and completed through the API of a release investments, end to end, checked in the database.
 #   4. ingestion (issue 13): Benchmarks/IngestBench, 500-event batches through POST /v1/analytics/batch
 #      beside a raw COPY of as many rows into analytics.events (BENCH_INGEST_CONCURRENCY, 8).
 #   2. property search (issue 4): 100k listings (Benchmarks/PropertySearch/load-properties.sql),
@@ -40,7 +42,7 @@
 #  12. soak (issue 19): the suite as make run starts it (release, demo data, gateway), Benchmarks/Soak/mixed.lua through
 #      the gateway for BENCH_SOAK_SECONDS (600) at a moderate pace, RSS of every service sampled every 30 s; rows: RSS
 #      growth of the worst service after a minute's warm-up, and errors. Needs make run stopped (same ports).
-# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|ingest|funnel|live|fanout|messaging|passkeys|campaign|kit|soak),
+# Env: BENCH_SECONDS (10 per measurement), BENCH_CONCURRENCY (32), BENCH_ONLY (auth|search|investments|distribution|ingest|funnel|live|fanout|messaging|passkeys|campaign|kit|soak),
 #      BENCH_PROPERTIES (100000), BENCH_SEARCH_CONNECTIONS (1: latency of one client at a time;
 #      more measure throughput, with queueing on 2 cores in the latencies).
 set -euo pipefail
@@ -245,6 +247,62 @@ fi
 if runs investments; then
 out="$OUT_DIR/investments-$stamp.txt"
 "$bin/investments-bench" | tee "$out"
+log "saved $out"
+fi
+
+if runs distribution; then
+# A distribution through the API for 10,000 investors: POST /v1/distributions (allocation and the
+# ledger lines) then POST /v1/distributions/{id}/complete (payments, ledger entries, the positions'
+# totals, one DistributionPaid event per investor queued in the outbox for communications' notices),
+# end to end as the sponsor's client sees it, beside the allocation alone in process.
+DISTRIBUTION_PORT=$((18188 + OFFSET))
+DISTRIBUTION_JWKS_PORT=$((18189 + OFFSET))
+DISTRIBUTION_INVESTORS=${BENCH_DISTRIBUTION_INVESTORS:-10000}
+sponsor=$(cat /proc/sys/kernel/random/uuid); property=$(cat /proc/sys/kernel/random/uuid); offering=$(cat /proc/sys/kernel/random/uuid)
+BENCH_SUBJECT=$sponsor BENCH_ROLES=sponsor BENCH_JWKS_PORT=$DISTRIBUTION_JWKS_PORT "$bin/kit-bench" >"$OUT_DIR/distribution-token.txt" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$OUT_DIR/distribution-token.txt" ] && break; sleep 0.1; done
+sponsor_token=$(head -n 1 "$OUT_DIR/distribution-token.txt")
+BENCH_JWKS_URL="http://127.0.0.1:$DISTRIBUTION_JWKS_PORT/.well-known/jwks.json" start investments $DISTRIBUTION_PORT
+"${PSQL[@]}" -d "$DB" <<SQL
+INSERT INTO investments.property_copies (property_id, sponsor_id, property_name, slug, status, visibility, city, state, in_oz, investment_open)
+VALUES ('$property', '$sponsor', 'Distribution Bench', 'distribution-bench-$offering', 'active', 'investors', 'Mobile', 'AL', true, true);
+INSERT INTO investments.offerings (id, property_id, sponsor_id, name, minimum_investment, target_raise)
+VALUES ('$offering', '$property', '$sponsor', 'Distribution Bench', 1000, 1000000000);
+INSERT INTO investments.investments (id, offering_id, property_id, investor_id, amount, share_class, status, commitment_date, funding_date)
+SELECT gen_random_uuid(), '$offering', '$property', gen_random_uuid(), 25000 + (n * 7919) % 500000, 'common', 'funded',
+       date '2024-01-01' + n % 365, date '2024-01-01' + n % 365
+FROM generate_series(1, $DISTRIBUTION_INVESTORS) n;
+ANALYZE investments.investments;
+SQL
+# One timed call: prints "seconds status" and keeps the body in $2.
+timed_post() {
+    curl -s -o "$2" -w '%{time_total} %{http_code}' -X POST -H "Authorization: Bearer $sponsor_token" \
+        -H 'Content-Type: application/json' -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" ${3:+-d "$3"} "$1"
+}
+tract="http://127.0.0.1:$DISTRIBUTION_PORT"
+body='{"offering_id":"'$offering'","distribution_type":"quarterly","distribution_date":"2026-06-30","total_amount":"1234567.89","calculation_method":"pro_rata"}'
+read -r create_s create_status < <(timed_post "$tract/v1/distributions" "$OUT_DIR/distribution-created.json" "$body")
+[ "$create_status" = 201 ] || { cat "$OUT_DIR/distribution-created.json" >&2; die "POST /v1/distributions answered $create_status"; }
+distribution=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT_DIR/distribution-created.json")
+read -r complete_s complete_status < <(timed_post "$tract/v1/distributions/$distribution/complete" "$OUT_DIR/distribution-completed.json")
+[ "$complete_status" = 200 ] || { cat "$OUT_DIR/distribution-completed.json" >&2; die "POST …/complete answered $complete_status"; }
+# What the completion must have written, counted in the database: a bench that skipped work would fail here.
+read -r paid ledger queued < <("${PSQL[@]}" -d "$DB" -At -F' ' -c "
+    SELECT (SELECT count(*) FROM investments.investor_distributions WHERE distribution_id = '$distribution' AND payment_status = 'completed'),
+           (SELECT count(*) FROM investments.transactions WHERE distribution_id = '$distribution'),
+           (SELECT count(DISTINCT event_id) FROM investments.outbox
+            WHERE event_type = 'distribution.paid' AND position('$distribution' IN envelope::text) > 0)")
+if [ "$paid" != "$DISTRIBUTION_INVESTORS" ] || [ "$ledger" -lt "$DISTRIBUTION_INVESTORS" ] || [ "$queued" != "$DISTRIBUTION_INVESTORS" ]; then
+    die "the completed distribution wrote $paid payments, $ledger ledger rows, $queued queued events for $DISTRIBUTION_INVESTORS investors"
+fi
+out="$OUT_DIR/distribution-$stamp.txt"
+total_s=$(awk -v a="$create_s" -v b="$complete_s" 'BEGIN { printf "%.3f", a + b }')
+allocation_ms=$("$bin/investments-bench" | awk '/^pro rata/ && match($0, /[0-9.]+ ms/) {print substr($0, RSTART, RLENGTH - 3)}')
+printf 'distribution to %s investors: create %.3f s, complete %.3f s, end to end %s s (%s payments, %s ledger rows, %s events queued); allocation alone %s ms\n' \
+    "$DISTRIBUTION_INVESTORS" "$create_s" "$complete_s" "$total_s" "$paid" "$ledger" "$queued" "$allocation_ms" | tee "$out"
+row "distribution completed through the API, $DISTRIBUTION_INVESTORS investors (create + complete)" "$total_s s" \
+    "allocation alone in process: $allocation_ms ms" "—" "< 1 s" "$(awk -v v="$total_s" 'BEGIN { print (v < 1) ? "yes" : "no" }')"
 log "saved $out"
 fi
 

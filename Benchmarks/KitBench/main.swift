@@ -11,7 +11,8 @@ import ServiceKit
 // BENCH_SUBJECT (an investor's user id), prints it as its first line, and serves the public key at
 // http://127.0.0.1:BENCH_JWKS_PORT/.well-known/jwks.json until it is terminated, so the investments
 // instance under wrk accepts the token. wrk sends the token; scripts/bench.sh measures.
-// Env: BENCH_SUBJECT (a user id), BENCH_JWKS_PORT (19190).
+// The distribution row signs a sponsor's token the same way (BENCH_ROLES=sponsor).
+// Env: BENCH_SUBJECT (a user id), BENCH_ROLES (investor; comma-separated), BENCH_JWKS_PORT (19190).
 
 let environment = ProcessInfo.processInfo.environment
 guard let subject = environment["BENCH_SUBJECT"].flatMap(UUID.init(uuidString:)) else {
@@ -19,6 +20,7 @@ guard let subject = environment["BENCH_SUBJECT"].flatMap(UUID.init(uuidString:))
     exit(2)
 }
 let jwksPort = Int(environment["BENCH_JWKS_PORT"] ?? "19190") ?? 19190
+let roles = (environment["BENCH_ROLES"] ?? "investor").split(separator: ",").map(String.init)
 var logger = Logger(label: "kit-bench")
 logger.logLevel = .warning
 
@@ -34,7 +36,7 @@ let jwks: String = {
 // Valid for longer than any bench runs.
 let now = Date()
 let claims = AccessTokenClaims(
-    subject: subject.uuidString.lowercased(), sessionID: UUID().uuidString.lowercased(), roles: ["investor"], scopes: [Scope.user],
+    subject: subject.uuidString.lowercased(), sessionID: UUID().uuidString.lowercased(), roles: roles, scopes: [Scope.user],
     audience: ["tract"], issuer: "tract-auth", issuedAt: now, expiresAt: now.addingTimeInterval(6 * 3600)
 )
 FileHandle.standardOutput.write(Data((try await keys.sign(claims, kid: "bench-kit") + "\n").utf8))

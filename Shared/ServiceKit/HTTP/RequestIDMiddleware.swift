@@ -27,7 +27,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let started = ContinuousClock.now
         var context = context
-        context.requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
+        context.requestID = Self.acceptableID(request.headers[.requestID]) ?? RequestIdentifiers.uuidText()
         context.bodyLimit = self.bodyLimit
         context.logger[metadataKey: "hb.request.id"] = .string(context.requestID)
         let method = request.method.rawValue

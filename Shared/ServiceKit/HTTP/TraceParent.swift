@@ -53,21 +53,9 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
         text.utf8.count == count && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// `bytes` random bytes (a multiple of 8) in lowercase hex: one draw from the system generator
-    /// per 8 bytes, written straight into the string's bytes (a draw and a string per byte made new
-    /// trace ids a fifth of a request's cost, issue 19).
+    /// `bytes` random bytes (a multiple of 8) in lowercase hex, from `RequestIdentifiers` (a system
+    /// call per id made new trace ids a visible share of a request's cost, issue 19).
     private static func randomHex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes * 2)
-        for _ in 0..<(bytes / 8) {
-            let word = generator.next()
-            for shift in stride(from: 60, through: 0, by: -4) {
-                text.append(Self.hexDigits[Int(truncatingIfNeeded: word >> UInt64(shift)) & 0x0F])
-            }
-        }
-        return String(decoding: text, as: UTF8.self)
+        RequestIdentifiers.hex(words: bytes / 8)
     }
 }

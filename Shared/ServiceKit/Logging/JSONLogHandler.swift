@@ -48,12 +48,13 @@ public struct JSONLogHandler: LogHandler {
         if level >= .critical { LogOutput.standard.flush() }
     }
 
-    /// Hummingbird names its keys `hb.request.id`; logs use the suite's snake_case names.
+    /// Hummingbird names its keys `hb.request.id`; logs use the suite's snake_case names. Bytes, not
+    /// Foundation's `contains`/`replacingOccurrences`: those go through NSString, a visible share of
+    /// every access-log line in the issue-19 profile.
     static func fieldName(_ key: String) -> String {
-        switch key {
-        case "hb.request.id": "request_id"
-        default: key.contains(".") ? key.replacingOccurrences(of: ".", with: "_") : key
-        }
+        if key == "hb.request.id" { return "request_id" }
+        guard key.utf8.contains(UInt8(ascii: ".")) else { return key }
+        return String(decoding: key.utf8.map { $0 == UInt8(ascii: ".") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
     }
 
     /// Returns once every line logged so far is written: the service calls it as it stops.

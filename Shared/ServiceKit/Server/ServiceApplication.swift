@@ -60,7 +60,7 @@ public func buildServiceApplication(
     let availability = DatabaseAvailability(retryAfterSeconds: Int(configuration.databaseTimeout.components.seconds) + 3)
     let router = Router(context: TractRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware(bodyLimit: configuration.maxBodyBytes))
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     let openAPI = try OpenAPIDocument.build(service: definition.bundle)
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPI: openAPI)))
     router.add(middleware: DatabaseOutageMiddleware(availability: availability))

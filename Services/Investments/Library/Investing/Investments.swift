@@ -380,14 +380,7 @@ struct InvestmentStore: Sendable {
     }
 
     func find(_ id: UUID, visibleTo identity: Identity, logger: Logger) async throws -> String {
-        let rows = try await self.postgres.query(
-            """
-            SELECT i.investor_id, o.sponsor_id, investments.investment_document(i)::text
-            FROM investments.investments i JOIN investments.offerings o ON o.id = i.offering_id WHERE i.id = \(id)
-            """,
-            logger: logger
-        )
-        for try await (investor, sponsor, text) in rows.decode((UUID, UUID, String).self)
+        for try await (investor, sponsor, text) in try await self.postgres.execute(FindInvestment(id: id), logger: logger)
         where Self.canSee(investor: investor, sponsor: sponsor, identity) {
             return text
         }
@@ -417,5 +410,31 @@ struct InvestmentStore: Sendable {
             ORDER BY \(page.orderBy) LIMIT \(page.fetchLimit)
             """
         return try await self.postgres.documentPage(binds.query(sql), page, logger: logger)
+    }
+}
+
+/// One position with what decides who may see it. Prepared once per connection: planning the join
+/// and the inlined document function cost Postgres four times the execution (issue 19: 6,100 reads
+/// a second as unnamed statements against 26,900 prepared, pgbench on this machine).
+struct FindInvestment: PostgresPreparedStatement {
+    typealias Row = (investor: UUID, sponsor: UUID, document: String)
+
+    static let name = "investments_find_investment"
+    static let sql = """
+        SELECT i.investor_id, o.sponsor_id, investments.investment_document(i)::text
+        FROM investments.investments i JOIN investments.offerings o ON o.id = i.offering_id WHERE i.id = $1
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuid]
+
+    var id: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(self.id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode((UUID, UUID, String).self)
     }
 }
