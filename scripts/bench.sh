@@ -279,6 +279,7 @@ SQL
 timed_post() {
     curl -s -o "$2" -w '%{time_total} %{http_code}' -X POST -H "Authorization: Bearer $sponsor_token" \
         -H 'Content-Type: application/json' -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" ${3:+-d "$3"} "$1"
+    echo   # `read` wants a whole line
 }
 tract="http://127.0.0.1:$DISTRIBUTION_PORT"
 body='{"offering_id":"'$offering'","distribution_type":"quarterly","distribution_date":"2026-06-30","total_amount":"1234567.89","calculation_method":"pro_rata"}'
@@ -292,7 +293,7 @@ read -r paid ledger queued < <("${PSQL[@]}" -d "$DB" -At -F' ' -c "
     SELECT (SELECT count(*) FROM investments.investor_distributions WHERE distribution_id = '$distribution' AND payment_status = 'completed'),
            (SELECT count(*) FROM investments.transactions WHERE distribution_id = '$distribution'),
            (SELECT count(DISTINCT event_id) FROM investments.outbox
-            WHERE event_type = 'distribution.paid' AND position('$distribution' IN envelope::text) > 0)")
+            WHERE event_type = 'distribution.paid' AND lower(envelope->'payload'->>'distribution_id') = '$distribution')")
 if [ "$paid" != "$DISTRIBUTION_INVESTORS" ] || [ "$ledger" -lt "$DISTRIBUTION_INVESTORS" ] || [ "$queued" != "$DISTRIBUTION_INVESTORS" ]; then
     die "the completed distribution wrote $paid payments, $ledger ledger rows, $queued queued events for $DISTRIBUTION_INVESTORS investors"
 fi

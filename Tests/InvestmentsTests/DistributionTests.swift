@@ -79,6 +79,22 @@ import Testing
             #expect(try await fixture.sql("SELECT count(*)::text \(paid)") == ["3"])
             #expect(try await fixture.sql("SELECT sum((envelope->'payload'->>'net_amount')::numeric)::text \(paid)") == ["90.00"])
             #expect(try await fixture.sql("SELECT count(DISTINCT envelope->'payload'->>'investor_id')::text \(paid)") == ["3"])
+            // The envelopes are built by the statement (issue 19): each decodes as communications
+            // decodes it, into the payment of one investor's line.
+            let lines = (0..<3).compactMap { created["lines"]?[$0] }
+            for text in try await fixture.sql("SELECT envelope::text \(paid)") {
+                let envelope = try JSONDecoder.tract.decode(EventEnvelope.self, from: Data(text.utf8))
+                #expect(envelope.type == "distribution.paid" && envelope.source == "investments")
+                #expect(abs(envelope.occurredAt.timeIntervalSinceNow) < 300)
+                let payment = try envelope.decodePayload(as: DistributionPaid.self)
+                let line = try #require(lines.first { $0["investor_id"] == .string(payment.investorId.uuidString.lowercased()) })
+                #expect(payment.distributionId.uuidString.lowercased() == id)
+                #expect(line["net_distribution"] == .string(payment.netAmount.description))
+                #expect(line["distribution_amount"] == .string(payment.grossAmount.description))
+                #expect(line["tax_withholding"] == .string(payment.taxWithheld.description))
+                #expect(payment.paymentDate == created.string("distribution_date"))
+                #expect(payment.distributionType == "quarterly")
+            }
         }
     }
 
