@@ -72,11 +72,20 @@ struct AuthContext: Sendable {
             // Every sign-in method ends here, so this is where a suspended account (issue 16, staff
             // admin) is refused, read under the same statement that stamps the login: a suspension
             // committed a moment ago cannot slip between a check and the session.
+            // The roles the token states come back with the stamp (one round trip fewer, issue 19).
             let admitted = try await connection.query(
-                "UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id) AND status = 'active' RETURNING id", logger: logger)
-            guard try await admitted.decode(UUID.self).first(where: { _ in true }) != nil else {
+                """
+                UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id) AND status = 'active'
+                RETURNING account_role, has_investor_activity, has_developer_activity, active_role, deleted_at IS NULL
+                """,
+                logger: logger)
+            guard
+                let (account, investor, developer, active, present) = try await admitted.decode((String, Bool, Bool, String?, Bool).self).first(
+                    where: { _ in true })
+            else {
                 throw Problem.forbidden("This account is suspended or closed; contact support.")
             }
+            let roles = present ? HeldRoles.roles(account: account, investorActivity: investor, developerActivity: developer, active: active) : []
             try await self.mail.warnOfNewDevice(user, device: device, on: connection, logger: logger)
             let opened = try await self.sessions.open(
                 userID: user.id, method: method, amr: amr, multiFactor: multiFactor, device: device, on: connection, logger: logger)
@@ -86,18 +95,18 @@ struct AuthContext: Sendable {
             try await self.outbox.publish(
                 UserSignedIn(userId: user.id, sessionId: opened.sessionID, authMethod: method, source: source ?? user.firstAuthSource),
                 on: connection, logger: logger)
-            return opened
+            return (session: opened, roles: roles)
         }
         DomainMetrics.signedIn(method: method)
         let accessToken = try await self.accessTokens.issue(
             subject: user.id.uuidString.lowercased(),
-            sessionID: opened.sessionID,
-            roles: try await self.heldRoles.tokenRoles(of: user.id, logger: logger),
+            sessionID: opened.session.sessionID,
+            roles: opened.roles,
             scopes: [Scope.user],
-            authentication: opened.proof.authentication(mfaEnrolled: mfaEnrolled),
+            authentication: opened.session.proof.authentication(mfaEnrolled: mfaEnrolled),
             logger: logger
         )
-        return TokenResponse(accessToken: accessToken, expiresIn: self.accessTokens.expiresIn, refreshToken: opened.refreshToken)
+        return TokenResponse(accessToken: accessToken, expiresIn: self.accessTokens.expiresIn, refreshToken: opened.session.refreshToken)
     }
 }
 

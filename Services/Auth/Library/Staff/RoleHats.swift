@@ -52,11 +52,16 @@ struct HeldRoles: Sendable {
             logger: logger
         )
         for try await (account, investor, developer, active) in rows.decode((String, Bool, Bool, String?).self) {
-            let held = RoleHats.held(
-                account: AccountRole(rawValue: account) ?? .investor, investorActivity: investor, developerActivity: developer)
-            return RoleHats.ordered(held, active: active.flatMap(Role.init(rawValue:)))
+            return Self.roles(account: account, investorActivity: investor, developerActivity: developer, active: active)
         }
         return []
+    }
+
+    /// The token's roles from the user's columns (`account_role`, the two activity flags, `active_role`).
+    static func roles(account: String, investorActivity: Bool, developerActivity: Bool, active: String?) -> [Role] {
+        let held = RoleHats.held(
+            account: AccountRole(rawValue: account) ?? .investor, investorActivity: investorActivity, developerActivity: developerActivity)
+        return RoleHats.ordered(held, active: active.flatMap(Role.init(rawValue:)))
     }
 }
 
