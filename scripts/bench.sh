@@ -149,12 +149,24 @@ start() {  # start SERVICE PORT: launched and ready
     tail -n 20 "$DATA_DIR/logs/bench-$svc.log" >&2
     die "$svc did not become ready"
 }
+# A section that starts its own processes stops them when it is done (end_section), so the next
+# one finds its ports free and the machine quiet; the trap still stops everything on exit.
+mark=0
+begin_section() { mark=${#pids[@]}; }
+end_section() {
+    local pid
+    for pid in "${pids[@]:$mark}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
 ONLY=${BENCH_ONLY:-}
 # Whether the benchmark named runs: all of them without BENCH_ONLY, else only that one.
 runs() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 if runs kit; then
+begin_section
 ensure_apt wrk
 KIT_PORT=$((18186 + OFFSET))
 REFERENCE_PORT=$((18187 + OFFSET))
@@ -242,6 +254,7 @@ done
 row 'idle RSS per service' "$rss_list MB" "—" "—" "< 40 MB" "$(awk -v v="$worst_rss" 'BEGIN { print (v < 40) ? "yes" : "no" }')"
 row 'start to ready' "$worst_ready s (slowest of five)" "—" "—" "< 1 s" "$(awk -v v="$worst_ready" 'BEGIN { print (v < 1) ? "yes" : "no" }')"
 log "saved $out"
+end_section
 fi
 
 if runs investments; then
@@ -251,6 +264,7 @@ log "saved $out"
 fi
 
 if runs distribution; then
+begin_section
 # A distribution through the API for 10,000 investors: POST /v1/distributions (allocation and the
 # ledger lines) then POST /v1/distributions/{id}/complete (payments, ledger entries, the positions'
 # totals, one DistributionPaid event per investor queued in the outbox for communications' notices),
@@ -305,15 +319,18 @@ printf 'distribution to %s investors: create %.3f s, complete %.3f s, end to end
 row "distribution completed through the API, $DISTRIBUTION_INVESTORS investors (create + complete)" "$total_s s" \
     "allocation alone in process: $allocation_ms ms" "—" "< 1 s" "$(awk -v v="$total_s" 'BEGIN { print (v < 1) ? "yes" : "no" }')"
 log "saved $out"
+end_section
 fi
 
 if runs ingest; then
+begin_section
 INGEST_PORT=$((18185 + OFFSET))
 start analytics $INGEST_PORT   # migrates tract_bench's analytics schema
 out="$OUT_DIR/ingest-$stamp.txt"
 ANALYTICS_URL="http://127.0.0.1:$INGEST_PORT" BENCH_DATABASE_URL="postgres://postgres:tract-local-admin@127.0.0.1:55432/$DB" \
     BENCH_SECONDS="$SECONDS_EACH" BENCH_CONCURRENCY="${BENCH_INGEST_CONCURRENCY:-8}" "$bin/ingest-bench" | tee "$out"
 log "saved $out"
+end_section
 fi
 
 if runs auth; then
@@ -410,6 +427,7 @@ log "saved $out"
 fi
 
 if runs live; then
+begin_section
 LIVE_PORT=$((18184 + OFFSET))
 JWKS_PORT=$((18190 + OFFSET))
 CONNECTIONS_LIVE=${BENCH_LIVE_CONNECTIONS:-1000}
@@ -423,6 +441,7 @@ COMMUNICATIONS_URL="http://127.0.0.1:$LIVE_PORT" BENCH_JWKS_PORT=$JWKS_PORT BENC
     BENCH_DATABASE_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB" \
     BENCH_LIVE_CONNECTIONS="$CONNECTIONS_LIVE" "$bin/live-latency-bench" | tee "$out"
 log "saved $out"
+end_section
 fi
 
 if runs fanout; then
@@ -435,6 +454,7 @@ log "saved $out"
 fi
 
 if runs messaging; then
+begin_section
 MESSAGING_PORT=$((18185 + OFFSET))
 MESSAGING_JWKS_PORT=$((18191 + OFFSET))
 # The bench signs the tokens and serves their JWKS itself (as the tests' issuer does).
@@ -444,6 +464,7 @@ COMMUNICATIONS_URL="http://127.0.0.1:$MESSAGING_PORT" BENCH_JWKS_PORT=$MESSAGING
     BENCH_DATABASE_URL="postgres://tract_communications:tract_communications_local@127.0.0.1:55432/$DB" \
     "$bin/messaging-bench" | tee "$out"
 log "saved $out"
+end_section
 fi
 
 if runs campaign; then
