@@ -25,14 +25,20 @@ for _, entry in ipairs(mix) do total = total + entry.weight end
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 
--- In each thread, once wrk knows the Host header the requests need.
-function init()
-    failures = {}
+-- The requests, signed with `token`: made once wrk knows the Host header they need, and again
+-- whenever a sign-in in the mix brings a fresh access token (the first one expires long before
+-- a ten-minute soak ends, as a real client's would).
+local function build()
     for _, entry in ipairs(mix) do
         local headers = { ["Content-Type"] = "application/json" }
         if entry.signed then headers["Authorization"] = "Bearer " .. token end
         entry.request = wrk.format(entry.method, entry.path, headers, entry.body)
     end
+end
+
+function init()
+    failures = {}
+    build()
 end
 
 function delay() return pause end
@@ -45,8 +51,14 @@ function request()
     end
 end
 
-function response(status)
+function response(status, headers, body)
     if status >= 400 then failures[status] = (failures[status] or 0) + 1 end
+    -- Only the sign-in's answer carries an access token.
+    local fresh = status == 200 and body and string.match(body, '"access_token"%s*:%s*"([^"]+)"')
+    if fresh and fresh ~= token then
+        token = fresh
+        build()
+    end
 end
 
 function done(summary)
