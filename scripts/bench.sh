@@ -90,6 +90,8 @@ SUMMARY="$OUT_DIR/summary-$(date -u +%Y%m%dT%H%M%SZ).tsv"
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$SUMMARY"; }
 # rss_kb PID: the process's resident memory in kB (0 when it is gone).
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# new_id: a random UUID.
+new_id() { cat /proc/sys/kernel/random/uuid; }
 # ratio A B: A / B to two places.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "—"; else printf "%.2f", a / b }'; }
 # at_least VALUE AIM / at_most VALUE AIM: "yes" when the value meets the aim.
@@ -171,7 +173,6 @@ ensure_apt wrk
 KIT_PORT=$((18186 + OFFSET))
 REFERENCE_PORT=$((18187 + OFFSET))
 KIT_JWKS_PORT=$((18192 + OFFSET))
-new_id() { cat /proc/sys/kernel/random/uuid; }
 investor=$(new_id); property=$(new_id); offering=$(new_id); investment=$(new_id)
 # The bench signs an investor's token and serves its JWKS itself (as the tests' issuer does).
 BENCH_SUBJECT=$investor BENCH_JWKS_PORT=$KIT_JWKS_PORT "$bin/kit-bench" >"$OUT_DIR/kit-token.txt" 2>&1 &
@@ -272,7 +273,7 @@ begin_section
 DISTRIBUTION_PORT=$((18188 + OFFSET))
 DISTRIBUTION_JWKS_PORT=$((18189 + OFFSET))
 DISTRIBUTION_INVESTORS=${BENCH_DISTRIBUTION_INVESTORS:-10000}
-sponsor=$(cat /proc/sys/kernel/random/uuid); property=$(cat /proc/sys/kernel/random/uuid); offering=$(cat /proc/sys/kernel/random/uuid)
+sponsor=$(new_id); property=$(new_id); offering=$(new_id)
 BENCH_SUBJECT=$sponsor BENCH_ROLES=sponsor BENCH_JWKS_PORT=$DISTRIBUTION_JWKS_PORT "$bin/kit-bench" >"$OUT_DIR/distribution-token.txt" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$OUT_DIR/distribution-token.txt" ] && break; sleep 0.1; done
@@ -292,7 +293,7 @@ SQL
 # One timed call: prints "seconds status" and keeps the body in $2.
 timed_post() {
     curl -s -o "$2" -w '%{time_total} %{http_code}' -X POST -H "Authorization: Bearer $sponsor_token" \
-        -H 'Content-Type: application/json' -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" ${3:+-d "$3"} "$1"
+        -H 'Content-Type: application/json' -H "Idempotency-Key: $(new_id)" ${3:+-d "$3"} "$1"
     echo   # `read` wants a whole line
 }
 tract="http://127.0.0.1:$DISTRIBUTION_PORT"

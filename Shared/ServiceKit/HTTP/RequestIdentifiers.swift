@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Fresh request ids and trace/span ids without a system call each (issue 19: `UUID()` and
@@ -10,7 +11,6 @@ import Synchronization
 /// nothing is authorised by one; secrets and tokens keep using the system generator.
 enum RequestIdentifiers {
     private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The next 64-bit word.
     static func word() -> UInt64 {
@@ -22,37 +22,24 @@ enum RequestIdentifiers {
 
     /// `words` fresh words as lowercase hex (16 digits a word).
     static func hex(words: Int) -> String {
-        String(unsafeUninitializedCapacity: words * 16) { text in
-            for index in 0..<words {
-                Self.writeHex(Self.word(), digits: 16, into: text, at: index * 16)
-            }
-            return words * 16
-        }
+        (0..<words).flatMap { _ in Self.bytes(Self.word()) }.hexString
     }
 
     /// A random (version 4, RFC 9562) UUID in lowercase text, as `UUID().uuidString.lowercased()` reads.
     static func uuidText() -> String {
-        let high = (Self.word() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
-        let low = (Self.word() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        return String(unsafeUninitializedCapacity: 36) { text in
-            Self.writeHex(high >> 32, digits: 8, into: text, at: 0)
-            text[8] = UInt8(ascii: "-")
-            Self.writeHex(high >> 16, digits: 4, into: text, at: 9)
-            text[13] = UInt8(ascii: "-")
-            Self.writeHex(high, digits: 4, into: text, at: 14)
-            text[18] = UInt8(ascii: "-")
-            Self.writeHex(low >> 48, digits: 4, into: text, at: 19)
-            text[23] = UInt8(ascii: "-")
-            Self.writeHex(low, digits: 12, into: text, at: 24)
-            return 36
-        }
+        var bytes = Self.bytes(Self.word()) + Self.bytes(Self.word())
+        bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
+        let uuid = UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
+        return uuid.uuidString.lowercased()
     }
 
-    /// The low `digits` hex digits of `value`, most significant first, at `offset`.
-    private static func writeHex(_ value: UInt64, digits: Int, into text: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
-        for position in 0..<digits {
-            let shift = UInt64((digits - 1 - position) * 4)
-            text[offset + position] = Self.hexDigits[Int(truncatingIfNeeded: (value >> shift) & 0x0F)]
-        }
+    /// `word`'s eight bytes, most significant first.
+    private static func bytes(_ word: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: word.bigEndian, Array.init)
     }
 }

@@ -257,7 +257,8 @@ struct DistributionStore: Sendable {
                     identity.has(role: .admin) || (identity.has(role: .sponsor) && identity.userID == sponsor)
                 else { throw Problem.notFound("No distribution has this id.") }
                 guard status != "completed" else { throw Problem.conflict("This distribution was already completed.") }
-                try await connection.query(
+                // Pays every line; answers how many (the investor count `distribution.completed` states).
+                let paidLines = try await connection.query(
                     """
                     WITH lines AS (
                         UPDATE investments.investor_distributions SET payment_status = 'completed', payment_date = \(date)::date
@@ -265,23 +266,23 @@ struct DistributionStore: Sendable {
                     ), positions AS (
                         UPDATE investments.investments i SET total_distributions = i.total_distributions + l.distribution_amount, updated_at = now()
                         FROM lines l WHERE i.id = l.investment_id
+                    ), ledger AS (
+                        INSERT INTO investments.transactions (id, investor_id, investment_id, offering_id, distribution_id, type, amount, description, occurred_on)
+                        SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), \(Ledger.Entry.distribution.rawValue), distribution_amount, 'Distribution', \(date)::date FROM lines
+                        UNION ALL
+                        SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), \(Ledger.Entry.taxWithholding.rawValue), -tax_withholding, 'Tax withheld', \(date)::date
+                        FROM lines WHERE tax_withholding > 0
                     )
-                    INSERT INTO investments.transactions (id, investor_id, investment_id, offering_id, distribution_id, type, amount, description, occurred_on)
-                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), \(Ledger.Entry.distribution.rawValue), distribution_amount, 'Distribution', \(date)::date FROM lines
-                    UNION ALL
-                    SELECT gen_random_uuid(), investor_id, investment_id, \(offering), \(id), \(Ledger.Entry.taxWithholding.rawValue), -tax_withholding, 'Tax withheld', \(date)::date
-                    FROM lines WHERE tax_withholding > 0
+                    SELECT count(*)::bigint FROM lines
                     """,
                     logger: logger
                 )
+                var lineCount = 0
+                for try await count in paidLines.decode(Int64.self) { lineCount = Int(count) }
                 try await connection.query(
                     "UPDATE investments.distributions SET status = 'completed', processed_at = now(), updated_at = now() WHERE id = \(id)",
                     logger: logger
                 )
-                let lines = try await connection.query(
-                    "SELECT count(*)::bigint FROM investments.investor_distributions WHERE distribution_id = \(id)", logger: logger)
-                var lineCount = 0
-                for try await count in lines.decode(Int64.self) { lineCount = Int(count) }
                 try await self.outbox.publish(
                     DistributionCompleted(
                         distributionId: id, offeringId: offering, propertyId: property, totalAmount: total, investorCount: lineCount),
