@@ -39,8 +39,11 @@ struct AuthContext: Sendable {
     /// factor (`MFAFactors.any`) whose proof is single-factor gets no session: the 403
     /// `mfa-required` problem carries a ticket for `POST /v1/auth/mfa/verify` instead. Otherwise
     /// the session opens (`openSession`). `factors`: the user's, when the caller has just read them.
+    /// `clearingLockoutOf`: the address whose failed-attempt counts the session clears (a password
+    /// sign-in without a second factor), in its transaction.
     func signIn(
-        _ user: User, _ proof: SignInProof, factors known: MFAFactors? = nil, source: String?, device: Sessions.Device, logger: Logger
+        _ user: User, _ proof: SignInProof, factors known: MFAFactors? = nil, clearingLockoutOf lockoutEmail: String? = nil, source: String?,
+        device: Sessions.Device, logger: Logger
     ) async throws -> TokenResponse {
         let factors: MFAFactors
         if let known {
@@ -57,18 +60,20 @@ struct AuthContext: Sendable {
         }
         let amr = proof.isMultiFactor ? SignInProof.union(proof.amr, ["mfa"]) : proof.amr
         return try await self.openSession(
-            user, method: proof.method, amr: amr, multiFactor: proof.isMultiFactor, mfaEnrolled: factors.any, source: source, device: device,
-            logger: logger)
+            user, method: proof.method, amr: amr, multiFactor: proof.isMultiFactor, mfaEnrolled: factors.any, clearingLockoutOf: lockoutEmail,
+            source: source, device: device, logger: logger)
     }
 
     /// Opens the session once every factor the user needs is proven: stamp the login, record
     /// history and the event in the same transaction, then sign the access token. `multiFactor`:
     /// a second factor was part of the proof, so the session's `mfa_at` is now.
     func openSession(
-        _ user: User, method: String, amr: [String], multiFactor: Bool, mfaEnrolled: Bool, source: String?, device: Sessions.Device,
-        logger: Logger
+        _ user: User, method: String, amr: [String], multiFactor: Bool, mfaEnrolled: Bool, clearingLockoutOf lockoutEmail: String? = nil,
+        source: String?, device: Sessions.Device, logger: Logger
     ) async throws -> TokenResponse {
         let opened = try await self.postgres.transaction(logger: logger) { connection in
+            // First, as every attempt takes the lockout's rows before anything else.
+            if let lockoutEmail { try await self.lockout.reset(email: lockoutEmail, on: connection, logger: logger) }
             // Every sign-in method ends here, so this is where a suspended account (issue 16, staff
             // admin) is refused, read under the same statement that stamps the login: a suspension
             // committed a moment ago cannot slip between a check and the session.

@@ -62,6 +62,24 @@ struct User: Sendable {
     var updatedAt: Date
 }
 
+extension User {
+    /// Reads `Users.columns` starting at column `first`.
+    init(_ row: PostgresRandomAccessRow, from first: Int) throws {
+        self.init(
+            id: try row[first].decode(UUID.self), email: try row[first + 1].decode(String.self),
+            emailVerifiedAt: try row[first + 2].decode(Date?.self), passwordHash: try row[first + 3].decode(String?.self),
+            status: try row[first + 4].decode(String.self),
+            currentRole: AccountRole(rawValue: try row[first + 5].decode(String.self)) ?? .investor,
+            firstAuthSource: try row[first + 6].decode(String?.self), firstName: try row[first + 7].decode(String?.self),
+            lastName: try row[first + 8].decode(String?.self), avatarURL: try row[first + 9].decode(String?.self),
+            timezone: try row[first + 10].decode(String.self), privacySettings: try row[first + 11].decode(String.self),
+            failedLoginCount: Int(try row[first + 12].decode(Int32.self)), lockedUntil: try row[first + 13].decode(Date?.self),
+            lastLoginAt: try row[first + 14].decode(Date?.self), createdAt: try row[first + 15].decode(Date.self),
+            updatedAt: try row[first + 16].decode(Date.self)
+        )
+    }
+}
+
 /// SQL for `auth.users`. Counters and state changes are single statements (compare-and-swap),
 /// never read-then-write.
 struct Users: Sendable {
@@ -74,16 +92,7 @@ struct Users: Sendable {
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> User? {
-        for try await row in rows.decode(
-            (UUID, String, Date?, String?, String, String, String?, String?, String?, String?, String, String, Int32, Date?, Date?, Date, Date).self
-        ) {
-            return User(
-                id: row.0, email: row.1, emailVerifiedAt: row.2, passwordHash: row.3, status: row.4,
-                currentRole: AccountRole(rawValue: row.5) ?? .investor, firstAuthSource: row.6, firstName: row.7,
-                lastName: row.8, avatarURL: row.9, timezone: row.10, privacySettings: row.11,
-                failedLoginCount: Int(row.12), lockedUntil: row.13, lastLoginAt: row.14, createdAt: row.15, updatedAt: row.16
-            )
-        }
+        for try await row in rows { return try User(row.makeRandomAccess(), from: 0) }
         return nil
     }
 

@@ -10,7 +10,8 @@ import ServiceKit
 /// reveal which addresses have accounts. An attempt is counted *before* its password is checked, in
 /// one transaction that first locks the address's row: concurrent guesses, from one source or many,
 /// are serialised on it and can never be admitted past a threshold (the check-then-act race of
-/// Zitadel GHSA-7h8m-vrxx-vr4m cannot happen). A correct password resets both counts.
+/// Zitadel GHSA-7h8m-vrxx-vr4m cannot happen). A correct password resets both counts. The counting
+/// is `auth.admit_sign_in` (migration 0018), one round trip.
 struct Lockout: Sendable {
     let postgres: PostgresClient
     let policy: LockoutPolicy
@@ -21,70 +22,68 @@ struct Lockout: Sendable {
         case lockedUntilReset
     }
 
-    /// `first` runs at the start of the same transaction (the sign-in rate limit's token), so the
-    /// attempt costs one commit; what it throws ends the attempt uncounted.
-    func admit(
-        email: String, source: String?, logger: Logger, first: @Sendable (PostgresConnection) async throws -> Void = { _ in }
-    ) async throws -> Admission {
-        let increment = Double(self.policy.increment.components.seconds)
-        let maximumWait = Double(self.policy.maximumWait.components.seconds)
-        let source = source ?? "unknown"
-        return try await self.postgres.transaction(logger: logger) { connection -> Admission in
-            try await first(connection)
-            // The address's row: its lock serialises every attempt at this address; `failures`
-            // holds only the failures that count toward the hard lock.
-            let address = try await connection.query(
-                """
-                INSERT INTO auth.sign_in_attempts AS a (email, failures, admitted) VALUES (\(email), 0, true)
-                ON CONFLICT (email) DO UPDATE SET updated_at = now()
-                RETURNING a.failures
-                """,
-                logger: logger
-            )
-            var counted = 0
-            for try await value in address.decode(Int32.self) { counted = Int(value) }
-            if counted >= self.policy.hardLimit { return .lockedUntilReset }
-            let rows = try await connection.query(
-                """
-                INSERT INTO auth.sign_in_sources AS s (email, source, failures, locked_until, admitted)
-                VALUES (\(email), \(source), 1, CASE WHEN 1 >= \(self.policy.threshold)
-                    THEN now() + make_interval(secs => LEAST(\(maximumWait), \(increment))) END, true)
-                ON CONFLICT (email, source) DO UPDATE SET
-                    admitted = NOT coalesce(s.locked_until > now(), false),
-                    failures = CASE WHEN coalesce(s.locked_until > now(), false) THEN s.failures ELSE s.failures + 1 END,
-                    locked_until = CASE
-                        WHEN coalesce(s.locked_until > now(), false) THEN s.locked_until
-                        WHEN s.failures + 1 >= \(self.policy.threshold)
-                        THEN now() + make_interval(secs => LEAST(\(maximumWait), \(increment) * (s.failures + 2 - \(self.policy.threshold))))
-                        ELSE NULL END,
-                    updated_at = now()
-                RETURNING admitted, failures, ceil(extract(epoch FROM coalesce(locked_until, now()) - now()))::int
-                """,
-                logger: logger
-            )
-            var outcome: (admitted: Bool, failures: Int, waitSeconds: Int) = (true, 0, 0)
-            for try await (admitted, failures, waitSeconds) in rows.decode((Bool, Int32, Int32).self) {
-                outcome = (admitted, Int(failures), Int(waitSeconds))
-            }
-            guard outcome.admitted else { return .wait(seconds: max(1, outcome.waitSeconds)) }
-            if self.policy.countsTowardHardLock(sourceFailures: outcome.failures) {
-                try await connection.query(
-                    "UPDATE auth.sign_in_attempts SET failures = failures + 1 WHERE email = \(email)",
-                    logger: logger
-                )
-            }
-            return .admitted
+    /// `auth.admit_sign_in`'s answer (migration 0018): 0 admitted, -1 locked until reset, otherwise
+    /// the seconds to wait.
+    static func admission(_ outcome: Int32) -> Admission {
+        switch outcome {
+        case 0: .admitted
+        case ..<0: .lockedUntilReset
+        default: .wait(seconds: Int(outcome))
         }
     }
 
+    /// Counts an attempt at `email` from `source` before its secret is checked (a second factor's;
+    /// a password's goes through `PasswordAttemptStatement`, which takes its rate limit and reads
+    /// the account in the same statement).
+    func admit(email: String, source: String?, logger: Logger) async throws -> Admission {
+        var bindings = PostgresBindings(capacity: 7)
+        self.bind(email: email, source: source, to: &bindings)
+        let rows = try await self.postgres.query(PostgresQuery(unsafeSQL: "SELECT \(Self.admissionCall(first: 1))", binds: bindings), logger: logger)
+        for try await outcome in rows.decode(Int32.self) { return Self.admission(outcome) }
+        // A function's SELECT always answers one row; were it not to, nothing was counted.
+        throw Problem.serviceUnavailable("The sign-in attempt could not be counted; try again.")
+    }
+
+    /// The call of `auth.admit_sign_in`, over seven placeholders from `$first`, bound in order by
+    /// `bind(email:source:to:)`. The function runs the policy's statements in one round trip with
+    /// the locks and order they had as separate statements (migration 0018 says how).
+    static func admissionCall(first: Int) -> String {
+        "auth.admit_sign_in(\((first..<first + 7).map { "$\($0)" }.joined(separator: ", ")))"
+    }
+
+    /// The binding types of `admissionCall`'s placeholders, for a prepared statement.
+    static let admissionTypes: [PostgresDataType] = [.text, .text, .int4, .float8, .float8, .int4, .int4]
+
+    /// Binds the attempt and this policy's numbers for `admissionCall`.
+    func bind(email: String, source: String?, to bindings: inout PostgresBindings) {
+        bindings.append(email)
+        bindings.append(source ?? "unknown")
+        bindings.append(Int32(clamping: self.policy.threshold))
+        bindings.append(Double(self.policy.increment.components.seconds))
+        bindings.append(Double(self.policy.maximumWait.components.seconds))
+        bindings.append(Int32(clamping: self.policy.hardLimit))
+        bindings.append(Int32(clamping: self.policy.failuresCountedPerSource))
+    }
+
     /// A correct password (or a password reset, or a completed second factor) clears the counts.
-    ///
-    /// The address's row first, as `admit` takes it: a reset racing attempts at the same address
-    /// (a right code beside replays of it) then queues behind them instead of deadlocking.
     func reset(email: String, logger: Logger) async throws {
-        try await self.postgres.transaction(logger: logger) { connection in
-            try await connection.query("DELETE FROM auth.sign_in_attempts WHERE email = \(email)", logger: logger)
-            try await connection.query("DELETE FROM auth.sign_in_sources WHERE email = \(email)", logger: logger)
-        }
+        try await self.postgres.query(Self.resetQuery(email), logger: logger)
+    }
+
+    /// The same inside the caller's transaction (a sign-in's session), so it costs no commit of its own.
+    func reset(email: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(Self.resetQuery(email), logger: logger)
+    }
+
+    /// The address's row first, as `admit` takes it: a reset racing attempts at the same address (a
+    /// right code beside replays of it) then queues behind them instead of deadlocking. The
+    /// sources' delete waits for the address's: its condition reads `address`, which Postgres
+    /// evaluates once, before the scan (a one-time filter), so the order is fixed, not left to
+    /// the planner as two independent CTEs would be.
+    private static func resetQuery(_ email: String) -> PostgresQuery {
+        """
+        WITH address AS (DELETE FROM auth.sign_in_attempts WHERE email = \(email) RETURNING 1)
+        DELETE FROM auth.sign_in_sources WHERE email = \(email) AND (SELECT count(*) FROM address) >= 0
+        """
     }
 }

@@ -28,18 +28,24 @@ struct MFAFactors: Sendable, Equatable {
     }
 
     static func of(_ userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> MFAFactors {
-        let rows = try await connection.query(
-            """
-            SELECT u.mfa_enabled AND u.mfa_type = 'authenticator',
-                   (SELECT count(*) FROM auth.passkeys p WHERE p.user_id = u.id),
-                   (SELECT count(*) FROM auth.recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL)
-            FROM auth.users u WHERE u.id = \(userID)
-            """,
-            logger: logger
-        )
-        for try await (totp, passkeys, codes) in rows.decode((Bool?, Int, Int).self) {
-            return MFAFactors(totp: totp ?? false, passkeys: passkeys, unusedRecoveryCodes: codes)
-        }
+        let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM auth.users u WHERE u.id = \(userID)", logger: logger)
+        for try await row in rows { return try MFAFactors(row.makeRandomAccess(), from: 0) }
         return MFAFactors(totp: false, passkeys: 0, unusedRecoveryCodes: 0)
+    }
+
+    /// What `init(_:from:)` reads, over `u`, the user (no factors when `u` is an outer join's NULL).
+    static let columns = """
+        COALESCE(u.mfa_enabled AND u.mfa_type = 'authenticator', false),
+        (SELECT count(*) FROM auth.passkeys p WHERE p.user_id = u.id),
+        (SELECT count(*) FROM auth.recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL)
+        """
+}
+
+extension MFAFactors {
+    /// Reads `columns` starting at column `first`.
+    init(_ row: PostgresRandomAccessRow, from first: Int) throws {
+        self.init(
+            totp: try row[first].decode(Bool.self), passkeys: try row[first + 1].decode(Int.self),
+            unusedRecoveryCodes: try row[first + 2].decode(Int.self))
     }
 }

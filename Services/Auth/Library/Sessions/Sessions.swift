@@ -46,13 +46,19 @@ struct Sessions: Sendable {
         let refreshToken = SecretToken.make()
         let agent = device.userAgent
         let lifetime = Double(self.refreshLifetime.components.seconds)
+        // The session and its first refresh token in one statement.
         let rows = try await connection.query(
             """
-            INSERT INTO auth.sessions (id, user_id, auth_method, device_type, browser, os, user_agent, ip_address, expires_at, amr, mfa_at)
-            VALUES (\(sessionID), \(userID), \(method), \(agent.deviceType), \(agent.browser), \(agent.os),
-                    \(device.userAgentHeader.map { String($0.prefix(512)) }), \(device.ip)::inet,
-                    now() + make_interval(secs => \(lifetime)), \(amr), CASE WHEN \(multiFactor) THEN now() END)
-            RETURNING created_at, mfa_at
+            WITH session AS (
+                INSERT INTO auth.sessions (id, user_id, auth_method, device_type, browser, os, user_agent, ip_address, expires_at, amr, mfa_at)
+                VALUES (\(sessionID), \(userID), \(method), \(agent.deviceType), \(agent.browser), \(agent.os),
+                        \(device.userAgentHeader.map { String($0.prefix(512)) }), \(device.ip)::inet,
+                        now() + make_interval(secs => \(lifetime)), \(amr), CASE WHEN \(multiFactor) THEN now() END)
+                RETURNING id, created_at, mfa_at
+            ), token AS (
+                INSERT INTO auth.refresh_tokens (id, session_id, token_hash) SELECT \(self.ids.next()), id, \(SecretToken.hash(refreshToken)) FROM session
+            )
+            SELECT created_at, mfa_at FROM session
             """,
             logger: logger
         )
@@ -60,10 +66,6 @@ struct Sessions: Sendable {
         for try await (createdAt, mfaAt) in rows.decode((Date, Date?).self) {
             proof = Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
         }
-        try await connection.query(
-            "INSERT INTO auth.refresh_tokens (id, session_id, token_hash) VALUES (\(self.ids.next()), \(sessionID), \(SecretToken.hash(refreshToken)))",
-            logger: logger
-        )
         return Opened(sessionID: sessionID, refreshToken: refreshToken, proof: proof)
     }
 

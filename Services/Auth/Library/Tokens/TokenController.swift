@@ -98,12 +98,13 @@ struct TokenController: RouteController {
         guard let rawEmail = request.email else { throw Problem.validation(field: "email", "is required") }
         guard let password = request.password, !password.isEmpty else { throw Problem.validation(field: "password", "is required") }
         let email = EmailAddress.normalize(rawEmail)
-        let limiter = self.auth.limiter
-        let bucket = self.auth.settings.limits.signInsPerIP
-        let admission = try await self.auth.lockout.admit(email: email, source: device.ip, logger: logger) { connection in
-            try await limiter.take("sign_in", for: device.ip ?? "unknown", bucket: bucket, on: connection, logger: logger)
-        }
-        switch admission {
+        let limit = Sessions.Limit(action: "sign_in", identifier: device.ip ?? "unknown", bucket: self.auth.settings.limits.signInsPerIP)
+        let statement = PasswordAttemptStatement(limit: limit, email: email, source: device.ip, lockout: self.auth.lockout)
+        var answer: PasswordAttemptStatement.Row?
+        for try await row in try await self.auth.postgres.execute(statement, logger: logger) { answer = row }
+        guard let attempt = answer else { throw Problem.serviceUnavailable("The sign-in attempt could not be counted; try again.") }
+        try RateLimiter.admit(attempt.allowed, tokens: attempt.tokens, action: limit.action, bucket: limit.bucket, logger: logger)
+        switch attempt.admission ?? .lockedUntilReset {
         case .admitted:
             break
         case .wait(let seconds):
@@ -115,7 +116,7 @@ struct TokenController: RouteController {
             throw Problem.tooManyRequests(retryAfterSeconds: 3600, detail: "Too many failed sign-ins. Reset your password to sign in again.")
         }
 
-        let user = try await self.auth.users.find(email: email, logger: logger)
+        let user = attempt.user
         // Unknown emails and passwordless accounts pay the same hashing cost as a real check.
         let matches = try await self.auth.hasher.verify(password, against: user?.passwordHash ?? self.auth.decoyHash)
         guard let user, matches, user.passwordHash != nil else {
@@ -126,13 +127,13 @@ struct TokenController: RouteController {
         }
         // For a user with a second factor the counts clear only when `POST /v1/auth/mfa/verify`
         // succeeds, so wrong codes add up with wrong passwords instead of being wiped by the
-        // correct password that precedes each ticket.
-        let factors = try await MFAFactors.of(user.id, postgres: self.auth.postgres, logger: logger)
-        if !factors.any {
-            try await self.auth.lockout.reset(email: email, logger: logger)
-        }
-        guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
-        guard user.emailVerifiedAt != nil else {
+        // correct password that precedes each ticket. Otherwise the correct password clears them:
+        // in the session's transaction when one opens, on their own when the account cannot sign in.
+        let factors = attempt.factors
+        let clearedLockout = factors.any ? nil : email
+        guard user.status == "active", user.emailVerifiedAt != nil else {
+            if let clearedLockout { try await self.auth.lockout.reset(email: clearedLockout, logger: logger) }
+            guard user.status == "active" else { throw Problem.forbidden("This account is \(user.status).") }
             throw Problem(
                 .forbidden, detail: "Verify your email address before signing in; we sent you a link.",
                 type: "https://tract.dev/problems/email-not-verified")
@@ -142,7 +143,8 @@ struct TokenController: RouteController {
             try await self.auth.postgres.query("UPDATE auth.users SET password_hash = \(upgraded) WHERE id = \(user.id)", logger: logger)
         }
         return try await self.auth.signIn(
-            user, .password, factors: factors, source: AuthSource.canonical(request.source), device: device, logger: logger)
+            user, .password, factors: factors, clearingLockoutOf: clearedLockout, source: AuthSource.canonical(request.source), device: device,
+            logger: logger)
     }
 
     func refreshGrant(_ request: TokenRequest, device: Sessions.Device, logger: Logger) async throws -> TokenResponse {
