@@ -184,4 +184,35 @@ import Testing
             #expect(try await fixture.sql(sessions) == ["09 23:50:00 2 newsletter", "10 10:00:00 2 google.com", "10 11:00:01 1 direct"])
         }
     }
+
+    /// A day with more events than one cursor fetch and more visits than one insert holds
+    /// (`MetricsRollup.sessionBatch`): every visit is stored once, including those of actors whose
+    /// events straddle a fetch.
+    @Test func aBusyDaysSessionsAreAllStoredWhateverTheBatches() async throws {
+        try await ReportsFixture.run { fixture in
+            // 6,001 actors; actor n's visits: three events a minute apart (one visit), and, for
+            // every third actor, one more visit two hours later: 6,001 + 2,000 visits, 20,003 events.
+            let actors = MetricsRollup.sessionBatch + 1_001
+            try await fixture.sql(
+                """
+                INSERT INTO analytics.events (id, name, origin, occurred_at, received_at, anonymous_id, actor, properties)
+                SELECT gen_random_uuid(), 'page_viewed', 'client', t, t, 'busy' || n, 'anon:busy' || lpad(n::text, 5, '0'), '{}'
+                FROM generate_series(1, \(actors)) AS n
+                CROSS JOIN LATERAL (
+                    SELECT timestamptz '2026-11-10T08:00:00Z' + make_interval(mins => m) AS t FROM generate_series(0, 2) AS m
+                    UNION ALL
+                    SELECT timestamptz '2026-11-10T10:00:00Z' WHERE n % 3 = 0
+                ) AS visits
+                """)
+            let staff = try await fixture.staff()
+            #expect(try await fixture.client.post("/v1/analytics/metrics/rollup?from=2026-11-10&to=2026-11-10", "", token: staff).status == 200)
+            let third = actors / 3
+            #expect(try await fixture.sql("SELECT count(*)::text FROM analytics.sessions") == ["\(actors + third)"])
+            #expect(try await fixture.sql("SELECT sum(events)::text FROM analytics.sessions") == ["\(actors * 3 + third)"])
+            #expect(
+                try await fixture.sql(
+                    "SELECT count(*)::text FROM analytics.sessions WHERE events = 3 AND ended_at - started_at = interval '2 minutes'")
+                    == ["\(actors)"])
+        }
+    }
 }

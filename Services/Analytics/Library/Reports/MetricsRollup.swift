@@ -144,55 +144,6 @@ struct MetricsRollup: Sendable {
         )
     }
 
-    /// The sessions that started in [from, to), a week at a time: each actor's events from a day
-    /// before (a visit may have begun the evening before) to a day after, through `Sessionizer`.
-    static func rewriteSessions(from: Date, to: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("DELETE FROM analytics.sessions WHERE started_at >= \(from) AND started_at < \(to)", logger: logger)
-        var chunkStart = from
-        while chunkStart < to {
-            let chunkEnd = min(to, chunkStart.addingTimeInterval(7 * ReportDays.secondsPerDay))
-            let rows = try await connection.query(
-                """
-                SELECT actor, occurred_at, page_url, utm_source, referrer FROM analytics.events
-                WHERE occurred_at >= \(chunkStart.addingTimeInterval(-Sessionizer.longest))
-                    AND occurred_at < \(chunkEnd.addingTimeInterval(Sessionizer.longest))
-                ORDER BY actor, occurred_at
-                """,
-                logger: logger
-            )
-            var actors: [String] = []
-            var sessions: [Sessionizer.Session] = []
-            var current: (actor: String, events: [Sessionizer.Event])?
-            func flush() {
-                guard let (actor, events) = current else { return }
-                for session in Sessionizer.sessions(events) where session.startedAt >= chunkStart && session.startedAt < chunkEnd {
-                    actors.append(actor)
-                    sessions.append(session)
-                }
-            }
-            for try await (actor, at, page, utm, referrer) in rows.decode((String, Date, String?, String?, String?).self) {
-                if current?.actor != actor {
-                    flush()
-                    current = (actor, [])
-                }
-                current?.events.append(Sessionizer.Event(at: at, pageURL: page, utmSource: utm, referrer: referrer))
-            }
-            flush()
-            if !actors.isEmpty {
-                try await connection.query(
-                    """
-                    INSERT INTO analytics.sessions (actor, started_at, ended_at, events, entry_page, source)
-                    SELECT a, s, e, n, nullif(p, ''), src FROM unnest(\(actors)::text[], \(sessions.map(\.startedAt))::timestamptz[], \(sessions.map(\.endedAt))::timestamptz[],
-                        \(sessions.map(\.events))::int[], \(sessions.map { $0.entryPage ?? "" })::text[], \(sessions.map(\.source))::text[]) AS u(a, s, e, n, p, src)
-                    ON CONFLICT (actor, started_at) DO NOTHING
-                    """,
-                    logger: logger
-                )
-            }
-            chunkStart = chunkEnd
-        }
-    }
-
     static func read(range: DayRange, on postgres: PostgresClient, logger: Logger) async throws -> [DailyMetrics] {
         let rows = try await postgres.query(
             """

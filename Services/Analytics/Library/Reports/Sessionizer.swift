@@ -1,7 +1,8 @@
 import Foundation
 
 /// Visits from one actor's events (the issue: 30 minutes idle or 24 hours at most). Pure: the
-/// rollup feeds it each actor's events in time order and stores what it returns.
+/// rollup feeds it each actor's events in time order, one at a time, and stores the visits it
+/// closes.
 ///
 /// - An event more than `idle` after the previous one starts a new session (exactly `idle`
 ///   later still continues it).
@@ -27,26 +28,42 @@ struct Sessionizer {
         var source: String
     }
 
+    /// The visit the next event may continue.
+    private var open: Session?
+
+    init() {}
+
+    /// Takes one actor's next event, in time order (equal times allowed); returns the visit it
+    /// closed, if it began a new one. Fed one event at a time, so the rollup holds one visit per
+    /// actor, not the actor's events.
+    mutating func add(_ event: Event) -> Session? {
+        if var current = self.open,
+            event.at.timeIntervalSince(current.endedAt) <= Self.idle,
+            event.at.timeIntervalSince(current.startedAt) <= Self.longest
+        {
+            current.endedAt = max(current.endedAt, event.at)
+            current.events += 1
+            self.open = current
+            return nil
+        }
+        let closed = self.open
+        self.open = Session(
+            startedAt: event.at, endedAt: event.at, events: 1, entryPage: event.pageURL,
+            source: Self.source(utmSource: event.utmSource, referrer: event.referrer))
+        return closed
+    }
+
+    /// The actor's events are over: the visit still open, if any.
+    mutating func finish() -> Session? {
+        defer { self.open = nil }
+        return self.open
+    }
+
     /// `events` in time order (equal times allowed).
     static func sessions(_ events: [Event]) -> [Session] {
-        var sessions: [Session] = []
-        for event in events {
-            if var current = sessions.last,
-                event.at.timeIntervalSince(current.endedAt) <= idle,
-                event.at.timeIntervalSince(current.startedAt) <= longest
-            {
-                current.endedAt = max(current.endedAt, event.at)
-                current.events += 1
-                sessions[sessions.count - 1] = current
-            } else {
-                sessions.append(
-                    Session(
-                        startedAt: event.at, endedAt: event.at, events: 1, entryPage: event.pageURL,
-                        source: Self.source(utmSource: event.utmSource, referrer: event.referrer)
-                    )
-                )
-            }
-        }
+        var sessionizer = Sessionizer()
+        var sessions = events.compactMap { sessionizer.add($0) }
+        if let last = sessionizer.finish() { sessions.append(last) }
         return sessions
     }
 
