@@ -17,8 +17,12 @@ RUN swift package resolve
 COPY Shared ./Shared
 COPY Services ./Services
 COPY Tests ./Tests
-# Static Swift runtime: the runtime stage needs no toolchain. All five executables in one build.
-RUN swift build -c release --static-swift-stdlib \
+# Static Swift runtime: the runtime stage needs no toolchain. One product at a time (as
+# scripts/lib/common.sh build_release does): a build of every target would include TestSupport,
+# which imports Testing, and the static SDK has no Testing module.
+RUN for svc in auth properties investments communications analytics; do \
+        swift build -c release --static-swift-stdlib --product "$svc" || exit 1; \
+    done \
  && bin="$(swift build -c release --show-bin-path)" \
  && mkdir -p /staging \
  && for svc in auth properties investments communications analytics; do cp "$bin/$svc" /staging/; done \

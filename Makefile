@@ -29,7 +29,7 @@ test-faults: ## fault tests, run by CI after make test: kill -9 each service, Po
 
 build: ## swift build (CONFIGURATION=release for an optimised build)
 	source scripts/lib/common.sh && ensure_build_deps
-	swift build $(if $(filter release,$(CONFIGURATION)),-c release)
+	$(if $(filter release,$(CONFIGURATION)),source scripts/lib/common.sh && build_release $$(services | cut -d" " -f1),swift build)
 
 db-up: ## start (installing and initialising when needed) the local Postgres on 127.0.0.1:55432
 	scripts/db.sh up

@@ -69,8 +69,10 @@ PSQL=(psql -h 127.0.0.1 -p 55432 -U postgres -v ON_ERROR_STOP=1 -q)
 "${PSQL[@]}" -d postgres -v database="$DB" -v role_password_suffix=_local -f scripts/sql/bootstrap.sql
 
 ensure_build_deps
-log "swift build -c release"
-swift build -c release
+log "swift build -c release --static-swift-stdlib (each executable, as the image builds)"
+# The services, then every benchmark executable (Package.swift's executable targets under Benchmarks/).
+# shellcheck disable=SC2046 # one product name per word
+build_release $(services | cut -d' ' -f1) $(awk -F'"' '/name: "[a-z-]+-bench"|name: "reference-service"/ { print $2 }' Package.swift)
 bin=$(swift build -c release --show-bin-path)
 
 # wrk prints latencies as 812.00us, 3.21ms or 1.02s.

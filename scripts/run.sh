@@ -195,10 +195,8 @@ wait_ready() {
 
 run() {
     local svc k pid bin instance name
-    local -a build_flags=()
     case "$CONFIGURATION" in
-        debug) ;;
-        release) build_flags=(-c release) ;;
+        debug | release) ;;
         *) die "CONFIGURATION must be debug or release, not '$CONFIGURATION'" ;;
     esac
     mkdir -p "$RUN_DIR" "$LOG_DIR"
@@ -223,9 +221,15 @@ run() {
     start_mail_sink
 
     ensure_build_deps
-    log "swift build ${build_flags[*]}"
-    swift build "${build_flags[@]}"
-    bin=$(swift build "${build_flags[@]}" --show-bin-path)
+    if [ "$CONFIGURATION" = release ]; then
+        log "swift build -c release --static-swift-stdlib (each service, as the image builds)"
+        build_release "${SERVICES[@]}"
+        bin=$(swift build -c release --show-bin-path)
+    else
+        log "swift build"
+        swift build
+        bin=$(swift build --show-bin-path)
+    fi
 
     for instance in "${INSTANCES[@]}"; do
         # shellcheck disable=SC2086 # "<service> <k>" splits into the two arguments

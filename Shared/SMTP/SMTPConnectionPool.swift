@@ -35,11 +35,11 @@ final class SMTPConnectionPool: Sendable {
     typealias Connection = (channel: NIOAsyncChannel<SMTPReply, ByteBuffer>, errors: PipelineErrors)
     private let open: @Sendable (Logger) async throws -> Connection
     private let configuration: SMTPConfiguration
-    private let sslContext: NIOSSLContext
+    private let sslContext: NIOSSLContext?
 
     init(
         configuration: SMTPConfiguration,
-        sslContext: NIOSSLContext,
+        sslContext: NIOSSLContext?,
         open: @escaping @Sendable (Logger) async throws -> Connection
     ) {
         self.configuration = configuration

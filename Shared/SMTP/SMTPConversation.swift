@@ -28,11 +28,12 @@ struct SMTPConversation {
     }
 
     /// Greeting, EHLO, STARTTLS when configured, AUTH when configured.
-    mutating func open(configuration: SMTPConfiguration, sslContext: NIOSSLContext) async throws {
+    mutating func open(configuration: SMTPConfiguration, sslContext: NIOSSLContext?) async throws {
         try expect(await nextReply(), in: 220...220, for: "greeting")
         capabilities = try await hello(configuration.heloName)
 
         if configuration.security == .startTLS {
+            guard let sslContext else { throw SMTPError.connectionFailed("STARTTLS is configured but no TLS context was built") }
             guard capabilities.advertises("STARTTLS") else { throw SMTPError.startTLSUnavailable }
             let ready = try await command("STARTTLS", expecting: 220...220)
             guard !ready.wasFollowedByMoreData else {

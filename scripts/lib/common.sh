@@ -61,6 +61,17 @@ ensure_build_deps() {
     ensure_apt libargon2-dev pkg-config zlib1g-dev
 }
 
+# build_release PRODUCT...: optimised builds linked as the image links them, with the Swift runtime
+# and Foundation inside the executable (--static-swift-stdlib; Package.swift's
+# releaseLinkerSettings say why that matters for memory). One product at a time: building
+# everything would include TestSupport, which imports Testing, and the static SDK has none.
+build_release() {
+    local product
+    for product in "$@"; do
+        swift build -c release --static-swift-stdlib --product "$product"
+    done
+}
+
 # ensure_venv: .data/venv with the pinned validation tools (kept off the system python).
 VENV_DIR="$DATA_DIR/venv"
 ensure_venv() {
