@@ -336,6 +336,9 @@ log "saved $out"
 end_section
 fi
 
+# auth and passkeys share their auth and analytics, stopped after both (the analytics left running
+# used to roll up its metrics in the middle of the funnel benchmark).
+begin_section
 if runs auth; then
 start auth $AUTH_PORT
 start analytics $ANALYTICS_PORT
@@ -367,6 +370,7 @@ BENCH_PHASE=passkeys "$bin/auth-bench" "http://127.0.0.1:$AUTH_PORT" "http://127
     tee "$out"
 log "saved $out"
 fi
+end_section
 
 if runs search; then
 ensure_apt wrk

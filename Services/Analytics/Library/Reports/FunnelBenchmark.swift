@@ -37,6 +37,9 @@ public enum AnalyticsFunnelBenchmark {
         let rollup = ContinuousClock.now
         let year = DayRange(from: ReportDays.date(dayNumber: end - 365), to: ReportDays.date(dayNumber: end))
         try await client.transaction(logger: logger) { connection in
+            // The rollup's lock, as every writer of funnel_firsts takes it: a running service's
+            // scheduled rollup must not rewrite the same days meanwhile.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(MetricsRollup.lockName)))", logger: logger)
             // Only the days not rolled up yet (a second run reuses the first's).
             let until = try await FunnelQuery.rolledUpUntil(year, on: connection, logger: logger)
             guard until < year.to else { return }
