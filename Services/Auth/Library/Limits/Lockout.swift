@@ -40,9 +40,12 @@ struct Lockout: Sendable {
         self.bind(email: email, source: source, to: &bindings)
         let rows = try await self.postgres.query(PostgresQuery(unsafeSQL: "SELECT \(Self.admissionCall(first: 1))", binds: bindings), logger: logger)
         for try await outcome in rows.decode(Int32.self) { return Self.admission(outcome) }
-        // A function's SELECT always answers one row; were it not to, nothing was counted.
-        throw Problem.serviceUnavailable("The sign-in attempt could not be counted; try again.")
+        throw Self.notCounted
     }
+
+    /// An admission statement answered no row (it always answers one): nothing was counted, so
+    /// the attempt goes no further.
+    static let notCounted = Problem.serviceUnavailable("The sign-in attempt could not be counted; try again.")
 
     /// The call of `auth.admit_sign_in`, over seven placeholders from `$first`, bound in order by
     /// `bind(email:source:to:)`. The function runs the policy's statements in one round trip with

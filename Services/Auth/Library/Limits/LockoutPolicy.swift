@@ -41,7 +41,7 @@ public struct LockoutPolicy: Sendable, Equatable {
     }
 
     /// How long one source waits after its `failures`-th consecutive failure at an address (the
-    /// same arithmetic `Lockout.admit` runs in SQL).
+    /// same arithmetic `auth.admit_sign_in`, migration 0018, runs in SQL).
     public func decision(afterFailures failures: Int) -> Decision {
         guard failures >= self.threshold else { return .open }
         let steps = failures - self.threshold + 1
@@ -49,7 +49,8 @@ public struct LockoutPolicy: Sendable, Equatable {
         return .wait(seconds: Int(wait.components.seconds))
     }
 
-    /// Whether the `failures`-th consecutive failure of one source still counts toward the hard lock.
+    /// Whether the `failures`-th consecutive failure of one source still counts toward the hard lock
+    /// (`auth.admit_sign_in`, migration 0018, applies the same rule in SQL).
     public func countsTowardHardLock(sourceFailures failures: Int) -> Bool {
         failures <= self.failuresCountedPerSource
     }

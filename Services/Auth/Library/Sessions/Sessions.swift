@@ -76,7 +76,8 @@ struct Sessions: Sendable {
         case invalid
     }
 
-    /// The rate limit a refresh takes its token from (`RateLimiter`), keyed by the client.
+    /// The rate limit a refresh or a password sign-in takes its token from (`RateLimiter`), keyed by
+    /// the client, inside the statement that does the work.
     struct Limit: Sendable {
         var action: String
         var identifier: String

@@ -102,7 +102,7 @@ struct TokenController: RouteController {
         let statement = PasswordAttemptStatement(limit: limit, email: email, source: device.ip, lockout: self.auth.lockout)
         var answer: PasswordAttemptStatement.Row?
         for try await row in try await self.auth.postgres.execute(statement, logger: logger) { answer = row }
-        guard let attempt = answer else { throw Problem.serviceUnavailable("The sign-in attempt could not be counted; try again.") }
+        guard let attempt = answer else { throw Lockout.notCounted }
         try RateLimiter.admit(attempt.allowed, tokens: attempt.tokens, action: limit.action, bucket: limit.bucket, logger: logger)
         switch attempt.admission ?? .lockedUntilReset {
         case .admitted:
