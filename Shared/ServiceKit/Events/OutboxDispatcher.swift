@@ -53,14 +53,19 @@ public struct OutboxDispatcher: Service {
             // outbox, retries by an operator included), at most every `gaugeInterval`.
             if gaugeReadAt.map({ ContinuousClock.now - $0 >= Self.gaugeInterval }) ?? true {
                 gaugeReadAt = .now
-                if let count = try? await deadLetters.count(logger: self.logger) { DeadLetterMetrics.record(count: count) }
-                if let (pending, age) = try? await deadLetters.pending(logger: self.logger) {
-                    DeadLetterMetrics.record(pending: pending, oldestAge: age)
+                try? await BackgroundRound.run("outbox gauges", within: Self.gaugeInterval, logger: self.logger) {
+                    if let count = try? await deadLetters.count(logger: self.logger) { DeadLetterMetrics.record(count: count) }
+                    if let (pending, age) = try? await deadLetters.pending(logger: self.logger) {
+                        DeadLetterMetrics.record(pending: pending, oldestAge: age)
+                    }
                 }
             }
             var delivered = 0
             do {
-                delivered = try await self.dispatchDue()
+                // A round's rows are due again when their lease ends, so a round is waited for no longer.
+                delivered = try await BackgroundRound.run("outbox dispatcher", within: self.lease, logger: self.logger) {
+                    try await self.dispatchDue()
+                }
             } catch {
                 self.logger.warning("outbox dispatch failed", metadata: ["error": .string(String(reflecting: error))])
             }

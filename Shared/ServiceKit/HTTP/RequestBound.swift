@@ -42,24 +42,24 @@ public struct RequestBound<Inner: HTTPResponder>: HTTPResponder where Inner.Cont
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         if OperationsController.needsNoDatabase(request.uri.path) { return try await self.inner.respond(to: request, context: context) }
-        let answer = FirstAnswer()
+        let answer = FirstResult<Response>()
         let inner = self.inner
         let work = Task {
             do {
-                answer.give(.success(try await inner.respond(to: request, context: context)))
+                answer.offer(.success(try await inner.respond(to: request, context: context)))
             } catch {
-                answer.give(.failure(error))
+                answer.offer(.failure(error))
             }
         }
         let deadline = self.deadlines.add(.now() + TimeAmount(self.timeout)) {
             work.cancel()
-            answer.give(.success(self.standIn(.timeout, for: request, logger: context.logger)))
+            answer.offer(.success(self.standIn(.timeout, for: request, logger: context.logger)))
         }
         let grace = TimeAmount(self.grace)
         let watch = self.availability.watchForOutage {
             work.cancel()
             MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: grace) {
-                answer.give(.success(self.standIn(.outage, for: request, logger: context.logger)))
+                answer.offer(.success(self.standIn(.outage, for: request, logger: context.logger)))
             }
         }
         defer {
@@ -151,50 +151,5 @@ final class RequestDeadlines: Sendable {
             return due.values.map(\.expire)
         }
         for expire in overdue { expire() }
-    }
-}
-
-/// The first of several answers to one request; the rest are dropped.
-final class FirstAnswer: Sendable {
-    private enum State {
-        case waiting(CheckedContinuation<Response, any Error>?)
-        case answered(Result<Response, any Error>)
-        case delivered
-    }
-
-    private let state = NIOLockedValueBox(State.waiting(nil))
-
-    func give(_ result: Result<Response, any Error>) {
-        let waiter: CheckedContinuation<Response, any Error>? = self.state.withLockedValue { state in
-            switch state {
-            case .waiting(let continuation?):
-                state = .delivered
-                return continuation
-            case .waiting(nil):
-                state = .answered(result)
-                return nil
-            case .answered, .delivered:
-                return nil
-            }
-        }
-        waiter?.resume(with: result)
-    }
-
-    func value() async throws -> Response {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Response, any Error>? = self.state.withLockedValue { state in
-                switch state {
-                case .answered(let result):
-                    state = .delivered
-                    return result
-                case .waiting:
-                    state = .waiting(continuation)
-                    return nil
-                case .delivered:
-                    preconditionFailure("one request, one wait")
-                }
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
     }
 }

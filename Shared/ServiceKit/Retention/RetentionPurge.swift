@@ -39,7 +39,7 @@ public struct RetentionPurge: Service {
         try await cancelWhenGracefulShutdown { await self.startup.wait() }
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await self.purgeOnce()
+                try await BackgroundRound.run("retention purge", within: .seconds(600), logger: self.logger) { try await self.purgeOnce() }
             } catch {
                 self.logger.warning("retention purge failed", metadata: ["error": .string(String(reflecting: error))])
             }

@@ -32,7 +32,9 @@ struct PartitionMaintenance: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.interval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            await self.passLoggingFailure()
+            try? await BackgroundRound.run("partition maintenance", within: .seconds(300), logger: self.logger) {
+                await self.passLoggingFailure()
+            }
         }
     }
 

@@ -185,7 +185,9 @@ struct MetricsRollupSchedule: Service {
             do {
                 let today = ReportDays.dayNumber(self.rollup.clock.now)
                 let range = DayRange(from: ReportDays.date(dayNumber: today - self.days + 1), to: ReportDays.date(dayNumber: today + 1))
-                try await self.rollup.recompute(range: range, wait: false, logger: self.logger)
+                try await BackgroundRound.run("metrics rollup", within: .seconds(1800), logger: self.logger) {
+                    try await self.rollup.recompute(range: range, wait: false, logger: self.logger)
+                }
             } catch {
                 // Before migrations have run, or the database is away: try again soon, not in an interval.
                 pause = min(pause, .seconds(10))

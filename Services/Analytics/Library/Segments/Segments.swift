@@ -302,7 +302,9 @@ struct SegmentRefreshSchedule: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var pause = self.interval
             do {
-                try await self.store.refreshStale(olderThan: self.interval, logger: self.logger)
+                try await BackgroundRound.run("segment refresh", within: .seconds(600), logger: self.logger) {
+                    try await self.store.refreshStale(olderThan: self.interval, logger: self.logger)
+                }
             } catch {
                 // Before migrations have run, or the database is away: try again soon.
                 pause = min(pause, .seconds(10))

@@ -29,7 +29,7 @@ struct AccountDeletionSweep: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.deletions.settings.deletionPollInterval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
-                _ = try await self.sweep()
+                _ = try await BackgroundRound.run("account deletion sweep", within: .seconds(600), logger: self.logger) { try await self.sweep() }
             } catch {
                 self.logger.warning("account deletion sweep failed", metadata: ["error": .string(String(reflecting: error))])
             }

@@ -27,12 +27,20 @@ struct DataExportGatherer: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.exports.settings.exportPollInterval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
-                while let export = try await self.exports.claim(logger: self.logger) {
-                    await self.gather(export)
+                while let export = try await self.claimNext() {
+                    // Given up after ten minutes, the export is claimed again when its claim runs out.
+                    try? await BackgroundRound.run("data export", within: .seconds(600), logger: self.logger) { await self.gather(export) }
                 }
             } catch {
                 self.logger.warning("data export poll failed", metadata: ["error": .string(String(reflecting: error))])
             }
+        }
+    }
+
+    /// The next export waiting, if any; the claim is waited for at most a minute (`BackgroundRound`).
+    private func claimNext() async throws -> ClaimedExport? {
+        try await BackgroundRound.run("data export claim", within: .seconds(60), logger: self.logger) {
+            try await self.exports.claim(logger: self.logger)
         }
     }
 

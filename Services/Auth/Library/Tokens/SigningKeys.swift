@@ -189,7 +189,9 @@ struct SigningKeyRotation: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
-                try await self.keys.refresh(logger: self.logger)
+                try await BackgroundRound.run("signing keys", within: .seconds(60), logger: self.logger) {
+                    try await self.keys.refresh(logger: self.logger)
+                }
             } catch {
                 self.logger.warning("signing key check failed", metadata: ["error": .string(String(reflecting: error))])
             }

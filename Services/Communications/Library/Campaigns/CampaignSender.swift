@@ -65,7 +65,7 @@ struct CampaignSender: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.pollInterval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            await self.round()
+            try? await BackgroundRound.run("campaign sender", within: .seconds(600), logger: self.logger) { await self.round() }
         }
     }
 

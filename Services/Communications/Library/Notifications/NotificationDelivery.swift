@@ -35,7 +35,7 @@ struct NotificationDelivery: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.deliveryInterval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
-                try await self.passOnce()
+                try await BackgroundRound.run("notification delivery", within: .seconds(300), logger: self.logger) { try await self.passOnce() }
                 hasWorked = true
             } catch {
                 // The database is away: the next pass tries again.

@@ -20,7 +20,7 @@ struct BounceMailbox: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await self.sweep()
+                try await BackgroundRound.run("bounce mailbox", within: .seconds(300), logger: self.logger) { try await self.sweep() }
             } catch {
                 self.logger.warning("bounce mailbox sweep failed", metadata: ["error": "\(String(reflecting: error))"])
             }

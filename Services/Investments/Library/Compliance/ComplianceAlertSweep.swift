@@ -19,7 +19,9 @@ struct ComplianceAlertSweep: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                _ = try await self.sweep(logger: self.logger)
+                _ = try await BackgroundRound.run("compliance alert sweep", within: .seconds(300), logger: self.logger) {
+                    try await self.sweep(logger: self.logger)
+                }
             } catch {
                 self.logger.warning("compliance alert sweep failed", metadata: ["error": .string(String(reflecting: error))])
             }
