@@ -127,6 +127,7 @@ var targets: [Target] = [
         name: "ServiceKit",
         dependencies: [
             "Models",
+            "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -150,6 +151,10 @@ var targets: [Target] = [
         path: "Shared/ServiceKit",
         resources: [.copy("Resources")],
         swiftSettings: swiftSettings
+    ),
+    .systemLibrary(
+        name: "CMalloc",
+        path: "Shared/CMalloc"
     ),
     .systemLibrary(
         name: "CZlib",

@@ -39,6 +39,9 @@ public struct ServiceConfiguration: Sendable {
     /// `REQUEST_TIMEOUT_MS` (default 60000, the gateway's read timeout): the longest a request may
     /// take to start its response before the service answers 503 in its place (`RequestBound`).
     public var requestTimeout: Duration
+    /// `MEMORY_TRIM_INTERVAL_MS` (default 30000; 0: never): how often the allocator's free pages are
+    /// handed back to the system (`MemoryTrim`).
+    public var memoryTrimInterval: Duration
     public var identity: IdentityConfiguration
     public var events: EventConfiguration
     public var retention: RetentionConfiguration
@@ -60,6 +63,7 @@ public struct ServiceConfiguration: Sendable {
         readinessTimeout: Duration = .seconds(2),
         peerTimeout: Duration = .seconds(5),
         requestTimeout: Duration = .seconds(60),
+        memoryTrimInterval: Duration = .seconds(30),
         identity: IdentityConfiguration = .init(),
         events: EventConfiguration = .init(),
         retention: RetentionConfiguration = .init(),
@@ -78,6 +82,7 @@ public struct ServiceConfiguration: Sendable {
         self.readinessTimeout = readinessTimeout
         self.peerTimeout = peerTimeout
         self.requestTimeout = requestTimeout
+        self.memoryTrimInterval = memoryTrimInterval
         self.identity = identity
         self.events = events
         self.retention = retention
@@ -126,6 +131,7 @@ public struct ServiceConfiguration: Sendable {
             readinessTimeout: try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 2000, range: 100...60000),
             peerTimeout: try environment.duration("PEER_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...120_000),
             requestTimeout: try environment.duration("REQUEST_TIMEOUT_MS", defaultMilliseconds: 60000, range: 1000...600_000),
+            memoryTrimInterval: try environment.duration("MEMORY_TRIM_INTERVAL_MS", defaultMilliseconds: 30000, range: 0...3_600_000),
             identity: try IdentityConfiguration.fromEnvironment(environment),
             events: try EventConfiguration.fromEnvironment(service: service, environment),
             retention: try RetentionConfiguration.fromEnvironment(environment),

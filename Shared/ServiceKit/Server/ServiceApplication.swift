@@ -105,6 +105,9 @@ public func buildServiceApplication(
             interval: configuration.databaseProbeInterval, timeout: configuration.databaseTimeout, logger: logger),
     ]
     services += try definition.backgroundServices(dependencies)
+    if configuration.memoryTrimInterval > .zero {
+        services.append(MemoryTrim(interval: configuration.memoryTrimInterval, logger: logger))
+    }
     services.append(
         RetentionPurge(
             client: postgres,
