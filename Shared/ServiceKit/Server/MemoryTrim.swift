@@ -1,5 +1,7 @@
+import Foundation
 import Logging
 import Metrics
+import NIOCore
 import ServiceLifecycle
 
 #if os(Linux)
@@ -34,6 +36,20 @@ public struct MemoryTrim: Service {
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             Self.trimIfWorthIt()
         }
+    }
+
+    /// One malloc arena per core unless `MALLOC_ARENA_MAX` says otherwise; called once, first thing.
+    ///
+    /// glibc's default is up to eight per core, one more each time threads contend for one, and
+    /// each keeps its own free fragments: in the soak investments' RSS rose with what its arenas
+    /// held (19.8 → 28.6 MB) while its heap in use stayed at 18.6–20.5 MB, in fragments a trim
+    /// cannot give back. Fewer arenas share those fragments; with a service's threads (an event
+    /// loop and a concurrency thread per core) one per core keeps the contention low.
+    public static func limitArenas(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        #if os(Linux)
+            guard environment["MALLOC_ARENA_MAX"] == nil else { return }
+            mallopt(M_ARENA_MAX, Int32(max(2, System.coreCount)))
+        #endif
     }
 
     /// Reports the heap and trims it when at least `worthTrimming` is free; returns whether it trimmed.

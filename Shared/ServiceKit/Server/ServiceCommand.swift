@@ -154,6 +154,7 @@ extension ServiceConfiguration {
 extension ServiceEntryPoint {
     /// Parses the command line and runs the chosen subcommand; what each `main.swift` calls.
     public static func main() async {
+        MemoryTrim.limitArenas()
         await ServiceCommand<Self>.main()
     }
 }
