@@ -8,16 +8,18 @@ import ServiceLifecycle
     import CMalloc
 #endif
 
-/// Hands the memory glibc's allocator holds but no longer uses back to the system, every
-/// `interval`, and reports the heap's size (`tract_heap_in_use_bytes`, `tract_heap_free_bytes`).
+/// Keeps what glibc's allocator holds close to what the service uses: one arena per core
+/// (`limitArenas`, at start), the whole free pages handed back to the system every `interval`, and
+/// the heap's size reported (`tract_heap_in_use_bytes`, `tract_heap_free_bytes`).
 ///
-/// glibc keeps an arena per thread that allocates under contention (up to eight per core) and
-/// returns a freed page to the system only when it is at the top of its arena. Under steady load
-/// the heap in use stays flat while what the arenas hold creeps up: in the issue-19 soak,
-/// investments' heap in use was 18.6–20.5 MB from the first minute to the tenth, while what malloc
-/// held rose from 19.8 to 28.6 MB, and RSS with it (+17 %, measured with `malloc_stats` every
-/// 30 s). `malloc_trim(0)` releases every whole free page in every arena (`MADV_DONTNEED`), so RSS
-/// follows the heap in use. It runs only when enough is free to be worth a walk of the arenas.
+/// glibc gives each thread that meets a locked arena another one (up to eight per core), each with
+/// its own free fragments, and returns a page to the system only from an arena's top. In the
+/// issue-19 soak investments' heap in use stayed at 18–20 MB for ten minutes while what malloc held
+/// rose from 19.8 to 28.6 MB, and RSS 17 % with it (measured with `malloc_stats` every 30 s). The
+/// trim alone did not stop that (the fragments were smaller than a page); one arena per core did
+/// (held 19.7 → 21.4 MB, RSS +3.7 %). The trim still gives back what a burst leaves behind
+/// (`malloc_trim(0)` releases every whole free page in every arena), and runs only when enough is
+/// free to be worth a walk of the arenas.
 public struct MemoryTrim: Service {
     let interval: Duration
     let logger: Logger
