@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
@@ -22,14 +21,12 @@ import ServiceLifecycle
 /// free to be worth a walk of the arenas.
 public struct MemoryTrim: Service {
     let interval: Duration
-    let logger: Logger
 
     /// Free heap below this is left alone: a trim then gains less than it costs.
     static let worthTrimming = 1 << 20
 
-    public init(interval: Duration, logger: Logger) {
+    public init(interval: Duration) {
         self.interval = interval
-        self.logger = logger
     }
 
     public func run() async throws {
@@ -41,12 +38,8 @@ public struct MemoryTrim: Service {
     }
 
     /// One malloc arena per core unless `MALLOC_ARENA_MAX` says otherwise; called once, first thing.
-    ///
-    /// glibc's default is up to eight per core, one more each time threads contend for one, and
-    /// each keeps its own free fragments: in the soak investments' RSS rose with what its arenas
-    /// held (19.8 → 28.6 MB) while its heap in use stayed at 18.6–20.5 MB, in fragments a trim
-    /// cannot give back. Fewer arenas share those fragments; with a service's threads (an event
-    /// loop and a concurrency thread per core) one per core keeps the contention low.
+    /// Fewer arenas share their free fragments (see above); with a service's threads (an event loop
+    /// and a concurrency thread per core) one per core keeps the contention low.
     public static func limitArenas(environment: [String: String] = ProcessInfo.processInfo.environment) {
         #if os(Linux)
             guard environment["MALLOC_ARENA_MAX"] == nil else { return }

@@ -106,7 +106,7 @@ public func buildServiceApplication(
     ]
     services += try definition.backgroundServices(dependencies)
     if configuration.memoryTrimInterval > .zero {
-        services.append(MemoryTrim(interval: configuration.memoryTrimInterval, logger: logger))
+        services.append(MemoryTrim(interval: configuration.memoryTrimInterval))
     }
     services.append(
         RetentionPurge(
