@@ -19,6 +19,11 @@ import Testing
         #expect(ServerSentEvents.resumePoint(lastEventID: "-1", after: nil) == .failure(.init(field: "Last-Event-ID")))
         #expect(ServerSentEvents.resumePoint(lastEventID: nil, after: "1e3") == .failure(.init(field: "after")))
         #expect(ServerSentEvents.resumePoint(lastEventID: nil, after: "99999999999999999999") == .failure(.init(field: "after")))
+        // An empty header (an EventSource that saw no id) leaves the query to say where to resume.
+        #expect(ServerSentEvents.resumePoint(lastEventID: "", after: "4") == .success(4))
+        // A malformed query is refused even when a header is there to resume from.
+        #expect(ServerSentEvents.resumePoint(lastEventID: "", after: "null") == .failure(.init(field: "after")))
+        #expect(ServerSentEvents.resumePoint(lastEventID: "5", after: "null") == .failure(.init(field: "after")))
     }
 
     @Test func aStreamStartsAfterWhatTheClientSawOrSaysWhyNot() {

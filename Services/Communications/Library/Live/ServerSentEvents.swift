@@ -24,19 +24,21 @@ enum ServerSentEvents {
     }
 
     /// The resume point a client sent: `Last-Event-ID` (what an EventSource sends on reconnect)
-    /// wins over `?after=` (for clients that cannot set headers). nil when neither is present.
+    /// wins over `?after=` (for clients that cannot set headers); an empty `Last-Event-ID` (an
+    /// EventSource that has seen no id yet) says nothing, so `?after=` counts. Both are checked
+    /// whichever is used: a malformed value is refused, not quietly ignored. nil when neither is
+    /// present.
     static func resumePoint(lastEventID: String?, after: String?) -> Result<Int64?, ResumeError> {
-        if let lastEventID {
-            // An EventSource sends an empty Last-Event-ID when it has seen no id yet.
-            if lastEventID.isEmpty { return .success(nil) }
+        var fromQuery: Int64?
+        if let after {
+            guard let value = Int64(after), value >= 0 else { return .failure(ResumeError(field: "after")) }
+            fromQuery = value
+        }
+        if let lastEventID, !lastEventID.isEmpty {
             guard let value = Int64(lastEventID), value >= 0 else { return .failure(ResumeError(field: "Last-Event-ID")) }
             return .success(value)
         }
-        if let after {
-            guard let value = Int64(after), value >= 0 else { return .failure(ResumeError(field: "after")) }
-            return .success(value)
-        }
-        return .success(nil)
+        return .success(fromQuery)
     }
 
     struct ResumeError: Error, Equatable {
