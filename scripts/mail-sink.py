@@ -61,7 +61,9 @@ class Keep:
             # A server that drops idle or busy clients after a reply: the next command finds it closed.
             asyncio.get_running_loop().call_later(0.05, server.transport.close)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        recipient = re.sub(r"[^A-Za-z0-9@._+-]", "_", envelope.rcpt_tos[0] if envelope.rcpt_tos else "unknown")
+        # Cut to fit a file name (255 bytes): an address may be 254 characters, and readers match
+        # on the sidecar's rcpt_tos, not on the name.
+        recipient = re.sub(r"[^A-Za-z0-9@._+-]", "_", envelope.rcpt_tos[0] if envelope.rcpt_tos else "unknown")[:120]
         stem = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{recipient}"
         (self.folder / f"{stem}.json").write_text(json.dumps({
             "mail_from": envelope.mail_from,
