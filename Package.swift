@@ -130,6 +130,8 @@ var targets: [Target] = [
             "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            // PostgresNIO's own pool, which it links anyway: for its error type (`DatabaseAvailability`).
+            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

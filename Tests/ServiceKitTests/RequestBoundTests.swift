@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Logging
 import Models
 import NIOConcurrencyHelpers
+import PostgresNIO
 import ServiceKit
+import TestSupport
 import Testing
 
 /// Issue 18, faults: no request hangs past its bound, even one whose work can never finish —
@@ -108,6 +110,53 @@ import Testing
             try await client.execute(uri: "/v1/quick", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == "quick")
+            }
+        }
+    }
+
+    /// A pool busy under load is not an outage. With one connection held by a slow query, a
+    /// request waiting for it passes its bound and is answered 503 (a timeout); the wait it left
+    /// ends with the pool's "request cancelled", which must not mark the database unreachable:
+    /// that answered every other request on the replica 503 until the next probe (schemathesis
+    /// found it under CI's load).
+    @Test func aRequestTimedOutWaitingForABusyPoolLeavesTheDatabaseAvailable() async throws {
+        var configuration = try TestDatabase.adminURL.clientConfiguration
+        configuration.options.maximumConnections = 1
+        configuration.options.minimumConnections = 0
+        let postgres = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "test.db"))
+        let availability = DatabaseAvailability()
+        let router = Router(context: TractRequestContext.self)
+        router.add(middleware: DatabaseOutageMiddleware(availability: availability))
+        router.get("/v1/slow") { _, context -> String in
+            try await postgres.query("SELECT pg_sleep(2)", logger: context.logger)
+            return "slow"
+        }
+        router.get("/v1/quick") { _, context -> String in
+            try await postgres.query("SELECT 1", logger: context.logger)
+            return "quick"
+        }
+        let application = Application(responder: RequestBound(router.buildResponder(), availability: availability, timeout: .seconds(1)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await postgres.run() }
+            defer { group.cancelAll() }
+            try await application.test(.router) { client in
+                async let slow: HTTPResponse.Status = client.execute(uri: "/v1/slow", method: .get) { $0.status }
+                try await Task.sleep(for: .milliseconds(300))
+                try await client.execute(uri: "/v1/quick", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    let problem = try Self.problem(response)
+                    #expect(problem.type == "https://tract.dev/problems/request-timeout")
+                }
+                // The slow query (itself past the bound: its answer is a 503 too) holds the
+                // connection until about 2 s; the abandoned wait ended at 1.3 s.
+                let slowStatus = try await slow
+                #expect(slowStatus == .serviceUnavailable)
+                try await Task.sleep(for: .milliseconds(1200))
+                #expect(availability.isAvailable, "a cancelled wait for a connection declared an outage")
+                try await client.execute(uri: "/v1/quick", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "quick")
+                }
             }
         }
     }

@@ -22,9 +22,17 @@ final class ServiceProcess: @unchecked Sendable {
         self.process.standardOutput = self.output
         self.process.standardError = self.output
         let printed = self.printedSoFar
+        // `TRACT_SERVICE_LOG_DIR`: every process's output kept in a file as well, to read after a
+        // run whose failure the assertion alone does not explain.
+        let copy = Self.logFile(service: service, port: port)
         self.output.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil }
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                try? copy?.close()
+            } else {
+                copy?.write(chunk)
+            }
             printed.withLockedValue { printed in
                 if chunk.isEmpty { printed.ended = true } else { printed.data.append(chunk) }
             }
@@ -32,6 +40,14 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     func start() throws { try self.process.run() }
+
+    private static func logFile(service: ServiceName, port: Int) -> FileHandle? {
+        guard let directory = ProcessInfo.processInfo.environment["TRACT_SERVICE_LOG_DIR"] else { return nil }
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("\(service.rawValue)-\(port).log").path
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { return nil }
+        return FileHandle(forWritingAtPath: path)
+    }
 
     /// What the process printed so far; once it has exited, all of it (up to a few seconds are
     /// given for the last lines to arrive through the pipe).

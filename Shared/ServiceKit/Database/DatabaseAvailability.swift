@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOConcurrencyHelpers
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// Whether this replica can reach its database, and the requests to let go when it cannot.
 ///
@@ -97,10 +98,12 @@ public final class DatabaseAvailability: Sendable {
         switch error {
         case let error as PostgresTransactionError:
             return [error.beginError, error.commitError, error.closureError].contains { $0.map(Self.isOutage) ?? false }
-        case _ where String(describing: type(of: error)) == "ConnectionPoolError":
-            // The pool's own breaker tripped; its type lives in the underscored
-            // `_ConnectionPoolModule`, which the kit does not link for one type check.
-            return true
+        case let error as ConnectionPoolError:
+            // The pool's breaker tripped, or it is shut down. A wait for a connection that was
+            // cancelled says nothing about the database: its request's bound passed (a pool busy
+            // under load), or an outage already declared let it go. Counting it made one slow
+            // request under load answer 503 for every request on the replica until the next probe.
+            return error != .requestCancelled
         case let error as PSQLError:
             switch error.code {
             case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed:

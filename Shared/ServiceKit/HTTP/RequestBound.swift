@@ -52,8 +52,10 @@ public struct RequestBound<Inner: HTTPResponder>: HTTPResponder where Inner.Cont
             }
         }
         let deadline = self.deadlines.add(.now() + TimeAmount(self.timeout)) {
-            work.cancel()
+            // The stand-in first: cancelled, the work fails at once (a wait for a connection
+            // throws), and that failure must not become the answer.
             answer.offer(.success(self.standIn(.timeout, for: request, logger: context.logger)))
+            work.cancel()
         }
         let grace = TimeAmount(self.grace)
         let watch = self.availability.watchForOutage {
