@@ -65,53 +65,42 @@ struct AuthContext: Sendable {
     }
 
     /// Opens the session once every factor the user needs is proven: stamp the login, record
-    /// history and the event in the same transaction, then sign the access token. `multiFactor`:
-    /// a second factor was part of the proof, so the session's `mfa_at` is now.
+    /// history and the events with it (one statement, `SessionOpeningStatement`), then sign the
+    /// access token. `multiFactor`: a second factor was part of the proof, so the session's
+    /// `mfa_at` is now.
+    ///
+    /// Every sign-in method ends here, so this is where a suspended account (issue 16, staff
+    /// admin) is refused, read under the same statement that stamps the login: a suspension
+    /// committed a moment ago cannot slip between a check and the session.
     func openSession(
         _ user: User, method: String, amr: [String], multiFactor: Bool, mfaEnrolled: Bool, clearingLockoutOf lockoutEmail: String? = nil,
         source: String?, device: Sessions.Device, logger: Logger
     ) async throws -> TokenResponse {
-        let opened = try await self.postgres.transaction(logger: logger) { connection in
-            // First, as every attempt takes the lockout's rows before anything else.
-            if let lockoutEmail { try await self.lockout.reset(email: lockoutEmail, on: connection, logger: logger) }
-            // Every sign-in method ends here, so this is where a suspended account (issue 16, staff
-            // admin) is refused, read under the same statement that stamps the login: a suspension
-            // committed a moment ago cannot slip between a check and the session.
-            // The roles the token states come back with the stamp (one round trip fewer, issue 19).
-            let admitted = try await connection.query(
-                """
-                UPDATE auth.users SET last_login_at = now() WHERE id = \(user.id) AND status = 'active'
-                RETURNING account_role, has_investor_activity, has_developer_activity, active_role, deleted_at IS NULL
-                """,
-                logger: logger)
-            guard
-                let (account, investor, developer, active, present) = try await admitted.decode((String, Bool, Bool, String?, Bool).self).first(
-                    where: { _ in true })
-            else {
-                throw Problem.forbidden("This account is suspended or closed; contact support.")
-            }
-            let roles = present ? HeldRoles.roles(account: account, investorActivity: investor, developerActivity: developer, active: active) : []
-            try await self.mail.warnOfNewDevice(user, device: device, on: connection, logger: logger)
-            let opened = try await self.sessions.open(
-                userID: user.id, method: method, amr: amr, multiFactor: multiFactor, device: device, on: connection, logger: logger)
-            try await self.history.record(
-                .signInSucceeded, userID: user.id, email: user.email, method: method, ip: device.ip, userAgent: device.userAgent, success: true,
-                on: connection, logger: logger)
-            try await self.outbox.publish(
-                UserSignedIn(userId: user.id, sessionId: opened.sessionID, authMethod: method, source: source ?? user.firstAuthSource),
-                on: connection, logger: logger)
-            return (session: opened, roles: roles)
-        }
+        let opening = try await self.sessions.open(
+            user, method: method, amr: amr, multiFactor: multiFactor, device: device, clearingLockoutOf: lockoutEmail,
+            signedIn: { sessionID in
+                try self.outbox.queued(
+                    UserSignedIn(userId: user.id, sessionId: sessionID, authMethod: method, source: source ?? user.firstAuthSource))
+            },
+            newDeviceMail: try self.outbox.queued(self.mail.newDeviceMail(to: user, device: device), sensitive: true),
+            logger: logger)
+        guard let (session, account) = opening else { throw Problem.forbidden("This account is suspended or closed; contact support.") }
+        let roles =
+            account.present
+            ? HeldRoles.roles(
+                account: account.account, investorActivity: account.investorActivity, developerActivity: account.developerActivity,
+                active: account.activeRole)
+            : []
         DomainMetrics.signedIn(method: method)
         let accessToken = try await self.accessTokens.issue(
             subject: user.id.uuidString.lowercased(),
-            sessionID: opened.session.sessionID,
-            roles: opened.roles,
+            sessionID: session.sessionID,
+            roles: roles,
             scopes: [Scope.user],
-            authentication: opened.session.proof.authentication(mfaEnrolled: mfaEnrolled),
+            authentication: session.proof.authentication(mfaEnrolled: mfaEnrolled),
             logger: logger
         )
-        return TokenResponse(accessToken: accessToken, expiresIn: self.accessTokens.expiresIn, refreshToken: opened.session.refreshToken)
+        return TokenResponse(accessToken: accessToken, expiresIn: self.accessTokens.expiresIn, refreshToken: session.refreshToken)
     }
 }
 

@@ -60,7 +60,7 @@ public struct OutboxPublisher: Sendable {
     /// decode what this queues as `Event` (DistributionTests does), so the query and the type cannot
     /// drift apart unnoticed. Returns how many events were queued.
     ///
-    /// Every way of publishing ends here. The statement wraps each payload in its `EventEnvelope`
+    /// Every way of publishing ends here or in `queueSQL`, and both write with `insertSQL`. The statement wraps each payload in its `EventEnvelope`
     /// (id, type, source, occurred_at, payload, and the publishing span's `traceparent`, so delivery
     /// and handling continue the trace of the request that caused it): the fields and text the
     /// envelope's `Codable` form has. Ids are UUIDv7 at `now`, as `UUIDv7.make` makes them.
@@ -93,14 +93,9 @@ public struct OutboxPublisher: Sendable {
                         SELECT \(Self.uuidV7SQL(at: "\(at)::timestamptz")) AS id, p.payload FROM payload AS p (payload)
                     ),
                     queued AS (
-                        INSERT INTO \(self.schema).outbox (event_id, event_type, subscriber, envelope, sensitive)
-                        SELECT e.id, \(eventType)::text, s.subscriber,
-                               jsonb_build_object('id', upper(e.id::text), 'type', \(eventType)::text, 'source', \(source)::text,
-                                                  'occurred_at', \(at)::text, 'payload', e.payload)
-                                 || CASE WHEN \(traceparent)::text IS NULL THEN '{}'::jsonb
-                                         ELSE jsonb_build_object('traceparent', \(traceparent)::text) END,
-                               \(sensitivity)::boolean
-                        FROM event e CROSS JOIN unnest(\(subscribers)::text[]) AS s (subscriber)
+                        \(Self.insertSQL(
+                            schema: self.schema, events: "event e", id: "e.id", payload: "e.payload", eventType: eventType, source: source,
+                            occurredAt: at, traceparent: traceparent, subscribers: subscribers, sensitive: sensitivity))
                     )
                     SELECT count(*)::bigint FROM event
                     """,
@@ -113,6 +108,47 @@ public struct OutboxPublisher: Sendable {
         return count
     }
 
+    /// Every outbox row is written by this `INSERT`: one row per event of `events` (a FROM item)
+    /// and subscriber, the envelope built from the expressions given (placeholders or columns).
+    static func insertSQL(
+        schema: String, events: String, id: String, payload: String, eventType: String, source: String, occurredAt: String,
+        traceparent: String, subscribers: String, sensitive: String
+    ) -> String {
+        """
+        INSERT INTO \(schema).outbox (event_id, event_type, subscriber, envelope, sensitive)
+        SELECT \(id), \(eventType)::text, s.subscriber,
+               jsonb_build_object('id', upper((\(id))::text), 'type', \(eventType)::text, 'source', \(source)::text,
+                                  'occurred_at', \(occurredAt)::text, 'payload', \(payload))
+                 || CASE WHEN \(traceparent)::text IS NULL THEN '{}'::jsonb
+                         ELSE jsonb_build_object('traceparent', \(traceparent)::text) END,
+               \(sensitive)::boolean
+        FROM \(events) CROSS JOIN unnest(\(subscribers)::text[]) AS s (subscriber)
+        """
+    }
+
+    /// The `INSERT` that queues one event inside a statement of the caller's own, as a
+    /// data-modifying CTE: for a path whose whole transaction is one prepared statement (a
+    /// sign-in's session, issue 19), whose SQL is fixed text. The event is queued once for each
+    /// row `rowsFrom` yields (a FROM clause with an optional WHERE: none, no event). Its values
+    /// are `QueuedEvent.bindingCount` placeholders from `$first`, appended by `QueuedEvent.append`.
+    public static func queueSQL(schema: String, rowsFrom: String, firstBinding first: Int) -> String {
+        let (payload, eventType, source, at, traceparent, subscribers, sensitive) = (
+            "$\(first)", "$\(first + 1)", "$\(first + 2)", "$\(first + 3)", "$\(first + 4)", "$\(first + 5)", "$\(first + 6)"
+        )
+        return Self.insertSQL(
+            schema: schema, events: "(SELECT \(Self.uuidV7SQL(at: "\(at)::timestamptz")) AS id FROM \(rowsFrom)) AS e", id: "e.id",
+            payload: "\(payload)::jsonb", eventType: eventType, source: source, occurredAt: at, traceparent: traceparent,
+            subscribers: subscribers, sensitive: sensitive)
+    }
+
+    /// `event`'s values for `queueSQL`'s placeholders, as `publish` would write them.
+    public func queued<Event: DomainEvent>(_ event: Event, sensitive: Bool = false) throws -> QueuedEvent {
+        QueuedEvent(
+            payload: String(decoding: try JSONEncoder.tract.encode(event), as: UTF8.self), eventType: Event.eventType, source: self.source,
+            occurredAt: RFC3339.string(from: self.now()), traceparent: TraceParent.current?.description,
+            subscribers: self.subscribers(Event.eventType), sensitive: sensitive)
+    }
+
     /// A version-7 UUID (RFC 9562) at `timestamp`'s millisecond with `gen_random_uuid()`'s random
     /// bits: Postgres 15 has no `uuidv7()`.
     static func uuidV7SQL(at timestamp: String) -> String {
@@ -120,5 +156,29 @@ public struct OutboxPublisher: Sendable {
         encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING
             substring(int8send(floor(extract(epoch FROM \(timestamp)) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
         """
+    }
+}
+
+/// One event's values for `OutboxPublisher.queueSQL`, in its placeholders' order.
+public struct QueuedEvent: Sendable {
+    var payload: String
+    var eventType: String
+    var source: String
+    var occurredAt: String
+    var traceparent: String?
+    var subscribers: [String]
+    var sensitive: Bool
+
+    public static let bindingCount = 7
+    public static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .text, .textArray, .bool]
+
+    public func append(to bindings: inout PostgresBindings) {
+        bindings.append(self.payload)
+        bindings.append(self.eventType)
+        bindings.append(self.source)
+        bindings.append(self.occurredAt)
+        bindings.append(self.traceparent)
+        bindings.append(self.subscribers)
+        bindings.append(self.sensitive)
     }
 }

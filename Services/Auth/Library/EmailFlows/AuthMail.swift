@@ -32,28 +32,19 @@ struct AuthMail: Sendable {
         )
     }
 
-    /// Mails the user when a sign-in comes from a kind of device (type, browser, OS) none of their
-    /// sessions, live or ended, has used before. The first sign-in ever is not news.
-    func warnOfNewDevice(_ user: User, device: Sessions.Device, on connection: PostgresConnection, logger: Logger) async throws {
+    /// The mail a sign-in sends when it comes from a kind of device (type, browser, OS) none of
+    /// the user's sessions, live or ended, has used before; the first sign-in ever is not news.
+    /// `SessionOpeningStatement` decides, in the session's statement, and queues it then.
+    func newDeviceMail(to user: User, device: Sessions.Device) -> EmailRequested {
         let agent = device.userAgent
-        let rows = try await connection.query(
-            """
-            SELECT EXISTS (SELECT 1 FROM auth.sessions WHERE user_id = \(user.id)),
-                   EXISTS (SELECT 1 FROM auth.sessions WHERE user_id = \(user.id) AND device_type = \(agent.deviceType)
-                           AND browser = \(agent.browser) AND os = \(agent.os))
-            """,
-            logger: logger
-        )
-        for try await (hasSessions, deviceIsKnown) in rows.decode((Bool, Bool).self) where hasSessions && !deviceIsKnown {
-            var variables = [
-                "email": user.email,
-                "device": "\(agent.browser) on \(agent.os) (\(agent.deviceType))",
-                "reset_link": self.publicURL.appendingPathComponent("reset-password").absoluteString,
-            ]
-            if let ip = device.ip { variables["ip_address"] = ip }
-            // With the user's id, communications makes it a critical security notification (issue 14).
-            try await self.request("new_device_sign_in", to: user.email, variables: variables, about: user.id, on: connection, logger: logger)
-        }
+        var variables = [
+            "email": user.email,
+            "device": "\(agent.browser) on \(agent.os) (\(agent.deviceType))",
+            "reset_link": self.publicURL.appendingPathComponent("reset-password").absoluteString,
+        ]
+        if let ip = device.ip { variables["ip_address"] = ip }
+        // With the user's id, communications makes it a critical security notification (issue 14).
+        return EmailRequested(email: EmailRequest(templateKey: "new_device_sign_in", to: user.email, variables: variables, userId: user.id))
     }
 
     /// Tokens are base64url (`OpaqueToken`), so they go into the query as they are.

@@ -38,35 +38,25 @@ struct Sessions: Sendable {
     }
 
     /// Opens a session for a user who just proved who they are with `amr`; `multiFactor` when
-    /// that proof included a second factor (its time becomes the session's `mfa_at`).
+    /// that proof included a second factor (its time becomes the session's `mfa_at`). One
+    /// statement (`SessionOpeningStatement`) with the history row and the events; nil when the
+    /// account is suspended or closed (nothing is written then but the cleared counts).
     func open(
-        userID: UUID, method: String, amr: [String], multiFactor: Bool, device: Device, on connection: PostgresConnection, logger: Logger
-    ) async throws -> Opened {
+        _ user: User, method: String, amr: [String], multiFactor: Bool, device: Device, clearingLockoutOf lockoutEmail: String?,
+        signedIn: (_ sessionID: UUID) throws -> QueuedEvent, newDeviceMail: QueuedEvent, logger: Logger
+    ) async throws -> (opened: Opened, account: SessionOpeningStatement.Row)? {
         let sessionID = self.ids.next()
         let refreshToken = SecretToken.make()
-        let agent = device.userAgent
-        let lifetime = Double(self.refreshLifetime.components.seconds)
-        // The session and its first refresh token in one statement.
-        let rows = try await connection.query(
-            """
-            WITH session AS (
-                INSERT INTO auth.sessions (id, user_id, auth_method, device_type, browser, os, user_agent, ip_address, expires_at, amr, mfa_at)
-                VALUES (\(sessionID), \(userID), \(method), \(agent.deviceType), \(agent.browser), \(agent.os),
-                        \(device.userAgentHeader.map { String($0.prefix(512)) }), \(device.ip)::inet,
-                        now() + make_interval(secs => \(lifetime)), \(amr), CASE WHEN \(multiFactor) THEN now() END)
-                RETURNING id, created_at, mfa_at
-            ), token AS (
-                INSERT INTO auth.refresh_tokens (id, session_id, token_hash) SELECT \(self.ids.next()), id, \(SecretToken.hash(refreshToken)) FROM session
-            )
-            SELECT created_at, mfa_at FROM session
-            """,
-            logger: logger
-        )
-        var proof = Proof(amr: amr, authTime: Date(), mfaAt: nil)
-        for try await (createdAt, mfaAt) in rows.decode((Date, Date?).self) {
-            proof = Proof(amr: amr, authTime: createdAt, mfaAt: mfaAt)
-        }
-        return Opened(sessionID: sessionID, refreshToken: refreshToken, proof: proof)
+        let statement = SessionOpeningStatement(
+            userID: user.id, clearingLockoutOf: lockoutEmail, sessionID: sessionID, method: method, device: device,
+            lifetimeSeconds: self.refreshLifetime.inSeconds, amr: amr, multiFactor: multiFactor, refreshTokenID: self.ids.next(),
+            refreshTokenHash: SecretToken.hash(refreshToken), historyID: self.ids.next(), email: user.email,
+            signedIn: try signedIn(sessionID), newDeviceMail: newDeviceMail)
+        var account: SessionOpeningStatement.Row?
+        for try await row in try await self.postgres.execute(statement, logger: logger) { account = row }
+        guard let account else { return nil }
+        let proof = Proof(amr: amr, authTime: account.createdAt, mfaAt: account.mfaAt)
+        return (Opened(sessionID: sessionID, refreshToken: refreshToken, proof: proof), account)
     }
 
     enum Rotation: Sendable {
