@@ -60,10 +60,11 @@ public struct OutboxPublisher: Sendable {
     /// decode what this queues as `Event` (DistributionTests does), so the query and the type cannot
     /// drift apart unnoticed. Returns how many events were queued.
     ///
-    /// Every way of publishing ends here or in `queueSQL`, and both write with `insertSQL`. The statement wraps each payload in its `EventEnvelope`
-    /// (id, type, source, occurred_at, payload, and the publishing span's `traceparent`, so delivery
-    /// and handling continue the trace of the request that caused it): the fields and text the
-    /// envelope's `Codable` form has. Ids are UUIDv7 at `now`, as `UUIDv7.make` makes them.
+    /// Every way of publishing ends here or in `queueSQL`, and both write with `insertSQL`. The
+    /// statement wraps each payload in its `EventEnvelope` (id, type, source, occurred_at, payload,
+    /// and the publishing span's `traceparent`, so delivery and handling continue the trace of the
+    /// request that caused it): the fields and text the envelope's `Codable` form has. Ids are
+    /// UUIDv7 at `now`, as `UUIDv7.make` makes them.
     @discardableResult
     public func publish<Event: DomainEvent>(
         _ type: Event.Type,
@@ -72,30 +73,19 @@ public struct OutboxPublisher: Sendable {
         sensitive: Bool = false,
         logger: Logger
     ) async throws -> Int {
-        let occurredAt = RFC3339.string(from: self.now())
-        // The caller's binds keep their numbers; the kit's six follow them.
+        // The caller's binds keep their numbers; the envelope's facts follow them.
         var binds = payloads.binds
-        let first = binds.count + 1
-        let (eventType, source, at, traceparent, subscribers, sensitivity) = (
-            "$\(first)", "$\(first + 1)", "$\(first + 2)", "$\(first + 3)", "$\(first + 4)", "$\(first + 5)"
-        )
-        binds.append(Event.eventType)
-        binds.append(self.source)
-        binds.append(occurredAt)
-        binds.append(TraceParent.current?.description)
-        binds.append(self.subscribers(Event.eventType))
-        binds.append(sensitive)
+        let facts = EnvelopeFacts.Placeholders(from: binds.count + 1)
+        self.facts(of: Event.self, sensitive: sensitive).append(to: &binds)
         let rows = try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     WITH payload AS (\(payloads.sql)),
                     event AS (
-                        SELECT \(Self.uuidV7SQL(at: "\(at)::timestamptz")) AS id, p.payload FROM payload AS p (payload)
+                        SELECT \(Self.uuidV7SQL(at: "\(facts.occurredAt)::timestamptz")) AS id, p.payload FROM payload AS p (payload)
                     ),
                     queued AS (
-                        \(Self.insertSQL(
-                            schema: self.schema, events: "event e", id: "e.id", payload: "e.payload", eventType: eventType, source: source,
-                            occurredAt: at, traceparent: traceparent, subscribers: subscribers, sensitive: sensitivity))
+                        \(Self.insertSQL(schema: self.schema, events: "event e", id: "e.id", payload: "e.payload", facts: facts))
                     )
                     SELECT count(*)::bigint FROM event
                     """,
@@ -109,20 +99,18 @@ public struct OutboxPublisher: Sendable {
     }
 
     /// Every outbox row is written by this `INSERT`: one row per event of `events` (a FROM item)
-    /// and subscriber, the envelope built from the expressions given (placeholders or columns).
-    static func insertSQL(
-        schema: String, events: String, id: String, payload: String, eventType: String, source: String, occurredAt: String,
-        traceparent: String, subscribers: String, sensitive: String
-    ) -> String {
+    /// and subscriber, the envelope built from `id` and `payload` (expressions over `events`) and
+    /// the facts' placeholders.
+    static func insertSQL(schema: String, events: String, id: String, payload: String, facts: EnvelopeFacts.Placeholders) -> String {
         """
         INSERT INTO \(schema).outbox (event_id, event_type, subscriber, envelope, sensitive)
-        SELECT \(id), \(eventType)::text, s.subscriber,
-               jsonb_build_object('id', upper((\(id))::text), 'type', \(eventType)::text, 'source', \(source)::text,
-                                  'occurred_at', \(occurredAt)::text, 'payload', \(payload))
-                 || CASE WHEN \(traceparent)::text IS NULL THEN '{}'::jsonb
-                         ELSE jsonb_build_object('traceparent', \(traceparent)::text) END,
-               \(sensitive)::boolean
-        FROM \(events) CROSS JOIN unnest(\(subscribers)::text[]) AS s (subscriber)
+        SELECT \(id), \(facts.eventType)::text, s.subscriber,
+               jsonb_build_object('id', upper((\(id))::text), 'type', \(facts.eventType)::text, 'source', \(facts.source)::text,
+                                  'occurred_at', \(facts.occurredAt)::text, 'payload', \(payload))
+                 || CASE WHEN \(facts.traceparent)::text IS NULL THEN '{}'::jsonb
+                         ELSE jsonb_build_object('traceparent', \(facts.traceparent)::text) END,
+               \(facts.sensitive)::boolean
+        FROM \(events) CROSS JOIN unnest(\(facts.subscribers)::text[]) AS s (subscriber)
         """
     }
 
@@ -132,21 +120,24 @@ public struct OutboxPublisher: Sendable {
     /// row `rowsFrom` yields (a FROM clause with an optional WHERE: none, no event). Its values
     /// are `QueuedEvent.bindingCount` placeholders from `$first`, appended by `QueuedEvent.append`.
     public static func queueSQL(schema: String, rowsFrom: String, firstBinding first: Int) -> String {
-        let (payload, eventType, source, at, traceparent, subscribers, sensitive) = (
-            "$\(first)", "$\(first + 1)", "$\(first + 2)", "$\(first + 3)", "$\(first + 4)", "$\(first + 5)", "$\(first + 6)"
-        )
+        let facts = EnvelopeFacts.Placeholders(from: first + 1)
         return Self.insertSQL(
-            schema: schema, events: "(SELECT \(Self.uuidV7SQL(at: "\(at)::timestamptz")) AS id FROM \(rowsFrom)) AS e", id: "e.id",
-            payload: "\(payload)::jsonb", eventType: eventType, source: source, occurredAt: at, traceparent: traceparent,
-            subscribers: subscribers, sensitive: sensitive)
+            schema: schema, events: "(SELECT \(Self.uuidV7SQL(at: "\(facts.occurredAt)::timestamptz")) AS id FROM \(rowsFrom)) AS e",
+            id: "e.id", payload: "$\(first)::jsonb", facts: facts)
     }
 
     /// `event`'s values for `queueSQL`'s placeholders, as `publish` would write them.
     public func queued<Event: DomainEvent>(_ event: Event, sensitive: Bool = false) throws -> QueuedEvent {
         QueuedEvent(
-            payload: String(decoding: try JSONEncoder.tract.encode(event), as: UTF8.self), eventType: Event.eventType, source: self.source,
-            occurredAt: RFC3339.string(from: self.now()), traceparent: TraceParent.current?.description,
-            subscribers: self.subscribers(Event.eventType), sensitive: sensitive)
+            payload: String(decoding: try JSONEncoder.tract.encode(event), as: UTF8.self),
+            facts: self.facts(of: Event.self, sensitive: sensitive))
+    }
+
+    /// What an `Event`'s envelope states besides its payload, as of now.
+    func facts<Event: DomainEvent>(of type: Event.Type, sensitive: Bool) -> EnvelopeFacts {
+        EnvelopeFacts(
+            eventType: Event.eventType, source: self.source, occurredAt: RFC3339.string(from: self.now()),
+            traceparent: TraceParent.current?.description, subscribers: self.subscribers(Event.eventType), sensitive: sensitive)
     }
 
     /// A version-7 UUID (RFC 9562) at `timestamp`'s millisecond with `gen_random_uuid()`'s random
@@ -159,9 +150,8 @@ public struct OutboxPublisher: Sendable {
     }
 }
 
-/// One event's values for `OutboxPublisher.queueSQL`, in its placeholders' order.
-public struct QueuedEvent: Sendable {
-    var payload: String
+/// What every outbox row's envelope states besides its payload, bound in this order.
+struct EnvelopeFacts: Sendable {
     var eventType: String
     var source: String
     var occurredAt: String
@@ -169,16 +159,40 @@ public struct QueuedEvent: Sendable {
     var subscribers: [String]
     var sensitive: Bool
 
-    public static let bindingCount = 7
-    public static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .text, .textArray, .bool]
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .textArray, .bool]
 
-    public func append(to bindings: inout PostgresBindings) {
-        bindings.append(self.payload)
+    func append(to bindings: inout PostgresBindings) {
         bindings.append(self.eventType)
         bindings.append(self.source)
         bindings.append(self.occurredAt)
         bindings.append(self.traceparent)
         bindings.append(self.subscribers)
         bindings.append(self.sensitive)
+    }
+
+    /// The facts' placeholders in a statement, `$first` on, in `append`'s order.
+    struct Placeholders {
+        let eventType, source, occurredAt, traceparent, subscribers, sensitive: String
+
+        init(from first: Int) {
+            (self.eventType, self.source, self.occurredAt, self.traceparent, self.subscribers, self.sensitive) = (
+                "$\(first)", "$\(first + 1)", "$\(first + 2)", "$\(first + 3)", "$\(first + 4)", "$\(first + 5)"
+            )
+        }
+    }
+}
+
+/// One event's values for `OutboxPublisher.queueSQL`, in its placeholders' order: the payload,
+/// then the envelope's facts.
+public struct QueuedEvent: Sendable {
+    var payload: String
+    var facts: EnvelopeFacts
+
+    public static let bindingCount = 1 + EnvelopeFacts.bindingDataTypes.count
+    public static let bindingDataTypes: [PostgresDataType] = [.text] + EnvelopeFacts.bindingDataTypes
+
+    public func append(to bindings: inout PostgresBindings) {
+        bindings.append(self.payload)
+        self.facts.append(to: &bindings)
     }
 }

@@ -69,24 +69,26 @@ struct Lockout: Sendable {
     }
 
     /// A correct password (or a password reset, or a completed second factor) clears the counts.
+    /// A sign-in that opens a session clears them inside its statement (`SessionOpeningStatement`).
     func reset(email: String, logger: Logger) async throws {
-        try await self.postgres.query(Self.resetQuery(email), logger: logger)
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(email)
+        try await self.postgres.query(
+            PostgresQuery(unsafeSQL: "WITH \(Self.resetCTEs(email: "$1")) SELECT count(*) FROM sources", binds: bindings), logger: logger)
     }
 
-    /// The same inside the caller's transaction (a sign-in's session), so it costs no commit of its own.
-    func reset(email: String, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(Self.resetQuery(email), logger: logger)
-    }
-
+    /// The reset as two data-modifying CTEs, `address` then `sources` (each `RETURNING 1`, so a
+    /// caller's statement can go on after them), for `email`, a placeholder.
+    ///
     /// The address's row first, as `admit` takes it: a reset racing attempts at the same address (a
     /// right code beside replays of it) then queues behind them instead of deadlocking. The
     /// sources' delete waits for the address's: its condition reads `address`, which Postgres
     /// evaluates once, before the scan (a one-time filter), so the order is fixed, not left to
     /// the planner as two independent CTEs would be.
-    private static func resetQuery(_ email: String) -> PostgresQuery {
+    static func resetCTEs(email: String) -> String {
         """
-        WITH address AS (DELETE FROM auth.sign_in_attempts WHERE email = \(email) RETURNING 1)
-        DELETE FROM auth.sign_in_sources WHERE email = \(email) AND (SELECT count(*) FROM address) >= 0
+        address AS (DELETE FROM auth.sign_in_attempts WHERE email = \(email) RETURNING 1),
+        sources AS (DELETE FROM auth.sign_in_sources WHERE email = \(email) AND (SELECT count(*) FROM address) >= 0 RETURNING 1)
         """
     }
 }

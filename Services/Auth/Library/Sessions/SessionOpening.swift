@@ -54,14 +54,12 @@ struct SessionOpeningStatement: PostgresPreparedStatement {
     static let signedInBinding = 18
     static let newDeviceMailBinding = signedInBinding + QueuedEvent.bindingCount
 
-    /// The lockout's rows first, as every attempt takes them (`Lockout`): the address's, then its
-    /// sources' (a one-time filter on `address` fixes that order), then the user's row.
+    /// The lockout's rows first, as every attempt takes them (`Lockout.resetCTEs`: the address's,
+    /// then its sources'), then the user's row. With no address to clear, `$2` is NULL and the
+    /// deletes match nothing.
     static let sql = """
-        WITH address AS (
-            DELETE FROM auth.sign_in_attempts WHERE $2::text IS NOT NULL AND email = $2 RETURNING 1
-        ), sources AS (
-            DELETE FROM auth.sign_in_sources WHERE $2::text IS NOT NULL AND email = $2 AND (SELECT count(*) FROM address) >= 0 RETURNING 1
-        ), admitted AS (
+        WITH \(Lockout.resetCTEs(email: "$2")),
+        admitted AS (
             UPDATE auth.users SET last_login_at = now()
             WHERE id = $1 AND status = 'active' AND (SELECT count(*) FROM sources) >= 0
             RETURNING account_role, has_investor_activity, has_developer_activity, active_role, deleted_at IS NULL AS present
