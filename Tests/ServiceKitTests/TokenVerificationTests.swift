@@ -171,10 +171,14 @@ import Testing
         let issuer = try TestIssuer()
         try await issuer.serve { url in
             let verifier = self.verifier(issuer, url)
-            let token = try await issuer.token(subject: "user-1", expiresIn: 1)
+            // Three seconds of life, so the two verifications fit in it on a loaded CI machine (with
+            // one second, the first once came after the token had expired); then wait until just
+            // past its expiry, counted from when it was made.
+            let token = try await issuer.token(subject: "user-1", expiresIn: 3)
+            let issued = ContinuousClock.now
             #expect(try await verifier.verify(token).subject == "user-1")
             #expect(try await verifier.verify(token).subject == "user-1")
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(until: issued + .milliseconds(3100))
             let refusal = await #expect(throws: Problem.self) { try await verifier.verify(token) }
             #expect(refusal?.status == .unauthorized)
             #expect(refusal?.detail == "The access token has expired.")
