@@ -64,7 +64,11 @@ class Keep:
         # Cut to fit a file name (255 bytes): an address may be 254 characters, and readers match
         # on the sidecar's rcpt_tos, not on the name.
         recipient = re.sub(r"[^A-Za-z0-9@._+-]", "_", envelope.rcpt_tos[0] if envelope.rcpt_tos else "unknown")[:120]
-        stem = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{recipient}"
+        # One clock reading (two could straddle a second and sort a later mail first) and the
+        # arrival count, so names sort in the order messages arrived.
+        now = time.time_ns()
+        stamp = time.strftime('%Y%m%dT%H%M%S', time.gmtime(now // 10**9))
+        stem = f"{stamp}-{now % 10**9:09d}-{self.received:06d}-{recipient}"
         (self.folder / f"{stem}.json").write_text(json.dumps({
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
