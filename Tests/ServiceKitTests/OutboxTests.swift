@@ -22,7 +22,9 @@ import Testing
         let subscriberDatabase: TestDatabase
         let subscriberPort: Int
 
-        func publisher(dispatching: Bool, maximumAttempts: Int = 50, port: Int? = nil) async throws -> some ApplicationProtocol {
+        func publisher(
+            dispatching: Bool, maximumAttempts: Int = 50, port: Int? = nil, subscribers: [String] = ["widget-watcher"]
+        ) async throws -> some ApplicationProtocol {
             var configuration = ServiceConfiguration.forTesting(
                 .analytics,
                 database: self.publisherDatabase,
@@ -36,7 +38,7 @@ import Testing
                 definition: FixtureService.definition,
                 overrides: ServiceOverrides(
                     serviceTokens: TestServiceTokens(issuer: self.issuer, service: .analytics, scopes: [Scope.service, Scope.publishEvents]),
-                    eventSubscribers: { _ in ["widget-watcher"] },
+                    eventSubscribers: { _ in subscribers },
                     runsOutboxDispatcher: dispatching
                 )
             )
@@ -199,6 +201,36 @@ import Testing
                 #expect(try await fixture.received == 40)
                 // Every delivery took one attempt: no replica sent a row another had claimed.
                 #expect(try await fixture.count("SELECT max(attempts)::int FROM analytics.outbox", in: fixture.publisherDatabase) == 1)
+            }
+        }
+    }
+
+    /// A round's deliveries are recorded together at its end (issue 19): each row still gets its own
+    /// outcome, so one subscriber that cannot be reached neither holds back nor marks the others.
+    @Test func eachRowOfARoundKeepsItsOwnOutcome() async throws {
+        try await self.withFixture { fixture in
+            let subscriber = try await fixture.subscriber()
+            try await withRunningApplication(subscriber, port: fixture.subscriberPort) { () async throws in
+                // "ghost" has no URL configured: its deliveries fail in the same rounds.
+                let publisher = try await fixture.publisher(dispatching: true, subscribers: ["widget-watcher", "ghost"])
+                try await publisher.test(.router) { client async throws in
+                    for index in 0..<5 { #expect(try await Self.createWidget(client, name: "w\(index)") == 201) }
+                    #expect(try await eventually { try await fixture.delivered == 5 })
+                    #expect(try await fixture.received == 5)
+                    let ghost = "FROM analytics.outbox WHERE subscriber = 'ghost'"
+                    #expect(
+                        try await eventually {
+                            try await fixture.count("SELECT count(*)::int \(ghost) AND attempts >= 1", in: fixture.publisherDatabase) == 5
+                        })
+                    #expect(
+                        try await fixture.count(
+                            "SELECT count(*)::int \(ghost) AND delivered_at IS NULL AND last_error LIKE 'no URL%'", in: fixture.publisherDatabase)
+                            == 5)
+                    let watcher = "FROM analytics.outbox WHERE subscriber = 'widget-watcher'"
+                    #expect(
+                        try await fixture.count(
+                            "SELECT count(*)::int \(watcher) AND attempts = 1 AND last_error IS NULL", in: fixture.publisherDatabase) == 5)
+                }
             }
         }
     }

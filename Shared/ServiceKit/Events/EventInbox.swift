@@ -17,7 +17,19 @@ public typealias EventHandler = @Sendable (EventEnvelope, PostgresConnection, Lo
 public struct EventHandlers: Sendable {
     /// The transactional part of a handler, ready to run on the inbox transaction's connection.
     public typealias Application = @Sendable (PostgresConnection, Logger) async throws -> Void
-    typealias Handler = @Sendable (EventEnvelope, Logger) async throws -> Application
+
+    struct Handler: Sendable {
+        /// Whether the handler does I/O before the transaction (a `prepare` phase). Only then is
+        /// an event asked about first, so a redelivery does not repeat that I/O; for the others
+        /// the inbox insert alone decides, one round trip fewer per event.
+        var prepares: Bool
+        var prepare: @Sendable (EventEnvelope, Logger) async throws -> Application
+
+        /// A handler whose whole work is in the inbox transaction.
+        static func transactional(_ handler: @escaping EventHandler) -> Handler {
+            Handler(prepares: false) { envelope, _ in { connection, logger in try await handler(envelope, connection, logger) } }
+        }
+    }
 
     var handlers: [String: Handler] = [:]
     /// Run for a type with no handler of its own (`onEvery`).
@@ -34,11 +46,11 @@ public struct EventHandlers: Sendable {
     /// transaction: for a subscriber that keeps everything it is sent (analytics records each
     /// domain event), so nothing it receives is only acknowledged.
     public mutating func onEvery(_ handler: @escaping EventHandler) {
-        self.everyOther = { envelope, _ in { connection, logger in try await handler(envelope, connection, logger) } }
+        self.everyOther = .transactional(handler)
     }
 
     public mutating func on(_ eventType: String, _ handler: @escaping EventHandler) {
-        self.handlers[eventType] = { envelope, _ in { connection, logger in try await handler(envelope, connection, logger) } }
+        self.handlers[eventType] = .transactional(handler)
     }
 
     /// Adds `handler` after whatever `eventType` already has (its own handler, none, not the
@@ -46,8 +58,8 @@ public struct EventHandlers: Sendable {
     /// type (communications' notifications and webhooks) without either replacing the other.
     public mutating func also(_ eventType: String, _ handler: @escaping EventHandler) {
         let earlier = self.handlers[eventType]
-        self.handlers[eventType] = { envelope, logger in
-            let first = try await earlier?(envelope, logger)
+        self.handlers[eventType] = Handler(prepares: earlier?.prepares ?? false) { envelope, logger in
+            let first = try await earlier?.prepare(envelope, logger)
             return { connection, logger in
                 try await first?(connection, logger)
                 try await handler(envelope, connection, logger)
@@ -60,11 +72,10 @@ public struct EventHandlers: Sendable {
         _ type: Event.Type,
         _ handler: @escaping @Sendable (Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
     ) {
-        self.on(
-            type, prepare: { _, _, _ in () },
-            apply: { _, event, envelope, connection, logger in
-                try await handler(event, envelope, connection, logger)
-            })
+        self.handlers[Event.eventType] = Handler(prepares: false) { envelope, _ in
+            let event = try envelope.decodePayload(as: Event.self)
+            return { connection, logger in try await handler(event, envelope, connection, logger) }
+        }
     }
 
     /// Registers a handler whose whole work is I/O before the inbox transaction (a mail, a call):
@@ -83,7 +94,7 @@ public struct EventHandlers: Sendable {
         prepare: @escaping @Sendable (Event, EventEnvelope, Logger) async throws -> Prepared,
         apply: @escaping @Sendable (Prepared, Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
     ) {
-        self.handlers[Event.eventType] = { envelope, logger in
+        self.handlers[Event.eventType] = Handler(prepares: true) { envelope, logger in
             let event = try envelope.decodePayload(as: Event.self)
             let prepared = try await prepare(event, envelope, logger)
             return { connection, logger in try await apply(prepared, event, envelope, connection, logger) }
@@ -135,8 +146,8 @@ public struct EventInbox: Sendable {
         // not prepared again (the insert below still decides, should two deliveries race).
         var application: EventHandlers.Application?
         if let handler = self.handlers.handler(for: envelope.type) {
-            if try await self.isRecorded(envelope.id, logger: logger) { return .duplicate }
-            application = try await handler(envelope, logger)
+            if handler.prepares, try await self.isRecorded(envelope.id, logger: logger) { return .duplicate }
+            application = try await handler.prepare(envelope, logger)
         }
         return try await self.client.transaction(logger: logger) { connection in
             let inserted = try await connection.query(

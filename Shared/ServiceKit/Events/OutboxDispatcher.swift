@@ -11,9 +11,11 @@ import ServiceLifecycle
 ///
 /// A dispatcher claims due rows in a short transaction (`FOR UPDATE SKIP LOCKED`, so replicas share
 /// the work without waiting on each other) by pushing their `next_attempt_at` one lease ahead, then
-/// delivers outside any transaction. Success marks the row delivered; failure schedules a retry
-/// with backoff, and after `EVENT_MAX_ATTEMPTS` failures moves the row to the dead letters. A dispatcher that dies mid-delivery leaves its rows to be claimed again when the
-/// lease ends: delivery is at least once, and the subscriber's inbox makes the effect exactly once.
+/// delivers outside any transaction. The round's successes are marked delivered together when it
+/// ends; a failure schedules its row's retry with backoff, and after `EVENT_MAX_ATTEMPTS` failures
+/// moves the row to the dead letters. A dispatcher that dies mid-round leaves its rows to be claimed
+/// again when the lease ends: delivery is at least once, and the subscriber's inbox makes the
+/// effect exactly once.
 public struct OutboxDispatcher: Service {
     let client: PostgresClient
     let schema: String
@@ -99,17 +101,49 @@ public struct OutboxDispatcher: Service {
     @discardableResult
     public func dispatchDue() async throws -> Int {
         let claimed = try await self.claim()
-        await withTaskGroup(of: Void.self) { group in
+        guard !claimed.isEmpty else { return 0 }
+        let delivered = await withTaskGroup(of: Int64?.self) { group in
             var waiting = claimed.makeIterator()
             for _ in 0..<Self.deliveriesInFlight {
                 guard let row = waiting.next() else { break }
                 group.addTask { await self.deliver(row) }
             }
-            while await group.next() != nil {
+            var delivered: [Int64] = []
+            while let outcome = await group.next() {
+                if let id = outcome { delivered.append(id) }
                 if let row = waiting.next() { group.addTask { await self.deliver(row) } }
             }
+            return delivered
+        }
+        do {
+            try await self.markDelivered(delivered)
+        } catch {
+            // The lease runs out and the rows are tried again; the inboxes absorb the repeats.
+            self.logger.warning("could not record deliveries", metadata: ["error": .string("\(error)")])
         }
         return claimed.count
+    }
+
+    /// The round's acknowledged rows, in one statement: one commit for the round, where a commit
+    /// per delivered event was most of the relay's database work under a stream of sign-ins (issue 19).
+    private func markDelivered(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await self.client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(self.schema).outbox
+                    SET attempts = attempts + 1, delivered_at = now(), last_error = NULL,
+                        envelope = CASE WHEN sensitive THEN '{"redacted": true}'::jsonb ELSE envelope END
+                    WHERE id = ANY($1)
+                    """,
+                binds: {
+                    var binds = PostgresBindings()
+                    binds.append(ids)
+                    return binds
+                }()
+            ),
+            logger: self.logger
+        )
     }
 
     private func claim() async throws -> [Claimed] {
@@ -150,19 +184,21 @@ public struct OutboxDispatcher: Service {
     }
 
     /// One attempt at one row, in a span that continues the trace of the request that published
-    /// the event (the envelope's `traceparent`); the subscriber's handling is its child.
-    private func deliver(_ row: Claimed) async {
+    /// the event (the envelope's `traceparent`); the subscriber's handling is its child. Returns the
+    /// row's id when the subscriber acknowledged it (recorded with the round's others), nil when
+    /// it failed (its retry already scheduled).
+    private func deliver(_ row: Claimed) async -> Int64? {
         await TraceSpans.run(
             "deliver \(row.eventType)", kind: .producer, parent: row.traceparent.flatMap(TraceParent.init(header:))
         ) { span in
             span.set("messaging.destination.name", row.subscriber)
             span.set("messaging.message.id", row.eventID.uuidString.lowercased())
             span.set("tract.outbox.attempt", Int(row.attempts) + 1)
-            await self.deliver(row, eventID: row.eventID, span: span)
+            return await self.deliver(row, eventID: row.eventID, span: span)
         }
     }
 
-    private func deliver(_ row: Claimed, eventID: UUID?, span: SpanHandle) async {
+    private func deliver(_ row: Claimed, eventID: UUID?, span: SpanHandle) async -> Int64? {
         let outcome: String?
         if let base = self.configuration.peers[row.subscriber] {
             do {
@@ -179,67 +215,50 @@ public struct OutboxDispatcher: Service {
         } else {
             outcome = "no URL is configured for subscriber \(row.subscriber)"
         }
-        if let outcome { span.fail(outcome) }
+        guard let failure = outcome else { return row.id }
+        span.fail(failure)
         do {
-            if let failure = outcome {
-                var generator = SystemRandomNumberGenerator()
-                let delay = self.schedule.delay(afterAttempts: Int(row.attempts) + 1, using: &generator)
-                let seconds = delay.inSeconds
-                // The last allowed attempt moves the row to the dead letters instead of rescheduling it.
-                let rows = try await self.client.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            UPDATE \(self.schema).outbox
-                            SET attempts = attempts + 1, last_error = left($2, 1000),
-                                next_attempt_at = now() + make_interval(secs => $3),
-                                dead_at = CASE WHEN attempts + 1 >= $4 THEN now() END
-                            WHERE id = $1
-                            RETURNING dead_at IS NOT NULL
-                            """,
-                        binds: {
-                            var binds = PostgresBindings()
-                            binds.append(row.id)
-                            binds.append(failure)
-                            binds.append(seconds)
-                            binds.append(self.configuration.maximumAttempts)
-                            return binds
-                        }()
-                    ),
-                    logger: self.logger
-                )
-                var dead = false
-                for try await isDead in rows.decode(Bool.self) { dead = isDead }
-                let metadata: Logger.Metadata = [
-                    "subscriber": .string(row.subscriber), "outbox_id": .stringConvertible(row.id),
-                    "attempts": .stringConvertible(row.attempts + 1), "error": .string(failure),
-                ]
-                if dead {
-                    DeadLetterMetrics.deadLettered(subscriber: row.subscriber)
-                    self.logger.error("event delivery given up: moved to the dead letters", metadata: metadata)
-                } else {
-                    self.logger.notice("event delivery failed; will retry", metadata: metadata)
-                }
+            var generator = SystemRandomNumberGenerator()
+            let delay = self.schedule.delay(afterAttempts: Int(row.attempts) + 1, using: &generator)
+            let seconds = delay.inSeconds
+            // The last allowed attempt moves the row to the dead letters instead of rescheduling it.
+            let rows = try await self.client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE \(self.schema).outbox
+                        SET attempts = attempts + 1, last_error = left($2, 1000),
+                            next_attempt_at = now() + make_interval(secs => $3),
+                            dead_at = CASE WHEN attempts + 1 >= $4 THEN now() END
+                        WHERE id = $1
+                        RETURNING dead_at IS NOT NULL
+                        """,
+                    binds: {
+                        var binds = PostgresBindings()
+                        binds.append(row.id)
+                        binds.append(failure)
+                        binds.append(seconds)
+                        binds.append(self.configuration.maximumAttempts)
+                        return binds
+                    }()
+                ),
+                logger: self.logger
+            )
+            var dead = false
+            for try await isDead in rows.decode(Bool.self) { dead = isDead }
+            let metadata: Logger.Metadata = [
+                "subscriber": .string(row.subscriber), "outbox_id": .stringConvertible(row.id),
+                "attempts": .stringConvertible(row.attempts + 1), "error": .string(failure),
+            ]
+            if dead {
+                DeadLetterMetrics.deadLettered(subscriber: row.subscriber)
+                self.logger.error("event delivery given up: moved to the dead letters", metadata: metadata)
             } else {
-                try await self.client.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            UPDATE \(self.schema).outbox
-                            SET attempts = attempts + 1, delivered_at = now(), last_error = NULL,
-                                envelope = CASE WHEN sensitive THEN '{"redacted": true}'::jsonb ELSE envelope END
-                            WHERE id = $1
-                            """,
-                        binds: {
-                            var binds = PostgresBindings()
-                            binds.append(row.id)
-                            return binds
-                        }()
-                    ),
-                    logger: self.logger
-                )
+                self.logger.notice("event delivery failed; will retry", metadata: metadata)
             }
         } catch {
             // The lease runs out and the row is tried again; the inbox absorbs the repeat.
             self.logger.warning("could not record delivery outcome", metadata: ["error": .string("\(error)")])
         }
+        return nil
     }
 }
