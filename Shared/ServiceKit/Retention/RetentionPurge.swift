@@ -36,15 +36,12 @@ public struct RetentionPurge: Service {
 
     public func run() async throws {
         // The tables exist only once migrations have run.
-        try await cancelWhenGracefulShutdown { await self.startup.wait() }
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await BackgroundRound.run("retention purge", within: .seconds(600), logger: self.logger) { try await self.purgeOnce() }
-            } catch {
-                self.logger.warning("retention purge failed", metadata: ["error": .string(String(reflecting: error))])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-        }
+        try await PeriodicWork(
+            "retention purge", every: self.interval, firstRound: .atOnce, roundLimit: .seconds(600), startup: self.startup, logger: self.logger
+        ) {
+            try await self.purgeOnce()
+            return false
+        }.run()
     }
 
     /// One pass over every target; returns the rows deleted per table.

@@ -28,14 +28,11 @@ struct PartitionMaintenance: Service {
     static let lockName = "analytics.events partitions"
 
     func run() async throws {
-        // The first pass runs in `onStart`, once migrations are in; this loop keeps the window moving.
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.interval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            try? await BackgroundRound.run("partition maintenance", within: .seconds(300), logger: self.logger) {
-                await self.passLoggingFailure()
-            }
-        }
+        // The first pass runs in `onStart`, once migrations are in; this keeps the window moving.
+        try await PeriodicWork("partition maintenance", every: self.settings.interval, logger: self.logger) {
+            await self.passLoggingFailure()
+            return false
+        }.run()
     }
 
     /// One pass whose failure is logged, not thrown: the next interval tries again, and events

@@ -180,21 +180,15 @@ struct MetricsRollupSchedule: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            var pause = self.interval
-            do {
-                let today = ReportDays.dayNumber(self.rollup.clock.now)
-                let range = DayRange(from: ReportDays.date(dayNumber: today - self.days + 1), to: ReportDays.date(dayNumber: today + 1))
-                try await BackgroundRound.run("metrics rollup", within: .seconds(1800), logger: self.logger) {
-                    try await self.rollup.recompute(range: range, wait: false, logger: self.logger)
-                }
-            } catch {
-                // Before migrations have run, or the database is away: try again soon, not in an interval.
-                pause = min(pause, .seconds(10))
-                self.logger.warning("metrics rollup failed", metadata: ["error": .string(String(reflecting: error))])
-            }
-            let wait = pause
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
-        }
+        // Before migrations have run, or with the database away, it tries again soon, not in an interval.
+        try await PeriodicWork(
+            "metrics rollup", every: self.interval, firstRound: .atOnce, roundLimit: .seconds(1800), retryAfterFailure: .seconds(10),
+            logger: self.logger
+        ) {
+            let today = ReportDays.dayNumber(self.rollup.clock.now)
+            let range = DayRange(from: ReportDays.date(dayNumber: today - self.days + 1), to: ReportDays.date(dayNumber: today + 1))
+            try await self.rollup.recompute(range: range, wait: false, logger: self.logger)
+            return false
+        }.run()
     }
 }

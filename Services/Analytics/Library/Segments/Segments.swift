@@ -299,19 +299,13 @@ struct SegmentRefreshSchedule: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            var pause = self.interval
-            do {
-                try await BackgroundRound.run("segment refresh", within: .seconds(600), logger: self.logger) {
-                    try await self.store.refreshStale(olderThan: self.interval, logger: self.logger)
-                }
-            } catch {
-                // Before migrations have run, or the database is away: try again soon.
-                pause = min(pause, .seconds(10))
-                self.logger.warning("segment refresh failed", metadata: ["error": .string(String(reflecting: error))])
-            }
-            let wait = pause
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
-        }
+        // Before migrations have run, or with the database away, it tries again soon.
+        try await PeriodicWork(
+            "segment refresh", every: self.interval, firstRound: .atOnce, roundLimit: .seconds(600), retryAfterFailure: .seconds(10),
+            logger: self.logger
+        ) {
+            try await self.store.refreshStale(olderThan: self.interval, logger: self.logger)
+            return false
+        }.run()
     }
 }

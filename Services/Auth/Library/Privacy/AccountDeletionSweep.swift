@@ -25,15 +25,12 @@ struct AccountDeletionSweep: Service {
     static let services: [ServiceName] = [.properties, .investments, .communications, .analytics]
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.deletions.settings.deletionPollInterval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            do {
-                _ = try await BackgroundRound.run("account deletion sweep", within: .seconds(600), logger: self.logger) { try await self.sweep() }
-            } catch {
-                self.logger.warning("account deletion sweep failed", metadata: ["error": .string(String(reflecting: error))])
-            }
-        }
+        try await PeriodicWork(
+            "account deletion sweep", every: self.deletions.settings.deletionPollInterval, roundLimit: .seconds(600), logger: self.logger
+        ) {
+            _ = try await self.sweep()
+            return false
+        }.run()
     }
 
     /// Works through every due request once; returns how many were completed.

@@ -23,18 +23,15 @@ struct DataExportGatherer: Service {
     static let services: [ServiceName] = [.auth, .properties, .investments, .communications, .analytics]
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.exports.settings.exportPollInterval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            do {
-                while let export = try await self.claimNext() {
-                    // Given up after ten minutes, the export is claimed again when its claim runs out.
-                    try? await BackgroundRound.run("data export", within: .seconds(600), logger: self.logger) { await self.gather(export) }
-                }
-            } catch {
-                self.logger.warning("data export poll failed", metadata: ["error": .string(String(reflecting: error))])
-            }
-        }
+        // A round gathers one export; one was found, so the next round looks for another at once.
+        // Given up after ten minutes, an export is claimed again when its claim runs out.
+        try await PeriodicWork(
+            "data export", every: self.exports.settings.exportPollInterval, roundLimit: .seconds(660), logger: self.logger
+        ) {
+            guard let export = try await self.claimNext() else { return false }
+            await self.gather(export)
+            return true
+        }.run()
     }
 
     /// The next export waiting, if any; the claim is waited for at most a minute (`BackgroundRound`).

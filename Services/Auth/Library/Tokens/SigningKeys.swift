@@ -185,16 +185,9 @@ struct SigningKeyRotation: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            do {
-                try await BackgroundRound.run("signing keys", within: .seconds(60), logger: self.logger) {
-                    try await self.keys.refresh(logger: self.logger)
-                }
-            } catch {
-                self.logger.warning("signing key check failed", metadata: ["error": .string(String(reflecting: error))])
-            }
-        }
+        try await PeriodicWork("signing key check", every: .seconds(600), roundLimit: .seconds(60), logger: self.logger) {
+            try await self.keys.refresh(logger: self.logger)
+            return false
+        }.run()
     }
 }

@@ -62,11 +62,10 @@ struct CampaignSender: Service {
     static let maximumAttempts = 8
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.pollInterval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            try? await BackgroundRound.run("campaign sender", within: .seconds(600), logger: self.logger) { await self.round() }
-        }
+        try await PeriodicWork("campaign sender", every: self.settings.pollInterval, roundLimit: .seconds(600), logger: self.logger) {
+            await self.round()
+            return false
+        }.run()
     }
 
     /// One pass; the tests call it directly too.

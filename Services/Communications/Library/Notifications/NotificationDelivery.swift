@@ -28,22 +28,10 @@ struct NotificationDelivery: Service {
     let logger: Logger
 
     func run() async throws {
-        // The kit's start-up gate is not handed to a service's own background work: until a pass
-        // has worked once (migrations may still be running) a failure is only debug noise.
-        var hasWorked = false
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.deliveryInterval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            do {
-                try await BackgroundRound.run("notification delivery", within: .seconds(300), logger: self.logger) { try await self.passOnce() }
-                hasWorked = true
-            } catch {
-                // The database is away: the next pass tries again.
-                self.logger.log(
-                    level: hasWorked ? .warning : .debug, "notification delivery pass failed",
-                    metadata: ["error": .string(String(reflecting: error))])
-            }
-        }
+        try await PeriodicWork("notification delivery", every: self.settings.deliveryInterval, logger: self.logger) {
+            try await self.passOnce()
+            return false
+        }.run()
     }
 
     /// One pass: digests that are due are bundled, then due mails and digests are sent.

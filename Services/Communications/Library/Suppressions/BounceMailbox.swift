@@ -18,14 +18,10 @@ struct BounceMailbox: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await BackgroundRound.run("bounce mailbox", within: .seconds(300), logger: self.logger) { try await self.sweep() }
-            } catch {
-                self.logger.warning("bounce mailbox sweep failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-        }
+        try await PeriodicWork("bounce mailbox", every: self.interval, firstRound: .atOnce, logger: self.logger) {
+            _ = try await self.sweep()
+            return false
+        }.run()
     }
 
     /// One pass over `new/`; how many messages it finished with.

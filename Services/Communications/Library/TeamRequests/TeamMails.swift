@@ -175,18 +175,8 @@ struct TeamMailer: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            while await self.sendDueBatch() == TeamMails.batchSize, !Task.isCancelled {}
-        }
-    }
-
-    /// One batch, waited for at most five minutes (`BackgroundRound`); none sent when given up.
-    private func sendDueBatch() async -> Int {
-        let sent = try? await BackgroundRound.run("team mails", within: .seconds(300), logger: self.logger) {
-            await self.mails.sendDue(logger: self.logger)
-        }
-        return sent ?? 0
+        try await PeriodicWork("team mails", every: self.interval, logger: self.logger) {
+            await self.mails.sendDue(logger: self.logger) == TeamMails.batchSize
+        }.run()
     }
 }

@@ -20,25 +20,12 @@ struct EventReminders: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-            do {
-                while try await self.boundedSweep() > 0, !Task.isCancelled {}
-            } catch {
-                // The database may be restarting; the next pass tries again.
-                self.logger.warning("event reminder sweep failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-        }
+        // A sweep that sent something goes again: more may have come due meanwhile.
+        try await PeriodicWork("event reminders", every: self.interval, logger: self.logger) { try await self.sweep() > 0 }.run()
     }
 
     /// One pass over both reminders; how many it sent.
     @discardableResult
-    /// One sweep, waited for at most five minutes (`BackgroundRound`).
-    private func boundedSweep() async throws -> Int {
-        try await BackgroundRound.run("event reminders", within: .seconds(300), logger: self.logger) { try await self.sweep() }
-    }
-
     func sweep() async throws -> Int {
         var sent = 0
         for reminder in EventNotices.Reminder.allCases { sent += try await self.sweep(reminder) }

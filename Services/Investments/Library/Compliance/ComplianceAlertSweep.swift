@@ -17,16 +17,10 @@ struct ComplianceAlertSweep: Service {
     var interval: Duration = .seconds(3600)
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                _ = try await BackgroundRound.run("compliance alert sweep", within: .seconds(300), logger: self.logger) {
-                    try await self.sweep(logger: self.logger)
-                }
-            } catch {
-                self.logger.warning("compliance alert sweep failed", metadata: ["error": .string(String(reflecting: error))])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-        }
+        try await PeriodicWork("compliance alert sweep", every: self.interval, firstRound: .atOnce, logger: self.logger) {
+            _ = try await self.sweep(logger: self.logger)
+            return false
+        }.run()
     }
 
     /// One pass; returns how many alerts were published.
