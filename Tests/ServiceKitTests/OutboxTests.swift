@@ -205,6 +205,63 @@ import Testing
         }
     }
 
+    /// `POST /internal/events/batch`: one receipt per event, in order; a bad event costs only itself.
+    @Test func aBatchGetsAReceiptForEachEventAndABadOneCostsOnlyItself() async throws {
+        try await self.withFixture { fixture in
+            let subscriber = try await fixture.subscriber()
+            try await withRunningApplication(subscriber, port: fixture.subscriberPort) { () async throws in
+                let client = JSONClient(port: fixture.subscriberPort)
+                let token = try await fixture.issuer.token(subject: "analytics", roles: [], scopes: [Scope.service, Scope.publishEvents])
+                func widget(_ id: UUID, payload: String? = nil) -> String {
+                    let body = payload ?? #"{"widget_id":"\#(UUID().uuidString)","name":"gear"}"#
+                    return
+                        #"{"id":"\#(id)","type":"test.widget_created","source":"analytics","occurred_at":"2026-12-07T10:00:00Z","payload":\#(body)}"#
+                }
+                let first = UUID()
+                let second = UUID()
+                let broken = UUID()
+                let foreign = UUID()
+                let events = [
+                    widget(first), widget(second), widget(first),
+                    // No widget_id: its handler cannot read it.
+                    widget(broken, payload: #"{"name":"no id"}"#),
+                    // Not a type this caller publishes to this service.
+                    #"{"id":"\#(foreign)","type":"test.gadget_moved","source":"analytics","occurred_at":"2026-12-07T10:00:00Z","payload":{}}"#,
+                ]
+                let reply = try await client.post("/internal/events/batch", #"{"events":[\#(events.joined(separator: ","))]}"#, token: token)
+                #expect(reply.status == 200, "\(reply.text)")
+                guard case .array(let receipts)? = reply["receipts"] else {
+                    Issue.record("no receipts: \(reply.text)")
+                    return
+                }
+                #expect(receipts.map { $0["outcome"] } == ["applied", "applied", "duplicate", "failed", "refused"].map { .string($0) })
+                #expect(receipts.map { $0["event_id"] } == [first, second, first, broken, foreign].map { .string($0.uuidString) })
+                #expect(receipts[3]["detail"] != nil && receipts[4]["detail"] != nil)
+                #expect(try await fixture.received == 2)
+                // Sent again: recorded already, nothing applied twice.
+                let again = try await client.post("/internal/events/batch", #"{"events":[\#(widget(first)),\#(widget(second))]}"#, token: token)
+                guard case .array(let repeated)? = again["receipts"] else {
+                    Issue.record("no receipts: \(again.text)")
+                    return
+                }
+                #expect(repeated.map { $0["outcome"] } == [.string("duplicate"), .string("duplicate")])
+                #expect(try await fixture.received == 2)
+
+                // What is not a batch is refused with a problem, and nothing is recorded.
+                #expect(try await client.post("/internal/events/batch", #"{"events":[]}"#, token: token).status == 422)
+                let tooMany = (0...EventBatch.maximumCount).map { _ in widget(UUID()) }.joined(separator: ",")
+                #expect(try await client.post("/internal/events/batch", #"{"events":[\#(tooMany)]}"#, token: token).status == 422)
+                let mistyped = try await client.post("/internal/events/batch", #"{"events":"nope"}"#, token: token)
+                #expect(mistyped.status == 422 && mistyped.headers.first(name: "Content-Type") == "application/problem+json")
+                #expect(try await client.post("/internal/events/batch", #"{"events":[{"id":"#, token: token).status == 400)
+                #expect(try await client.post("/internal/events/batch", #"{"events":[\#(widget(UUID()))]}"#).status == 401)
+                let investor = try await fixture.issuer.token(roles: [.investor])
+                #expect(try await client.post("/internal/events/batch", #"{"events":[\#(widget(UUID()))]}"#, token: investor).status == 403)
+                #expect(try await fixture.received == 2)
+            }
+        }
+    }
+
     /// A round's deliveries are recorded together at its end (issue 19): each row still gets its own
     /// outcome, so one subscriber that cannot be reached neither holds back nor marks the others.
     @Test func eachRowOfARoundKeepsItsOwnOutcome() async throws {

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Models
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 
 /// The request id and trace an internal call continues.
@@ -177,6 +178,24 @@ public struct InternalHTTPClient: Sendable {
         guard (200..<300).contains(reply.status) else {
             throw InternalCallError.status(reply.status, String(buffer: reply.body))
         }
+    }
+
+    /// Delivers several envelopes in one request (`EventBatch`); the receipts by event id. Anything
+    /// but a 2xx with receipts fails every event in it.
+    func postEvents(envelopesJSON: [String], to url: URL, context: CallContext) async throws -> [UUID: EventInbox.Receipt] {
+        // The envelopes are the outbox's JSON as stored: joined, not decoded and encoded again.
+        let body = #"{"events":["# + envelopesJSON.joined(separator: ",") + "]}"
+        let reply = try await self.send(.POST, url, json: body, retries: false, context: context)
+        guard (200..<300).contains(reply.status) else {
+            throw InternalCallError.status(reply.status, String(buffer: reply.body))
+        }
+        let receipts: EventBatch.Receipts
+        do {
+            receipts = try JSONDecoder.tract.decode(EventBatch.Receipts.self, from: reply.body)
+        } catch {
+            throw InternalCallError.transport("the subscriber's receipts could not be read: \(error)")
+        }
+        return Dictionary(receipts.receipts.map { ($0.eventId, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
 

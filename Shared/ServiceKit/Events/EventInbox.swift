@@ -6,6 +6,8 @@ import PostgresNIO
 
 /// What a service does with an event it receives, run inside the inbox transaction.
 public typealias EventHandler = @Sendable (EventEnvelope, PostgresConnection, Logger) async throws -> Void
+/// What a catch-all does with the events of one delivery (one, or a batch's), inside its inbox transaction.
+public typealias EventBatchHandler = @Sendable ([EventEnvelope], PostgresConnection, Logger) async throws -> Void
 
 /// The events a service subscribes to, by type.
 ///
@@ -32,21 +34,32 @@ public struct EventHandlers: Sendable {
     }
 
     var handlers: [String: Handler] = [:]
-    /// Run for a type with no handler of its own (`onEvery`).
-    var everyOther: Handler?
+    /// Run for the types with no handler of its own (`onEvery`).
+    var everyOther: EventBatchHandler?
 
     public init() {}
 
     /// The handler an event of `eventType` gets: its own, else the catch-all, else none (ignored).
     func handler(for eventType: String) -> Handler? {
-        self.handlers[eventType] ?? self.everyOther
+        if let own = self.handlers[eventType] { return own }
+        guard let everyOther = self.everyOther else { return nil }
+        return Handler(prepares: false) { envelope, _ in { connection, logger in try await everyOther([envelope], connection, logger) } }
     }
 
     /// Registers a handler for every type that has no handler of its own, run inside the inbox
     /// transaction: for a subscriber that keeps everything it is sent (analytics records each
     /// domain event), so nothing it receives is only acknowledged.
     public mutating func onEvery(_ handler: @escaping EventHandler) {
-        self.everyOther = .transactional(handler)
+        self.everyOther = { envelopes, connection, logger in
+            for envelope in envelopes { try await handler(envelope, connection, logger) }
+        }
+    }
+
+    /// The catch-all taking a delivery's events at once: a batch's events of types with no handler
+    /// of their own, in delivery order, in the batch's one inbox transaction (one event when
+    /// delivered alone). For a subscriber that records each event the same way, in one statement.
+    public mutating func onEvery(batch handler: @escaping EventBatchHandler) {
+        self.everyOther = handler
     }
 
     public mutating func on(_ eventType: String, _ handler: @escaping EventHandler) {
@@ -110,6 +123,10 @@ public struct EventInbox: Sendable {
         case duplicate
         /// Recorded but not handled: nothing here subscribes to that type.
         case ignored
+        /// In a batch only: not this caller's to send (nothing recorded; alone it is a 403).
+        case refused
+        /// In a batch only: its handler failed (nothing recorded; the publisher tries it again).
+        case failed
     }
 
     let client: PostgresClient
@@ -192,15 +209,34 @@ public struct EventInbox: Sendable {
         return false
     }
 
-    struct Receipt: Codable, ResponseEncodable {
+    struct Receipt: Codable, ResponseEncodable, Sendable {
         var eventId: UUID
         var outcome: Outcome
+        /// Why, for `refused` and `failed`.
+        var detail: String?
     }
 
-    /// `POST /internal/events`, open only to service tokens that may publish events.
+    /// `POST /internal/events` (one event) and `POST /internal/events/batch` (several, `EventBatch`),
+    /// open only to service tokens that may publish events.
     public var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
             .add(middleware: RequireScopeMiddleware(Scope.publishEvents))
+            .post("batch") { request, context -> EventBatch.Receipts in
+                let batch = try await request.decode(as: EventBatch.self, context: context)
+                try batch.validate()
+                return try await TraceSpans.run("handle \(batch.events.count) events", kind: .consumer, parent: context.traceParent) { span in
+                    span.set("messaging.batch.message_count", batch.events.count)
+                    let receipts = await self.receive(batch: batch.events, from: context.identity, logger: context.logger)
+                    context.logger.info(
+                        "event batch received",
+                        metadata: [
+                            "events": .stringConvertible(batch.events.count),
+                            "applied": .stringConvertible(receipts.count { $0.outcome == .applied }),
+                        ]
+                    )
+                    return EventBatch.Receipts(receipts: receipts)
+                }
+            }
             .post { request, context -> Receipt in
                 let envelope = try await request.decode(as: EventEnvelope.self, context: context)
                 try self.authorize(envelope, from: context.identity)

@@ -102,16 +102,16 @@ public struct OutboxDispatcher: Service {
     public func dispatchDue() async throws -> Int {
         let claimed = try await self.claim()
         guard !claimed.isEmpty else { return 0 }
-        let delivered = await withTaskGroup(of: Int64?.self) { group in
-            var waiting = claimed.makeIterator()
+        let delivered = await withTaskGroup(of: [Int64].self) { group in
+            var waiting = Self.deliveries(of: claimed).makeIterator()
             for _ in 0..<Self.deliveriesInFlight {
-                guard let row = waiting.next() else { break }
-                group.addTask { await self.deliver(row) }
+                guard let rows = waiting.next() else { break }
+                group.addTask { await self.deliver(rows) }
             }
             var delivered: [Int64] = []
-            while let outcome = await group.next() {
-                if let id = outcome { delivered.append(id) }
-                if let row = waiting.next() { group.addTask { await self.deliver(row) } }
+            while let acknowledged = await group.next() {
+                delivered += acknowledged
+                if let rows = waiting.next() { group.addTask { await self.deliver(rows) } }
             }
             return delivered
         }
@@ -183,6 +183,80 @@ public struct OutboxDispatcher: Service {
         return claimed
     }
 
+    /// Largest batch a dispatcher sends: well inside `EventBatch.maximumCount` and, at
+    /// `batchBytes` of envelopes, inside a subscriber's request body limit.
+    static let batchLimit = 50
+    static let batchBytes = 256 << 10
+
+    /// A round's rows as requests: a subscriber's one row alone (its delivery keeps the trace of
+    /// the request that published it), two or more as batches of at most `batchLimit` events and
+    /// `batchBytes` of envelopes.
+    static func deliveries(of rows: [Claimed]) -> [[Claimed]] {
+        var bySubscriber: [String: [Claimed]] = [:]
+        var subscribers: [String] = []
+        for row in rows {
+            if bySubscriber[row.subscriber] == nil { subscribers.append(row.subscriber) }
+            bySubscriber[row.subscriber, default: []].append(row)
+        }
+        var deliveries: [[Claimed]] = []
+        for subscriber in subscribers {
+            var batch: [Claimed] = []
+            var bytes = 0
+            for row in bySubscriber[subscriber] ?? [] {
+                if !batch.isEmpty, batch.count == Self.batchLimit || bytes + row.envelope.utf8.count > Self.batchBytes {
+                    deliveries.append(batch)
+                    batch = []
+                    bytes = 0
+                }
+                batch.append(row)
+                bytes += row.envelope.utf8.count
+            }
+            if !batch.isEmpty { deliveries.append(batch) }
+        }
+        return deliveries
+    }
+
+    /// One request: one row alone, or a batch. Returns the ids the subscriber acknowledged
+    /// (recorded with the round's others); each failed row has its retry scheduled.
+    private func deliver(_ rows: [Claimed]) async -> [Int64] {
+        if rows.count == 1 { return await self.deliver(rows[0]).map { [$0] } ?? [] }
+        return await TraceSpans.run("deliver \(rows.count) events", kind: .producer, parent: nil) { span in
+            let subscriber = rows[0].subscriber
+            span.set("messaging.destination.name", subscriber)
+            span.set("messaging.batch.message_count", rows.count)
+            guard let base = self.configuration.peers[subscriber] else {
+                let failure = "no URL is configured for subscriber \(subscriber)"
+                span.fail(failure)
+                for row in rows { await self.recordFailure(row, failure) }
+                return []
+            }
+            let receipts: [UUID: EventInbox.Receipt]
+            do {
+                receipts = try await self.internalClient.postEvents(
+                    envelopesJSON: rows.map(\.envelope),
+                    to: base.appendingPathComponent("internal/events/batch"),
+                    context: .background(requestID: UUID().uuidString.lowercased())
+                )
+            } catch {
+                span.fail("\(error)")
+                for row in rows { await self.recordFailure(row, "\(error)") }
+                return []
+            }
+            var acknowledged: [Int64] = []
+            for row in rows {
+                switch receipts[row.eventID] {
+                case let receipt? where [.applied, .duplicate, .ignored].contains(receipt.outcome):
+                    acknowledged.append(row.id)
+                case let receipt?:
+                    await self.recordFailure(row, "\(receipt.outcome.rawValue): \(receipt.detail ?? "no detail")")
+                case nil:
+                    await self.recordFailure(row, "the subscriber's reply had no receipt for this event")
+                }
+            }
+            return acknowledged
+        }
+    }
+
     /// One attempt at one row, in a span that continues the trace of the request that published
     /// the event (the envelope's `traceparent`); the subscriber's handling is its child. Returns the
     /// row's id when the subscriber acknowledged it (recorded with the round's others), nil when
@@ -217,6 +291,12 @@ public struct OutboxDispatcher: Service {
         }
         guard let failure = outcome else { return row.id }
         span.fail(failure)
+        await self.recordFailure(row, failure)
+        return nil
+    }
+
+    /// Schedules a failed row's next attempt, or moves it to the dead letters after its last.
+    private func recordFailure(_ row: Claimed, _ failure: String) async {
         do {
             var generator = SystemRandomNumberGenerator()
             let delay = self.schedule.delay(afterAttempts: Int(row.attempts) + 1, using: &generator)
@@ -259,6 +339,5 @@ public struct OutboxDispatcher: Service {
             // The lease runs out and the row is tried again; the inbox absorbs the repeat.
             self.logger.warning("could not record delivery outcome", metadata: ["error": .string("\(error)")])
         }
-        return nil
     }
 }

@@ -12,20 +12,23 @@ struct DomainEventRecorder: Sendable {
     let journeys = JourneyWriter()
     let clock: ServiceClock
 
-    /// The inbox's one handler: every type goes through `onEvery`.
+    /// The inbox's one handler: every type goes through `onEvery`, a delivered batch at once.
     func eventHandlers() -> EventHandlers {
         var handlers = EventHandlers()
-        handlers.onEvery { envelope, connection, logger in
-            try await self.record(envelope, on: connection, logger: logger)
-        }
+        handlers.onEvery(batch: { envelopes, connection, logger in
+            try await self.record(envelopes, on: connection, logger: logger)
+        })
         return handlers
     }
 
-    func record(_ envelope: EventEnvelope, on connection: PostgresConnection, logger: Logger) async throws {
-        let event = Self.event(from: envelope, receivedAt: self.clock.now)
-        let stored = try await self.writer.write([event], on: connection, logger: logger)
-        guard stored.contains(event.id) else { return }
-        try await self.journeys.apply(events: [event], on: connection, logger: logger)
+    /// The events in one insert, and the journeys they move in one pass.
+    func record(_ envelopes: [EventEnvelope], on connection: PostgresConnection, logger: Logger) async throws {
+        let receivedAt = self.clock.now
+        let events = envelopes.map { Self.event(from: $0, receivedAt: receivedAt) }
+        let stored = try await self.writer.write(events, on: connection, logger: logger)
+        let new = events.filter { stored.contains($0.id) }
+        guard !new.isEmpty else { return }
+        try await self.journeys.apply(events: new, on: connection, logger: logger)
     }
 
     /// The row an envelope becomes: its id, type, publisher and time; the user it is about
