@@ -131,9 +131,13 @@ cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; d
 trap cleanup EXIT
 
 launch() {  # launch SERVICE PORT: the service in the background (its pid last in pids), not waited for
-    local svc=$1 port=$2
+    local svc=$1 port=$2 secret="CLIENT_SECRET_${1^^}"
+    # With its client secret and the bench's auth to ask for service tokens, a service's outbox
+    # delivers its events as in production (without them every delivery was a 401 and a retry,
+    # so the sign-in benchmark measured a relay that never handed analytics anything).
     env PORT="$port" LOG_LEVEL="${BENCH_LOG_LEVEL:-warning}" \
         DATABASE_URL="postgres://tract_$svc:tract_${svc}_local@127.0.0.1:55432/$DB" \
+        SERVICE_CLIENT_SECRET="${!secret}" AUTH_TOKEN_URL="http://127.0.0.1:$AUTH_PORT/v1/auth/token" \
         AUTH_JWKS_URL="${BENCH_JWKS_URL:-http://127.0.0.1:$AUTH_PORT/.well-known/jwks.json}" \
         AUTH_URL="http://127.0.0.1:$AUTH_PORT" ANALYTICS_URL="http://127.0.0.1:$ANALYTICS_PORT" \
         RATE_LIMIT_REFRESH_PER_5MIN_PER_IP=1000000 RATE_LIMIT_SIGNIN_PER_5MIN_PER_IP=1000000 \
