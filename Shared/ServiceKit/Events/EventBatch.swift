@@ -59,8 +59,8 @@ extension EventInbox {
         }
         let waiting = envelopes.indices.filter { outcomes[$0] == nil }
         do {
-            let applied = try await self.receiveTogether(waiting.map { envelopes[$0] }, logger: logger)
-            for (index, outcome) in zip(waiting, applied) { outcomes[index] = outcome }
+            let applied = try await self.receive(waiting.map { envelopes[$0] }, logger: logger)
+            for (index, outcome) in zip(waiting, applied) { outcomes[index] = (outcome, nil) }
         } catch {
             logger.warning(
                 "event batch failed as a whole; receiving its events one by one",
@@ -76,84 +76,5 @@ extension EventInbox {
         return zip(envelopes, outcomes).map { envelope, outcome in
             Receipt(eventId: envelope.id, outcome: outcome?.0 ?? .failed, detail: outcome?.1)
         }
-    }
-
-    /// The events in one transaction; throws when any handler does (then nothing is recorded).
-    private func receiveTogether(_ envelopes: [EventEnvelope], logger: Logger) async throws -> [(Outcome, String?)] {
-        guard !envelopes.isEmpty else { return [] }
-        // The I/O of handlers that prepare, outside the transaction, for events not yet recorded.
-        let preparing = envelopes.filter { self.handlers.handlers[$0.type]?.prepares == true }
-        let recorded = preparing.isEmpty ? [] : try await self.recorded(among: preparing.map(\.id), logger: logger)
-        var applications: [UUID: EventHandlers.Application] = [:]
-        for envelope in envelopes where !recorded.contains(envelope.id) {
-            guard let own = self.handlers.handlers[envelope.type] else { continue }
-            applications[envelope.id] = try await own.prepare(envelope, logger)
-        }
-        return try await self.client.transaction(logger: logger) { connection in
-            let new = try await self.record(envelopes, on: connection, logger: logger)
-            var outcomes: [(Outcome, String?)] = []
-            var forEveryOther: [EventEnvelope] = []
-            for envelope in envelopes {
-                guard new.contains(envelope.id) else {
-                    outcomes.append((.duplicate, nil))
-                    continue
-                }
-                if let application = applications[envelope.id] {
-                    try await application(connection, logger)
-                    outcomes.append((.applied, nil))
-                } else if self.handlers.handlers[envelope.type] == nil, self.handlers.everyOther != nil {
-                    forEveryOther.append(envelope)
-                    outcomes.append((.applied, nil))
-                } else {
-                    outcomes.append((.ignored, nil))
-                }
-            }
-            if let everyOther = self.handlers.everyOther, !forEveryOther.isEmpty {
-                try await everyOther(forEveryOther, connection, logger)
-            }
-            return outcomes
-        }
-    }
-
-    /// Inserts the events' inbox rows; the ids that were not there before.
-    private func record(_ envelopes: [EventEnvelope], on connection: PostgresConnection, logger: Logger) async throws -> Set<UUID> {
-        let rows = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(self.schema).inbox (event_id, event_type, source)
-                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
-                    ON CONFLICT (event_id) DO NOTHING
-                    RETURNING event_id
-                    """,
-                binds: {
-                    var binds = PostgresBindings()
-                    binds.append(envelopes.map(\.id))
-                    binds.append(envelopes.map(\.type))
-                    binds.append(envelopes.map(\.source))
-                    return binds
-                }()
-            ),
-            logger: logger
-        )
-        var new = Set<UUID>()
-        for try await id in rows.decode(UUID.self) { new.insert(id) }
-        return new
-    }
-
-    private func recorded(among ids: [UUID], logger: Logger) async throws -> Set<UUID> {
-        let rows = try await self.client.query(
-            PostgresQuery(
-                unsafeSQL: "SELECT event_id FROM \(self.schema).inbox WHERE event_id = ANY($1)",
-                binds: {
-                    var binds = PostgresBindings()
-                    binds.append(ids)
-                    return binds
-                }()
-            ),
-            logger: logger
-        )
-        var recorded = Set<UUID>()
-        for try await id in rows.decode(UUID.self) { recorded.insert(id) }
-        return recorded
     }
 }

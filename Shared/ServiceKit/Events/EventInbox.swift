@@ -39,13 +39,6 @@ public struct EventHandlers: Sendable {
 
     public init() {}
 
-    /// The handler an event of `eventType` gets: its own, else the catch-all, else none (ignored).
-    func handler(for eventType: String) -> Handler? {
-        if let own = self.handlers[eventType] { return own }
-        guard let everyOther = self.everyOther else { return nil }
-        return Handler(prepares: false) { envelope, _ in { connection, logger in try await everyOther([envelope], connection, logger) } }
-    }
-
     /// Registers a handler for every type that has no handler of its own, run inside the inbox
     /// transaction: for a subscriber that keeps everything it is sent (analytics records each
     /// domain event), so nothing it receives is only acknowledged.
@@ -159,54 +152,89 @@ public struct EventInbox: Sendable {
     }
 
     public func receive(_ envelope: EventEnvelope, logger: Logger) async throws -> Outcome {
-        // The handler's I/O happens first, with no transaction open; an event already recorded is
-        // not prepared again (the insert below still decides, should two deliveries race).
-        var application: EventHandlers.Application?
-        if let handler = self.handlers.handler(for: envelope.type) {
-            if handler.prepares, try await self.isRecorded(envelope.id, logger: logger) { return .duplicate }
-            application = try await handler.prepare(envelope, logger)
+        try await self.receive([envelope], logger: logger)[0]
+    }
+
+    /// Records and applies `envelopes` in one transaction, an outcome for each (applied, duplicate
+    /// or ignored); throws when any handler does, and then nothing is recorded. The I/O of handlers
+    /// that prepare happens first, with no transaction open, and only for events not yet recorded
+    /// (the insert still decides, should two deliveries race). The catch-all (`onEvery`) gets its
+    /// events together, after the events with handlers of their own.
+    func receive(_ envelopes: [EventEnvelope], logger: Logger) async throws -> [Outcome] {
+        guard !envelopes.isEmpty else { return [] }
+        let preparing = envelopes.filter { self.handlers.handlers[$0.type]?.prepares == true }
+        let recorded = preparing.isEmpty ? [] : try await self.recorded(among: preparing.map(\.id), logger: logger)
+        var applications: [UUID: EventHandlers.Application] = [:]
+        for envelope in envelopes where !recorded.contains(envelope.id) {
+            guard let own = self.handlers.handlers[envelope.type] else { continue }
+            applications[envelope.id] = try await own.prepare(envelope, logger)
         }
         return try await self.client.transaction(logger: logger) { connection in
-            let inserted = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO \(self.schema).inbox (event_id, event_type, source) VALUES ($1, $2, $3)
-                        ON CONFLICT (event_id) DO NOTHING
-                        RETURNING event_id
-                        """,
-                    binds: {
-                        var binds = PostgresBindings()
-                        binds.append(envelope.id)
-                        binds.append(envelope.type)
-                        binds.append(envelope.source)
-                        return binds
-                    }()
-                ),
-                logger: logger
-            )
-            var isNew = false
-            for try await _ in inserted { isNew = true }
-            guard isNew else { return .duplicate }
-            guard let application else { return .ignored }
-            try await application(connection, logger)
-            return .applied
+            let new = try await self.record(envelopes, on: connection, logger: logger)
+            var outcomes: [Outcome] = []
+            var forEveryOther: [EventEnvelope] = []
+            for envelope in envelopes {
+                guard new.contains(envelope.id) else {
+                    outcomes.append(.duplicate)
+                    continue
+                }
+                if let application = applications[envelope.id] {
+                    try await application(connection, logger)
+                    outcomes.append(.applied)
+                } else if self.handlers.handlers[envelope.type] == nil, self.handlers.everyOther != nil {
+                    forEveryOther.append(envelope)
+                    outcomes.append(.applied)
+                } else {
+                    outcomes.append(.ignored)
+                }
+            }
+            if let everyOther = self.handlers.everyOther, !forEveryOther.isEmpty {
+                try await everyOther(forEveryOther, connection, logger)
+            }
+            return outcomes
         }
     }
 
-    private func isRecorded(_ eventID: UUID, logger: Logger) async throws -> Bool {
-        let rows = try await self.client.query(
+    /// Inserts the events' inbox rows; the ids that were not there before.
+    private func record(_ envelopes: [EventEnvelope], on connection: PostgresConnection, logger: Logger) async throws -> Set<UUID> {
+        let rows = try await connection.query(
             PostgresQuery(
-                unsafeSQL: "SELECT EXISTS (SELECT FROM \(self.schema).inbox WHERE event_id = $1)",
+                unsafeSQL: """
+                    INSERT INTO \(self.schema).inbox (event_id, event_type, source)
+                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+                    ON CONFLICT (event_id) DO NOTHING
+                    RETURNING event_id
+                    """,
                 binds: {
                     var binds = PostgresBindings()
-                    binds.append(eventID)
+                    binds.append(envelopes.map(\.id))
+                    binds.append(envelopes.map(\.type))
+                    binds.append(envelopes.map(\.source))
                     return binds
                 }()
             ),
             logger: logger
         )
-        for try await recorded in rows.decode(Bool.self) { return recorded }
-        return false
+        var new = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { new.insert(id) }
+        return new
+    }
+
+    private func recorded(among ids: [UUID], logger: Logger) async throws -> Set<UUID> {
+        let rows = try await self.client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT event_id FROM \(self.schema).inbox WHERE event_id = ANY($1)",
+                binds: {
+                    var binds = PostgresBindings()
+                    binds.append(ids)
+                    return binds
+                }()
+            ),
+            logger: logger
+        )
+        var recorded = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { recorded.insert(id) }
+        return recorded
     }
 
     struct Receipt: Codable, ResponseEncodable, Sendable {
