@@ -257,6 +257,24 @@ struct DistributionStore: Sendable {
                     identity.has(role: .admin) || (identity.has(role: .sponsor) && identity.userID == sponsor)
                 else { throw Problem.notFound("No distribution has this id.") }
                 guard status != "completed" else { throw Problem.conflict("This distribution was already completed.") }
+                // One `distribution.paid` per line, for communications' notices: built where the
+                // lines are (`DistributionPaid`'s fields, as it encodes them), read before they are
+                // paid (a line's payment changes none of them; read after, each line was two row
+                // versions of this transaction to sort through: 50 ms of 10,000 lines, issue 19).
+                paid = try await self.outbox.publish(
+                    DistributionPaid.self,
+                    payloads: """
+                        SELECT jsonb_build_object(
+                            'distribution_id', upper(l.distribution_id::text), 'investment_id', upper(l.investment_id::text),
+                            'investor_id', upper(l.investor_id::text), 'property_id', upper(\(property)::text),
+                            'distribution_type', \(kind)::text, 'payment_date', \(date)::text,
+                            'gross_amount', l.distribution_amount::text, 'tax_withheld', l.tax_withholding::text,
+                            'net_amount', l.net_distribution::text)
+                        FROM investments.investor_distributions l WHERE l.distribution_id = \(id)
+                        ORDER BY l.investor_id
+                        """,
+                    on: connection, logger: logger
+                )
                 // Pays every line; answers how many (the investor count `distribution.completed` states).
                 let paidLines = try await connection.query(
                     """
@@ -286,22 +304,6 @@ struct DistributionStore: Sendable {
                 try await self.outbox.publish(
                     DistributionCompleted(
                         distributionId: id, offeringId: offering, propertyId: property, totalAmount: total, investorCount: lineCount),
-                    on: connection, logger: logger
-                )
-                // One `distribution.paid` per line, for communications' notices: built where the
-                // lines are (`DistributionPaid`'s fields, as it encodes them).
-                paid = try await self.outbox.publish(
-                    DistributionPaid.self,
-                    payloads: """
-                        SELECT jsonb_build_object(
-                            'distribution_id', upper(l.distribution_id::text), 'investment_id', upper(l.investment_id::text),
-                            'investor_id', upper(l.investor_id::text), 'property_id', upper(\(property)::text),
-                            'distribution_type', \(kind)::text, 'payment_date', \(date)::text,
-                            'gross_amount', l.distribution_amount::text, 'tax_withheld', l.tax_withholding::text,
-                            'net_amount', l.net_distribution::text)
-                        FROM investments.investor_distributions l WHERE l.distribution_id = \(id)
-                        ORDER BY l.investor_id
-                        """,
                     on: connection, logger: logger
                 )
                 return respond(try await Self.document(id, for: identity, on: connection, logger: logger))
