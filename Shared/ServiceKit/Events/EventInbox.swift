@@ -252,7 +252,7 @@ public struct EventInbox: Sendable {
             .post("batch") { request, context -> EventBatch.Receipts in
                 let batch = try await request.decode(as: EventBatch.self, context: context)
                 try batch.validate()
-                return try await TraceSpans.run("handle \(batch.events.count) events", kind: .consumer, parent: context.traceParent) { span in
+                return await TraceSpans.run("handle \(batch.events.count) events", kind: .consumer, parent: context.traceParent) { span in
                     span.set("messaging.batch.message_count", batch.events.count)
                     let receipts = await self.receive(batch: batch.events, from: context.identity, logger: context.logger)
                     context.logger.info(

@@ -47,7 +47,7 @@ public struct OutboxDispatcher: Service {
 
     public func run() async throws {
         // The outbox table exists only once migrations have run.
-        try await cancelWhenGracefulShutdown { await self.startup.wait() }
+        await cancelWhenGracefulShutdown { await self.startup.wait() }
         let deadLetters = DeadLetters(client: self.client, schema: self.schema)
         var gaugeReadAt: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
