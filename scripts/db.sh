@@ -50,6 +50,11 @@ password_encryption = 'scram-sha-256'
 max_connections = 300
 # A throwaway dev cluster: losing the last few ms of commits on a crash is fine, speed is not.
 synchronous_commit = off
+# Sized as a production server's would be for this machine (the defaults are for a small box):
+# a 10,000-investor distribution writes more WAL than the default 4 MB of WAL buffers hold, and
+# the benchmarks' data does not fit in the default 128 MB of shared buffers.
+shared_buffers = 1GB
+wal_buffers = 64MB
 log_min_duration_statement = 1000
 log_line_prefix = '%m [%p] %q%u@%d '
 CONF
