@@ -148,7 +148,22 @@ struct FaultTests {
             Self.report("sign-ups: \(users) accounts, \(mails.count) addresses mailed, \(mails.values.reduce(0, +)) mails")
             #expect(arrived, "every account created got its verification mail")
             #expect(mails.count == users)
-            #expect(mails.filter { $0.value > 1 }.isEmpty, "mailed twice: \(mails.filter { $0.value > 1 }.keys.sorted())")
+            // SMTP is at least once at its edge: a communications killed between the server's
+            // acceptance of a mail and the `UPDATE` recording it leaves the claim pending, and a
+            // retry takes it again after `EmailSends.abandonedClaimAfterSeconds` and sends again.
+            // Only such a reclaimed send (its row last written that long after it was made) may
+            // arrive twice; any other second mail is a failure.
+            var unexplained: [String] = []
+            for address in mails.filter({ $0.value > 1 }).keys.sorted() {
+                let reclaimed = try await suite.count(
+                    "SELECT count(*) FROM communications.email_sends WHERE to_email = '\(address)' AND updated_at - created_at >= interval '120 seconds'"
+                )
+                if reclaimed == 0 { unexplained.append(address) }
+                Self.report(
+                    "\(address) was mailed twice: \(reclaimed == 0 ? "no reclaimed send explains it" : "its send was reclaimed after its sender died")"
+                )
+            }
+            #expect(unexplained.isEmpty, "mailed twice: \(unexplained)")
         }
     }
 
